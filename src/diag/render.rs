@@ -1,0 +1,60 @@
+//! Renders diagnostics rustc-style with codespan-reporting. Rendering only; no decisions.
+
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
+use codespan_reporting::files::SimpleFile;
+use codespan_reporting::term::{self, Config, termcolor};
+
+use super::{Diagnostic, Severity};
+use crate::source::SourceFile;
+
+fn to_codespan(d: &Diagnostic) -> CsDiagnostic<()> {
+    let severity = match d.severity() {
+        Severity::Note => CsSeverity::Note,
+        Severity::Warning => CsSeverity::Warning,
+        // A manual-action item blocks automatic conversion: shown as an error with a `manual` tag.
+        Severity::Manual | Severity::Error => CsSeverity::Error,
+    };
+    let mut labels = Vec::new();
+    if let Some(span) = d.span {
+        labels.push(Label::primary((), span.range()));
+    }
+    for (span, msg) in &d.labels {
+        labels.push(Label::secondary((), span.range()).with_message(msg.clone()));
+    }
+    let mut notes = d.notes.clone();
+    if let Some(help) = &d.help {
+        notes.push(format!("help: {help}"));
+    }
+    let message = match d.severity() {
+        Severity::Manual => format!("manual action: {}", d.message),
+        _ => d.message.clone(),
+    };
+    CsDiagnostic::new(severity)
+        .with_code(format!("{} {}", d.code.id, d.code.name))
+        .with_message(message)
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+/// Renders to a plain string (no colour): used by tests and files.
+pub fn to_string(file: &SourceFile, diags: &[Diagnostic]) -> String {
+    let files = SimpleFile::new(file.name.as_str(), file.text.as_str());
+    let config = Config::default();
+    let mut out = String::new();
+    for d in diags {
+        if let Ok(s) = term::emit_into_string(&config, &files, &to_codespan(d)) {
+            out.push_str(&s);
+        }
+    }
+    out
+}
+
+/// Renders to standard error, coloured when it is a terminal.
+pub fn to_stderr(file: &SourceFile, diags: &[Diagnostic]) {
+    let files = SimpleFile::new(file.name.as_str(), file.text.as_str());
+    let config = Config::default();
+    let writer = termcolor::StandardStream::stderr(termcolor::ColorChoice::Auto);
+    for d in diags {
+        let _ = term::emit_to_write_style(&mut writer.lock(), &config, &files, &to_codespan(d));
+    }
+}

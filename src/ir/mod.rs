@@ -1,0 +1,384 @@
+//! The intermediate representation: what a schema *is*, independent of any dialect's spelling.
+//!
+//! Pure data, no I/O. Every object keeps the `Span` of the source text it came from. Column types
+//! are kept verbatim as the source wrote them (`source_type`) next to the mapping decision
+//! (`mapped`), which the `mapping` stage fills in. Expressions (defaults, checks, generated
+//! columns, view queries) are kept as sqlparser ASTs of the source dialect; `emit` re-prints them.
+
+use sqlparser::ast;
+
+use crate::source::Span;
+use crate::transform::Transform;
+
+/// A possibly schema-qualified name. Identifiers are stored as the source database would store
+/// them: unquoted PostgreSQL names already folded to lower case.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+impl Name {
+    pub fn new(schema: Option<String>, name: impl Into<String>) -> Name {
+        Name { schema, name: name.into() }
+    }
+
+    pub fn bare(name: impl Into<String>) -> Name {
+        Name { schema: None, name: name.into() }
+    }
+
+    /// Compares names the way a lookup inside one script should: case-insensitively, and a
+    /// missing schema matches any schema.
+    pub fn matches(&self, other: &Name) -> bool {
+        self.name.eq_ignore_ascii_case(&other.name)
+            && match (&self.schema, &other.schema) {
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                _ => true,
+            }
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.schema {
+            Some(s) => write!(f, "{s}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// Everything read from one source.
+#[derive(Clone, Debug, Default)]
+pub struct Schema {
+    /// Schemas created by the script (PostgreSQL `CREATE SCHEMA`).
+    pub schemas: Vec<SchemaDef>,
+    pub tables: Vec<Table>,
+    pub indexes: Vec<Index>,
+    pub views: Vec<View>,
+    pub sequences: Vec<Sequence>,
+    pub enums: Vec<EnumType>,
+    /// Procedures, functions, triggers and other code: kept as text, reported as manual action.
+    pub routines: Vec<Routine>,
+}
+
+impl Schema {
+    pub fn table(&self, name: &Name) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name.matches(name))
+    }
+
+    pub fn table_mut(&mut self, name: &Name) -> Option<&mut Table> {
+        self.tables.iter_mut().find(|t| t.name.matches(name))
+    }
+
+    pub fn enum_type(&self, name: &Name) -> Option<&EnumType> {
+        self.enums.iter().find(|e| e.name.matches(name))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SchemaDef {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub name: Name,
+    pub span: Span,
+    pub columns: Vec<Column>,
+    pub primary_key: Option<Key>,
+    pub uniques: Vec<Key>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub checks: Vec<Check>,
+    pub comment: Option<String>,
+    /// The next AUTO_INCREMENT value the source declared (`AUTO_INCREMENT=1000` table option).
+    pub auto_increment_start: Option<u64>,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
+        self.columns.iter_mut().find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub name: String,
+    pub span: Span,
+    /// The type as the source wrote it, lower case, e.g. `int unsigned`, `varchar(45)`,
+    /// `enum('G','PG')`, `timestamp(3) with time zone`, `integer[]`. Empty for an untyped SQLite
+    /// column.
+    pub source_type: String,
+    pub nullable: bool,
+    pub default: Option<Default>,
+    pub identity: Option<Identity>,
+    pub generated: Option<Generated>,
+    pub charset: Option<String>,
+    pub collation: Option<String>,
+    pub comment: Option<String>,
+    /// MySQL `ON UPDATE CURRENT_TIMESTAMP[(p)]`.
+    pub on_update_now: bool,
+    /// Facts computed by lowering that mapping guards test (`with zero_dates`, ...).
+    pub facts: ColumnFacts,
+    /// Enum values when the type is an enum (MySQL inline ENUM, or a PostgreSQL enum type) or a
+    /// MySQL SET.
+    pub values: Option<Vec<String>>,
+    /// The named enum type this column uses (PostgreSQL `CREATE TYPE ... AS ENUM`).
+    pub enum_type: Option<Name>,
+    /// Filled by `mapping`: the target type and how it was decided.
+    pub mapped: Option<TypeDecision>,
+}
+
+/// Facts about a column that mapping rules may require with `with <fact>` guards.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ColumnFacts {
+    /// The column is auto-incremented (AUTO_INCREMENT, SERIAL, IDENTITY, SQLite rowid alias).
+    pub auto_increment: bool,
+    /// The column's default is a zero date (`0000-00-00`), so the data may hold them too.
+    pub zero_dates: bool,
+    /// The column is (part of) the primary key.
+    pub primary_key: bool,
+}
+
+impl ColumnFacts {
+    /// The names a mapping guard may use, with their values.
+    pub fn get(&self, fact: &str) -> Option<bool> {
+        match fact {
+            "auto_increment" => Some(self.auto_increment),
+            "zero_dates" => Some(self.zero_dates),
+            "primary_key" => Some(self.primary_key),
+            _ => None,
+        }
+    }
+
+    pub const NAMES: &[&str] = &["auto_increment", "zero_dates", "primary_key"];
+}
+
+/// A column default, normalised so that mapping guards and emitters test meaning, not text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Default {
+    Null,
+    /// A numeric literal as written (`0`, `4.99`, `-1`).
+    Number(String),
+    /// A string literal, unescaped.
+    String(String),
+    Bool(bool),
+    /// CURRENT_TIMESTAMP, NOW(), LOCALTIMESTAMP, `datetime('now')`, with fractional precision.
+    CurrentTimestamp { precision: Option<u64> },
+    CurrentDate,
+    CurrentTime,
+    /// A MySQL zero date or datetime (`0000-00-00`, `0000-00-00 00:00:00`).
+    ZeroDate(String),
+    /// `nextval('seq')`: the column takes its values from a sequence.
+    NextVal(Name),
+    /// Any other expression, in the source dialect.
+    Expr(Box<ast::Expr>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Identity {
+    pub kind: IdentityKind,
+    /// `GENERATED ALWAYS` (true) or `BY DEFAULT` (false); MySQL AUTO_INCREMENT is by default.
+    pub always: bool,
+    pub start: Option<i64>,
+    pub increment: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdentityKind {
+    /// MySQL AUTO_INCREMENT.
+    AutoIncrement,
+    /// PostgreSQL SERIAL / BIGSERIAL / SMALLSERIAL.
+    Serial,
+    /// SQL-standard `GENERATED ... AS IDENTITY`.
+    Identity,
+    /// SQLite `INTEGER PRIMARY KEY [AUTOINCREMENT]`: an alias of the rowid.
+    Rowid,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Generated {
+    pub expr: ast::Expr,
+    pub stored: bool,
+}
+
+/// A primary key or unique constraint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Key {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForeignKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub ref_table: Name,
+    pub ref_columns: Vec<String>,
+    pub on_delete: Option<FkAction>,
+    pub on_update: Option<FkAction>,
+    pub deferrable: Option<Deferrable>,
+    pub span: Span,
+    /// Set by `order`: this FK is part of a cycle and is added after the tables.
+    pub deferred_to_post_data: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FkAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deferrable {
+    /// DEFERRABLE INITIALLY IMMEDIATE
+    Immediate,
+    /// DEFERRABLE INITIALLY DEFERRED
+    Deferred,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    pub name: Option<String>,
+    pub expr: ast::Expr,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Index {
+    pub name: Option<String>,
+    pub table: Name,
+    pub unique: bool,
+    pub kind: IndexKind,
+    pub parts: Vec<IndexPart>,
+    /// Access method as written (`btree`, `hash`, `gist`, `gin`), lower case.
+    pub method: Option<String>,
+    /// Partial index predicate (`WHERE ...`).
+    pub predicate: Option<ast::Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexKind {
+    Plain,
+    Fulltext,
+    Spatial,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexPart {
+    pub expr: IndexExpr,
+    /// MySQL prefix length: `KEY (title(10))`.
+    pub prefix_len: Option<u64>,
+    pub descending: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum IndexExpr {
+    Column(String),
+    Expr(ast::Expr),
+}
+
+#[derive(Clone, Debug)]
+pub struct View {
+    pub name: Name,
+    pub columns: Vec<String>,
+    pub query: ast::Query,
+    pub materialized: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sequence {
+    pub name: Name,
+    pub start: Option<i64>,
+    pub increment: Option<i64>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub cycle: bool,
+    /// `OWNED BY table.column`.
+    pub owned_by: Option<(Name, String)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumType {
+    pub name: Name,
+    pub values: Vec<String>,
+    pub span: Span,
+}
+
+/// Code ferry keeps but does not translate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Routine {
+    pub kind: RoutineKind,
+    pub name: Name,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoutineKind {
+    Function,
+    Procedure,
+    Trigger,
+    Other,
+}
+
+impl RoutineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoutineKind::Function => "function",
+            RoutineKind::Procedure => "procedure",
+            RoutineKind::Trigger => "trigger",
+            RoutineKind::Other => "object",
+        }
+    }
+}
+
+/// How bad a mapping is, from the rule that decided it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Risk {
+    #[default]
+    None,
+    Lossy,
+    Manual,
+}
+
+/// A column attribute a mapping rule may drop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropAttr {
+    Default,
+    NotNull,
+    Charset,
+    Collate,
+}
+
+/// What the mapping stage decided for one column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeDecision {
+    /// The target type as SQL text, e.g. `numeric(20)`, `varchar(45)`, `"film_rating"`.
+    pub target: String,
+    /// The canonical type in between, e.g. `uint8`, `varchar(45)`.
+    pub canonical: String,
+    pub transform: Option<Transform>,
+    pub risk: Risk,
+    pub note: Option<String>,
+    /// Where the deciding rule(s) stand, e.g. `mappings/mysql.toml:12 + mappings/postgres.toml:40`.
+    pub origin: String,
+    pub drop: Vec<DropAttr>,
+    /// A CHECK constraint the target needs to keep the source's domain, with the column name
+    /// already substituted (quoted for the target).
+    pub check: Option<String>,
+    /// A PostgreSQL enum type this column needs: (type name, values).
+    pub new_enum: Option<(String, Vec<String>)>,
+}
