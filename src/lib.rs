@@ -1,10 +1,80 @@
 //! ferry: convert a database schema from one engine to another.
 //!
 //! The pipeline (see ARCHITECTURE.md): split -> parse -> lower -> order -> map -> emit.
-//! Every stage is a plain function returning `(T, Vec<Diagnostic>)`.
+//! Every stage is a plain function returning its value and the diagnostics it found; only the
+//! CLI turns diagnostics into an exit code.
 
+pub mod cli;
 pub mod diag;
 pub mod dialect;
+pub mod emit;
 pub mod ir;
+pub mod lower;
+pub mod order;
+pub mod parse;
 pub mod source;
+pub mod summary;
 pub mod transform;
+
+use diag::Diagnostic;
+use dialect::Dialect;
+use emit::{IdentCase, Output};
+use ir::Schema;
+use lower::Stats;
+use order::Order;
+use source::SourceFile;
+
+/// What `convert` needs to know besides the input.
+#[derive(Clone, Debug)]
+pub struct ConvertOptions {
+    pub from: Dialect,
+    pub to: Dialect,
+    pub identifiers: IdentCase,
+    pub emulate_on_update: bool,
+}
+
+/// Everything one conversion produced.
+pub struct Conversion {
+    pub schema: Schema,
+    pub order: Order,
+    pub output: Output,
+    pub stats: Stats,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads a source script and converts it; never fails, never panics: problems are diagnostics.
+pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
+    let mut diagnostics = Vec::new();
+    let (raws, d) = parse::split::split(&file.text, opts.from);
+    diagnostics.extend(d);
+    let (parsed, d) = parse::sql::parse_all(&raws, opts.from);
+    diagnostics.extend(d);
+    let (mut schema, stats, d) = lower::lower(&parsed, opts.from);
+    diagnostics.extend(d);
+    let (order, d) = order::order(&mut schema);
+    diagnostics.extend(d);
+    let emit_opts = emit::Options {
+        from: opts.from,
+        to: opts.to,
+        identifiers: opts.identifiers,
+        emulate_on_update: opts.emulate_on_update,
+    };
+    let (output, d) = emit::emit(&schema, &order, &emit_opts);
+    diagnostics.extend(d);
+    diagnostics.sort_by_key(|d| d.span.map_or(usize::MAX, |s| s.start));
+    Conversion { schema, order, output, stats, diagnostics }
+}
+
+/// The source dialect named by a dump's header, when it is unambiguous.
+pub fn infer_dialect(text: &str) -> Option<Dialect> {
+    let head: String = text.chars().take(2000).collect();
+    if head.contains("-- MySQL dump") || head.contains("-- MariaDB dump") {
+        Some(Dialect::Mysql)
+    } else if head.contains("-- PostgreSQL database dump") {
+        Some(Dialect::Postgres)
+    } else if head.starts_with("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;") {
+        Some(Dialect::Sqlite)
+    } else {
+        None
+    }
+}

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `ferry` binary: all behaviour lives in the library; this maps it to an exit code.
+
+fn main() -> std::process::ExitCode {
+    ferry::cli::run()
+}

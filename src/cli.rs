@@ -1,0 +1,220 @@
+//! The command line: clap structs and the only place that prints. Exit codes: 0 everything
+//! converted, 1 something needs manual action (or has warnings, with --deny warnings), 2 usage or
+//! I/O errors.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::diag::{self, Diagnostic, Severity};
+use crate::dialect::Dialect;
+use crate::emit::{IdentCase, Section};
+use crate::source::SourceFile;
+use crate::{ConvertOptions, convert, infer_dialect, summary};
+
+#[derive(Parser)]
+#[command(name = "ferry", version, about = "Convert a database schema from one engine to another")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Deny {
+    Warnings,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Emulate {
+    OnUpdate,
+}
+
+#[derive(clap::Args)]
+struct ConvertArgs {
+    /// The source DDL script or dump.
+    file: PathBuf,
+    /// Source dialect; inferred from a dump's header when omitted.
+    #[arg(long, value_enum)]
+    from: Option<Dialect>,
+    /// Target dialect.
+    #[arg(long, value_enum)]
+    to: Dialect,
+    /// Keep identifiers as the source stores them, or lower-case them.
+    #[arg(long, value_enum, default_value = "keep")]
+    identifiers: IdentCase,
+    /// Emulate source features with target code (on-update: a trigger for ON UPDATE CURRENT_TIMESTAMP).
+    #[arg(long, value_enum)]
+    emulate: Vec<Emulate>,
+    /// Count warnings as findings for the exit code.
+    #[arg(long, value_enum)]
+    deny: Vec<Deny>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Convert a schema script to another dialect.
+    Convert {
+        #[command(flatten)]
+        args: ConvertArgs,
+        /// Write the DDL here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Which part of the DDL to write.
+        #[arg(long, value_enum, default_value = "all")]
+        section: Section,
+        /// Print only errors and manual-action items, not warnings and notes.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Check that a schema converts cleanly (for CI): prints findings, writes no DDL.
+    Check {
+        #[command(flatten)]
+        args: ConvertArgs,
+        #[arg(long, value_enum, default_value = "human")]
+        format: CheckFormat,
+    },
+    /// Print the long explanation of a diagnostic code.
+    Explain { code: String },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CheckFormat {
+    Human,
+    Json,
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Convert { args, output, section, quiet } => cmd_convert(&args, output, section, quiet),
+        Command::Check { args, format } => cmd_check(&args, format),
+        Command::Explain { code } => cmd_explain(&code),
+    }
+}
+
+fn usage_error(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+/// Reads the input and runs the pipeline; Err is a usage or I/O error already reported.
+fn run_pipeline(args: &ConvertArgs) -> Result<(SourceFile, crate::Conversion), ExitCode> {
+    let bytes = std::fs::read(&args.file)
+        .map_err(|e| usage_error(format_args!("cannot read {}: {e}", args.file.display())))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+            return Err(usage_error(format_args!(
+                "{}:{line}: the file is not valid UTF-8 (byte offset {at}); convert it to UTF-8 first",
+                args.file.display()
+            )));
+        }
+    };
+    let file = SourceFile::new(args.file.display().to_string(), text);
+    let from = match args.from.or_else(|| infer_dialect(&file.text)) {
+        Some(d) => d,
+        None => {
+            return Err(usage_error(format_args!(
+                "cannot tell the dialect of {}; pass --from mysql|postgres|sqlite",
+                args.file.display()
+            )));
+        }
+    };
+    let opts = ConvertOptions {
+        from,
+        to: args.to,
+        identifiers: args.identifiers,
+        emulate_on_update: args.emulate.contains(&Emulate::OnUpdate),
+    };
+    let conv = convert(&file, &opts);
+    Ok((file, conv))
+}
+
+fn exit_code(diags: &[Diagnostic], deny_warnings: bool) -> ExitCode {
+    let worst = diags.iter().map(Diagnostic::severity).max().unwrap_or(Severity::Note);
+    if worst >= Severity::Manual || (deny_warnings && worst >= Severity::Warning) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn summary_line(conv: &crate::Conversion) -> String {
+    let s = summary::summarize(&conv.schema, &conv.stats, &conv.diagnostics);
+    let kinds: Vec<String> = s
+        .objects
+        .iter()
+        .map(|(k, c)| format!("{k}s: {} read, {} converted, {} with warnings, {} manual", c.read, c.converted, c.with_warnings, c.manual))
+        .collect();
+    format!("ferry: {} statements; {}", s.statements, kinds.join("; "))
+}
+
+fn cmd_convert(args: &ConvertArgs, output: Option<PathBuf>, section: Section, quiet: bool) -> ExitCode {
+    let (file, conv) = match run_pipeline(args) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let shown: Vec<Diagnostic> = conv
+        .diagnostics
+        .iter()
+        .filter(|d| !quiet || d.severity() >= Severity::Manual)
+        .cloned()
+        .collect();
+    diag::render::to_stderr(&file, &shown);
+    let ddl = conv.output.render(section);
+    match output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(&path, ddl) {
+                return usage_error(format_args!("cannot write {}: {e}", path.display()));
+            }
+        }
+        None => print!("{ddl}"),
+    }
+    eprintln!("{}", summary_line(&conv));
+    exit_code(&conv.diagnostics, args.deny.contains(&Deny::Warnings))
+}
+
+fn cmd_check(args: &ConvertArgs, format: CheckFormat) -> ExitCode {
+    let (file, conv) = match run_pipeline(args) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    match format {
+        CheckFormat::Human => {
+            diag::render::to_stderr(&file, &conv.diagnostics);
+            eprintln!("{}", summary_line(&conv));
+        }
+        CheckFormat::Json => {
+            let items: Vec<serde_json::Value> = conv
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    let (line, column) = d.span.map_or((0, 0), |s| file.line_col(s.start));
+                    serde_json::json!({
+                        "code": d.code.id, "name": d.code.name, "severity": d.severity().as_str(),
+                        "message": d.message, "file": file.name, "line": line, "column": column,
+                        "object": d.object, "help": d.help,
+                    })
+                })
+                .collect();
+            let s = summary::summarize(&conv.schema, &conv.stats, &conv.diagnostics);
+            let doc = serde_json::json!({ "version": 1, "summary": s, "diagnostics": items });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+    }
+    exit_code(&conv.diagnostics, args.deny.contains(&Deny::Warnings))
+}
+
+fn cmd_explain(code: &str) -> ExitCode {
+    match diag::codes::find(code) {
+        Some(c) => {
+            println!("{} {} ({})\n\n{}\n\n{}", c.id, c.name, c.severity.as_str(), c.summary, c.explanation);
+            ExitCode::SUCCESS
+        }
+        None => usage_error(format_args!("unknown diagnostic code `{code}`; codes look like F2001 or type-lossy")),
+    }
+}

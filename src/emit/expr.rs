@@ -1,0 +1,189 @@
+//! Re-prints source expressions and view queries for the target: identifiers re-quoted by the
+//! target's rules, a small map of function names, and a refusal (an `Err` naming the construct)
+//! for anything that is not known to mean the same on the target. A refused view or default is
+//! reported as manual action, never emitted broken.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{self, Expr, Ident, ObjectName, VisitMut, VisitorMut};
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use super::names::Namer;
+use crate::dialect::Dialect;
+
+/// Functions that exist with the same meaning on MySQL, PostgreSQL and SQLite.
+const PORTABLE_FUNCTIONS: &[&str] = &[
+    "abs", "avg", "coalesce", "count", "lower", "ltrim", "max", "min", "nullif", "replace", "round",
+    "rtrim", "sum", "trim", "upper",
+];
+
+/// Functions that exist on some targets only, and renames that keep the meaning.
+/// (source name, target, name on that target or None when it has no equivalent)
+const FUNCTION_MAP: &[(&str, Dialect, Option<&str>)] = &[
+    ("ifnull", Dialect::Postgres, Some("coalesce")),
+    ("ifnull", Dialect::Mysql, Some("ifnull")),
+    ("ifnull", Dialect::Sqlite, Some("ifnull")),
+    ("nvl", Dialect::Postgres, Some("coalesce")),
+    ("nvl", Dialect::Mysql, Some("coalesce")),
+    ("nvl", Dialect::Sqlite, Some("coalesce")),
+    // CONCAT: PostgreSQL 9.1+, MySQL, SQLite 3.44+ (the bundled SQLite is newer).
+    ("concat", Dialect::Postgres, Some("concat")),
+    ("concat", Dialect::Mysql, Some("concat")),
+    ("concat", Dialect::Sqlite, Some("concat")),
+    ("now", Dialect::Postgres, Some("now")),
+    ("now", Dialect::Mysql, Some("now")),
+    ("current_timestamp", Dialect::Postgres, Some("current_timestamp")),
+    ("current_timestamp", Dialect::Mysql, Some("current_timestamp")),
+    ("current_timestamp", Dialect::Sqlite, Some("current_timestamp")),
+    ("char_length", Dialect::Postgres, Some("char_length")),
+    ("char_length", Dialect::Mysql, Some("char_length")),
+    ("char_length", Dialect::Sqlite, Some("length")),
+    ("substr", Dialect::Postgres, Some("substr")),
+    ("substr", Dialect::Mysql, Some("substr")),
+    ("substr", Dialect::Sqlite, Some("substr")),
+];
+
+/// The target's name for a function, or None when it cannot be re-printed.
+fn function_on(name: &str, from: Dialect, to: Dialect) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    if from == to || PORTABLE_FUNCTIONS.contains(&lower.as_str()) {
+        return Some(name.to_string());
+    }
+    FUNCTION_MAP
+        .iter()
+        .find(|(n, d, _)| *n == lower && *d == to)
+        .and_then(|(_, _, t)| t.map(str::to_string))
+}
+
+struct Rewrite<'a> {
+    from: Dialect,
+    to: Dialect,
+    namer: &'a Namer,
+    refused: Option<String>,
+}
+
+impl Rewrite<'_> {
+    fn ident(&self, id: &mut Ident) {
+        let stored = if id.quote_style.is_none() && self.from.folds_to_lower() {
+            id.value.to_lowercase()
+        } else {
+            id.value.clone()
+        };
+        let raw = self.namer.raw(&stored, &mut Vec::new());
+        let printed = self.namer.quote_raw(&raw);
+        id.quote_style = (printed != raw).then_some(match self.to {
+            Dialect::Mysql => '`',
+            Dialect::Postgres | Dialect::Sqlite => '"',
+        });
+        id.value = raw;
+    }
+
+    fn refuse(&mut self, what: String) {
+        if self.refused.is_none() {
+            self.refused = Some(what);
+        }
+    }
+}
+
+impl VisitorMut for Rewrite<'_> {
+    type Break = ();
+
+    fn pre_visit_relation(&mut self, rel: &mut ObjectName) -> ControlFlow<()> {
+        let keep_schema = self.to.has_schemas();
+        let n = rel.0.len();
+        for (i, part) in rel.0.iter_mut().enumerate() {
+            if let ast::ObjectNamePart::Identifier(id) = part {
+                self.ident(id);
+                if i + 1 < n && !keep_schema {
+                    id.value.clear();
+                }
+            }
+        }
+        if !keep_schema && n > 1 {
+            rel.0.drain(..n - 1);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+        match e {
+            Expr::Identifier(id) => self.ident(id),
+            Expr::CompoundIdentifier(ids) => ids.iter_mut().for_each(|id| self.ident(id)),
+            Expr::Function(f) if self.from != self.to => {
+                let name = f.name.to_string();
+                match function_on(&name, self.from, self.to) {
+                    Some(t) => f.name = ObjectName::from(vec![Ident::new(t)]),
+                    None => self.refuse(format!("function `{name}` has no known equivalent on {}", self.to)),
+                }
+            }
+            Expr::Cast { data_type, .. } if self.from != self.to => {
+                self.refuse(format!("cast to `{data_type}` is not converted"))
+            }
+            Expr::Value(v) if self.from != self.to => {
+                if let ast::Value::DoubleQuotedString(s) = &v.value {
+                    // MySQL's "text" is a string; elsewhere it would be an identifier.
+                    v.value = ast::Value::SingleQuotedString(s.clone());
+                }
+            }
+            Expr::Interval(_) | Expr::Extract { .. } | Expr::AtTimeZone { .. } if self.from != self.to => {
+                self.refuse(format!("`{e}` is not converted"))
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Quoted identifiers the AST keeps outside expressions (aliases) are re-quoted token by token.
+fn requote_tokens(sql: &str, from: Dialect, to: Dialect) -> String {
+    let d = from.parser();
+    let Ok(tokens) = Tokenizer::new(&*d, sql).tokenize() else { return sql.to_string() };
+    let target_quote = match to {
+        Dialect::Mysql => '`',
+        Dialect::Postgres | Dialect::Sqlite => '"',
+    };
+    tokens
+        .into_iter()
+        .map(|t| match t {
+            Token::Word(mut w) if w.quote_style.is_some_and(|q| q != target_quote) => {
+                w.quote_style = Some(target_quote);
+                Token::Word(w).to_string()
+            }
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+/// An expression for the target, or why it cannot be.
+pub fn expr(e: &Expr, from: Dialect, to: Dialect, namer: &Namer) -> Result<String, String> {
+    let mut e = e.clone();
+    let mut rw = Rewrite { from, to, namer, refused: None };
+    let _ = e.visit(&mut rw);
+    match rw.refused {
+        Some(why) => Err(why),
+        None => Ok(requote_tokens(&e.to_string(), from, to)),
+    }
+}
+
+/// A view's query for the target, or why it cannot be.
+pub fn query(q: &ast::Query, from: Dialect, to: Dialect, namer: &Namer) -> Result<String, String> {
+    let mut q = q.clone();
+    let mut rw = Rewrite { from, to, namer, refused: None };
+    let _ = q.visit(&mut rw);
+    if let Some(why) = rw.refused {
+        return Err(why);
+    }
+    if from != to {
+        if let Some(limit) = &mut q.limit_clause
+            && let ast::LimitClause::OffsetCommaLimit { offset, limit: l } = limit
+        {
+            // MySQL `LIMIT offset, count` -> `LIMIT count OFFSET offset`.
+            *limit = ast::LimitClause::LimitOffset {
+                limit: Some(l.clone()),
+                offset: Some(ast::Offset { value: offset.clone(), rows: ast::OffsetRows::None }),
+                limit_by: Vec::new(),
+            };
+        }
+    }
+    Ok(requote_tokens(&q.to_string(), from, to))
+}

@@ -1,0 +1,101 @@
+//! IR -> target DDL, in sections: pre-data (schemas, types, sequences, tables with their primary
+//! keys), post-data (unique constraints, indexes, foreign keys, checks, comments, triggers) and
+//! views. `emit` prints what `mapping` decided; it decides no type. What cannot be printed
+//! correctly for the target is left out with a diagnostic, never emitted broken.
+
+pub mod expr;
+pub mod names;
+mod table;
+
+use serde::Serialize;
+
+use crate::diag::Diagnostic;
+use crate::dialect::Dialect;
+use crate::ir::Schema;
+use crate::order::{Object, Order};
+pub use names::{IdentCase, Namer};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Section {
+    #[default]
+    All,
+    PreData,
+    PostData,
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub from: Dialect,
+    pub to: Dialect,
+    pub identifiers: IdentCase,
+    /// Emulate MySQL `ON UPDATE CURRENT_TIMESTAMP` with a trigger on PostgreSQL.
+    pub emulate_on_update: bool,
+}
+
+/// One emitted statement and the object it creates.
+#[derive(Clone, Debug, Serialize)]
+pub struct Stmt {
+    pub object: String,
+    pub sql: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Output {
+    pub pre_data: Vec<Stmt>,
+    pub post_data: Vec<Stmt>,
+    pub views: Vec<Stmt>,
+}
+
+impl Output {
+    /// The script for a section, statements separated by `;` and a blank line.
+    pub fn render(&self, section: Section) -> String {
+        let mut out = String::new();
+        let parts: Vec<(&str, &Vec<Stmt>)> = match section {
+            Section::All => vec![("pre-data", &self.pre_data), ("post-data", &self.post_data), ("views", &self.views)],
+            Section::PreData => vec![("pre-data", &self.pre_data)],
+            Section::PostData => vec![("post-data", &self.post_data), ("views", &self.views)],
+        };
+        for (title, stmts) in parts {
+            if stmts.is_empty() {
+                continue;
+            }
+            out.push_str(&format!("-- {title}\n\n"));
+            for s in stmts {
+                out.push_str(&s.sql);
+                out.push_str(";\n\n");
+            }
+        }
+        out
+    }
+}
+
+pub fn emit(schema: &Schema, order: &Order, opts: &Options) -> (Output, Vec<Diagnostic>) {
+    let mut e = table::Emitter::new(schema, opts);
+    let mut diags = Vec::new();
+    e.schemas(&mut diags);
+    e.new_enum_types(&mut diags);
+    for obj in &order.objects {
+        match *obj {
+            Object::Enum(i) => e.enum_type(&schema.enums[i], &mut diags),
+            Object::Sequence(i) => e.sequence(&schema.sequences[i], &mut diags),
+            Object::Table(i) => e.table(&schema.tables[i], &mut diags),
+            Object::View(i) => e.view(&schema.views[i], &mut diags),
+        }
+    }
+    for ix in &schema.indexes {
+        e.index(ix, &mut diags);
+    }
+    for obj in &order.objects {
+        if let Object::Table(i) = *obj {
+            e.table_post_data(&schema.tables[i], &mut diags);
+        }
+    }
+    e.finish_views();
+    (e.out, diags)
+}
+
+/// Diagnostic for an object left out of the output.
+pub(crate) fn left_out(code: &'static crate::diag::Code, what: String, span: crate::source::Span, object: String) -> Diagnostic {
+    Diagnostic::new(code, what).at(span).object(object)
+}
+

@@ -1,0 +1,158 @@
+//! Target identifiers: case policy, length limits, quoting, and names that must be unique in a
+//! schema on the target even where the source scoped them to a table (MySQL index names).
+
+use std::collections::HashSet;
+
+use sqlparser::keywords::ALL_KEYWORDS;
+
+use crate::diag::{Diagnostic, codes};
+use crate::dialect::Dialect;
+use crate::ir::Name;
+
+/// `--identifiers keep|lower`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum IdentCase {
+    /// Keep names as the source stores them (quoted on the target where needed).
+    #[default]
+    Keep,
+    /// Lower-case every name, so PostgreSQL users never need to quote them.
+    Lower,
+}
+
+pub struct Namer {
+    pub target: Dialect,
+    pub case: IdentCase,
+    /// Index and key names already used, per schema, lower case (PostgreSQL and SQLite scope
+    /// index names to the schema; MySQL to the table, where the set is per table instead).
+    used: HashSet<String>,
+}
+
+impl Namer {
+    pub fn new(target: Dialect, case: IdentCase) -> Namer {
+        Namer { target, case, used: HashSet::new() }
+    }
+
+    /// The name as the target will store it: case policy applied and shortened to the target's
+    /// limit with a deterministic hash suffix.
+    pub fn raw(&self, name: &str, diags: &mut Vec<Diagnostic>) -> String {
+        let name = match self.case {
+            IdentCase::Keep => name.to_string(),
+            IdentCase::Lower => name.to_lowercase(),
+        };
+        let max = self.target.max_ident_len();
+        if name.len() <= max {
+            return name;
+        }
+        let hash = format!("{:08x}", fnv1a(name.as_bytes()));
+        let mut cut = max - hash.len() - 1;
+        while !name.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let short = format!("{}_{hash}", &name[..cut]);
+        diags.push(
+            Diagnostic::new(
+                &codes::NAME_SHORTENED,
+                format!("name `{name}` is longer than {max} bytes; it becomes `{short}` on {}", self.target),
+            ),
+        );
+        short
+    }
+
+    /// An identifier quoted for the target when it has to be: not a plain lower-case (PostgreSQL)
+    /// or plain word, or a keyword of any dialect sqlparser knows (over-quoting is harmless).
+    pub fn quote_raw(&self, name: &str) -> String {
+        let plain = !name.is_empty()
+            && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !(self.target.folds_to_lower() && name.chars().any(|c| c.is_ascii_uppercase()))
+            && ALL_KEYWORDS.binary_search(&name.to_ascii_uppercase().as_str()).is_err();
+        if plain { name.to_string() } else { self.target.quote_ident(name) }
+    }
+
+    /// A column or constraint name, ready to print.
+    pub fn ident(&self, name: &str, diags: &mut Vec<Diagnostic>) -> String {
+        self.quote_raw(&self.raw(name, diags))
+    }
+
+    /// A table, view, type or sequence name, ready to print. Schemas exist only on PostgreSQL.
+    pub fn object(&self, name: &Name, diags: &mut Vec<Diagnostic>) -> String {
+        let base = self.ident(&name.name, diags);
+        match (&name.schema, self.target.has_schemas()) {
+            (Some(s), true) => format!("{}.{base}", self.ident(s, diags)),
+            _ => base,
+        }
+    }
+
+    /// A fresh index or key name: the wanted one if it is free, else prefixed with the table, else
+    /// numbered. `scope` is the schema (PostgreSQL, SQLite) or the table (MySQL).
+    pub fn unique_name(&mut self, scope: &str, wanted: &str, table: &str, diags: &mut Vec<Diagnostic>) -> String {
+        let scope = if self.target == Dialect::Mysql { table } else { scope }.to_lowercase();
+        let prefixed = format!("{table}_{wanted}");
+        let mut n = 1;
+        loop {
+            let candidate = match n {
+                1 => wanted.to_string(),
+                2 => prefixed.clone(),
+                _ => format!("{prefixed}_{n}"),
+            };
+            n += 1;
+            let name = self.raw(&candidate, diags);
+            if self.used.insert(format!("{scope}\u{0}{}", name.to_lowercase())) {
+                return name;
+            }
+        }
+    }
+
+    /// Records a name that the target creates in a schema (a table, view, sequence, type).
+    pub fn reserve(&mut self, scope: &str, name: &str) {
+        self.used.insert(format!("{}\u{0}{}", scope.to_lowercase(), name.to_lowercase()));
+    }
+}
+
+/// FNV-1a, 32 bits: small, stable across versions and platforms.
+fn fnv1a(bytes: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in bytes {
+        h ^= u32::from(*b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_are_shortened_deterministically() {
+        let n = Namer::new(Dialect::Postgres, IdentCase::Keep);
+        let long = "a".repeat(70);
+        let mut d = Vec::new();
+        let s = n.raw(&long, &mut d);
+        assert_eq!(s.len(), 63);
+        assert_eq!(s, n.raw(&long, &mut Vec::new()));
+        assert_eq!(d.len(), 1);
+    }
+
+    #[test]
+    fn quoting_only_where_needed() {
+        let pg = Namer::new(Dialect::Postgres, IdentCase::Keep);
+        assert_eq!(pg.quote_raw("actor"), "actor");
+        assert_eq!(pg.quote_raw("Album"), "\"Album\"");
+        assert_eq!(pg.quote_raw("order"), "\"order\"");
+        let my = Namer::new(Dialect::Mysql, IdentCase::Keep);
+        assert_eq!(my.quote_raw("Album"), "Album");
+        assert_eq!(my.quote_raw("first name"), "`first name`");
+    }
+
+    #[test]
+    fn index_names_unique_per_schema_on_postgres() {
+        let mut pg = Namer::new(Dialect::Postgres, IdentCase::Keep);
+        let mut d = Vec::new();
+        assert_eq!(pg.unique_name("public", "idx_fk_film_id", "inventory", &mut d), "idx_fk_film_id");
+        assert_eq!(pg.unique_name("public", "idx_fk_film_id", "film_actor", &mut d), "film_actor_idx_fk_film_id");
+        let mut my = Namer::new(Dialect::Mysql, IdentCase::Keep);
+        assert_eq!(my.unique_name("", "idx_fk_film_id", "inventory", &mut d), "idx_fk_film_id");
+        assert_eq!(my.unique_name("", "idx_fk_film_id", "film_actor", &mut d), "idx_fk_film_id");
+    }
+}

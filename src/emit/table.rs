@@ -1,0 +1,717 @@
+//! The emitter proper: one method per kind of object.
+
+use std::collections::BTreeMap;
+
+use super::{Options, Output, Stmt, expr, left_out};
+use crate::diag::{Diagnostic, codes};
+use crate::dialect::Dialect;
+use crate::emit::names::Namer;
+use crate::ir::{
+    Column, Default, Deferrable, DropAttr, EnumType, FkAction, ForeignKey, Index,
+    IndexExpr, IndexKind, Name, Schema, Sequence, Table, View,
+};
+use crate::order::relations_of;
+
+pub struct Emitter<'a> {
+    pub schema: &'a Schema,
+    pub opts: &'a Options,
+    pub namer: Namer,
+    pub out: Output,
+    /// Views left out, so views built on them are left out too.
+    dropped_views: Vec<Name>,
+}
+
+fn t_obj(t: &Table) -> String {
+    format!("table {}", t.name)
+}
+
+impl<'a> Emitter<'a> {
+    pub fn new(schema: &'a Schema, opts: &'a Options) -> Emitter<'a> {
+        Emitter { schema, opts, namer: Namer::new(opts.to, opts.identifiers), out: Output::default(), dropped_views: Vec::new() }
+    }
+
+    fn to(&self) -> Dialect {
+        self.opts.to
+    }
+
+    fn scope(name: &Name) -> String {
+        name.schema.clone().unwrap_or_default()
+    }
+
+    fn pre(&mut self, object: String, sql: String) {
+        self.out.pre_data.push(Stmt { object, sql });
+    }
+
+    fn post(&mut self, object: String, sql: String) {
+        self.out.post_data.push(Stmt { object, sql });
+    }
+
+    /// CREATE SCHEMA for every schema the objects use (PostgreSQL only; `public` exists).
+    pub fn schemas(&mut self, diags: &mut Vec<Diagnostic>) {
+        if !self.to().has_schemas() {
+            return;
+        }
+        let mut names: Vec<String> = self.schema.schemas.iter().map(|s| s.name.clone()).collect();
+        for t in &self.schema.tables {
+            names.extend(t.name.schema.clone());
+        }
+        names.sort();
+        names.dedup();
+        for n in names.into_iter().filter(|n| n != "public") {
+            let q = self.namer.ident(&n, diags);
+            self.pre(format!("schema {n}"), format!("CREATE SCHEMA IF NOT EXISTS {q}"));
+        }
+    }
+
+    /// PostgreSQL enum types that the mapping created for inline enums (MySQL ENUM columns).
+    pub fn new_enum_types(&mut self, _diags: &mut Vec<Diagnostic>) {
+        let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for t in &self.schema.tables {
+            for c in &t.columns {
+                if let Some((name, values)) = c.mapped.as_ref().and_then(|m| m.new_enum.clone()) {
+                    wanted.entry(name).or_insert(values);
+                }
+            }
+        }
+        for (name, values) in wanted {
+            let vals: Vec<String> = values.iter().map(|v| self.to().quote_string(v)).collect();
+            self.pre(format!("type {name}"), format!("CREATE TYPE {name} AS ENUM ({})", vals.join(", ")));
+        }
+    }
+
+    pub fn enum_type(&mut self, e: &EnumType, diags: &mut Vec<Diagnostic>) {
+        if !self.to().has_enum_types() {
+            diags.push(
+                Diagnostic::new(&codes::ENUM_CONVERTED, format!("enum type `{}` becomes a per-column enum on {}", e.name, self.to()))
+                    .at(e.span)
+                    .object(format!("type {}", e.name)),
+            );
+            return;
+        }
+        let name = self.namer.object(&e.name, diags);
+        self.namer.reserve(&Self::scope(&e.name), &e.name.name);
+        let vals: Vec<String> = e.values.iter().map(|v| self.to().quote_string(v)).collect();
+        self.pre(format!("type {}", e.name), format!("CREATE TYPE {name} AS ENUM ({})", vals.join(", ")));
+    }
+
+    pub fn sequence(&mut self, s: &Sequence, diags: &mut Vec<Diagnostic>) {
+        if self.to() != Dialect::Postgres {
+            diags.push(left_out(
+                &codes::UNSUPPORTED_STATEMENT,
+                format!("sequence `{}` has no equivalent on {}; it is not converted", s.name, self.to()),
+                s.span,
+                format!("sequence {}", s.name),
+            ));
+            return;
+        }
+        let name = self.namer.object(&s.name, diags);
+        self.namer.reserve(&Self::scope(&s.name), &s.name.name);
+        let mut sql = format!("CREATE SEQUENCE {name}");
+        if let Some(i) = s.increment {
+            sql.push_str(&format!(" INCREMENT BY {i}"));
+        }
+        if let Some(v) = s.min {
+            sql.push_str(&format!(" MINVALUE {v}"));
+        }
+        if let Some(v) = s.max {
+            sql.push_str(&format!(" MAXVALUE {v}"));
+        }
+        if let Some(v) = s.start {
+            sql.push_str(&format!(" START WITH {v}"));
+        }
+        if s.cycle {
+            sql.push_str(" CYCLE");
+        }
+        self.pre(format!("sequence {}", s.name), sql);
+    }
+
+    /// The target type of a column: the mapping decision, or the source type verbatim when the
+    /// mapping stage did not run.
+    fn column_type(&self, c: &Column) -> String {
+        c.mapped.as_ref().map_or_else(|| c.source_type.clone(), |m| m.target.clone())
+    }
+
+    fn dropped(c: &Column, attr: DropAttr) -> bool {
+        c.mapped.as_ref().is_some_and(|m| m.drop.contains(&attr))
+    }
+
+    /// Whether this column is SQLite's `INTEGER PRIMARY KEY AUTOINCREMENT`.
+    fn sqlite_rowid(&self, t: &Table, c: &Column) -> bool {
+        self.to() == Dialect::Sqlite
+            && c.identity.is_some()
+            && t.primary_key.as_ref().is_some_and(|k| k.columns.len() == 1 && k.columns[0].eq_ignore_ascii_case(&c.name))
+    }
+
+    fn column_sql(&mut self, t: &Table, c: &Column, diags: &mut Vec<Diagnostic>) -> String {
+        let to = self.to();
+        let name = self.namer.ident(&c.name, diags);
+        let mut ty = self.column_type(c);
+        let rowid = self.sqlite_rowid(t, c);
+        if rowid {
+            ty = "integer".to_string();
+        }
+        let mut sql = format!("{name} {ty}");
+        if to == Dialect::Mysql {
+            if let Some(cs) = &c.charset {
+                if !Self::dropped(c, DropAttr::Charset) && self.opts.from == Dialect::Mysql {
+                    sql.push_str(&format!(" CHARACTER SET {cs}"));
+                }
+            }
+        }
+        if let Some(id) = &c.identity {
+            match to {
+                Dialect::Postgres => {
+                    let kind = if id.always { "ALWAYS" } else { "BY DEFAULT" };
+                    sql.push_str(&format!(" GENERATED {kind} AS IDENTITY"));
+                    let start = id.start.or(t.auto_increment_start.and_then(|v| i64::try_from(v).ok()));
+                    let mut opts = Vec::new();
+                    if let Some(s) = start {
+                        opts.push(format!("START WITH {s}"));
+                    }
+                    if let Some(i) = id.increment {
+                        opts.push(format!("INCREMENT BY {i}"));
+                    }
+                    if !opts.is_empty() {
+                        sql.push_str(&format!(" ({})", opts.join(" ")));
+                    }
+                }
+                Dialect::Mysql => sql.push_str(" AUTO_INCREMENT"),
+                Dialect::Sqlite if rowid => sql.push_str(" PRIMARY KEY AUTOINCREMENT"),
+                Dialect::Sqlite => diags.push(
+                    Diagnostic::new(&codes::FEATURE_DROPPED, format!("auto-increment on `{}.{}` is dropped: SQLite has it only on an INTEGER PRIMARY KEY", t.name, c.name))
+                        .at(c.span)
+                        .object(t_obj(t)),
+                ),
+            }
+        }
+        if let Some(g) = &c.generated {
+            match expr::expr(&g.expr, self.opts.from, to, &self.namer) {
+                Ok(e) => {
+                    // PostgreSQL before 18 has stored generated columns only.
+                    let stored = g.stored || to == Dialect::Postgres;
+                    sql.push_str(&format!(" GENERATED ALWAYS AS ({e}) {}", if stored { "STORED" } else { "VIRTUAL" }));
+                }
+                Err(why) => diags.push(
+                    Diagnostic::new(&codes::DEFAULT_MANUAL, format!("generated column `{}.{}` becomes a plain column: {why}", t.name, c.name))
+                        .at(c.span)
+                        .object(t_obj(t)),
+                ),
+            }
+        }
+        if !c.nullable && !Self::dropped(c, DropAttr::NotNull) && !rowid {
+            sql.push_str(" NOT NULL");
+        }
+        if c.identity.is_none() && c.generated.is_none() && !Self::dropped(c, DropAttr::Default) {
+            if let Some(d) = &c.default {
+                if let Some(text) = self.default_sql(t, c, d, diags) {
+                    sql.push_str(&format!(" DEFAULT {text}"));
+                }
+            }
+        }
+        if c.on_update_now {
+            if to == Dialect::Mysql && is_datetime(&ty) {
+                sql.push_str(&format!(" ON UPDATE CURRENT_TIMESTAMP{}", fsp_suffix(&ty)));
+            } else if !(to == Dialect::Postgres && self.opts.emulate_on_update) {
+                diags.push(
+                    Diagnostic::new(&codes::ON_UPDATE, format!("`{}.{}` is refreshed ON UPDATE in the source; {} has no such attribute", t.name, c.name, to))
+                        .at(c.span)
+                        .object(t_obj(t))
+                        .help(if to == Dialect::Postgres { "use --emulate on-update to get a trigger that does it" } else { "set the column in the application" }),
+                );
+            }
+        }
+        if let Some(cm) = &c.comment {
+            if to == Dialect::Mysql {
+                sql.push_str(&format!(" COMMENT {}", to.quote_string(cm)));
+            }
+        }
+        sql
+    }
+
+    /// A default for the target column, or None (with a diagnostic) when it cannot be kept.
+    fn default_sql(&mut self, t: &Table, c: &Column, d: &Default, diags: &mut Vec<Diagnostic>) -> Option<String> {
+        let to = self.to();
+        let ty = self.column_type(c).to_lowercase();
+        let is_bool = c.mapped.as_ref().is_some_and(|m| m.canonical == "bool");
+        let text_like = is_texty(&ty);
+        let wrap = |s: String| if to == Dialect::Mysql && text_like { format!("({s})") } else { s };
+        let bool_lit = |b: bool| match to {
+            Dialect::Postgres => if b { "true" } else { "false" }.to_string(),
+            _ => if b { "1" } else { "0" }.to_string(),
+        };
+        let drop = |why: String, diags: &mut Vec<Diagnostic>| {
+            diags.push(
+                Diagnostic::new(&codes::DEFAULT_CHANGED, format!("default of `{}.{}` dropped: {why}", t.name, c.name))
+                    .at(c.span)
+                    .object(t_obj(t)),
+            );
+            None
+        };
+        match d {
+            Default::Null => Some("NULL".to_string()),
+            Default::Number(n) if is_bool => Some(bool_lit(n.parse::<f64>().is_ok_and(|v| v != 0.0))),
+            Default::Number(n) => Some(wrap(n.clone())),
+            Default::String(s) if is_bool => match s.to_ascii_lowercase().as_str() {
+                "1" | "t" | "true" | "y" | "yes" => Some(bool_lit(true)),
+                "0" | "f" | "false" | "n" | "no" => Some(bool_lit(false)),
+                _ => drop(format!("'{s}' is not a boolean"), diags),
+            },
+            Default::String(s) => Some(wrap(to.quote_string(s))),
+            Default::Bool(b) => Some(bool_lit(*b)),
+            Default::CurrentTimestamp { precision } => match to {
+                Dialect::Mysql if is_datetime(&ty) => Some(format!("CURRENT_TIMESTAMP{}", fsp_suffix(&ty))),
+                Dialect::Mysql => drop(format!("MySQL accepts CURRENT_TIMESTAMP only on DATETIME and TIMESTAMP, not {ty}"), diags),
+                Dialect::Postgres => Some(match precision {
+                    Some(p) => format!("CURRENT_TIMESTAMP({p})"),
+                    None => "CURRENT_TIMESTAMP".to_string(),
+                }),
+                Dialect::Sqlite => Some("CURRENT_TIMESTAMP".to_string()),
+            },
+            Default::CurrentDate => Some(if to == Dialect::Mysql { "(CURRENT_DATE)".to_string() } else { "CURRENT_DATE".to_string() }),
+            Default::CurrentTime => Some(if to == Dialect::Mysql { "(CURRENT_TIME)".to_string() } else { "CURRENT_TIME".to_string() }),
+            Default::ZeroDate(z) => match to {
+                Dialect::Mysql => Some(to.quote_string(z)),
+                _ => drop(format!("the zero date '{z}' does not exist on {to}"), diags),
+            },
+            Default::NextVal(seq) => match to {
+                Dialect::Postgres => {
+                    let name = self.namer.object(seq, diags);
+                    Some(format!("nextval({})", to.quote_string(&name)))
+                }
+                _ => drop(format!("sequence `{seq}` does not exist on {to}"), diags),
+            },
+            Default::Expr(e) => match expr::expr(e, self.opts.from, to, &self.namer) {
+                Ok(s) if to == Dialect::Postgres => Some(s),
+                Ok(s) => Some(format!("({s})")),
+                Err(why) => {
+                    diags.push(
+                        Diagnostic::new(&codes::DEFAULT_MANUAL, format!("default of `{}.{}` is not converted: {why}", t.name, c.name))
+                            .at(c.span)
+                            .object(t_obj(t)),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    pub fn table(&mut self, t: &Table, diags: &mut Vec<Diagnostic>) {
+        let to = self.to();
+        let name = self.namer.object(&t.name, diags);
+        self.namer.reserve(&Self::scope(&t.name), &t.name.name);
+        let mut lines = Vec::new();
+        for c in &t.columns {
+            lines.push(self.column_sql(t, c, diags));
+        }
+        if let Some(pk) = &t.primary_key {
+            let rowid = pk.columns.len() == 1 && t.column(&pk.columns[0]).is_some_and(|c| self.sqlite_rowid(t, c));
+            if !rowid {
+                let cols = self.key_columns(t, &pk.columns, diags);
+                let cname = match (&pk.name, to) {
+                    // MySQL names every primary key PRIMARY.
+                    (Some(n), Dialect::Postgres | Dialect::Sqlite) => {
+                        let n = self.namer.unique_name(&Self::scope(&t.name), n, &t.name.name, diags);
+                        format!("CONSTRAINT {} ", self.namer.quote_raw(&n))
+                    }
+                    _ => String::new(),
+                };
+                lines.push(format!("{cname}PRIMARY KEY ({cols})"));
+            }
+        }
+        if to.fk_inline_only() {
+            // SQLite: constraints can only be declared in CREATE TABLE.
+            for u in &t.uniques {
+                let cols = self.key_columns(t, &u.columns, diags);
+                lines.push(format!("UNIQUE ({cols})"));
+            }
+            for ch in self.check_sqls(t, diags) {
+                lines.push(ch.1);
+            }
+            for fk in &t.foreign_keys {
+                if let Some(sql) = self.fk_sql(t, fk, diags) {
+                    lines.push(sql);
+                }
+            }
+        }
+        let mut sql = format!("CREATE TABLE {name} (\n  {}\n)", lines.join(",\n  "));
+        if to == Dialect::Mysql {
+            if let Some(n) = t.auto_increment_start.filter(|n| *n > 1) {
+                sql.push_str(&format!(" AUTO_INCREMENT={n}"));
+            }
+            if let Some(cm) = &t.comment {
+                sql.push_str(&format!(" COMMENT={}", to.quote_string(cm)));
+            }
+        }
+        self.pre(t_obj(t), sql);
+    }
+
+    /// Key column list; on MySQL a text or blob column in a key needs a prefix length.
+    fn key_columns(&mut self, t: &Table, cols: &[String], diags: &mut Vec<Diagnostic>) -> String {
+        cols.iter()
+            .map(|c| {
+                let q = self.namer.ident(c, diags);
+                match t.column(c) {
+                    Some(col) if self.to() == Dialect::Mysql && is_blob_or_text(&self.column_type(col)) => {
+                        diags.push(
+                            Diagnostic::new(&codes::FEATURE_DROPPED, format!("key on `{}.{c}` indexes only its first 255 characters on MySQL, which cannot index whole TEXT/BLOB values", t.name))
+                                .at(col.span)
+                                .object(t_obj(t)),
+                        );
+                        format!("{q}(255)")
+                    }
+                    _ => q,
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// CHECK constraints of a table (its own and those the mapping added), as (name, SQL).
+    fn check_sqls(&mut self, t: &Table, diags: &mut Vec<Diagnostic>) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (i, ch) in t.checks.iter().enumerate() {
+            match expr::expr(&ch.expr, self.opts.from, self.to(), &self.namer) {
+                Ok(e) => {
+                    let n = ch.name.clone().unwrap_or_else(|| format!("{}_check{}", t.name.name, i + 1));
+                    let n = self.namer.unique_name(&Self::scope(&t.name), &n, &t.name.name, diags);
+                    out.push((n.clone(), format!("CONSTRAINT {} CHECK ({e})", self.namer.quote_raw(&n))));
+                }
+                Err(why) => diags.push(left_out(
+                    &codes::INDEX_MANUAL,
+                    format!("check constraint on `{}` is not converted: {why}", t.name),
+                    ch.span,
+                    t_obj(t),
+                )),
+            }
+        }
+        for c in &t.columns {
+            if let Some(check) = c.mapped.as_ref().and_then(|m| m.check.clone()) {
+                let n = format!("{}_{}_check", t.name.name, c.name);
+                let n = self.namer.unique_name(&Self::scope(&t.name), &n, &t.name.name, diags);
+                out.push((n.clone(), format!("CONSTRAINT {} CHECK ({check})", self.namer.quote_raw(&n))));
+            }
+        }
+        out
+    }
+
+    /// A FOREIGN KEY clause, or None with a diagnostic when the target could not create it.
+    fn fk_sql(&mut self, t: &Table, fk: &ForeignKey, diags: &mut Vec<Diagnostic>) -> Option<String> {
+        let to = self.to();
+        let Some(rt) = self.schema.table(&fk.ref_table) else {
+            diags.push(left_out(
+                &codes::UNKNOWN_REFERENCE,
+                format!("foreign key of `{}` references `{}`, which the script does not create; it is not converted", t.name, fk.ref_table),
+                fk.span,
+                t_obj(t),
+            ));
+            return None;
+        };
+        let ref_cols = if fk.ref_columns.is_empty() {
+            rt.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default()
+        } else {
+            fk.ref_columns.clone()
+        };
+        let same = |a: &[String], b: &[String]| {
+            a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| y.eq_ignore_ascii_case(x)))
+        };
+        let keyed = rt.primary_key.as_ref().is_some_and(|k| same(&k.columns, &ref_cols))
+            || rt.uniques.iter().any(|u| same(&u.columns, &ref_cols))
+            || self.schema.indexes.iter().any(|ix| {
+                ix.unique && ix.table.matches(&rt.name) && ix.predicate.is_none()
+                    && same(&ix.parts.iter().filter_map(|p| match &p.expr { IndexExpr::Column(c) => Some(c.clone()), IndexExpr::Expr(_) => None }).collect::<Vec<_>>(), &ref_cols)
+            });
+        if !keyed || ref_cols.is_empty() || ref_cols.len() != fk.columns.len() {
+            diags.push(left_out(
+                &codes::INDEX_MANUAL,
+                format!("foreign key of `{}` references `{}` ({}), which is not its primary key or a unique key; it is not converted", t.name, rt.name, ref_cols.join(", ")),
+                fk.span,
+                t_obj(t),
+            ));
+            return None;
+        }
+        let cols: Vec<String> = fk.columns.iter().map(|c| self.namer.ident(c, diags)).collect();
+        let rcols: Vec<String> = ref_cols.iter().map(|c| self.namer.ident(c, diags)).collect();
+        let rname = self.namer.object(&rt.name, diags);
+        let mut sql = String::new();
+        if let Some(n) = &fk.name {
+            let n = self.namer.unique_name(&Self::scope(&t.name), n, &t.name.name, diags);
+            sql.push_str(&format!("CONSTRAINT {} ", self.namer.quote_raw(&n)));
+        }
+        sql.push_str(&format!("FOREIGN KEY ({}) REFERENCES {rname} ({})", cols.join(", "), rcols.join(", ")));
+        for (what, action) in [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)] {
+            let Some(a) = action else { continue };
+            if a == FkAction::SetDefault && to == Dialect::Mysql {
+                // InnoDB rejects SET DEFAULT (https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html).
+                diags.push(
+                    Diagnostic::new(&codes::FEATURE_DROPPED, format!("ON {what} SET DEFAULT of a foreign key of `{}` is dropped: InnoDB rejects it", t.name))
+                        .at(fk.span)
+                        .object(t_obj(t)),
+                );
+                continue;
+            }
+            sql.push_str(&format!(" ON {what} {}", fk_action_sql(a)));
+        }
+        match (fk.deferrable, to) {
+            (Some(_), Dialect::Mysql) => diags.push(
+                Diagnostic::new(&codes::FEATURE_DROPPED, format!("a deferrable foreign key of `{}` becomes immediate: MySQL checks foreign keys at once", t.name))
+                    .at(fk.span)
+                    .object(t_obj(t)),
+            ),
+            (Some(Deferrable::Deferred), _) => sql.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+            (Some(Deferrable::Immediate), _) => sql.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
+            (None, _) => {}
+        }
+        Some(sql)
+    }
+
+    /// Unique constraints, foreign keys, checks, comments and triggers of a table (not SQLite,
+    /// where they are part of CREATE TABLE).
+    pub fn table_post_data(&mut self, t: &Table, diags: &mut Vec<Diagnostic>) {
+        let to = self.to();
+        let name = self.namer.object(&t.name, diags);
+        if !to.fk_inline_only() {
+            for u in &t.uniques {
+                let cols = self.key_columns(t, &u.columns, diags);
+                let wanted = u.name.clone().unwrap_or_else(|| format!("{}_{}_key", t.name.name, u.columns.join("_")));
+                let n = self.namer.unique_name(&Self::scope(&t.name), &wanted, &t.name.name, diags);
+                let q = self.namer.quote_raw(&n);
+                self.post(t_obj(t), format!("ALTER TABLE {name} ADD CONSTRAINT {q} UNIQUE ({cols})"));
+            }
+            for (_, ch) in self.check_sqls(t, diags) {
+                self.post(t_obj(t), format!("ALTER TABLE {name} ADD {ch}"));
+            }
+            for fk in &t.foreign_keys {
+                if let Some(sql) = self.fk_sql(t, fk, diags) {
+                    self.post(t_obj(t), format!("ALTER TABLE {name} ADD {sql}"));
+                }
+            }
+        }
+        if to == Dialect::Postgres {
+            if let Some(cm) = &t.comment {
+                self.post(t_obj(t), format!("COMMENT ON TABLE {name} IS {}", to.quote_string(cm)));
+            }
+            for c in &t.columns {
+                if let Some(cm) = &c.comment {
+                    let cn = self.namer.ident(&c.name, diags);
+                    self.post(t_obj(t), format!("COMMENT ON COLUMN {name}.{cn} IS {}", to.quote_string(cm)));
+                }
+            }
+            if self.opts.emulate_on_update {
+                self.on_update_trigger(t, &name, diags);
+            }
+        } else if to == Dialect::Sqlite && (t.comment.is_some() || t.columns.iter().any(|c| c.comment.is_some())) {
+            diags.push(
+                Diagnostic::new(&codes::ATTRIBUTE_DROPPED, format!("comments on `{}` are dropped: SQLite has no comments", t.name))
+                    .at(t.span)
+                    .object(t_obj(t)),
+            );
+        }
+    }
+
+    /// PostgreSQL trigger that does what MySQL's ON UPDATE CURRENT_TIMESTAMP does.
+    fn on_update_trigger(&mut self, t: &Table, name: &str, diags: &mut Vec<Diagnostic>) {
+        let cols: Vec<&Column> = t.columns.iter().filter(|c| c.on_update_now).collect();
+        if cols.is_empty() {
+            return;
+        }
+        let func_raw = self.namer.raw(&format!("{}_on_update", t.name.name), diags);
+        let func = match (&t.name.schema, self.to().has_schemas()) {
+            (Some(s), true) => format!("{}.{}", self.namer.ident(s, diags), self.namer.quote_raw(&func_raw)),
+            _ => self.namer.quote_raw(&func_raw),
+        };
+        let sets: String = cols
+            .iter()
+            .map(|c| format!("  NEW.{} := CURRENT_TIMESTAMP;\n", self.namer.ident(&c.name, &mut Vec::new())))
+            .collect();
+        self.post(
+            t_obj(t),
+            format!("CREATE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $ferry$\nBEGIN\n{sets}  RETURN NEW;\nEND\n$ferry$"),
+        );
+        let trig = self.namer.quote_raw(&func_raw);
+        self.post(t_obj(t), format!("CREATE TRIGGER {trig} BEFORE UPDATE ON {name} FOR EACH ROW EXECUTE FUNCTION {func}()"));
+    }
+
+    pub fn index(&mut self, ix: &Index, diags: &mut Vec<Diagnostic>) {
+        let to = self.to();
+        let Some(t) = self.schema.table(&ix.table) else { return };
+        let obj = t_obj(t);
+        let what = ix.name.clone().unwrap_or_else(|| "(unnamed)".to_string());
+        if ix.kind != IndexKind::Plain && !(to == Dialect::Mysql && self.opts.from == Dialect::Mysql) {
+            let kind = if ix.kind == IndexKind::Fulltext { "full-text" } else { "spatial" };
+            diags.push(left_out(
+                &codes::INDEX_MANUAL,
+                format!("{kind} index `{what}` on `{}` is not converted: {to} indexes text search and geometry differently", t.name),
+                ix.span,
+                obj,
+            ));
+            return;
+        }
+        let mut parts = Vec::new();
+        for p in &ix.parts {
+            let mut s = match &p.expr {
+                IndexExpr::Column(c) => {
+                    let q = self.namer.ident(c, diags);
+                    let col_ty = t.column(c).map(|col| self.column_type(col)).unwrap_or_default();
+                    match (p.prefix_len, to) {
+                        (Some(n), Dialect::Mysql) => format!("{q}({n})"),
+                        (None, Dialect::Mysql) if is_blob_or_text(&col_ty) => format!("{q}(255)"),
+                        (Some(_), _) => {
+                            diags.push(
+                                Diagnostic::new(&codes::FEATURE_DROPPED, format!("prefix length of index `{what}` on `{}` is dropped: {to} indexes the whole value", t.name))
+                                    .at(ix.span)
+                                    .object(obj.clone()),
+                            );
+                            q
+                        }
+                        _ => q,
+                    }
+                }
+                IndexExpr::Expr(e) => {
+                    let printed = if to == Dialect::Mysql {
+                        Err("MariaDB has no expression indexes".to_string())
+                    } else {
+                        expr::expr(e, self.opts.from, to, &self.namer)
+                    };
+                    match printed {
+                        Ok(s) => format!("({s})"),
+                        Err(why) => {
+                            diags.push(left_out(&codes::INDEX_MANUAL, format!("index `{what}` on `{}` is not converted: {why}", t.name), ix.span, obj));
+                            return;
+                        }
+                    }
+                }
+            };
+            if p.descending {
+                s.push_str(" DESC");
+            }
+            parts.push(s);
+        }
+        let mut predicate = String::new();
+        if let Some(pred) = &ix.predicate {
+            let printed = if to == Dialect::Mysql {
+                Err("MySQL has no partial indexes".to_string())
+            } else {
+                expr::expr(pred, self.opts.from, to, &self.namer)
+            };
+            match printed {
+                Ok(s) => predicate = format!(" WHERE {s}"),
+                Err(why) => {
+                    diags.push(left_out(&codes::INDEX_MANUAL, format!("partial index `{what}` on `{}` is not converted: {why}", t.name), ix.span, obj));
+                    return;
+                }
+            }
+        }
+        let method = match (ix.method.as_deref(), to) {
+            (None, _) | (_, Dialect::Sqlite) => String::new(),
+            (Some(m @ ("btree" | "hash")), Dialect::Postgres | Dialect::Mysql) => format!(" USING {}", m.to_uppercase()),
+            (Some(m), Dialect::Postgres) if self.opts.from == Dialect::Postgres => format!(" USING {m}"),
+            (Some(m), _) => {
+                diags.push(left_out(&codes::INDEX_MANUAL, format!("index `{what}` on `{}` uses method {m}, which {to} lacks; it is not converted", t.name), ix.span, obj));
+                return;
+            }
+        };
+        let col_names: Vec<String> = ix.parts.iter().map(|p| match &p.expr {
+            IndexExpr::Column(c) => c.clone(),
+            IndexExpr::Expr(_) => "expr".to_string(),
+        }).collect();
+        let wanted = ix.name.clone().unwrap_or_else(|| format!("{}_{}_idx", t.name.name, col_names.join("_")));
+        let n = self.namer.unique_name(&Self::scope(&t.name), &wanted, &t.name.name, diags);
+        let q = self.namer.quote_raw(&n);
+        let q = match (&t.name.schema, to) {
+            // SQLite and PostgreSQL name an index in the table's schema; SQLite wants it qualified.
+            (Some(s), Dialect::Sqlite) if !s.is_empty() => format!("{}.{q}", self.namer.ident(s, diags)),
+            _ => q,
+        };
+        let table = self.namer.object(&t.name, diags);
+        let unique = if ix.unique { "UNIQUE " } else { "" };
+        let kind = match ix.kind {
+            IndexKind::Fulltext => "FULLTEXT ",
+            IndexKind::Spatial => "SPATIAL ",
+            IndexKind::Plain => "",
+        };
+        let (using_before, using_after) = if to == Dialect::Postgres { (method, String::new()) } else { (String::new(), method) };
+        self.post(obj, format!("CREATE {unique}{kind}INDEX {q} ON {table}{using_before} ({}){using_after}{predicate}", parts.join(", ")));
+    }
+
+    pub fn view(&mut self, v: &View, diags: &mut Vec<Diagnostic>) {
+        let to = self.to();
+        let obj = format!("view {}", v.name);
+        if let Some(dep) = relations_of(&v.query).iter().find_map(|r| {
+            let n = r.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()).unwrap_or_default();
+            self.dropped_views.iter().find(|d| d.name.eq_ignore_ascii_case(&n)).cloned()
+        }) {
+            diags.push(left_out(&codes::VIEW_MANUAL, format!("view `{}` is not converted: it selects from view `{dep}`, which is not converted", v.name), v.span, obj));
+            self.dropped_views.push(v.name.clone());
+            return;
+        }
+        match expr::query(&v.query, self.opts.from, to, &self.namer) {
+            Ok(q) => {
+                let name = self.namer.object(&v.name, diags);
+                self.namer.reserve(&Self::scope(&v.name), &v.name.name);
+                let cols = if v.columns.is_empty() {
+                    String::new()
+                } else {
+                    let c: Vec<String> = v.columns.iter().map(|c| self.namer.ident(c, diags)).collect();
+                    format!(" ({})", c.join(", "))
+                };
+                let kind = if v.materialized && to == Dialect::Postgres {
+                    "MATERIALIZED VIEW"
+                } else {
+                    if v.materialized {
+                        diags.push(
+                            Diagnostic::new(&codes::FEATURE_DROPPED, format!("materialized view `{}` becomes a plain view on {to}", v.name))
+                                .at(v.span)
+                                .object(obj.clone()),
+                        );
+                    }
+                    "VIEW"
+                };
+                self.out.views.push(Stmt { object: obj, sql: format!("CREATE {kind} {name}{cols} AS {q}") });
+            }
+            Err(why) => {
+                diags.push(left_out(&codes::VIEW_MANUAL, format!("view `{}` is not converted: {why}", v.name), v.span, obj));
+                self.dropped_views.push(v.name.clone());
+            }
+        }
+    }
+
+    pub fn finish_views(&mut self) {}
+}
+
+fn fk_action_sql(a: FkAction) -> &'static str {
+    match a {
+        FkAction::NoAction => "NO ACTION",
+        FkAction::Restrict => "RESTRICT",
+        FkAction::Cascade => "CASCADE",
+        FkAction::SetNull => "SET NULL",
+        FkAction::SetDefault => "SET DEFAULT",
+    }
+}
+
+fn base_name(ty: &str) -> String {
+    ty.split('(').next().unwrap_or("").trim().to_lowercase()
+}
+
+fn is_datetime(ty: &str) -> bool {
+    matches!(base_name(ty).as_str(), "datetime" | "timestamp")
+}
+
+fn is_texty(ty: &str) -> bool {
+    is_blob_or_text(ty) || base_name(ty) == "json"
+}
+
+fn is_blob_or_text(ty: &str) -> bool {
+    matches!(
+        base_name(ty).as_str(),
+        "text" | "tinytext" | "mediumtext" | "longtext" | "blob" | "tinyblob" | "mediumblob" | "longblob"
+    )
+}
+
+/// `(3)` of `datetime(3)`, or nothing.
+fn fsp_suffix(ty: &str) -> String {
+    match (ty.find('('), ty.find(')')) {
+        (Some(a), Some(b)) if b > a => ty[a..=b].to_string(),
+        _ => String::new(),
+    }
+}
+

@@ -1,0 +1,227 @@
+//! Lowering: parsed statements -> IR, with spans into the source file and semantic checks.
+//!
+//! Records source types verbatim (the `mapping` stage decides target types) and normalises what
+//! mapping guards and emitters test (defaults, identity, enum values). Nothing is dropped
+//! silently: a statement that is not converted leaves a diagnostic.
+
+mod default;
+mod other;
+mod table;
+
+use sqlparser::ast::{self, Ident, ObjectName, Statement};
+
+use crate::diag::{Diagnostic, codes};
+use crate::dialect::Dialect;
+use crate::ir::{Name, Routine, RoutineKind, Schema};
+use crate::parse::split::RawStatement;
+use crate::parse::sql::{Class, Parsed, leading_words};
+use crate::source::{SourceFile, Span};
+
+/// Counts of what the input held, for the summary and the report.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    pub statements: usize,
+    pub noise_skipped: usize,
+    pub data_skipped: usize,
+    pub parse_errors: usize,
+}
+
+/// Lowering context for one statement: the dialect's naming rules and the statement's text.
+pub(crate) struct Ctx<'a> {
+    pub dialect: Dialect,
+    pub raw: &'a RawStatement,
+}
+
+impl Ctx<'_> {
+    /// The identifier as the source database stores it: PostgreSQL folds unquoted names to lower
+    /// case (<https://www.postgresql.org/docs/current/sql-syntax-lexical.html>).
+    pub fn ident(&self, id: &Ident) -> String {
+        if id.quote_style.is_none() && self.dialect.folds_to_lower() {
+            id.value.to_lowercase()
+        } else {
+            id.value.clone()
+        }
+    }
+
+    pub fn name(&self, name: &ObjectName) -> Name {
+        let parts: Vec<String> =
+            name.0.iter().filter_map(|p| p.as_ident()).map(|i| self.ident(i)).collect();
+        match parts.as_slice() {
+            [] => Name::bare(name.to_string()),
+            [n] => Name::bare(n.clone()),
+            [.., s, n] => Name::new(Some(s.clone()), n.clone()),
+        }
+    }
+
+    /// The statement's span in the file.
+    pub fn span(&self) -> Span {
+        self.raw.span
+    }
+
+    /// The file span of a sqlparser span inside this statement; the statement's span when
+    /// sqlparser has none.
+
+    /// From an identifier to the end of its line: the place a column or constraint stands.
+    pub fn line_span_from(&self, id: &Ident) -> Span {
+        let Some(start) = SourceFile::offset_in(&self.raw.text, id.span.start.line, id.span.start.column)
+        else {
+            return self.raw.span;
+        };
+        let rest = &self.raw.text[start..];
+        let len = rest.find('\n').unwrap_or(rest.len());
+        let line = rest[..len].trim_end().trim_end_matches(',');
+        Span::new(start, start + line.len()).shift(self.raw.span.start)
+    }
+}
+
+/// Lowers every parsed statement into one schema.
+pub fn lower(parsed: &[Parsed<'_>], dialect: Dialect) -> (Schema, Stats, Vec<Diagnostic>) {
+    let mut schema = Schema::default();
+    let mut stats = Stats { statements: parsed.len(), ..Stats::default() };
+    let mut diags = Vec::new();
+    for p in parsed {
+        let cx = Ctx { dialect, raw: p.raw };
+        match p.class {
+            Class::Noise => stats.noise_skipped += 1,
+            Class::Data => stats.data_skipped += 1,
+            Class::Routine => lower_routine(&cx, &mut schema, &mut diags),
+            Class::Schema => match &p.ast {
+                Some(stmt) => lower_statement(&cx, stmt, &mut schema, &mut diags),
+                None => stats.parse_errors += 1,
+            },
+        }
+    }
+    other::resolve_types(&mut schema, &mut diags);
+    other::absorb_serial_sequences(&mut schema, &mut diags);
+    table::compute_facts(&mut schema);
+    if stats.noise_skipped + stats.data_skipped > 0 {
+        diags.push(Diagnostic::new(
+            &codes::SKIPPED_STATEMENT,
+            format!(
+                "skipped {} session/transaction statements and {} data statements",
+                stats.noise_skipped, stats.data_skipped
+            ),
+        ));
+    }
+    (schema, stats, diags)
+}
+
+fn lower_statement(cx: &Ctx, stmt: &Statement, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+    match stmt {
+        Statement::CreateTable(ct) => table::create_table(cx, ct, schema, diags),
+        Statement::AlterTable(at) => table::alter_table(cx, at, schema, diags),
+        Statement::CreateIndex(ci) => other::create_index(cx, ci, schema, diags),
+        Statement::CreateView(cv) => other::create_view(cx, cv, schema, diags),
+        Statement::CreateSequence { name, sequence_options, owned_by, .. } => {
+            other::create_sequence(cx, name, sequence_options, owned_by.as_ref(), schema)
+        }
+        Statement::CreateType { name, representation, .. } => {
+            other::create_type(cx, name, representation.as_ref(), schema, diags)
+        }
+        Statement::CreateSchema { schema_name, .. } => {
+            if cx.dialect.has_schemas() {
+                schema.schemas.push(crate::ir::SchemaDef {
+                    name: schema_name.to_string(),
+                    span: cx.span(),
+                });
+            }
+        }
+        Statement::Comment { object_type, object_name, comment, .. } => {
+            other::comment_on(cx, *object_type, object_name, comment.as_deref(), schema, diags)
+        }
+        // A table of its own in the source's sense: kept as manual, with its text.
+        other_stmt => diags.push(
+            Diagnostic::new(
+                &codes::UNSUPPORTED_STATEMENT,
+                format!("`{}` statements are not converted", statement_kind(other_stmt, cx.raw)),
+            )
+            .at(cx.span())
+            .help("recreate this object by hand on the target"),
+        ),
+    }
+}
+
+/// A short name for a statement kind, from its leading words (`CREATE RULE`, `ALTER SEQUENCE`).
+fn statement_kind(_stmt: &Statement, raw: &RawStatement) -> String {
+    leading_words(&raw.text, 2).join(" ")
+}
+
+fn lower_routine(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+    let words = leading_words(&cx.raw.text, 8);
+    let words: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !matches!(*w, "OR" | "REPLACE" | "TEMP" | "TEMPORARY" | "CONSTRAINT"))
+        .collect();
+    let kind = match words.get(1).copied() {
+        Some("FUNCTION") => RoutineKind::Function,
+        Some("PROCEDURE") => RoutineKind::Procedure,
+        Some("TRIGGER") => RoutineKind::Trigger,
+        _ => RoutineKind::Other,
+    };
+    let name = routine_name(&cx.raw.text).unwrap_or_else(|| "?".to_string());
+    let name = Name::bare(name);
+    diags.push(
+        Diagnostic::new(&codes::ROUTINE_MANUAL, format!("{} `{}` must be rewritten for the target", kind.as_str(), name))
+            .at(Span::new(cx.span().start, cx.span().start + first_line_len(&cx.raw.text)))
+            .object(format!("{} {}", kind.as_str(), name))
+            .help("rewrite it in the target's procedural language; ferry keeps its source location"),
+    );
+    schema.routines.push(Routine { kind, name, span: cx.span() });
+}
+
+fn first_line_len(text: &str) -> usize {
+    text.find('\n').unwrap_or(text.len())
+}
+
+/// The name after CREATE ... FUNCTION|PROCEDURE|TRIGGER|EVENT, from the tokenizer, quotes removed.
+fn routine_name(text: &str) -> Option<String> {
+    let upper = text.to_ascii_uppercase();
+    let at = ["FUNCTION", "PROCEDURE", "TRIGGER", "EVENT"]
+        .iter()
+        .filter_map(|k| find_word(&upper, k).map(|i| i + k.len()))
+        .min()?;
+    let rest = text[at..].trim_start();
+    let rest = strip_prefix_ci(rest, "IF NOT EXISTS").unwrap_or(rest).trim_start();
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '(' || c == ';')
+        .unwrap_or(rest.len());
+    let name: String = rest[..end].chars().filter(|c| !matches!(c, '`' | '"' | '[' | ']')).collect();
+    (!name.is_empty()).then_some(name)
+}
+
+fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix)).then(|| &s[prefix.len()..])
+}
+
+/// Byte index of `word` as a whole word in `haystack` (both upper case).
+pub(crate) fn find_word(haystack: &str, word: &str) -> Option<usize> {
+    let bytes = haystack.as_bytes();
+    let mut from = 0;
+    while let Some(i) = haystack[from..].find(word) {
+        let i = from + i;
+        let before = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+        let j = i + word.len();
+        let after = j >= bytes.len() || !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_');
+        if before && after {
+            return Some(i);
+        }
+        from = j;
+    }
+    None
+}
+
+/// An integer literal from an expression (`1`, `-5`, `'1'`).
+pub(crate) fn expr_i64(e: &ast::Expr) -> Option<i64> {
+    match e {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => n.parse().ok(),
+            ast::Value::SingleQuotedString(s) => s.parse().ok(),
+            _ => None,
+        },
+        ast::Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => expr_i64(expr).map(|v| -v),
+        ast::Expr::Nested(e) => expr_i64(e),
+        _ => None,
+    }
+}
+

@@ -1,0 +1,509 @@
+//! CREATE TABLE and ALTER TABLE.
+
+use sqlparser::ast::{
+    self, AlterColumnOperation, AlterTableOperation, ColumnOption, CreateTable,
+    CreateTableOptions, DataType, GeneratedAs, SqlOption, TableConstraint,
+};
+use sqlparser::tokenizer::Token;
+
+use super::default::lower_default;
+use super::{Ctx, expr_i64};
+use crate::diag::{Diagnostic, codes};
+use crate::ir::{
+    Check, Column, ColumnFacts, Deferrable, FkAction, ForeignKey, Generated, Identity,
+    IdentityKind, Index, IndexExpr, IndexKind, IndexPart, Key, Schema, Table,
+};
+
+pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+    let name = cx.name(&ct.name);
+    if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() {
+        diags.push(
+            Diagnostic::new(
+                &codes::UNSUPPORTED_STATEMENT,
+                format!("table `{name}` is defined by a query or copied from another table"),
+            )
+            .at(cx.span())
+            .object(format!("table {name}"))
+            .help("create the table with explicit columns"),
+        );
+        return;
+    }
+    if schema.table(&name).is_some_and(|t| t.name == name) {
+        diags.push(
+            Diagnostic::new(&codes::UNSUPPORTED_STATEMENT, format!("table `{name}` is created twice; the second definition is ignored"))
+                .at(cx.span())
+                .object(format!("table {name}")),
+        );
+        return;
+    }
+    let mut table = Table {
+        name: name.clone(),
+        span: cx.span(),
+        columns: Vec::new(),
+        primary_key: None,
+        uniques: Vec::new(),
+        foreign_keys: Vec::new(),
+        checks: Vec::new(),
+        comment: ct.comment.as_ref().map(comment_text),
+        auto_increment_start: None,
+    };
+    let mut indexes = Vec::new();
+    for col in &ct.columns {
+        lower_column(cx, &mut table, col, diags);
+    }
+    for c in &ct.constraints {
+        add_constraint(cx, &mut table, &mut indexes, c, diags);
+    }
+    table_options(cx, &mut table, &ct.table_options, diags);
+    if ct.partition_by.is_some() {
+        diags.push(
+            Diagnostic::new(&codes::FEATURE_DROPPED, format!("partitioning of table `{name}` is not converted"))
+                .at(cx.span())
+                .object(format!("table {name}"))
+                .note("the table is created unpartitioned; its partitions, if any, become tables of their own"),
+        );
+    }
+    if ct.without_rowid {
+        diags.push(
+            Diagnostic::new(&codes::FEATURE_DROPPED, format!("WITHOUT ROWID on table `{name}` has no equivalent"))
+                .at(cx.span())
+                .object(format!("table {name}")),
+        );
+    }
+    schema.tables.push(table);
+    schema.indexes.extend(indexes);
+}
+
+fn comment_text(c: &ast::CommentDef) -> String {
+    match c {
+        ast::CommentDef::WithEq(s) | ast::CommentDef::WithoutEq(s) => s.clone(),
+    }
+}
+
+fn table_options(cx: &Ctx, table: &mut Table, opts: &CreateTableOptions, _diags: &mut Vec<Diagnostic>) {
+    let list = match opts {
+        CreateTableOptions::Plain(l) | CreateTableOptions::With(l) | CreateTableOptions::Options(l) => l,
+        _ => return,
+    };
+    for o in list {
+        match o {
+            SqlOption::KeyValue { key, value } => match key.value.to_ascii_uppercase().as_str() {
+                "AUTO_INCREMENT" => {
+                    table.auto_increment_start = expr_i64(value).and_then(|v| u64::try_from(v).ok())
+                }
+                "COMMENT" => {
+                    if let ast::Expr::Value(v) = value
+                        && let ast::Value::SingleQuotedString(s) = &v.value
+                    {
+                        table.comment = Some(s.clone());
+                    }
+                }
+                // ENGINE, CHARSET, COLLATE, ROW_FORMAT...: storage details of the source server.
+                _ => {}
+            },
+            SqlOption::Comment(c) => table.comment = Some(comment_text(c)),
+            _ => {}
+        }
+    }
+    let _ = cx;
+}
+
+/// The column type as written, lower case; enum and set values are kept apart, unlowered.
+fn source_type(dt: &DataType) -> (String, Option<Vec<String>>) {
+    match dt {
+        DataType::Enum(members, _) => (
+            "enum".to_string(),
+            Some(
+                members
+                    .iter()
+                    .map(|m| match m {
+                        ast::EnumMember::Name(n) => n.clone(),
+                        ast::EnumMember::NamedValue(n, _) => n.clone(),
+                    })
+                    .collect(),
+            ),
+        ),
+        DataType::Set(values) => ("set".to_string(), Some(values.clone())),
+        DataType::Unspecified => (String::new(), None),
+        other => (other.to_string().to_lowercase(), None),
+    }
+}
+
+fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut Vec<Diagnostic>) {
+    let (mut ty, values) = source_type(&col.data_type);
+    let name = cx.ident(&col.name);
+    let span = cx.line_span_from(&col.name);
+    let mut c = Column {
+        name: name.clone(),
+        span,
+        source_type: String::new(),
+        nullable: true,
+        default: None,
+        identity: None,
+        generated: None,
+        charset: None,
+        collation: None,
+        comment: None,
+        on_update_now: false,
+        facts: ColumnFacts::default(),
+        values,
+        enum_type: None,
+        mapped: None,
+    };
+    // PostgreSQL serial types are an integer with a sequence behind it.
+    if let Some(base) = serial_base(&ty) {
+        c.identity = Some(Identity { kind: IdentityKind::Serial, always: false, start: None, increment: None });
+        c.nullable = false;
+        ty = base.to_string();
+    }
+    c.source_type = ty;
+    for opt in &col.options {
+        match &opt.option {
+            ColumnOption::Null => c.nullable = true,
+            ColumnOption::NotNull => c.nullable = false,
+            ColumnOption::Default(e) => c.default = Some(lower_default(e)),
+            ColumnOption::PrimaryKey(_) => {
+                c.nullable = false;
+                table.primary_key = Some(Key {
+                    name: opt.name.as_ref().map(|n| cx.ident(n)),
+                    columns: vec![name.clone()],
+                    span,
+                });
+            }
+            ColumnOption::Unique(_) => table.uniques.push(Key {
+                name: opt.name.as_ref().map(|n| cx.ident(n)),
+                columns: vec![name.clone()],
+                span,
+            }),
+            ColumnOption::ForeignKey(fk) => table.foreign_keys.push(ForeignKey {
+                name: opt.name.as_ref().map(|n| cx.ident(n)),
+                columns: vec![name.clone()],
+                ref_table: cx.name(&fk.foreign_table),
+                ref_columns: fk.referred_columns.iter().map(|i| cx.ident(i)).collect(),
+                on_delete: fk.on_delete.map(fk_action),
+                on_update: fk.on_update.map(fk_action),
+                deferrable: deferrable(fk.characteristics.as_ref()),
+                span,
+                deferred_to_post_data: false,
+            }),
+            ColumnOption::Check(ch) => table.checks.push(Check {
+                name: opt.name.as_ref().or(ch.name.as_ref()).map(|n| cx.ident(n)),
+                expr: (*ch.expr).clone(),
+                span,
+            }),
+            ColumnOption::CharacterSet(cs) => c.charset = Some(cs.to_string()),
+            ColumnOption::Collation(co) => c.collation = Some(co.to_string()),
+            ColumnOption::Comment(s) => c.comment = Some(s.clone()),
+            ColumnOption::OnUpdate(e) => {
+                if matches!(lower_default(e), crate::ir::Default::CurrentTimestamp { .. }) {
+                    c.on_update_now = true;
+                } else {
+                    diags.push(
+                        Diagnostic::new(&codes::FEATURE_DROPPED, format!("ON UPDATE {e} on column `{name}` is not converted"))
+                            .at(span)
+                            .object(format!("table {}", table.name)),
+                    );
+                }
+            }
+            ColumnOption::DialectSpecific(tokens) => {
+                let words: Vec<String> = tokens
+                    .iter()
+                    .filter_map(|t| match t {
+                        Token::Word(w) => Some(w.value.to_ascii_uppercase()),
+                        _ => None,
+                    })
+                    .collect();
+                if words.iter().any(|w| w == "AUTO_INCREMENT") {
+                    c.identity = Some(Identity { kind: IdentityKind::AutoIncrement, always: false, start: None, increment: None });
+                } else if words.iter().any(|w| w == "AUTOINCREMENT") {
+                    c.identity = Some(Identity { kind: IdentityKind::Rowid, always: false, start: None, increment: None });
+                } else {
+                    // e.g. MySQL `BINARY` attribute: a binary collation.
+                    if words.iter().any(|w| w == "BINARY") {
+                        c.collation = Some("binary".to_string());
+                    }
+                }
+            }
+            ColumnOption::Identity(_) => {
+                c.identity = Some(Identity { kind: IdentityKind::Identity, always: false, start: None, increment: None });
+            }
+            ColumnOption::Generated { generated_as, sequence_options, generation_expr, generation_expr_mode, .. } => {
+                match generation_expr {
+                    Some(expr) => {
+                        let stored = matches!(generation_expr_mode, Some(ast::GeneratedExpressionMode::Stored))
+                            || matches!(generated_as, GeneratedAs::ExpStored);
+                        c.generated = Some(Generated { expr: expr.clone(), stored });
+                    }
+                    None => {
+                        let (start, increment) = seq_start_increment(sequence_options.as_deref().unwrap_or(&[]));
+                        c.identity = Some(Identity {
+                            kind: IdentityKind::Identity,
+                            always: matches!(generated_as, GeneratedAs::Always),
+                            start,
+                            increment,
+                        });
+                        c.nullable = false;
+                    }
+                }
+            }
+            ColumnOption::Alias(_) | ColumnOption::Materialized(_) | ColumnOption::Ephemeral(_) => {}
+            other => diags.push(
+                Diagnostic::new(&codes::FEATURE_DROPPED, format!("column option `{other}` on `{name}` is not converted"))
+                    .at(span)
+                    .object(format!("table {}", table.name)),
+            ),
+        }
+    }
+    table.columns.push(c);
+}
+
+pub(crate) fn seq_start_increment(opts: &[ast::SequenceOptions]) -> (Option<i64>, Option<i64>) {
+    let mut start = None;
+    let mut increment = None;
+    for o in opts {
+        match o {
+            ast::SequenceOptions::StartWith(e, _) => start = expr_i64(e),
+            ast::SequenceOptions::IncrementBy(e, _) => increment = expr_i64(e),
+            _ => {}
+        }
+    }
+    (start, increment)
+}
+
+/// PostgreSQL's serial pseudo-types and their integer
+/// (<https://www.postgresql.org/docs/current/datatype-numeric.html#DATATYPE-SERIAL>).
+fn serial_base(ty: &str) -> Option<&'static str> {
+    match ty {
+        "serial" | "serial4" => Some("integer"),
+        "bigserial" | "serial8" => Some("bigint"),
+        "smallserial" | "serial2" => Some("smallint"),
+        _ => None,
+    }
+}
+
+pub(crate) fn fk_action(a: ast::ReferentialAction) -> FkAction {
+    match a {
+        ast::ReferentialAction::Restrict => FkAction::Restrict,
+        ast::ReferentialAction::Cascade => FkAction::Cascade,
+        ast::ReferentialAction::SetNull => FkAction::SetNull,
+        ast::ReferentialAction::NoAction => FkAction::NoAction,
+        ast::ReferentialAction::SetDefault => FkAction::SetDefault,
+    }
+}
+
+fn deferrable(c: Option<&ast::ConstraintCharacteristics>) -> Option<Deferrable> {
+    let c = c?;
+    if c.deferrable != Some(true) {
+        return None;
+    }
+    Some(match c.initially {
+        Some(ast::DeferrableInitial::Deferred) => Deferrable::Deferred,
+        _ => Deferrable::Immediate,
+    })
+}
+
+/// Index columns: plain column names, expressions, MySQL prefix lengths `title(10)`, DESC.
+pub(crate) fn index_parts(cx: &Ctx, cols: &[ast::IndexColumn]) -> Vec<IndexPart> {
+    cols.iter()
+        .map(|ic| {
+            let descending = matches!(ic.column.options.sort, Some(ast::OrderBySort::Desc));
+            let (expr, prefix_len) = match &ic.column.expr {
+                ast::Expr::Identifier(id) => (IndexExpr::Column(cx.ident(id)), None),
+                ast::Expr::CompoundIdentifier(ids) if !ids.is_empty() => {
+                    (IndexExpr::Column(cx.ident(&ids[ids.len() - 1])), None)
+                }
+                // MySQL `KEY (title(10))` parses as a call of `title` with argument 10.
+                ast::Expr::Function(f) if cx.dialect == crate::dialect::Dialect::Mysql => {
+                    match prefix_call(f) {
+                        Some(len) => (IndexExpr::Column(cx.ident(&f.name.0[0].as_ident().cloned().unwrap_or_else(|| ast::Ident::new(f.name.to_string()))) ), Some(len)),
+                        None => (IndexExpr::Expr(ic.column.expr.clone()), None),
+                    }
+                }
+                other => (IndexExpr::Expr(other.clone()), None),
+            };
+            IndexPart { expr, prefix_len, descending }
+        })
+        .collect()
+}
+
+fn prefix_call(f: &ast::Function) -> Option<u64> {
+    if f.name.0.len() != 1 {
+        return None;
+    }
+    let ast::FunctionArguments::List(list) = &f.args else { return None };
+    match list.args.as_slice() {
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => expr_i64(e).and_then(|v| u64::try_from(v).ok()),
+        _ => None,
+    }
+}
+
+fn columns_of(cx: &Ctx, cols: &[ast::IndexColumn]) -> Option<Vec<String>> {
+    index_parts(cx, cols)
+        .into_iter()
+        .map(|p| match p.expr {
+            IndexExpr::Column(c) => Some(c),
+            IndexExpr::Expr(_) => None,
+        })
+        .collect()
+}
+
+fn add_constraint(cx: &Ctx, table: &mut Table, indexes: &mut Vec<Index>, c: &TableConstraint, diags: &mut Vec<Diagnostic>) {
+    let span = cx.span();
+    match c {
+        TableConstraint::PrimaryKey(pk) => match columns_of(cx, &pk.columns) {
+            Some(columns) => {
+                table.primary_key = Some(Key { name: pk.name.as_ref().map(|n| cx.ident(n)), columns, span: constraint_span(cx, pk.name.as_ref(), span) })
+            }
+            None => unsupported_key(cx, table, "primary key on expressions", diags),
+        },
+        TableConstraint::Unique(u) => {
+            let parts = index_parts(cx, &u.columns);
+            let prefixed = parts.iter().any(|p| p.prefix_len.is_some());
+            match columns_of(cx, &u.columns) {
+                // A unique key with a prefix length is an index in MySQL terms.
+                Some(columns) if !prefixed => table.uniques.push(Key {
+                    name: u.name.as_ref().or(u.index_name.as_ref()).map(|n| cx.ident(n)),
+                    columns,
+                    span: constraint_span(cx, u.name.as_ref().or(u.index_name.as_ref()), span),
+                }),
+                _ => indexes.push(Index {
+                    name: u.name.as_ref().or(u.index_name.as_ref()).map(|n| cx.ident(n)),
+                    table: table.name.clone(),
+                    unique: true,
+                    kind: IndexKind::Plain,
+                    parts,
+                    method: u.index_type.as_ref().map(|t| t.to_string().to_lowercase()),
+                    predicate: None,
+                    span,
+                }),
+            }
+        }
+        TableConstraint::ForeignKey(fk) => table.foreign_keys.push(ForeignKey {
+            name: fk.name.as_ref().map(|n| cx.ident(n)),
+            columns: fk.columns.iter().map(|i| cx.ident(i)).collect(),
+            ref_table: cx.name(&fk.foreign_table),
+            ref_columns: fk.referred_columns.iter().map(|i| cx.ident(i)).collect(),
+            on_delete: fk.on_delete.map(fk_action),
+            on_update: fk.on_update.map(fk_action),
+            deferrable: deferrable(fk.characteristics.as_ref()),
+            span: constraint_span(cx, fk.name.as_ref(), span),
+            deferred_to_post_data: false,
+        }),
+        TableConstraint::Check(ch) => table.checks.push(Check {
+            name: ch.name.as_ref().map(|n| cx.ident(n)),
+            expr: (*ch.expr).clone(),
+            span: constraint_span(cx, ch.name.as_ref(), span),
+        }),
+        TableConstraint::Index(ix) => indexes.push(Index {
+            name: ix.name.as_ref().map(|n| cx.ident(n)),
+            table: table.name.clone(),
+            unique: false,
+            kind: IndexKind::Plain,
+            parts: index_parts(cx, &ix.columns),
+            method: ix.index_type.as_ref().map(|t| t.to_string().to_lowercase()),
+            predicate: None,
+            span: constraint_span(cx, ix.name.as_ref(), span),
+        }),
+        TableConstraint::FulltextOrSpatial(fs) => indexes.push(Index {
+            name: fs.opt_index_name.as_ref().map(|n| cx.ident(n)),
+            table: table.name.clone(),
+            unique: false,
+            kind: if fs.fulltext { IndexKind::Fulltext } else { IndexKind::Spatial },
+            parts: index_parts(cx, &fs.columns),
+            method: None,
+            predicate: None,
+            span: constraint_span(cx, fs.opt_index_name.as_ref(), span),
+        }),
+        other => diags.push(
+            Diagnostic::new(&codes::INDEX_MANUAL, format!("constraint `{other}` on table `{}` is not converted", table.name))
+                .at(span)
+                .object(format!("table {}", table.name)),
+        ),
+    }
+}
+
+fn unsupported_key(cx: &Ctx, table: &Table, what: &str, diags: &mut Vec<Diagnostic>) {
+    diags.push(
+        Diagnostic::new(&codes::INDEX_MANUAL, format!("{what} on table `{}` is not converted", table.name))
+            .at(cx.span())
+            .object(format!("table {}", table.name)),
+    );
+}
+
+/// A constraint's line when it has a name (sqlparser gives names spans), else the statement.
+fn constraint_span(cx: &Ctx, name: Option<&ast::Ident>, fallback: crate::source::Span) -> crate::source::Span {
+    match name {
+        Some(n) if n.span.start.line > 0 => cx.line_span_from(n),
+        _ => fallback,
+    }
+}
+
+pub fn alter_table(cx: &Ctx, at: &ast::AlterTable, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+    let name = cx.name(&at.name);
+    let mut indexes = Vec::new();
+    let Some(table) = schema.table_mut(&name) else {
+        diags.push(
+            Diagnostic::new(&codes::UNKNOWN_REFERENCE, format!("ALTER TABLE names `{name}`, which the script does not create; the statement is not converted"))
+                .at(cx.span()),
+        );
+        return;
+    };
+    for op in &at.operations {
+        match op {
+            AlterTableOperation::AddConstraint { constraint, .. } => {
+                add_constraint(cx, table, &mut indexes, constraint, diags)
+            }
+            AlterTableOperation::AddColumn { column_def, .. } => lower_column(cx, table, column_def, diags),
+            AlterTableOperation::AlterColumn { column_name, op } => {
+                let col_name = cx.ident(column_name);
+                let Some(col) = table.column_mut(&col_name) else {
+                    diags.push(
+                        Diagnostic::new(&codes::UNKNOWN_REFERENCE, format!("table `{name}` has no column `{col_name}`"))
+                            .at(cx.span()),
+                    );
+                    continue;
+                };
+                match op {
+                    AlterColumnOperation::SetDefault { value } => col.default = Some(lower_default(value)),
+                    AlterColumnOperation::DropDefault => col.default = None,
+                    AlterColumnOperation::SetNotNull => col.nullable = false,
+                    AlterColumnOperation::DropNotNull => col.nullable = true,
+                    AlterColumnOperation::AddGenerated { generated_as, sequence_options } => {
+                        let (start, increment) = seq_start_increment(sequence_options.as_deref().unwrap_or(&[]));
+                        col.identity = Some(Identity {
+                            kind: IdentityKind::Identity,
+                            always: matches!(generated_as, Some(GeneratedAs::Always)),
+                            start,
+                            increment,
+                        });
+                    }
+                    other => diags.push(
+                        Diagnostic::new(&codes::UNSUPPORTED_STATEMENT, format!("ALTER COLUMN {other} is not converted"))
+                            .at(cx.span()),
+                    ),
+                }
+            }
+            other => diags.push(
+                Diagnostic::new(&codes::UNSUPPORTED_STATEMENT, format!("ALTER TABLE operation `{other}` is not converted"))
+                    .at(cx.span())
+                    .object(format!("table {name}")),
+            ),
+        }
+    }
+    schema.indexes.extend(indexes);
+}
+
+/// Facts mapping guards test, computed once everything is read.
+pub fn compute_facts(schema: &mut Schema) {
+    for t in &mut schema.tables {
+        let pk: Vec<String> = t.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
+        for c in &mut t.columns {
+            c.facts.auto_increment = c.identity.is_some();
+            c.facts.primary_key = pk.iter().any(|p| p.eq_ignore_ascii_case(&c.name));
+            c.facts.zero_dates = matches!(c.default, Some(crate::ir::Default::ZeroDate(_)));
+            if c.facts.primary_key {
+                c.nullable = false;
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Dependency order: enum types and sequences before the tables that use them, tables before the
+//! tables that reference them, views after what they select from. Ties are broken by name, so
+//! the output is deterministic. Foreign keys inside a cycle are marked `deferred_to_post_data`.
+
+use std::collections::{BTreeSet, HashMap};
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use sqlparser::ast::{ObjectName, Visit, Visitor};
+
+use crate::diag::{Diagnostic, codes};
+use crate::ir::{Default, Name, Schema};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Object {
+    Enum(usize),
+    Sequence(usize),
+    Table(usize),
+    View(usize),
+}
+
+/// Objects in creation order.
+#[derive(Clone, Debug, Default)]
+pub struct Order {
+    pub objects: Vec<Object>,
+    /// Groups of tables whose foreign keys form a cycle (names), for the report.
+    pub cycles: Vec<Vec<String>>,
+}
+
+fn object_name(schema: &Schema, o: Object) -> &Name {
+    match o {
+        Object::Enum(i) => &schema.enums[i].name,
+        Object::Sequence(i) => &schema.sequences[i].name,
+        Object::Table(i) => &schema.tables[i].name,
+        Object::View(i) => &schema.views[i].name,
+    }
+}
+
+/// Table and view names a query reads from.
+pub fn relations_of(query: &sqlparser::ast::Query) -> Vec<ObjectName> {
+    struct Rel(Vec<ObjectName>);
+    impl Visitor for Rel {
+        type Break = ();
+        fn pre_visit_relation(&mut self, r: &ObjectName) -> std::ops::ControlFlow<()> {
+            self.0.push(r.clone());
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let mut v = Rel(Vec::new());
+    let _ = query.visit(&mut v);
+    v.0
+}
+
+fn object_name_to_name(o: &ObjectName) -> Name {
+    let parts: Vec<String> = o.0.iter().filter_map(|p| p.as_ident()).map(|i| i.value.clone()).collect();
+    match parts.as_slice() {
+        [.., s, n] => Name::new(Some(s.clone()), n.clone()),
+        [n] => Name::bare(n.clone()),
+        [] => Name::bare(o.to_string()),
+    }
+}
+
+pub fn order(schema: &mut Schema) -> (Order, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut graph: DiGraph<Object, ()> = DiGraph::new();
+    let mut nodes: Vec<(Object, NodeIndex)> = Vec::new();
+    let objects: Vec<Object> = (0..schema.enums.len())
+        .map(Object::Enum)
+        .chain((0..schema.sequences.len()).map(Object::Sequence))
+        .chain((0..schema.tables.len()).map(Object::Table))
+        .chain((0..schema.views.len()).map(Object::View))
+        .collect();
+    for o in &objects {
+        nodes.push((*o, graph.add_node(*o)));
+    }
+    let index: HashMap<Object, NodeIndex> = nodes.iter().copied().collect();
+    let find = |schema: &Schema, name: &Name, kinds: &[fn(usize) -> Object]| -> Option<Object> {
+        objects.iter().copied().find(|o| {
+            kinds.iter().any(|k| std::mem::discriminant(&k(0)) == std::mem::discriminant(o))
+                && object_name(schema, *o).matches(name)
+        })
+    };
+    // Edge a -> b means: a must be created before b.
+    for (ti, t) in schema.tables.iter().enumerate() {
+        let me = index[&Object::Table(ti)];
+        for fk in &t.foreign_keys {
+            if let Some(dep) = find(schema, &fk.ref_table, &[Object::Table]) {
+                graph.add_edge(index[&dep], me, ());
+            }
+        }
+        for c in &t.columns {
+            if let Some(e) = &c.enum_type
+                && let Some(dep) = find(schema, e, &[Object::Enum])
+            {
+                graph.add_edge(index[&dep], me, ());
+            }
+            if let Some(Default::NextVal(s)) = &c.default
+                && let Some(dep) = find(schema, s, &[Object::Sequence])
+            {
+                graph.add_edge(index[&dep], me, ());
+            }
+        }
+    }
+    for (vi, v) in schema.views.iter().enumerate() {
+        let me = index[&Object::View(vi)];
+        for r in relations_of(&v.query) {
+            let n = object_name_to_name(&r);
+            if let Some(dep) = find(schema, &n, &[Object::Table, Object::View])
+                && dep != Object::View(vi)
+            {
+                graph.add_edge(index[&dep], me, ());
+            }
+        }
+    }
+    // Cycles among tables: their internal FKs move to post-data.
+    let mut cycles = Vec::new();
+    for scc in tarjan_scc(&graph) {
+        if scc.len() < 2 {
+            continue;
+        }
+        let members: Vec<Object> = scc.iter().map(|n| graph[*n]).collect();
+        let mut names: Vec<String> = members.iter().map(|o| object_name(schema, *o).to_string()).collect();
+        names.sort();
+        for o in &members {
+            if let Object::Table(ti) = o {
+                let member_names: Vec<Name> = members.iter().map(|m| object_name(schema, *m).clone()).collect();
+                let t = &mut schema.tables[*ti];
+                for fk in &mut t.foreign_keys {
+                    if member_names.iter().any(|m| m.matches(&fk.ref_table)) && !fk.ref_table.matches(&t.name) {
+                        fk.deferred_to_post_data = true;
+                    }
+                }
+            }
+        }
+        diags.push(
+            Diagnostic::new(&codes::FK_CYCLE, format!("foreign keys form a cycle between {}", names.join(", ")))
+                .note("the tables are created first; these foreign keys are added afterwards with ALTER TABLE"),
+        );
+        cycles.push(names);
+    }
+    // Kahn's algorithm, taking the smallest (kind, name) ready object each time; edges inside a
+    // cycle are ignored so every object is emitted.
+    let scc_of: HashMap<NodeIndex, usize> = tarjan_scc(&graph)
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, c)| c.into_iter().map(move |n| (n, i)))
+        .collect();
+    let mut indegree: HashMap<NodeIndex, usize> = HashMap::new();
+    for e in graph.edge_indices() {
+        if let Some((a, b)) = graph.edge_endpoints(e)
+            && scc_of[&a] != scc_of[&b]
+        {
+            *indegree.entry(b).or_default() += 1;
+        }
+    }
+    let key = |schema: &Schema, n: NodeIndex| {
+        let o = graph[n];
+        let rank = match o {
+            Object::Enum(_) => 0,
+            Object::Sequence(_) => 1,
+            Object::Table(_) => 2,
+            Object::View(_) => 3,
+        };
+        (rank, object_name(schema, o).to_string().to_lowercase(), n.index())
+    };
+    let mut ready: BTreeSet<(u8, String, usize)> = graph
+        .node_indices()
+        .filter(|n| indegree.get(n).copied().unwrap_or(0) == 0)
+        .map(|n| key(schema, n))
+        .collect();
+    let mut out = Vec::with_capacity(objects.len());
+    while let Some(k) = ready.pop_first() {
+        let n = NodeIndex::new(k.2);
+        out.push(graph[n]);
+        for m in graph.neighbors(n) {
+            if scc_of[&n] == scc_of[&m] {
+                continue;
+            }
+            if let Some(d) = indegree.get_mut(&m) {
+                *d -= 1;
+                if *d == 0 {
+                    ready.insert(key(schema, m));
+                }
+            }
+        }
+    }
+    (Order { objects: out, cycles }, diags)
+}
