@@ -5,7 +5,7 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{self, Expr, Ident, ObjectName, VisitMut, VisitorMut};
+use sqlparser::ast::{self, Expr, Ident, ObjectName, Visit, VisitMut, Visitor, VisitorMut};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::names::Namer;
@@ -88,6 +88,22 @@ impl Rewrite<'_> {
 impl VisitorMut for Rewrite<'_> {
     type Break = ();
 
+    fn pre_visit_query(&mut self, q: &mut ast::Query) -> ControlFlow<()> {
+        if let ast::SetExpr::Select(sel) = q.body.as_mut() {
+            if self.from == Dialect::Mysql && self.to != Dialect::Mysql {
+                if let Some(col) = loose_group_by(sel) {
+                    self.refuse(format!("`{col}` is selected but neither grouped nor aggregated (MySQL's loose GROUP BY)"));
+                }
+            }
+            for item in &mut sel.projection {
+                if let ast::SelectItem::ExprWithAlias { alias, .. } = item {
+                    self.ident(alias);
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_relation(&mut self, rel: &mut ObjectName) -> ControlFlow<()> {
         let keep_schema = self.to.has_schemas();
         let n = rel.0.len();
@@ -125,6 +141,11 @@ impl VisitorMut for Rewrite<'_> {
                     v.value = ast::Value::SingleQuotedString(s.clone());
                 }
             }
+            // MySQL charset introducers (`_utf8'x'`): the target's strings are UTF-8 already.
+            Expr::Prefixed { prefix, value } if self.from == Dialect::Mysql && prefix.value.starts_with('_') => {
+                let v = (**value).clone();
+                *e = v;
+            }
             Expr::Interval(_) | Expr::Extract { .. } | Expr::AtTimeZone { .. } if self.from != self.to => {
                 self.refuse(format!("`{e}` is not converted"))
             }
@@ -158,7 +179,7 @@ fn requote_tokens(sql: &str, from: Dialect, to: Dialect) -> String {
 pub fn expr(e: &Expr, from: Dialect, to: Dialect, namer: &Namer) -> Result<String, String> {
     let mut e = e.clone();
     let mut rw = Rewrite { from, to, namer, refused: None };
-    let _ = e.visit(&mut rw);
+    let _ = VisitMut::visit(&mut e, &mut rw);
     match rw.refused {
         Some(why) => Err(why),
         None => Ok(requote_tokens(&e.to_string(), from, to)),
@@ -169,7 +190,7 @@ pub fn expr(e: &Expr, from: Dialect, to: Dialect, namer: &Namer) -> Result<Strin
 pub fn query(q: &ast::Query, from: Dialect, to: Dialect, namer: &Namer) -> Result<String, String> {
     let mut q = q.clone();
     let mut rw = Rewrite { from, to, namer, refused: None };
-    let _ = q.visit(&mut rw);
+    let _ = VisitMut::visit(&mut q, &mut rw);
     if let Some(why) = rw.refused {
         return Err(why);
     }
@@ -186,4 +207,60 @@ pub fn query(q: &ast::Query, from: Dialect, to: Dialect, namer: &Namer) -> Resul
         }
     }
     Ok(requote_tokens(&q.to_string(), from, to))
+}
+
+/// Aggregate functions: column references inside them need no GROUP BY entry.
+const AGGREGATES: &[&str] = &["count", "sum", "avg", "min", "max", "group_concat", "string_agg", "array_agg"];
+
+/// A column a grouped SELECT returns without grouping or aggregating it, which MySQL accepts
+/// (with ONLY_FULL_GROUP_BY off) and PostgreSQL and SQLite reject or answer differently.
+fn loose_group_by(sel: &ast::Select) -> Option<String> {
+    let ast::GroupByExpr::Expressions(groups, _) = &sel.group_by else { return None };
+    if groups.is_empty() {
+        return None;
+    }
+    let grouped: Vec<String> = groups.iter().map(|g| g.to_string().to_lowercase()).collect();
+    struct Loose<'g> {
+        grouped: &'g [String],
+        depth: usize,
+        found: Option<String>,
+    }
+    impl Visitor for Loose<'_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            match e {
+                Expr::Function(f) if AGGREGATES.contains(&f.name.to_string().to_lowercase().as_str()) => self.depth += 1,
+                Expr::Identifier(_) | Expr::CompoundIdentifier(_) if self.depth == 0 => {
+                    let text = e.to_string().to_lowercase();
+                    let bare = text.rsplit('.').next().unwrap_or(&text).to_string();
+                    let ok = self.grouped.iter().any(|g| *g == text || g.rsplit('.').next() == Some(bare.as_str()));
+                    if !ok && self.found.is_none() {
+                        self.found = Some(e.to_string());
+                    }
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if let Expr::Function(f) = e
+                && AGGREGATES.contains(&f.name.to_string().to_lowercase().as_str())
+            {
+                self.depth -= 1;
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut v = Loose { grouped: &grouped, depth: 0, found: None };
+    for item in &sel.projection {
+        let e = match item {
+            ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => e,
+            _ => continue,
+        };
+        if grouped.contains(&e.to_string().to_lowercase()) {
+            continue;
+        }
+        let _ = e.visit(&mut v);
+    }
+    v.found
 }

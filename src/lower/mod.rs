@@ -6,6 +6,7 @@
 
 mod default;
 mod other;
+mod sequence;
 mod table;
 
 use sqlparser::ast::{self, Ident, ObjectName, Statement};
@@ -85,6 +86,7 @@ pub fn lower(parsed: &[Parsed<'_>], dialect: Dialect) -> (Schema, Stats, Vec<Dia
             Class::Noise => stats.noise_skipped += 1,
             Class::Data => stats.data_skipped += 1,
             Class::Routine => lower_routine(&cx, &mut schema, &mut diags),
+            Class::Sequence => sequence::create_or_alter_sequence(&cx, &mut schema, &mut diags),
             Class::Schema => match &p.ast {
                 Some(stmt) => lower_statement(&cx, stmt, &mut schema, &mut diags),
                 None => stats.parse_errors += 1,
@@ -112,9 +114,6 @@ fn lower_statement(cx: &Ctx, stmt: &Statement, schema: &mut Schema, diags: &mut 
         Statement::AlterTable(at) => table::alter_table(cx, at, schema, diags),
         Statement::CreateIndex(ci) => other::create_index(cx, ci, schema, diags),
         Statement::CreateView(cv) => other::create_view(cx, cv, schema, diags),
-        Statement::CreateSequence { name, sequence_options, owned_by, .. } => {
-            other::create_sequence(cx, name, sequence_options, owned_by.as_ref(), schema)
-        }
         Statement::CreateType { name, representation, .. } => {
             other::create_type(cx, name, representation.as_ref(), schema, diags)
         }

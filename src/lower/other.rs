@@ -4,9 +4,9 @@
 use sqlparser::ast::{self, CommentObject, ObjectName};
 
 use super::table::index_parts;
-use super::{Ctx, expr_i64};
+use super::Ctx;
 use crate::diag::{Diagnostic, codes};
-use crate::ir::{EnumType, Identity, IdentityKind, Index, IndexKind, Name, Schema, Sequence, View};
+use crate::ir::{EnumType, Identity, IdentityKind, Index, IndexKind, Name, Schema, View};
 
 pub fn create_index(cx: &Ctx, ci: &ast::CreateIndex, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
     let table = cx.name(&ci.table_name);
@@ -38,37 +38,6 @@ pub fn create_view(cx: &Ctx, cv: &ast::CreateView, schema: &mut Schema, _diags: 
         materialized: cv.materialized,
         span: cx.span(),
     });
-}
-
-pub fn create_sequence(
-    cx: &Ctx,
-    name: &ObjectName,
-    opts: &[ast::SequenceOptions],
-    owned_by: Option<&ObjectName>,
-    schema: &mut Schema,
-) {
-    let mut seq = Sequence {
-        name: cx.name(name),
-        start: None,
-        increment: None,
-        min: None,
-        max: None,
-        cycle: false,
-        owned_by: None,
-        span: cx.span(),
-    };
-    for o in opts {
-        match o {
-            ast::SequenceOptions::StartWith(e, _) => seq.start = expr_i64(e),
-            ast::SequenceOptions::IncrementBy(e, _) => seq.increment = expr_i64(e),
-            ast::SequenceOptions::MinValue(Some(e)) => seq.min = expr_i64(e),
-            ast::SequenceOptions::MaxValue(Some(e)) => seq.max = expr_i64(e),
-            ast::SequenceOptions::Cycle(c) => seq.cycle = !*c,
-            _ => {}
-        }
-    }
-    seq.owned_by = owned_by.and_then(|o| owner_column(cx, o));
-    schema.sequences.push(seq);
 }
 
 /// `OWNED BY table.column` -> (table, column).

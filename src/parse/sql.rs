@@ -22,6 +22,9 @@ pub enum Class {
     Data,
     /// Procedural code: CREATE FUNCTION / PROCEDURE / TRIGGER / EVENT.
     Routine,
+    /// CREATE / ALTER SEQUENCE: read from tokens by lowering (sqlparser reads options in one
+    /// order only).
+    Sequence,
     /// Everything else: parsed.
     Schema,
 }
@@ -74,6 +77,7 @@ pub fn classify(raw: &RawStatement) -> Class {
         | "PRAGMA" | "ANALYZE" | "VACUUM" | "DROP" | "GRANT" | "REVOKE" | "SAVEPOINT"
         | "RELEASE" | "FLUSH" | "SELECT" | "SHOW" | "DELIMITER" => Class::Noise,
         "INSERT" | "REPLACE" | "COPY" | "UPDATE" | "DELETE" | "TRUNCATE" => Class::Data,
+        "CREATE" | "ALTER" if w.iter().skip(1).take(2).any(|x| *x == "SEQUENCE") => Class::Sequence,
         "CREATE" => {
             let mut kinds = w.iter().skip(1).filter(|x| !matches!(**x, "OR" | "REPLACE"));
             match kinds.next() {

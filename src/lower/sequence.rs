@@ -1,0 +1,171 @@
+//! CREATE SEQUENCE and ALTER SEQUENCE, read from tokens: sqlparser 0.63 accepts sequence options
+//! only in one fixed order and has no ALTER SEQUENCE ... OWNED BY (../shared/SQLPARSER-GAPS.md),
+//! while pg_dump writes `START WITH 1 INCREMENT BY 1 NO MINVALUE ...` and `OWNED BY t.c`.
+//! Options follow <https://www.postgresql.org/docs/current/sql-createsequence.html>.
+
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use super::Ctx;
+use crate::diag::{Diagnostic, codes};
+use crate::ir::{Name, Schema, Sequence};
+
+/// Words, numbers and dots of a statement; everything else is dropped.
+#[derive(Debug, PartialEq)]
+enum Tok {
+    Word(String, bool),
+    Num(i64),
+    Dot,
+    Other,
+}
+
+fn tokens(cx: &Ctx) -> Option<Vec<Tok>> {
+    let d = cx.dialect.parser();
+    let toks = Tokenizer::new(&*d, &cx.raw.text).tokenize().ok()?;
+    let mut out = Vec::new();
+    let mut negative = false;
+    for t in toks {
+        match t {
+            Token::Whitespace(_) => continue,
+            Token::Minus => {
+                negative = true;
+                continue;
+            }
+            Token::Word(w) => out.push(Tok::Word(w.value, w.quote_style.is_some())),
+            Token::Number(n, _) => {
+                let v: i64 = n.parse().ok()?;
+                out.push(Tok::Num(if negative { -v } else { v }));
+            }
+            Token::Period => out.push(Tok::Dot),
+            Token::SemiColon | Token::EOF => {}
+            _ => out.push(Tok::Other),
+        }
+        negative = false;
+    }
+    Some(out)
+}
+
+fn is_kw(t: Option<&Tok>, kw: &str) -> bool {
+    matches!(t, Some(Tok::Word(w, false)) if w.eq_ignore_ascii_case(kw))
+}
+
+/// A dotted name starting at `i`; returns the parts and the index after it.
+fn dotted(cx: &Ctx, toks: &[Tok], mut i: usize) -> (Vec<String>, usize) {
+    let mut parts = Vec::new();
+    while let Some(Tok::Word(w, quoted)) = toks.get(i) {
+        let folded = if !*quoted && cx.dialect.folds_to_lower() { w.to_lowercase() } else { w.clone() };
+        parts.push(folded);
+        i += 1;
+        if toks.get(i) == Some(&Tok::Dot) {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    (parts, i)
+}
+
+fn to_name(mut parts: Vec<String>) -> Option<Name> {
+    let name = parts.pop()?;
+    Some(Name::new(parts.pop(), name))
+}
+
+/// Applies sequence options from `i` on; unknown words are reported, not guessed.
+fn options(cx: &Ctx, toks: &[Tok], mut i: usize, seq: &mut Sequence, diags: &mut Vec<Diagnostic>) {
+    let num = |j: usize| match toks.get(j) {
+        Some(Tok::Num(n)) => Some(*n),
+        _ => None,
+    };
+    while i < toks.len() {
+        let word = match &toks[i] {
+            Tok::Word(w, false) => w.to_ascii_uppercase(),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        i += 1;
+        match word.as_str() {
+            "START" | "RESTART" => {
+                if is_kw(toks.get(i), "WITH") {
+                    i += 1;
+                }
+                seq.start = num(i).or(seq.start);
+            }
+            "INCREMENT" => {
+                if is_kw(toks.get(i), "BY") {
+                    i += 1;
+                }
+                seq.increment = num(i);
+            }
+            "MINVALUE" => seq.min = num(i),
+            "MAXVALUE" => seq.max = num(i),
+            "NO" => {
+                // NO MINVALUE / NO MAXVALUE / NO CYCLE: the defaults.
+                if is_kw(toks.get(i), "CYCLE") {
+                    seq.cycle = false;
+                }
+                i += 1;
+            }
+            "CYCLE" => seq.cycle = true,
+            "CACHE" | "AS" => i += 1,
+            "OWNED" => {
+                if is_kw(toks.get(i), "BY") {
+                    i += 1;
+                }
+                if is_kw(toks.get(i), "NONE") {
+                    seq.owned_by = None;
+                    i += 1;
+                } else {
+                    let (mut parts, next) = dotted(cx, toks, i);
+                    i = next;
+                    if let (Some(col), Some(table)) = (parts.pop(), to_name(parts)) {
+                        seq.owned_by = Some((table, col));
+                    }
+                }
+            }
+            other => diags.push(
+                Diagnostic::new(&codes::FEATURE_DROPPED, format!("sequence option `{other}` of `{}` is not converted", seq.name))
+                    .at(cx.span())
+                    .object(format!("sequence {}", seq.name)),
+            ),
+        }
+    }
+}
+
+pub fn create_or_alter_sequence(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+    let Some(toks) = tokens(cx) else {
+        diags.push(Diagnostic::new(&codes::PARSE_ERROR, "cannot read this sequence statement").at(cx.span()));
+        return;
+    };
+    let alter = is_kw(toks.first(), "ALTER");
+    let mut i = 1;
+    while is_kw(toks.get(i), "TEMP") || is_kw(toks.get(i), "TEMPORARY") || is_kw(toks.get(i), "SEQUENCE") {
+        i += 1;
+    }
+    for kw in ["IF", "NOT", "EXISTS"] {
+        if is_kw(toks.get(i), kw) {
+            i += 1;
+        }
+    }
+    let (parts, next) = dotted(cx, &toks, i);
+    let Some(name) = to_name(parts) else {
+        diags.push(Diagnostic::new(&codes::PARSE_ERROR, "expected a sequence name").at(cx.span()));
+        return;
+    };
+    if alter {
+        let Some(seq) = schema.sequences.iter_mut().find(|s| s.name.matches(&name)) else {
+            diags.push(
+                Diagnostic::new(&codes::UNKNOWN_REFERENCE, format!("ALTER SEQUENCE names `{name}`, which the script does not create"))
+                    .at(cx.span()),
+            );
+            return;
+        };
+        let mut s = seq.clone();
+        options(cx, &toks, next, &mut s, diags);
+        *seq = s;
+        return;
+    }
+    let mut seq = Sequence { name, start: None, increment: None, min: None, max: None, cycle: false, owned_by: None, span: cx.span() };
+    options(cx, &toks, next, &mut seq, diags);
+    schema.sequences.push(seq);
+}
