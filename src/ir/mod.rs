@@ -57,6 +57,8 @@ pub struct Schema {
     pub views: Vec<View>,
     pub sequences: Vec<Sequence>,
     pub enums: Vec<EnumType>,
+    /// PostgreSQL domains: columns that use one get its base type.
+    pub domains: Vec<Domain>,
     /// Procedures, functions, triggers and other code: kept as text, reported as manual action.
     pub routines: Vec<Routine>,
 }
@@ -313,6 +315,15 @@ pub struct Sequence {
 pub struct EnumType {
     pub name: Name,
     pub values: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Domain {
+    pub name: Name,
+    /// The base type, lower case, as a column would write it.
+    pub base_type: String,
+    pub checks: Vec<ast::Expr>,
     pub span: Span,
 }
 

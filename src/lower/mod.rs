@@ -86,6 +86,7 @@ pub fn lower(parsed: &[Parsed<'_>], dialect: Dialect) -> (Schema, Stats, Vec<Dia
             Class::Noise => stats.noise_skipped += 1,
             Class::Data => stats.data_skipped += 1,
             Class::Routine => lower_routine(&cx, &mut schema, &mut diags),
+            Class::Unsupported(what) => diags.push(unsupported(&cx, what)),
             Class::Sequence => sequence::create_or_alter_sequence(&cx, &mut schema, &mut diags),
             Class::Schema => match &p.ast {
                 Some(stmt) => lower_statement(&cx, stmt, &mut schema, &mut diags),
@@ -117,6 +118,7 @@ fn lower_statement(cx: &Ctx, stmt: &Statement, schema: &mut Schema, diags: &mut 
         Statement::CreateType { name, representation, .. } => {
             other::create_type(cx, name, representation.as_ref(), schema, diags)
         }
+        Statement::CreateDomain(cd) => other::create_domain(cx, cd, schema),
         Statement::CreateSchema { schema_name, .. } => {
             if cx.dialect.has_schemas() {
                 schema.schemas.push(crate::ir::SchemaDef {
@@ -143,6 +145,19 @@ fn lower_statement(cx: &Ctx, stmt: &Statement, schema: &mut Schema, diags: &mut 
 /// A short name for a statement kind, from its leading words (`CREATE RULE`, `ALTER SEQUENCE`).
 fn statement_kind(_stmt: &Statement, raw: &RawStatement) -> String {
     leading_words(&raw.text, 2).join(" ")
+}
+
+/// A recognised statement that is not converted.
+fn unsupported(cx: &Ctx, what: &str) -> Diagnostic {
+    let line = Span::new(cx.span().start, cx.span().start + first_line_len(&cx.raw.text));
+    if what == "partition attachment" {
+        return Diagnostic::new(&codes::FEATURE_DROPPED, "partition attachment is not converted: the partition stays a table of its own")
+            .at(line);
+    }
+    Diagnostic::new(&codes::UNSUPPORTED_STATEMENT, format!("a {what} is not converted"))
+        .at(line)
+        .object(format!("{what} {}", leading_words(&cx.raw.text, 4).last().map_or("", String::as_str).to_lowercase()))
+        .help("recreate it by hand on the target if you need it")
 }
 
 fn lower_routine(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {

@@ -6,7 +6,7 @@ use sqlparser::ast::{self, CommentObject, ObjectName};
 use super::table::index_parts;
 use super::Ctx;
 use crate::diag::{Diagnostic, codes};
-use crate::ir::{EnumType, Identity, IdentityKind, Index, IndexKind, Name, Schema, View};
+use crate::ir::{Domain, EnumType, Identity, IdentityKind, Index, IndexKind, Name, Schema, View};
 
 pub fn create_index(cx: &Ctx, ci: &ast::CreateIndex, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
     let table = cx.name(&ci.table_name);
@@ -102,8 +102,26 @@ pub fn comment_on(
     );
 }
 
-/// Columns whose type names a user enum type get the type's values.
-pub fn resolve_types(schema: &mut Schema, _diags: &mut [Diagnostic]) {
+pub fn create_domain(cx: &Ctx, cd: &ast::CreateDomain, schema: &mut Schema) {
+    let checks = cd
+        .constraints
+        .iter()
+        .filter_map(|c| match c {
+            ast::TableConstraint::Check(ch) => Some((*ch.expr).clone()),
+            _ => None,
+        })
+        .collect();
+    schema.domains.push(Domain {
+        name: cx.name(&cd.name),
+        base_type: cd.data_type.to_string().to_lowercase(),
+        checks,
+        span: cx.span(),
+    });
+}
+
+/// Columns whose type names a user enum type get the type's values; columns whose type names a
+/// domain get the domain's base type.
+pub fn resolve_types(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
     let enums = schema.enums.clone();
     for t in &mut schema.tables {
         for c in &mut t.columns {
@@ -112,6 +130,21 @@ pub fn resolve_types(schema: &mut Schema, _diags: &mut [Diagnostic]) {
                 Some((s, n)) => Name::new(Some(s.trim_matches('"').to_string()), n.trim_matches('"')),
                 None => Name::bare(bare),
             };
+            if let Some(d) = schema.domains.iter().find(|d| d.name.matches(&name)) {
+                c.source_type = d.base_type.clone();
+                let code = if d.checks.is_empty() { &codes::TYPE_NOTE } else { &codes::FEATURE_DROPPED };
+                let mut diag = Diagnostic::new(
+                    code,
+                    format!("column `{}.{}` uses domain `{}`: it gets the base type {}", t.name, c.name, d.name, d.base_type),
+                )
+                .at(c.span)
+                .object(format!("table {}", t.name));
+                if !d.checks.is_empty() {
+                    diag = diag.note("the domain's CHECK constraints are not copied to the column");
+                }
+                diags.push(diag);
+                continue;
+            }
             if let Some(e) = enums.iter().find(|e| e.name.matches(&name)) {
                 c.enum_type = Some(e.name.clone());
                 c.values = Some(e.values.clone());

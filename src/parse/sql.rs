@@ -25,6 +25,9 @@ pub enum Class {
     /// CREATE / ALTER SEQUENCE: read from tokens by lowering (sqlparser reads options in one
     /// order only).
     Sequence,
+    /// A statement ferry recognises but does not convert (sqlparser cannot read most of them):
+    /// the text says what it is.
+    Unsupported(&'static str),
     /// Everything else: parsed.
     Schema,
 }
@@ -82,7 +85,12 @@ pub fn classify(raw: &RawStatement) -> Class {
             let mut kinds = w.iter().skip(1).filter(|x| !matches!(**x, "OR" | "REPLACE"));
             match kinds.next() {
                 Some(&"DATABASE") | Some(&"EXTENSION") => Class::Noise,
-                Some(&"FUNCTION") | Some(&"PROCEDURE") | Some(&"TRIGGER") | Some(&"EVENT") => {
+                Some(&"RULE") => Class::Unsupported("rule"),
+                Some(&"AGGREGATE") => Class::Unsupported("aggregate"),
+                Some(&"OPERATOR") => Class::Unsupported("operator"),
+                Some(&"CAST") => Class::Unsupported("cast"),
+                Some(&"EVENT") => Class::Routine,
+                Some(&"FUNCTION") | Some(&"PROCEDURE") | Some(&"TRIGGER") => {
                     Class::Routine
                 }
                 Some(&"TEMP") | Some(&"TEMPORARY") | Some(&"CONSTRAINT") | Some(&"AGGREGATE")
@@ -95,6 +103,11 @@ pub fn classify(raw: &RawStatement) -> Class {
         }
         // pg_dump: ALTER TABLE x OWNER TO y, ALTER FUNCTION ... OWNER TO ...
         "ALTER" if is_owner_to(&raw.text) => Class::Noise,
+        "ALTER" if raw.text.to_ascii_uppercase().contains(" ATTACH PARTITION ") => {
+            Class::Unsupported("partition attachment")
+        }
+        // CLUSTER orders a table's rows once; it carries no schema.
+        "CLUSTER" => Class::Noise,
         "ALTER" if matches!(w.get(1).copied(), Some("DATABASE")) => Class::Noise,
         _ => Class::Schema,
     }
