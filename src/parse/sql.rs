@@ -93,7 +93,7 @@ pub fn classify(raw: &RawStatement) -> Class {
                 Some(&"FUNCTION") | Some(&"PROCEDURE") | Some(&"TRIGGER") => {
                     Class::Routine
                 }
-                Some(&"TEMP") | Some(&"TEMPORARY") | Some(&"CONSTRAINT") | Some(&"AGGREGATE")
+                Some(&"TEMP") | Some(&"TEMPORARY") | Some(&"CONSTRAINT")
                     if matches!(kinds.next(), Some(&"TRIGGER")) =>
                 {
                     Class::Routine
