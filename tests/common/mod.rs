@@ -1,0 +1,4 @@
+//! Shared test helpers: real database servers, and the names of the snapshots tests write.
+#![allow(dead_code)]
+
+pub mod db;
