@@ -16,10 +16,14 @@ pub enum Transform {
     SetToArray,
     /// An array becomes its text form.
     ArrayToText,
+    /// An array becomes a JSON array (targets without arrays: MySQL JSON, SQLite text).
+    ArrayToJson,
     /// NUL bytes are removed from text bound for PostgreSQL.
     StripNul,
     /// BIT(n) becomes an integer.
     BitToInt,
+    /// MySQL BIT(1) becomes a boolean: b'1' true, b'0' false.
+    BitToBool,
     /// YEAR becomes a small integer.
     YearToInt,
     /// Binary UUID or text UUID normalised to the target's form.
@@ -35,8 +39,10 @@ impl Transform {
         Transform::BoolToInt,
         Transform::SetToArray,
         Transform::ArrayToText,
+        Transform::ArrayToJson,
         Transform::StripNul,
         Transform::BitToInt,
+        Transform::BitToBool,
         Transform::YearToInt,
         Transform::UuidToText,
         Transform::JsonToText,
@@ -49,8 +55,10 @@ impl Transform {
             Transform::BoolToInt => "bool_to_int",
             Transform::SetToArray => "set_to_array",
             Transform::ArrayToText => "array_to_text",
+            Transform::ArrayToJson => "array_to_json",
             Transform::StripNul => "strip_nul",
             Transform::BitToInt => "bit_to_int",
+            Transform::BitToBool => "bit_to_bool",
             Transform::YearToInt => "year_to_int",
             Transform::UuidToText => "uuid_to_text",
             Transform::JsonToText => "json_to_text",

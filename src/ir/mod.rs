@@ -284,6 +284,8 @@ pub struct IndexPart {
 }
 
 #[derive(Clone, Debug, PartialEq)]
+// Index parts are few; boxing the expression would only add noise at every use.
+#[allow(clippy::large_enum_variant)]
 pub enum IndexExpr {
     Column(String),
     Expr(ast::Expr),
