@@ -10,6 +10,7 @@ pub mod dialect;
 pub mod emit;
 pub mod ir;
 pub mod lower;
+pub mod mapping;
 pub mod order;
 pub mod parse;
 pub mod source;

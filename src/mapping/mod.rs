@@ -1,0 +1,166 @@
+//! Type mapping: source type -> canonical type -> target type, decided by rules in
+//! `mappings/*.toml` (N + M files, not N x M). mappings/README.md documents the format and is
+//! the user documentation; this module loads the files, matches patterns and fills
+//! `Column::mapped`.
+//!
+//! - `rules.rs`: loading and checking the files (closed vocabularies, ties found at load time).
+//! - `pattern.rs`: the type-pattern language (grammar/type_pattern.pest), matching, specificity.
+//! - `vocab.rs`: the canonical types.
+//! - `decide.rs`: one column's decision, with its diagnostics.
+//! - `show.rs`: `ferry mappings show FROM TO`.
+
+mod decide;
+mod pattern;
+mod rules;
+mod show;
+mod vocab;
+
+use std::collections::HashMap;
+
+use crate::diag::Diagnostic;
+use crate::dialect::Dialect;
+use crate::ir::{Column, Schema, TypeDecision};
+
+pub use pattern::{TypeSpec, parse_concrete};
+pub use show::show;
+pub use vocab::{CANONICAL, Canon};
+
+use rules::{AttrRule, Loader, RuleSet};
+
+/// The built-in mapping files, embedded so that the binary needs nothing beside it. Each keeps
+/// its path in the repository, which is what rule origins print (`mappings/mysql.toml:12`).
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "mappings/mysql.toml",
+        include_str!("../../mappings/mysql.toml"),
+    ),
+    (
+        "mappings/postgres.toml",
+        include_str!("../../mappings/postgres.toml"),
+    ),
+    (
+        "mappings/sqlite.toml",
+        include_str!("../../mappings/sqlite.toml"),
+    ),
+    (
+        "mappings/mysql-postgres.toml",
+        include_str!("../../mappings/mysql-postgres.toml"),
+    ),
+    (
+        "mappings/mysql-sqlite.toml",
+        include_str!("../../mappings/mysql-sqlite.toml"),
+    ),
+];
+
+fn builtin(path: &str) -> Option<&'static str> {
+    BUILTIN
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, text)| *text)
+}
+
+/// The loaded rules for one (from, to) pair, each with its origin.
+pub struct Rules {
+    from: Dialect,
+    to: Dialect,
+    /// `[read]` and `[types]` rules: patterns over source-dialect types.
+    source: RuleSet,
+    /// `[write]` rules: patterns over canonical types.
+    write: RuleSet,
+    charset: Option<AttrRule>,
+    collate: Option<AttrRule>,
+    /// The files loaded, lowest precedence first.
+    files: Vec<String>,
+}
+
+impl Rules {
+    /// Built-in files for the pair, plus an optional user file (path, text).
+    ///
+    /// Loads `mappings/<from>.toml` `[read]`, `mappings/<to>.toml` `[write]` and `[attributes]`,
+    /// `mappings/<from>-<to>.toml` when there is one, then the user file. Errors in a file are
+    /// MAPPING_ERROR diagnostics naming file:line; the rules that are fine still load.
+    pub fn load(
+        from: Dialect,
+        to: Dialect,
+        user: Option<(&str, &str)>,
+    ) -> (Rules, Vec<Diagnostic>) {
+        let mut l = Loader::default();
+        let source_file = format!("mappings/{}.toml", from.name());
+        let target_file = format!("mappings/{}.toml", to.name());
+        l.dialect_source(&source_file, builtin(&source_file).unwrap_or(""));
+        l.dialect_target(&target_file, builtin(&target_file).unwrap_or(""));
+        let pair_file = format!("mappings/{}-{}.toml", from.name(), to.name());
+        if let Some(text) = builtin(&pair_file) {
+            l.pair(&pair_file, text);
+        }
+        if let Some((path, text)) = user {
+            l.user(path, text);
+        }
+        l.finish();
+        let rules = Rules {
+            from,
+            to,
+            source: l.source,
+            write: l.write,
+            charset: l.charset,
+            collate: l.collate,
+            files: l.files,
+        };
+        (rules, l.diags)
+    }
+
+    pub fn from(&self) -> Dialect {
+        self.from
+    }
+
+    pub fn to(&self) -> Dialect {
+        self.to
+    }
+}
+
+/// One column to map, with what the decision needs to know about its surroundings.
+pub struct ColumnCtx<'a> {
+    /// The table's name (without schema): used for `{enum_type}` and in messages.
+    pub table: &'a str,
+    pub column: &'a Column,
+    /// The dialect the target SQL is quoted for (`{col}`, `{values}`, `{enum_type}`).
+    pub target: Dialect,
+}
+
+/// Decide one column's target type. Never panics; an unmapped type gives risk Manual with a
+/// fallback `to` (text for the target).
+pub fn map_column(rules: &Rules, ctx: &ColumnCtx) -> (TypeDecision, Vec<Diagnostic>) {
+    let parsed = parse_concrete(&ctx.column.source_type);
+    decide::decide(rules, ctx, &parsed)
+}
+
+/// Fill `mapped` for every column of every table; diagnostics at the column's span, with
+/// `.object("table <name>")`.
+pub fn map_schema(schema: &mut Schema, rules: &Rules) -> Vec<Diagnostic> {
+    // A schema repeats a few dozen type spellings over thousands of columns: parse each once.
+    let mut parsed: HashMap<String, Result<TypeSpec, String>> = HashMap::new();
+    let mut diags = Vec::new();
+    for table in &mut schema.tables {
+        for i in 0..table.columns.len() {
+            let column = &table.columns[i];
+            if !parsed.contains_key(&column.source_type) {
+                parsed.insert(
+                    column.source_type.clone(),
+                    parse_concrete(&column.source_type),
+                );
+            }
+            let Some(ty) = parsed.get(&column.source_type) else {
+                continue;
+            };
+            let ctx = ColumnCtx {
+                table: &table.name.name,
+                column,
+                target: rules.to,
+            };
+            let (decision, d) = decide::decide(rules, &ctx, ty);
+            diags.extend(d);
+            table.columns[i].mapped = Some(decision);
+        }
+    }
+    diags
+}

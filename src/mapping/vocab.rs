@@ -1,0 +1,248 @@
+//! The canonical types: the closed vocabulary every `[read]` rule maps into and every `[write]`
+//! rule maps out of. mappings/README.md documents each one; keep the two in step.
+
+/// A canonical type name and the parameter counts it accepts.
+pub struct Canon {
+    pub name: &'static str,
+    pub arities: &'static [usize],
+    /// One line for `mappings show` and the README.
+    pub meaning: &'static str,
+}
+
+const NONE: &[usize] = &[0];
+const ONE: &[usize] = &[1];
+const OPT_ONE: &[usize] = &[0, 1];
+
+pub const CANONICAL: &[Canon] = &[
+    Canon {
+        name: "bool",
+        arities: NONE,
+        meaning: "true / false",
+    },
+    Canon {
+        name: "int1",
+        arities: NONE,
+        meaning: "signed 8-bit integer",
+    },
+    Canon {
+        name: "int2",
+        arities: NONE,
+        meaning: "signed 16-bit integer",
+    },
+    Canon {
+        name: "int3",
+        arities: NONE,
+        meaning: "signed 24-bit integer (MySQL MEDIUMINT)",
+    },
+    Canon {
+        name: "int4",
+        arities: NONE,
+        meaning: "signed 32-bit integer",
+    },
+    Canon {
+        name: "int8",
+        arities: NONE,
+        meaning: "signed 64-bit integer",
+    },
+    Canon {
+        name: "uint1",
+        arities: NONE,
+        meaning: "unsigned 8-bit integer",
+    },
+    Canon {
+        name: "uint2",
+        arities: NONE,
+        meaning: "unsigned 16-bit integer",
+    },
+    Canon {
+        name: "uint3",
+        arities: NONE,
+        meaning: "unsigned 24-bit integer",
+    },
+    Canon {
+        name: "uint4",
+        arities: NONE,
+        meaning: "unsigned 32-bit integer",
+    },
+    Canon {
+        name: "uint8",
+        arities: NONE,
+        meaning: "unsigned 64-bit integer",
+    },
+    Canon {
+        name: "decimal",
+        arities: &[0, 2],
+        meaning: "exact decimal(p,s); without parameters unbounded",
+    },
+    Canon {
+        name: "float4",
+        arities: NONE,
+        meaning: "4-byte IEEE float",
+    },
+    Canon {
+        name: "float8",
+        arities: NONE,
+        meaning: "8-byte IEEE float",
+    },
+    Canon {
+        name: "char",
+        arities: ONE,
+        meaning: "fixed-length text of n characters, blank-padded",
+    },
+    Canon {
+        name: "varchar",
+        arities: OPT_ONE,
+        meaning: "text of at most n characters; without n unbounded",
+    },
+    Canon {
+        name: "text",
+        arities: OPT_ONE,
+        meaning: "long text; text(n): at most n bytes (MySQL TEXT family)",
+    },
+    Canon {
+        name: "binary",
+        arities: ONE,
+        meaning: "fixed-length bytes, zero-padded",
+    },
+    Canon {
+        name: "varbinary",
+        arities: ONE,
+        meaning: "at most n bytes",
+    },
+    Canon {
+        name: "blob",
+        arities: OPT_ONE,
+        meaning: "long bytes; blob(n): at most n bytes (MySQL BLOB family)",
+    },
+    Canon {
+        name: "date",
+        arities: NONE,
+        meaning: "calendar date",
+    },
+    Canon {
+        name: "time",
+        arities: OPT_ONE,
+        meaning: "time of day, fsp fractional digits",
+    },
+    Canon {
+        name: "timetz",
+        arities: OPT_ONE,
+        meaning: "time of day with a UTC offset",
+    },
+    Canon {
+        name: "timestamp",
+        arities: OPT_ONE,
+        meaning: "date and time without time zone",
+    },
+    Canon {
+        name: "timestamptz",
+        arities: OPT_ONE,
+        meaning: "a point in time (stored as UTC)",
+    },
+    Canon {
+        name: "interval",
+        arities: NONE,
+        meaning: "a duration",
+    },
+    Canon {
+        name: "year",
+        arities: NONE,
+        meaning: "a year (MySQL YEAR)",
+    },
+    Canon {
+        name: "json",
+        arities: NONE,
+        meaning: "JSON kept as written",
+    },
+    Canon {
+        name: "jsonb",
+        arities: NONE,
+        meaning: "JSON normalised (key order and duplicate keys not kept)",
+    },
+    Canon {
+        name: "uuid",
+        arities: NONE,
+        meaning: "UUID",
+    },
+    Canon {
+        name: "enum",
+        arities: NONE,
+        meaning: "one of a list of strings (the column's values)",
+    },
+    Canon {
+        name: "set",
+        arities: NONE,
+        meaning: "a subset of a list of strings (MySQL SET)",
+    },
+    Canon {
+        name: "inet",
+        arities: NONE,
+        meaning: "IP address, optionally with a netmask",
+    },
+    Canon {
+        name: "cidr",
+        arities: NONE,
+        meaning: "IP network",
+    },
+    Canon {
+        name: "macaddr",
+        arities: NONE,
+        meaning: "MAC address",
+    },
+    Canon {
+        name: "money",
+        arities: NONE,
+        meaning: "currency amount (PostgreSQL money)",
+    },
+    Canon {
+        name: "xml",
+        arities: NONE,
+        meaning: "XML document",
+    },
+    Canon {
+        name: "bit",
+        arities: ONE,
+        meaning: "bit string of exactly n bits",
+    },
+    Canon {
+        name: "varbit",
+        arities: OPT_ONE,
+        meaning: "bit string of at most n bits",
+    },
+    Canon {
+        name: "geometry",
+        arities: NONE,
+        meaning: "spatial value (any geometry kind)",
+    },
+    Canon {
+        name: "tsvector",
+        arities: NONE,
+        meaning: "PostgreSQL full-text document",
+    },
+    Canon {
+        name: "other",
+        arities: NONE,
+        meaning: "no automatic mapping: a person decides (risk manual)",
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static Canon> {
+    CANONICAL.iter().find(|c| c.name == name)
+}
+
+/// Checks a canonical type's name and parameter count; the message says what is wrong.
+pub fn check(name: &str, arity: usize) -> Result<(), String> {
+    let Some(c) = find(name) else {
+        return Err(format!(
+            "`{name}` is not a canonical type (see mappings/README.md)"
+        ));
+    };
+    if !c.arities.contains(&arity) {
+        let allowed: Vec<String> = c.arities.iter().map(|a| a.to_string()).collect();
+        return Err(format!(
+            "canonical type `{name}` takes {} parameter(s), not {arity}",
+            allowed.join(" or ")
+        ));
+    }
+    Ok(())
+}
