@@ -15,6 +15,9 @@ mod rules;
 mod show;
 mod vocab;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashMap;
 
 use crate::diag::Diagnostic;
