@@ -14,7 +14,11 @@ use crate::source::SourceFile;
 use crate::{ConvertOptions, convert, infer_dialect, summary};
 
 #[derive(Parser)]
-#[command(name = "ferry", version, about = "Convert a database schema from one engine to another")]
+#[command(
+    name = "ferry",
+    version,
+    about = "Convert a database schema from one engine to another"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -49,6 +53,9 @@ struct ConvertArgs {
     /// Count warnings as findings for the exit code.
     #[arg(long, value_enum)]
     deny: Vec<Deny>,
+    /// Extra type-mapping rules (see mappings/README.md), with the highest precedence.
+    #[arg(long, value_name = "FILE")]
+    mappings: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -74,8 +81,27 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: CheckFormat,
     },
+    /// Inspect the type-mapping rules.
+    Mappings {
+        #[command(subcommand)]
+        command: MappingsCommand,
+    },
     /// Print the long explanation of a diagnostic code.
     Explain { code: String },
+}
+
+#[derive(Subcommand)]
+enum MappingsCommand {
+    /// Print the effective mapping table from one dialect to another, with each rule's origin.
+    Show {
+        #[arg(value_enum)]
+        from: Dialect,
+        #[arg(value_enum)]
+        to: Dialect,
+        /// A user rule file to include, as `convert --mappings` would.
+        #[arg(long, value_name = "FILE")]
+        mappings: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -87,8 +113,16 @@ enum CheckFormat {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Convert { args, output, section, quiet } => cmd_convert(&args, output, section, quiet),
+        Command::Convert {
+            args,
+            output,
+            section,
+            quiet,
+        } => cmd_convert(&args, output, section, quiet),
         Command::Check { args, format } => cmd_check(&args, format),
+        Command::Mappings {
+            command: MappingsCommand::Show { from, to, mappings },
+        } => cmd_mappings_show(from, to, mappings),
         Command::Explain { code } => cmd_explain(&code),
     }
 }
@@ -124,18 +158,56 @@ fn run_pipeline(args: &ConvertArgs) -> Result<(SourceFile, crate::Conversion), E
             )));
         }
     };
+    let user_mappings = read_user_mappings(args.mappings.as_ref())?;
     let opts = ConvertOptions {
         from,
         to: args.to,
         identifiers: args.identifiers,
         emulate_on_update: args.emulate.contains(&Emulate::OnUpdate),
+        user_mappings,
     };
     let conv = convert(&file, &opts);
     Ok((file, conv))
 }
 
+fn read_user_mappings(path: Option<&PathBuf>) -> Result<Option<(String, String)>, ExitCode> {
+    let Some(path) = path else { return Ok(None) };
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some((path.display().to_string(), text))),
+        Err(e) => Err(usage_error(format_args!(
+            "cannot read mapping file {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+fn cmd_mappings_show(from: Dialect, to: Dialect, mappings: Option<PathBuf>) -> ExitCode {
+    let user = match read_user_mappings(mappings.as_ref()) {
+        Ok(u) => u,
+        Err(code) => return code,
+    };
+    let (rules, diags) = crate::mapping::Rules::load(
+        from,
+        to,
+        user.as_ref().map(|(n, t)| (n.as_str(), t.as_str())),
+    );
+    if !diags.is_empty() {
+        let file = SourceFile::new("mappings", "");
+        diag::render::to_stderr(&file, &diags);
+        if diags.iter().any(|d| d.severity() == Severity::Error) {
+            return ExitCode::from(2);
+        }
+    }
+    print!("{}", crate::mapping::show(&rules));
+    ExitCode::SUCCESS
+}
+
 fn exit_code(diags: &[Diagnostic], deny_warnings: bool) -> ExitCode {
-    let worst = diags.iter().map(Diagnostic::severity).max().unwrap_or(Severity::Note);
+    let worst = diags
+        .iter()
+        .map(Diagnostic::severity)
+        .max()
+        .unwrap_or(Severity::Note);
     if worst >= Severity::Manual || (deny_warnings && worst >= Severity::Warning) {
         ExitCode::from(1)
     } else {
@@ -148,12 +220,22 @@ fn summary_line(conv: &crate::Conversion) -> String {
     let kinds: Vec<String> = s
         .objects
         .iter()
-        .map(|(k, c)| format!("{k}s: {} read, {} converted, {} with warnings, {} manual", c.read, c.converted, c.with_warnings, c.manual))
+        .map(|(k, c)| {
+            format!(
+                "{k}s: {} read, {} converted, {} with warnings, {} manual",
+                c.read, c.converted, c.with_warnings, c.manual
+            )
+        })
         .collect();
     format!("ferry: {} statements; {}", s.statements, kinds.join("; "))
 }
 
-fn cmd_convert(args: &ConvertArgs, output: Option<PathBuf>, section: Section, quiet: bool) -> ExitCode {
+fn cmd_convert(
+    args: &ConvertArgs,
+    output: Option<PathBuf>,
+    section: Section,
+    quiet: bool,
+) -> ExitCode {
     let (file, conv) = match run_pipeline(args) {
         Ok(x) => x,
         Err(code) => return code,
@@ -212,9 +294,18 @@ fn cmd_check(args: &ConvertArgs, format: CheckFormat) -> ExitCode {
 fn cmd_explain(code: &str) -> ExitCode {
     match diag::codes::find(code) {
         Some(c) => {
-            println!("{} {} ({})\n\n{}\n\n{}", c.id, c.name, c.severity.as_str(), c.summary, c.explanation);
+            println!(
+                "{} {} ({})\n\n{}\n\n{}",
+                c.id,
+                c.name,
+                c.severity.as_str(),
+                c.summary,
+                c.explanation
+            );
             ExitCode::SUCCESS
         }
-        None => usage_error(format_args!("unknown diagnostic code `{code}`; codes look like F2001 or type-lossy")),
+        None => usage_error(format_args!(
+            "unknown diagnostic code `{code}`; codes look like F2001 or type-lossy"
+        )),
     }
 }

@@ -32,6 +32,8 @@ pub struct ConvertOptions {
     pub to: Dialect,
     pub identifiers: IdentCase,
     pub emulate_on_update: bool,
+    /// A user mapping file (name, text), with the highest precedence.
+    pub user_mappings: Option<(String, String)>,
 }
 
 /// Everything one conversion produced.
@@ -54,6 +56,13 @@ pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
     diagnostics.extend(d);
     let (order, d) = order::order(&mut schema);
     diagnostics.extend(d);
+    let user = opts
+        .user_mappings
+        .as_ref()
+        .map(|(n, t)| (n.as_str(), t.as_str()));
+    let (rules, d) = mapping::Rules::load(opts.from, opts.to, user);
+    diagnostics.extend(d);
+    diagnostics.extend(mapping::map_schema(&mut schema, &rules));
     let emit_opts = emit::Options {
         from: opts.from,
         to: opts.to,
@@ -63,7 +72,13 @@ pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
     let (output, d) = emit::emit(&schema, &order, &emit_opts);
     diagnostics.extend(d);
     diagnostics.sort_by_key(|d| d.span.map_or(usize::MAX, |s| s.start));
-    Conversion { schema, order, output, stats, diagnostics }
+    Conversion {
+        schema,
+        order,
+        output,
+        stats,
+        diagnostics,
+    }
 }
 
 /// The source dialect named by a dump's header, when it is unambiguous.

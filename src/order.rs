@@ -52,7 +52,11 @@ pub fn relations_of(query: &sqlparser::ast::Query) -> Vec<ObjectName> {
 }
 
 fn object_name_to_name(o: &ObjectName) -> Name {
-    let parts: Vec<String> = o.0.iter().filter_map(|p| p.as_ident()).map(|i| i.value.clone()).collect();
+    let parts: Vec<String> =
+        o.0.iter()
+            .filter_map(|p| p.as_ident())
+            .map(|i| i.value.clone())
+            .collect();
     match parts.as_slice() {
         [.., s, n] => Name::new(Some(s.clone()), n.clone()),
         [n] => Name::bare(n.clone()),
@@ -76,7 +80,9 @@ pub fn order(schema: &mut Schema) -> (Order, Vec<Diagnostic>) {
     let index: HashMap<Object, NodeIndex> = nodes.iter().copied().collect();
     let find = |schema: &Schema, name: &Name, kinds: &[fn(usize) -> Object]| -> Option<Object> {
         objects.iter().copied().find(|o| {
-            kinds.iter().any(|k| std::mem::discriminant(&k(0)) == std::mem::discriminant(o))
+            kinds
+                .iter()
+                .any(|k| std::mem::discriminant(&k(0)) == std::mem::discriminant(o))
                 && object_name(schema, *o).matches(name)
         })
     };
@@ -119,14 +125,22 @@ pub fn order(schema: &mut Schema) -> (Order, Vec<Diagnostic>) {
             continue;
         }
         let members: Vec<Object> = scc.iter().map(|n| graph[*n]).collect();
-        let mut names: Vec<String> = members.iter().map(|o| object_name(schema, *o).to_string()).collect();
+        let mut names: Vec<String> = members
+            .iter()
+            .map(|o| object_name(schema, *o).to_string())
+            .collect();
         names.sort();
         for o in &members {
             if let Object::Table(ti) = o {
-                let member_names: Vec<Name> = members.iter().map(|m| object_name(schema, *m).clone()).collect();
+                let member_names: Vec<Name> = members
+                    .iter()
+                    .map(|m| object_name(schema, *m).clone())
+                    .collect();
                 let t = &mut schema.tables[*ti];
                 for fk in &mut t.foreign_keys {
-                    if member_names.iter().any(|m| m.matches(&fk.ref_table)) && !fk.ref_table.matches(&t.name) {
+                    if member_names.iter().any(|m| m.matches(&fk.ref_table))
+                        && !fk.ref_table.matches(&t.name)
+                    {
                         fk.deferred_to_post_data = true;
                     }
                 }
@@ -161,7 +175,11 @@ pub fn order(schema: &mut Schema) -> (Order, Vec<Diagnostic>) {
             Object::Table(_) => 2,
             Object::View(_) => 3,
         };
-        (rank, object_name(schema, o).to_string().to_lowercase(), n.index())
+        (
+            rank,
+            object_name(schema, o).to_string().to_lowercase(),
+            n.index(),
+        )
     };
     let mut ready: BTreeSet<(u8, String, usize)> = graph
         .node_indices()
@@ -184,5 +202,11 @@ pub fn order(schema: &mut Schema) -> (Order, Vec<Diagnostic>) {
             }
         }
     }
-    (Order { objects: out, cycles }, diags)
+    (
+        Order {
+            objects: out,
+            cycles,
+        },
+        diags,
+    )
 }

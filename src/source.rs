@@ -38,7 +38,11 @@ impl SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceFile { name: name.into(), text, line_starts }
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
     }
 
     /// 1-based line and 1-based column (in characters) of a byte offset.
@@ -49,7 +53,10 @@ impl SourceFile {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line];
-        let col = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
         (line + 1, col + 1)
     }
 
@@ -63,7 +70,10 @@ impl SourceFile {
         let mut offset = 0;
         for (i, l) in text.split_inclusive('\n').enumerate() {
             if i as u64 + 1 == line {
-                let col = l.char_indices().nth(column as usize - 1).map_or(l.len(), |(b, _)| b);
+                let col = l
+                    .char_indices()
+                    .nth(column as usize - 1)
+                    .map_or(l.len(), |(b, _)| b);
                 return Some(offset + col);
             }
             offset += l.len();

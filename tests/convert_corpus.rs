@@ -14,10 +14,18 @@ use ferry::{ConvertOptions, convert, summary};
 pub fn corpus_files() -> Vec<(Dialect, PathBuf)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     let mut out = Vec::new();
-    for (dir, d) in [("mysql", Dialect::Mysql), ("postgresql", Dialect::Postgres), ("sqlite", Dialect::Sqlite)] {
-        let Ok(dbs) = std::fs::read_dir(root.join(dir)) else { continue };
+    for (dir, d) in [
+        ("mysql", Dialect::Mysql),
+        ("postgresql", Dialect::Postgres),
+        ("sqlite", Dialect::Sqlite),
+    ] {
+        let Ok(dbs) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
         for db in dbs.flatten() {
-            let Ok(files) = std::fs::read_dir(db.path()) else { continue };
+            let Ok(files) = std::fs::read_dir(db.path()) else {
+                continue;
+            };
             for f in files.flatten() {
                 let p = f.path();
                 if p.extension().is_some_and(|e| e == "sql") {
@@ -37,8 +45,15 @@ fn snapshot_name(path: &Path, to: Dialect) -> String {
 
 fn render(file: &SourceFile, conv: &ferry::Conversion, to: Dialect) -> String {
     let s = summary::summarize(&conv.schema, &conv.stats, &conv.diagnostics);
-    let mut out = format!("-- ferry convert --from {} --to {}\n", conv_from(file), to.name());
-    out.push_str(&format!("-- statements: {}, skipped: {}, parse errors: {}\n", s.statements, s.skipped_statements, s.parse_errors));
+    let mut out = format!(
+        "-- ferry convert --from {} --to {}\n",
+        conv_from(file),
+        to.name()
+    );
+    out.push_str(&format!(
+        "-- statements: {}, skipped: {}, parse errors: {}\n",
+        s.statements, s.skipped_statements, s.parse_errors
+    ));
     for (kind, c) in &s.objects {
         out.push_str(&format!(
             "-- {kind}: {} read, {} converted, {} with warnings, {} manual\n",
@@ -51,7 +66,12 @@ fn render(file: &SourceFile, conv: &ferry::Conversion, to: Dialect) -> String {
             let (l, c) = file.line_col(sp.start);
             format!("{l}:{c} ")
         });
-        out.push_str(&format!("-- {at}{} {}: {}\n", d.code.id, d.severity().as_str(), d.message));
+        out.push_str(&format!(
+            "-- {at}{} {}: {}\n",
+            d.code.id,
+            d.severity().as_str(),
+            d.message
+        ));
     }
     out.push('\n');
     out.push_str(&conv.output.render(Section::All));
@@ -68,16 +88,38 @@ fn corpus_converts_to_every_target() {
     let files = corpus_files();
     assert!(!files.is_empty(), "tests/corpus holds no SQL files");
     for (from, rel) in files {
-        let text = std::fs::read_to_string(root.join(&rel)).unwrap_or_else(|e| panic!("{}: {e}", rel.display()));
+        let text = std::fs::read_to_string(root.join(&rel))
+            .unwrap_or_else(|e| panic!("{}: {e}", rel.display()));
         let file = SourceFile::new(rel.to_string_lossy(), text);
         for to in Dialect::ALL {
-            let opts = ConvertOptions { from, to, identifiers: IdentCase::Keep, emulate_on_update: false };
+            let opts = ConvertOptions {
+                from,
+                to,
+                identifiers: IdentCase::Keep,
+                emulate_on_update: false,
+                user_mappings: None,
+            };
             let conv = convert(&file, &opts);
-            let created = conv.output.pre_data.iter().filter(|s| s.object.starts_with("table ")).count();
-            assert_eq!(created, conv.schema.tables.len(), "{} -> {to}: tables in != tables out", rel.display());
+            let created = conv
+                .output
+                .pre_data
+                .iter()
+                .filter(|s| s.object.starts_with("table "))
+                .count();
+            assert_eq!(
+                created,
+                conv.schema.tables.len(),
+                "{} -> {to}: tables in != tables out",
+                rel.display()
+            );
             for d in &conv.diagnostics {
                 if d.code.id == "F0001" {
-                    assert!(d.span.is_some(), "{}: parse error without a location: {}", rel.display(), d.message);
+                    assert!(
+                        d.span.is_some(),
+                        "{}: parse error without a location: {}",
+                        rel.display(),
+                        d.message
+                    );
                 }
             }
             insta::assert_snapshot!(snapshot_name(&rel, to), render(&file, &conv, to));

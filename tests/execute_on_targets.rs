@@ -13,13 +13,16 @@ use ferry::source::SourceFile;
 use ferry::{ConvertOptions, convert};
 
 fn corpus(dialect_dir: &str) -> Vec<(String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(dialect_dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/corpus")
+        .join(dialect_dir);
     let mut out = Vec::new();
     for db in std::fs::read_dir(&root).into_iter().flatten().flatten() {
         for f in std::fs::read_dir(db.path()).into_iter().flatten().flatten() {
             let p = f.path();
             if p.extension().is_some_and(|e| e == "sql") {
-                let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                let text =
+                    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
                 out.push((p.display().to_string(), text));
             }
         }
@@ -30,7 +33,11 @@ fn corpus(dialect_dir: &str) -> Vec<(String, String)> {
 
 fn sources() -> Vec<(Dialect, String, String)> {
     let mut all = Vec::new();
-    for (dir, d) in [("mysql", Dialect::Mysql), ("postgresql", Dialect::Postgres), ("sqlite", Dialect::Sqlite)] {
+    for (dir, d) in [
+        ("mysql", Dialect::Mysql),
+        ("postgresql", Dialect::Postgres),
+        ("sqlite", Dialect::Sqlite),
+    ] {
         for (name, text) in corpus(dir) {
             all.push((d, name, text));
         }
@@ -41,7 +48,16 @@ fn sources() -> Vec<(Dialect, String, String)> {
 /// Converts one file; returns (DDL, number of tables the source declared).
 fn converted(from: Dialect, to: Dialect, name: &str, text: &str) -> (String, usize) {
     let file = SourceFile::new(name, text);
-    let conv = convert(&file, &ConvertOptions { from, to, identifiers: IdentCase::Keep, emulate_on_update: false });
+    let conv = convert(
+        &file,
+        &ConvertOptions {
+            from,
+            to,
+            identifiers: IdentCase::Keep,
+            emulate_on_update: false,
+            user_mappings: None,
+        },
+    );
     (conv.output.render(Section::All), conv.schema.tables.len())
 }
 
@@ -59,7 +75,9 @@ fn corpus_runs_on_postgres() {
             Ok(()) => {
                 let n = db.table_count().unwrap_or(usize::MAX);
                 if n != tables {
-                    failures.push(format!("{name}: {tables} tables declared, {n} on PostgreSQL"));
+                    failures.push(format!(
+                        "{name}: {tables} tables declared, {n} on PostgreSQL"
+                    ));
                 }
             }
             Err(e) => failures.push(format!("{name} -> postgres: {e}")),

@@ -13,7 +13,9 @@ use ferry::source::SourceFile;
 use ferry::{ConvertOptions, convert};
 
 fn check(dir: &str, expect_errors: bool) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir);
     let mut paths: Vec<_> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
         .flatten()
@@ -23,18 +25,43 @@ fn check(dir: &str, expect_errors: bool) {
     paths.sort();
     assert!(!paths.is_empty());
     for path in paths {
-        let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-        let from = Dialect::from_name(stem.split('-').next().unwrap_or("")).unwrap_or(Dialect::Mysql);
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let from =
+            Dialect::from_name(stem.split('-').next().unwrap_or("")).unwrap_or(Dialect::Mysql);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let file = SourceFile::new(format!("{dir}/{stem}.sql"), text);
         for to in Dialect::ALL {
-            let conv = convert(&file, &ConvertOptions { from, to, identifiers: IdentCase::Keep, emulate_on_update: false });
-            let errors: Vec<_> = conv.diagnostics.iter().filter(|d| d.severity() == Severity::Error).collect();
+            let conv = convert(
+                &file,
+                &ConvertOptions {
+                    from,
+                    to,
+                    identifiers: IdentCase::Keep,
+                    emulate_on_update: false,
+                    user_mappings: None,
+                },
+            );
+            let errors: Vec<_> = conv
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity() == Severity::Error)
+                .collect();
             if expect_errors {
                 assert!(!errors.is_empty(), "{stem} -> {to}: expected an error");
-                assert!(errors.iter().all(|d| d.span.is_some()), "{stem}: an error without a location");
+                assert!(
+                    errors.iter().all(|d| d.span.is_some()),
+                    "{stem}: an error without a location"
+                );
             } else {
-                assert!(errors.is_empty(), "{stem} -> {to}: {}", render::to_string(&file, &conv.diagnostics));
+                assert!(
+                    errors.is_empty(),
+                    "{stem} -> {to}: {}",
+                    render::to_string(&file, &conv.diagnostics)
+                );
             }
             let shown = format!(
                 "{}\n{}",

@@ -137,5 +137,7 @@ codes! {
 
 /// Looks a code up by its id (`F2001`) or its name (`type-lossy`).
 pub fn find(key: &str) -> Option<&'static Code> {
-    ALL.iter().copied().find(|c| c.id.eq_ignore_ascii_case(key) || c.name == key)
+    ALL.iter()
+        .copied()
+        .find(|c| c.id.eq_ignore_ascii_case(key) || c.name == key)
 }

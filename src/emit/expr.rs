@@ -13,8 +13,8 @@ use crate::dialect::Dialect;
 
 /// Functions that exist with the same meaning on MySQL, PostgreSQL and SQLite.
 const PORTABLE_FUNCTIONS: &[&str] = &[
-    "abs", "avg", "coalesce", "count", "lower", "ltrim", "max", "min", "nullif", "replace", "round",
-    "rtrim", "sum", "trim", "upper",
+    "abs", "avg", "coalesce", "count", "lower", "ltrim", "max", "min", "nullif", "replace",
+    "round", "rtrim", "sum", "trim", "upper",
 ];
 
 /// Functions that exist on some targets only, and renames that keep the meaning.
@@ -32,9 +32,21 @@ const FUNCTION_MAP: &[(&str, Dialect, Option<&str>)] = &[
     ("concat", Dialect::Sqlite, Some("concat")),
     ("now", Dialect::Postgres, Some("now")),
     ("now", Dialect::Mysql, Some("now")),
-    ("current_timestamp", Dialect::Postgres, Some("current_timestamp")),
-    ("current_timestamp", Dialect::Mysql, Some("current_timestamp")),
-    ("current_timestamp", Dialect::Sqlite, Some("current_timestamp")),
+    (
+        "current_timestamp",
+        Dialect::Postgres,
+        Some("current_timestamp"),
+    ),
+    (
+        "current_timestamp",
+        Dialect::Mysql,
+        Some("current_timestamp"),
+    ),
+    (
+        "current_timestamp",
+        Dialect::Sqlite,
+        Some("current_timestamp"),
+    ),
     ("char_length", Dialect::Postgres, Some("char_length")),
     ("char_length", Dialect::Mysql, Some("char_length")),
     ("char_length", Dialect::Sqlite, Some("length")),
@@ -129,7 +141,10 @@ impl VisitorMut for Rewrite<'_> {
                 let name = f.name.to_string();
                 match function_on(&name, self.from, self.to) {
                     Some(t) => f.name = ObjectName::from(vec![Ident::new(t)]),
-                    None => self.refuse(format!("function `{name}` has no known equivalent on {}", self.to)),
+                    None => self.refuse(format!(
+                        "function `{name}` has no known equivalent on {}",
+                        self.to
+                    )),
                 }
             }
             Expr::Cast { data_type, .. } if self.from != self.to => {
@@ -142,11 +157,15 @@ impl VisitorMut for Rewrite<'_> {
                 }
             }
             // MySQL charset introducers (`_utf8'x'`): the target's strings are UTF-8 already.
-            Expr::Prefixed { prefix, value } if self.from == Dialect::Mysql && prefix.value.starts_with('_') => {
+            Expr::Prefixed { prefix, value }
+                if self.from == Dialect::Mysql && prefix.value.starts_with('_') =>
+            {
                 let v = (**value).clone();
                 *e = v;
             }
-            Expr::Interval(_) | Expr::Extract { .. } | Expr::AtTimeZone { .. } if self.from != self.to => {
+            Expr::Interval(_) | Expr::Extract { .. } | Expr::AtTimeZone { .. }
+                if self.from != self.to =>
+            {
                 self.refuse(format!("`{e}` is not converted"))
             }
             _ => {}
@@ -158,7 +177,9 @@ impl VisitorMut for Rewrite<'_> {
 /// Quoted identifiers the AST keeps outside expressions (aliases) are re-quoted token by token.
 fn requote_tokens(sql: &str, from: Dialect, to: Dialect) -> String {
     let d = from.parser();
-    let Ok(tokens) = Tokenizer::new(&*d, sql).tokenize() else { return sql.to_string() };
+    let Ok(tokens) = Tokenizer::new(&*d, sql).tokenize() else {
+        return sql.to_string();
+    };
     let target_quote = match to {
         Dialect::Mysql => '`',
         Dialect::Postgres | Dialect::Sqlite => '"',
@@ -178,7 +199,12 @@ fn requote_tokens(sql: &str, from: Dialect, to: Dialect) -> String {
 /// An expression for the target, or why it cannot be.
 pub fn expr(e: &Expr, from: Dialect, to: Dialect, namer: &Namer) -> Result<String, String> {
     let mut e = e.clone();
-    let mut rw = Rewrite { from, to, namer, refused: None };
+    let mut rw = Rewrite {
+        from,
+        to,
+        namer,
+        refused: None,
+    };
     let _ = VisitMut::visit(&mut e, &mut rw);
     match rw.refused {
         Some(why) => Err(why),
@@ -189,19 +215,28 @@ pub fn expr(e: &Expr, from: Dialect, to: Dialect, namer: &Namer) -> Result<Strin
 /// A view's query for the target, or why it cannot be.
 pub fn query(q: &ast::Query, from: Dialect, to: Dialect, namer: &Namer) -> Result<String, String> {
     let mut q = q.clone();
-    let mut rw = Rewrite { from, to, namer, refused: None };
+    let mut rw = Rewrite {
+        from,
+        to,
+        namer,
+        refused: None,
+    };
     let _ = VisitMut::visit(&mut q, &mut rw);
     if let Some(why) = rw.refused {
         return Err(why);
     }
-    if from != to {
-        if let Some(limit) = &mut q.limit_clause
-            && let ast::LimitClause::OffsetCommaLimit { offset, limit: l } = limit
+    if from != to
+        && let Some(limit) = &mut q.limit_clause
+        && let ast::LimitClause::OffsetCommaLimit { offset, limit: l } = limit
+    {
         {
             // MySQL `LIMIT offset, count` -> `LIMIT count OFFSET offset`.
             *limit = ast::LimitClause::LimitOffset {
                 limit: Some(l.clone()),
-                offset: Some(ast::Offset { value: offset.clone(), rows: ast::OffsetRows::None }),
+                offset: Some(ast::Offset {
+                    value: offset.clone(),
+                    rows: ast::OffsetRows::None,
+                }),
                 limit_by: Vec::new(),
             };
         }
@@ -210,16 +245,30 @@ pub fn query(q: &ast::Query, from: Dialect, to: Dialect, namer: &Namer) -> Resul
 }
 
 /// Aggregate functions: column references inside them need no GROUP BY entry.
-const AGGREGATES: &[&str] = &["count", "sum", "avg", "min", "max", "group_concat", "string_agg", "array_agg"];
+const AGGREGATES: &[&str] = &[
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "group_concat",
+    "string_agg",
+    "array_agg",
+];
 
 /// A column a grouped SELECT returns without grouping or aggregating it, which MySQL accepts
 /// (with ONLY_FULL_GROUP_BY off) and PostgreSQL and SQLite reject or answer differently.
 fn loose_group_by(sel: &ast::Select) -> Option<String> {
-    let ast::GroupByExpr::Expressions(groups, _) = &sel.group_by else { return None };
+    let ast::GroupByExpr::Expressions(groups, _) = &sel.group_by else {
+        return None;
+    };
     if groups.is_empty() {
         return None;
     }
-    let grouped: Vec<String> = groups.iter().map(|g| g.to_string().to_lowercase()).collect();
+    let grouped: Vec<String> = groups
+        .iter()
+        .map(|g| g.to_string().to_lowercase())
+        .collect();
     struct Loose<'g> {
         grouped: &'g [String],
         depth: usize,
@@ -229,11 +278,18 @@ fn loose_group_by(sel: &ast::Select) -> Option<String> {
         type Break = ();
         fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
             match e {
-                Expr::Function(f) if AGGREGATES.contains(&f.name.to_string().to_lowercase().as_str()) => self.depth += 1,
+                Expr::Function(f)
+                    if AGGREGATES.contains(&f.name.to_string().to_lowercase().as_str()) =>
+                {
+                    self.depth += 1
+                }
                 Expr::Identifier(_) | Expr::CompoundIdentifier(_) if self.depth == 0 => {
                     let text = e.to_string().to_lowercase();
                     let bare = text.rsplit('.').next().unwrap_or(&text).to_string();
-                    let ok = self.grouped.iter().any(|g| *g == text || g.rsplit('.').next() == Some(bare.as_str()));
+                    let ok = self
+                        .grouped
+                        .iter()
+                        .any(|g| *g == text || g.rsplit('.').next() == Some(bare.as_str()));
                     if !ok && self.found.is_none() {
                         self.found = Some(e.to_string());
                     }
@@ -251,7 +307,11 @@ fn loose_group_by(sel: &ast::Select) -> Option<String> {
             ControlFlow::Continue(())
         }
     }
-    let mut v = Loose { grouped: &grouped, depth: 0, found: None };
+    let mut v = Loose {
+        grouped: &grouped,
+        depth: 0,
+        found: None,
+    };
     for item in &sel.projection {
         let e = match item {
             ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => e,

@@ -51,7 +51,11 @@ impl Output {
     pub fn render(&self, section: Section) -> String {
         let mut out = String::new();
         let parts: Vec<(&str, &Vec<Stmt>)> = match section {
-            Section::All => vec![("pre-data", &self.pre_data), ("post-data", &self.post_data), ("views", &self.views)],
+            Section::All => vec![
+                ("pre-data", &self.pre_data),
+                ("post-data", &self.post_data),
+                ("views", &self.views),
+            ],
             Section::PreData => vec![("pre-data", &self.pre_data)],
             Section::PostData => vec![("post-data", &self.post_data), ("views", &self.views)],
         };
@@ -95,7 +99,11 @@ pub fn emit(schema: &Schema, order: &Order, opts: &Options) -> (Output, Vec<Diag
 }
 
 /// Diagnostic for an object left out of the output.
-pub(crate) fn left_out(code: &'static crate::diag::Code, what: String, span: crate::source::Span, object: String) -> Diagnostic {
+pub(crate) fn left_out(
+    code: &'static crate::diag::Code,
+    what: String,
+    span: crate::source::Span,
+    object: String,
+) -> Diagnostic {
     Diagnostic::new(code, what).at(span).object(object)
 }
-

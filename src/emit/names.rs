@@ -29,7 +29,11 @@ pub struct Namer {
 
 impl Namer {
     pub fn new(target: Dialect, case: IdentCase) -> Namer {
-        Namer { target, case, used: HashSet::new() }
+        Namer {
+            target,
+            case,
+            used: HashSet::new(),
+        }
     }
 
     /// The name as the target will store it: case policy applied and shortened to the target's
@@ -49,12 +53,13 @@ impl Namer {
             cut -= 1;
         }
         let short = format!("{}_{hash}", &name[..cut]);
-        diags.push(
-            Diagnostic::new(
-                &codes::NAME_SHORTENED,
-                format!("name `{name}` is longer than {max} bytes; it becomes `{short}` on {}", self.target),
+        diags.push(Diagnostic::new(
+            &codes::NAME_SHORTENED,
+            format!(
+                "name `{name}` is longer than {max} bytes; it becomes `{short}` on {}",
+                self.target
             ),
-        );
+        ));
         short
     }
 
@@ -62,11 +67,20 @@ impl Namer {
     /// or plain word, or a keyword of any dialect sqlparser knows (over-quoting is harmless).
     pub fn quote_raw(&self, name: &str) -> String {
         let plain = !name.is_empty()
-            && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !(self.target.folds_to_lower() && name.chars().any(|c| c.is_ascii_uppercase()))
-            && ALL_KEYWORDS.binary_search(&name.to_ascii_uppercase().as_str()).is_err();
-        if plain { name.to_string() } else { self.target.quote_ident(name) }
+            && ALL_KEYWORDS
+                .binary_search(&name.to_ascii_uppercase().as_str())
+                .is_err();
+        if plain {
+            name.to_string()
+        } else {
+            self.target.quote_ident(name)
+        }
     }
 
     /// A column or constraint name, ready to print.
@@ -85,8 +99,19 @@ impl Namer {
 
     /// A fresh index or key name: the wanted one if it is free, else prefixed with the table, else
     /// numbered. `scope` is the schema (PostgreSQL, SQLite) or the table (MySQL).
-    pub fn unique_name(&mut self, scope: &str, wanted: &str, table: &str, diags: &mut Vec<Diagnostic>) -> String {
-        let scope = if self.target == Dialect::Mysql { table } else { scope }.to_lowercase();
+    pub fn unique_name(
+        &mut self,
+        scope: &str,
+        wanted: &str,
+        table: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> String {
+        let scope = if self.target == Dialect::Mysql {
+            table
+        } else {
+            scope
+        }
+        .to_lowercase();
         let prefixed = format!("{table}_{wanted}");
         let mut n = 1;
         loop {
@@ -97,7 +122,10 @@ impl Namer {
             };
             n += 1;
             let name = self.raw(&candidate, diags);
-            if self.used.insert(format!("{scope}\u{0}{}", name.to_lowercase())) {
+            if self
+                .used
+                .insert(format!("{scope}\u{0}{}", name.to_lowercase()))
+            {
                 return name;
             }
         }
@@ -105,7 +133,11 @@ impl Namer {
 
     /// Records a name that the target creates in a schema (a table, view, sequence, type).
     pub fn reserve(&mut self, scope: &str, name: &str) {
-        self.used.insert(format!("{}\u{0}{}", scope.to_lowercase(), name.to_lowercase()));
+        self.used.insert(format!(
+            "{}\u{0}{}",
+            scope.to_lowercase(),
+            name.to_lowercase()
+        ));
     }
 }
 
@@ -149,10 +181,22 @@ mod tests {
     fn index_names_unique_per_schema_on_postgres() {
         let mut pg = Namer::new(Dialect::Postgres, IdentCase::Keep);
         let mut d = Vec::new();
-        assert_eq!(pg.unique_name("public", "idx_fk_film_id", "inventory", &mut d), "idx_fk_film_id");
-        assert_eq!(pg.unique_name("public", "idx_fk_film_id", "film_actor", &mut d), "film_actor_idx_fk_film_id");
+        assert_eq!(
+            pg.unique_name("public", "idx_fk_film_id", "inventory", &mut d),
+            "idx_fk_film_id"
+        );
+        assert_eq!(
+            pg.unique_name("public", "idx_fk_film_id", "film_actor", &mut d),
+            "film_actor_idx_fk_film_id"
+        );
         let mut my = Namer::new(Dialect::Mysql, IdentCase::Keep);
-        assert_eq!(my.unique_name("", "idx_fk_film_id", "inventory", &mut d), "idx_fk_film_id");
-        assert_eq!(my.unique_name("", "idx_fk_film_id", "film_actor", &mut d), "idx_fk_film_id");
+        assert_eq!(
+            my.unique_name("", "idx_fk_film_id", "inventory", &mut d),
+            "idx_fk_film_id"
+        );
+        assert_eq!(
+            my.unique_name("", "idx_fk_film_id", "film_actor", &mut d),
+            "idx_fk_film_id"
+        );
     }
 }

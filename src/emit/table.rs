@@ -7,8 +7,8 @@ use crate::diag::{Diagnostic, codes};
 use crate::dialect::Dialect;
 use crate::emit::names::Namer;
 use crate::ir::{
-    Column, Default, Deferrable, DropAttr, EnumType, FkAction, ForeignKey, Index,
-    IndexExpr, IndexKind, Name, Schema, Sequence, Table, View,
+    Column, Default, Deferrable, DropAttr, EnumType, FkAction, ForeignKey, Index, IndexExpr,
+    IndexKind, Name, Schema, Sequence, Table, View,
 };
 use crate::order::relations_of;
 
@@ -27,7 +27,13 @@ fn t_obj(t: &Table) -> String {
 
 impl<'a> Emitter<'a> {
     pub fn new(schema: &'a Schema, opts: &'a Options) -> Emitter<'a> {
-        Emitter { schema, opts, namer: Namer::new(opts.to, opts.identifiers), out: Output::default(), dropped_views: Vec::new() }
+        Emitter {
+            schema,
+            opts,
+            namer: Namer::new(opts.to, opts.identifiers),
+            out: Output::default(),
+            dropped_views: Vec::new(),
+        }
     }
 
     fn to(&self) -> Dialect {
@@ -59,7 +65,10 @@ impl<'a> Emitter<'a> {
         names.dedup();
         for n in names.into_iter().filter(|n| n != "public") {
             let q = self.namer.ident(&n, diags);
-            self.pre(format!("schema {n}"), format!("CREATE SCHEMA IF NOT EXISTS {q}"));
+            self.pre(
+                format!("schema {n}"),
+                format!("CREATE SCHEMA IF NOT EXISTS {q}"),
+            );
         }
     }
 
@@ -75,30 +84,47 @@ impl<'a> Emitter<'a> {
         }
         for (name, values) in wanted {
             let vals: Vec<String> = values.iter().map(|v| self.to().quote_string(v)).collect();
-            self.pre(format!("type {name}"), format!("CREATE TYPE {name} AS ENUM ({})", vals.join(", ")));
+            self.pre(
+                format!("type {name}"),
+                format!("CREATE TYPE {name} AS ENUM ({})", vals.join(", ")),
+            );
         }
     }
 
     pub fn enum_type(&mut self, e: &EnumType, diags: &mut Vec<Diagnostic>) {
         if !self.to().has_enum_types() {
             diags.push(
-                Diagnostic::new(&codes::ENUM_CONVERTED, format!("enum type `{}` becomes a per-column enum on {}", e.name, self.to()))
-                    .at(e.span)
-                    .object(format!("type {}", e.name)),
+                Diagnostic::new(
+                    &codes::ENUM_CONVERTED,
+                    format!(
+                        "enum type `{}` becomes a per-column enum on {}",
+                        e.name,
+                        self.to()
+                    ),
+                )
+                .at(e.span)
+                .object(format!("type {}", e.name)),
             );
             return;
         }
         let name = self.namer.object(&e.name, diags);
         self.namer.reserve(&Self::scope(&e.name), &e.name.name);
         let vals: Vec<String> = e.values.iter().map(|v| self.to().quote_string(v)).collect();
-        self.pre(format!("type {}", e.name), format!("CREATE TYPE {name} AS ENUM ({})", vals.join(", ")));
+        self.pre(
+            format!("type {}", e.name),
+            format!("CREATE TYPE {name} AS ENUM ({})", vals.join(", ")),
+        );
     }
 
     pub fn sequence(&mut self, s: &Sequence, diags: &mut Vec<Diagnostic>) {
         if self.to() != Dialect::Postgres {
             diags.push(left_out(
                 &codes::UNSUPPORTED_STATEMENT,
-                format!("sequence `{}` has no equivalent on {}; it is not converted", s.name, self.to()),
+                format!(
+                    "sequence `{}` has no equivalent on {}; it is not converted",
+                    s.name,
+                    self.to()
+                ),
                 s.span,
                 format!("sequence {}", s.name),
             ));
@@ -128,7 +154,9 @@ impl<'a> Emitter<'a> {
     /// The target type of a column: the mapping decision, or the source type verbatim when the
     /// mapping stage did not run.
     fn column_type(&self, c: &Column) -> String {
-        c.mapped.as_ref().map_or_else(|| c.source_type.clone(), |m| m.target.clone())
+        c.mapped
+            .as_ref()
+            .map_or_else(|| c.source_type.clone(), |m| m.target.clone())
     }
 
     fn dropped(c: &Column, attr: DropAttr) -> bool {
@@ -139,7 +167,9 @@ impl<'a> Emitter<'a> {
     fn sqlite_rowid(&self, t: &Table, c: &Column) -> bool {
         self.to() == Dialect::Sqlite
             && c.identity.is_some()
-            && t.primary_key.as_ref().is_some_and(|k| k.columns.len() == 1 && k.columns[0].eq_ignore_ascii_case(&c.name))
+            && t.primary_key
+                .as_ref()
+                .is_some_and(|k| k.columns.len() == 1 && k.columns[0].eq_ignore_ascii_case(&c.name))
     }
 
     fn column_sql(&mut self, t: &Table, c: &Column, diags: &mut Vec<Diagnostic>) -> String {
@@ -189,12 +219,21 @@ impl<'a> Emitter<'a> {
                 Ok(e) => {
                     // PostgreSQL before 18 has stored generated columns only.
                     let stored = g.stored || to == Dialect::Postgres;
-                    sql.push_str(&format!(" GENERATED ALWAYS AS ({e}) {}", if stored { "STORED" } else { "VIRTUAL" }));
+                    sql.push_str(&format!(
+                        " GENERATED ALWAYS AS ({e}) {}",
+                        if stored { "STORED" } else { "VIRTUAL" }
+                    ));
                 }
                 Err(why) => diags.push(
-                    Diagnostic::new(&codes::DEFAULT_MANUAL, format!("generated column `{}.{}` becomes a plain column: {why}", t.name, c.name))
-                        .at(c.span)
-                        .object(t_obj(t)),
+                    Diagnostic::new(
+                        &codes::DEFAULT_MANUAL,
+                        format!(
+                            "generated column `{}.{}` becomes a plain column: {why}",
+                            t.name, c.name
+                        ),
+                    )
+                    .at(c.span)
+                    .object(t_obj(t)),
                 ),
             }
         }
@@ -229,27 +268,44 @@ impl<'a> Emitter<'a> {
     }
 
     /// A default for the target column, or None (with a diagnostic) when it cannot be kept.
-    fn default_sql(&mut self, t: &Table, c: &Column, d: &Default, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    fn default_sql(
+        &mut self,
+        t: &Table,
+        c: &Column,
+        d: &Default,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<String> {
         let to = self.to();
         let ty = self.column_type(c).to_lowercase();
         let is_bool = c.mapped.as_ref().is_some_and(|m| m.canonical == "bool");
         let text_like = is_texty(&ty);
-        let wrap = |s: String| if to == Dialect::Mysql && text_like { format!("({s})") } else { s };
+        let wrap = |s: String| {
+            if to == Dialect::Mysql && text_like {
+                format!("({s})")
+            } else {
+                s
+            }
+        };
         let bool_lit = |b: bool| match to {
             Dialect::Postgres => if b { "true" } else { "false" }.to_string(),
             _ => if b { "1" } else { "0" }.to_string(),
         };
         let drop = |why: String, diags: &mut Vec<Diagnostic>| {
             diags.push(
-                Diagnostic::new(&codes::DEFAULT_CHANGED, format!("default of `{}.{}` dropped: {why}", t.name, c.name))
-                    .at(c.span)
-                    .object(t_obj(t)),
+                Diagnostic::new(
+                    &codes::DEFAULT_CHANGED,
+                    format!("default of `{}.{}` dropped: {why}", t.name, c.name),
+                )
+                .at(c.span)
+                .object(t_obj(t)),
             );
             None
         };
         match d {
             Default::Null => Some("NULL".to_string()),
-            Default::Number(n) if is_bool => Some(bool_lit(n.parse::<f64>().is_ok_and(|v| v != 0.0))),
+            Default::Number(n) if is_bool => {
+                Some(bool_lit(n.parse::<f64>().is_ok_and(|v| v != 0.0)))
+            }
             Default::Number(n) => Some(wrap(n.clone())),
             Default::String(s) if is_bool => match s.to_ascii_lowercase().as_str() {
                 "1" | "t" | "true" | "y" | "yes" => Some(bool_lit(true)),
@@ -259,16 +315,31 @@ impl<'a> Emitter<'a> {
             Default::String(s) => Some(wrap(to.quote_string(s))),
             Default::Bool(b) => Some(bool_lit(*b)),
             Default::CurrentTimestamp { precision } => match to {
-                Dialect::Mysql if is_datetime(&ty) => Some(format!("CURRENT_TIMESTAMP{}", fsp_suffix(&ty))),
-                Dialect::Mysql => drop(format!("MySQL accepts CURRENT_TIMESTAMP only on DATETIME and TIMESTAMP, not {ty}"), diags),
+                Dialect::Mysql if is_datetime(&ty) => {
+                    Some(format!("CURRENT_TIMESTAMP{}", fsp_suffix(&ty)))
+                }
+                Dialect::Mysql => drop(
+                    format!(
+                        "MySQL accepts CURRENT_TIMESTAMP only on DATETIME and TIMESTAMP, not {ty}"
+                    ),
+                    diags,
+                ),
                 Dialect::Postgres => Some(match precision {
                     Some(p) => format!("CURRENT_TIMESTAMP({p})"),
                     None => "CURRENT_TIMESTAMP".to_string(),
                 }),
                 Dialect::Sqlite => Some("CURRENT_TIMESTAMP".to_string()),
             },
-            Default::CurrentDate => Some(if to == Dialect::Mysql { "(CURRENT_DATE)".to_string() } else { "CURRENT_DATE".to_string() }),
-            Default::CurrentTime => Some(if to == Dialect::Mysql { "(CURRENT_TIME)".to_string() } else { "CURRENT_TIME".to_string() }),
+            Default::CurrentDate => Some(if to == Dialect::Mysql {
+                "(CURRENT_DATE)".to_string()
+            } else {
+                "CURRENT_DATE".to_string()
+            }),
+            Default::CurrentTime => Some(if to == Dialect::Mysql {
+                "(CURRENT_TIME)".to_string()
+            } else {
+                "CURRENT_TIME".to_string()
+            }),
             Default::ZeroDate(z) => match to {
                 Dialect::Mysql => Some(to.quote_string(z)),
                 _ => drop(format!("the zero date '{z}' does not exist on {to}"), diags),
@@ -285,9 +356,12 @@ impl<'a> Emitter<'a> {
                 Ok(s) => Some(format!("({s})")),
                 Err(why) => {
                     diags.push(
-                        Diagnostic::new(&codes::DEFAULT_MANUAL, format!("default of `{}.{}` is not converted: {why}", t.name, c.name))
-                            .at(c.span)
-                            .object(t_obj(t)),
+                        Diagnostic::new(
+                            &codes::DEFAULT_MANUAL,
+                            format!("default of `{}.{}` is not converted: {why}", t.name, c.name),
+                        )
+                        .at(c.span)
+                        .object(t_obj(t)),
                     );
                     None
                 }
@@ -304,13 +378,17 @@ impl<'a> Emitter<'a> {
             lines.push(self.column_sql(t, c, diags));
         }
         if let Some(pk) = &t.primary_key {
-            let rowid = pk.columns.len() == 1 && t.column(&pk.columns[0]).is_some_and(|c| self.sqlite_rowid(t, c));
+            let rowid = pk.columns.len() == 1
+                && t.column(&pk.columns[0])
+                    .is_some_and(|c| self.sqlite_rowid(t, c));
             if !rowid {
                 let cols = self.key_columns(t, &pk.columns, diags);
                 let cname = match (&pk.name, to) {
                     // MySQL names every primary key PRIMARY.
                     (Some(n), Dialect::Postgres | Dialect::Sqlite) => {
-                        let n = self.namer.unique_name(&Self::scope(&t.name), n, &t.name.name, diags);
+                        let n =
+                            self.namer
+                                .unique_name(&Self::scope(&t.name), n, &t.name.name, diags);
                         format!("CONSTRAINT {} ", self.namer.quote_raw(&n))
                     }
                     _ => String::new(),
@@ -372,9 +450,17 @@ impl<'a> Emitter<'a> {
         for (i, ch) in t.checks.iter().enumerate() {
             match expr::expr(&ch.expr, self.opts.from, self.to(), &self.namer) {
                 Ok(e) => {
-                    let n = ch.name.clone().unwrap_or_else(|| format!("{}_check{}", t.name.name, i + 1));
-                    let n = self.namer.unique_name(&Self::scope(&t.name), &n, &t.name.name, diags);
-                    out.push((n.clone(), format!("CONSTRAINT {} CHECK ({e})", self.namer.quote_raw(&n))));
+                    let n = ch
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| format!("{}_check{}", t.name.name, i + 1));
+                    let n = self
+                        .namer
+                        .unique_name(&Self::scope(&t.name), &n, &t.name.name, diags);
+                    out.push((
+                        n.clone(),
+                        format!("CONSTRAINT {} CHECK ({e})", self.namer.quote_raw(&n)),
+                    ));
                 }
                 Err(why) => diags.push(left_out(
                     &codes::INDEX_MANUAL,
@@ -387,15 +473,25 @@ impl<'a> Emitter<'a> {
         for c in &t.columns {
             if let Some(check) = c.mapped.as_ref().and_then(|m| m.check.clone()) {
                 let n = format!("{}_{}_check", t.name.name, c.name);
-                let n = self.namer.unique_name(&Self::scope(&t.name), &n, &t.name.name, diags);
-                out.push((n.clone(), format!("CONSTRAINT {} CHECK ({check})", self.namer.quote_raw(&n))));
+                let n = self
+                    .namer
+                    .unique_name(&Self::scope(&t.name), &n, &t.name.name, diags);
+                out.push((
+                    n.clone(),
+                    format!("CONSTRAINT {} CHECK ({check})", self.namer.quote_raw(&n)),
+                ));
             }
         }
         out
     }
 
     /// A FOREIGN KEY clause, or None with a diagnostic when the target could not create it.
-    fn fk_sql(&mut self, t: &Table, fk: &ForeignKey, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    fn fk_sql(
+        &mut self,
+        t: &Table,
+        fk: &ForeignKey,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<String> {
         let to = self.to();
         let Some(rt) = self.schema.table(&fk.ref_table) else {
             diags.push(left_out(
@@ -407,18 +503,37 @@ impl<'a> Emitter<'a> {
             return None;
         };
         let ref_cols = if fk.ref_columns.is_empty() {
-            rt.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default()
+            rt.primary_key
+                .as_ref()
+                .map(|k| k.columns.clone())
+                .unwrap_or_default()
         } else {
             fk.ref_columns.clone()
         };
         let same = |a: &[String], b: &[String]| {
-            a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| y.eq_ignore_ascii_case(x)))
+            a.len() == b.len()
+                && a.iter()
+                    .all(|x| b.iter().any(|y| y.eq_ignore_ascii_case(x)))
         };
-        let keyed = rt.primary_key.as_ref().is_some_and(|k| same(&k.columns, &ref_cols))
+        let keyed = rt
+            .primary_key
+            .as_ref()
+            .is_some_and(|k| same(&k.columns, &ref_cols))
             || rt.uniques.iter().any(|u| same(&u.columns, &ref_cols))
             || self.schema.indexes.iter().any(|ix| {
-                ix.unique && ix.table.matches(&rt.name) && ix.predicate.is_none()
-                    && same(&ix.parts.iter().filter_map(|p| match &p.expr { IndexExpr::Column(c) => Some(c.clone()), IndexExpr::Expr(_) => None }).collect::<Vec<_>>(), &ref_cols)
+                ix.unique
+                    && ix.table.matches(&rt.name)
+                    && ix.predicate.is_none()
+                    && same(
+                        &ix.parts
+                            .iter()
+                            .filter_map(|p| match &p.expr {
+                                IndexExpr::Column(c) => Some(c.clone()),
+                                IndexExpr::Expr(_) => None,
+                            })
+                            .collect::<Vec<_>>(),
+                        &ref_cols,
+                    )
             });
         if !keyed || ref_cols.is_empty() || ref_cols.len() != fk.columns.len() {
             diags.push(left_out(
@@ -429,15 +544,28 @@ impl<'a> Emitter<'a> {
             ));
             return None;
         }
-        let cols: Vec<String> = fk.columns.iter().map(|c| self.namer.ident(c, diags)).collect();
-        let rcols: Vec<String> = ref_cols.iter().map(|c| self.namer.ident(c, diags)).collect();
+        let cols: Vec<String> = fk
+            .columns
+            .iter()
+            .map(|c| self.namer.ident(c, diags))
+            .collect();
+        let rcols: Vec<String> = ref_cols
+            .iter()
+            .map(|c| self.namer.ident(c, diags))
+            .collect();
         let rname = self.namer.object(&rt.name, diags);
         let mut sql = String::new();
         if let Some(n) = &fk.name {
-            let n = self.namer.unique_name(&Self::scope(&t.name), n, &t.name.name, diags);
+            let n = self
+                .namer
+                .unique_name(&Self::scope(&t.name), n, &t.name.name, diags);
             sql.push_str(&format!("CONSTRAINT {} ", self.namer.quote_raw(&n)));
         }
-        sql.push_str(&format!("FOREIGN KEY ({}) REFERENCES {rname} ({})", cols.join(", "), rcols.join(", ")));
+        sql.push_str(&format!(
+            "FOREIGN KEY ({}) REFERENCES {rname} ({})",
+            cols.join(", "),
+            rcols.join(", ")
+        ));
         for (what, action) in [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)] {
             let Some(a) = action else { continue };
             if a == FkAction::SetDefault && to == Dialect::Mysql {
@@ -472,10 +600,18 @@ impl<'a> Emitter<'a> {
         if !to.fk_inline_only() {
             for u in &t.uniques {
                 let cols = self.key_columns(t, &u.columns, diags);
-                let wanted = u.name.clone().unwrap_or_else(|| format!("{}_{}_key", t.name.name, u.columns.join("_")));
-                let n = self.namer.unique_name(&Self::scope(&t.name), &wanted, &t.name.name, diags);
+                let wanted = u
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| format!("{}_{}_key", t.name.name, u.columns.join("_")));
+                let n = self
+                    .namer
+                    .unique_name(&Self::scope(&t.name), &wanted, &t.name.name, diags);
                 let q = self.namer.quote_raw(&n);
-                self.post(t_obj(t), format!("ALTER TABLE {name} ADD CONSTRAINT {q} UNIQUE ({cols})"));
+                self.post(
+                    t_obj(t),
+                    format!("ALTER TABLE {name} ADD CONSTRAINT {q} UNIQUE ({cols})"),
+                );
             }
             for (_, ch) in self.check_sqls(t, diags) {
                 self.post(t_obj(t), format!("ALTER TABLE {name} ADD {ch}"));
@@ -488,22 +624,36 @@ impl<'a> Emitter<'a> {
         }
         if to == Dialect::Postgres {
             if let Some(cm) = &t.comment {
-                self.post(t_obj(t), format!("COMMENT ON TABLE {name} IS {}", to.quote_string(cm)));
+                self.post(
+                    t_obj(t),
+                    format!("COMMENT ON TABLE {name} IS {}", to.quote_string(cm)),
+                );
             }
             for c in &t.columns {
                 if let Some(cm) = &c.comment {
                     let cn = self.namer.ident(&c.name, diags);
-                    self.post(t_obj(t), format!("COMMENT ON COLUMN {name}.{cn} IS {}", to.quote_string(cm)));
+                    self.post(
+                        t_obj(t),
+                        format!("COMMENT ON COLUMN {name}.{cn} IS {}", to.quote_string(cm)),
+                    );
                 }
             }
             if self.opts.emulate_on_update {
                 self.on_update_trigger(t, &name, diags);
             }
-        } else if to == Dialect::Sqlite && (t.comment.is_some() || t.columns.iter().any(|c| c.comment.is_some())) {
+        } else if to == Dialect::Sqlite
+            && (t.comment.is_some() || t.columns.iter().any(|c| c.comment.is_some()))
+        {
             diags.push(
-                Diagnostic::new(&codes::ATTRIBUTE_DROPPED, format!("comments on `{}` are dropped: SQLite has no comments", t.name))
-                    .at(t.span)
-                    .object(t_obj(t)),
+                Diagnostic::new(
+                    &codes::ATTRIBUTE_DROPPED,
+                    format!(
+                        "comments on `{}` are dropped: SQLite has no comments",
+                        t.name
+                    ),
+                )
+                .at(t.span)
+                .object(t_obj(t)),
             );
         }
     }
@@ -516,12 +666,21 @@ impl<'a> Emitter<'a> {
         }
         let func_raw = self.namer.raw(&format!("{}_on_update", t.name.name), diags);
         let func = match (&t.name.schema, self.to().has_schemas()) {
-            (Some(s), true) => format!("{}.{}", self.namer.ident(s, diags), self.namer.quote_raw(&func_raw)),
+            (Some(s), true) => format!(
+                "{}.{}",
+                self.namer.ident(s, diags),
+                self.namer.quote_raw(&func_raw)
+            ),
             _ => self.namer.quote_raw(&func_raw),
         };
         let sets: String = cols
             .iter()
-            .map(|c| format!("  NEW.{} := CURRENT_TIMESTAMP;\n", self.namer.ident(&c.name, &mut Vec::new())))
+            .map(|c| {
+                format!(
+                    "  NEW.{} := CURRENT_TIMESTAMP;\n",
+                    self.namer.ident(&c.name, &mut Vec::new())
+                )
+            })
             .collect();
         self.post(
             t_obj(t),
@@ -533,11 +692,19 @@ impl<'a> Emitter<'a> {
 
     pub fn index(&mut self, ix: &Index, diags: &mut Vec<Diagnostic>) {
         let to = self.to();
-        let Some(t) = self.schema.table(&ix.table) else { return };
+        let Some(t) = self.schema.table(&ix.table) else {
+            return;
+        };
         let obj = t_obj(t);
         let what = ix.name.clone().unwrap_or_else(|| "(unnamed)".to_string());
-        if ix.kind != IndexKind::Plain && !(to == Dialect::Mysql && self.opts.from == Dialect::Mysql) {
-            let kind = if ix.kind == IndexKind::Fulltext { "full-text" } else { "spatial" };
+        if ix.kind != IndexKind::Plain
+            && !(to == Dialect::Mysql && self.opts.from == Dialect::Mysql)
+        {
+            let kind = if ix.kind == IndexKind::Fulltext {
+                "full-text"
+            } else {
+                "spatial"
+            };
             diags.push(left_out(
                 &codes::INDEX_MANUAL,
                 format!("{kind} index `{what}` on `{}` is not converted: {to} indexes text search and geometry differently", t.name),
@@ -551,7 +718,10 @@ impl<'a> Emitter<'a> {
             let mut s = match &p.expr {
                 IndexExpr::Column(c) => {
                     let q = self.namer.ident(c, diags);
-                    let col_ty = t.column(c).map(|col| self.column_type(col)).unwrap_or_default();
+                    let col_ty = t
+                        .column(c)
+                        .map(|col| self.column_type(col))
+                        .unwrap_or_default();
                     match (p.prefix_len, to) {
                         (Some(n), Dialect::Mysql) => format!("{q}({n})"),
                         (None, Dialect::Mysql) if is_blob_or_text(&col_ty) => format!("{q}(255)"),
@@ -575,7 +745,12 @@ impl<'a> Emitter<'a> {
                     match printed {
                         Ok(s) => format!("({s})"),
                         Err(why) => {
-                            diags.push(left_out(&codes::INDEX_MANUAL, format!("index `{what}` on `{}` is not converted: {why}", t.name), ix.span, obj));
+                            diags.push(left_out(
+                                &codes::INDEX_MANUAL,
+                                format!("index `{what}` on `{}` is not converted: {why}", t.name),
+                                ix.span,
+                                obj,
+                            ));
                             return;
                         }
                     }
@@ -596,30 +771,53 @@ impl<'a> Emitter<'a> {
             match printed {
                 Ok(s) => predicate = format!(" WHERE {s}"),
                 Err(why) => {
-                    diags.push(left_out(&codes::INDEX_MANUAL, format!("partial index `{what}` on `{}` is not converted: {why}", t.name), ix.span, obj));
+                    diags.push(left_out(
+                        &codes::INDEX_MANUAL,
+                        format!(
+                            "partial index `{what}` on `{}` is not converted: {why}",
+                            t.name
+                        ),
+                        ix.span,
+                        obj,
+                    ));
                     return;
                 }
             }
         }
         let method = match (ix.method.as_deref(), to) {
             (None, _) | (_, Dialect::Sqlite) => String::new(),
-            (Some(m @ ("btree" | "hash")), Dialect::Postgres | Dialect::Mysql) => format!(" USING {}", m.to_uppercase()),
-            (Some(m), Dialect::Postgres) if self.opts.from == Dialect::Postgres => format!(" USING {m}"),
+            (Some(m @ ("btree" | "hash")), Dialect::Postgres | Dialect::Mysql) => {
+                format!(" USING {}", m.to_uppercase())
+            }
+            (Some(m), Dialect::Postgres) if self.opts.from == Dialect::Postgres => {
+                format!(" USING {m}")
+            }
             (Some(m), _) => {
                 diags.push(left_out(&codes::INDEX_MANUAL, format!("index `{what}` on `{}` uses method {m}, which {to} lacks; it is not converted", t.name), ix.span, obj));
                 return;
             }
         };
-        let col_names: Vec<String> = ix.parts.iter().map(|p| match &p.expr {
-            IndexExpr::Column(c) => c.clone(),
-            IndexExpr::Expr(_) => "expr".to_string(),
-        }).collect();
-        let wanted = ix.name.clone().unwrap_or_else(|| format!("{}_{}_idx", t.name.name, col_names.join("_")));
-        let n = self.namer.unique_name(&Self::scope(&t.name), &wanted, &t.name.name, diags);
+        let col_names: Vec<String> = ix
+            .parts
+            .iter()
+            .map(|p| match &p.expr {
+                IndexExpr::Column(c) => c.clone(),
+                IndexExpr::Expr(_) => "expr".to_string(),
+            })
+            .collect();
+        let wanted = ix
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{}_{}_idx", t.name.name, col_names.join("_")));
+        let n = self
+            .namer
+            .unique_name(&Self::scope(&t.name), &wanted, &t.name.name, diags);
         let q = self.namer.quote_raw(&n);
         let q = match (&t.name.schema, to) {
             // SQLite and PostgreSQL name an index in the table's schema; SQLite wants it qualified.
-            (Some(s), Dialect::Sqlite) if !s.is_empty() => format!("{}.{q}", self.namer.ident(s, diags)),
+            (Some(s), Dialect::Sqlite) if !s.is_empty() => {
+                format!("{}.{q}", self.namer.ident(s, diags))
+            }
             _ => q,
         };
         let table = self.namer.object(&t.name, diags);
@@ -629,7 +827,11 @@ impl<'a> Emitter<'a> {
             IndexKind::Spatial => "SPATIAL ",
             IndexKind::Plain => "",
         };
-        let (using_before, using_after) = if to == Dialect::Postgres { (method, String::new()) } else { (String::new(), method) };
+        let (using_before, using_after) = if to == Dialect::Postgres {
+            (method, String::new())
+        } else {
+            (String::new(), method)
+        };
         self.post(obj, format!("CREATE {unique}{kind}INDEX {q} ON {table}{using_before} ({}){using_after}{predicate}", parts.join(", ")));
     }
 
@@ -637,8 +839,15 @@ impl<'a> Emitter<'a> {
         let to = self.to();
         let obj = format!("view {}", v.name);
         if let Some(dep) = relations_of(&v.query).iter().find_map(|r| {
-            let n = r.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()).unwrap_or_default();
-            self.dropped_views.iter().find(|d| d.name.eq_ignore_ascii_case(&n)).cloned()
+            let n =
+                r.0.last()
+                    .and_then(|p| p.as_ident())
+                    .map(|i| i.value.clone())
+                    .unwrap_or_default();
+            self.dropped_views
+                .iter()
+                .find(|d| d.name.eq_ignore_ascii_case(&n))
+                .cloned()
         }) {
             diags.push(left_out(&codes::VIEW_MANUAL, format!("view `{}` is not converted: it selects from view `{dep}`, which is not converted", v.name), v.span, obj));
             self.dropped_views.push(v.name.clone());
@@ -651,7 +860,11 @@ impl<'a> Emitter<'a> {
                 let cols = if v.columns.is_empty() {
                     String::new()
                 } else {
-                    let c: Vec<String> = v.columns.iter().map(|c| self.namer.ident(c, diags)).collect();
+                    let c: Vec<String> = v
+                        .columns
+                        .iter()
+                        .map(|c| self.namer.ident(c, diags))
+                        .collect();
                     format!(" ({})", c.join(", "))
                 };
                 let kind = if v.materialized && to == Dialect::Postgres {
@@ -659,17 +872,31 @@ impl<'a> Emitter<'a> {
                 } else {
                     if v.materialized {
                         diags.push(
-                            Diagnostic::new(&codes::FEATURE_DROPPED, format!("materialized view `{}` becomes a plain view on {to}", v.name))
-                                .at(v.span)
-                                .object(obj.clone()),
+                            Diagnostic::new(
+                                &codes::FEATURE_DROPPED,
+                                format!(
+                                    "materialized view `{}` becomes a plain view on {to}",
+                                    v.name
+                                ),
+                            )
+                            .at(v.span)
+                            .object(obj.clone()),
                         );
                     }
                     "VIEW"
                 };
-                self.out.views.push(Stmt { object: obj, sql: format!("CREATE {kind} {name}{cols} AS {q}") });
+                self.out.views.push(Stmt {
+                    object: obj,
+                    sql: format!("CREATE {kind} {name}{cols} AS {q}"),
+                });
             }
             Err(why) => {
-                diags.push(left_out(&codes::VIEW_MANUAL, format!("view `{}` is not converted: {why}", v.name), v.span, obj));
+                diags.push(left_out(
+                    &codes::VIEW_MANUAL,
+                    format!("view `{}` is not converted: {why}", v.name),
+                    v.span,
+                    obj,
+                ));
                 self.dropped_views.push(v.name.clone());
             }
         }
@@ -703,7 +930,14 @@ fn is_texty(ty: &str) -> bool {
 fn is_blob_or_text(ty: &str) -> bool {
     matches!(
         base_name(ty).as_str(),
-        "text" | "tinytext" | "mediumtext" | "longtext" | "blob" | "tinyblob" | "mediumblob" | "longblob"
+        "text"
+            | "tinytext"
+            | "mediumtext"
+            | "longtext"
+            | "blob"
+            | "tinyblob"
+            | "mediumblob"
+            | "longblob"
     )
 }
 
@@ -714,4 +948,3 @@ fn fsp_suffix(ty: &str) -> String {
         _ => String::new(),
     }
 }
-

@@ -20,11 +20,17 @@ pub struct Name {
 
 impl Name {
     pub fn new(schema: Option<String>, name: impl Into<String>) -> Name {
-        Name { schema, name: name.into() }
+        Name {
+            schema,
+            name: name.into(),
+        }
     }
 
     pub fn bare(name: impl Into<String>) -> Name {
-        Name { schema: None, name: name.into() }
+        Name {
+            schema: None,
+            name: name.into(),
+        }
     }
 
     /// Compares names the way a lookup inside one script should: case-insensitively, and a
@@ -99,11 +105,15 @@ pub struct Table {
 
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 
     pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
-        self.columns.iter_mut().find(|c| c.name.eq_ignore_ascii_case(name))
+        self.columns
+            .iter_mut()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
     }
 }
 
@@ -170,7 +180,9 @@ pub enum Default {
     String(String),
     Bool(bool),
     /// CURRENT_TIMESTAMP, NOW(), LOCALTIMESTAMP, `datetime('now')`, with fractional precision.
-    CurrentTimestamp { precision: Option<u64> },
+    CurrentTimestamp {
+        precision: Option<u64>,
+    },
     CurrentDate,
     CurrentTime,
     /// A MySQL zero date or datetime (`0000-00-00`, `0000-00-00 00:00:00`).
@@ -357,7 +369,18 @@ impl RoutineKind {
 }
 
 /// How bad a mapping is, from the rule that decided it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Risk {
     #[default]

@@ -23,20 +23,29 @@ pub fn lower_default(e: &Expr) -> Default {
             }
             _ => Default::Expr(Box::new(e.clone())),
         },
-        Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => match lower_default(expr) {
+        Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => match lower_default(expr) {
             Default::Number(n) => Default::Number(format!("-{n}")),
             _ => Default::Expr(Box::new(e.clone())),
         },
-        Expr::Function(f) => function_default(f).unwrap_or_else(|| Default::Expr(Box::new(e.clone()))),
+        Expr::Function(f) => {
+            function_default(f).unwrap_or_else(|| Default::Expr(Box::new(e.clone())))
+        }
         // `CURRENT_TIMESTAMP` may also come through as a bare identifier.
-        Expr::Identifier(id) if id.quote_style.is_none() => match id.value.to_ascii_uppercase().as_str() {
-            "CURRENT_TIMESTAMP" | "LOCALTIMESTAMP" => Default::CurrentTimestamp { precision: None },
-            "CURRENT_DATE" => Default::CurrentDate,
-            "CURRENT_TIME" | "LOCALTIME" => Default::CurrentTime,
-            "TRUE" => Default::Bool(true),
-            "FALSE" => Default::Bool(false),
-            _ => Default::Expr(Box::new(e.clone())),
-        },
+        Expr::Identifier(id) if id.quote_style.is_none() => {
+            match id.value.to_ascii_uppercase().as_str() {
+                "CURRENT_TIMESTAMP" | "LOCALTIMESTAMP" => {
+                    Default::CurrentTimestamp { precision: None }
+                }
+                "CURRENT_DATE" => Default::CurrentDate,
+                "CURRENT_TIME" | "LOCALTIME" => Default::CurrentTime,
+                "TRUE" => Default::Bool(true),
+                "FALSE" => Default::Bool(false),
+                _ => Default::Expr(Box::new(e.clone())),
+            }
+        }
         _ => Default::Expr(Box::new(e.clone())),
     }
 }
@@ -62,7 +71,10 @@ fn args(f: &ast::Function) -> Vec<&Expr> {
 fn function_default(f: &ast::Function) -> Option<Default> {
     let name = f.name.to_string().to_ascii_lowercase();
     let args = args(f);
-    let precision = args.first().and_then(|e| super::expr_i64(e)).and_then(|v| u64::try_from(v).ok());
+    let precision = args
+        .first()
+        .and_then(|e| super::expr_i64(e))
+        .and_then(|v| u64::try_from(v).ok());
     match name.as_str() {
         "current_timestamp" | "now" | "localtimestamp" | "transaction_timestamp" => {
             Some(Default::CurrentTimestamp { precision })
@@ -70,7 +82,9 @@ fn function_default(f: &ast::Function) -> Option<Default> {
         "current_date" | "curdate" => Some(Default::CurrentDate),
         "current_time" | "curtime" | "localtime" => Some(Default::CurrentTime),
         // SQLite: datetime('now'), CURRENT_TIMESTAMP's spelled-out twin.
-        "datetime" if args.len() == 1 && is_now_literal(args[0]) => Some(Default::CurrentTimestamp { precision: None }),
+        "datetime" if args.len() == 1 && is_now_literal(args[0]) => {
+            Some(Default::CurrentTimestamp { precision: None })
+        }
         "date" if args.len() == 1 && is_now_literal(args[0]) => Some(Default::CurrentDate),
         "nextval" => {
             let seq = match args.first()? {

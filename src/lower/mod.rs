@@ -45,8 +45,12 @@ impl Ctx<'_> {
     }
 
     pub fn name(&self, name: &ObjectName) -> Name {
-        let parts: Vec<String> =
-            name.0.iter().filter_map(|p| p.as_ident()).map(|i| self.ident(i)).collect();
+        let parts: Vec<String> = name
+            .0
+            .iter()
+            .filter_map(|p| p.as_ident())
+            .map(|i| self.ident(i))
+            .collect();
         match parts.as_slice() {
             [] => Name::bare(name.to_string()),
             [n] => Name::bare(n.clone()),
@@ -59,12 +63,10 @@ impl Ctx<'_> {
         self.raw.span
     }
 
-    /// The file span of a sqlparser span inside this statement; the statement's span when
-    /// sqlparser has none.
-
     /// From an identifier to the end of its line: the place a column or constraint stands.
     pub fn line_span_from(&self, id: &Ident) -> Span {
-        let Some(start) = SourceFile::offset_in(&self.raw.text, id.span.start.line, id.span.start.column)
+        let Some(start) =
+            SourceFile::offset_in(&self.raw.text, id.span.start.line, id.span.start.column)
         else {
             return self.raw.span;
         };
@@ -78,10 +80,16 @@ impl Ctx<'_> {
 /// Lowers every parsed statement into one schema.
 pub fn lower(parsed: &[Parsed<'_>], dialect: Dialect) -> (Schema, Stats, Vec<Diagnostic>) {
     let mut schema = Schema::default();
-    let mut stats = Stats { statements: parsed.len(), ..Stats::default() };
+    let mut stats = Stats {
+        statements: parsed.len(),
+        ..Stats::default()
+    };
     let mut diags = Vec::new();
     for p in parsed {
-        let cx = Ctx { dialect, raw: p.raw };
+        let cx = Ctx {
+            dialect,
+            raw: p.raw,
+        };
         match p.class {
             Class::Noise => stats.noise_skipped += 1,
             Class::Data => stats.data_skipped += 1,
@@ -115,9 +123,11 @@ fn lower_statement(cx: &Ctx, stmt: &Statement, schema: &mut Schema, diags: &mut 
         Statement::AlterTable(at) => table::alter_table(cx, at, schema, diags),
         Statement::CreateIndex(ci) => other::create_index(cx, ci, schema, diags),
         Statement::CreateView(cv) => other::create_view(cx, cv, schema, diags),
-        Statement::CreateType { name, representation, .. } => {
-            other::create_type(cx, name, representation.as_ref(), schema, diags)
-        }
+        Statement::CreateType {
+            name,
+            representation,
+            ..
+        } => other::create_type(cx, name, representation.as_ref(), schema, diags),
         Statement::CreateDomain(cd) => other::create_domain(cx, cd, schema),
         Statement::CreateSchema { schema_name, .. } => {
             if cx.dialect.has_schemas() {
@@ -127,14 +137,27 @@ fn lower_statement(cx: &Ctx, stmt: &Statement, schema: &mut Schema, diags: &mut 
                 });
             }
         }
-        Statement::Comment { object_type, object_name, comment, .. } => {
-            other::comment_on(cx, *object_type, object_name, comment.as_deref(), schema, diags)
-        }
+        Statement::Comment {
+            object_type,
+            object_name,
+            comment,
+            ..
+        } => other::comment_on(
+            cx,
+            *object_type,
+            object_name,
+            comment.as_deref(),
+            schema,
+            diags,
+        ),
         // A table of its own in the source's sense: kept as manual, with its text.
         other_stmt => diags.push(
             Diagnostic::new(
                 &codes::UNSUPPORTED_STATEMENT,
-                format!("`{}` statements are not converted", statement_kind(other_stmt, cx.raw)),
+                format!(
+                    "`{}` statements are not converted",
+                    statement_kind(other_stmt, cx.raw)
+                ),
             )
             .at(cx.span())
             .help("recreate this object by hand on the target"),
@@ -149,15 +172,30 @@ fn statement_kind(_stmt: &Statement, raw: &RawStatement) -> String {
 
 /// A recognised statement that is not converted.
 fn unsupported(cx: &Ctx, what: &str) -> Diagnostic {
-    let line = Span::new(cx.span().start, cx.span().start + first_line_len(&cx.raw.text));
+    let line = Span::new(
+        cx.span().start,
+        cx.span().start + first_line_len(&cx.raw.text),
+    );
     if what == "partition attachment" {
-        return Diagnostic::new(&codes::FEATURE_DROPPED, "partition attachment is not converted: the partition stays a table of its own")
-            .at(line);
+        return Diagnostic::new(
+            &codes::FEATURE_DROPPED,
+            "partition attachment is not converted: the partition stays a table of its own",
+        )
+        .at(line);
     }
-    Diagnostic::new(&codes::UNSUPPORTED_STATEMENT, format!("a {what} is not converted"))
-        .at(line)
-        .object(format!("{what} {}", leading_words(&cx.raw.text, 4).last().map_or("", String::as_str).to_lowercase()))
-        .help("recreate it by hand on the target if you need it")
+    Diagnostic::new(
+        &codes::UNSUPPORTED_STATEMENT,
+        format!("a {what} is not converted"),
+    )
+    .at(line)
+    .object(format!(
+        "{what} {}",
+        leading_words(&cx.raw.text, 4)
+            .last()
+            .map_or("", String::as_str)
+            .to_lowercase()
+    ))
+    .help("recreate it by hand on the target if you need it")
 }
 
 fn lower_routine(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
@@ -176,12 +214,26 @@ fn lower_routine(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
     let name = routine_name(&cx.raw.text).unwrap_or_else(|| "?".to_string());
     let name = Name::bare(name);
     diags.push(
-        Diagnostic::new(&codes::ROUTINE_MANUAL, format!("{} `{}` must be rewritten for the target", kind.as_str(), name))
-            .at(Span::new(cx.span().start, cx.span().start + first_line_len(&cx.raw.text)))
-            .object(format!("{} {}", kind.as_str(), name))
-            .help("rewrite it in the target's procedural language; ferry keeps its source location"),
+        Diagnostic::new(
+            &codes::ROUTINE_MANUAL,
+            format!(
+                "{} `{}` must be rewritten for the target",
+                kind.as_str(),
+                name
+            ),
+        )
+        .at(Span::new(
+            cx.span().start,
+            cx.span().start + first_line_len(&cx.raw.text),
+        ))
+        .object(format!("{} {}", kind.as_str(), name))
+        .help("rewrite it in the target's procedural language; ferry keeps its source location"),
     );
-    schema.routines.push(Routine { kind, name, span: cx.span() });
+    schema.routines.push(Routine {
+        kind,
+        name,
+        span: cx.span(),
+    });
 }
 
 fn first_line_len(text: &str) -> usize {
@@ -196,16 +248,22 @@ fn routine_name(text: &str) -> Option<String> {
         .filter_map(|k| find_word(&upper, k).map(|i| i + k.len()))
         .min()?;
     let rest = text[at..].trim_start();
-    let rest = strip_prefix_ci(rest, "IF NOT EXISTS").unwrap_or(rest).trim_start();
+    let rest = strip_prefix_ci(rest, "IF NOT EXISTS")
+        .unwrap_or(rest)
+        .trim_start();
     let end = rest
         .find(|c: char| c.is_whitespace() || c == '(' || c == ';')
         .unwrap_or(rest.len());
-    let name: String = rest[..end].chars().filter(|c| !matches!(c, '`' | '"' | '[' | ']')).collect();
+    let name: String = rest[..end]
+        .chars()
+        .filter(|c| !matches!(c, '`' | '"' | '[' | ']'))
+        .collect();
     (!name.is_empty()).then_some(name)
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix)).then(|| &s[prefix.len()..])
+    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
+        .then(|| &s[prefix.len()..])
 }
 
 /// Byte index of `word` as a whole word in `haystack` (both upper case).
@@ -233,9 +291,11 @@ pub(crate) fn expr_i64(e: &ast::Expr) -> Option<i64> {
             ast::Value::SingleQuotedString(s) => s.parse().ok(),
             _ => None,
         },
-        ast::Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => expr_i64(expr).map(|v| -v),
+        ast::Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => expr_i64(expr).map(|v| -v),
         ast::Expr::Nested(e) => expr_i64(e),
         _ => None,
     }
 }
-

@@ -3,17 +3,25 @@
 
 use sqlparser::ast::{self, CommentObject, ObjectName};
 
-use super::table::index_parts;
 use super::Ctx;
+use super::table::index_parts;
 use crate::diag::{Diagnostic, codes};
 use crate::ir::{Domain, EnumType, Identity, IdentityKind, Index, IndexKind, Name, Schema, View};
 
-pub fn create_index(cx: &Ctx, ci: &ast::CreateIndex, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+pub fn create_index(
+    cx: &Ctx,
+    ci: &ast::CreateIndex,
+    schema: &mut Schema,
+    diags: &mut Vec<Diagnostic>,
+) {
     let table = cx.name(&ci.table_name);
     if schema.table(&table).is_none() {
         diags.push(
-            Diagnostic::new(&codes::UNKNOWN_REFERENCE, format!("index on `{table}`, which the script does not create, is not converted"))
-                .at(cx.span()),
+            Diagnostic::new(
+                &codes::UNKNOWN_REFERENCE,
+                format!("index on `{table}`, which the script does not create, is not converted"),
+            )
+            .at(cx.span()),
         );
         return;
     }
@@ -30,7 +38,12 @@ pub fn create_index(cx: &Ctx, ci: &ast::CreateIndex, schema: &mut Schema, diags:
     });
 }
 
-pub fn create_view(cx: &Ctx, cv: &ast::CreateView, schema: &mut Schema, _diags: &mut Vec<Diagnostic>) {
+pub fn create_view(
+    cx: &Ctx,
+    cv: &ast::CreateView,
+    schema: &mut Schema,
+    _diags: &mut Vec<Diagnostic>,
+) {
     schema.views.push(View {
         name: cx.name(&cv.name),
         columns: cv.columns.iter().map(|c| cx.ident(&c.name)).collect(),
@@ -42,7 +55,11 @@ pub fn create_view(cx: &Ctx, cv: &ast::CreateView, schema: &mut Schema, _diags: 
 
 /// `OWNED BY table.column` -> (table, column).
 fn owner_column(cx: &Ctx, o: &ObjectName) -> Option<(Name, String)> {
-    let mut parts: Vec<String> = o.0.iter().filter_map(|p| p.as_ident()).map(|i| cx.ident(i)).collect();
+    let mut parts: Vec<String> =
+        o.0.iter()
+            .filter_map(|p| p.as_ident())
+            .map(|i| cx.ident(i))
+            .collect();
     let column = parts.pop()?;
     let table = parts.pop()?;
     Some((Name::new(parts.pop(), table), column))
@@ -63,9 +80,14 @@ pub fn create_type(
             span: cx.span(),
         }),
         _ => diags.push(
-            Diagnostic::new(&codes::UNSUPPORTED_STATEMENT, format!("type `{name}` is not an enum; composite and range types are not converted"))
-                .at(cx.span())
-                .object(format!("type {name}")),
+            Diagnostic::new(
+                &codes::UNSUPPORTED_STATEMENT,
+                format!(
+                    "type `{name}` is not an enum; composite and range types are not converted"
+                ),
+            )
+            .at(cx.span())
+            .object(format!("type {name}")),
         ),
     }
 }
@@ -97,8 +119,11 @@ pub fn comment_on(
         _ => {}
     }
     diags.push(
-        Diagnostic::new(&codes::FEATURE_DROPPED, format!("COMMENT ON {kind} {object} is not converted"))
-            .at(cx.span()),
+        Diagnostic::new(
+            &codes::FEATURE_DROPPED,
+            format!("COMMENT ON {kind} {object} is not converted"),
+        )
+        .at(cx.span()),
     );
 }
 
@@ -127,15 +152,24 @@ pub fn resolve_types(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
         for c in &mut t.columns {
             let bare = c.source_type.trim_matches('"');
             let name = match bare.rsplit_once('.') {
-                Some((s, n)) => Name::new(Some(s.trim_matches('"').to_string()), n.trim_matches('"')),
+                Some((s, n)) => {
+                    Name::new(Some(s.trim_matches('"').to_string()), n.trim_matches('"'))
+                }
                 None => Name::bare(bare),
             };
             if let Some(d) = schema.domains.iter().find(|d| d.name.matches(&name)) {
                 c.source_type = d.base_type.clone();
-                let code = if d.checks.is_empty() { &codes::TYPE_NOTE } else { &codes::FEATURE_DROPPED };
+                let code = if d.checks.is_empty() {
+                    &codes::TYPE_NOTE
+                } else {
+                    &codes::FEATURE_DROPPED
+                };
                 let mut diag = Diagnostic::new(
                     code,
-                    format!("column `{}.{}` uses domain `{}`: it gets the base type {}", t.name, c.name, d.name, d.base_type),
+                    format!(
+                        "column `{}.{}` uses domain `{}`: it gets the base type {}",
+                        t.name, c.name, d.name, d.base_type
+                    ),
                 )
                 .at(c.span)
                 .object(format!("table {}", t.name));
@@ -159,12 +193,19 @@ pub fn absorb_serial_sequences(schema: &mut Schema, diags: &mut Vec<Diagnostic>)
     let mut absorbed = Vec::new();
     for t in &mut schema.tables {
         for c in &mut t.columns {
-            let Some(crate::ir::Default::NextVal(seq_name)) = &c.default else { continue };
-            let Some(seq) = schema.sequences.iter().find(|s| s.name.matches(seq_name)) else { continue };
+            let Some(crate::ir::Default::NextVal(seq_name)) = &c.default else {
+                continue;
+            };
+            let Some(seq) = schema.sequences.iter().find(|s| s.name.matches(seq_name)) else {
+                continue;
+            };
             let owned_here = match &seq.owned_by {
                 Some((tab, col)) => tab.matches(&t.name) && col.eq_ignore_ascii_case(&c.name),
                 // Without OWNED BY, PostgreSQL's serial naming convention decides.
-                None => seq.name.name.eq_ignore_ascii_case(&format!("{}_{}_seq", t.name.name, c.name)),
+                None => seq
+                    .name
+                    .name
+                    .eq_ignore_ascii_case(&format!("{}_{}_seq", t.name.name, c.name)),
             };
             if !owned_here || c.identity.is_some() {
                 continue;
@@ -183,9 +224,15 @@ pub fn absorb_serial_sequences(schema: &mut Schema, diags: &mut Vec<Diagnostic>)
         let keep = !absorbed.contains(&s.name);
         if !keep {
             diags.push(
-                Diagnostic::new(&codes::IDENTITY_CONVERTED, format!("sequence `{}` serves a serial column and becomes part of its identity", s.name))
-                    .at(s.span)
-                    .object(format!("sequence {}", s.name)),
+                Diagnostic::new(
+                    &codes::IDENTITY_CONVERTED,
+                    format!(
+                        "sequence `{}` serves a serial column and becomes part of its identity",
+                        s.name
+                    ),
+                )
+                .at(s.span)
+                .object(format!("sequence {}", s.name)),
             );
         }
         keep

@@ -52,7 +52,11 @@ fn is_kw(t: Option<&Tok>, kw: &str) -> bool {
 fn dotted(cx: &Ctx, toks: &[Tok], mut i: usize) -> (Vec<String>, usize) {
     let mut parts = Vec::new();
     while let Some(Tok::Word(w, quoted)) = toks.get(i) {
-        let folded = if !*quoted && cx.dialect.folds_to_lower() { w.to_lowercase() } else { w.clone() };
+        let folded = if !*quoted && cx.dialect.folds_to_lower() {
+            w.to_lowercase()
+        } else {
+            w.clone()
+        };
         parts.push(folded);
         i += 1;
         if toks.get(i) == Some(&Tok::Dot) {
@@ -124,9 +128,15 @@ fn options(cx: &Ctx, toks: &[Tok], mut i: usize, seq: &mut Sequence, diags: &mut
                 }
             }
             other => diags.push(
-                Diagnostic::new(&codes::FEATURE_DROPPED, format!("sequence option `{other}` of `{}` is not converted", seq.name))
-                    .at(cx.span())
-                    .object(format!("sequence {}", seq.name)),
+                Diagnostic::new(
+                    &codes::FEATURE_DROPPED,
+                    format!(
+                        "sequence option `{other}` of `{}` is not converted",
+                        seq.name
+                    ),
+                )
+                .at(cx.span())
+                .object(format!("sequence {}", seq.name)),
             ),
         }
     }
@@ -134,12 +144,18 @@ fn options(cx: &Ctx, toks: &[Tok], mut i: usize, seq: &mut Sequence, diags: &mut
 
 pub fn create_or_alter_sequence(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
     let Some(toks) = tokens(cx) else {
-        diags.push(Diagnostic::new(&codes::PARSE_ERROR, "cannot read this sequence statement").at(cx.span()));
+        diags.push(
+            Diagnostic::new(&codes::PARSE_ERROR, "cannot read this sequence statement")
+                .at(cx.span()),
+        );
         return;
     };
     let alter = is_kw(toks.first(), "ALTER");
     let mut i = 1;
-    while is_kw(toks.get(i), "TEMP") || is_kw(toks.get(i), "TEMPORARY") || is_kw(toks.get(i), "SEQUENCE") {
+    while is_kw(toks.get(i), "TEMP")
+        || is_kw(toks.get(i), "TEMPORARY")
+        || is_kw(toks.get(i), "SEQUENCE")
+    {
         i += 1;
     }
     for kw in ["IF", "NOT", "EXISTS"] {
@@ -155,8 +171,11 @@ pub fn create_or_alter_sequence(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<D
     if alter {
         let Some(seq) = schema.sequences.iter_mut().find(|s| s.name.matches(&name)) else {
             diags.push(
-                Diagnostic::new(&codes::UNKNOWN_REFERENCE, format!("ALTER SEQUENCE names `{name}`, which the script does not create"))
-                    .at(cx.span()),
+                Diagnostic::new(
+                    &codes::UNKNOWN_REFERENCE,
+                    format!("ALTER SEQUENCE names `{name}`, which the script does not create"),
+                )
+                .at(cx.span()),
             );
             return;
         };
@@ -165,7 +184,16 @@ pub fn create_or_alter_sequence(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<D
         *seq = s;
         return;
     }
-    let mut seq = Sequence { name, start: None, increment: None, min: None, max: None, cycle: false, owned_by: None, span: cx.span() };
+    let mut seq = Sequence {
+        name,
+        start: None,
+        increment: None,
+        min: None,
+        max: None,
+        cycle: false,
+        owned_by: None,
+        span: cx.span(),
+    };
     options(cx, &toks, next, &mut seq, diags);
     schema.sequences.push(seq);
 }

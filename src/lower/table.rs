@@ -1,8 +1,8 @@
 //! CREATE TABLE and ALTER TABLE.
 
 use sqlparser::ast::{
-    self, AlterColumnOperation, AlterTableOperation, ColumnOption, CreateTable,
-    CreateTableOptions, DataType, GeneratedAs, SqlOption, TableConstraint,
+    self, AlterColumnOperation, AlterTableOperation, ColumnOption, CreateTable, CreateTableOptions,
+    DataType, GeneratedAs, SqlOption, TableConstraint,
 };
 use sqlparser::tokenizer::Token;
 
@@ -30,9 +30,12 @@ pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut
     }
     if schema.table(&name).is_some_and(|t| t.name == name) {
         diags.push(
-            Diagnostic::new(&codes::UNSUPPORTED_STATEMENT, format!("table `{name}` is created twice; the second definition is ignored"))
-                .at(cx.span())
-                .object(format!("table {name}")),
+            Diagnostic::new(
+                &codes::UNSUPPORTED_STATEMENT,
+                format!("table `{name}` is created twice; the second definition is ignored"),
+            )
+            .at(cx.span())
+            .object(format!("table {name}")),
         );
         return;
     }
@@ -65,9 +68,12 @@ pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut
     }
     if ct.without_rowid {
         diags.push(
-            Diagnostic::new(&codes::FEATURE_DROPPED, format!("WITHOUT ROWID on table `{name}` has no equivalent"))
-                .at(cx.span())
-                .object(format!("table {name}")),
+            Diagnostic::new(
+                &codes::FEATURE_DROPPED,
+                format!("WITHOUT ROWID on table `{name}` has no equivalent"),
+            )
+            .at(cx.span())
+            .object(format!("table {name}")),
         );
     }
     schema.tables.push(table);
@@ -80,9 +86,16 @@ fn comment_text(c: &ast::CommentDef) -> String {
     }
 }
 
-fn table_options(cx: &Ctx, table: &mut Table, opts: &CreateTableOptions, _diags: &mut Vec<Diagnostic>) {
+fn table_options(
+    cx: &Ctx,
+    table: &mut Table,
+    opts: &CreateTableOptions,
+    _diags: &mut Vec<Diagnostic>,
+) {
     let list = match opts {
-        CreateTableOptions::Plain(l) | CreateTableOptions::With(l) | CreateTableOptions::Options(l) => l,
+        CreateTableOptions::Plain(l)
+        | CreateTableOptions::With(l)
+        | CreateTableOptions::Options(l) => l,
         _ => return,
     };
     for o in list {
@@ -152,7 +165,12 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
     };
     // PostgreSQL serial types are an integer with a sequence behind it.
     if let Some(base) = serial_base(&ty) {
-        c.identity = Some(Identity { kind: IdentityKind::Serial, always: false, start: None, increment: None });
+        c.identity = Some(Identity {
+            kind: IdentityKind::Serial,
+            always: false,
+            start: None,
+            increment: None,
+        });
         c.nullable = false;
         ty = base.to_string();
     }
@@ -195,13 +213,19 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
             ColumnOption::Collation(co) => c.collation = Some(co.to_string()),
             ColumnOption::Comment(s) => c.comment = Some(s.clone()),
             ColumnOption::OnUpdate(e) => {
-                if matches!(lower_default(e), crate::ir::Default::CurrentTimestamp { .. }) {
+                if matches!(
+                    lower_default(e),
+                    crate::ir::Default::CurrentTimestamp { .. }
+                ) {
                     c.on_update_now = true;
                 } else {
                     diags.push(
-                        Diagnostic::new(&codes::FEATURE_DROPPED, format!("ON UPDATE {e} on column `{name}` is not converted"))
-                            .at(span)
-                            .object(format!("table {}", table.name)),
+                        Diagnostic::new(
+                            &codes::FEATURE_DROPPED,
+                            format!("ON UPDATE {e} on column `{name}` is not converted"),
+                        )
+                        .at(span)
+                        .object(format!("table {}", table.name)),
                     );
                 }
             }
@@ -214,9 +238,19 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
                     })
                     .collect();
                 if words.iter().any(|w| w == "AUTO_INCREMENT") {
-                    c.identity = Some(Identity { kind: IdentityKind::AutoIncrement, always: false, start: None, increment: None });
+                    c.identity = Some(Identity {
+                        kind: IdentityKind::AutoIncrement,
+                        always: false,
+                        start: None,
+                        increment: None,
+                    });
                 } else if words.iter().any(|w| w == "AUTOINCREMENT") {
-                    c.identity = Some(Identity { kind: IdentityKind::Rowid, always: false, start: None, increment: None });
+                    c.identity = Some(Identity {
+                        kind: IdentityKind::Rowid,
+                        always: false,
+                        start: None,
+                        increment: None,
+                    });
                 } else {
                     // e.g. MySQL `BINARY` attribute: a binary collation.
                     if words.iter().any(|w| w == "BINARY") {
@@ -225,32 +259,51 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
                 }
             }
             ColumnOption::Identity(_) => {
-                c.identity = Some(Identity { kind: IdentityKind::Identity, always: false, start: None, increment: None });
+                c.identity = Some(Identity {
+                    kind: IdentityKind::Identity,
+                    always: false,
+                    start: None,
+                    increment: None,
+                });
             }
-            ColumnOption::Generated { generated_as, sequence_options, generation_expr, generation_expr_mode, .. } => {
-                match generation_expr {
-                    Some(expr) => {
-                        let stored = matches!(generation_expr_mode, Some(ast::GeneratedExpressionMode::Stored))
-                            || matches!(generated_as, GeneratedAs::ExpStored);
-                        c.generated = Some(Generated { expr: expr.clone(), stored });
-                    }
-                    None => {
-                        let (start, increment) = seq_start_increment(sequence_options.as_deref().unwrap_or(&[]));
-                        c.identity = Some(Identity {
-                            kind: IdentityKind::Identity,
-                            always: matches!(generated_as, GeneratedAs::Always),
-                            start,
-                            increment,
-                        });
-                        c.nullable = false;
-                    }
+            ColumnOption::Generated {
+                generated_as,
+                sequence_options,
+                generation_expr,
+                generation_expr_mode,
+                ..
+            } => match generation_expr {
+                Some(expr) => {
+                    let stored = matches!(
+                        generation_expr_mode,
+                        Some(ast::GeneratedExpressionMode::Stored)
+                    ) || matches!(generated_as, GeneratedAs::ExpStored);
+                    c.generated = Some(Generated {
+                        expr: expr.clone(),
+                        stored,
+                    });
                 }
+                None => {
+                    let (start, increment) =
+                        seq_start_increment(sequence_options.as_deref().unwrap_or(&[]));
+                    c.identity = Some(Identity {
+                        kind: IdentityKind::Identity,
+                        always: matches!(generated_as, GeneratedAs::Always),
+                        start,
+                        increment,
+                    });
+                    c.nullable = false;
+                }
+            },
+            ColumnOption::Alias(_) | ColumnOption::Materialized(_) | ColumnOption::Ephemeral(_) => {
             }
-            ColumnOption::Alias(_) | ColumnOption::Materialized(_) | ColumnOption::Ephemeral(_) => {}
             other => diags.push(
-                Diagnostic::new(&codes::FEATURE_DROPPED, format!("column option `{other}` on `{name}` is not converted"))
-                    .at(span)
-                    .object(format!("table {}", table.name)),
+                Diagnostic::new(
+                    &codes::FEATURE_DROPPED,
+                    format!("column option `{other}` on `{name}` is not converted"),
+                )
+                .at(span)
+                .object(format!("table {}", table.name)),
             ),
         }
     }
@@ -315,13 +368,27 @@ pub(crate) fn index_parts(cx: &Ctx, cols: &[ast::IndexColumn]) -> Vec<IndexPart>
                 // MySQL `KEY (title(10))` parses as a call of `title` with argument 10.
                 ast::Expr::Function(f) if cx.dialect == crate::dialect::Dialect::Mysql => {
                     match prefix_call(f) {
-                        Some(len) => (IndexExpr::Column(cx.ident(&f.name.0[0].as_ident().cloned().unwrap_or_else(|| ast::Ident::new(f.name.to_string()))) ), Some(len)),
+                        Some(len) => (
+                            IndexExpr::Column(
+                                cx.ident(
+                                    &f.name.0[0]
+                                        .as_ident()
+                                        .cloned()
+                                        .unwrap_or_else(|| ast::Ident::new(f.name.to_string())),
+                                ),
+                            ),
+                            Some(len),
+                        ),
                         None => (IndexExpr::Expr(ic.column.expr.clone()), None),
                     }
                 }
                 other => (IndexExpr::Expr(other.clone()), None),
             };
-            IndexPart { expr, prefix_len, descending }
+            IndexPart {
+                expr,
+                prefix_len,
+                descending,
+            }
         })
         .collect()
 }
@@ -330,9 +397,13 @@ fn prefix_call(f: &ast::Function) -> Option<u64> {
     if f.name.0.len() != 1 {
         return None;
     }
-    let ast::FunctionArguments::List(list) = &f.args else { return None };
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
     match list.args.as_slice() {
-        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => expr_i64(e).and_then(|v| u64::try_from(v).ok()),
+        [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => {
+            expr_i64(e).and_then(|v| u64::try_from(v).ok())
+        }
         _ => None,
     }
 }
@@ -347,12 +418,22 @@ fn columns_of(cx: &Ctx, cols: &[ast::IndexColumn]) -> Option<Vec<String>> {
         .collect()
 }
 
-fn add_constraint(cx: &Ctx, table: &mut Table, indexes: &mut Vec<Index>, c: &TableConstraint, diags: &mut Vec<Diagnostic>) {
+fn add_constraint(
+    cx: &Ctx,
+    table: &mut Table,
+    indexes: &mut Vec<Index>,
+    c: &TableConstraint,
+    diags: &mut Vec<Diagnostic>,
+) {
     let span = cx.span();
     match c {
         TableConstraint::PrimaryKey(pk) => match columns_of(cx, &pk.columns) {
             Some(columns) => {
-                table.primary_key = Some(Key { name: pk.name.as_ref().map(|n| cx.ident(n)), columns, span: constraint_span(cx, pk.name.as_ref(), span) })
+                table.primary_key = Some(Key {
+                    name: pk.name.as_ref().map(|n| cx.ident(n)),
+                    columns,
+                    span: constraint_span(cx, pk.name.as_ref(), span),
+                })
             }
             None => unsupported_key(cx, table, "primary key on expressions", diags),
         },
@@ -362,12 +443,20 @@ fn add_constraint(cx: &Ctx, table: &mut Table, indexes: &mut Vec<Index>, c: &Tab
             match columns_of(cx, &u.columns) {
                 // A unique key with a prefix length is an index in MySQL terms.
                 Some(columns) if !prefixed => table.uniques.push(Key {
-                    name: u.name.as_ref().or(u.index_name.as_ref()).map(|n| cx.ident(n)),
+                    name: u
+                        .name
+                        .as_ref()
+                        .or(u.index_name.as_ref())
+                        .map(|n| cx.ident(n)),
                     columns,
                     span: constraint_span(cx, u.name.as_ref().or(u.index_name.as_ref()), span),
                 }),
                 _ => indexes.push(Index {
-                    name: u.name.as_ref().or(u.index_name.as_ref()).map(|n| cx.ident(n)),
+                    name: u
+                        .name
+                        .as_ref()
+                        .or(u.index_name.as_ref())
+                        .map(|n| cx.ident(n)),
                     table: table.name.clone(),
                     unique: true,
                     kind: IndexKind::Plain,
@@ -408,37 +497,59 @@ fn add_constraint(cx: &Ctx, table: &mut Table, indexes: &mut Vec<Index>, c: &Tab
             name: fs.opt_index_name.as_ref().map(|n| cx.ident(n)),
             table: table.name.clone(),
             unique: false,
-            kind: if fs.fulltext { IndexKind::Fulltext } else { IndexKind::Spatial },
+            kind: if fs.fulltext {
+                IndexKind::Fulltext
+            } else {
+                IndexKind::Spatial
+            },
             parts: index_parts(cx, &fs.columns),
             method: None,
             predicate: None,
             span: constraint_span(cx, fs.opt_index_name.as_ref(), span),
         }),
         other => diags.push(
-            Diagnostic::new(&codes::INDEX_MANUAL, format!("constraint `{other}` on table `{}` is not converted", table.name))
-                .at(span)
-                .object(format!("table {}", table.name)),
+            Diagnostic::new(
+                &codes::INDEX_MANUAL,
+                format!(
+                    "constraint `{other}` on table `{}` is not converted",
+                    table.name
+                ),
+            )
+            .at(span)
+            .object(format!("table {}", table.name)),
         ),
     }
 }
 
 fn unsupported_key(cx: &Ctx, table: &Table, what: &str, diags: &mut Vec<Diagnostic>) {
     diags.push(
-        Diagnostic::new(&codes::INDEX_MANUAL, format!("{what} on table `{}` is not converted", table.name))
-            .at(cx.span())
-            .object(format!("table {}", table.name)),
+        Diagnostic::new(
+            &codes::INDEX_MANUAL,
+            format!("{what} on table `{}` is not converted", table.name),
+        )
+        .at(cx.span())
+        .object(format!("table {}", table.name)),
     );
 }
 
 /// A constraint's line when it has a name (sqlparser gives names spans), else the statement.
-fn constraint_span(cx: &Ctx, name: Option<&ast::Ident>, fallback: crate::source::Span) -> crate::source::Span {
+fn constraint_span(
+    cx: &Ctx,
+    name: Option<&ast::Ident>,
+    fallback: crate::source::Span,
+) -> crate::source::Span {
     match name {
         Some(n) if n.span.start.line > 0 => cx.line_span_from(n),
         _ => fallback,
     }
 }
 
-pub fn alter_table(cx: &Ctx, at: &ast::AlterTable, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+pub fn alter_table(
+    cx: &Ctx,
+    at: &ast::AlterTable,
+    schema: &mut Schema,
+    diags: &mut Vec<Diagnostic>,
+) {
     let name = cx.name(&at.name);
     let mut indexes = Vec::new();
     let Some(table) = schema.table_mut(&name) else {
@@ -453,23 +564,34 @@ pub fn alter_table(cx: &Ctx, at: &ast::AlterTable, schema: &mut Schema, diags: &
             AlterTableOperation::AddConstraint { constraint, .. } => {
                 add_constraint(cx, table, &mut indexes, constraint, diags)
             }
-            AlterTableOperation::AddColumn { column_def, .. } => lower_column(cx, table, column_def, diags),
+            AlterTableOperation::AddColumn { column_def, .. } => {
+                lower_column(cx, table, column_def, diags)
+            }
             AlterTableOperation::AlterColumn { column_name, op } => {
                 let col_name = cx.ident(column_name);
                 let Some(col) = table.column_mut(&col_name) else {
                     diags.push(
-                        Diagnostic::new(&codes::UNKNOWN_REFERENCE, format!("table `{name}` has no column `{col_name}`"))
-                            .at(cx.span()),
+                        Diagnostic::new(
+                            &codes::UNKNOWN_REFERENCE,
+                            format!("table `{name}` has no column `{col_name}`"),
+                        )
+                        .at(cx.span()),
                     );
                     continue;
                 };
                 match op {
-                    AlterColumnOperation::SetDefault { value } => col.default = Some(lower_default(value)),
+                    AlterColumnOperation::SetDefault { value } => {
+                        col.default = Some(lower_default(value))
+                    }
                     AlterColumnOperation::DropDefault => col.default = None,
                     AlterColumnOperation::SetNotNull => col.nullable = false,
                     AlterColumnOperation::DropNotNull => col.nullable = true,
-                    AlterColumnOperation::AddGenerated { generated_as, sequence_options } => {
-                        let (start, increment) = seq_start_increment(sequence_options.as_deref().unwrap_or(&[]));
+                    AlterColumnOperation::AddGenerated {
+                        generated_as,
+                        sequence_options,
+                    } => {
+                        let (start, increment) =
+                            seq_start_increment(sequence_options.as_deref().unwrap_or(&[]));
                         col.identity = Some(Identity {
                             kind: IdentityKind::Identity,
                             always: matches!(generated_as, Some(GeneratedAs::Always)),
@@ -478,15 +600,21 @@ pub fn alter_table(cx: &Ctx, at: &ast::AlterTable, schema: &mut Schema, diags: &
                         });
                     }
                     other => diags.push(
-                        Diagnostic::new(&codes::UNSUPPORTED_STATEMENT, format!("ALTER COLUMN {other} is not converted"))
-                            .at(cx.span()),
+                        Diagnostic::new(
+                            &codes::UNSUPPORTED_STATEMENT,
+                            format!("ALTER COLUMN {other} is not converted"),
+                        )
+                        .at(cx.span()),
                     ),
                 }
             }
             other => diags.push(
-                Diagnostic::new(&codes::UNSUPPORTED_STATEMENT, format!("ALTER TABLE operation `{other}` is not converted"))
-                    .at(cx.span())
-                    .object(format!("table {name}")),
+                Diagnostic::new(
+                    &codes::UNSUPPORTED_STATEMENT,
+                    format!("ALTER TABLE operation `{other}` is not converted"),
+                )
+                .at(cx.span())
+                .object(format!("table {name}")),
             ),
         }
     }
@@ -496,7 +624,11 @@ pub fn alter_table(cx: &Ctx, at: &ast::AlterTable, schema: &mut Schema, diags: &
 /// Facts mapping guards test, computed once everything is read.
 pub fn compute_facts(schema: &mut Schema) {
     for t in &mut schema.tables {
-        let pk: Vec<String> = t.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
+        let pk: Vec<String> = t
+            .primary_key
+            .as_ref()
+            .map(|k| k.columns.clone())
+            .unwrap_or_default();
         for c in &mut t.columns {
             c.facts.auto_increment = c.identity.is_some();
             c.facts.primary_key = pk.iter().any(|p| p.eq_ignore_ascii_case(&c.name));

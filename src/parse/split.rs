@@ -21,7 +21,11 @@ pub fn split(src: &str, _dialect: Dialect) -> (Vec<RawStatement>, Vec<Diagnostic
             let t = &src[start..i];
             let lead = t.len() - t.trim_start().len();
             if !t.trim().is_empty() {
-                out.push(RawStatement { span: Span::new(start + lead, i), text: t[lead..].to_string(), kind: RawKind::Sql });
+                out.push(RawStatement {
+                    span: Span::new(start + lead, i),
+                    text: t[lead..].to_string(),
+                    kind: RawKind::Sql,
+                });
             }
             start = i + 1;
         }

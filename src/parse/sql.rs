@@ -82,7 +82,10 @@ pub fn classify(raw: &RawStatement) -> Class {
         "INSERT" | "REPLACE" | "COPY" | "UPDATE" | "DELETE" | "TRUNCATE" => Class::Data,
         "CREATE" | "ALTER" if w.iter().skip(1).take(2).any(|x| *x == "SEQUENCE") => Class::Sequence,
         "CREATE" => {
-            let mut kinds = w.iter().skip(1).filter(|x| !matches!(**x, "OR" | "REPLACE"));
+            let mut kinds = w
+                .iter()
+                .skip(1)
+                .filter(|x| !matches!(**x, "OR" | "REPLACE"));
             match kinds.next() {
                 Some(&"DATABASE") | Some(&"EXTENSION") => Class::Noise,
                 Some(&"RULE") => Class::Unsupported("rule"),
@@ -90,9 +93,7 @@ pub fn classify(raw: &RawStatement) -> Class {
                 Some(&"OPERATOR") => Class::Unsupported("operator"),
                 Some(&"CAST") => Class::Unsupported("cast"),
                 Some(&"EVENT") => Class::Routine,
-                Some(&"FUNCTION") | Some(&"PROCEDURE") | Some(&"TRIGGER") => {
-                    Class::Routine
-                }
+                Some(&"FUNCTION") | Some(&"PROCEDURE") | Some(&"TRIGGER") => Class::Routine,
                 Some(&"TEMP") | Some(&"TEMPORARY") | Some(&"CONSTRAINT")
                     if matches!(kinds.next(), Some(&"TRIGGER")) =>
                 {
@@ -120,7 +121,7 @@ fn is_owner_to(text: &str) -> bool {
 
 /// Parses one statement in the source dialect. A parse error becomes a diagnostic at the
 /// position sqlparser names, mapped back into the file.
-pub fn parse_one(raw: &RawStatement, dialect: Dialect) -> Result<Statement, Diagnostic> {
+pub fn parse_one(raw: &RawStatement, dialect: Dialect) -> Result<Statement, Box<Diagnostic>> {
     let d = dialect.parser();
     let result = Parser::new(&*d).try_with_sql(&raw.text).and_then(|mut p| {
         let stmt = p.parse_statement()?;
@@ -138,9 +139,17 @@ pub fn parse_one(raw: &RawStatement, dialect: Dialect) -> Result<Statement, Diag
             Span::new(start, (start + 1).min(raw.span.end.max(start)))
         });
         let message = strip_location(msg.trim_start_matches("sql parser error: "));
-        Diagnostic::new(&codes::PARSE_ERROR, format!("cannot parse statement: {message}"))
+        Box::new(
+            Diagnostic::new(
+                &codes::PARSE_ERROR,
+                format!("cannot parse statement: {message}"),
+            )
             .at(at)
-            .label(Span::new(raw.span.start, raw.span.start), "statement starts here")
+            .label(
+                Span::new(raw.span.start, raw.span.start),
+                "statement starts here",
+            ),
+        )
     })
 }
 
@@ -170,7 +179,7 @@ pub fn parse_all(raws: &[RawStatement], dialect: Dialect) -> (Vec<Parsed<'_>>, V
             match parse_one(raw, dialect) {
                 Ok(s) => Some(s),
                 Err(d) => {
-                    diags.push(d);
+                    diags.push(*d);
                     None
                 }
             }

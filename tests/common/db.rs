@@ -20,7 +20,9 @@ pub fn mysql_url() -> Option<String> {
 fn server_url(var: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(v) if !v.is_empty() => Some(v),
-        _ if std::env::var_os("CI").is_some() => panic!("{var} is not set, but CI needs the real server: run .ci/start-servers"),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("{var} is not set, but CI needs the real server: run .ci/start-servers")
+        }
         _ => None,
     }
 }
@@ -39,7 +41,12 @@ fn parse_url(url: &str, default_port: &str) -> Conn {
     let (user, password) = auth.split_once(':').unwrap_or((auth, ""));
     let hostport = hostpart.split('/').next().unwrap_or("");
     let (host, port) = hostport.split_once(':').unwrap_or((hostport, default_port));
-    Conn { user: user.to_string(), password: password.to_string(), host: host.to_string(), port: port.to_string() }
+    Conn {
+        user: user.to_string(),
+        password: password.to_string(),
+        host: host.to_string(),
+        port: port.to_string(),
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -58,22 +65,45 @@ pub struct ScratchDb {
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 fn unique_name(hint: &str) -> String {
-    let clean: String = hint.chars().filter(|c| c.is_ascii_alphanumeric()).take(20).collect::<String>().to_lowercase();
-    format!("scratch_{clean}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
+    let clean: String = hint
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(20)
+        .collect::<String>()
+        .to_lowercase();
+    format!(
+        "scratch_{clean}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 impl ScratchDb {
     pub fn postgres(hint: &str) -> ScratchDb {
         let url = pg_url().expect("FERRY_TEST_PG is set (check pg_url() first)");
-        let db = ScratchDb { engine: Engine::Postgres, conn: parse_url(&url, "5432"), name: unique_name(hint) };
-        db.admin(&format!("DROP DATABASE IF EXISTS {0}; CREATE DATABASE {0}", db.name));
+        let db = ScratchDb {
+            engine: Engine::Postgres,
+            conn: parse_url(&url, "5432"),
+            name: unique_name(hint),
+        };
+        db.admin(&format!(
+            "DROP DATABASE IF EXISTS {0}; CREATE DATABASE {0}",
+            db.name
+        ));
         db
     }
 
     pub fn mariadb(hint: &str) -> ScratchDb {
         let url = mysql_url().expect("FERRY_TEST_MYSQL is set (check mysql_url() first)");
-        let db = ScratchDb { engine: Engine::Mariadb, conn: parse_url(&url, "3306"), name: unique_name(hint) };
-        db.admin(&format!("DROP DATABASE IF EXISTS {0}; CREATE DATABASE {0} CHARACTER SET utf8mb4", db.name));
+        let db = ScratchDb {
+            engine: Engine::Mariadb,
+            conn: parse_url(&url, "3306"),
+            name: unique_name(hint),
+        };
+        db.admin(&format!(
+            "DROP DATABASE IF EXISTS {0}; CREATE DATABASE {0} CHARACTER SET utf8mb4",
+            db.name
+        ));
         db
     }
 
@@ -94,14 +124,40 @@ impl ScratchDb {
         let mut cmd = match self.engine {
             Engine::Postgres => {
                 let mut c = Command::new("psql");
-                c.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", &self.conn.host, "-p", &self.conn.port, "-U", &self.conn.user, "-d", database, "-f", "-"])
-                    .env("PGPASSWORD", &self.conn.password);
+                c.args([
+                    "-X",
+                    "-q",
+                    "-A",
+                    "-t",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-h",
+                    &self.conn.host,
+                    "-p",
+                    &self.conn.port,
+                    "-U",
+                    &self.conn.user,
+                    "-d",
+                    database,
+                    "-f",
+                    "-",
+                ])
+                .env("PGPASSWORD", &self.conn.password);
                 c
             }
             Engine::Mariadb => {
                 let mut c = Command::new("mariadb");
-                c.args(["--batch", "--skip-column-names", "-h", &self.conn.host, "-P", &self.conn.port, "-u", &self.conn.user])
-                    .env("MYSQL_PWD", &self.conn.password);
+                c.args([
+                    "--batch",
+                    "--skip-column-names",
+                    "-h",
+                    &self.conn.host,
+                    "-P",
+                    &self.conn.port,
+                    "-u",
+                    &self.conn.user,
+                ])
+                .env("MYSQL_PWD", &self.conn.password);
                 if !database.is_empty() {
                     c.arg(database);
                 }
@@ -115,13 +171,20 @@ impl ScratchDb {
             .spawn()
             .map_err(|e| format!("cannot start the database client: {e}"))?;
         if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(sql.as_bytes()).map_err(|e| format!("writing to the client: {e}"))?;
+            stdin
+                .write_all(sql.as_bytes())
+                .map_err(|e| format!("writing to the client: {e}"))?;
         }
-        let out = child.wait_with_output().map_err(|e| format!("waiting for the client: {e}"))?;
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("waiting for the client: {e}"))?;
         if out.status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
         } else {
-            Err(String::from_utf8_lossy(&out.stderr).replace(&self.conn.password, "***").trim().to_string())
+            Err(String::from_utf8_lossy(&out.stderr)
+                .replace(&self.conn.password, "***")
+                .trim()
+                .to_string())
         }
     }
 
@@ -141,14 +204,19 @@ impl ScratchDb {
             Engine::Postgres => "SELECT count(*) FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')".to_string(),
             Engine::Mariadb => format!("SELECT count(*) FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema = '{}'", self.name),
         };
-        self.query_scalar(&sql)?.parse().map_err(|e| format!("table count: {e}"))
+        self.query_scalar(&sql)?
+            .parse()
+            .map_err(|e| format!("table count: {e}"))
     }
 }
 
 impl Drop for ScratchDb {
     fn drop(&mut self) {
         let (db, sql) = match self.engine {
-            Engine::Postgres => ("postgres", format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)),
+            Engine::Postgres => (
+                "postgres",
+                format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            ),
             Engine::Mariadb => ("", format!("DROP DATABASE IF EXISTS {}", self.name)),
         };
         let _ = self.client(db, &sql);
@@ -158,13 +226,18 @@ impl Drop for ScratchDb {
 /// Runs a script in a fresh in-memory SQLite database with foreign keys on.
 pub fn sqlite_run_script(sql: &str) -> Result<rusqlite::Connection, String> {
     let conn = rusqlite::Connection::open_in_memory().map_err(|e| e.to_string())?;
-    conn.execute_batch("PRAGMA foreign_keys = ON;").map_err(|e| e.to_string())?;
+    conn.execute_batch("PRAGMA foreign_keys = ON;")
+        .map_err(|e| e.to_string())?;
     conn.execute_batch(sql).map_err(|e| e.to_string())?;
     Ok(conn)
 }
 
 pub fn sqlite_table_count(conn: &rusqlite::Connection) -> Result<usize, String> {
-    conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'", [], |r| r.get::<_, i64>(0))
-        .map(|n| n as usize)
-        .map_err(|e| e.to_string())
+    conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n as usize)
+    .map_err(|e| e.to_string())
 }
