@@ -3,8 +3,6 @@
 
 use std::collections::HashSet;
 
-use sqlparser::keywords::ALL_KEYWORDS;
-
 use crate::diag::{Diagnostic, codes};
 use crate::dialect::Dialect;
 use crate::ir::Name;
@@ -63,8 +61,8 @@ impl Namer {
         short
     }
 
-    /// An identifier quoted for the target when it has to be: not a plain lower-case (PostgreSQL)
-    /// or plain word, or a keyword of any dialect sqlparser knows (over-quoting is harmless).
+    /// An identifier quoted for the target when it has to be: not a plain word, upper case on
+    /// PostgreSQL (which folds unquoted names to lower case), or a reserved word of the target.
     pub fn quote_raw(&self, name: &str) -> String {
         let plain = !name.is_empty()
             && name
@@ -73,9 +71,7 @@ impl Namer {
                 .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !(self.target.folds_to_lower() && name.chars().any(|c| c.is_ascii_uppercase()))
-            && ALL_KEYWORDS
-                .binary_search(&name.to_ascii_uppercase().as_str())
-                .is_err();
+            && !self.target.is_reserved(name);
         if plain {
             name.to_string()
         } else {
