@@ -154,6 +154,9 @@ pub struct ColumnFacts {
     pub zero_dates: bool,
     /// The column is (part of) the primary key.
     pub primary_key: bool,
+    /// The column is in a key: the primary key, a unique constraint, an index, or either side of
+    /// a foreign key. MySQL cannot key a whole TEXT or BLOB value.
+    pub key: bool,
 }
 
 impl ColumnFacts {
@@ -163,11 +166,12 @@ impl ColumnFacts {
             "auto_increment" => Some(self.auto_increment),
             "zero_dates" => Some(self.zero_dates),
             "primary_key" => Some(self.primary_key),
+            "key" => Some(self.key),
             _ => None,
         }
     }
 
-    pub const NAMES: &[&str] = &["auto_increment", "zero_dates", "primary_key"];
+    pub const NAMES: &[&str] = &["auto_increment", "zero_dates", "primary_key", "key"];
 }
 
 /// A column default, normalised so that mapping guards and emitters test meaning, not text.
