@@ -81,6 +81,9 @@ impl Rewrite<'_> {
         } else {
             id.value.clone()
         };
+        // MySQL column names and every SQLite name match without regard to case: use the
+        // spelling the object was declared with, which is how the target knows it.
+        let stored = self.namer.declared_spelling(&stored).unwrap_or(stored);
         let raw = self.namer.raw(&stored, &mut Vec::new());
         let printed = self.namer.quote_raw(&raw);
         id.quote_style = (printed != raw).then_some(match self.to {
@@ -108,10 +111,28 @@ impl VisitorMut for Rewrite<'_> {
                 }
             }
             for item in &mut sel.projection {
-                if let ast::SelectItem::ExprWithAlias { alias, .. } = item {
-                    self.ident(alias);
+                match item {
+                    ast::SelectItem::ExprWithAlias { alias, .. } => self.ident(alias),
+                    ast::SelectItem::QualifiedWildcard(
+                        ast::SelectItemQualifiedWildcardKind::ObjectName(name),
+                        _,
+                    ) => name.0.iter_mut().for_each(|p| {
+                        if let ast::ObjectNamePart::Identifier(id) = p {
+                            self.ident(id)
+                        }
+                    }),
+                    _ => {}
                 }
             }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, tf: &mut ast::TableFactor) -> ControlFlow<()> {
+        if let ast::TableFactor::Table { alias: Some(a), .. }
+        | ast::TableFactor::Derived { alias: Some(a), .. } = tf
+        {
+            self.ident(&mut a.name);
         }
         ControlFlow::Continue(())
     }

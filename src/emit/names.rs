@@ -23,6 +23,9 @@ pub struct Namer {
     /// Index and key names already used, per schema, lower case (PostgreSQL and SQLite scope
     /// index names to the schema; MySQL to the table, where the set is per table instead).
     used: HashSet<String>,
+    /// Declared spelling of every table, view and column name, by lower case; None where two
+    /// declarations differ only in case (then no spelling is preferred).
+    declared: std::collections::HashMap<String, Option<String>>,
 }
 
 impl Namer {
@@ -31,7 +34,27 @@ impl Namer {
             target,
             case,
             used: HashSet::new(),
+            declared: std::collections::HashMap::new(),
         }
+    }
+
+    /// Records the names a script declares, so references written in another case can be
+    /// printed the way the object was declared.
+    pub fn declare<'n>(&mut self, names: impl IntoIterator<Item = &'n str>) {
+        for n in names {
+            let e = self
+                .declared
+                .entry(n.to_lowercase())
+                .or_insert_with(|| Some(n.to_string()));
+            if e.as_deref() != Some(n) {
+                *e = None;
+            }
+        }
+    }
+
+    /// The declared spelling of a name that differs from it only in case.
+    pub fn declared_spelling(&self, name: &str) -> Option<String> {
+        self.declared.get(&name.to_lowercase()).cloned().flatten()
     }
 
     /// The name as the target will store it: case policy applied and shortened to the target's

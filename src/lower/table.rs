@@ -626,11 +626,19 @@ pub fn compute_facts(schema: &mut Schema) {
     // (table, column) pairs that are part of some key, on either side of a foreign key too.
     let mut keyed: Vec<(crate::ir::Name, String)> = Vec::new();
     for t in &schema.tables {
-        let own = t.primary_key.iter().chain(&t.uniques).flat_map(|k| k.columns.iter());
+        let own = t
+            .primary_key
+            .iter()
+            .chain(&t.uniques)
+            .flat_map(|k| k.columns.iter());
         keyed.extend(own.map(|c| (t.name.clone(), c.clone())));
         for fk in &t.foreign_keys {
             keyed.extend(fk.columns.iter().map(|c| (t.name.clone(), c.clone())));
-            keyed.extend(fk.ref_columns.iter().map(|c| (fk.ref_table.clone(), c.clone())));
+            keyed.extend(
+                fk.ref_columns
+                    .iter()
+                    .map(|c| (fk.ref_table.clone(), c.clone())),
+            );
         }
     }
     for ix in &schema.indexes {
@@ -641,12 +649,18 @@ pub fn compute_facts(schema: &mut Schema) {
         }
     }
     for t in &mut schema.tables {
-        let pk: Vec<String> = t.primary_key.as_ref().map(|k| k.columns.clone()).unwrap_or_default();
+        let pk: Vec<String> = t
+            .primary_key
+            .as_ref()
+            .map(|k| k.columns.clone())
+            .unwrap_or_default();
         for c in &mut t.columns {
             c.facts.auto_increment = c.identity.is_some();
             c.facts.primary_key = pk.iter().any(|p| p.eq_ignore_ascii_case(&c.name));
             c.facts.zero_dates = matches!(c.default, Some(crate::ir::Default::ZeroDate(_)));
-            c.facts.key = keyed.iter().any(|(tn, cn)| tn.matches(&t.name) && cn.eq_ignore_ascii_case(&c.name));
+            c.facts.key = keyed
+                .iter()
+                .any(|(tn, cn)| tn.matches(&t.name) && cn.eq_ignore_ascii_case(&c.name));
             if c.facts.primary_key {
                 c.nullable = false;
             }
