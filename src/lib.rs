@@ -6,5 +6,6 @@
 pub mod diag;
 pub mod dialect;
 pub mod ir;
+pub mod parse;
 pub mod source;
 pub mod transform;
