@@ -1,9 +1,9 @@
 //! Cuts a script into statements: the first stage of the pipeline.
 //!
-//! The grammar (grammar/script.pest) knows each dialect's quotes and comments; this file turns its
-//! pairs into `RawStatement`s. A statement's text keeps its length and byte positions, comments
-//! blanked, so that a position sqlparser reports in it maps back onto the file by adding
-//! `span.start`.
+//! The grammar (grammar/script.pest) knows each dialect's quotes, comments and client commands
+//! (MySQL `DELIMITER`); this file turns its pairs into `RawStatement`s. A statement's text keeps its
+//! length and byte positions, comments blanked, so that a position sqlparser reports in it maps
+//! back onto the file by adding `span.start`.
 
 use pest::Parser as _;
 use pest::error::InputLocation;
@@ -94,15 +94,15 @@ struct Splitter<'s> {
 }
 
 impl Splitter<'_> {
-    /// One pair at the top level of the script.
+    /// One pair at the top level of the script (or of a DELIMITER section).
     fn item(&mut self, pair: Pair<'_, Rule>) {
         match pair.as_rule() {
-            Rule::mysql_script | Rule::pg_script | Rule::sqlite_script => {
+            Rule::mysql_script | Rule::pg_script | Rule::sqlite_script | Rule::custom_section => {
                 for inner in pair.into_inner() {
                     self.item(inner);
                 }
             }
-            Rule::mysql_stmt | Rule::pg_stmt | Rule::sqlite_stmt => {
+            Rule::mysql_stmt | Rule::custom_stmt | Rule::pg_stmt | Rule::sqlite_stmt => {
                 self.statement(pair, RawKind::Sql)
             }
             // A comment between statements. Only a PostgreSQL comment can be open at the end of
@@ -113,7 +113,7 @@ impl Splitter<'_> {
                     self.diagnostics.push(diagnostic);
                 }
             }
-            // Other comments between statements, EOI.
+            // Other comments between statements, DELIMITER lines, EOI.
             _ => {}
         }
     }
@@ -455,6 +455,43 @@ mod tests {
             "/*M!999999\\- enable the sandbox mode */\nSELECT 1;",
             &["SELECT 1"],
         );
+    }
+
+    #[test]
+    fn split_mysql_delimiter_blocks() {
+        let src = "DELIMITER ;;\n\
+                   CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN\n  SET NEW.a = 1;\n  SET NEW.b = ';;';\nEND;;\n\
+                   DELIMITER ;\n\
+                   SELECT 1;";
+        check(
+            Mysql,
+            src,
+            &[
+                "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN\n  SET NEW.a = 1;\n  SET NEW.b = ';;';\nEND",
+                "SELECT 1",
+            ],
+        );
+        // `//` and `$$`, a change without going back to `;`, a lower-case keyword, CRLF lines.
+        let src = "delimiter //\r\nCREATE PROCEDURE p() BEGIN SELECT 1; END //\r\n\
+                   DELIMITER $$\r\nCREATE FUNCTION f() RETURNS int BEGIN RETURN 1; END$$\r\n$$\r\n\
+                   DELIMITER ;\r\nSELECT 2;\r\n";
+        check(
+            Mysql,
+            src,
+            &[
+                "CREATE PROCEDURE p() BEGIN SELECT 1; END",
+                "CREATE FUNCTION f() RETURNS int BEGIN RETURN 1; END",
+                "SELECT 2",
+            ],
+        );
+        // A script that ends inside a DELIMITER section, its last statement without terminator.
+        check(
+            Mysql,
+            "DELIMITER ;;\nSELECT 1;;\nSELECT 2; SELECT 3",
+            &["SELECT 1", "SELECT 2; SELECT 3"],
+        );
+        // `DELIMITER ;` alone changes nothing.
+        check(Mysql, "DELIMITER ;\nSELECT 1;", &["SELECT 1"]);
     }
 
     #[test]
