@@ -1,9 +1,9 @@
 //! Cuts a script into statements: the first stage of the pipeline.
 //!
 //! The grammar (grammar/script.pest) knows each dialect's quotes, comments and client commands
-//! (MySQL `DELIMITER`); this file turns its pairs into `RawStatement`s. A statement's text keeps its
-//! length and byte positions, comments blanked, so that a position sqlparser reports in it maps
-//! back onto the file by adding `span.start`.
+//! (MySQL `DELIMITER`, psql `\` lines, `COPY ... FROM stdin` data); this file turns its pairs into
+//! `RawStatement`s. A statement's text keeps its length and byte positions, comments blanked, so
+//! that a position sqlparser reports in it maps back onto the file by adding `span.start`.
 
 use pest::Parser as _;
 use pest::error::InputLocation;
@@ -104,6 +104,29 @@ impl Splitter<'_> {
             }
             Rule::mysql_stmt | Rule::custom_stmt | Rule::pg_stmt | Rule::sqlite_stmt => {
                 self.statement(pair, RawKind::Sql)
+            }
+            Rule::psql_meta => {
+                let span = span_of(&pair);
+                let text = pair.as_str().to_string();
+                self.statements.push(RawStatement {
+                    span,
+                    text,
+                    kind: RawKind::PsqlMeta,
+                });
+            }
+            Rule::copy_stmt => {
+                let mut head = None;
+                let mut data = None;
+                for inner in pair.into_inner() {
+                    match inner.as_rule() {
+                        Rule::copy_head => head = Some(inner),
+                        Rule::copy_data => data = Some(span_of(&inner)),
+                        _ => {}
+                    }
+                }
+                if let (Some(head), Some(data)) = (head, data) {
+                    self.statement(head, RawKind::CopyFromStdin { data });
+                }
             }
             // A comment between statements. Only a PostgreSQL comment can be open at the end of
             // the file here (it nests, so it accepts the end of the file as its end); an open
@@ -542,6 +565,74 @@ mod tests {
                 "SELECT [a;b], `c;d`, \"e;f\" FROM [Order Details]",
                 "SELECT 2",
             ],
+        );
+    }
+
+    #[test]
+    fn split_psql_meta_commands() {
+        let src = "CREATE DATABASE chinook;\n\\c chinook;\r\n\\set ON_ERROR_STOP on\nCREATE TABLE t (a int);\n";
+        let statements = check(
+            Postgres,
+            src,
+            &[
+                "CREATE DATABASE chinook",
+                "\\c chinook;",
+                "\\set ON_ERROR_STOP on",
+                "CREATE TABLE t (a int)",
+            ],
+        );
+        let kinds: Vec<RawKind> = statements.iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                RawKind::Sql,
+                RawKind::PsqlMeta,
+                RawKind::PsqlMeta,
+                RawKind::Sql
+            ]
+        );
+    }
+
+    #[test]
+    fn split_copy_from_stdin_data() {
+        let data = "1\tPENELOPE; DROP\t'it''s\n2\t\\N\t\"quoted;\n";
+        let src = format!(
+            "COPY public.actor (actor_id, name) FROM stdin;\n{data}\\.\nSELECT 1;\ncopy t from STDIN with (format csv) ;\n\\.\r\n"
+        );
+        let statements = check(
+            Postgres,
+            &src,
+            &[
+                "COPY public.actor (actor_id, name) FROM stdin",
+                "SELECT 1",
+                "copy t from STDIN with (format csv)",
+            ],
+        );
+        let RawKind::CopyFromStdin { data: span } = statements[0].kind else {
+            panic!("not a COPY: {:?}", statements[0]);
+        };
+        assert_eq!(&src[span.range()], data);
+        assert_eq!(statements[1].kind, RawKind::Sql);
+        let RawKind::CopyFromStdin { data: span } = statements[2].kind else {
+            panic!("not a COPY: {:?}", statements[2]);
+        };
+        assert_eq!(span.start, span.end);
+        // COPY from a file is an ordinary statement; data at the end of the file ends there.
+        check(
+            Postgres,
+            "COPY t FROM '/tmp/x;y'; SELECT 1;",
+            &["COPY t FROM '/tmp/x;y'", "SELECT 1"],
+        );
+        let statements = check(
+            Postgres,
+            "COPY t FROM stdin;\n1\t2\n3",
+            &["COPY t FROM stdin"],
+        );
+        assert_eq!(
+            statements[0].kind,
+            RawKind::CopyFromStdin {
+                data: Span::new(19, 24)
+            }
         );
     }
 
