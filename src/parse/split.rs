@@ -50,7 +50,7 @@ pub enum RawKind {
 }
 
 /// Splits a script into statements. Never fails: a construct left open at the end of the file
-/// (a quote, a comment) is one `UNTERMINATED` diagnostic, and the statement
+/// (a quote, a comment, a BEGIN … END block) is one `UNTERMINATED` diagnostic, and the statement
 /// it is in is not returned.
 pub fn split(src: &str, dialect: Dialect) -> (Vec<RawStatement>, Vec<Diagnostic>) {
     let rule = match dialect {
@@ -71,13 +71,13 @@ pub fn split(src: &str, dialect: Dialect) -> (Vec<RawStatement>, Vec<Diagnostic>
             }
         }
         Err(err) => {
-            // The grammar accepts every input. pest fails only when comments nest deeper than the
-            // native stack allows: it checks the stack instead of overflowing.
+            // The grammar accepts every input. pest fails only when nesting (comments, BEGIN … END)
+            // is deeper than the native stack allows: it checks the stack instead of overflowing.
             let at = match err.location {
                 InputLocation::Pos(pos) => pos,
                 InputLocation::Span((start, _)) => start,
             };
-            let message = "the script nests comments too deeply to be split";
+            let message = "the script nests comments or BEGIN … END blocks too deeply to be split";
             splitter
                 .diagnostics
                 .push(Diagnostic::new(&codes::PARSE_ERROR, message).at(Span::new(at, at)));
@@ -102,9 +102,13 @@ impl Splitter<'_> {
                     self.item(inner);
                 }
             }
-            Rule::mysql_stmt | Rule::custom_stmt | Rule::pg_stmt | Rule::sqlite_stmt => {
-                self.statement(pair, RawKind::Sql)
-            }
+            Rule::mysql_stmt
+            | Rule::mysql_routine
+            | Rule::custom_stmt
+            | Rule::pg_stmt
+            | Rule::pg_routine
+            | Rule::sqlite_stmt
+            | Rule::sqlite_routine => self.statement(pair, RawKind::Sql),
             Rule::psql_meta => {
                 let span = span_of(&pair);
                 let text = pair.as_str().to_string();
@@ -195,7 +199,9 @@ impl Splitter<'_> {
             return None;
         }
         let mut outer_comment = None;
+        let mut outer_block = None;
         let mut comment_open = false;
+        let mut block_open = false;
         let pairs = std::iter::once(pair.clone()).chain(pair.clone().into_inner().flatten());
         for inner in pairs {
             let start = inner.as_span().start();
@@ -217,22 +223,40 @@ impl Splitter<'_> {
                     outer_comment = Some(start);
                     None
                 }
+                Rule::mysql_block | Rule::pg_block | Rule::sqlite_block
+                    if outer_block.is_none() && ends_at_eof =>
+                {
+                    outer_block = Some(start);
+                    None
+                }
                 Rule::comment_eof => {
                     comment_open = true;
+                    None
+                }
+                Rule::block_eof => {
+                    block_open = true;
                     None
                 }
                 _ => None,
             };
             // Quotes and non-nesting comments come first: an open one is also what leaves the
-            // enclosing comments open.
+            // enclosing blocks open.
             if let Some(message) = found {
                 let len = self.mark_len(inner.as_rule(), start);
                 return Some(unterminated_at(message, start, len));
             }
         }
-        // Report the outermost open comment: that is where the unfinished text starts.
+        // Report the outermost open comment or block: that is where the unfinished text starts.
         if let (true, Some(start)) = (comment_open, outer_comment) {
             return Some(unterminated_at("unterminated block comment", start, 2));
+        }
+        if let (true, Some(start)) = (block_open, outer_block) {
+            let opener = self.src.get(start..start + 5).unwrap_or("");
+            return Some(if opener.eq_ignore_ascii_case("begin") {
+                unterminated_at("unterminated BEGIN … END block", start, 5)
+            } else {
+                unterminated_at("unterminated CASE … END expression", start, 4)
+            });
         }
         None
     }
@@ -518,6 +542,63 @@ mod tests {
     }
 
     #[test]
+    fn split_routines_without_delimiter_at_block_depth_zero() {
+        let src = "CREATE TRIGGER t AFTER UPDATE ON a FOR EACH ROW\nBEGIN\n  \
+                   UPDATE b SET x = CASE WHEN new.y > 0 THEN 1 ELSE 0 END;\n  INSERT INTO log VALUES ('end;');\nEND;\n\
+                   SELECT 1;";
+        let expected = [
+            "CREATE TRIGGER t AFTER UPDATE ON a FOR EACH ROW\nBEGIN\n  \
+             UPDATE b SET x = CASE WHEN new.y > 0 THEN 1 ELSE 0 END;\n  INSERT INTO log VALUES ('end;');\nEND",
+            "SELECT 1",
+        ];
+        for dialect in Dialect::ALL {
+            check(dialect, src, &expected);
+        }
+        check(
+            Sqlite,
+            "CREATE TEMP TRIGGER IF NOT EXISTS t AFTER INSERT ON a BEGIN SELECT 1; END",
+            &["CREATE TEMP TRIGGER IF NOT EXISTS t AFTER INSERT ON a BEGIN SELECT 1; END"],
+        );
+        // MySQL: END IF closes no counted block, END CASE closes a CASE; a definer; no BEGIN at all.
+        check(
+            Mysql,
+            "CREATE DEFINER=`root`@`localhost` PROCEDURE p() BEGIN IF a THEN SELECT 1; END IF; \
+             CASE b WHEN 1 THEN SELECT 2; END CASE; END; SELECT 3;\n\
+             CREATE TRIGGER d BEFORE INSERT ON c FOR EACH ROW SET NEW.x = NOW(); SELECT 4;",
+            &[
+                "CREATE DEFINER=`root`@`localhost` PROCEDURE p() BEGIN IF a THEN SELECT 1; END IF; \
+                 CASE b WHEN 1 THEN SELECT 2; END CASE; END",
+                "SELECT 3",
+                "CREATE TRIGGER d BEFORE INSERT ON c FOR EACH ROW SET NEW.x = NOW()",
+                "SELECT 4",
+            ],
+        );
+        // PostgreSQL SQL-standard function body.
+        check(
+            Postgres,
+            "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT a; END; SELECT 2;",
+            &[
+                "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT a; END",
+                "SELECT 2",
+            ],
+        );
+        // Only routines count blocks; words that merely contain the keywords do not.
+        check(
+            Sqlite,
+            "SELECT CASE WHEN 1 THEN 2 END; SELECT begin_at, ended FROM t;",
+            &[
+                "SELECT CASE WHEN 1 THEN 2 END",
+                "SELECT begin_at, ended FROM t",
+            ],
+        );
+        check(
+            Sqlite,
+            "CREATE TABLE trigger_log (id int); BEGIN; END;",
+            &["CREATE TABLE trigger_log (id int)", "BEGIN", "END"],
+        );
+    }
+
+    #[test]
     fn split_postgres_dollar_quotes() {
         let src = "CREATE FUNCTION f() RETURNS int AS $body$\nBEGIN\n  RETURN 1; -- $$ ; $x$\nEND;\n$body$ LANGUAGE plpgsql;\n\
                    SELECT $$a;b$$, $q$ it's $$;$$ $q$;\n\
@@ -731,5 +812,28 @@ mod tests {
             (7, "$$"),
             "dollar-quoted string",
         );
+    }
+
+    #[test]
+    fn split_reports_unterminated_blocks() {
+        for dialect in Dialect::ALL {
+            let src =
+                "SELECT 1; CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; BEGIN SELECT 2; END;";
+            check_unterminated(
+                dialect,
+                src,
+                &["SELECT 1"],
+                (45, "BEGIN"),
+                "BEGIN … END block",
+            );
+        }
+        // The quote inside the open block is what keeps it open, so it is the one reported.
+        let src = "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 'x; END;";
+        check_unterminated(Sqlite, src, &[], (48, "'"), "string literal");
+        // A CASE without END takes the block's END.
+        let src = "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END;\n\
+                   CREATE TRIGGER u AFTER INSERT ON a BEGIN SELECT CASE WHEN 1 THEN 2; END;";
+        let first = "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END";
+        check_unterminated(Sqlite, src, &[first], (91, "BEGIN"), "BEGIN … END block");
     }
 }
