@@ -836,4 +836,185 @@ mod tests {
         let first = "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END";
         check_unterminated(Sqlite, src, &[first], (91, "BEGIN"), "BEGIN … END block");
     }
+
+    #[test]
+    fn split_survives_deep_nesting_and_odd_input() {
+        // pest checks the native stack: nesting deeper than it allows is one diagnostic, not a crash.
+        let deep = [
+            (Postgres, "/*".repeat(100_000)),
+            (
+                Sqlite,
+                format!(
+                    "CREATE TRIGGER t AFTER INSERT ON a {}",
+                    "BEGIN ".repeat(50_000)
+                ),
+            ),
+            (
+                Mysql,
+                format!("CREATE PROCEDURE p() {}", "CASE ".repeat(50_000)),
+            ),
+        ];
+        for (dialect, src) in deep {
+            let (statements, diagnostics) = split(&src, dialect);
+            assert!(statements.is_empty());
+            assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        }
+        // Pseudo-random scripts built from the pieces the grammar cares about.
+        let pieces = [
+            "'",
+            "\"",
+            "`",
+            "[",
+            "]",
+            "$",
+            "$a$",
+            "$$",
+            "/*",
+            "*/",
+            "/*!40101",
+            "--",
+            "-- ",
+            "#",
+            "\n",
+            "\r\n",
+            ";",
+            ";;",
+            "\\",
+            "\\.\n",
+            "E'",
+            "x",
+            " ",
+            "é",
+            "\u{0}",
+            "BEGIN ",
+            "END ",
+            "CASE ",
+            "END IF ",
+            "CREATE TRIGGER t ",
+            "DELIMITER ;;\n",
+            "DELIMITER ;\n",
+            "DELIMITER $$\n",
+            "COPY t FROM stdin;\n",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..3000 {
+            let mut src = String::new();
+            for _ in 0..(seed % 40) {
+                // xorshift64: deterministic, no dependency.
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                src.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            for dialect in Dialect::ALL {
+                let (statements, diagnostics) = split(&src, dialect);
+                assert_invariants(&src, &statements);
+                assert!(diagnostics.len() <= 1, "{src:?}: {diagnostics:?}");
+            }
+        }
+    }
+
+    /// Splits every `.sql` file of the shared corpus that is present. `FERRY_SHARED` names the
+    /// shared folder (its `corpus/` is used) or the corpus folder itself; the default is
+    /// `<crate>/../shared/corpus`. Clones without the corpus skip it.
+    #[test]
+    fn split_corpus_files() {
+        let corpus = match std::env::var_os("FERRY_SHARED") {
+            Some(shared) => {
+                let shared = std::path::PathBuf::from(shared);
+                if shared.join("corpus").is_dir() {
+                    shared.join("corpus")
+                } else {
+                    shared
+                }
+            }
+            None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+        };
+        for (folder, dialect) in [
+            ("mysql", Mysql),
+            ("postgresql", Postgres),
+            ("sqlite", Sqlite),
+        ] {
+            let dir = corpus.join(folder);
+            if !dir.is_dir() {
+                eprintln!("corpus: {} is absent, skipped", dir.display());
+                continue;
+            }
+            for path in sql_files(&dir) {
+                let Ok(bytes) = std::fs::read(&path) else {
+                    panic!("cannot read {}", path.display());
+                };
+                let src = String::from_utf8_lossy(&bytes);
+                let (statements, diagnostics) = split(&src, dialect);
+                let name = path
+                    .strip_prefix(&corpus)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                assert!(diagnostics.is_empty(), "{name}: {diagnostics:?}");
+                assert_invariants(&src, &statements);
+                let copies = statements
+                    .iter()
+                    .filter(|s| matches!(s.kind, RawKind::CopyFromStdin { .. }))
+                    .count();
+                let metas = statements
+                    .iter()
+                    .filter(|s| s.kind == RawKind::PsqlMeta)
+                    .count();
+                eprintln!(
+                    "{:>6} statements {copies:>3} COPY FROM stdin {metas:>2} psql  {name}",
+                    statements.len()
+                );
+
+                // Every statement but the last ends at a terminator or is a psql line; every
+                // CREATE TABLE at the start of a line begins a statement.
+                let terminators = ["$$", "//", ";"]
+                    .iter()
+                    .map(|t| src.matches(t).count())
+                    .sum::<usize>();
+                let tables = src
+                    .lines()
+                    .filter(|l| {
+                        l.get(..12)
+                            .is_some_and(|w| w.eq_ignore_ascii_case("CREATE TABLE"))
+                    })
+                    .count();
+                let range = tables.max(1)..=terminators + metas + 1;
+                assert!(
+                    range.contains(&statements.len()),
+                    "{name}: {} statements, expected {range:?}",
+                    statements.len()
+                );
+                let copy_lines = src
+                    .lines()
+                    .filter(|l| l.to_ascii_lowercase().trim_end().ends_with("from stdin;"))
+                    .count();
+                assert_eq!(copies, copy_lines, "{name}: COPY … FROM stdin blocks");
+            }
+        }
+    }
+
+    /// The `.sql` files under `dir`, sorted (the corpus also holds a binary SQLite database).
+    fn sql_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        let mut dirs = vec![dir.to_path_buf()];
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "sql") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        files
+    }
 }
