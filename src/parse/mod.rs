@@ -1,5 +1,5 @@
-//! Front end: split a script into statements (grammar/script.pest), then parse each with
-//! sqlparser in the source dialect. No IR here.
+//! Front end: split a script into statements (grammar/script.pest), then classify and parse each
+//! with sqlparser in the source dialect. No IR here.
 
 pub mod split;
 pub mod sql;

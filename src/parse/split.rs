@@ -1,34 +1,1020 @@
-//! TEMPORARY stub: replaced by the pest splitter.
-use crate::diag::Diagnostic;
+//! Cuts a script into statements: the first stage of the pipeline.
+//!
+//! The grammar (grammar/script.pest) knows each dialect's quotes, comments and client commands
+//! (MySQL `DELIMITER`, psql `\` lines, `COPY ... FROM stdin` data); this file turns its pairs into
+//! `RawStatement`s. A statement's text keeps its length and byte positions, comments blanked, so
+//! that a position sqlparser reports in it maps back onto the file by adding `span.start`.
+
+use pest::Parser as _;
+use pest::error::InputLocation;
+use pest::iterators::Pair;
+
+use crate::diag::{Diagnostic, codes};
 use crate::dialect::Dialect;
 use crate::source::Span;
 
+// In a module of its own so that the generated `Rule` enum stays private to the splitter.
+mod grammar {
+    #[derive(pest_derive::Parser)]
+    #[grammar = "grammar/script.pest"]
+    pub struct ScriptParser;
+}
+
+use grammar::{Rule, ScriptParser};
+
+/// One statement of a script.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawStatement {
+    /// Byte range of the statement in the file, without its terminator (`;`, or the DELIMITER
+    /// string) and without leading whitespace/comments.
     pub span: Span,
+    /// The text to hand to sqlparser: exactly `span.end - span.start` bytes long, byte-aligned with
+    /// the file, so an offset in `text` + `span.start` is the offset in the file. It equals the
+    /// file's text except: comments (`-- …`, `# …` in MySQL, `/* … */`) are replaced by spaces
+    /// (newlines kept), and MySQL conditional comments `/*!NNNNN … */` and `/*! … */` have only
+    /// their markers (`/*!NNNNN` and `*/`) replaced by spaces, their content is kept (it is SQL the
+    /// server runs).
     pub text: String,
     pub kind: RawKind,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RawKind {
+    /// An SQL statement.
     Sql,
+    /// A psql meta-command line (`\connect x`, `\c chinook;`, `\set …`): span covers the line.
     PsqlMeta,
+    /// `COPY … FROM stdin;` (PostgreSQL): `text`/`span` are the COPY statement; `data` spans the
+    /// data lines after it, up to but excluding the `\.` line.
     CopyFromStdin { data: Span },
 }
-pub fn split(src: &str, _dialect: Dialect) -> (Vec<RawStatement>, Vec<Diagnostic>) {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (i, c) in src.char_indices() {
-        if c == ';' {
-            let t = &src[start..i];
-            let lead = t.len() - t.trim_start().len();
-            if !t.trim().is_empty() {
-                out.push(RawStatement {
-                    span: Span::new(start + lead, i),
-                    text: t[lead..].to_string(),
-                    kind: RawKind::Sql,
-                });
+
+/// Splits a script into statements. Never fails: a construct left open at the end of the file
+/// (a quote, a comment, a BEGIN … END block) is one `UNTERMINATED` diagnostic, and the statement
+/// it is in is not returned.
+pub fn split(src: &str, dialect: Dialect) -> (Vec<RawStatement>, Vec<Diagnostic>) {
+    let rule = match dialect {
+        Dialect::Mysql => Rule::mysql_script,
+        Dialect::Postgres => Rule::pg_script,
+        Dialect::Sqlite => Rule::sqlite_script,
+    };
+    let mut splitter = Splitter {
+        src,
+        dialect,
+        statements: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    match ScriptParser::parse(rule, src) {
+        Ok(pairs) => {
+            for pair in pairs {
+                splitter.item(pair);
             }
-            start = i + 1;
+        }
+        Err(err) => {
+            // The grammar accepts every input. pest fails only when nesting (comments, BEGIN … END)
+            // is deeper than the native stack allows: it checks the stack instead of overflowing.
+            let at = match err.location {
+                InputLocation::Pos(pos) => pos,
+                InputLocation::Span((start, _)) => start,
+            };
+            let message = "the script nests comments or BEGIN … END blocks too deeply to be split";
+            splitter
+                .diagnostics
+                .push(Diagnostic::new(&codes::PARSE_ERROR, message).at(Span::new(at, at)));
         }
     }
-    (out, Vec::new())
+    (splitter.statements, splitter.diagnostics)
+}
+
+struct Splitter<'s> {
+    src: &'s str,
+    dialect: Dialect,
+    statements: Vec<RawStatement>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Splitter<'_> {
+    /// One pair at the top level of the script (or of a DELIMITER section).
+    fn item(&mut self, pair: Pair<'_, Rule>) {
+        match pair.as_rule() {
+            Rule::mysql_script | Rule::pg_script | Rule::sqlite_script | Rule::custom_section => {
+                for inner in pair.into_inner() {
+                    self.item(inner);
+                }
+            }
+            Rule::mysql_stmt
+            | Rule::mysql_routine
+            | Rule::custom_stmt
+            | Rule::pg_stmt
+            | Rule::pg_routine
+            | Rule::sqlite_stmt
+            | Rule::sqlite_routine => self.statement(pair, RawKind::Sql),
+            Rule::psql_meta => {
+                let span = span_of(&pair);
+                let text = pair.as_str().to_string();
+                self.statements.push(RawStatement {
+                    span,
+                    text,
+                    kind: RawKind::PsqlMeta,
+                });
+            }
+            Rule::copy_stmt => {
+                let mut head = None;
+                let mut data = None;
+                for inner in pair.into_inner() {
+                    match inner.as_rule() {
+                        Rule::copy_head => head = Some(inner),
+                        Rule::copy_data => data = Some(span_of(&inner)),
+                        _ => {}
+                    }
+                }
+                if let (Some(head), Some(data)) = (head, data) {
+                    self.statement(head, RawKind::CopyFromStdin { data });
+                }
+            }
+            // A comment between statements. Only a PostgreSQL comment can be open at the end of
+            // the file here (it nests, so it accepts the end of the file as its end); an open
+            // comment of the other dialects is read as the start of a statement.
+            Rule::pg_comment => {
+                if let Some(diagnostic) = self.unterminated(&pair) {
+                    self.diagnostics.push(diagnostic);
+                }
+            }
+            // Other comments between statements, DELIMITER lines, EOI.
+            _ => {}
+        }
+    }
+
+    fn statement(&mut self, pair: Pair<'_, Rule>, kind: RawKind) {
+        if let Some(diagnostic) = self.unterminated(&pair) {
+            self.diagnostics.push(diagnostic);
+            return;
+        }
+        let span = span_of(&pair);
+        let Some(original) = self.src.as_bytes().get(span.range()) else {
+            return;
+        };
+        let mut bytes = original.to_vec();
+        for inner in pair.into_inner().flatten() {
+            let blanked = matches!(
+                inner.as_rule(),
+                Rule::line_comment
+                    | Rule::mysql_dash_comment
+                    | Rule::hash_comment
+                    | Rule::block_comment
+                    | Rule::pg_comment
+                    | Rule::cond_open
+                    | Rule::cond_close
+            );
+            if !blanked {
+                continue;
+            }
+            let range = span_of(&inner);
+            let Some(part) = bytes.get_mut(range.start - span.start..range.end - span.start) else {
+                continue;
+            };
+            // Newlines stay so that line numbers in sqlparser's messages stay right.
+            for byte in part.iter_mut().filter(|b| **b != b'\n' && **b != b'\r') {
+                *byte = b' ';
+            }
+        }
+        // Pairs start and end on character boundaries, so blanking whole pairs keeps the text
+        // UTF-8; the fallback keeps the length if that ever failed.
+        let text = String::from_utf8(bytes).unwrap_or_else(|err| {
+            err.into_bytes()
+                .iter()
+                .map(|&b| if b.is_ascii() { b as char } else { ' ' })
+                .collect()
+        });
+        if text.trim().is_empty() {
+            return;
+        }
+        self.statements.push(RawStatement { span, text, kind });
+    }
+
+    /// The diagnostic for a construct still open at the end of the file, if `pair` holds one.
+    fn unterminated(&self, pair: &Pair<'_, Rule>) -> Option<Diagnostic> {
+        // Every open construct runs to the end of the file: other statements need no search.
+        if pair.as_span().end() < self.src.len() {
+            return None;
+        }
+        let mut outer_comment = None;
+        let mut outer_block = None;
+        let mut comment_open = false;
+        let mut block_open = false;
+        let pairs = std::iter::once(pair.clone()).chain(pair.clone().into_inner().flatten());
+        for inner in pairs {
+            let start = inner.as_span().start();
+            let ends_at_eof = inner.as_span().end() == self.src.len();
+            let found = match inner.as_rule() {
+                Rule::unterminated_sq | Rule::unterminated_e => Some("unterminated string literal"),
+                Rule::unterminated_dq if self.dialect == Dialect::Mysql => {
+                    // MySQL reads "…" as a string unless ANSI_QUOTES is set
+                    // (https://dev.mysql.com/doc/refman/8.0/en/string-literals.html).
+                    Some("unterminated string literal")
+                }
+                Rule::unterminated_dq | Rule::unterminated_bq | Rule::unterminated_bracket => {
+                    Some("unterminated quoted identifier")
+                }
+                Rule::unterminated_dollar => Some("unterminated dollar-quoted string"),
+                Rule::unterminated_comment => Some("unterminated block comment"),
+                Rule::unterminated_cond => Some("unterminated conditional comment"),
+                Rule::pg_comment if outer_comment.is_none() && ends_at_eof => {
+                    outer_comment = Some(start);
+                    None
+                }
+                Rule::mysql_block | Rule::pg_block | Rule::sqlite_block
+                    if outer_block.is_none() && ends_at_eof =>
+                {
+                    outer_block = Some(start);
+                    None
+                }
+                Rule::comment_eof => {
+                    comment_open = true;
+                    None
+                }
+                Rule::block_eof => {
+                    block_open = true;
+                    None
+                }
+                _ => None,
+            };
+            // Quotes and non-nesting comments come first: an open one is also what leaves the
+            // enclosing blocks open.
+            if let Some(message) = found {
+                let len = self.mark_len(inner.as_rule(), start);
+                return Some(unterminated_at(message, start, len));
+            }
+        }
+        // Report the outermost open comment or block: that is where the unfinished text starts.
+        if let (true, Some(start)) = (comment_open, outer_comment) {
+            return Some(unterminated_at("unterminated block comment", start, 2));
+        }
+        if let (true, Some(start)) = (block_open, outer_block) {
+            let opener = self.src.get(start..start + 5).unwrap_or("");
+            return Some(if opener.eq_ignore_ascii_case("begin") {
+                unterminated_at("unterminated BEGIN … END block", start, 5)
+            } else {
+                unterminated_at("unterminated CASE … END expression", start, 4)
+            });
+        }
+        None
+    }
+
+    /// Length in bytes of the opening mark of an open construct that starts at `start`.
+    fn mark_len(&self, rule: Rule, start: usize) -> usize {
+        let rest = self.src.get(start..).unwrap_or("");
+        match rule {
+            Rule::unterminated_e | Rule::unterminated_comment => 2,
+            // `/*!` and the version number.
+            Rule::unterminated_cond => {
+                3 + rest
+                    .bytes()
+                    .skip(3)
+                    .take(6)
+                    .take_while(u8::is_ascii_digit)
+                    .count()
+            }
+            // `$tag$`: up to the second `$`.
+            Rule::unterminated_dollar => {
+                rest.get(1..).and_then(|r| r.find('$')).map_or(1, |i| i + 2)
+            }
+            _ => 1,
+        }
+    }
+}
+
+fn unterminated_at(message: &str, start: usize, len: usize) -> Diagnostic {
+    Diagnostic::new(&codes::UNTERMINATED, message).at(Span::new(start, start + len))
+}
+
+fn span_of(pair: &Pair<'_, Rule>) -> Span {
+    Span::new(pair.as_span().start(), pair.as_span().end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Splits `src` and asserts the statements' texts (trimmed, comments blanked) and no
+    /// diagnostics; checks the text/span invariants on every statement.
+    fn check(dialect: Dialect, src: &str, expected: &[&str]) -> Vec<RawStatement> {
+        let (statements, diagnostics) = split(src, dialect);
+        assert!(
+            diagnostics.is_empty(),
+            "unexpected diagnostics: {diagnostics:?}"
+        );
+        assert_invariants(src, &statements);
+        let texts: Vec<&str> = statements.iter().map(|s| s.text.trim()).collect();
+        assert_eq!(texts, expected, "{dialect} split of {src:?}");
+        statements
+    }
+
+    /// Splits `src`, expects the statements before the open construct and one UNTERMINATED
+    /// diagnostic at `at` (the opening mark) whose message contains `message`.
+    fn check_unterminated(
+        dialect: Dialect,
+        src: &str,
+        expected: &[&str],
+        (at, mark): (usize, &str),
+        message: &str,
+    ) {
+        let (statements, diagnostics) = split(src, dialect);
+        assert_invariants(src, &statements);
+        let texts: Vec<&str> = statements.iter().map(|s| s.text.trim()).collect();
+        assert_eq!(texts, expected, "{dialect} split of {src:?}");
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        let diagnostic = &diagnostics[0];
+        assert_eq!(diagnostic.code, &codes::UNTERMINATED);
+        assert!(
+            diagnostic.message.contains(message),
+            "{:?}",
+            diagnostic.message
+        );
+        assert_eq!(&src[at..at + mark.len()], mark, "the test's offset");
+        assert_eq!(
+            diagnostic.span,
+            Some(Span::new(at, at + mark.len())),
+            "{src:?}"
+        );
+    }
+
+    /// `text` has the length of `span` and equals the file there, except blanked bytes (spaces).
+    fn assert_invariants(src: &str, statements: &[RawStatement]) {
+        for pair in statements.windows(2) {
+            assert!(
+                pair[0].span.end <= pair[1].span.start,
+                "overlapping: {pair:?}"
+            );
+        }
+        for s in statements {
+            assert_eq!(s.text.len(), s.span.end - s.span.start, "{s:?}");
+            let original = &src.as_bytes()[s.span.range()];
+            for (i, (&t, &o)) in s.text.as_bytes().iter().zip(original).enumerate() {
+                let blanked = t == b' ' && o != b'\n' && o != b'\r';
+                assert!(t == o || blanked, "byte {i} of {s:?} differs from the file");
+            }
+            let first = s.text.as_bytes().first().copied().unwrap_or(b' ');
+            assert!(
+                !first.is_ascii_whitespace() || s.text.starts_with(' '),
+                "{s:?}"
+            );
+        }
+    }
+
+    use Dialect::{Mysql, Postgres, Sqlite};
+
+    #[test]
+    fn split_plain_statements_in_every_dialect() {
+        for dialect in Dialect::ALL {
+            check(dialect, "SELECT 1; SELECT 2;\n", &["SELECT 1", "SELECT 2"]);
+            // The last statement needs no terminator.
+            check(dialect, "SELECT 1;\nSELECT 2\n", &["SELECT 1", "SELECT 2"]);
+            check(dialect, "", &[]);
+            check(dialect, " \n\t\r\n", &[]);
+            check(dialect, ";;\n ; ;", &[]);
+            check(dialect, "-- only\n/* comments */ -- here", &[]);
+            check(dialect, "/* a */ ; -- b\n;", &[]);
+        }
+    }
+
+    #[test]
+    fn split_span_starts_after_leading_comments() {
+        let src = "SELECT 1; -- one\n/* two */ SELECT 2 /* three */;";
+        let statements = check(Sqlite, src, &["SELECT 1", "SELECT 2"]);
+        let second = &statements[1];
+        assert_eq!(&src[second.span.range()], "SELECT 2 /* three */");
+        assert_eq!(
+            second.text,
+            format!("SELECT 2 {}", " ".repeat("/* three */".len()))
+        );
+        assert_eq!(second.kind, RawKind::Sql);
+    }
+
+    #[test]
+    fn split_comment_blanking_keeps_newlines() {
+        let src = "CREATE TABLE t ( -- the key\r\n  id int /* multi\nline */\n);";
+        let blanked = "CREATE TABLE t (           \r\n  id int         \n       \n)";
+        let statements = check(Postgres, src, &[blanked]);
+        assert_eq!(statements[0].text.lines().count(), src.lines().count());
+    }
+
+    #[test]
+    fn split_comments_in_strings_and_strings_in_comments() {
+        for dialect in Dialect::ALL {
+            check(
+                dialect,
+                "SELECT '-- not; /* a comment */'; -- it's; a comment\nSELECT 2 /* 'x; */;",
+                &["SELECT '-- not; /* a comment */'", "SELECT 2"],
+            );
+            check(
+                dialect,
+                "SELECT \"a;b\", 'it''s;' ; SELECT 3",
+                &["SELECT \"a;b\", 'it''s;'", "SELECT 3"],
+            );
+        }
+    }
+
+    #[test]
+    fn split_mysql_quotes_and_escapes() {
+        check(
+            Mysql,
+            r"SELECT 'it\'s; fine', 'a\\'; SELECT 2;",
+            &[r"SELECT 'it\'s; fine', 'a\\'", "SELECT 2"],
+        );
+        check(
+            Mysql,
+            r#"SELECT "say \"hi;\"", `odd;name`; SELECT 2;"#,
+            &[r#"SELECT "say \"hi;\"", `odd;name`"#, "SELECT 2"],
+        );
+        // Without backslash escapes (PostgreSQL, SQLite) the same string ends at `\'`.
+        check(
+            Postgres,
+            r"SELECT 'a\'; SELECT 2;",
+            &[r"SELECT 'a\'", "SELECT 2"],
+        );
+        check(
+            Sqlite,
+            r"SELECT 'a\'; SELECT 2;",
+            &[r"SELECT 'a\'", "SELECT 2"],
+        );
+    }
+
+    #[test]
+    fn split_mysql_hash_and_dash_comments() {
+        check(
+            Mysql,
+            "SELECT 1 # two; three\n; SELECT 2;",
+            &["SELECT 1", "SELECT 2"],
+        );
+        // `--` needs a space or control character after it in MySQL.
+        check(
+            Mysql,
+            "SELECT 1--1; SELECT 2 --\n;",
+            &["SELECT 1--1", "SELECT 2"],
+        );
+        // In PostgreSQL `#` is an operator (bitwise xor).
+        check(
+            Postgres,
+            "SELECT 1 # 2; SELECT 3;",
+            &["SELECT 1 # 2", "SELECT 3"],
+        );
+        check(
+            Sqlite,
+            "SELECT 1 -- x\n; SELECT 2--x\n;",
+            &["SELECT 1", "SELECT 2"],
+        );
+    }
+
+    #[test]
+    fn split_mysql_conditional_comments() {
+        let src = "/*!40101 SET NAMES utf8mb4 */;\n/*!40000 ALTER TABLE `t` DISABLE KEYS */;\n";
+        let statements = check(
+            Mysql,
+            src,
+            &["SET NAMES utf8mb4", "ALTER TABLE `t` DISABLE KEYS"],
+        );
+        assert_eq!(
+            &src[statements[0].span.range()],
+            "/*!40101 SET NAMES utf8mb4 */"
+        );
+        assert_eq!(statements[0].text, "         SET NAMES utf8mb4   ");
+
+        let src = "CREATE TABLE address (\n  address_id int NOT NULL,\n  /*!50705 location GEOMETRY NOT NULL,*/\n  \
+                   PRIMARY KEY (address_id)\n) /*!50100 ENGINE=InnoDB */;";
+        check(
+            Mysql,
+            src,
+            &[
+                "CREATE TABLE address (\n  address_id int NOT NULL,\n           location GEOMETRY NOT NULL,  \n  \
+             PRIMARY KEY (address_id)\n)          ENGINE=InnoDB",
+            ],
+        );
+        // `/*! … */` without a version, and a `;` inside one does not end the statement.
+        check(
+            Mysql,
+            "/*! SET a = 1; */ SELECT 2;",
+            &["SET a = 1;    SELECT 2"],
+        );
+        // MariaDB's /*M! … */ is a plain comment for ferry.
+        check(
+            Mysql,
+            "/*M!999999\\- enable the sandbox mode */\nSELECT 1;",
+            &["SELECT 1"],
+        );
+    }
+
+    #[test]
+    fn split_mysql_delimiter_blocks() {
+        let src = "DELIMITER ;;\n\
+                   CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN\n  SET NEW.a = 1;\n  SET NEW.b = ';;';\nEND;;\n\
+                   DELIMITER ;\n\
+                   SELECT 1;";
+        check(
+            Mysql,
+            src,
+            &[
+                "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN\n  SET NEW.a = 1;\n  SET NEW.b = ';;';\nEND",
+                "SELECT 1",
+            ],
+        );
+        // `//` and `$$`, a change without going back to `;`, a lower-case keyword, CRLF lines.
+        let src = "delimiter //\r\nCREATE PROCEDURE p() BEGIN SELECT 1; END //\r\n\
+                   DELIMITER $$\r\nCREATE FUNCTION f() RETURNS int BEGIN RETURN 1; END$$\r\n$$\r\n\
+                   DELIMITER ;\r\nSELECT 2;\r\n";
+        check(
+            Mysql,
+            src,
+            &[
+                "CREATE PROCEDURE p() BEGIN SELECT 1; END",
+                "CREATE FUNCTION f() RETURNS int BEGIN RETURN 1; END",
+                "SELECT 2",
+            ],
+        );
+        // A script that ends inside a DELIMITER section, its last statement without terminator.
+        check(
+            Mysql,
+            "DELIMITER ;;\nSELECT 1;;\nSELECT 2; SELECT 3",
+            &["SELECT 1", "SELECT 2; SELECT 3"],
+        );
+        // `DELIMITER ;` alone changes nothing.
+        check(Mysql, "DELIMITER ;\nSELECT 1;", &["SELECT 1"]);
+    }
+
+    #[test]
+    fn split_routines_without_delimiter_at_block_depth_zero() {
+        let src = "CREATE TRIGGER t AFTER UPDATE ON a FOR EACH ROW\nBEGIN\n  \
+                   UPDATE b SET x = CASE WHEN new.y > 0 THEN 1 ELSE 0 END;\n  INSERT INTO log VALUES ('end;');\nEND;\n\
+                   SELECT 1;";
+        let expected = [
+            "CREATE TRIGGER t AFTER UPDATE ON a FOR EACH ROW\nBEGIN\n  \
+             UPDATE b SET x = CASE WHEN new.y > 0 THEN 1 ELSE 0 END;\n  INSERT INTO log VALUES ('end;');\nEND",
+            "SELECT 1",
+        ];
+        for dialect in Dialect::ALL {
+            check(dialect, src, &expected);
+        }
+        check(
+            Sqlite,
+            "CREATE TEMP TRIGGER IF NOT EXISTS t AFTER INSERT ON a BEGIN SELECT 1; END",
+            &["CREATE TEMP TRIGGER IF NOT EXISTS t AFTER INSERT ON a BEGIN SELECT 1; END"],
+        );
+        // MySQL: END IF closes no counted block, END CASE closes a CASE; a definer; no BEGIN at all.
+        check(
+            Mysql,
+            "CREATE DEFINER=`root`@`localhost` PROCEDURE p() BEGIN IF a THEN SELECT 1; END IF; \
+             CASE b WHEN 1 THEN SELECT 2; END CASE; END; SELECT 3;\n\
+             CREATE TRIGGER d BEFORE INSERT ON c FOR EACH ROW SET NEW.x = NOW(); SELECT 4;",
+            &[
+                "CREATE DEFINER=`root`@`localhost` PROCEDURE p() BEGIN IF a THEN SELECT 1; END IF; \
+                 CASE b WHEN 1 THEN SELECT 2; END CASE; END",
+                "SELECT 3",
+                "CREATE TRIGGER d BEFORE INSERT ON c FOR EACH ROW SET NEW.x = NOW()",
+                "SELECT 4",
+            ],
+        );
+        // PostgreSQL SQL-standard function body.
+        check(
+            Postgres,
+            "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT a; END; SELECT 2;",
+            &[
+                "CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT a; END",
+                "SELECT 2",
+            ],
+        );
+        // Only routines count blocks; words that merely contain the keywords do not.
+        check(
+            Sqlite,
+            "SELECT CASE WHEN 1 THEN 2 END; SELECT begin_at, ended FROM t;",
+            &[
+                "SELECT CASE WHEN 1 THEN 2 END",
+                "SELECT begin_at, ended FROM t",
+            ],
+        );
+        check(
+            Sqlite,
+            "CREATE TABLE trigger_log (id int); BEGIN; END;",
+            &["CREATE TABLE trigger_log (id int)", "BEGIN", "END"],
+        );
+    }
+
+    #[test]
+    fn split_postgres_dollar_quotes() {
+        let src = "CREATE FUNCTION f() RETURNS int AS $body$\nBEGIN\n  RETURN 1; -- $$ ; $x$\nEND;\n$body$ LANGUAGE plpgsql;\n\
+                   SELECT $$a;b$$, $q$ it's $$;$$ $q$;\n\
+                   PREPARE p AS SELECT $1; SELECT a$b$c FROM t;";
+        check(
+            Postgres,
+            src,
+            &[
+                "CREATE FUNCTION f() RETURNS int AS $body$\nBEGIN\n  RETURN 1; -- $$ ; $x$\nEND;\n$body$ LANGUAGE plpgsql",
+                "SELECT $$a;b$$, $q$ it's $$;$$ $q$",
+                "PREPARE p AS SELECT $1",
+                "SELECT a$b$c FROM t",
+            ],
+        );
+    }
+
+    #[test]
+    fn split_postgres_escape_strings_and_nested_comments() {
+        check(
+            Postgres,
+            r"SELECT E'it\'s; ok', e'a''b\\'; SELECT 2;",
+            &[r"SELECT E'it\'s; ok', e'a''b\\'", "SELECT 2"],
+        );
+        // `time'...'` is a word and a plain string, not an E-string.
+        check(
+            Postgres,
+            r"SELECT time'1\'; SELECT 2;",
+            &[r"SELECT time'1\'", "SELECT 2"],
+        );
+        check(
+            Postgres,
+            "/* a /* b; */ c; */ SELECT 1; SELECT /* x /* y */ ; */ 2;",
+            &["SELECT 1", "SELECT                   2"],
+        );
+        // MySQL and SQLite comments do not nest: the first `*/` ends it.
+        check(Sqlite, "/* a /* b */ SELECT 1;", &["SELECT 1"]);
+    }
+
+    #[test]
+    fn split_sqlite_bracket_and_backtick_identifiers() {
+        check(
+            Sqlite,
+            "SELECT [a;b], `c;d`, \"e;f\" FROM [Order Details]; SELECT 2",
+            &[
+                "SELECT [a;b], `c;d`, \"e;f\" FROM [Order Details]",
+                "SELECT 2",
+            ],
+        );
+    }
+
+    #[test]
+    fn split_psql_meta_commands() {
+        let src = "CREATE DATABASE chinook;\n\\c chinook;\r\n\\set ON_ERROR_STOP on\nCREATE TABLE t (a int);\n";
+        let statements = check(
+            Postgres,
+            src,
+            &[
+                "CREATE DATABASE chinook",
+                "\\c chinook;",
+                "\\set ON_ERROR_STOP on",
+                "CREATE TABLE t (a int)",
+            ],
+        );
+        let kinds: Vec<RawKind> = statements.iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                RawKind::Sql,
+                RawKind::PsqlMeta,
+                RawKind::PsqlMeta,
+                RawKind::Sql
+            ]
+        );
+    }
+
+    #[test]
+    fn split_copy_from_stdin_data() {
+        let data = "1\tPENELOPE; DROP\t'it''s\n2\t\\N\t\"quoted;\n";
+        let src = format!(
+            "COPY public.actor (actor_id, name) FROM stdin;\n{data}\\.\nSELECT 1;\ncopy t from STDIN with (format csv) ;\n\\.\r\n"
+        );
+        let statements = check(
+            Postgres,
+            &src,
+            &[
+                "COPY public.actor (actor_id, name) FROM stdin",
+                "SELECT 1",
+                "copy t from STDIN with (format csv)",
+            ],
+        );
+        let RawKind::CopyFromStdin { data: span } = statements[0].kind else {
+            panic!("not a COPY: {:?}", statements[0]);
+        };
+        assert_eq!(&src[span.range()], data);
+        assert_eq!(statements[1].kind, RawKind::Sql);
+        let RawKind::CopyFromStdin { data: span } = statements[2].kind else {
+            panic!("not a COPY: {:?}", statements[2]);
+        };
+        assert_eq!(span.start, span.end);
+        // COPY from a file is an ordinary statement; data at the end of the file ends there.
+        check(
+            Postgres,
+            "COPY t FROM '/tmp/x;y'; SELECT 1;",
+            &["COPY t FROM '/tmp/x;y'", "SELECT 1"],
+        );
+        let statements = check(
+            Postgres,
+            "COPY t FROM stdin;\n1\t2\n3",
+            &["COPY t FROM stdin"],
+        );
+        assert_eq!(
+            statements[0].kind,
+            RawKind::CopyFromStdin {
+                data: Span::new(19, 24)
+            }
+        );
+    }
+
+    #[test]
+    fn split_reports_unterminated_strings_and_identifiers() {
+        for dialect in Dialect::ALL {
+            let src = "SELECT 1; SELECT 'abc;\nSELECT 2;";
+            check_unterminated(dialect, src, &["SELECT 1"], (17, "'"), "string literal");
+        }
+        let quoted_identifier = "quoted identifier";
+        check_unterminated(
+            Mysql,
+            "SELECT 1; SELECT \"abc;",
+            &["SELECT 1"],
+            (17, "\""),
+            "string literal",
+        );
+        check_unterminated(
+            Mysql,
+            "SELECT 1; SELECT `abc;",
+            &["SELECT 1"],
+            (17, "`"),
+            quoted_identifier,
+        );
+        check_unterminated(
+            Mysql,
+            r"SELECT 1; SELECT 'a\';",
+            &["SELECT 1"],
+            (17, "'"),
+            "string literal",
+        );
+        check_unterminated(
+            Postgres,
+            "SELECT 1; SELECT \"abc;",
+            &["SELECT 1"],
+            (17, "\""),
+            quoted_identifier,
+        );
+        check_unterminated(
+            Postgres,
+            r"SELECT 1; SELECT E'a\';",
+            &["SELECT 1"],
+            (17, "E'"),
+            "string literal",
+        );
+        check_unterminated(
+            Sqlite,
+            "SELECT 1; SELECT [abc;",
+            &["SELECT 1"],
+            (17, "["),
+            quoted_identifier,
+        );
+        check_unterminated(
+            Sqlite,
+            "SELECT 1; SELECT `abc;",
+            &["SELECT 1"],
+            (17, "`"),
+            quoted_identifier,
+        );
+    }
+
+    #[test]
+    fn split_reports_unterminated_comments_and_dollar_quotes() {
+        for dialect in Dialect::ALL {
+            // Between statements and inside one.
+            let src = "SELECT 1;\n/* open; SELECT 2;";
+            check_unterminated(dialect, src, &["SELECT 1"], (10, "/*"), "block comment");
+            let src = "SELECT 1; SELECT /* open;";
+            check_unterminated(dialect, src, &["SELECT 1"], (17, "/*"), "block comment");
+        }
+        // Nested: the outermost open comment is reported.
+        let src = "SELECT 1; /* outer /* inner */ SELECT 2;";
+        check_unterminated(Postgres, src, &["SELECT 1"], (10, "/*"), "block comment");
+        let src = "SELECT 1; SELECT 2 /* outer /* inner */";
+        check_unterminated(Postgres, src, &["SELECT 1"], (19, "/*"), "block comment");
+        let src = "SELECT 1; /*!40101 SET a = 1;";
+        check_unterminated(
+            Mysql,
+            src,
+            &["SELECT 1"],
+            (10, "/*!40101"),
+            "conditional comment",
+        );
+        let src = "SELECT 1; SELECT $fn$ a; $$ b;";
+        check_unterminated(
+            Postgres,
+            src,
+            &["SELECT 1"],
+            (17, "$fn$"),
+            "dollar-quoted string",
+        );
+        check_unterminated(
+            Postgres,
+            "SELECT $$ a; $1",
+            &[],
+            (7, "$$"),
+            "dollar-quoted string",
+        );
+    }
+
+    #[test]
+    fn split_reports_unterminated_blocks() {
+        for dialect in Dialect::ALL {
+            let src =
+                "SELECT 1; CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; BEGIN SELECT 2; END;";
+            check_unterminated(
+                dialect,
+                src,
+                &["SELECT 1"],
+                (45, "BEGIN"),
+                "BEGIN … END block",
+            );
+        }
+        // The quote inside the open block is what keeps it open, so it is the one reported.
+        let src = "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 'x; END;";
+        check_unterminated(Sqlite, src, &[], (48, "'"), "string literal");
+        // A CASE without END takes the block's END.
+        let src = "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END;\n\
+                   CREATE TRIGGER u AFTER INSERT ON a BEGIN SELECT CASE WHEN 1 THEN 2; END;";
+        let first = "CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; END";
+        check_unterminated(Sqlite, src, &[first], (91, "BEGIN"), "BEGIN … END block");
+    }
+
+    #[test]
+    fn split_survives_deep_nesting_and_odd_input() {
+        // pest checks the native stack: nesting deeper than it allows is one diagnostic, not a crash.
+        let deep = [
+            (Postgres, "/*".repeat(100_000)),
+            (
+                Sqlite,
+                format!(
+                    "CREATE TRIGGER t AFTER INSERT ON a {}",
+                    "BEGIN ".repeat(50_000)
+                ),
+            ),
+            (
+                Mysql,
+                format!("CREATE PROCEDURE p() {}", "CASE ".repeat(50_000)),
+            ),
+        ];
+        for (dialect, src) in deep {
+            let (statements, diagnostics) = split(&src, dialect);
+            assert!(statements.is_empty());
+            assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        }
+        // Pseudo-random scripts built from the pieces the grammar cares about.
+        let pieces = [
+            "'",
+            "\"",
+            "`",
+            "[",
+            "]",
+            "$",
+            "$a$",
+            "$$",
+            "/*",
+            "*/",
+            "/*!40101",
+            "--",
+            "-- ",
+            "#",
+            "\n",
+            "\r\n",
+            ";",
+            ";;",
+            "\\",
+            "\\.\n",
+            "E'",
+            "x",
+            " ",
+            "é",
+            "\u{0}",
+            "BEGIN ",
+            "END ",
+            "CASE ",
+            "END IF ",
+            "CREATE TRIGGER t ",
+            "DELIMITER ;;\n",
+            "DELIMITER ;\n",
+            "DELIMITER $$\n",
+            "COPY t FROM stdin;\n",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..3000 {
+            let mut src = String::new();
+            for _ in 0..(seed % 40) {
+                // xorshift64: deterministic, no dependency.
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                src.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            for dialect in Dialect::ALL {
+                let (statements, diagnostics) = split(&src, dialect);
+                assert_invariants(&src, &statements);
+                assert!(diagnostics.len() <= 1, "{src:?}: {diagnostics:?}");
+            }
+        }
+    }
+
+    /// Splits every `.sql` file of the shared corpus that is present. `FERRY_SHARED` names the
+    /// shared folder (its `corpus/` is used) or the corpus folder itself; the default is
+    /// `<crate>/../shared/corpus`. Clones without the corpus skip it.
+    #[test]
+    fn split_corpus_files() {
+        let corpus = match std::env::var_os("FERRY_SHARED") {
+            Some(shared) => {
+                let shared = std::path::PathBuf::from(shared);
+                if shared.join("corpus").is_dir() {
+                    shared.join("corpus")
+                } else {
+                    shared
+                }
+            }
+            None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+        };
+        for (folder, dialect) in [
+            ("mysql", Mysql),
+            ("postgresql", Postgres),
+            ("sqlite", Sqlite),
+        ] {
+            let dir = corpus.join(folder);
+            if !dir.is_dir() {
+                eprintln!("corpus: {} is absent, skipped", dir.display());
+                continue;
+            }
+            for path in sql_files(&dir) {
+                let Ok(bytes) = std::fs::read(&path) else {
+                    panic!("cannot read {}", path.display());
+                };
+                let src = String::from_utf8_lossy(&bytes);
+                let (statements, diagnostics) = split(&src, dialect);
+                let name = path
+                    .strip_prefix(&corpus)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                assert!(diagnostics.is_empty(), "{name}: {diagnostics:?}");
+                assert_invariants(&src, &statements);
+                let copies = statements
+                    .iter()
+                    .filter(|s| matches!(s.kind, RawKind::CopyFromStdin { .. }))
+                    .count();
+                let metas = statements
+                    .iter()
+                    .filter(|s| s.kind == RawKind::PsqlMeta)
+                    .count();
+                eprintln!(
+                    "{:>6} statements {copies:>3} COPY FROM stdin {metas:>2} psql  {name}",
+                    statements.len()
+                );
+
+                // Every statement but the last ends at a terminator or is a psql line; every
+                // CREATE TABLE at the start of a line begins a statement.
+                let terminators = ["$$", "//", ";"]
+                    .iter()
+                    .map(|t| src.matches(t).count())
+                    .sum::<usize>();
+                let tables = src
+                    .lines()
+                    .filter(|l| {
+                        l.get(..12)
+                            .is_some_and(|w| w.eq_ignore_ascii_case("CREATE TABLE"))
+                    })
+                    .count();
+                let range = tables.max(1)..=terminators + metas + 1;
+                assert!(
+                    range.contains(&statements.len()),
+                    "{name}: {} statements, expected {range:?}",
+                    statements.len()
+                );
+                let copy_lines = src
+                    .lines()
+                    .filter(|l| l.to_ascii_lowercase().trim_end().ends_with("from stdin;"))
+                    .count();
+                assert_eq!(copies, copy_lines, "{name}: COPY … FROM stdin blocks");
+            }
+        }
+    }
+
+    /// The `.sql` files under `dir`, sorted (the corpus also holds a binary SQLite database).
+    fn sql_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        let mut dirs = vec![dir.to_path_buf()];
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "sql") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        files
+    }
 }
