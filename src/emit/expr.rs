@@ -55,6 +55,11 @@ const FUNCTION_MAP: &[(&str, Dialect, Option<&str>)] = &[
     ("substr", Dialect::Sqlite, Some("substr")),
 ];
 
+/// Functions that exist only in PostgreSQL releases newer than the one ferry targets (15, the
+/// Debian 12 server): a dump from a newer server may use them.
+/// <https://www.postgresql.org/docs/18/functions-uuid.html>
+const NEWER_POSTGRES_FUNCTIONS: &[(&str, &str)] = &[("uuidv7", "18"), ("uuidv4", "18")];
+
 /// The target's name for a function, or None when it cannot be re-printed.
 fn function_on(name: &str, from: Dialect, to: Dialect) -> Option<String> {
     let lower = name.to_ascii_lowercase();
@@ -72,6 +77,9 @@ struct Rewrite<'a> {
     to: Dialect,
     namer: &'a Namer,
     refused: Option<String>,
+    /// Per query being visited (innermost last): table names and aliases in its FROM, lower case,
+    /// to the table they name.
+    scopes: Vec<Vec<(String, String)>>,
 }
 
 impl Rewrite<'_> {
@@ -93,6 +101,50 @@ impl Rewrite<'_> {
         id.value = raw;
     }
 
+    /// Whether a column reference names a column whose target type is text: through its
+    /// qualifier when it has one, else by the tables in scope (or every table).
+    fn is_text_column(&self, e: &Expr) -> Option<String> {
+        let (qualifier, col) = match e {
+            Expr::Identifier(id) => (None, id.value.to_lowercase()),
+            Expr::CompoundIdentifier(ids) if ids.len() >= 2 => (
+                Some(ids[ids.len() - 2].value.to_lowercase()),
+                ids[ids.len() - 1].value.to_lowercase(),
+            ),
+            Expr::Nested(inner) => return self.is_text_column(inner),
+            _ => return None,
+        };
+        let scope = self.scopes.last().map(Vec::as_slice).unwrap_or(&[]);
+        let text = match qualifier {
+            Some(q) => {
+                let table = self
+                    .scopes
+                    .iter()
+                    .rev()
+                    .flatten()
+                    .find(|(a, _)| *a == q)
+                    .map(|(_, t)| t.clone());
+                table.and_then(|t| self.namer.column_types.get(&(t, col.clone())).copied())
+            }
+            None => {
+                let kinds: Vec<bool> = scope
+                    .iter()
+                    .filter_map(|(_, t)| {
+                        self.namer
+                            .column_types
+                            .get(&(t.clone(), col.clone()))
+                            .copied()
+                    })
+                    .collect();
+                if kinds.is_empty() {
+                    Some(self.namer.text_columns.contains(&col))
+                } else {
+                    Some(kinds.iter().all(|k| *k))
+                }
+            }
+        };
+        text.unwrap_or(false).then_some(col)
+    }
+
     fn refuse(&mut self, what: String) {
         if self.refused.is_none() {
             self.refused = Some(what);
@@ -103,7 +155,33 @@ impl Rewrite<'_> {
 impl VisitorMut for Rewrite<'_> {
     type Break = ();
 
+    fn post_visit_query(&mut self, _q: &mut ast::Query) -> ControlFlow<()> {
+        self.scopes.pop();
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_query(&mut self, q: &mut ast::Query) -> ControlFlow<()> {
+        let mut scope = Vec::new();
+        if let ast::SetExpr::Select(sel) = q.body.as_ref() {
+            let factors = sel.from.iter().flat_map(|twj| {
+                std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation))
+            });
+            for f in factors {
+                if let ast::TableFactor::Table { name, alias, .. } = f {
+                    let table = name
+                        .0
+                        .last()
+                        .and_then(|p| p.as_ident())
+                        .map(|i| i.value.to_lowercase())
+                        .unwrap_or_default();
+                    scope.push((table.clone(), table.clone()));
+                    if let Some(a) = alias {
+                        scope.push((a.name.value.to_lowercase(), table));
+                    }
+                }
+            }
+        }
+        self.scopes.push(scope);
         if let ast::SetExpr::Select(sel) = q.body.as_mut() {
             if self.from == Dialect::Mysql && self.to != Dialect::Mysql {
                 if let Some(col) = loose_group_by(sel) {
@@ -158,6 +236,58 @@ impl VisitorMut for Rewrite<'_> {
         match e {
             Expr::Identifier(id) => self.ident(id),
             Expr::CompoundIdentifier(ids) => ids.iter_mut().for_each(|id| self.ident(id)),
+            Expr::Function(f)
+                if self.to == Dialect::Postgres
+                    && NEWER_POSTGRES_FUNCTIONS
+                        .iter()
+                        .any(|(n, _)| f.name.to_string().eq_ignore_ascii_case(n)) =>
+            {
+                let name = f.name.to_string();
+                self.refuse(format!(
+                    "function `{name}` needs a newer PostgreSQL than 15, which ferry targets"
+                ));
+            }
+            Expr::BinaryOp { left, op, right }
+                if self.to == Dialect::Postgres
+                    && self.from != Dialect::Postgres
+                    && is_comparison(op) =>
+            {
+                let (left, right): (&Expr, &Expr) = (left, right);
+                for (a, b) in [(left, right), (right, left)] {
+                    if is_number(b)
+                        && let Some(col) = self.is_text_column(a)
+                    {
+                        self.refuse(format!("`{col}` is text and is compared with a number, which PostgreSQL does not cast implicitly"));
+                    }
+                }
+            }
+            Expr::BinaryOp { left, op, right }
+                if self.to == Dialect::Postgres
+                    && self.from != Dialect::Postgres
+                    && is_arithmetic(op) =>
+            {
+                let (left, right): (&Expr, &Expr) = (left, right);
+                if let Some(col) = self
+                    .is_text_column(left)
+                    .or_else(|| self.is_text_column(right))
+                {
+                    self.refuse(format!("`{col}` is text and is used in arithmetic, which PostgreSQL does not cast implicitly"));
+                }
+            }
+            Expr::Function(f) if self.namer.routines.contains(&function_base_name(f)) => {
+                let name = f.name.to_string();
+                self.refuse(format!(
+                    "it calls `{name}`, which the script defines and ferry does not convert"
+                ));
+            }
+            Expr::BinaryOp {
+                op: ast::BinaryOperator::StringConcat,
+                ..
+            } if self.to == Dialect::Mysql && self.from != Dialect::Mysql => {
+                self.refuse(
+                    "`||` concatenates strings here but is a logical OR on MySQL".to_string(),
+                );
+            }
             Expr::Function(f) if self.from != self.to => {
                 let name = f.name.to_string();
                 match function_on(&name, self.from, self.to) {
@@ -225,6 +355,7 @@ pub fn expr(e: &Expr, from: Dialect, to: Dialect, namer: &Namer) -> Result<Strin
         to,
         namer,
         refused: None,
+        scopes: Vec::new(),
     };
     let _ = VisitMut::visit(&mut e, &mut rw);
     match rw.refused {
@@ -241,6 +372,7 @@ pub fn query(q: &ast::Query, from: Dialect, to: Dialect, namer: &Namer) -> Resul
         to,
         namer,
         refused: None,
+        scopes: Vec::new(),
     };
     let _ = VisitMut::visit(&mut q, &mut rw);
     if let Some(why) = rw.refused {
@@ -344,4 +476,32 @@ fn loose_group_by(sel: &ast::Select) -> Option<String> {
         let _ = e.visit(&mut v);
     }
     v.found
+}
+
+fn is_arithmetic(op: &ast::BinaryOperator) -> bool {
+    use ast::BinaryOperator::*;
+    matches!(op, Plus | Minus | Multiply | Divide | Modulo)
+}
+
+fn is_comparison(op: &ast::BinaryOperator) -> bool {
+    use ast::BinaryOperator::*;
+    matches!(op, Eq | NotEq | Lt | LtEq | Gt | GtEq)
+}
+
+fn is_number(e: &Expr) -> bool {
+    match e {
+        Expr::Value(v) => matches!(v.value, ast::Value::Number(..)),
+        Expr::UnaryOp { expr, .. } | Expr::Nested(expr) => is_number(expr),
+        _ => false,
+    }
+}
+
+/// A function's unqualified name, lower case.
+fn function_base_name(f: &ast::Function) -> String {
+    f.name
+        .0
+        .last()
+        .and_then(|p| p.as_ident())
+        .map_or_else(|| f.name.to_string(), |i| i.value.clone())
+        .to_lowercase()
 }

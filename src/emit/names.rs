@@ -26,6 +26,14 @@ pub struct Namer {
     /// Declared spelling of every table, view and column name, by lower case; None where two
     /// declarations differ only in case (then no spelling is preferred).
     declared: std::collections::HashMap<String, Option<String>>,
+    /// Column names (lower case) whose target type is text in every table that has them; used
+    /// to refuse expressions that compare them with numbers on PostgreSQL.
+    pub text_columns: HashSet<String>,
+    /// (table, column), lower case -> whether the column's target type is text.
+    pub column_types: std::collections::HashMap<(String, String), bool>,
+    /// Functions and aggregates the script defines (lower case, unqualified): ferry does not
+    /// emit them, so nothing that calls them can be emitted either.
+    pub routines: HashSet<String>,
 }
 
 impl Namer {
@@ -35,6 +43,9 @@ impl Namer {
             case,
             used: HashSet::new(),
             declared: std::collections::HashMap::new(),
+            text_columns: HashSet::new(),
+            column_types: std::collections::HashMap::new(),
+            routines: HashSet::new(),
         }
     }
 

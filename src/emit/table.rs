@@ -27,10 +27,47 @@ fn t_obj(t: &Table) -> String {
 
 impl<'a> Emitter<'a> {
     pub fn new(schema: &'a Schema, opts: &'a Options) -> Emitter<'a> {
+        let mut namer = Namer::new(opts.to, opts.identifiers);
+        // Only where the source compares names without case: PostgreSQL's quoted names are exact.
+        if opts.from != Dialect::Postgres {
+            namer.declare(schema.tables.iter().map(|t| t.name.name.as_str()));
+            namer.declare(schema.views.iter().map(|v| v.name.name.as_str()));
+            namer.declare(
+                schema
+                    .tables
+                    .iter()
+                    .flat_map(|t| t.columns.iter().map(|c| c.name.as_str())),
+            );
+        }
+        // Which columns are text: per table, and by name wherever they appear.
+        let mut kinds: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+        for t in &schema.tables {
+            for c in &t.columns {
+                let text = c.mapped.as_ref().is_some_and(|m| {
+                    let base = m.canonical.split('(').next().unwrap_or("");
+                    matches!(base, "char" | "varchar" | "text")
+                });
+                namer
+                    .column_types
+                    .insert((t.name.name.to_lowercase(), c.name.to_lowercase()), text);
+                let e = kinds.entry(c.name.to_lowercase()).or_insert(text);
+                *e = *e && text;
+            }
+        }
+        namer.text_columns = kinds
+            .into_iter()
+            .filter(|(_, t)| *t)
+            .map(|(n, _)| n)
+            .collect();
+        namer.routines = schema
+            .routines
+            .iter()
+            .map(|r| r.name.name.to_lowercase())
+            .collect();
         Emitter {
             schema,
             opts,
-            namer: Namer::new(opts.to, opts.identifiers),
+            namer,
             out: Output::default(),
             dropped_views: Vec::new(),
         }
@@ -396,6 +433,26 @@ impl<'a> Emitter<'a> {
                 lines.push(format!("{cname}PRIMARY KEY ({cols})"));
             }
         }
+        // MySQL wants an AUTO_INCREMENT column to lead some key
+        // (https://dev.mysql.com/doc/refman/8.0/en/example-auto-increment.html).
+        if to == Dialect::Mysql {
+            for c in t.columns.iter().filter(|c| c.identity.is_some()) {
+                let leads = |cols: &[String]| {
+                    cols.first()
+                        .is_some_and(|f| f.eq_ignore_ascii_case(&c.name))
+                };
+                let keyed = t.primary_key.as_ref().is_some_and(|k| leads(&k.columns))
+                    || t.uniques.iter().any(|u| leads(&u.columns))
+                    || self.schema.indexes.iter().any(|ix| {
+                        ix.table.matches(&t.name)
+                            && matches!(ix.parts.first().map(|p| &p.expr), Some(IndexExpr::Column(f)) if f.eq_ignore_ascii_case(&c.name))
+                    });
+                if !keyed {
+                    let q = self.namer.ident(&c.name, diags);
+                    lines.push(format!("KEY ({q})"));
+                }
+            }
+        }
         if to.fk_inline_only() {
             // SQLite: constraints can only be declared in CREATE TABLE.
             for u in &t.uniques {
@@ -572,6 +629,20 @@ impl<'a> Emitter<'a> {
                 // InnoDB rejects SET DEFAULT (https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html).
                 diags.push(
                     Diagnostic::new(&codes::FEATURE_DROPPED, format!("ON {what} SET DEFAULT of a foreign key of `{}` is dropped: InnoDB rejects it", t.name))
+                        .at(fk.span)
+                        .object(t_obj(t)),
+                );
+                continue;
+            }
+            let not_null = fk
+                .columns
+                .iter()
+                .any(|c| t.column(c).is_some_and(|c| !c.nullable));
+            if a == FkAction::SetNull && not_null && to == Dialect::Mysql {
+                // InnoDB rejects SET NULL on a NOT NULL column; PostgreSQL accepts the declaration
+                // and refuses the delete at run time, which NO ACTION also does.
+                diags.push(
+                    Diagnostic::new(&codes::FEATURE_DROPPED, format!("ON {what} SET NULL of a foreign key of `{}` becomes NO ACTION: its column is NOT NULL, which InnoDB rejects", t.name))
                         .at(fk.span)
                         .object(t_obj(t)),
                 );
@@ -789,7 +860,10 @@ impl<'a> Emitter<'a> {
             (Some(m @ ("btree" | "hash")), Dialect::Postgres | Dialect::Mysql) => {
                 format!(" USING {}", m.to_uppercase())
             }
-            (Some(m), Dialect::Postgres) if self.opts.from == Dialect::Postgres => {
+            // PostgreSQL's built-in access methods; others (hnsw, ivfflat, ...) come from extensions.
+            (Some(m @ ("gist" | "spgist" | "gin" | "brin")), Dialect::Postgres)
+                if self.opts.from == Dialect::Postgres =>
+            {
                 format!(" USING {m}")
             }
             (Some(m), _) => {
@@ -813,13 +887,6 @@ impl<'a> Emitter<'a> {
             .namer
             .unique_name(&Self::scope(&t.name), &wanted, &t.name.name, diags);
         let q = self.namer.quote_raw(&n);
-        let q = match (&t.name.schema, to) {
-            // SQLite and PostgreSQL name an index in the table's schema; SQLite wants it qualified.
-            (Some(s), Dialect::Sqlite) if !s.is_empty() => {
-                format!("{}.{q}", self.namer.ident(s, diags))
-            }
-            _ => q,
-        };
         let table = self.namer.object(&t.name, diags);
         let unique = if ix.unique { "UNIQUE " } else { "" };
         let kind = match ix.kind {

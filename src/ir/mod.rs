@@ -358,6 +358,7 @@ pub enum RoutineKind {
     Function,
     Procedure,
     Trigger,
+    Aggregate,
     Other,
 }
 
@@ -367,6 +368,7 @@ impl RoutineKind {
             RoutineKind::Function => "function",
             RoutineKind::Procedure => "procedure",
             RoutineKind::Trigger => "trigger",
+            RoutineKind::Aggregate => "aggregate",
             RoutineKind::Other => "object",
         }
     }

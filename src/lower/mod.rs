@@ -209,6 +209,7 @@ fn lower_routine(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
         Some("FUNCTION") => RoutineKind::Function,
         Some("PROCEDURE") => RoutineKind::Procedure,
         Some("TRIGGER") => RoutineKind::Trigger,
+        Some("AGGREGATE") => RoutineKind::Aggregate,
         _ => RoutineKind::Other,
     };
     let name = routine_name(&cx.raw.text).unwrap_or_else(|| "?".to_string());
@@ -243,7 +244,7 @@ fn first_line_len(text: &str) -> usize {
 /// The name after CREATE ... FUNCTION|PROCEDURE|TRIGGER|EVENT, from the tokenizer, quotes removed.
 fn routine_name(text: &str) -> Option<String> {
     let upper = text.to_ascii_uppercase();
-    let at = ["FUNCTION", "PROCEDURE", "TRIGGER", "EVENT"]
+    let at = ["FUNCTION", "PROCEDURE", "TRIGGER", "EVENT", "AGGREGATE"]
         .iter()
         .filter_map(|k| find_word(&upper, k).map(|i| i + k.len()))
         .min()?;
@@ -258,6 +259,8 @@ fn routine_name(text: &str) -> Option<String> {
         .chars()
         .filter(|c| !matches!(c, '`' | '"' | '[' | ']'))
         .collect();
+    // `schema.name`: the routine's own name is the last part.
+    let name = name.rsplit('.').next().unwrap_or_default().to_string();
     (!name.is_empty()).then_some(name)
 }
 

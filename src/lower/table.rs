@@ -51,6 +51,29 @@ pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut
         auto_increment_start: None,
     };
     let mut indexes = Vec::new();
+    // PostgreSQL table inheritance: the child has the parent's columns first.
+    for parent in ct.inherits.iter().flatten() {
+        let pname = cx.name(parent);
+        match schema.table(&pname) {
+            Some(p) => table.columns.extend(p.columns.iter().cloned()),
+            None => diags.push(
+                Diagnostic::new(
+                    &codes::UNKNOWN_REFERENCE,
+                    format!(
+                        "table `{name}` inherits from `{pname}`, which the script does not create"
+                    ),
+                )
+                .at(cx.span())
+                .object(format!("table {name}")),
+            ),
+        }
+        diags.push(
+            Diagnostic::new(&codes::FEATURE_DROPPED, format!("table `{name}` inherits from `{pname}`: it gets the parent's columns, but the inheritance itself is not converted"))
+                .at(cx.span())
+                .object(format!("table {name}"))
+                .note("queries on the parent no longer see the child's rows"),
+        );
+    }
     for col in &ct.columns {
         lower_column(cx, &mut table, col, diags);
     }

@@ -165,5 +165,65 @@ pub fn map_schema(schema: &mut Schema, rules: &Rules) -> Vec<Diagnostic> {
             table.columns[i].mapped = Some(decision);
         }
     }
+    if rules.to == Dialect::Mysql {
+        diags.extend(align_foreign_key_types(schema));
+    }
+    diags
+}
+
+/// MySQL wants a foreign key column to have the referenced column's type, size and sign
+/// (<https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html>); PostgreSQL lets a
+/// smallint reference an integer. A referencing integer column takes the referenced column's
+/// integer type, which holds every value it held.
+fn align_foreign_key_types(schema: &mut Schema) -> Vec<Diagnostic> {
+    const INTEGERS: &[&str] = &[
+        "int1", "int2", "int3", "int4", "int8", "uint1", "uint2", "uint3", "uint4", "uint8",
+    ];
+    let is_int = |c: &crate::ir::Column| {
+        c.mapped
+            .as_ref()
+            .is_some_and(|m| INTEGERS.contains(&m.canonical.as_str()))
+    };
+    let mut changes = Vec::new();
+    for (ti, t) in schema.tables.iter().enumerate() {
+        for fk in &t.foreign_keys {
+            let Some(rt) = schema.table(&fk.ref_table) else {
+                continue;
+            };
+            for (col, rcol) in fk.columns.iter().zip(&fk.ref_columns) {
+                let (Some(c), Some(rc)) = (t.column(col), rt.column(rcol)) else {
+                    continue;
+                };
+                let (Some(m), Some(rm)) = (&c.mapped, &rc.mapped) else {
+                    continue;
+                };
+                if is_int(c) && is_int(rc) && m.target != rm.target {
+                    changes.push((
+                        ti,
+                        col.clone(),
+                        rm.target.clone(),
+                        c.span,
+                        format!("{}.{}", rt.name, rcol),
+                    ));
+                }
+            }
+        }
+    }
+    let mut diags = Vec::new();
+    for (ti, col, target, span, referenced) in changes {
+        let t = &mut schema.tables[ti];
+        let table = t.name.to_string();
+        if let Some(m) = t.column_mut(&col).and_then(|c| c.mapped.as_mut()) {
+            diags.push(
+                Diagnostic::new(
+                    &crate::diag::codes::TYPE_NOTE,
+                    format!("`{table}.{col}` becomes {target} (was {}) to match `{referenced}`, which its foreign key references: MySQL wants both sides of a foreign key to have one type", m.target),
+                )
+                .at(span)
+                .object(format!("table {table}")),
+            );
+            m.target = target;
+        }
+    }
     diags
 }

@@ -89,7 +89,7 @@ pub fn classify(raw: &RawStatement) -> Class {
             match kinds.next() {
                 Some(&"DATABASE") | Some(&"EXTENSION") => Class::Noise,
                 Some(&"RULE") => Class::Unsupported("rule"),
-                Some(&"AGGREGATE") => Class::Unsupported("aggregate"),
+                Some(&"AGGREGATE") => Class::Routine,
                 Some(&"OPERATOR") => Class::Unsupported("operator"),
                 Some(&"CAST") => Class::Unsupported("cast"),
                 Some(&"EVENT") => Class::Routine,
@@ -107,6 +107,13 @@ pub fn classify(raw: &RawStatement) -> Class {
         "ALTER" if raw.text.to_ascii_uppercase().contains(" ATTACH PARTITION ") => {
             Class::Unsupported("partition attachment")
         }
+        // MySQL `ALTER TABLE t ENGINE=InnoDB`: a storage engine, not schema.
+        "ALTER"
+            if w.get(1).is_some_and(|x| *x == "TABLE")
+                && w.get(3).is_some_and(|x| x.starts_with("ENGINE")) =>
+        {
+            Class::Noise
+        }
         // CLUSTER orders a table's rows once; it carries no schema.
         "CLUSTER" => Class::Noise,
         "ALTER" if matches!(w.get(1).copied(), Some("DATABASE")) => Class::Noise,
@@ -119,11 +126,81 @@ fn is_owner_to(text: &str) -> bool {
     upper.contains(" OWNER TO ")
 }
 
-/// Parses one statement in the source dialect. A parse error becomes a diagnostic at the
-/// position sqlparser names, mapped back into the file.
-pub fn parse_one(raw: &RawStatement, dialect: Dialect) -> Result<Statement, Box<Diagnostic>> {
+/// Phrases sqlparser 0.63 cannot read (../shared/SQLPARSER-GAPS.md) with a same-length
+/// replacement it can, and what the replacement loses. When a parse fails at one, the phrase is
+/// replaced (so offsets still point at the original text) and the parse retried.
+/// MySQL BINARY: <https://dev.mysql.com/doc/refman/8.0/en/string-type-syntax.html>;
+/// ZEROFILL: <https://dev.mysql.com/doc/refman/8.0/en/numeric-type-attributes.html>;
+/// PostgreSQL 18 virtual generated columns: <https://www.postgresql.org/docs/18/ddl-generated-columns.html>.
+const REPAIRS: &[(Dialect, &str, &str, &str)] = &[
+    (
+        Dialect::Mysql,
+        "BINARY",
+        "      ",
+        "the column attribute BINARY (a binary collation) is dropped: comparisons follow the target column's collation",
+    ),
+    (
+        Dialect::Mysql,
+        "ZEROFILL",
+        "        ",
+        "the column attribute ZEROFILL (display padding) is dropped: stored values are unchanged",
+    ),
+    (
+        Dialect::Postgres,
+        "VIRTUAL",
+        "STORED ",
+        "a VIRTUAL generated column (PostgreSQL 18) is read as STORED, the only kind PostgreSQL 15 has",
+    ),
+    (
+        Dialect::Postgres,
+        "WITH NO DATA",
+        "            ",
+        "WITH NO DATA is dropped: the materialized view is created populated",
+    ),
+];
+
+/// The repair for a failed parse at byte `at` of `text`: (start, end, replacement, note).
+fn repair_at(
+    text: &str,
+    at: usize,
+    dialect: Dialect,
+) -> Option<(usize, usize, String, &'static str)> {
+    let rest = text.get(at..)?;
+    for (d, phrase, replacement, note) in REPAIRS {
+        let end = at + phrase.len();
+        if *d == dialect
+            && rest.len() >= phrase.len()
+            && rest.is_char_boundary(phrase.len())
+            && rest[..phrase.len()].eq_ignore_ascii_case(phrase)
+            && !text[end..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Some((at, end, replacement.to_string(), note));
+        }
+    }
+    // SQLite takes any run of words as a type name (`BLOB SUB_TYPE TEXT`,
+    // https://www.sqlite.org/datatype3.html); join the word the parser stopped at to the one
+    // before it with `_`, which keeps the affinity rules' substrings.
+    if dialect == Dialect::Sqlite && rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        let before = &text[..at];
+        let gap = before.len() - before.trim_end_matches([' ', '\t']).len();
+        let prev_is_word = before
+            .trim_end_matches([' ', '\t'])
+            .ends_with(|c: char| c.is_ascii_alphanumeric() || c == ')');
+        if gap > 0 && prev_is_word {
+            return Some((
+                at - gap,
+                at,
+                "_".repeat(gap),
+                "a type name of several words is read as one word joined by `_`",
+            ));
+        }
+    }
+    None
+}
+
+fn parse_text(text: &str, dialect: Dialect) -> Result<Statement, sqlparser::parser::ParserError> {
     let d = dialect.parser();
-    let result = Parser::new(&*d).try_with_sql(&raw.text).and_then(|mut p| {
+    Parser::new(&*d).try_with_sql(text).and_then(|mut p| {
         let stmt = p.parse_statement()?;
         // A statement must be the whole text: anything after it is an error too.
         while p.consume_token(&sqlparser::tokenizer::Token::SemiColon) {}
@@ -131,26 +208,54 @@ pub fn parse_one(raw: &RawStatement, dialect: Dialect) -> Result<Statement, Box<
             return p.expected("end of statement", p.peek_token());
         }
         Ok(stmt)
-    });
-    result.map_err(|e| {
-        let msg = e.to_string();
-        let at = error_offset(&msg, &raw.text).map_or(raw.span, |o| {
-            let start = raw.span.start + o;
-            Span::new(start, (start + 1).min(raw.span.end.max(start)))
-        });
-        let message = strip_location(msg.trim_start_matches("sql parser error: "));
-        Box::new(
-            Diagnostic::new(
-                &codes::PARSE_ERROR,
-                format!("cannot parse statement: {message}"),
-            )
-            .at(at)
-            .label(
-                Span::new(raw.span.start, raw.span.start),
-                "statement starts here",
-            ),
-        )
     })
+}
+
+/// Parses one statement in the source dialect. A parse error becomes a diagnostic at the
+/// position sqlparser names, mapped back into the file. Returns notes about attributes that
+/// were dropped to make the statement readable.
+pub fn parse_one(
+    raw: &RawStatement,
+    dialect: Dialect,
+) -> Result<(Statement, Vec<Diagnostic>), Box<Diagnostic>> {
+    let mut text = raw.text.clone();
+    let mut notes = Vec::new();
+    loop {
+        let err = match parse_text(&text, dialect) {
+            Ok(stmt) => return Ok((stmt, notes)),
+            Err(e) => e,
+        };
+        let msg = err.to_string();
+        let offset = error_offset(&msg, &text);
+        let repair = offset.and_then(|o| repair_at(&text, o, dialect));
+        match repair {
+            // Each repair replaces what the parser stopped at, so the loop ends; 64 is a bound
+            // for pathological input.
+            Some((a, b, replacement, why)) if notes.len() < 64 => {
+                text.replace_range(a..b, &replacement);
+                let at = Span::new(raw.span.start + a, raw.span.start + b);
+                notes.push(Diagnostic::new(&codes::ATTRIBUTE_DROPPED, why).at(at));
+            }
+            _ => {
+                let at = offset.map_or(raw.span, |o| {
+                    let start = raw.span.start + o;
+                    Span::new(start, (start + 1).min(raw.span.end.max(start)))
+                });
+                let message = strip_location(msg.trim_start_matches("sql parser error: "));
+                return Err(Box::new(
+                    Diagnostic::new(
+                        &codes::PARSE_ERROR,
+                        format!("cannot parse statement: {message}"),
+                    )
+                    .at(at)
+                    .label(
+                        Span::new(raw.span.start, raw.span.start),
+                        "statement starts here",
+                    ),
+                ));
+            }
+        }
+    }
 }
 
 /// sqlparser puts the location inside its message: "... at Line: 3, Column: 11".
@@ -177,7 +282,10 @@ pub fn parse_all(raws: &[RawStatement], dialect: Dialect) -> (Vec<Parsed<'_>>, V
         let class = classify(raw);
         let ast = if class == Class::Schema {
             match parse_one(raw, dialect) {
-                Ok(s) => Some(s),
+                Ok((s, notes)) => {
+                    diags.extend(notes);
+                    Some(s)
+                }
                 Err(d) => {
                     diags.push(*d);
                     None
