@@ -654,6 +654,63 @@ const SQLITE_RESERVED: &[&str] = &[
     "WITHOUT",
 ];
 
+/// Extensions that ship with PostgreSQL 15 (contrib,
+/// <https://www.postgresql.org/docs/15/contrib.html>) or as Debian packages of the same
+/// server (PostGIS): a PostgreSQL target can be expected to create them. Others (pgvector, ...)
+/// must be installed on the target first.
+pub const POSTGRES_KNOWN_EXTENSIONS: &[&str] = &[
+    "adminpack",
+    "amcheck",
+    "autoinc",
+    "bloom",
+    "btree_gin",
+    "btree_gist",
+    "citext",
+    "cube",
+    "dblink",
+    "dict_int",
+    "dict_xsyn",
+    "earthdistance",
+    "file_fdw",
+    "fuzzystrmatch",
+    "hstore",
+    "insert_username",
+    "intagg",
+    "intarray",
+    "isn",
+    "lo",
+    "ltree",
+    "moddatetime",
+    "old_snapshot",
+    "pageinspect",
+    "pg_buffercache",
+    "pg_freespacemap",
+    "pg_prewarm",
+    "pg_stat_statements",
+    "pg_surgery",
+    "pg_trgm",
+    "pg_visibility",
+    "pg_walinspect",
+    "pgcrypto",
+    "pgrowlocks",
+    "pgstattuple",
+    "plpgsql",
+    "postgis",
+    "postgis_raster",
+    "postgis_topology",
+    "postgres_fdw",
+    "refint",
+    "seg",
+    "sslinfo",
+    "tablefunc",
+    "tcn",
+    "tsm_system_rows",
+    "tsm_system_time",
+    "unaccent",
+    "uuid-ossp",
+    "xml2",
+];
+
 impl Dialect {
     /// Whether a word is reserved in this dialect, so a name spelled like it must be quoted.
     pub fn is_reserved(self, word: &str) -> bool {

@@ -77,6 +77,7 @@ pub fn emit(schema: &Schema, order: &Order, opts: &Options) -> (Output, Vec<Diag
     let mut e = table::Emitter::new(schema, opts);
     let mut diags = Vec::new();
     e.schemas(&mut diags);
+    e.extensions(&mut diags);
     e.new_enum_types(&mut diags);
     for obj in &order.objects {
         match *obj {

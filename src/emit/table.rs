@@ -109,6 +109,45 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// Extensions, for PostgreSQL to PostgreSQL: objects after them may use their types and
+    /// operator classes. Elsewhere an extension has no meaning; what uses it is reported where used.
+    pub fn extensions(&mut self, diags: &mut Vec<Diagnostic>) {
+        for (name, span) in &self.schema.extensions {
+            let known = crate::dialect::POSTGRES_KNOWN_EXTENSIONS.contains(&name.as_str());
+            if self.to() == Dialect::Postgres && self.opts.from == Dialect::Postgres && !known {
+                diags.push(
+                    Diagnostic::new(
+                        &codes::UNSUPPORTED_STATEMENT,
+                        format!(
+                            "extension `{name}` does not ship with PostgreSQL; it is not created"
+                        ),
+                    )
+                    .at(*span)
+                    .object(format!("extension {name}"))
+                    .help("install it on the target and create it before the objects that use it"),
+                );
+            } else if self.to() == Dialect::Postgres && self.opts.from == Dialect::Postgres {
+                let q = self.namer.ident(name, diags);
+                self.pre(
+                    format!("extension {name}"),
+                    format!("CREATE EXTENSION IF NOT EXISTS {q}"),
+                );
+            } else {
+                diags.push(
+                    Diagnostic::new(
+                        &codes::FEATURE_DROPPED,
+                        format!(
+                            "PostgreSQL extension `{name}` has no equivalent on {}",
+                            self.to()
+                        ),
+                    )
+                    .at(*span)
+                    .object(format!("extension {name}")),
+                );
+            }
+        }
+    }
+
     /// PostgreSQL enum types that the mapping created for inline enums (MySQL ENUM columns).
     pub fn new_enum_types(&mut self, _diags: &mut Vec<Diagnostic>) {
         let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();

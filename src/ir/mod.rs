@@ -63,6 +63,8 @@ pub struct Schema {
     pub views: Vec<View>,
     pub sequences: Vec<Sequence>,
     pub enums: Vec<EnumType>,
+    /// PostgreSQL extensions the script creates (`CREATE EXTENSION`), by name.
+    pub extensions: Vec<(String, Span)>,
     /// PostgreSQL domains: columns that use one get its base type.
     pub domains: Vec<Domain>,
     /// Procedures, functions, triggers and other code: kept as text, reported as manual action.

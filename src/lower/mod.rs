@@ -95,6 +95,7 @@ pub fn lower(parsed: &[Parsed<'_>], dialect: Dialect) -> (Schema, Stats, Vec<Dia
             Class::Data => stats.data_skipped += 1,
             Class::Routine => lower_routine(&cx, &mut schema, &mut diags),
             Class::Unsupported(what) => diags.push(unsupported(&cx, what)),
+            Class::AddIdentity => sequence::add_identity(&cx, &mut schema, &mut diags),
             Class::Sequence => sequence::create_or_alter_sequence(&cx, &mut schema, &mut diags),
             Class::Schema => match &p.ast {
                 Some(stmt) => lower_statement(&cx, stmt, &mut schema, &mut diags),
@@ -128,6 +129,9 @@ fn lower_statement(cx: &Ctx, stmt: &Statement, schema: &mut Schema, diags: &mut 
             representation,
             ..
         } => other::create_type(cx, name, representation.as_ref(), schema, diags),
+        Statement::CreateExtension(ce) => {
+            schema.extensions.push((ce.name.value.clone(), cx.span()))
+        }
         Statement::CreateDomain(cd) => other::create_domain(cx, cd, schema),
         Statement::CreateSchema { schema_name, .. } => {
             if cx.dialect.has_schemas() {

@@ -112,6 +112,8 @@ fn options(cx: &Ctx, toks: &[Tok], mut i: usize, seq: &mut Sequence, diags: &mut
             }
             "CYCLE" => seq.cycle = true,
             "CACHE" | "AS" => i += 1,
+            // `SEQUENCE NAME s` inside identity options: the target names its own sequence.
+            "SEQUENCE" if is_kw(toks.get(i), "NAME") => i = dotted(cx, toks, i + 1).1,
             "OWNED" => {
                 if is_kw(toks.get(i), "BY") {
                     i += 1;
@@ -196,4 +198,82 @@ pub fn create_or_alter_sequence(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<D
     };
     options(cx, &toks, next, &mut seq, diags);
     schema.sequences.push(seq);
+}
+
+/// `ALTER TABLE [ONLY] t ALTER [COLUMN] c ADD GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [(opts)]`.
+pub fn add_identity(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+    let Some(toks) = tokens(cx) else {
+        diags.push(
+            Diagnostic::new(
+                &codes::PARSE_ERROR,
+                "cannot read this ALTER TABLE statement",
+            )
+            .at(cx.span()),
+        );
+        return;
+    };
+    let mut i = 2;
+    for kw in ["IF", "EXISTS", "ONLY"] {
+        if is_kw(toks.get(i), kw) {
+            i += 1;
+        }
+    }
+    let (parts, next) = dotted(cx, &toks, i);
+    i = next;
+    if !is_kw(toks.get(i), "ALTER") {
+        diags.push(Diagnostic::new(&codes::PARSE_ERROR, "expected ALTER COLUMN").at(cx.span()));
+        return;
+    }
+    i += 1;
+    if is_kw(toks.get(i), "COLUMN") {
+        i += 1;
+    }
+    let (mut col, next) = dotted(cx, &toks, i);
+    i = next;
+    let (Some(table_name), Some(column)) = (to_name(parts), col.pop()) else {
+        diags.push(
+            Diagnostic::new(&codes::PARSE_ERROR, "expected a table and a column name")
+                .at(cx.span()),
+        );
+        return;
+    };
+    let always = is_kw(toks.get(i + 2), "ALWAYS");
+    // Identity options are sequence options: read them into a scratch sequence.
+    let mut seq = Sequence {
+        name: table_name.clone(),
+        start: None,
+        increment: None,
+        min: None,
+        max: None,
+        cycle: false,
+        owned_by: None,
+        span: cx.span(),
+    };
+    let opts_from = toks
+        .iter()
+        .position(|t| matches!(t, Tok::Other))
+        .unwrap_or(toks.len());
+    options(cx, &toks, opts_from, &mut seq, diags);
+    let Some(c) = schema
+        .table_mut(&table_name)
+        .and_then(|t| t.column_mut(&column))
+    else {
+        diags.push(
+            Diagnostic::new(
+                &codes::UNKNOWN_REFERENCE,
+                format!(
+                    "ALTER TABLE names `{table_name}.{column}`, which the script does not create"
+                ),
+            )
+            .at(cx.span()),
+        );
+        return;
+    };
+    c.identity = Some(crate::ir::Identity {
+        kind: crate::ir::IdentityKind::Identity,
+        always,
+        start: seq.start.filter(|s| *s != 1),
+        increment: seq.increment.filter(|s| *s != 1),
+    });
+    c.nullable = false;
 }

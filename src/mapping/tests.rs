@@ -1549,3 +1549,14 @@ fn every_built_in_rule_decides_its_own_pattern() {
         }
     }
 }
+
+#[test]
+fn every_builtin_pair_loads_without_diagnostics() {
+    for from in Dialect::ALL {
+        for to in Dialect::ALL {
+            let (_, diags) = Rules::load(from, to, None);
+            let msgs: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+            assert!(diags.is_empty(), "{from} -> {to}: {msgs:?}");
+        }
+    }
+}

@@ -28,6 +28,9 @@ pub enum Class {
     /// A statement ferry recognises but does not convert (sqlparser cannot read most of them):
     /// the text says what it is.
     Unsupported(&'static str),
+    /// `ALTER TABLE t ALTER COLUMN c ADD GENERATED ... AS IDENTITY (...)`: read from tokens, as
+    /// sequences are (pg_dump writes the options in an order sqlparser does not take).
+    AddIdentity,
     /// Everything else: parsed.
     Schema,
 }
@@ -87,7 +90,7 @@ pub fn classify(raw: &RawStatement) -> Class {
                 .skip(1)
                 .filter(|x| !matches!(**x, "OR" | "REPLACE"));
             match kinds.next() {
-                Some(&"DATABASE") | Some(&"EXTENSION") => Class::Noise,
+                Some(&"DATABASE") | Some(&"LANGUAGE") | Some(&"PROCEDURAL") => Class::Noise,
                 Some(&"RULE") => Class::Unsupported("rule"),
                 Some(&"AGGREGATE") => Class::Routine,
                 Some(&"OPERATOR") => Class::Unsupported("operator"),
@@ -106,6 +109,12 @@ pub fn classify(raw: &RawStatement) -> Class {
         "ALTER" if is_owner_to(&raw.text) => Class::Noise,
         "ALTER" if raw.text.to_ascii_uppercase().contains(" ATTACH PARTITION ") => {
             Class::Unsupported("partition attachment")
+        }
+        "ALTER"
+            if w.get(1).is_some_and(|x| *x == "TABLE")
+                && raw.text.to_ascii_uppercase().contains(" ADD GENERATED ") =>
+        {
+            Class::AddIdentity
         }
         // MySQL `ALTER TABLE t ENGINE=InnoDB`: a storage engine, not schema.
         "ALTER"
@@ -176,6 +185,24 @@ fn repair_at(
         {
             return Some((at, end, replacement.to_string(), note));
         }
+    }
+    // PostgreSQL `ADD GENERATED ... AS IDENTITY (SEQUENCE NAME s ...)`: the sequence's name is
+    // PostgreSQL's own business; the identity's options follow it.
+    if dialect == Dialect::Postgres
+        && rest.len() >= 14
+        && rest[..14].eq_ignore_ascii_case("SEQUENCE NAME ")
+    {
+        let after = &rest[14..];
+        let name_len = after
+            .find(|c: char| c.is_whitespace() || c == ')')
+            .unwrap_or(after.len());
+        let end = at + 14 + name_len;
+        return Some((
+            at,
+            end,
+            " ".repeat(end - at),
+            "the identity's sequence name is dropped: the target names it",
+        ));
     }
     // SQLite takes any run of words as a type name (`BLOB SUB_TYPE TEXT`,
     // https://www.sqlite.org/datatype3.html); join the word the parser stopped at to the one

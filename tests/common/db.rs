@@ -201,7 +201,12 @@ impl ScratchDb {
     /// Base tables in the scratch database (all non-system schemas on PostgreSQL).
     pub fn table_count(&self) -> Result<usize, String> {
         let sql = match self.engine {
-            Engine::Postgres => "SELECT count(*) FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')".to_string(),
+            // Tables an extension creates (PostGIS's spatial_ref_sys) are not the script's.
+            Engine::Postgres => "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+                AND n.nspname NOT LIKE 'pg_toast%' AND NOT EXISTS (SELECT 1 FROM pg_depend d \
+                WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')"
+                .to_string(),
             Engine::Mariadb => format!("SELECT count(*) FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema = '{}'", self.name),
         };
         self.query_scalar(&sql)?
