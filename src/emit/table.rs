@@ -256,12 +256,19 @@ impl<'a> Emitter<'a> {
         if rowid {
             ty = "integer".to_string();
         }
-        let mut sql = format!("{name} {ty}");
+        // An untyped SQLite column has no type to print.
+        let mut sql = if ty.is_empty() { name } else { format!("{name} {ty}") };
         if to == Dialect::Mysql {
             if let Some(cs) = &c.charset {
                 if !Self::dropped(c, DropAttr::Charset) && self.opts.from == Dialect::Mysql {
                     sql.push_str(&format!(" CHARACTER SET {cs}"));
                 }
+            }
+            if let Some(co) = &c.collation
+                && !Self::dropped(c, DropAttr::Collate)
+                && self.opts.from == Dialect::Mysql
+            {
+                sql.push_str(&format!(" COLLATE {co}"));
             }
         }
         if let Some(id) = &c.identity {
@@ -416,8 +423,9 @@ impl<'a> Emitter<'a> {
             } else {
                 "CURRENT_TIME".to_string()
             }),
+            // SQLite stores dates as text, so the zero date is a value like any other there.
             Default::ZeroDate(z) => match to {
-                Dialect::Mysql => Some(to.quote_string(z)),
+                Dialect::Mysql | Dialect::Sqlite => Some(to.quote_string(z)),
                 _ => drop(format!("the zero date '{z}' does not exist on {to}"), diags),
             },
             Default::NextVal(seq) => match to {

@@ -275,10 +275,17 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
                         increment: None,
                     });
                 } else {
-                    // e.g. MySQL `BINARY` attribute: a binary collation.
-                    if words.iter().any(|w| w == "BINARY") {
-                        c.collation = Some("binary".to_string());
-                    }
+                    diags.push(
+                        Diagnostic::new(
+                            &codes::FEATURE_DROPPED,
+                            format!(
+                                "column attribute `{}` on `{name}` is not converted",
+                                words.join(" ")
+                            ),
+                        )
+                        .at(span)
+                        .object(format!("table {}", table.name)),
+                    );
                 }
             }
             ColumnOption::Identity(_) => {

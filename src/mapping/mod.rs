@@ -74,6 +74,8 @@ pub struct Rules {
     collate: Option<AttrRule>,
     /// The files loaded, lowest precedence first.
     files: Vec<String>,
+    /// Whether a `--mappings` file was loaded.
+    user: bool,
 }
 
 impl Rules {
@@ -108,6 +110,7 @@ impl Rules {
             charset: l.charset,
             collate: l.collate,
             files: l.files,
+            user: user.is_some(),
         };
         (rules, l.diags)
     }
@@ -118,6 +121,10 @@ impl Rules {
 
     pub fn to(&self) -> Dialect {
         self.to
+    }
+
+    pub fn has_user_rules(&self) -> bool {
+        self.user
     }
 }
 
@@ -160,8 +167,30 @@ pub fn map_schema(schema: &mut Schema, rules: &Rules) -> Vec<Diagnostic> {
                 column,
                 target: rules.to,
             };
-            let (decision, d) = decide::decide(rules, &ctx, ty);
-            diags.extend(d);
+            let (mut decision, d) = decide::decide(rules, &ctx, ty);
+            // Within one engine the declared type is already right: keep it verbatim (the
+            // canonical type still tells emitters what it is). Enum and set spellings are rebuilt
+            // from their values by the write rules.
+            // A type no rule knows (an extension's) stays a manual item even there.
+            if rules.from == rules.to
+                && column.values.is_none()
+                && !rules.has_user_rules()
+                && decision.risk != crate::ir::Risk::Manual
+            {
+                decision = TypeDecision {
+                    target: column.source_type.clone(),
+                    transform: None,
+                    risk: crate::ir::Risk::None,
+                    note: None,
+                    origin: "the source type, kept within one engine".to_string(),
+                    drop: Vec::new(),
+                    check: None,
+                    new_enum: None,
+                    ..decision
+                };
+            } else {
+                diags.extend(d);
+            }
             table.columns[i].mapped = Some(decision);
         }
     }
