@@ -257,7 +257,11 @@ impl<'a> Emitter<'a> {
             ty = "integer".to_string();
         }
         // An untyped SQLite column has no type to print.
-        let mut sql = if ty.is_empty() { name } else { format!("{name} {ty}") };
+        let mut sql = if ty.is_empty() {
+            name
+        } else {
+            format!("{name} {ty}")
+        };
         if to == Dialect::Mysql {
             if let Some(cs) = &c.charset {
                 if !Self::dropped(c, DropAttr::Charset) && self.opts.from == Dialect::Mysql {
