@@ -3,12 +3,14 @@
 //! The contract asserted on every file: no panic, tables in = tables out, and every parse error
 //! is explained by a diagnostic with a location.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use ferry::dialect::Dialect;
-use ferry::emit::{IdentCase, Section};
+use ferry::emit::Section;
 use ferry::source::SourceFile;
-use ferry::{ConvertOptions, convert, summary};
+use ferry::summary;
 
 /// The corpus files this test converts: (dialect, path relative to tests/corpus).
 pub fn corpus_files() -> Vec<(Dialect, PathBuf)> {
@@ -92,14 +94,7 @@ fn corpus_converts_to_every_target() {
             .unwrap_or_else(|e| panic!("{}: {e}", rel.display()));
         let file = SourceFile::new(rel.to_string_lossy(), text);
         for to in Dialect::ALL {
-            let opts = ConvertOptions {
-                from,
-                to,
-                identifiers: IdentCase::Keep,
-                emulate_on_update: false,
-                user_mappings: None,
-            };
-            let conv = convert(&file, &opts);
+            let conv = common::convert::with_defaults(from, to, &file);
             let created = conv
                 .output
                 .pre_data

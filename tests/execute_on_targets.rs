@@ -8,9 +8,8 @@ use std::path::Path;
 
 use common::db::{ScratchDb, sqlite_run_script, sqlite_table_count};
 use ferry::dialect::Dialect;
-use ferry::emit::{IdentCase, Section};
+use ferry::emit::Section;
 use ferry::source::SourceFile;
-use ferry::{ConvertOptions, convert};
 
 fn corpus(dialect_dir: &str) -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -66,16 +65,7 @@ fn sources() -> Vec<(Dialect, String, String)> {
 /// Converts one file; returns (DDL, number of tables the source declared).
 fn converted(from: Dialect, to: Dialect, name: &str, text: &str) -> (String, usize) {
     let file = SourceFile::new(name, text);
-    let conv = convert(
-        &file,
-        &ConvertOptions {
-            from,
-            to,
-            identifiers: IdentCase::Keep,
-            emulate_on_update: false,
-            user_mappings: None,
-        },
-    );
+    let conv = common::convert::with_defaults(from, to, &file);
     (conv.output.render(Section::All), conv.schema.tables.len())
 }
 

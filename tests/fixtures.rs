@@ -4,13 +4,14 @@
 //! dialect is the file name's prefix (`mysql-`, `postgres-`, `sqlite-`; else MySQL). Each
 //! (fixture, target) output is a snapshot of what the user sees.
 
+mod common;
+
 use std::path::Path;
 
 use ferry::diag::{Severity, render};
 use ferry::dialect::Dialect;
-use ferry::emit::{IdentCase, Section};
+use ferry::emit::Section;
 use ferry::source::SourceFile;
-use ferry::{ConvertOptions, convert};
 
 fn check(dir: &str, expect_errors: bool) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -35,16 +36,7 @@ fn check(dir: &str, expect_errors: bool) {
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let file = SourceFile::new(format!("{dir}/{stem}.sql"), text);
         for to in Dialect::ALL {
-            let conv = convert(
-                &file,
-                &ConvertOptions {
-                    from,
-                    to,
-                    identifiers: IdentCase::Keep,
-                    emulate_on_update: false,
-                    user_mappings: None,
-                },
-            );
+            let conv = common::convert::with_defaults(from, to, &file);
             let errors: Vec<_> = conv
                 .diagnostics
                 .iter()

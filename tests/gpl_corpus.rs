@@ -9,9 +9,8 @@ use std::path::PathBuf;
 
 use common::db::{ScratchDb, sqlite_run_script, sqlite_table_count};
 use ferry::dialect::Dialect;
-use ferry::emit::{IdentCase, Section};
+use ferry::emit::Section;
 use ferry::source::SourceFile;
-use ferry::{ConvertOptions, convert};
 
 const FILES: &[(Dialect, &str)] = &[
     (Dialect::Mysql, "mysql/roundcube/mysql.initial.sql"),
@@ -48,16 +47,7 @@ fn gpl_schemas_convert_and_run_everywhere() {
         };
         let file = SourceFile::new(*rel, text);
         for to in Dialect::ALL {
-            let conv = convert(
-                &file,
-                &ConvertOptions {
-                    from: *from,
-                    to,
-                    identifiers: IdentCase::Keep,
-                    emulate_on_update: false,
-                    user_mappings: None,
-                },
-            );
+            let conv = common::convert::with_defaults(*from, to, &file);
             let tables = conv.schema.tables.len();
             let created = conv
                 .output

@@ -1,45 +1,27 @@
 //! Round trip: MySQL Chinook -> PostgreSQL -> MySQL describes the same schema as the original:
 //! same tables, columns, nullability, keys and foreign keys, and the same canonical types.
 
+mod common;
+
 use std::path::Path;
 
 use ferry::dialect::Dialect;
-use ferry::emit::{IdentCase, Section};
+use ferry::emit::Section;
 use ferry::ir::Schema;
 use ferry::mapping::{Rules, map_schema};
 use ferry::source::SourceFile;
-use ferry::{ConvertOptions, convert};
 
 /// Converts and returns the output DDL.
 fn to(from: Dialect, to: Dialect, name: &str, text: &str) -> String {
     let file = SourceFile::new(name, text);
-    let conv = convert(
-        &file,
-        &ConvertOptions {
-            from,
-            to,
-            identifiers: IdentCase::Keep,
-            emulate_on_update: false,
-            user_mappings: None,
-        },
-    );
+    let conv = common::convert::with_defaults(from, to, &file);
     conv.output.render(Section::All)
 }
 
 /// The IR of a script, with canonical types decided (mapping to the same dialect).
 fn ir(d: Dialect, name: &str, text: &str) -> Schema {
     let file = SourceFile::new(name, text);
-    let mut schema = convert(
-        &file,
-        &ConvertOptions {
-            from: d,
-            to: d,
-            identifiers: IdentCase::Keep,
-            emulate_on_update: false,
-            user_mappings: None,
-        },
-    )
-    .schema;
+    let mut schema = common::convert::with_defaults(d, d, &file).schema;
     let (rules, diags) = Rules::load(d, d, None);
     assert!(diags.is_empty(), "built-in mappings: {diags:?}");
     let _ = map_schema(&mut schema, &rules);

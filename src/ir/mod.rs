@@ -105,6 +105,45 @@ pub struct Table {
     pub auto_increment_start: Option<u64>,
 }
 
+impl Column {
+    /// A nullable column with nothing but a name and a source type.
+    pub fn new(name: impl Into<String>, span: Span, source_type: impl Into<String>) -> Column {
+        Column {
+            name: name.into(),
+            span,
+            source_type: source_type.into(),
+            nullable: true,
+            default: None,
+            identity: None,
+            generated: None,
+            charset: None,
+            collation: None,
+            comment: None,
+            on_update_now: false,
+            facts: ColumnFacts::default(),
+            values: None,
+            enum_type: None,
+            mapped: None,
+        }
+    }
+}
+
+impl Sequence {
+    /// A sequence with the server's default options.
+    pub fn new(name: Name, span: Span) -> Sequence {
+        Sequence {
+            name,
+            start: None,
+            increment: None,
+            min: None,
+            max: None,
+            cycle: false,
+            owned_by: None,
+            span,
+        }
+    }
+}
+
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns

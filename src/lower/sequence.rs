@@ -186,16 +186,7 @@ pub fn create_or_alter_sequence(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<D
         *seq = s;
         return;
     }
-    let mut seq = Sequence {
-        name,
-        start: None,
-        increment: None,
-        min: None,
-        max: None,
-        cycle: false,
-        owned_by: None,
-        span: cx.span(),
-    };
+    let mut seq = Sequence::new(name, cx.span());
     options(cx, &toks, next, &mut seq, diags);
     schema.sequences.push(seq);
 }
@@ -239,16 +230,7 @@ pub fn add_identity(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) 
     };
     let always = is_kw(toks.get(i + 2), "ALWAYS");
     // Identity options are sequence options: read them into a scratch sequence.
-    let mut seq = Sequence {
-        name: table_name.clone(),
-        start: None,
-        increment: None,
-        min: None,
-        max: None,
-        cycle: false,
-        owned_by: None,
-        span: cx.span(),
-    };
+    let mut seq = Sequence::new(table_name.clone(), cx.span());
     let opts_from = toks
         .iter()
         .position(|t| matches!(t, Tok::Other))

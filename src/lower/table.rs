@@ -10,8 +10,8 @@ use super::default::lower_default;
 use super::{Ctx, expr_i64};
 use crate::diag::{Diagnostic, codes};
 use crate::ir::{
-    Check, Column, ColumnFacts, Deferrable, FkAction, ForeignKey, Generated, Identity,
-    IdentityKind, Index, IndexExpr, IndexKind, IndexPart, Key, Schema, Table,
+    Check, Column, Deferrable, FkAction, ForeignKey, Generated, Identity, IdentityKind, Index,
+    IndexExpr, IndexKind, IndexPart, Key, Schema, Table,
 };
 
 pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
@@ -170,21 +170,8 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
     let name = cx.ident(&col.name);
     let span = cx.line_span_from(&col.name);
     let mut c = Column {
-        name: name.clone(),
-        span,
-        source_type: String::new(),
-        nullable: true,
-        default: None,
-        identity: None,
-        generated: None,
-        charset: None,
-        collation: None,
-        comment: None,
-        on_update_now: false,
-        facts: ColumnFacts::default(),
         values,
-        enum_type: None,
-        mapped: None,
+        ..Column::new(name.clone(), span, "")
     };
     // PostgreSQL serial types are an integer with a sequence behind it.
     if let Some(base) = serial_base(&ty) {

@@ -6,7 +6,7 @@ use std::sync::{Mutex, OnceLock};
 
 use super::*;
 use crate::diag::{Severity, codes};
-use crate::ir::{ColumnFacts, DropAttr, Name, Risk, Table};
+use crate::ir::{DropAttr, Name, Risk, Table};
 use crate::source::Span;
 use crate::transform::Transform;
 use Dialect::{Mysql as M, Postgres as P, Sqlite as S};
@@ -30,23 +30,7 @@ fn builtin_rules(from: Dialect, to: Dialect) -> &'static Rules {
 /// `primary_key`), `not_null`, `values=a|b`, `enum_type=name`, `charset=x`, `collate=x`,
 /// `default`.
 fn column(source_type: &str, flags: &[&str]) -> Column {
-    let mut c = Column {
-        name: "c".to_string(),
-        span: Span::new(10, 20),
-        source_type: source_type.to_string(),
-        nullable: true,
-        default: None,
-        identity: None,
-        generated: None,
-        charset: None,
-        collation: None,
-        comment: None,
-        on_update_now: false,
-        facts: ColumnFacts::default(),
-        values: None,
-        enum_type: None,
-        mapped: None,
-    };
+    let mut c = Column::new("c", Span::new(10, 20), source_type);
     for flag in flags {
         match flag.split_once('=') {
             Some(("values", v)) => c.values = Some(v.split('|').map(str::to_string).collect()),
