@@ -69,15 +69,42 @@ pub struct Schema {
     pub domains: Vec<Domain>,
     /// Procedures, functions, triggers and other code: kept as text, reported as manual action.
     pub routines: Vec<Routine>,
+    /// Positions in `tables` by lower-case table name, kept by `add_table`: a schema of
+    /// thousands of tables looks tables up for every key, index and foreign key.
+    tables_by_name: std::collections::HashMap<String, Vec<usize>>,
+    /// How many tables `tables_by_name` holds.
+    tables_indexed: usize,
 }
 
 impl Schema {
+    pub fn add_table(&mut self, table: Table) {
+        self.tables_by_name
+            .entry(table.name.name.to_lowercase())
+            .or_default()
+            .push(self.tables.len());
+        self.tables_indexed += 1;
+        self.tables.push(table);
+    }
+
+    /// Where the table named `name` is in `tables`.
+    fn table_position(&self, name: &Name) -> Option<usize> {
+        if self.tables_indexed != self.tables.len() {
+            // Tables were pushed directly (tests build schemas by hand): look at each.
+            return self.tables.iter().position(|t| t.name.matches(name));
+        }
+        let candidates = self.tables_by_name.get(&name.name.to_lowercase())?;
+        candidates
+            .iter()
+            .copied()
+            .find(|i| self.tables[*i].name.matches(name))
+    }
+
     pub fn table(&self, name: &Name) -> Option<&Table> {
-        self.tables.iter().find(|t| t.name.matches(name))
+        self.table_position(name).map(|i| &self.tables[i])
     }
 
     pub fn table_mut(&mut self, name: &Name) -> Option<&mut Table> {
-        self.tables.iter_mut().find(|t| t.name.matches(name))
+        self.table_position(name).map(|i| &mut self.tables[i])
     }
 
     pub fn enum_type(&self, name: &Name) -> Option<&EnumType> {

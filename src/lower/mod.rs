@@ -16,7 +16,7 @@ use crate::dialect::Dialect;
 use crate::ir::{Name, Routine, RoutineKind, Schema};
 use crate::parse::split::RawStatement;
 use crate::parse::sql::{Class, Parsed, leading_words};
-use crate::source::{SourceFile, Span};
+use crate::source::Span;
 
 /// Counts of what the input held, for the summary and the report.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -31,6 +31,9 @@ pub struct Stats {
 pub(crate) struct Ctx<'a> {
     pub dialect: Dialect,
     pub raw: &'a RawStatement,
+    /// Byte offsets where the statement's lines start, computed on first use: a CREATE TABLE
+    /// places every column through it.
+    line_starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl Ctx<'_> {
@@ -63,11 +66,29 @@ impl Ctx<'_> {
         self.raw.span
     }
 
+    /// Byte offset in the statement of sqlparser's 1-based line and character column.
+    fn offset_of(&self, line: u64, column: u64) -> Option<usize> {
+        let text = &self.raw.text;
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let start = *starts.get(usize::try_from(line).ok()?.checked_sub(1)?)?;
+        let col = usize::try_from(column).ok()?.checked_sub(1)?;
+        let line_text = &text[start..];
+        Some(
+            start
+                + line_text
+                    .char_indices()
+                    .nth(col)
+                    .map_or(line_text.len(), |(b, _)| b),
+        )
+    }
+
     /// From an identifier to the end of its line: the place a column or constraint stands.
     pub fn line_span_from(&self, id: &Ident) -> Span {
-        let Some(start) =
-            SourceFile::offset_in(&self.raw.text, id.span.start.line, id.span.start.column)
-        else {
+        let Some(start) = self.offset_of(id.span.start.line, id.span.start.column) else {
             return self.raw.span;
         };
         let rest = &self.raw.text[start..];
@@ -89,6 +110,7 @@ pub fn lower(parsed: &[Parsed<'_>], dialect: Dialect) -> (Schema, Stats, Vec<Dia
         let cx = Ctx {
             dialect,
             raw: p.raw,
+            line_starts: std::cell::OnceCell::new(),
         };
         match p.class {
             Class::Noise => stats.noise_skipped += 1,

@@ -99,7 +99,7 @@ pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut
             .object(format!("table {name}")),
         );
     }
-    schema.tables.push(table);
+    schema.add_table(table);
     schema.indexes.extend(indexes);
 }
 
@@ -640,28 +640,26 @@ pub fn alter_table(
 
 /// Facts mapping guards test, computed once everything is read.
 pub fn compute_facts(schema: &mut Schema) {
-    // (table, column) pairs that are part of some key, on either side of a foreign key too.
-    let mut keyed: Vec<(crate::ir::Name, String)> = Vec::new();
+    // (table, column) pairs, lower case, that are part of some key, on either side of a foreign
+    // key too. Table names compare without their schema, as `Name::matches` does.
+    let key = |t: &crate::ir::Name, c: &str| (t.name.to_lowercase(), c.to_lowercase());
+    let mut keyed: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
     for t in &schema.tables {
         let own = t
             .primary_key
             .iter()
             .chain(&t.uniques)
             .flat_map(|k| k.columns.iter());
-        keyed.extend(own.map(|c| (t.name.clone(), c.clone())));
+        keyed.extend(own.map(|c| key(&t.name, c)));
         for fk in &t.foreign_keys {
-            keyed.extend(fk.columns.iter().map(|c| (t.name.clone(), c.clone())));
-            keyed.extend(
-                fk.ref_columns
-                    .iter()
-                    .map(|c| (fk.ref_table.clone(), c.clone())),
-            );
+            keyed.extend(fk.columns.iter().map(|c| key(&t.name, c)));
+            keyed.extend(fk.ref_columns.iter().map(|c| key(&fk.ref_table, c)));
         }
     }
     for ix in &schema.indexes {
         for p in &ix.parts {
             if let IndexExpr::Column(c) = &p.expr {
-                keyed.push((ix.table.clone(), c.clone()));
+                keyed.insert(key(&ix.table, c));
             }
         }
     }
@@ -675,9 +673,7 @@ pub fn compute_facts(schema: &mut Schema) {
             c.facts.auto_increment = c.identity.is_some();
             c.facts.primary_key = pk.iter().any(|p| p.eq_ignore_ascii_case(&c.name));
             c.facts.zero_dates = matches!(c.default, Some(crate::ir::Default::ZeroDate(_)));
-            c.facts.key = keyed
-                .iter()
-                .any(|(tn, cn)| tn.matches(&t.name) && cn.eq_ignore_ascii_case(&c.name));
+            c.facts.key = keyed.contains(&key(&t.name, &c.name));
             if c.facts.primary_key {
                 c.nullable = false;
             }
