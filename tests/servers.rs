@@ -126,7 +126,7 @@ fn mariadb_failing_script_stops_and_names_the_line() {
         .run_script(FAILS_ON_LINE_3)
         .expect_err("the script must fail");
     assert!(
-        err.contains("no_such_table") && err.contains("at line 3"),
+        err.starts_with("ERROR 1146") && err.contains("no_such_table") && err.contains("at line 3"),
         "{err}"
     );
     assert_eq!(

@@ -237,11 +237,14 @@ impl ScratchDb {
                 // --no-defaults first: no option file of this machine changes the behaviour.
                 // --batch: tab-separated output and stop at the first error ("ERROR 1064 (42000)
                 // at line 3: ..."). --comments: the server receives the script as written.
+                // --skip-print-query-on-error: the error alone, not a copy of a statement that
+                // may be a 500 kB INSERT.
                 c.args([
                     "--no-defaults",
                     "--batch",
                     "--skip-column-names",
                     "--comments",
+                    "--skip-print-query-on-error",
                     "--default-character-set=utf8mb4",
                     "--connect-timeout=10",
                 ])
