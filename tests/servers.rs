@@ -73,6 +73,31 @@ fn postgres_failing_script_stops_and_names_the_line() {
 }
 
 #[test]
+fn postgres_table_count_leaves_out_extension_tables() {
+    if pg_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_PG not set");
+        return;
+    }
+    let db = ScratchDb::postgres("servers ext");
+    // .ci/run installs PostGIS; a developer's server may lack it.
+    if let Err(e) = db.run_script("CREATE EXTENSION postgis;") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PostGIS must be installed in CI: {e}"
+        );
+        eprintln!("skipped: PostGIS is not installed on this server: {e}");
+        return;
+    }
+    db.run_script(PARENT_CHILD)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        db.table_count(),
+        Ok(2),
+        "spatial_ref_sys is PostGIS's, not the script's"
+    );
+}
+
+#[test]
 fn postgres_scratch_database_is_dropped() {
     if pg_url().is_none() {
         eprintln!("skipped: FERRY_TEST_PG not set");
