@@ -67,6 +67,8 @@ def table(r, t, ncols):
             lines.append(f"  `{col}` INT UNSIGNED NULL")
             fks.append((col, parent))
     lines.append("  PRIMARY KEY (`id`)")
+    if not indexable:  # rare: no indexable column was drawn; every table gets 1-3 indexes
+        indexable.append("updated_at")
     for k in range(r.randint(1, 3)):
         if indexable:
             cols = r.sample(indexable, min(len(indexable), r.randint(1, 2)))
