@@ -303,6 +303,36 @@ fn strip_location(msg: &str) -> String {
 
 /// Classifies every statement and parses those that carry schema.
 pub fn parse_all(raws: &[RawStatement], dialect: Dialect) -> (Vec<Parsed<'_>>, Vec<Diagnostic>) {
+    // Statements parse independently: large scripts are cut into one chunk per core. Results
+    // keep the input order, so the output does not depend on the number of threads.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = raws.len().div_ceil(threads).max(64);
+    let parts: Vec<(Vec<Parsed<'_>>, Vec<Diagnostic>)> = if raws.len() <= chunk {
+        vec![parse_chunk(raws, dialect)]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = raws
+                .chunks(chunk)
+                .map(|c| s.spawn(move || parse_chunk(c, dialect)))
+                .collect();
+            // A panic in a parser thread is a bug in a dependency: re-raise it here rather than
+            // lose the statements of that chunk.
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    };
+    let mut out = Vec::with_capacity(raws.len());
+    let mut diags = Vec::new();
+    for (p, d) in parts {
+        out.extend(p);
+        diags.extend(d);
+    }
+    (out, diags)
+}
+
+fn parse_chunk(raws: &[RawStatement], dialect: Dialect) -> (Vec<Parsed<'_>>, Vec<Diagnostic>) {
     let mut out = Vec::with_capacity(raws.len());
     let mut diags = Vec::new();
     for raw in raws {
