@@ -1,7 +1,7 @@
 //! Every DDL file of the MySQL, PostgreSQL and SQLite corpus, converted to each of the three
 //! targets: one snapshot per (file, target) holding the summary, the diagnostics and the DDL.
-//! The contract asserted on every file: no panic, tables in = tables out, and every parse error
-//! is explained by a diagnostic with a location.
+//! The contract asserted on every file: no panic, tables in = tables out, and no statement left
+//! unread (no error-severity diagnostic).
 
 mod common;
 
@@ -107,16 +107,15 @@ fn corpus_converts_to_every_target() {
                 "{} -> {to}: tables in != tables out",
                 rel.display()
             );
-            for d in &conv.diagnostics {
-                if d.code.id == "F0001" {
-                    assert!(
-                        d.span.is_some(),
-                        "{}: parse error without a location: {}",
-                        rel.display(),
-                        d.message
-                    );
-                }
-            }
+            // Every statement of the corpus is read: a parse error here is a regression (what
+            // sqlparser cannot read is repaired or classified in parse/sql.rs, with a diagnostic).
+            let errors: Vec<&str> = conv
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity() == ferry::diag::Severity::Error)
+                .map(|d| d.message.as_str())
+                .collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", rel.display());
             insta::assert_snapshot!(snapshot_name(&rel, to), render(&file, &conv, to));
         }
     }

@@ -293,7 +293,20 @@ impl<'a> Emitter<'a> {
                     }
                 }
                 Dialect::Mysql => sql.push_str(" AUTO_INCREMENT"),
-                Dialect::Sqlite if rowid => sql.push_str(" PRIMARY KEY AUTOINCREMENT"),
+                Dialect::Sqlite if rowid => {
+                    sql.push_str(" PRIMARY KEY AUTOINCREMENT");
+                    let start = id.start.or(t.auto_increment_start.and_then(|v| i64::try_from(v).ok()));
+                    if let Some(n) = start.filter(|n| *n > 1) {
+                        // https://www.sqlite.org/autoinc.html: the next value comes from the
+                        // sqlite_sequence table, which DDL cannot set.
+                        diags.push(
+                            Diagnostic::new(&codes::FEATURE_DROPPED, format!("start value {n} of `{}.{}` is not kept: SQLite's AUTOINCREMENT continues after the largest rowid", t.name, c.name))
+                                .at(c.span)
+                                .object(t_obj(t))
+                                .help("insert the row (name, seq) into sqlite_sequence after loading to set it"),
+                        );
+                    }
+                }
                 Dialect::Sqlite => diags.push(
                     Diagnostic::new(&codes::FEATURE_DROPPED, format!("auto-increment on `{}.{}` is dropped: SQLite has it only on an INTEGER PRIMARY KEY", t.name, c.name))
                         .at(c.span)
