@@ -210,3 +210,60 @@ pub fn order(schema: &mut Schema) -> (Order, Vec<Diagnostic>) {
         diags,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::dialect::Dialect;
+    use crate::emit::IdentCase;
+    use crate::source::SourceFile;
+    use crate::{ConvertOptions, convert};
+
+    /// Table and view names in creation order, and the cycles found.
+    fn check(sql: &str, expected_order: &[&str], expected_cycles: &[&[&str]]) {
+        let file = SourceFile::new("t.sql", sql);
+        let opts = ConvertOptions {
+            from: Dialect::Mysql,
+            to: Dialect::Postgres,
+            identifiers: IdentCase::Keep,
+            emulate_on_update: false,
+            user_mappings: None,
+        };
+        let conv = convert(&file, &opts);
+        let names: Vec<String> = conv
+            .order
+            .objects
+            .iter()
+            .map(|o| super::object_name(&conv.schema, *o).to_string())
+            .collect();
+        assert_eq!(names, expected_order);
+        let cycles: Vec<Vec<String>> = expected_cycles
+            .iter()
+            .map(|c| c.iter().map(|s| s.to_string()).collect())
+            .collect();
+        assert_eq!(conv.order.cycles, cycles);
+    }
+
+    #[test]
+    fn referenced_tables_come_first_and_ties_go_by_name() {
+        check(
+            "CREATE TABLE c (id INT PRIMARY KEY, b_id INT REFERENCES b (id));
+             CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a (id));
+             CREATE TABLE a (id INT PRIMARY KEY);
+             CREATE TABLE z (id INT PRIMARY KEY);
+             CREATE VIEW v AS SELECT id FROM c;",
+            &["a", "b", "c", "z", "v"],
+            &[],
+        );
+    }
+
+    #[test]
+    fn cycles_are_found_and_self_references_are_not_cycles() {
+        check(
+            "CREATE TABLE x (id INT PRIMARY KEY, y_id INT, parent INT REFERENCES x (id));
+             CREATE TABLE y (id INT PRIMARY KEY, x_id INT REFERENCES x (id));
+             ALTER TABLE x ADD CONSTRAINT x_y FOREIGN KEY (y_id) REFERENCES y (id);",
+            &["x", "y"],
+            &[&["x", "y"]],
+        );
+    }
+}
