@@ -28,6 +28,31 @@ fn t_obj(t: &Table) -> String {
 impl<'a> Emitter<'a> {
     pub fn new(schema: &'a Schema, opts: &'a Options) -> Emitter<'a> {
         let mut namer = Namer::new(opts.to, opts.identifiers);
+        // What follows serves only `expr` (views, checks, expression defaults and indexes): a
+        // schema without expressions, however large, skips it.
+        let has_expressions = !schema.views.is_empty()
+            || schema.tables.iter().any(|t| {
+                !t.checks.is_empty()
+                    || t.columns.iter().any(|c| {
+                        c.generated.is_some() || matches!(c.default, Some(Default::Expr(_)))
+                    })
+            })
+            || schema.indexes.iter().any(|ix| {
+                ix.predicate.is_some()
+                    || ix
+                        .parts
+                        .iter()
+                        .any(|p| matches!(p.expr, IndexExpr::Expr(_)))
+            });
+        if !has_expressions {
+            return Emitter {
+                schema,
+                opts,
+                namer,
+                out: Output::default(),
+                dropped_views: Vec::new(),
+            };
+        }
         // Only where the source compares names without case: PostgreSQL's quoted names are exact.
         if opts.from != Dialect::Postgres {
             namer.declare(schema.tables.iter().map(|t| t.name.name.as_str()));
