@@ -37,6 +37,9 @@ pub struct Options {
 pub struct Stmt {
     pub object: String,
     pub sql: String,
+    /// A MySQL routine whose body holds `;`: the mysql client needs another delimiter for it.
+    #[serde(skip)]
+    pub needs_delimiter: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -65,8 +68,12 @@ impl Output {
             }
             out.push_str(&format!("-- {title}\n\n"));
             for s in stmts {
-                out.push_str(&s.sql);
-                out.push_str(";\n\n");
+                if s.needs_delimiter {
+                    out.push_str(&format!("DELIMITER ;;\n{};;\nDELIMITER ;\n\n", s.sql));
+                } else {
+                    out.push_str(&s.sql);
+                    out.push_str(";\n\n");
+                }
             }
         }
         out
@@ -95,6 +102,7 @@ pub fn emit(schema: &Schema, order: &Order, opts: &Options) -> (Output, Vec<Diag
             e.table_post_data(&schema.tables[i], &mut diags);
         }
     }
+    e.routines(&mut diags);
     e.finish_views();
     (e.out, diags)
 }

@@ -84,11 +84,14 @@ impl<'a> Emitter<'a> {
             .filter(|(_, t)| *t)
             .map(|(n, _)| n)
             .collect();
-        namer.routines = schema
-            .routines
-            .iter()
-            .map(|r| r.name.name.to_lowercase())
-            .collect();
+        // Calls of the script's own routines re-print only where the routines are emitted too.
+        if opts.from != opts.to {
+            namer.routines = schema
+                .routines
+                .iter()
+                .map(|r| r.name.name.to_lowercase())
+                .collect();
+        }
         Emitter {
             schema,
             opts,
@@ -107,11 +110,19 @@ impl<'a> Emitter<'a> {
     }
 
     fn pre(&mut self, object: String, sql: String) {
-        self.out.pre_data.push(Stmt { object, sql });
+        self.out.pre_data.push(Stmt {
+            object,
+            sql,
+            needs_delimiter: false,
+        });
     }
 
     fn post(&mut self, object: String, sql: String) {
-        self.out.post_data.push(Stmt { object, sql });
+        self.out.post_data.push(Stmt {
+            object,
+            sql,
+            needs_delimiter: false,
+        });
     }
 
     /// CREATE SCHEMA for every schema the objects use (PostgreSQL only; `public` exists).
@@ -1044,6 +1055,7 @@ impl<'a> Emitter<'a> {
                 self.out.views.push(Stmt {
                     object: obj,
                     sql: format!("CREATE {kind} {name}{cols} AS {q}"),
+                    needs_delimiter: false,
                 });
             }
             Err(why) => {
@@ -1059,6 +1071,57 @@ impl<'a> Emitter<'a> {
     }
 
     pub fn finish_views(&mut self) {}
+
+    /// The script's routines, in source order.
+    pub fn routines(&mut self, diags: &mut Vec<Diagnostic>) {
+        if self.opts.from == Dialect::Postgres
+            && self.to() == Dialect::Postgres
+            && !self.schema.routines.is_empty()
+        {
+            // Functions may call functions defined after them; PostgreSQL checks SQL function
+            // bodies at creation unless told not to, which is what pg_dump does too
+            // (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-CHECK-FUNCTION-BODIES).
+            self.post(
+                "routines".to_string(),
+                "SET check_function_bodies = false".to_string(),
+            );
+        }
+        for r in &self.schema.routines {
+            self.routine(r, diags);
+        }
+    }
+
+    /// Procedural code runs unchanged on the engine it was written for; anywhere else it is a
+    /// manual-action item.
+    fn routine(&mut self, r: &crate::ir::Routine, diags: &mut Vec<Diagnostic>) {
+        let object = format!("{} {}", r.kind.as_str(), r.name);
+        if self.opts.from == self.to() {
+            let body = r.body.trim().to_string();
+            let needs_delimiter = self.to() == Dialect::Mysql && body.contains(';');
+            self.out.post_data.push(Stmt {
+                object,
+                sql: body,
+                needs_delimiter,
+            });
+            return;
+        }
+        diags.push(
+            Diagnostic::new(
+                &codes::ROUTINE_MANUAL,
+                format!(
+                    "{} `{}` must be rewritten for {}",
+                    r.kind.as_str(),
+                    r.name,
+                    self.to()
+                ),
+            )
+            .at(r.head)
+            .object(object)
+            .help(
+                "rewrite it in the target's procedural language; ferry keeps its source location",
+            ),
+        );
+    }
 }
 
 fn fk_action_sql(a: FkAction) -> &'static str {

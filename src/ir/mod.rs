@@ -419,6 +419,10 @@ pub struct Routine {
     pub kind: RoutineKind,
     pub name: Name,
     pub span: Span,
+    /// Its first line, where diagnostics point.
+    pub head: Span,
+    /// The statement as the source wrote it (comments blanked): valid on the same engine.
+    pub body: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

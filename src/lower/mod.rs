@@ -115,7 +115,7 @@ pub fn lower(parsed: &[Parsed<'_>], dialect: Dialect) -> (Schema, Stats, Vec<Dia
         match p.class {
             Class::Noise => stats.noise_skipped += 1,
             Class::Data => stats.data_skipped += 1,
-            Class::Routine => lower_routine(&cx, &mut schema, &mut diags),
+            Class::Routine => lower_routine(&cx, &mut schema),
             Class::Unsupported(what) => diags.push(unsupported(&cx, what)),
             Class::AddIdentity => sequence::add_identity(&cx, &mut schema, &mut diags),
             Class::Sequence => sequence::create_or_alter_sequence(&cx, &mut schema, &mut diags),
@@ -224,7 +224,7 @@ fn unsupported(cx: &Ctx, what: &str) -> Diagnostic {
     .help("recreate it by hand on the target if you need it")
 }
 
-fn lower_routine(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+fn lower_routine(cx: &Ctx, schema: &mut Schema) {
     let words = leading_words(&cx.raw.text, 8);
     let words: Vec<&str> = words
         .iter()
@@ -239,27 +239,15 @@ fn lower_routine(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
         _ => RoutineKind::Other,
     };
     let name = routine_name(&cx.raw.text).unwrap_or_else(|| "?".to_string());
-    let name = Name::bare(name);
-    diags.push(
-        Diagnostic::new(
-            &codes::ROUTINE_MANUAL,
-            format!(
-                "{} `{}` must be rewritten for the target",
-                kind.as_str(),
-                name
-            ),
-        )
-        .at(Span::new(
-            cx.span().start,
-            cx.span().start + first_line_len(&cx.raw.text),
-        ))
-        .object(format!("{} {}", kind.as_str(), name))
-        .help("rewrite it in the target's procedural language; ferry keeps its source location"),
-    );
     schema.routines.push(Routine {
         kind,
-        name,
+        name: Name::bare(name),
         span: cx.span(),
+        head: Span::new(
+            cx.span().start,
+            cx.span().start + first_line_len(&cx.raw.text),
+        ),
+        body: cx.raw.text.clone(),
     });
 }
 
