@@ -83,7 +83,17 @@ struct Rewrite<'a> {
 }
 
 impl Rewrite<'_> {
+    /// A reference to a declared name.
     fn ident(&self, id: &mut Ident) {
+        self.print_ident(id, true);
+    }
+
+    /// A name an alias defines here: printed as written, never respelled.
+    fn alias(&self, id: &mut Ident) {
+        self.print_ident(id, false);
+    }
+
+    fn print_ident(&self, id: &mut Ident, reference: bool) {
         let stored = if id.quote_style.is_none() && self.from.folds_to_lower() {
             id.value.to_lowercase()
         } else {
@@ -91,7 +101,11 @@ impl Rewrite<'_> {
         };
         // MySQL column names and every SQLite name match without regard to case: use the
         // spelling the object was declared with, which is how the target knows it.
-        let stored = self.namer.declared_spelling(&stored).unwrap_or(stored);
+        let stored = if reference {
+            self.namer.declared_spelling(&stored).unwrap_or(stored)
+        } else {
+            stored
+        };
         let raw = self.namer.raw(&stored, &mut Vec::new());
         let printed = self.namer.quote_raw(&raw);
         id.quote_style = (printed != raw).then_some(match self.to {
@@ -190,7 +204,7 @@ impl VisitorMut for Rewrite<'_> {
             }
             for item in &mut sel.projection {
                 match item {
-                    ast::SelectItem::ExprWithAlias { alias, .. } => self.ident(alias),
+                    ast::SelectItem::ExprWithAlias { alias, .. } => self.alias(alias),
                     ast::SelectItem::QualifiedWildcard(
                         ast::SelectItemQualifiedWildcardKind::ObjectName(name),
                         _,
@@ -210,7 +224,7 @@ impl VisitorMut for Rewrite<'_> {
         if let ast::TableFactor::Table { alias: Some(a), .. }
         | ast::TableFactor::Derived { alias: Some(a), .. } = tf
         {
-            self.ident(&mut a.name);
+            self.alias(&mut a.name);
         }
         ControlFlow::Continue(())
     }

@@ -57,6 +57,9 @@ impl<'a> Emitter<'a> {
         if opts.from != Dialect::Postgres {
             namer.declare(schema.tables.iter().map(|t| t.name.name.as_str()));
             namer.declare(schema.views.iter().map(|v| v.name.name.as_str()));
+            // A view's output columns are names too: one spelled like a table column in another
+            // case makes that name ambiguous, and then no spelling is imposed on it.
+            namer.declare(schema.views.iter().flat_map(view_output_names));
             namer.declare(
                 schema
                     .tables
@@ -1121,6 +1124,26 @@ impl<'a> Emitter<'a> {
                 "rewrite it in the target's procedural language; ferry keeps its source location",
             ),
         );
+    }
+}
+
+/// The names a view's columns go by: its column list, or the aliases of its SELECT.
+fn view_output_names(v: &View) -> Vec<&str> {
+    if !v.columns.is_empty() {
+        return v.columns.iter().map(String::as_str).collect();
+    }
+    match v.query.body.as_ref() {
+        sqlparser::ast::SetExpr::Select(sel) => sel
+            .projection
+            .iter()
+            .filter_map(|item| match item {
+                sqlparser::ast::SelectItem::ExprWithAlias { alias, .. } => {
+                    Some(alias.value.as_str())
+                }
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
