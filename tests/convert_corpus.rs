@@ -95,12 +95,7 @@ fn corpus_converts_to_every_target() {
         let file = SourceFile::new(rel.to_string_lossy(), text);
         for to in Dialect::ALL {
             let conv = common::convert::with_defaults(from, to, &file);
-            let created = conv
-                .output
-                .pre_data
-                .iter()
-                .filter(|s| s.object.starts_with("table "))
-                .count();
+            let created = conv.output.tables_created();
             assert_eq!(
                 created,
                 conv.schema.tables.len(),

@@ -49,12 +49,7 @@ fn gpl_schemas_convert_and_run_everywhere() {
         for to in Dialect::ALL {
             let conv = common::convert::with_defaults(*from, to, &file);
             let tables = conv.schema.tables.len();
-            let created = conv
-                .output
-                .pre_data
-                .iter()
-                .filter(|s| s.object.starts_with("table "))
-                .count();
+            let created = conv.output.tables_created();
             if created != tables {
                 failures.push(format!(
                     "{rel} -> {to}: {tables} tables read, {created} emitted"

@@ -50,6 +50,14 @@ pub struct Output {
 }
 
 impl Output {
+    /// How many CREATE TABLE statements the output holds.
+    pub fn tables_created(&self) -> usize {
+        self.pre_data
+            .iter()
+            .filter(|s| s.object.starts_with("table ") && s.sql.starts_with("CREATE TABLE"))
+            .count()
+    }
+
     /// The script for a section, statements separated by `;` and a blank line.
     pub fn render(&self, section: Section) -> String {
         let mut out = String::new();
