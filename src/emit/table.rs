@@ -131,6 +131,20 @@ impl<'a> Emitter<'a> {
     /// CREATE SCHEMA for every schema the objects use (PostgreSQL only; `public` exists).
     pub fn schemas(&mut self, diags: &mut Vec<Diagnostic>) {
         if !self.to().has_schemas() {
+            let mut used: Vec<&str> = self
+                .schema
+                .tables
+                .iter()
+                .filter_map(|t| t.name.schema.as_deref())
+                .collect();
+            used.sort_unstable();
+            used.dedup();
+            if used.len() > 1 {
+                diags.push(
+                    Diagnostic::new(&codes::FEATURE_DROPPED, format!("objects of the schemas {} land in one {} database: schema qualifiers are dropped", used.join(", "), self.to()))
+                        .help("convert one schema at a time if two of them hold objects of the same name"),
+                );
+            }
             return;
         }
         let mut names: Vec<String> = self.schema.schemas.iter().map(|s| s.name.clone()).collect();
