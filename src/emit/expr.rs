@@ -340,9 +340,10 @@ impl VisitorMut for Rewrite<'_> {
 }
 
 /// Quoted identifiers the AST keeps outside expressions (aliases) are re-quoted token by token.
-fn requote_tokens(sql: &str, from: Dialect, to: Dialect) -> String {
-    let d = from.parser();
-    let Ok(tokens) = Tokenizer::new(&*d, sql).tokenize() else {
+fn requote_tokens(sql: &str, _from: Dialect, to: Dialect) -> String {
+    // The text is sqlparser's own printing, which may mix the source's and the target's quote
+    // characters: the generic dialect reads both.
+    let Ok(tokens) = Tokenizer::new(&sqlparser::dialect::GenericDialect {}, sql).tokenize() else {
         return sql.to_string();
     };
     let target_quote = match to {
@@ -352,10 +353,13 @@ fn requote_tokens(sql: &str, from: Dialect, to: Dialect) -> String {
     tokens
         .into_iter()
         .map(|t| match t {
-            Token::Word(mut w) if w.quote_style.is_some_and(|q| q != target_quote) => {
-                w.quote_style = Some(target_quote);
-                Token::Word(w).to_string()
+            // Tokens hold unescaped text and print it as is: quotes inside a quoted name or a
+            // string must be escaped again, or a literal could end early (and inject SQL).
+            Token::Word(w) if w.quote_style.is_some() => {
+                let q = target_quote;
+                format!("{q}{}{q}", w.value.replace(q, &format!("{q}{q}")))
             }
+            Token::SingleQuotedString(s) => to.quote_string(&s),
             other => other.to_string(),
         })
         .collect()
