@@ -558,13 +558,9 @@ impl<'a> Emitter<'a> {
                     cols.first()
                         .is_some_and(|f| f.eq_ignore_ascii_case(&c.name))
                 };
-                let keyed = t.primary_key.as_ref().is_some_and(|k| leads(&k.columns))
-                    || t.uniques.iter().any(|u| leads(&u.columns))
-                    || self.schema.indexes.iter().any(|ix| {
-                        ix.table.matches(&t.name)
-                            && matches!(ix.parts.first().map(|p| &p.expr), Some(IndexExpr::Column(f)) if f.eq_ignore_ascii_case(&c.name))
-                    });
-                if !keyed {
+                // Unique constraints and indexes come in post-data, too late: only the primary
+                // key counts here.
+                if !t.primary_key.as_ref().is_some_and(|k| leads(&k.columns)) {
                     let q = self.namer.ident(&c.name, diags);
                     lines.push(format!("KEY ({q})"));
                 }

@@ -174,7 +174,9 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
         ..Column::new(name.clone(), span, "")
     };
     // PostgreSQL serial types are an integer with a sequence behind it.
-    if let Some(base) = serial_base(&ty) {
+    // (MySQL's SERIAL is another type: BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE.)
+    if let Some(base) = serial_base(&ty).filter(|_| cx.dialect == crate::dialect::Dialect::Postgres)
+    {
         c.identity = Some(Identity {
             kind: IdentityKind::Serial,
             always: false,
