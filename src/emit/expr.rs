@@ -340,7 +340,7 @@ impl VisitorMut for Rewrite<'_> {
 }
 
 /// Quoted identifiers the AST keeps outside expressions (aliases) are re-quoted token by token.
-fn requote_tokens(sql: &str, _from: Dialect, to: Dialect) -> String {
+fn requote_tokens(sql: &str, to: Dialect) -> String {
     // The text is sqlparser's own printing, which may mix the source's and the target's quote
     // characters: the generic dialect reads both.
     let Ok(tokens) = Tokenizer::new(&sqlparser::dialect::GenericDialect {}, sql).tokenize() else {
@@ -378,7 +378,7 @@ pub fn expr(e: &Expr, from: Dialect, to: Dialect, namer: &Namer) -> Result<Strin
     let _ = VisitMut::visit(&mut e, &mut rw);
     match rw.refused {
         Some(why) => Err(why),
-        None => Ok(requote_tokens(&e.to_string(), from, to)),
+        None => Ok(requote_tokens(&e.to_string(), to)),
     }
 }
 
@@ -412,7 +412,7 @@ pub fn query(q: &ast::Query, from: Dialect, to: Dialect, namer: &Namer) -> Resul
             };
         }
     }
-    Ok(requote_tokens(&q.to_string(), from, to))
+    Ok(requote_tokens(&q.to_string(), to))
 }
 
 /// Aggregate functions: column references inside them need no GROUP BY entry.

@@ -111,7 +111,6 @@ pub fn emit(schema: &Schema, order: &Order, opts: &Options) -> (Output, Vec<Diag
         }
     }
     e.routines(&mut diags);
-    e.finish_views();
     (e.out, diags)
 }
 

@@ -1083,8 +1083,6 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    pub fn finish_views(&mut self) {}
-
     /// The script's routines, in source order.
     pub fn routines(&mut self, diags: &mut Vec<Diagnostic>) {
         if self.opts.from == Dialect::Postgres
