@@ -81,6 +81,21 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: CheckFormat,
     },
+    /// Write a migration assessment: every object, its status, action items with their source
+    /// lines, effort, type mappings and dependency order. Exits 0 once the report is written.
+    Report {
+        #[command(flatten)]
+        args: ConvertArgs,
+        /// Write the report here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Report format; default: from the output file's extension, else html.
+        #[arg(long, value_enum)]
+        format: Option<ReportFormat>,
+        /// Write the dependency graph in this format instead of the report.
+        #[arg(long, value_enum)]
+        graph: Option<GraphFormat>,
+    },
     /// Inspect the type-mapping rules.
     Mappings {
         #[command(subcommand)]
@@ -108,6 +123,33 @@ enum MappingsCommand {
 enum CheckFormat {
     Human,
     Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ReportFormat {
+    Html,
+    Md,
+    Json,
+    Sarif,
+}
+
+impl ReportFormat {
+    fn from_path(path: &std::path::Path) -> Option<ReportFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "html" | "htm" => Some(ReportFormat::Html),
+            "md" | "markdown" => Some(ReportFormat::Md),
+            "json" => Some(ReportFormat::Json),
+            "sarif" => Some(ReportFormat::Sarif),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum GraphFormat {
+    Dot,
 }
 
 pub fn run() -> ExitCode {
@@ -120,6 +162,12 @@ pub fn run() -> ExitCode {
             quiet,
         } => cmd_convert(&args, output, section, quiet),
         Command::Check { args, format } => cmd_check(&args, format),
+        Command::Report {
+            args,
+            output,
+            format,
+            graph,
+        } => cmd_report(&args, output, format, graph),
         Command::Mappings {
             command: MappingsCommand::Show { from, to, mappings },
         } => cmd_mappings_show(from, to, mappings),
@@ -287,8 +335,54 @@ fn cmd_check(args: &ConvertArgs, format: CheckFormat) -> ExitCode {
             let doc = serde_json::json!({ "version": 1, "summary": s, "diagnostics": items });
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
+        CheckFormat::Sarif => {
+            let doc = crate::report::sarif::render(&file, &conv.diagnostics);
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
     }
     exit_code(&conv.diagnostics, args.deny.contains(&Deny::Warnings))
+}
+
+fn cmd_report(
+    args: &ConvertArgs,
+    output: Option<PathBuf>,
+    format: Option<ReportFormat>,
+    graph: Option<GraphFormat>,
+) -> ExitCode {
+    let (file, conv) = match run_pipeline(args) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let r = crate::report::build(&file, &conv);
+    let format = format
+        .or_else(|| output.as_deref().and_then(ReportFormat::from_path))
+        .unwrap_or(ReportFormat::Html);
+    let text = match (graph, format) {
+        (Some(GraphFormat::Dot), _) => crate::report::dot::render(&r),
+        (None, ReportFormat::Html) => crate::report::html::render(&r),
+        (None, ReportFormat::Md) => crate::report::markdown::render(&r),
+        (None, ReportFormat::Json) => json_text(&r),
+        (None, ReportFormat::Sarif) => {
+            json_text(&crate::report::sarif::render(&file, &conv.diagnostics))
+        }
+    };
+    match output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(&path, text) {
+                return usage_error(format_args!("cannot write {}: {e}", path.display()));
+            }
+            eprintln!("{}", summary_line(&conv));
+        }
+        None => print!("{text}"),
+    }
+    ExitCode::SUCCESS
+}
+
+fn json_text<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => s + "\n",
+        Err(e) => format!("{{\"error\": \"cannot serialise the report: {e}\"}}\n"),
+    }
 }
 
 fn cmd_explain(code: &str) -> ExitCode {

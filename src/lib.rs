@@ -13,6 +13,7 @@ pub mod lower;
 pub mod mapping;
 pub mod order;
 pub mod parse;
+pub mod report;
 pub mod source;
 pub mod summary;
 pub mod transform;
@@ -38,6 +39,8 @@ pub struct ConvertOptions {
 
 /// Everything one conversion produced.
 pub struct Conversion {
+    pub from: Dialect,
+    pub to: Dialect,
     pub schema: Schema,
     pub order: Order,
     pub output: Output,
@@ -73,6 +76,8 @@ pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
     diagnostics.extend(d);
     diagnostics.sort_by_key(|d| d.span.map_or(usize::MAX, |s| s.start));
     Conversion {
+        from: opts.from,
+        to: opts.to,
         schema,
         order,
         output,

@@ -25,6 +25,24 @@ pub struct Order {
     pub objects: Vec<Object>,
     /// Groups of tables whose foreign keys form a cycle (names), for the report.
     pub cycles: Vec<Vec<String>>,
+    /// Dependencies, `(a, b)`: a must exist before b; for the report's graph.
+    pub edges: Vec<(Object, Object)>,
+}
+
+/// The name of an ordered object, for messages and the report.
+pub fn name_of(schema: &Schema, o: Object) -> &Name {
+    object_name(schema, o)
+}
+
+impl Object {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Object::Enum(_) => "type",
+            Object::Sequence(_) => "sequence",
+            Object::Table(_) => "table",
+            Object::View(_) => "view",
+        }
+    }
 }
 
 fn object_name(schema: &Schema, o: Object) -> &Name {
@@ -202,10 +220,16 @@ pub fn order(schema: &mut Schema) -> (Order, Vec<Diagnostic>) {
             }
         }
     }
+    let edges = graph
+        .edge_indices()
+        .filter_map(|e| graph.edge_endpoints(e))
+        .map(|(a, b)| (graph[a], graph[b]))
+        .collect();
     (
         Order {
             objects: out,
             cycles,
+            edges,
         },
         diags,
     )

@@ -81,6 +81,19 @@ impl SourceFile {
         None
     }
 
+    /// The whole lines `first..=last` (1-based), without the final line break.
+    pub fn lines(&self, first: usize, last: usize) -> &str {
+        let start = self.line_starts.get(first.saturating_sub(1)).copied();
+        let end = self
+            .line_starts
+            .get(last)
+            .map_or(self.text.len(), |e| e.saturating_sub(1));
+        match start {
+            Some(start) if start <= end => self.text.get(start..end).unwrap_or(""),
+            _ => "",
+        }
+    }
+
     /// The text of a span.
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
@@ -98,5 +111,9 @@ mod tests {
         assert_eq!(f.line_col(3), (2, 1));
         assert_eq!(f.line_col(5), (2, 2));
         assert_eq!(SourceFile::offset_in("ab\nçd", 2, 2), Some(5));
+        assert_eq!(f.lines(1, 1), "ab");
+        assert_eq!(f.lines(1, 2), "ab\nçd");
+        assert_eq!(f.lines(3, 3), "");
+        assert_eq!(f.lines(9, 9), "");
     }
 }

@@ -1,13 +1,116 @@
-//! Counts of objects read and how each ended: converted, converted with warnings, or needing
-//! manual action. An object's status is the worst diagnostic that names it.
+//! Every object read and how it ended: converted, converted with warnings, or needing manual
+//! action. An object's status is the worst diagnostic that names it; a manual-action finding
+//! that names no object the IR holds (an unsupported statement, a statement that did not parse)
+//! is an object of kind `statement` of its own, so nothing that needs a person goes uncounted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::ir::Schema;
 use crate::lower::Stats;
+use crate::source::Span;
+
+/// How one object ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Converted,
+    WithWarnings,
+    Manual,
+}
+
+impl Status {
+    fn of(worst: Severity) -> Status {
+        match worst {
+            Severity::Note => Status::Converted,
+            Severity::Warning => Status::WithWarnings,
+            Severity::Manual | Severity::Error => Status::Manual,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Converted => "converted",
+            Status::WithWarnings => "with warnings",
+            Status::Manual => "manual",
+        }
+    }
+}
+
+/// One object of the source and its status.
+#[derive(Clone, Debug, Serialize)]
+pub struct ObjectStatus {
+    /// `table`, `view`, `sequence`, `type`, `function`, ..., or `statement`.
+    pub kind: &'static str,
+    /// The name as the source spells it (schema-qualified when it was).
+    pub name: String,
+    /// The key diagnostics use to name it (`table film`).
+    #[serde(skip)]
+    pub key: String,
+    #[serde(skip)]
+    pub span: Option<Span>,
+    pub status: Status,
+}
+
+/// Every object of the schema with its status, in source order per kind.
+pub fn objects(schema: &Schema, diags: &[Diagnostic]) -> Vec<ObjectStatus> {
+    let mut worst: HashMap<&str, Severity> = HashMap::new();
+    for d in diags {
+        if let Some(o) = &d.object {
+            let e = worst.entry(o.as_str()).or_insert(Severity::Note);
+            *e = (*e).max(d.severity());
+        }
+    }
+    let mut out = Vec::new();
+    let mut add = |kind: &'static str, name: String, span: Span| {
+        let key = format!("{kind} {name}");
+        let status = Status::of(worst.get(key.as_str()).copied().unwrap_or(Severity::Note));
+        out.push(ObjectStatus {
+            kind,
+            name,
+            key,
+            span: Some(span),
+            status,
+        });
+    };
+    for e in &schema.enums {
+        add("type", e.name.to_string(), e.span);
+    }
+    for q in &schema.sequences {
+        add("sequence", q.name.to_string(), q.span);
+    }
+    for t in &schema.tables {
+        add("table", t.name.to_string(), t.span);
+    }
+    for v in &schema.views {
+        add("view", v.name.to_string(), v.span);
+    }
+    for r in &schema.routines {
+        add(r.kind.as_str(), r.name.to_string(), r.span);
+    }
+    let mut known: HashSet<String> = out.iter().map(|o| o.key.clone()).collect();
+    for d in diags.iter().filter(|d| d.severity() >= Severity::Manual) {
+        let name = d.object.clone().unwrap_or_else(|| d.message.clone());
+        let key = match &d.object {
+            Some(o) => o.clone(),
+            None => format!("{name}@{:?}", d.span),
+        };
+        // One entry per statement: a second finding on the same object is not a second object.
+        if !known.insert(key.clone()) {
+            continue;
+        }
+        out.push(ObjectStatus {
+            kind: "statement",
+            key,
+            name,
+            span: d.span,
+            status: Status::Manual,
+        });
+    }
+    out
+}
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub struct KindCounts {
@@ -15,6 +118,17 @@ pub struct KindCounts {
     pub converted: usize,
     pub with_warnings: usize,
     pub manual: usize,
+}
+
+impl KindCounts {
+    pub fn add(&mut self, status: Status) {
+        self.read += 1;
+        match status {
+            Status::Converted => self.converted += 1,
+            Status::WithWarnings => self.with_warnings += 1,
+            Status::Manual => self.manual += 1,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -28,42 +142,14 @@ pub struct Summary {
 }
 
 pub fn summarize(schema: &Schema, stats: &Stats, diags: &[Diagnostic]) -> Summary {
-    let mut worst: BTreeMap<&str, Severity> = BTreeMap::new();
-    for d in diags {
-        if let Some(o) = &d.object {
-            let e = worst.entry(o.as_str()).or_insert(Severity::Note);
-            *e = (*e).max(d.severity());
-        }
-    }
     let mut s = Summary {
         statements: stats.statements,
         skipped_statements: stats.noise_skipped + stats.data_skipped,
         parse_errors: stats.parse_errors,
         ..Summary::default()
     };
-    let mut add = |kind: &'static str, key: String| {
-        let c = s.objects.entry(kind).or_default();
-        c.read += 1;
-        match worst.get(key.as_str()).copied().unwrap_or(Severity::Note) {
-            Severity::Note => c.converted += 1,
-            Severity::Warning => c.with_warnings += 1,
-            Severity::Manual | Severity::Error => c.manual += 1,
-        }
-    };
-    for t in &schema.tables {
-        add("table", format!("table {}", t.name));
-    }
-    for v in &schema.views {
-        add("view", format!("view {}", v.name));
-    }
-    for q in &schema.sequences {
-        add("sequence", format!("sequence {}", q.name));
-    }
-    for e in &schema.enums {
-        add("type", format!("type {}", e.name));
-    }
-    for r in &schema.routines {
-        add(r.kind.as_str(), format!("{} {}", r.kind.as_str(), r.name));
+    for o in objects(schema, diags) {
+        s.objects.entry(o.kind).or_default().add(o.status);
     }
     for d in diags {
         *s.diagnostics.entry(d.code.id).or_default() += 1;

@@ -214,14 +214,27 @@ fn unsupported(cx: &Ctx, what: &str) -> Diagnostic {
         format!("a {what} is not converted"),
     )
     .at(line)
-    .object(format!(
-        "{what} {}",
-        leading_words(&cx.raw.text, 4)
-            .last()
-            .map_or("", String::as_str)
-            .to_lowercase()
-    ))
+    .object(format!("{what} {}", unsupported_name(cx, what)))
     .help("recreate it by hand on the target if you need it")
+}
+
+/// The name of an unsupported object for the report: the word after its kind (`CREATE RULE
+/// name AS ...`); casts and operators have no such word, so their first line stands for them.
+fn unsupported_name(cx: &Ctx, what: &str) -> String {
+    let kind = what.to_ascii_uppercase();
+    let words = leading_words(&cx.raw.text, 6);
+    match words.iter().skip_while(|w| **w != kind).nth(1) {
+        Some(name) if what == "rule" => name.to_lowercase(),
+        _ => cx
+            .raw
+            .text
+            .trim()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string(),
+    }
 }
 
 fn lower_routine(cx: &Ctx, schema: &mut Schema) {

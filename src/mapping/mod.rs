@@ -189,7 +189,9 @@ pub fn map_schema(schema: &mut Schema, rules: &Rules) -> Vec<Diagnostic> {
                     ..decision
                 };
             } else {
-                diags.extend(d);
+                // Findings name the table as every other stage does: schema-qualified.
+                let object = format!("table {}", table.name);
+                diags.extend(d.into_iter().map(|x| x.object(object.clone())));
             }
             table.columns[i].mapped = Some(decision);
         }
