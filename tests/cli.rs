@@ -294,3 +294,81 @@ fn check_json_is_versioned_and_located() {
     assert_eq!(first["line"], 2);
     assert_eq!(first["column"], 42);
 }
+
+#[test]
+fn report_format_follows_the_output_file() {
+    let src = "tests/corpus/mysql/sakila/sakila-mv-schema.sql";
+    let base = ["report", src, "--from", "mysql", "--to", "postgres"];
+    type Looks = fn(&str) -> bool;
+    let cases: [(&str, Looks); 4] = [
+        ("r.md", |t| t.starts_with("## ferry migration assessment")),
+        ("r.html", |t| {
+            t.starts_with("<!DOCTYPE html>") && t.trim_end().ends_with("</html>")
+        }),
+        ("r.json", |t| {
+            serde_json::from_str::<serde_json::Value>(t)
+                .is_ok_and(|v| v["report_version"] == 1 && v["summary"]["manual_items"] == 17)
+        }),
+        ("r.sarif", |t| {
+            serde_json::from_str::<serde_json::Value>(t).is_ok_and(|v| v["version"] == "2.1.0")
+        }),
+    ];
+    for (name, ok) in cases {
+        let out = scratch(name, b"");
+        let mut args = base.to_vec();
+        args.extend(["-o", &out]);
+        let o = ferry(&args);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        assert!(
+            ok(&text),
+            "{name} has the wrong format:\n{}",
+            &text[..text.len().min(300)]
+        );
+    }
+    let mut args = base.to_vec();
+    args.extend(["--graph", "dot"]);
+    let dot = stdout(&ferry(&args));
+    assert!(dot.starts_with("digraph ferry {"), "{dot}");
+    assert!(
+        dot.contains("\"table film\" -> \"table film_actor\""),
+        "{dot}"
+    );
+}
+
+#[test]
+fn check_sarif_exits_1_on_manual_items() {
+    let o = ferry(&[
+        "check",
+        "tests/corpus/mysql/sakila/sakila-mv-schema.sql",
+        "--from",
+        "mysql",
+        "--to",
+        "postgres",
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let first = &doc["runs"][0]["results"][0];
+    assert_eq!(
+        first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "tests/corpus/mysql/sakila/sakila-mv-schema.sql"
+    );
+    assert!(first["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64() > Some(0));
+}
+
+#[test]
+fn report_on_a_missing_file_exits_2() {
+    let o = ferry(&[
+        "report",
+        "no/such.sql",
+        "--from",
+        "mysql",
+        "--to",
+        "postgres",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no/such.sql"), "{}", stderr(&o));
+}

@@ -5,40 +5,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use common::convert::corpus_files;
 
 use ferry::dialect::Dialect;
 use ferry::emit::Section;
 use ferry::source::SourceFile;
 use ferry::summary;
-
-/// The corpus files this test converts: (dialect, path relative to tests/corpus).
-pub fn corpus_files() -> Vec<(Dialect, PathBuf)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
-    let mut out = Vec::new();
-    for (dir, d) in [
-        ("mysql", Dialect::Mysql),
-        ("postgresql", Dialect::Postgres),
-        ("sqlite", Dialect::Sqlite),
-    ] {
-        let Ok(dbs) = std::fs::read_dir(root.join(dir)) else {
-            continue;
-        };
-        for db in dbs.flatten() {
-            let Ok(files) = std::fs::read_dir(db.path()) else {
-                continue;
-            };
-            for f in files.flatten() {
-                let p = f.path();
-                if p.extension().is_some_and(|e| e == "sql") {
-                    out.push((d, p.strip_prefix(&root).map(Path::to_path_buf).unwrap_or(p)));
-                }
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 fn snapshot_name(path: &Path, to: Dialect) -> String {
     let stem = path.to_string_lossy().replace(['/', '.'], "_");

@@ -180,10 +180,13 @@ pub fn build(file: &SourceFile, conv: &Conversion) -> Report {
     let statuses = summary::objects(schema, &conv.diagnostics);
     let kind_of: HashMap<&str, &'static str> =
         statuses.iter().map(|o| (o.key.as_str(), o.kind)).collect();
-    let span_of: HashMap<&str, Span> = statuses
-        .iter()
-        .filter_map(|o| Some((o.key.as_str(), o.span?)))
-        .collect();
+    // Several objects may share a key (PostgreSQL triggers of one name on many tables).
+    let mut spans_of: HashMap<&str, Vec<Span>> = HashMap::new();
+    for o in &statuses {
+        if let Some(span) = o.span {
+            spans_of.entry(o.key.as_str()).or_default().push(span);
+        }
+    }
     let lines_of = |span: Option<Span>| {
         span.map_or(1, |s| {
             let (a, _) = file.line_col(s.start);
@@ -241,7 +244,13 @@ pub fn build(file: &SourceFile, conv: &Conversion) -> Report {
             continue;
         }
         // Code is sized, and shown, whole: the finding points at its first line only.
-        let whole = d.object.as_deref().and_then(|o| span_of.get(o)).copied();
+        let whole = d.span.and_then(|at| {
+            let spans = spans_of.get(d.object.as_deref()?)?;
+            spans
+                .iter()
+                .copied()
+                .find(|s| s.start <= at.start && at.start < s.end.max(s.start + 1))
+        });
         let (complexity, hours) = effort::estimate(d.code, lines_of(whole.or(d.span)));
         let shown = if complexity == Complexity::Complex {
             whole.or(d.span)
