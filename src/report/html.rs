@@ -13,7 +13,7 @@ const STYLE: &str = r#"
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f6f7f8; }
 main { max-width: 1100px; margin: 0 auto; padding: 16px; }
 header h1 { margin: 8px 0 0; font-size: 1.6em; }
-.sub { color: var(--muted); margin: 0 0 8px; word-break: break-all; }
+.sub { color: var(--muted); margin: 0 0 8px; overflow-wrap: anywhere; }
 nav { margin: 0 0 16px; } a { color: #1f5fa8; }
 section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin: 0 0 16px; }
 h2 { font-size: 1.2em; margin: 4px 0 12px; }

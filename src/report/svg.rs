@@ -133,7 +133,8 @@ pub fn dependency_graph(r: &Report) -> Option<String> {
     let mut out = format!(
         "<svg class=\"graph\" viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" role=\"img\" aria-label=\"Dependency graph\">"
     );
-    for (a, b) in &r.order.edges {
+    // A self-reference (a table's foreign key to itself) orders nothing: not drawn.
+    for (a, b) in r.order.edges.iter().filter(|(a, b)| a != b) {
         let (Some(&(ax, ay)), Some(&(bx, by))) = (at.get(a.as_str()), at.get(b.as_str())) else {
             continue;
         };
