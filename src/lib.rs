@@ -5,6 +5,7 @@
 //! CLI turns diagnostics into an exit code.
 
 pub mod cli;
+pub mod conn;
 pub mod diag;
 pub mod dialect;
 pub mod emit;
@@ -17,6 +18,7 @@ pub mod report;
 pub mod source;
 pub mod summary;
 pub mod transform;
+pub mod value;
 
 use diag::Diagnostic;
 use dialect::Dialect;

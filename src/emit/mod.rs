@@ -47,6 +47,18 @@ pub struct Output {
     pub pre_data: Vec<Stmt>,
     pub post_data: Vec<Stmt>,
     pub views: Vec<Stmt>,
+    /// Each table created, with its target names: what the data mover's plan writes into.
+    pub tables: Vec<TableTarget>,
+}
+
+/// A table's name and column names as emitted for the target (quoted where the target needs it).
+#[derive(Clone, Debug, Serialize)]
+pub struct TableTarget {
+    /// The source table, as the source names it (`schema.table` or `table`).
+    pub source: crate::ir::Name,
+    pub target: String,
+    /// (source column, target column), in column order.
+    pub columns: Vec<(String, String)>,
 }
 
 impl Output {

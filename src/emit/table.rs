@@ -581,6 +581,17 @@ impl<'a> Emitter<'a> {
                 }
             }
         }
+        let mut scratch = Vec::new(); // names were reported when the columns were printed
+        let columns = t
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), self.namer.ident(&c.name, &mut scratch)))
+            .collect();
+        self.out.tables.push(super::TableTarget {
+            source: t.name.clone(),
+            target: name.clone(),
+            columns,
+        });
         let mut sql = format!("CREATE TABLE {name} (\n  {}\n)", lines.join(",\n  "));
         if to == Dialect::Mysql {
             if let Some(n) = t.auto_increment_start.filter(|n| *n > 1) {

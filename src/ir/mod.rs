@@ -12,7 +12,9 @@ use crate::transform::Transform;
 
 /// A possibly schema-qualified name. Identifiers are stored as the source database would store
 /// them: unquoted PostgreSQL names already folded to lower case.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Name {
     pub schema: Option<String>,
     pub name: String,
