@@ -10,6 +10,7 @@ pub mod diag;
 pub mod dialect;
 pub mod emit;
 pub mod ir;
+pub mod load;
 pub mod lower;
 pub mod mapping;
 pub mod order;
