@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::diag::{self, Diagnostic, Severity};
 use crate::dialect::Dialect;
 use crate::emit::{IdentCase, Section};
+use crate::plan::{OnError, Preparation};
 use crate::source::SourceFile;
 use crate::{ConvertOptions, convert, infer_dialect, summary};
 
@@ -58,6 +59,41 @@ struct ConvertArgs {
     mappings: Option<PathBuf>,
 }
 
+#[derive(clap::Args)]
+struct MoveArgs {
+    /// Where the data comes from: a dump file, sqlite:FILE, postgres://..., mysql://...
+    source: String,
+    /// Where it goes: sqlite:FILE, postgres://..., mysql://...
+    target: String,
+    /// The dialect of a dump file; inferred from its header when omitted.
+    #[arg(long, value_enum)]
+    from: Option<Dialect>,
+    /// Keep identifiers as the source stores them, or lower-case them.
+    #[arg(long, value_enum, default_value = "keep")]
+    identifiers: IdentCase,
+    /// Extra type-mapping rules (see mappings/README.md).
+    #[arg(long, value_name = "FILE")]
+    mappings: Option<PathBuf>,
+    /// Tables loaded at once.
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+    /// Rows per batch (and per target transaction).
+    #[arg(long, default_value_t = 10_000)]
+    batch_size: usize,
+    /// What to do with target tables first.
+    #[arg(long, value_enum, default_value = "create")]
+    prepare: Preparation,
+    /// What a bad row does: stop the load, or go to the reject file.
+    #[arg(long, value_enum, default_value = "abort")]
+    on_error: OnError,
+    /// Where rejected rows go (JSON lines); default ferry-rejects.jsonl with --on-error reject-rows.
+    #[arg(long, value_name = "FILE")]
+    reject_file: Option<String>,
+    /// A variable holding the password of the servers (default PGPASSWORD / MYSQL_PWD).
+    #[arg(long, value_name = "NAME")]
+    password_env: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Convert a schema script to another dialect.
@@ -95,6 +131,33 @@ enum Command {
         /// Write the dependency graph in this format instead of the report.
         #[arg(long, value_enum)]
         graph: Option<GraphFormat>,
+    },
+    /// Convert the schema and write the data mover's plan (JSON) without moving anything.
+    Plan {
+        #[command(flatten)]
+        args: MoveArgs,
+        /// Write the plan here instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Execute a plan: create the target schema, move the data, add indexes and constraints.
+    Load {
+        /// The plan written by `ferry plan`.
+        plan: PathBuf,
+        /// A variable holding the password of the servers (default PGPASSWORD / MYSQL_PWD).
+        #[arg(long, value_name = "NAME")]
+        password_env: Option<String>,
+        /// No progress lines.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Plan and load in one step: SOURCE (a dump file, sqlite:FILE) into TARGET (sqlite:FILE).
+    Migrate {
+        #[command(flatten)]
+        args: MoveArgs,
+        /// No progress lines and only manual-action findings.
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Inspect the type-mapping rules.
     Mappings {
@@ -168,6 +231,13 @@ pub fn run() -> ExitCode {
             format,
             graph,
         } => cmd_report(&args, output, format, graph),
+        Command::Plan { args, output } => cmd_plan(&args, output),
+        Command::Load {
+            plan,
+            password_env,
+            quiet,
+        } => cmd_load(&plan, password_env.as_deref(), quiet),
+        Command::Migrate { args, quiet } => cmd_migrate(&args, quiet),
         Command::Mappings {
             command: MappingsCommand::Show { from, to, mappings },
         } => cmd_mappings_show(from, to, mappings),
@@ -401,5 +471,157 @@ fn cmd_explain(code: &str) -> ExitCode {
         None => usage_error(format_args!(
             "unknown diagnostic code `{code}`; codes look like F2001 or type-lossy"
         )),
+    }
+}
+
+/// Reads the source's schema as DDL text: a dump without its data, or a SQLite catalog.
+fn source_schema(source: &crate::conn::Endpoint) -> Result<SourceFile, String> {
+    use crate::conn::Endpoint;
+    match source {
+        Endpoint::Dump { path, dialect } => {
+            let f = std::fs::File::open(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let text = crate::load::dump::DumpReader::new(f, *dialect)
+                .schema_text()
+                .map_err(|e| format!("{}:{e}", path.display()))?;
+            Ok(SourceFile::new(path.display().to_string(), text))
+        }
+        Endpoint::Sqlite { path } => {
+            let s = crate::load::sqlite::SqliteSource::open(path).map_err(|e| e.0)?;
+            let text = s.schema_text().map_err(|e| e.0)?;
+            Ok(SourceFile::new(format!("sqlite:{} (schema)", path.display()), text))
+        }
+        other => Err(format!(
+            "reading the schema of {other} is not supported yet: sources today are dump files and SQLite files"
+        )),
+    }
+}
+
+/// The dialect of a dump named on the command line: --from, else its header.
+fn dump_dialect(path: &str, from: Option<Dialect>) -> Option<Dialect> {
+    from.or_else(|| {
+        let mut head = vec![0u8; 4096];
+        let n = std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+            .ok()?;
+        infer_dialect(&String::from_utf8_lossy(&head[..n]))
+    })
+}
+
+/// Converts the source's schema and builds the plan; prints the findings.
+fn build_plan(args: &MoveArgs, quiet: bool) -> Result<(crate::plan::Plan, crate::Conversion), ExitCode> {
+    let is_dump = !args.source.contains(':') || std::path::Path::new(&args.source).is_file();
+    let dialect = if is_dump {
+        dump_dialect(&args.source, args.from)
+    } else {
+        args.from
+    };
+    let source = crate::conn::parse(&args.source, dialect).map_err(usage_error)?;
+    let target = crate::conn::parse(&args.target, None).map_err(usage_error)?;
+    if matches!(target, crate::conn::Endpoint::Dump { .. }) {
+        return Err(usage_error("the target must be a database: sqlite:FILE, postgres://..., mysql://..."));
+    }
+    let file = source_schema(&source).map_err(usage_error)?;
+    let user_mappings = read_user_mappings(args.mappings.as_ref())?;
+    let opts = ConvertOptions {
+        from: source.dialect(),
+        to: target.dialect(),
+        identifiers: args.identifiers,
+        emulate_on_update: false,
+        user_mappings,
+    };
+    let conv = convert(&file, &opts);
+    let shown: Vec<Diagnostic> = conv
+        .diagnostics
+        .iter()
+        .filter(|d| !quiet || d.severity() >= Severity::Manual)
+        .cloned()
+        .collect();
+    diag::render::to_stderr(&file, &shown);
+    eprintln!("{}", summary_line(&conv));
+    if conv.diagnostics.iter().any(|d| d.severity() == Severity::Error) && conv.output.tables.is_empty() {
+        return Err(usage_error("the source schema could not be read; nothing to load"));
+    }
+    let reject_file = match (args.on_error, &args.reject_file) {
+        (_, Some(f)) => Some(f.clone()),
+        (OnError::RejectRows, None) => Some("ferry-rejects.jsonl".to_string()),
+        (OnError::Abort, None) => None,
+    };
+    let settings = crate::plan::Settings {
+        jobs: args.jobs.max(1),
+        batch_size: args.batch_size.max(1),
+        prepare: args.prepare,
+        on_error: args.on_error,
+        reject_file,
+    };
+    Ok((crate::plan::build(&conv, source, target, settings), conv))
+}
+
+fn cmd_plan(args: &MoveArgs, output: Option<PathBuf>) -> ExitCode {
+    let (plan, _) = match build_plan(args, false) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let text = json_text(&plan);
+    match output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(&path, text) {
+                return usage_error(format_args!("cannot write {}: {e}", path.display()));
+            }
+        }
+        None => print!("{text}"),
+    }
+    ExitCode::SUCCESS
+}
+
+/// Runs a plan and prints the summary; the exit code says whether every row arrived.
+fn run_load(mut plan: crate::plan::Plan, password_env: Option<&str>, quiet: bool) -> ExitCode {
+    for e in [&mut plan.source, &mut plan.target] {
+        if let Err(m) = e.resolve_password(password_env) {
+            return usage_error(m);
+        }
+    }
+    let opts = crate::load::LoadOptions { quiet };
+    match crate::load::load(&plan, &opts) {
+        Ok(summary) => {
+            eprint!("{}", crate::load::summary_table(&summary));
+            let rejected: u64 = summary.tables.iter().map(|t| t.rows_rejected).sum();
+            if rejected > 0 {
+                if let Some(f) = &plan.settings.reject_file {
+                    eprintln!("ferry: {rejected} rows rejected: see {f}");
+                }
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn cmd_load(path: &std::path::Path, password_env: Option<&str>, quiet: bool) -> ExitCode {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return usage_error(format_args!("cannot read {}: {e}", path.display())),
+    };
+    match crate::plan::parse(&text) {
+        Ok(plan) => run_load(plan, password_env, quiet),
+        Err(e) => usage_error(format_args!("{}: {e}", path.display())),
+    }
+}
+
+fn cmd_migrate(args: &MoveArgs, quiet: bool) -> ExitCode {
+    let (plan, conv) = match build_plan(args, quiet) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let code = run_load(plan, args.password_env.as_deref(), quiet);
+    if code == ExitCode::SUCCESS {
+        exit_code(&conv.diagnostics, false)
+    } else {
+        code
     }
 }

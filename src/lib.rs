@@ -14,6 +14,7 @@ pub mod load;
 pub mod lower;
 pub mod mapping;
 pub mod order;
+pub mod plan;
 pub mod parse;
 pub mod report;
 pub mod source;

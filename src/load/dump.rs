@@ -724,6 +724,12 @@ impl<R: Read> DumpReader<R> {
                     let body = self.string_body(b'\'', false)?;
                     return Ok(Value::Text(String::from_utf8_lossy(&body).into_owned()));
                 }
+                // N'...': a national-character string (MySQL, and in hand-written scripts).
+                b'n' | b'N' => {
+                    self.bump()?;
+                    self.bump()?;
+                    return self.string_value(self.dialect == Dialect::Mysql);
+                }
                 b'e' | b'E' if self.dialect == Dialect::Postgres => {
                     self.bump()?;
                     self.bump()?;

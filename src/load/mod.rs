@@ -1,4 +1,425 @@
-//! The data mover: reads rows from a source (a dump file, a SQLite file, a server), applies the
-//! plan's transforms, and writes them into the target.
+//! The data mover: reads rows from the plan's source (a dump file or a SQLite file today),
+//! shapes each row for its target table (column order, types from text, the plan's transforms),
+//! and writes it into the target (SQLite today), then runs the post-data DDL and reports per
+//! table. Memory is bounded by the batch size: no table is ever held whole.
+//!
+//! Order of a load: prepare the target (create / drop_and_create / truncate / do_nothing) and run
+//! the pre-data DDL; move the data; count the rows that would break each foreign key (orphans);
+//! run the post-data DDL and the views.
 
 pub mod dump;
+pub mod rejects;
+pub mod sqlite;
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::conn::Endpoint;
+use crate::ir::Name;
+use crate::plan::{OnError, Plan, TablePlan};
+use crate::transform::Applied;
+use crate::value::{Row, Value};
+use rejects::Rejects;
+
+/// A load that cannot go on; the message names the table, row key or statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError(pub String);
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What happened to one table.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TableStats {
+    pub table: String,
+    pub rows_read: u64,
+    pub rows_written: u64,
+    pub rows_rejected: u64,
+    /// Zero dates that became NULL (`zero_date_to_null`).
+    pub zero_dates_nulled: u64,
+    /// Text values that had NUL bytes removed (`strip_nul`).
+    pub nul_stripped: u64,
+    /// Bytes of the values written (their text or binary size).
+    pub bytes: u64,
+    pub seconds: f64,
+}
+
+/// Rows that would violate a foreign key, counted before it is enforced.
+#[derive(Clone, Debug, Serialize)]
+pub struct Orphans {
+    pub table: String,
+    pub constraint: String,
+    pub rows: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub tables: Vec<TableStats>,
+    pub orphans: Vec<Orphans>,
+    pub seconds: f64,
+}
+
+/// A database that rows are written into.
+pub trait Target {
+    /// Prepares the tables (per the plan's settings) and runs the pre-data DDL.
+    fn prepare(&mut self, plan: &Plan) -> Result<(), LoadError>;
+    /// Writes rows into one table. A row the target refuses is rejected (recorded, the load
+    /// goes on) or ends the load, per `on_error`. Returns the rows written.
+    fn write(
+        &mut self,
+        table: &TablePlan,
+        rows: &[Row],
+        on_error: OnError,
+        rejects: &mut Rejects,
+    ) -> Result<u64, LoadError>;
+    /// Rows that would violate each foreign key of the plan.
+    fn orphans(&mut self, plan: &Plan) -> Result<Vec<Orphans>, LoadError>;
+    /// Runs the post-data DDL and the views.
+    fn finish(&mut self, plan: &Plan) -> Result<(), LoadError>;
+}
+
+/// Options of one load run that are not part of the plan.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// No progress lines on standard error.
+    pub quiet: bool,
+}
+
+/// Runs the plan: the whole load, from preparing the target to the views.
+pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
+    let started = Instant::now();
+    let mut target: Box<dyn Target> = match &plan.target {
+        Endpoint::Sqlite { path } => Box::new(sqlite::SqliteTarget::open(path)?),
+        other => {
+            return Err(LoadError(format!(
+                "loading into {other} is not supported yet: the targets today are SQLite files"
+            )));
+        }
+    };
+    let mut rejects = Rejects::open(plan.settings.reject_file.as_deref())?;
+    target.prepare(plan)?;
+    let mut stats: Vec<TableStats> = plan
+        .tables
+        .iter()
+        .map(|t| TableStats {
+            table: t.target.clone(),
+            ..TableStats::default()
+        })
+        .collect();
+    let mut progress = Progress::new(opts.quiet);
+    match &plan.source {
+        Endpoint::Dump { path, dialect } => {
+            let file = std::fs::File::open(path)
+                .map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
+            let mut reader = dump::DumpReader::new(file, *dialect);
+            let index = TableIndex::new(plan);
+            loop {
+                let batch = reader
+                    .next_batch(plan.settings.batch_size)
+                    .map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
+                let Some(batch) = batch else { break };
+                let Some(ti) = index.find(&batch.table) else {
+                    // Rows of a table the plan does not load (not converted, or left out).
+                    continue;
+                };
+                let table = &plan.tables[ti];
+                let shape = Shape::new(table, batch.columns.as_deref()).map_err(|e| {
+                    LoadError(format!(
+                        "{}:{}: table {}: {e}",
+                        path.display(),
+                        batch.line,
+                        table.source
+                    ))
+                })?;
+                let t0 = Instant::now();
+                move_rows(
+                    target.as_mut(),
+                    table,
+                    &shape,
+                    batch.rows,
+                    plan.settings.on_error,
+                    &mut rejects,
+                    &mut stats[ti],
+                )?;
+                stats[ti].seconds += t0.elapsed().as_secs_f64();
+                progress.tick(&stats);
+            }
+        }
+        Endpoint::Sqlite { path } => {
+            let source = sqlite::SqliteSource::open(path)?;
+            for (ti, table) in plan.tables.iter().enumerate() {
+                let t0 = Instant::now();
+                let shape = Shape::identity(table);
+                let st = &mut stats[ti];
+                source.for_each_batch(table, plan.settings.batch_size, |rows| {
+                    move_rows(
+                        target.as_mut(),
+                        table,
+                        &shape,
+                        rows,
+                        plan.settings.on_error,
+                        &mut rejects,
+                        st,
+                    )
+                })?;
+                stats[ti].seconds += t0.elapsed().as_secs_f64();
+                progress.tick(&stats);
+            }
+        }
+        other => {
+            return Err(LoadError(format!(
+                "reading from {other} is not supported yet: the sources today are dump files and SQLite files"
+            )));
+        }
+    }
+    let orphans = target.orphans(plan)?;
+    target.finish(plan)?;
+    rejects.finish()?;
+    Ok(Summary {
+        tables: stats,
+        orphans,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Finds a plan table by the name a dump uses for it: exactly, then ignoring case and schema.
+struct TableIndex {
+    exact: HashMap<Name, usize>,
+    loose: HashMap<String, usize>,
+}
+
+impl TableIndex {
+    fn new(plan: &Plan) -> TableIndex {
+        let mut exact = HashMap::new();
+        let mut loose = HashMap::new();
+        for (i, t) in plan.tables.iter().enumerate() {
+            exact.insert(t.source.clone(), i);
+            loose.entry(t.source.name.to_lowercase()).or_insert(i);
+        }
+        TableIndex { exact, loose }
+    }
+
+    fn find(&self, name: &Name) -> Option<usize> {
+        self.exact
+            .get(name)
+            .or_else(|| self.loose.get(&name.name.to_lowercase()))
+            .copied()
+    }
+}
+
+/// Where each planned column's value sits in an incoming row.
+struct Shape {
+    positions: Vec<usize>,
+    width: usize,
+}
+
+impl Shape {
+    /// Rows already in plan order (a source read with the plan's column list).
+    fn identity(table: &TablePlan) -> Shape {
+        Shape {
+            positions: (0..table.columns.len()).collect(),
+            width: table.columns.len(),
+        }
+    }
+
+    /// Rows of a dump statement, with its column list or positional over the source columns.
+    fn new(table: &TablePlan, columns: Option<&[String]>) -> Result<Shape, String> {
+        let names: Vec<&str> = match columns {
+            Some(c) => c.iter().map(String::as_str).collect(),
+            None => table.source_columns.iter().map(String::as_str).collect(),
+        };
+        let mut positions = Vec::with_capacity(table.columns.len());
+        for c in &table.columns {
+            let at = names
+                .iter()
+                .position(|n| *n == c.source)
+                .or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(&c.source)));
+            match at {
+                Some(p) => positions.push(p),
+                None => return Err(format!("the data has no value for column {}", c.source)),
+            }
+        }
+        Ok(Shape {
+            positions,
+            width: names.len(),
+        })
+    }
+}
+
+/// Shapes, transforms and writes one batch; updates the table's counts.
+fn move_rows(
+    target: &mut dyn Target,
+    table: &TablePlan,
+    shape: &Shape,
+    rows: Vec<Row>,
+    on_error: OnError,
+    rejects: &mut Rejects,
+    stats: &mut TableStats,
+) -> Result<(), LoadError> {
+    let mut ready = Vec::with_capacity(rows.len());
+    for row in rows {
+        stats.rows_read += 1;
+        match shape_row(table, shape, row, stats) {
+            Ok(r) => ready.push(r),
+            Err((column, value, reason)) => {
+                let key = format!("row {}", stats.rows_read);
+                if on_error == OnError::Abort {
+                    return Err(LoadError(format!(
+                        "table {}, {key}, column {column}: {reason} (value {value}); \
+                         rerun with --on-error reject-rows to set such rows aside",
+                        table.source
+                    )));
+                }
+                rejects.add(&table.source.to_string(), &key, &column, &value, &reason)?;
+                stats.rows_rejected += 1;
+            }
+        }
+    }
+    for r in &ready {
+        stats.bytes += r.iter().map(value_size).sum::<u64>();
+    }
+    let before = rejects.count();
+    stats.rows_written += target.write(table, &ready, on_error, rejects)?;
+    stats.rows_rejected += rejects.count() - before;
+    Ok(())
+}
+
+fn value_size(v: &Value) -> u64 {
+    match v {
+        Value::Null => 0,
+        Value::Bool(_) => 1,
+        Value::Int(_) | Value::UInt(_) | Value::Float(_) => 8,
+        Value::Decimal(s) | Value::Text(s) => s.len() as u64,
+        Value::Bytes(b) => b.len() as u64,
+    }
+}
+
+/// One row in plan order, typed and transformed; Err is (column, value, reason).
+fn shape_row(
+    table: &TablePlan,
+    shape: &Shape,
+    row: Row,
+    stats: &mut TableStats,
+) -> Result<Row, (String, String, String)> {
+    if row.len() != shape.width {
+        return Err((
+            String::from("(row)"),
+            format!("{} values", row.len()),
+            format!("expected {} values", shape.width),
+        ));
+    }
+    let mut row: Vec<Option<Value>> = row.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(table.columns.len());
+    for (c, &p) in table.columns.iter().zip(&shape.positions) {
+        let v = row.get_mut(p).and_then(Option::take).unwrap_or(Value::Null);
+        let v = match v {
+            Value::Text(t) => Value::from_text(t, &c.canonical),
+            other => other,
+        };
+        let v = match c.transform {
+            Some(tr) => {
+                let shown = v.display();
+                match tr.apply(v) {
+                    Ok((v, applied)) => {
+                        match applied {
+                            Applied::ZeroDateNulled => stats.zero_dates_nulled += 1,
+                            Applied::NulStripped => stats.nul_stripped += 1,
+                            Applied::Kept | Applied::Changed => {}
+                        }
+                        v
+                    }
+                    Err(reason) => return Err((c.source.clone(), shown, reason)),
+                }
+            }
+            None => v,
+        };
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// Progress lines on standard error, at most one every two seconds.
+struct Progress {
+    quiet: bool,
+    last: Instant,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Progress {
+        Progress {
+            quiet,
+            last: Instant::now(),
+            started: Instant::now(),
+        }
+    }
+
+    fn tick(&mut self, stats: &[TableStats]) {
+        if self.quiet || self.last.elapsed().as_secs_f64() < 2.0 {
+            return;
+        }
+        self.last = Instant::now();
+        let rows: u64 = stats.iter().map(|s| s.rows_written).sum();
+        let secs = self.started.elapsed().as_secs_f64().max(1e-9);
+        eprintln!(
+            "ferry: {rows} rows written, {:.0} rows/s",
+            rows as f64 / secs
+        );
+    }
+}
+
+/// The per-table summary as a plain table, with totals.
+pub fn summary_table(s: &Summary) -> String {
+    let mut out = format!(
+        "{:<32} {:>10} {:>10} {:>9} {:>11} {:>8} {:>10}\n",
+        "table", "read", "written", "rejected", "bytes", "seconds", "rows/s"
+    );
+    let mut total = TableStats::default();
+    for t in &s.tables {
+        out.push_str(&row_line(&t.table, t));
+        total.rows_read += t.rows_read;
+        total.rows_written += t.rows_written;
+        total.rows_rejected += t.rows_rejected;
+        total.bytes += t.bytes;
+        total.zero_dates_nulled += t.zero_dates_nulled;
+        total.nul_stripped += t.nul_stripped;
+    }
+    total.seconds = s.seconds;
+    out.push_str(&row_line("total", &total));
+    if total.zero_dates_nulled > 0 {
+        out.push_str(&format!(
+            "{} zero dates became NULL\n",
+            total.zero_dates_nulled
+        ));
+    }
+    if total.nul_stripped > 0 {
+        out.push_str(&format!(
+            "{} text values had NUL bytes removed\n",
+            total.nul_stripped
+        ));
+    }
+    for o in &s.orphans {
+        out.push_str(&format!(
+            "{} rows of {} break the foreign key {}\n",
+            o.rows, o.table, o.constraint
+        ));
+    }
+    out
+}
+
+fn row_line(name: &str, t: &TableStats) -> String {
+    let rate = if t.seconds > 0.0 {
+        t.rows_written as f64 / t.seconds
+    } else {
+        0.0
+    };
+    format!(
+        "{:<32} {:>10} {:>10} {:>9} {:>11} {:>8.2} {:>10.0}\n",
+        name, t.rows_read, t.rows_written, t.rows_rejected, t.bytes, t.seconds, rate
+    )
+}

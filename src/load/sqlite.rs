@@ -1,0 +1,300 @@
+//! SQLite as a target (the embedded default) and as a source, through rusqlite.
+//! Target: prepared INSERTs in one transaction per batch, WAL journal with synchronous=NORMAL
+//! (fast, and a crash cannot corrupt the file: https://sqlite.org/wal.html), foreign keys off
+//! while loading and orphans counted with `PRAGMA foreign_key_check` afterwards.
+
+use std::path::Path;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OpenFlags};
+
+use super::rejects::Rejects;
+use super::{LoadError, Orphans, Target};
+use crate::plan::{OnError, Plan, Preparation, TablePlan};
+use crate::value::{Row, Value};
+
+fn err(path: &Path, what: &str, e: impl std::fmt::Display) -> LoadError {
+    LoadError(format!("sqlite:{}: {what}: {e}", path.display()))
+}
+
+pub struct SqliteTarget {
+    conn: Connection,
+    path: std::path::PathBuf,
+}
+
+impl SqliteTarget {
+    pub fn open(path: &Path) -> Result<SqliteTarget, LoadError> {
+        let conn = Connection::open(path).map_err(|e| err(path, "cannot open", e))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;",
+        )
+        .map_err(|e| err(path, "cannot set up the connection", e))?;
+        Ok(SqliteTarget {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn exists(&self, name: &str) -> Result<bool, LoadError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?1",
+                [unquote(name)],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(|e| err(&self.path, "cannot read the catalog", e))
+    }
+
+    fn run_all(&self, what: &str, statements: &[String]) -> Result<(), LoadError> {
+        for sql in statements {
+            self.conn.execute_batch(sql).map_err(|e| {
+                let first = sql.lines().next().unwrap_or("");
+                err(&self.path, &format!("{what} statement `{first}` failed"), e)
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// A target name as SQLite stores it: quotes removed, doubled quotes undone.
+fn unquote(name: &str) -> String {
+    match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => name.to_string(),
+    }
+}
+
+fn to_sql(v: &Value) -> SqlValue {
+    match v {
+        Value::Null => SqlValue::Null,
+        Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
+        Value::Int(i) => SqlValue::Integer(*i),
+        Value::UInt(u) => i64::try_from(*u).map_or_else(|_| SqlValue::Text(u.to_string()), SqlValue::Integer),
+        Value::Float(f) => SqlValue::Real(*f),
+        Value::Decimal(d) => SqlValue::Text(d.clone()),
+        Value::Text(t) => SqlValue::Text(t.clone()),
+        Value::Bytes(b) => SqlValue::Blob(b.clone()),
+    }
+}
+
+/// The row's primary-key values (`id=5`) for messages and the reject file.
+pub fn row_key(table: &TablePlan, row: &Row) -> String {
+    let parts: Vec<String> = table
+        .key
+        .iter()
+        .filter_map(|k| {
+            let i = table.columns.iter().position(|c| &c.source == k)?;
+            Some(format!("{k}={}", row.get(i)?.display()))
+        })
+        .collect();
+    if parts.is_empty() {
+        "(no key)".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+impl Target for SqliteTarget {
+    fn prepare(&mut self, plan: &Plan) -> Result<(), LoadError> {
+        match plan.settings.prepare {
+            Preparation::Create => {
+                for t in &plan.tables {
+                    if self.exists(&t.target)? {
+                        return Err(LoadError(format!(
+                            "sqlite:{}: table {} already exists; use --prepare drop-and-create to replace it, or truncate to empty it",
+                            self.path.display(),
+                            t.target
+                        )));
+                    }
+                }
+                self.run_all("pre-data", &plan.pre_data)
+            }
+            Preparation::DropAndCreate => {
+                for t in &plan.tables {
+                    self.conn
+                        .execute_batch(&format!("DROP TABLE IF EXISTS {}", t.target))
+                        .map_err(|e| err(&self.path, &format!("cannot drop {}", t.target), e))?;
+                }
+                self.run_all("pre-data", &plan.pre_data)
+            }
+            Preparation::Truncate => {
+                for t in &plan.tables {
+                    self.conn
+                        .execute_batch(&format!("DELETE FROM {}", t.target))
+                        .map_err(|e| err(&self.path, &format!("cannot empty {}", t.target), e))?;
+                }
+                Ok(())
+            }
+            Preparation::DoNothing => Ok(()),
+        }
+    }
+
+    fn write(
+        &mut self,
+        table: &TablePlan,
+        rows: &[Row],
+        on_error: OnError,
+        rejects: &mut Rejects,
+    ) -> Result<u64, LoadError> {
+        let cols: Vec<&str> = table.columns.iter().map(|c| c.target.as_str()).collect();
+        let marks = vec!["?"; cols.len()].join(", ");
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({marks})",
+            table.target,
+            cols.join(", ")
+        );
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| err(&path, "cannot begin a transaction", e))?;
+        let mut written = 0;
+        {
+            let mut stmt = tx
+                .prepare_cached(&sql)
+                .map_err(|e| err(&path, &format!("cannot prepare the insert into {}", table.target), e))?;
+            for row in rows {
+                let values: Vec<SqlValue> = row.iter().map(to_sql).collect();
+                match stmt.execute(rusqlite::params_from_iter(values)) {
+                    Ok(_) => written += 1,
+                    Err(e) => {
+                        let key = row_key(table, row);
+                        if on_error == OnError::Abort {
+                            return Err(LoadError(format!(
+                                "table {}, {key}: SQLite refused the row: {e}; this batch was rolled back \
+                                 (rerun with --on-error reject-rows to set such rows aside)",
+                                table.source
+                            )));
+                        }
+                        rejects.add(&table.source.to_string(), &key, "", "", &e.to_string())?;
+                    }
+                }
+            }
+        }
+        tx.commit()
+            .map_err(|e| err(&path, &format!("cannot commit rows of {}", table.target), e))?;
+        Ok(written)
+    }
+
+    fn orphans(&mut self, plan: &Plan) -> Result<Vec<Orphans>, LoadError> {
+        let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
+        for t in &plan.tables {
+            let sql = format!("PRAGMA foreign_key_check({})", t.target);
+            let mut stmt = self
+                .conn
+                .prepare(&sql)
+                .map_err(|e| err(&self.path, "cannot check foreign keys", e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(2)?)))
+                .map_err(|e| err(&self.path, "cannot check foreign keys", e))?;
+            for row in rows {
+                let (table, parent) = row.map_err(|e| err(&self.path, "cannot check foreign keys", e))?;
+                *counts.entry((table, format!("references {parent}"))).or_default() += 1;
+            }
+        }
+        Ok(counts
+            .into_iter()
+            .map(|((table, constraint), rows)| Orphans {
+                table,
+                constraint,
+                rows,
+            })
+            .collect())
+    }
+
+    fn finish(&mut self, plan: &Plan) -> Result<(), LoadError> {
+        if matches!(
+            plan.settings.prepare,
+            Preparation::Create | Preparation::DropAndCreate
+        ) {
+            self.run_all("post-data", &plan.post_data)?;
+            self.run_all("view", &plan.views)?;
+        }
+        Ok(())
+    }
+}
+
+/// A SQLite file read as a source, opened read-only.
+pub struct SqliteSource {
+    conn: Connection,
+    path: std::path::PathBuf,
+}
+
+impl SqliteSource {
+    pub fn open(path: &Path) -> Result<SqliteSource, LoadError> {
+        if !path.is_file() {
+            return Err(LoadError(format!("sqlite:{}: no such file", path.display())));
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| err(path, "cannot open", e))?;
+        Ok(SqliteSource {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The schema as DDL text: every `sql` of sqlite_master, in creation order.
+    pub fn schema_text(&self) -> Result<String, LoadError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
+            )
+            .map_err(|e| err(&self.path, "cannot read the schema", e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| err(&self.path, "cannot read the schema", e))?;
+        let mut out = String::new();
+        for sql in rows {
+            let sql = sql.map_err(|e| err(&self.path, "cannot read the schema", e))?;
+            out.push_str(sql.trim_end_matches(';'));
+            out.push_str(";\n");
+        }
+        Ok(out)
+    }
+
+    /// Calls `each` with batches of at most `batch` rows of the table, in the plan's column order.
+    pub fn for_each_batch(
+        &self,
+        table: &TablePlan,
+        batch: usize,
+        mut each: impl FnMut(Vec<Row>) -> Result<(), LoadError>,
+    ) -> Result<(), LoadError> {
+        let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        let cols: Vec<String> = table.columns.iter().map(|c| quote(&c.source)).collect();
+        let sql = format!(
+            "SELECT {} FROM {}",
+            cols.join(", "),
+            quote(&table.source.name)
+        );
+        let read_err = |e: rusqlite::Error| err(&self.path, &format!("cannot read {}", table.source), e);
+        let mut stmt = self.conn.prepare(&sql).map_err(read_err)?;
+        let mut rows = stmt.query([]).map_err(read_err)?;
+        let mut out = Vec::with_capacity(batch.min(65_536));
+        while let Some(r) = rows.next().map_err(read_err)? {
+            let mut row = Vec::with_capacity(cols.len());
+            for i in 0..cols.len() {
+                let v = match r.get_ref(i).map_err(read_err)? {
+                    rusqlite::types::ValueRef::Null => Value::Null,
+                    rusqlite::types::ValueRef::Integer(n) => Value::Int(n),
+                    rusqlite::types::ValueRef::Real(f) => Value::Float(f),
+                    rusqlite::types::ValueRef::Text(t) => match std::str::from_utf8(t) {
+                        Ok(s) => Value::Text(s.to_string()),
+                        Err(_) => Value::Bytes(t.to_vec()),
+                    },
+                    rusqlite::types::ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+                };
+                row.push(v);
+            }
+            out.push(row);
+            if out.len() >= batch {
+                each(std::mem::take(&mut out))?;
+            }
+        }
+        if !out.is_empty() {
+            each(out)?;
+        }
+        Ok(())
+    }
+}

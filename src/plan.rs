@@ -1,0 +1,167 @@
+//! The data mover's plan: what `ferry load` executes, versioned and complete. Built from one
+//! conversion: the target DDL in sections, and per table the source it reads, the columns with
+//! their canonical type and value transform, and the key. `plan.json` is the one serialisation
+//! boundary of the pipeline; it never holds a password (see `conn`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::Conversion;
+use crate::conn::Endpoint;
+use crate::ir::Name;
+use crate::transform::Transform;
+
+/// The version of the plan format; `load` refuses another.
+pub const PLAN_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Plan {
+    pub plan_version: u32,
+    pub ferry_version: String,
+    pub source: Endpoint,
+    pub target: Endpoint,
+    /// Target DDL run before the data: schemas, types, sequences, tables with primary keys.
+    pub pre_data: Vec<String>,
+    /// Target DDL run after the data: unique constraints, indexes, foreign keys, checks.
+    pub post_data: Vec<String>,
+    /// Views, after everything else.
+    pub views: Vec<String>,
+    pub tables: Vec<TablePlan>,
+    pub settings: Settings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TablePlan {
+    /// The table as the source names it.
+    pub source: Name,
+    /// The table as the target DDL names it (quoted where the target needs it).
+    pub target: String,
+    /// The columns loaded, in the source's order. Generated columns are not loaded: the target
+    /// computes them.
+    pub columns: Vec<ColumnPlan>,
+    /// Every column of the source table, generated ones included, to read positional rows.
+    pub source_columns: Vec<String>,
+    /// The primary key's source columns (empty without one): chunking and validation use it.
+    pub key: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ColumnPlan {
+    pub source: String,
+    /// Quoted where the target needs it.
+    pub target: String,
+    pub source_type: String,
+    pub canonical: String,
+    pub target_type: String,
+    pub transform: Option<Transform>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Preparation {
+    /// Run the DDL; a table that already exists is an error that names it.
+    Create,
+    /// Drop the plan's tables first, then create them.
+    DropAndCreate,
+    /// The tables exist: empty them, run no DDL.
+    Truncate,
+    /// The tables exist: load into them as they are, run no DDL.
+    DoNothing,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    /// Stop at the first bad row, saying which.
+    Abort,
+    /// Write each bad row to the reject file with the reason and go on.
+    RejectRows,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Settings {
+    pub jobs: usize,
+    pub batch_size: usize,
+    pub prepare: Preparation,
+    pub on_error: OnError,
+    /// Where rejected rows go (JSON lines), for `on_error = reject_rows`.
+    pub reject_file: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            jobs: 2,
+            batch_size: 10_000,
+            prepare: Preparation::Create,
+            on_error: OnError::Abort,
+            reject_file: None,
+        }
+    }
+}
+
+/// Builds the plan for moving what `conv` converted from `source` to `target`.
+pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Settings) -> Plan {
+    let sql = |stmts: &[crate::emit::Stmt]| stmts.iter().map(|s| s.sql.clone()).collect();
+    let tables = conv
+        .output
+        .tables
+        .iter()
+        .filter_map(|tt| {
+            let t = conv.schema.table(&tt.source)?;
+            let columns = t
+                .columns
+                .iter()
+                .zip(&tt.columns)
+                .filter(|(c, _)| c.generated.is_none())
+                .map(|(c, (_, target))| {
+                    let m = c.mapped.as_ref();
+                    ColumnPlan {
+                        source: c.name.clone(),
+                        target: target.clone(),
+                        source_type: c.source_type.clone(),
+                        canonical: m.map_or_else(|| "other".to_string(), |m| m.canonical.clone()),
+                        target_type: m.map_or_else(String::new, |m| m.target.clone()),
+                        transform: m.and_then(|m| m.transform),
+                    }
+                })
+                .collect();
+            Some(TablePlan {
+                source: tt.source.clone(),
+                target: tt.target.clone(),
+                columns,
+                source_columns: t.columns.iter().map(|c| c.name.clone()).collect(),
+                key: t
+                    .primary_key
+                    .as_ref()
+                    .map_or_else(Vec::new, |k| k.columns.clone()),
+            })
+        })
+        .collect();
+    Plan {
+        plan_version: PLAN_VERSION,
+        ferry_version: env!("CARGO_PKG_VERSION").to_string(),
+        source,
+        target,
+        pre_data: sql(&conv.output.pre_data),
+        post_data: sql(&conv.output.post_data),
+        views: sql(&conv.output.views),
+        tables,
+        settings,
+    }
+}
+
+/// Reads a plan file's text; Err says why it cannot be used.
+pub fn parse(text: &str) -> Result<Plan, String> {
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not a plan (invalid JSON): {e}"))?;
+    match v.get("plan_version").and_then(serde_json::Value::as_u64) {
+        Some(n) if n == u64::from(PLAN_VERSION) => {}
+        Some(n) => {
+            return Err(format!(
+                "plan_version {n} is not supported by this ferry (it reads version {PLAN_VERSION})"
+            ));
+        }
+        None => return Err("not a plan: no plan_version".into()),
+    }
+    serde_json::from_value(v).map_err(|e| format!("not a valid plan: {e}"))
+}
