@@ -489,7 +489,10 @@ fn source_schema(source: &crate::conn::Endpoint) -> Result<SourceFile, String> {
         Endpoint::Sqlite { path } => {
             let s = crate::load::sqlite::SqliteSource::open(path).map_err(|e| e.0)?;
             let text = s.schema_text().map_err(|e| e.0)?;
-            Ok(SourceFile::new(format!("sqlite:{} (schema)", path.display()), text))
+            Ok(SourceFile::new(
+                format!("sqlite:{} (schema)", path.display()),
+                text,
+            ))
         }
         other => Err(format!(
             "reading the schema of {other} is not supported yet: sources today are dump files and SQLite files"
@@ -509,7 +512,10 @@ fn dump_dialect(path: &str, from: Option<Dialect>) -> Option<Dialect> {
 }
 
 /// Converts the source's schema and builds the plan; prints the findings.
-fn build_plan(args: &MoveArgs, quiet: bool) -> Result<(crate::plan::Plan, crate::Conversion), ExitCode> {
+fn build_plan(
+    args: &MoveArgs,
+    quiet: bool,
+) -> Result<(crate::plan::Plan, crate::Conversion), ExitCode> {
     let is_dump = !args.source.contains(':') || std::path::Path::new(&args.source).is_file();
     let dialect = if is_dump {
         dump_dialect(&args.source, args.from)
@@ -519,7 +525,9 @@ fn build_plan(args: &MoveArgs, quiet: bool) -> Result<(crate::plan::Plan, crate:
     let source = crate::conn::parse(&args.source, dialect).map_err(usage_error)?;
     let target = crate::conn::parse(&args.target, None).map_err(usage_error)?;
     if matches!(target, crate::conn::Endpoint::Dump { .. }) {
-        return Err(usage_error("the target must be a database: sqlite:FILE, postgres://..., mysql://..."));
+        return Err(usage_error(
+            "the target must be a database: sqlite:FILE, postgres://..., mysql://...",
+        ));
     }
     let file = source_schema(&source).map_err(usage_error)?;
     let user_mappings = read_user_mappings(args.mappings.as_ref())?;
@@ -539,8 +547,15 @@ fn build_plan(args: &MoveArgs, quiet: bool) -> Result<(crate::plan::Plan, crate:
         .collect();
     diag::render::to_stderr(&file, &shown);
     eprintln!("{}", summary_line(&conv));
-    if conv.diagnostics.iter().any(|d| d.severity() == Severity::Error) && conv.output.tables.is_empty() {
-        return Err(usage_error("the source schema could not be read; nothing to load"));
+    if conv
+        .diagnostics
+        .iter()
+        .any(|d| d.severity() == Severity::Error)
+        && conv.output.tables.is_empty()
+    {
+        return Err(usage_error(
+            "the source schema could not be read; nothing to load",
+        ));
     }
     let reject_file = match (args.on_error, &args.reject_file) {
         (_, Some(f)) => Some(f.clone()),

@@ -64,6 +64,10 @@ impl Value {
             }
             "float4" | "float8" => text.parse().map_or(Value::Text(text), Value::Float),
             "decimal" => Value::Decimal(text),
+            "date" | "timestamp" | "timestamptz" => match iso_datetime(&text, base == "date") {
+                Some(iso) => Value::Text(iso),
+                None => Value::Text(text),
+            },
             "bytes" | "varbinary" | "binary" | "blob" => match text.strip_prefix("\\x") {
                 Some(hex) => decode_hex(hex).map_or(Value::Text(text), Value::Bytes),
                 None => Value::Bytes(text.into_bytes()),
@@ -71,6 +75,67 @@ impl Value {
             _ => Value::Text(text),
         }
     }
+}
+
+/// A date or date-time in MySQL's relaxed spellings (`1962/2/18`, `2004-1-2 8:05:00`, any
+/// punctuation between the parts, https://dev.mysql.com/doc/refman/8.0/en/date-and-time-literals.html)
+/// as ISO text: `1962-02-18 00:00:00` (or `1962-02-18` for a date). `None` when the text is
+/// already ISO, carries a time zone or letters, or is not a date: it is then left as it is.
+pub fn iso_datetime(text: &str, date_only: bool) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() || t.chars().any(|c| c.is_ascii_alphabetic() || c == '+') {
+        return None;
+    }
+    // `-` after the time part would be a UTC offset: leave such text alone.
+    let (date_part, time_part) = match t.split_once([' ', 'T']) {
+        Some((d, rest)) => (d, Some(rest)),
+        None => (t, None),
+    };
+    if time_part.is_some_and(|r| r.contains('-')) {
+        return None;
+    }
+    let date: Vec<&str> = date_part
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let [y, m, d] = date.as_slice() else {
+        return None;
+    };
+    let (y, m, d): (u32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    if y > 9999 || m > 12 || d > 31 || date[0].len() != 4 {
+        return None;
+    }
+    let date = format!("{y:04}-{m:02}-{d:02}");
+    if date_only {
+        return (date != t).then_some(date);
+    }
+    let (hms, frac) = match time_part {
+        Some(tp) => {
+            let (main, frac) = match tp.split_once('.') {
+                Some((a, f)) if f.chars().all(|c| c.is_ascii_digit()) => (a, Some(f)),
+                Some(_) => return None,
+                None => (tp, None),
+            };
+            let parts: Vec<u32> = main
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|p| !p.is_empty())
+                .map(|p| p.parse().ok())
+                .collect::<Option<_>>()?;
+            match parts.as_slice() {
+                [h, mi] => (format!("{h:02}:{mi:02}:00"), frac),
+                [h, mi, s] if *h < 24 && *mi < 60 && *s < 62 => {
+                    (format!("{h:02}:{mi:02}:{s:02}"), frac)
+                }
+                _ => return None,
+            }
+        }
+        None => ("00:00:00".to_string(), None),
+    };
+    let iso = match frac {
+        Some(f) => format!("{date} {hms}.{f}"),
+        None => format!("{date} {hms}"),
+    };
+    (iso != t).then_some(iso)
 }
 
 /// Hex digits to bytes; `None` when the text is not hex.
@@ -113,5 +178,29 @@ mod tests {
             Value::Bytes(vec![0, 255])
         );
         assert_eq!(decode_hex("0g"), None);
+        assert_eq!(
+            Value::from_text("1962/2/18".into(), "timestamp(0)"),
+            Value::Text("1962-02-18 00:00:00".into())
+        );
+        assert_eq!(
+            Value::from_text("2004-1-2 8:05:07.5".into(), "timestamp(6)"),
+            Value::Text("2004-01-02 08:05:07.5".into())
+        );
+        assert_eq!(
+            Value::from_text("2004/01/02".into(), "date"),
+            Value::Text("2004-01-02".into())
+        );
+        for kept in [
+            "2020-01-01 10:00:00+02",
+            "2020-01-01 10:00:00-05",
+            "infinity",
+            "0000-00-00 00:00:00",
+        ] {
+            assert_eq!(
+                Value::from_text(kept.into(), "timestamptz"),
+                Value::Text(kept.into()),
+                "{kept}"
+            );
+        }
     }
 }

@@ -70,7 +70,9 @@ fn to_sql(v: &Value) -> SqlValue {
         Value::Null => SqlValue::Null,
         Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
         Value::Int(i) => SqlValue::Integer(*i),
-        Value::UInt(u) => i64::try_from(*u).map_or_else(|_| SqlValue::Text(u.to_string()), SqlValue::Integer),
+        Value::UInt(u) => {
+            i64::try_from(*u).map_or_else(|_| SqlValue::Text(u.to_string()), SqlValue::Integer)
+        }
         Value::Float(f) => SqlValue::Real(*f),
         Value::Decimal(d) => SqlValue::Text(d.clone()),
         Value::Text(t) => SqlValue::Text(t.clone()),
@@ -151,9 +153,13 @@ impl Target for SqliteTarget {
             .map_err(|e| err(&path, "cannot begin a transaction", e))?;
         let mut written = 0;
         {
-            let mut stmt = tx
-                .prepare_cached(&sql)
-                .map_err(|e| err(&path, &format!("cannot prepare the insert into {}", table.target), e))?;
+            let mut stmt = tx.prepare_cached(&sql).map_err(|e| {
+                err(
+                    &path,
+                    &format!("cannot prepare the insert into {}", table.target),
+                    e,
+                )
+            })?;
             for row in rows {
                 let values: Vec<SqlValue> = row.iter().map(to_sql).collect();
                 match stmt.execute(rusqlite::params_from_iter(values)) {
@@ -189,8 +195,11 @@ impl Target for SqliteTarget {
                 .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(2)?)))
                 .map_err(|e| err(&self.path, "cannot check foreign keys", e))?;
             for row in rows {
-                let (table, parent) = row.map_err(|e| err(&self.path, "cannot check foreign keys", e))?;
-                *counts.entry((table, format!("references {parent}"))).or_default() += 1;
+                let (table, parent) =
+                    row.map_err(|e| err(&self.path, "cannot check foreign keys", e))?;
+                *counts
+                    .entry((table, format!("references {parent}")))
+                    .or_default() += 1;
             }
         }
         Ok(counts
@@ -224,7 +233,10 @@ pub struct SqliteSource {
 impl SqliteSource {
     pub fn open(path: &Path) -> Result<SqliteSource, LoadError> {
         if !path.is_file() {
-            return Err(LoadError(format!("sqlite:{}: no such file", path.display())));
+            return Err(LoadError(format!(
+                "sqlite:{}: no such file",
+                path.display()
+            )));
         }
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| err(path, "cannot open", e))?;
@@ -268,7 +280,8 @@ impl SqliteSource {
             cols.join(", "),
             quote(&table.source.name)
         );
-        let read_err = |e: rusqlite::Error| err(&self.path, &format!("cannot read {}", table.source), e);
+        let read_err =
+            |e: rusqlite::Error| err(&self.path, &format!("cannot read {}", table.source), e);
         let mut stmt = self.conn.prepare(&sql).map_err(read_err)?;
         let mut rows = stmt.query([]).map_err(read_err)?;
         let mut out = Vec::with_capacity(batch.min(65_536));

@@ -45,6 +45,20 @@ pub struct Parsed<'a> {
 
 /// The first `n` words of a statement, upper-cased, skipping MySQL `DEFINER=...` clauses and
 /// `OR REPLACE` so that `CREATE DEFINER=x TRIGGER` reads as `CREATE TRIGGER`.
+/// `ALTER TABLE t DISABLE KEYS` / `ENABLE KEYS`: a load-speed hint, no schema.
+fn is_keys_toggle(text: &str) -> bool {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| w.trim_end_matches(';').to_ascii_uppercase())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.len() == 5
+        && words[0] == "ALTER"
+        && words[1] == "TABLE"
+        && matches!(words[3].as_str(), "DISABLE" | "ENABLE")
+        && words[4] == "KEYS"
+}
+
 pub fn leading_words(text: &str, n: usize) -> Vec<String> {
     let mut words = Vec::new();
     let mut rest = text;
@@ -107,6 +121,8 @@ pub fn classify(raw: &RawStatement) -> Class {
         }
         // pg_dump: ALTER TABLE x OWNER TO y, ALTER FUNCTION ... OWNER TO ...
         "ALTER" if is_owner_to(&raw.text) => Class::Noise,
+        // mysqldump: /*!40000 ALTER TABLE `t` DISABLE KEYS */ around each table's data.
+        "ALTER" if is_keys_toggle(&raw.text) => Class::Noise,
         "ALTER" if raw.text.to_ascii_uppercase().contains(" ATTACH PARTITION ") => {
             Class::Unsupported("partition attachment")
         }

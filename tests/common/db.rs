@@ -318,6 +318,44 @@ impl ScratchDb {
         self.client(&self.name, sql).map(|_| ())
     }
 
+    /// The scratch database as its engine's own dump tool writes it: `pg_dump` plain format (COPY
+    /// blocks) or `mariadb-dump` (extended INSERTs, routines and triggers). Err: its stderr.
+    pub fn dump(&self) -> Result<String, String> {
+        let mut cmd = match self.engine {
+            Engine::Postgres => {
+                let mut c = Command::new("pg_dump");
+                c.args(["--no-owner", "--no-privileges", "-h", &self.conn.host])
+                    .args([
+                        "-p",
+                        &self.conn.port,
+                        "-U",
+                        &self.conn.user,
+                        "-d",
+                        &self.name,
+                    ])
+                    .env("PGPASSWORD", &self.conn.password)
+                    .env("PGCONNECT_TIMEOUT", "10");
+                c
+            }
+            Engine::Mariadb => {
+                let mut c = Command::new("mariadb-dump");
+                c.args(["--no-defaults", "--default-character-set=utf8mb4"])
+                    .args(["--routines", "--triggers", "-h", &self.conn.host])
+                    .args(["-P", &self.conn.port, "-u", &self.conn.user, &self.name])
+                    .env("MYSQL_PWD", &self.conn.password);
+                c
+            }
+        };
+        let out = cmd
+            .output()
+            .map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
+        if out.status.success() {
+            String::from_utf8(out.stdout).map_err(|e| format!("the dump is not UTF-8: {e}"))
+        } else {
+            Err(self.redact(String::from_utf8_lossy(&out.stderr).trim().to_string()))
+        }
+    }
+
     /// Runs `sql` in the scratch database and returns its output without headers, trimmed: for a
     /// query returning one row of one column, that value as text (NULL is "" on PostgreSQL and
     /// "NULL" on MariaDB). Several rows come back one per line, columns separated by `|` on

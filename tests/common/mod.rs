@@ -3,3 +3,12 @@
 
 pub mod convert;
 pub mod db;
+
+/// Runs the ferry binary of this build in the project directory.
+pub fn ferry(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run ferry: {e}"))
+}
