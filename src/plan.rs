@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Conversion;
 use crate::conn::Endpoint;
+use crate::emit::TableTarget;
 use crate::ir::Name;
 use crate::transform::Transform;
 
@@ -42,6 +43,17 @@ pub struct TablePlan {
     pub source_columns: Vec<String>,
     /// The primary key's source columns (empty without one): chunking and validation use it.
     pub key: Vec<String>,
+    /// Foreign keys, in target names: orphans are counted against them before they are created.
+    pub foreign_keys: Vec<ForeignKeyPlan>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ForeignKeyPlan {
+    /// For messages: `table(cols) -> referenced(cols)` in source names.
+    pub describe: String,
+    pub columns: Vec<String>,
+    pub ref_table: String,
+    pub ref_columns: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -53,6 +65,10 @@ pub struct ColumnPlan {
     pub canonical: String,
     pub target_type: String,
     pub transform: Option<Transform>,
+    /// An auto-increment / identity / serial column: its sequence is set past the loaded
+    /// maximum after the load.
+    #[serde(default)]
+    pub identity: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -102,6 +118,8 @@ impl Default for Settings {
 /// Builds the plan for moving what `conv` converted from `source` to `target`.
 pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Settings) -> Plan {
     let sql = |stmts: &[crate::emit::Stmt]| stmts.iter().map(|s| s.sql.clone()).collect();
+    let by_source: std::collections::HashMap<&Name, &TableTarget> =
+        conv.output.tables.iter().map(|t| (&t.source, t)).collect();
     let tables = conv
         .output
         .tables
@@ -122,6 +140,7 @@ pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Se
                         canonical: m.map_or_else(|| "other".to_string(), |m| m.canonical.clone()),
                         target_type: m.map_or_else(String::new, |m| m.target.clone()),
                         transform: m.and_then(|m| m.transform),
+                        identity: c.identity.is_some(),
                     }
                 })
                 .collect();
@@ -134,6 +153,25 @@ pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Se
                     .primary_key
                     .as_ref()
                     .map_or_else(Vec::new, |k| k.columns.clone()),
+                foreign_keys: t
+                    .foreign_keys
+                    .iter()
+                    .filter_map(|fk| {
+                        let rt = by_source.get(&fk.ref_table)?;
+                        Some(ForeignKeyPlan {
+                            describe: format!(
+                                "{}({}) -> {}({})",
+                                t.name,
+                                fk.columns.join(", "),
+                                fk.ref_table,
+                                fk.ref_columns.join(", ")
+                            ),
+                            columns: target_columns(tt, &fk.columns)?,
+                            ref_table: rt.target.clone(),
+                            ref_columns: target_columns(rt, &fk.ref_columns)?,
+                        })
+                    })
+                    .collect(),
             })
         })
         .collect();
@@ -148,6 +186,18 @@ pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Se
         tables,
         settings,
     }
+}
+
+/// Target names of source columns of a table; `None` if one is not in it.
+fn target_columns(t: &TableTarget, cols: &[String]) -> Option<Vec<String>> {
+    cols.iter()
+        .map(|c| {
+            t.columns
+                .iter()
+                .find(|(s, _)| s == c || s.eq_ignore_ascii_case(c))
+                .map(|(_, target)| target.clone())
+        })
+        .collect()
 }
 
 /// Reads a plan file's text; Err says why it cannot be used.

@@ -8,9 +8,11 @@
 //! run the post-data DDL and the views.
 
 pub mod dump;
+pub mod postgres;
 pub mod rejects;
 pub mod sqlite;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -18,7 +20,7 @@ use serde::Serialize;
 
 use crate::conn::Endpoint;
 use crate::ir::Name;
-use crate::plan::{OnError, Plan, TablePlan};
+use crate::plan::{ForeignKeyPlan, OnError, Plan, Preparation, TablePlan};
 use crate::transform::Applied;
 use crate::value::{Row, Value};
 use rejects::Rejects;
@@ -64,10 +66,19 @@ pub struct Summary {
     pub seconds: f64,
 }
 
-/// A database that rows are written into.
+/// A database that rows are written into. The order of a load (what to create, drop or empty
+/// first, what runs after the data) is decided once, in `prepare` and `finish` below; a target
+/// only knows how to do each step on its engine.
 pub trait Target {
-    /// Prepares the tables (per the plan's settings) and runs the pre-data DDL.
-    fn prepare(&mut self, plan: &Plan) -> Result<(), LoadError>;
+    /// Whether a table (target name, quoted as in the DDL) exists.
+    fn table_exists(&mut self, name: &str) -> Result<bool, LoadError>;
+    /// Runs DDL statements, in one transaction where the engine allows it; `what` names the
+    /// step in messages.
+    fn run(&mut self, what: &str, statements: &[String]) -> Result<(), LoadError>;
+    /// `DROP TABLE` for one table, in the engine's spelling.
+    fn drop_sql(&self, name: &str) -> String;
+    /// Empties these tables (foreign keys between them notwithstanding).
+    fn empty(&mut self, names: &[&str]) -> Result<(), LoadError>;
     /// Writes rows into one table. A row the target refuses is rejected (recorded, the load
     /// goes on) or ends the load, per `on_error`. Returns the rows written.
     fn write(
@@ -79,8 +90,55 @@ pub trait Target {
     ) -> Result<u64, LoadError>;
     /// Rows that would violate each foreign key of the plan.
     fn orphans(&mut self, plan: &Plan) -> Result<Vec<Orphans>, LoadError>;
-    /// Runs the post-data DDL and the views.
-    fn finish(&mut self, plan: &Plan) -> Result<(), LoadError>;
+    /// Engine work after the data and post-data: sequences set past the loaded keys.
+    fn after_load(&mut self, plan: &Plan) -> Result<(), LoadError>;
+    /// For messages: the database, without a password.
+    fn describe(&self) -> String;
+}
+
+/// Prepares the target's tables per the plan's settings and runs the pre-data DDL.
+fn prepare(target: &mut dyn Target, plan: &Plan) -> Result<(), LoadError> {
+    match plan.settings.prepare {
+        Preparation::Create => {
+            for t in &plan.tables {
+                if target.table_exists(&t.target)? {
+                    return Err(LoadError(format!(
+                        "{}: table {} already exists; use --prepare drop-and-create to replace it, or truncate to empty it",
+                        target.describe(),
+                        t.target
+                    )));
+                }
+            }
+            target.run("pre-data", &plan.pre_data)
+        }
+        Preparation::DropAndCreate => {
+            let drops: Vec<String> = plan
+                .tables
+                .iter()
+                .map(|t| target.drop_sql(&t.target))
+                .collect();
+            target.run("drop", &drops)?;
+            target.run("pre-data", &plan.pre_data)
+        }
+        Preparation::Truncate => {
+            let names: Vec<&str> = plan.tables.iter().map(|t| t.target.as_str()).collect();
+            target.empty(&names)
+        }
+        Preparation::DoNothing => Ok(()),
+    }
+}
+
+/// Runs the post-data DDL and the views (when the load created the tables), then the engine's
+/// own finishing work.
+fn finish(target: &mut dyn Target, plan: &Plan) -> Result<(), LoadError> {
+    if matches!(
+        plan.settings.prepare,
+        Preparation::Create | Preparation::DropAndCreate
+    ) {
+        target.run("post-data", &plan.post_data)?;
+        target.run("view", &plan.views)?;
+    }
+    target.after_load(plan)
 }
 
 /// Options of one load run that are not part of the plan.
@@ -95,23 +153,56 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
     let started = Instant::now();
     let mut target: Box<dyn Target> = match &plan.target {
         Endpoint::Sqlite { path } => Box::new(sqlite::SqliteTarget::open(path)?),
+        Endpoint::Postgres(server) => Box::new(postgres::PgTarget::open(server)?),
         other => {
             return Err(LoadError(format!(
-                "loading into {other} is not supported yet: the targets today are SQLite files"
+                "loading into {other} is not supported yet: the targets today are SQLite files and PostgreSQL"
             )));
         }
     };
     let mut rejects = Rejects::open(plan.settings.reject_file.as_deref())?;
-    target.prepare(plan)?;
+    prepare(target.as_mut(), plan)?;
     let mut stats: Vec<TableStats> = plan
         .tables
         .iter()
         .map(|t| TableStats {
-            table: t.target.clone(),
+            table: t.source.to_string(),
             ..TableStats::default()
         })
         .collect();
     let mut progress = Progress::new(opts.quiet);
+    if let Err(e) = move_data(
+        plan,
+        target.as_mut(),
+        &mut rejects,
+        &mut stats,
+        &mut progress,
+    ) {
+        let _ = rejects.finish();
+        let written: u64 = stats.iter().map(|s| s.rows_written).sum();
+        return Err(LoadError(format!(
+            "{e}\nThe load stopped: {written} rows had been written, so the target is incomplete \
+             (rerun with --prepare drop-and-create, or truncate)."
+        )));
+    }
+    let orphans = target.orphans(plan)?;
+    finish(target.as_mut(), plan)?;
+    rejects.finish()?;
+    Ok(Summary {
+        tables: stats,
+        orphans,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Moves every row of the source into the target, table by table or in dump order.
+fn move_data(
+    plan: &Plan,
+    target: &mut dyn Target,
+    rejects: &mut Rejects,
+    stats: &mut [TableStats],
+    progress: &mut Progress,
+) -> Result<(), LoadError> {
     match &plan.source {
         Endpoint::Dump { path, dialect } => {
             let file = std::fs::File::open(path)
@@ -127,27 +218,27 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
                     // Rows of a table the plan does not load (not converted, or left out).
                     continue;
                 };
-                let table = &plan.tables[ti];
-                let shape = Shape::new(table, batch.columns.as_deref()).map_err(|e| {
-                    LoadError(format!(
-                        "{}:{}: table {}: {e}",
-                        path.display(),
-                        batch.line,
-                        table.source
-                    ))
-                })?;
+                let (shape, table) = Shape::new(&plan.tables[ti], batch.columns.as_deref())
+                    .map_err(|e| {
+                        LoadError(format!(
+                            "{}:{}: table {}: {e}",
+                            path.display(),
+                            batch.line,
+                            plan.tables[ti].source
+                        ))
+                    })?;
                 let t0 = Instant::now();
                 move_rows(
-                    target.as_mut(),
-                    table,
+                    target,
+                    &table,
                     &shape,
                     batch.rows,
                     plan.settings.on_error,
-                    &mut rejects,
+                    rejects,
                     &mut stats[ti],
                 )?;
                 stats[ti].seconds += t0.elapsed().as_secs_f64();
-                progress.tick(&stats);
+                progress.tick(stats);
             }
         }
         Endpoint::Sqlite { path } => {
@@ -158,17 +249,17 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
                 let st = &mut stats[ti];
                 source.for_each_batch(table, plan.settings.batch_size, |rows| {
                     move_rows(
-                        target.as_mut(),
+                        target,
                         table,
                         &shape,
                         rows,
                         plan.settings.on_error,
-                        &mut rejects,
+                        rejects,
                         st,
                     )
                 })?;
                 stats[ti].seconds += t0.elapsed().as_secs_f64();
-                progress.tick(&stats);
+                progress.tick(stats);
             }
         }
         other => {
@@ -177,14 +268,29 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
             )));
         }
     }
-    let orphans = target.orphans(plan)?;
-    target.finish(plan)?;
-    rejects.finish()?;
-    Ok(Summary {
-        tables: stats,
-        orphans,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok(())
+}
+
+/// Counts the rows of `table` whose foreign-key columns are all set but match no row of the
+/// referenced table (portable SQL over target names).
+pub fn orphan_count_sql(table: &str, fk: &ForeignKeyPlan) -> String {
+    let set: Vec<String> = fk
+        .columns
+        .iter()
+        .map(|c| format!("c.{c} IS NOT NULL"))
+        .collect();
+    let join: Vec<String> = fk
+        .columns
+        .iter()
+        .zip(&fk.ref_columns)
+        .map(|(c, r)| format!("p.{r} = c.{c}"))
+        .collect();
+    format!(
+        "SELECT count(*) FROM {table} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+        set.join(" AND "),
+        fk.ref_table,
+        join.join(" AND ")
+    )
 }
 
 /// Finds a plan table by the name a dump uses for it: exactly, then ignoring case and schema.
@@ -228,26 +334,47 @@ impl Shape {
     }
 
     /// Rows of a dump statement, with its column list or positional over the source columns.
-    fn new(table: &TablePlan, columns: Option<&[String]>) -> Result<Shape, String> {
+    /// Planned columns the statement leaves out get the target's default: the table comes back
+    /// narrowed to the columns the rows carry.
+    fn new<'p>(
+        table: &'p TablePlan,
+        columns: Option<&[String]>,
+    ) -> Result<(Shape, Cow<'p, TablePlan>), String> {
         let names: Vec<&str> = match columns {
             Some(c) => c.iter().map(String::as_str).collect(),
             None => table.source_columns.iter().map(String::as_str).collect(),
         };
         let mut positions = Vec::with_capacity(table.columns.len());
+        let mut kept = Vec::with_capacity(table.columns.len());
         for c in &table.columns {
             let at = names
                 .iter()
                 .position(|n| *n == c.source)
                 .or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(&c.source)));
             match at {
-                Some(p) => positions.push(p),
+                Some(p) => {
+                    positions.push(p);
+                    kept.push(c.clone());
+                }
+                None if columns.is_some() => {}
                 None => return Err(format!("the data has no value for column {}", c.source)),
             }
         }
-        Ok(Shape {
-            positions,
-            width: names.len(),
-        })
+        let table = if kept.len() == table.columns.len() {
+            Cow::Borrowed(table)
+        } else {
+            Cow::Owned(TablePlan {
+                columns: kept,
+                ..table.clone()
+            })
+        };
+        Ok((
+            Shape {
+                positions,
+                width: names.len(),
+            },
+            table,
+        ))
     }
 }
 

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::rejects::Rejects;
 use super::{LoadError, Orphans, Target};
-use crate::plan::{OnError, Plan, Preparation, TablePlan};
+use crate::plan::{OnError, Plan, TablePlan};
 use crate::value::{Row, Value};
 
 fn err(path: &Path, what: &str, e: impl std::fmt::Display) -> LoadError {
@@ -46,14 +46,21 @@ impl SqliteTarget {
             .map_err(|e| err(&self.path, "cannot read the catalog", e))
     }
 
-    fn run_all(&self, what: &str, statements: &[String]) -> Result<(), LoadError> {
+    /// Runs statements in one transaction: all of them or none.
+    fn run_all(&mut self, what: &str, statements: &[String]) -> Result<(), LoadError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| err(&path, "cannot begin a transaction", e))?;
         for sql in statements {
-            self.conn.execute_batch(sql).map_err(|e| {
+            tx.execute_batch(sql).map_err(|e| {
                 let first = sql.lines().next().unwrap_or("");
-                err(&self.path, &format!("{what} statement `{first}` failed"), e)
+                err(&path, &format!("{what} statement `{first}` failed"), e)
             })?;
         }
-        Ok(())
+        tx.commit()
+            .map_err(|e| err(&path, &format!("cannot commit the {what} statements"), e))
     }
 }
 
@@ -98,38 +105,30 @@ pub fn row_key(table: &TablePlan, row: &Row) -> String {
 }
 
 impl Target for SqliteTarget {
-    fn prepare(&mut self, plan: &Plan) -> Result<(), LoadError> {
-        match plan.settings.prepare {
-            Preparation::Create => {
-                for t in &plan.tables {
-                    if self.exists(&t.target)? {
-                        return Err(LoadError(format!(
-                            "sqlite:{}: table {} already exists; use --prepare drop-and-create to replace it, or truncate to empty it",
-                            self.path.display(),
-                            t.target
-                        )));
-                    }
-                }
-                self.run_all("pre-data", &plan.pre_data)
-            }
-            Preparation::DropAndCreate => {
-                for t in &plan.tables {
-                    self.conn
-                        .execute_batch(&format!("DROP TABLE IF EXISTS {}", t.target))
-                        .map_err(|e| err(&self.path, &format!("cannot drop {}", t.target), e))?;
-                }
-                self.run_all("pre-data", &plan.pre_data)
-            }
-            Preparation::Truncate => {
-                for t in &plan.tables {
-                    self.conn
-                        .execute_batch(&format!("DELETE FROM {}", t.target))
-                        .map_err(|e| err(&self.path, &format!("cannot empty {}", t.target), e))?;
-                }
-                Ok(())
-            }
-            Preparation::DoNothing => Ok(()),
-        }
+    fn table_exists(&mut self, name: &str) -> Result<bool, LoadError> {
+        self.exists(name)
+    }
+
+    fn run(&mut self, what: &str, statements: &[String]) -> Result<(), LoadError> {
+        self.run_all(what, statements)
+    }
+
+    fn drop_sql(&self, name: &str) -> String {
+        format!("DROP TABLE IF EXISTS {name}")
+    }
+
+    fn empty(&mut self, names: &[&str]) -> Result<(), LoadError> {
+        let deletes: Vec<String> = names.iter().map(|n| format!("DELETE FROM {n}")).collect();
+        self.run_all("empty", &deletes)
+    }
+
+    fn describe(&self) -> String {
+        format!("sqlite:{}", self.path.display())
+    }
+
+    fn after_load(&mut self, _plan: &Plan) -> Result<(), LoadError> {
+        // AUTOINCREMENT counters follow explicit keys by themselves (sqlite_sequence).
+        Ok(())
     }
 
     fn write(
@@ -210,17 +209,6 @@ impl Target for SqliteTarget {
                 rows,
             })
             .collect())
-    }
-
-    fn finish(&mut self, plan: &Plan) -> Result<(), LoadError> {
-        if matches!(
-            plan.settings.prepare,
-            Preparation::Create | Preparation::DropAndCreate
-        ) {
-            self.run_all("post-data", &plan.post_data)?;
-            self.run_all("view", &plan.views)?;
-        }
-        Ok(())
     }
 }
 

@@ -1,0 +1,351 @@
+//! PostgreSQL as a target, through tokio-postgres on a runtime of its own (the loader's code
+//! stays plain and blocking). Rows go in with `COPY ... FROM STDIN` in text format
+//! (https://www.postgresql.org/docs/current/sql-copy.html): every target type, enums, arrays and
+//! domains included, is read by the server from its text form. A batch the server refuses is
+//! split in halves until the refused rows are found: they are rejected or stop the load by key,
+//! and every other row is written once. After the data, identity sequences are set past the
+//! loaded maximum.
+
+use bytes::Bytes;
+use futures_util::SinkExt;
+use tokio::runtime::Runtime;
+use tokio_postgres::{Client, NoTls};
+
+use super::rejects::Rejects;
+use super::sqlite::row_key;
+use super::{LoadError, Orphans, Target};
+use crate::conn::Server;
+use crate::plan::{OnError, Plan, TablePlan};
+use crate::value::{Row, Value};
+
+pub struct PgTarget {
+    rt: Runtime,
+    client: Client,
+    /// `postgres://user@host:port/db`, for messages (no password).
+    name: String,
+}
+
+/// Connects to a PostgreSQL server; the error names the server, never the password.
+pub fn connect(server: &Server) -> Result<(Runtime, Client, String), LoadError> {
+    let name = format!(
+        "postgres://{}@{}:{}/{}",
+        server.user, server.host, server.port, server.database
+    );
+    if let Some((_, mode)) = server.params.iter().find(|(k, _)| k == "sslmode")
+        && matches!(mode.as_str(), "require" | "verify-ca" | "verify-full")
+    {
+        return Err(LoadError(format!(
+            "{name}: sslmode={mode} is not supported yet: this ferry connects without TLS"
+        )));
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LoadError(format!("cannot start the I/O runtime: {e}")))?;
+    let mut config = tokio_postgres::Config::new();
+    config
+        .host(&server.host)
+        .port(server.port)
+        .user(&server.user)
+        .dbname(&server.database)
+        .application_name("ferry")
+        .connect_timeout(std::time::Duration::from_secs(10));
+    if let Some(p) = &server.password {
+        config.password(p.expose());
+    }
+    let (client, connection) = rt
+        .block_on(config.connect(NoTls))
+        .map_err(|e| LoadError(format!("{name}: cannot connect: {}", pg_message(&e))))?;
+    rt.spawn(connection);
+    Ok((rt, client, name))
+}
+
+/// The server's own message when there is one (`password authentication failed ...`).
+pub fn pg_message(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut m = format!("{}: {}", db.severity(), db.message());
+            if let Some(d) = db.detail() {
+                m.push_str(&format!(" ({d})"));
+            }
+            m
+        }
+        None => {
+            use std::error::Error;
+            match e.source() {
+                Some(s) => format!("{e}: {s}"),
+                None => e.to_string(),
+            }
+        }
+    }
+}
+
+impl PgTarget {
+    pub fn open(server: &Server) -> Result<PgTarget, LoadError> {
+        let (rt, client, name) = connect(server)?;
+        Ok(PgTarget { rt, client, name })
+    }
+
+    fn exec(&self, what: &str, sql: &str) -> Result<(), LoadError> {
+        self.rt
+            .block_on(self.client.batch_execute(sql))
+            .map_err(|e| {
+                let first = sql.lines().next().unwrap_or("");
+                LoadError(format!(
+                    "{}: {what} statement `{first}` failed: {}",
+                    self.name,
+                    pg_message(&e)
+                ))
+            })
+    }
+
+    fn exists(&self, target_name: &str) -> Result<bool, LoadError> {
+        let row = self
+            .rt
+            .block_on(
+                self.client
+                    .query_one("SELECT to_regclass($1) IS NOT NULL", &[&target_name]),
+            )
+            .map_err(|e| LoadError(format!("{}: {}", self.name, pg_message(&e))))?;
+        Ok(row.get::<_, bool>(0))
+    }
+
+    /// One COPY of `rows`; Err carries the server's message and the refused row's index.
+    fn copy(&self, table: &TablePlan, rows: &[&Row]) -> Result<(), (String, Option<usize>)> {
+        let mut buf = Vec::with_capacity(rows.len() * 64);
+        for (i, row) in rows.iter().enumerate() {
+            encode_row(table, row, &mut buf).map_err(|reason| (reason, Some(i)))?;
+        }
+        let cols: Vec<&str> = table.columns.iter().map(|c| c.target.as_str()).collect();
+        let sql = format!("COPY {} ({}) FROM STDIN", table.target, cols.join(", "));
+        let result = self.rt.block_on(async {
+            let sink = self.client.copy_in::<_, Bytes>(sql.as_str()).await?;
+            let mut sink = Box::pin(sink);
+            sink.send(Bytes::from(buf)).await?;
+            sink.as_mut().finish().await
+        });
+        result.map(|_| ()).map_err(|e| {
+            let line = e
+                .as_db_error()
+                .and_then(|d| d.where_())
+                .and_then(copy_line)
+                .map(|l| l.saturating_sub(1));
+            (pg_message(&e), line)
+        })
+    }
+
+    /// Writes `rows`, splitting a refused batch until the refused rows are alone.
+    fn write_split(
+        &self,
+        table: &TablePlan,
+        rows: &[&Row],
+        on_error: OnError,
+        rejects: &mut Rejects,
+    ) -> Result<u64, LoadError> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        match self.copy(table, rows) {
+            Ok(()) => Ok(rows.len() as u64),
+            Err((reason, at)) => {
+                if rows.len() == 1 || on_error == OnError::Abort {
+                    let culprit = at.and_then(|i| rows.get(i)).unwrap_or(&rows[0]);
+                    let key = row_key(table, culprit);
+                    if on_error == OnError::Abort {
+                        return Err(LoadError(format!(
+                            "table {}, {key}: PostgreSQL refused the row: {reason}; this batch was not written \
+                             (rerun with --on-error reject-rows to set such rows aside)",
+                            table.source
+                        )));
+                    }
+                    rejects.add(&table.source.to_string(), &key, "", "", &reason)?;
+                    return Ok(0);
+                }
+                let (a, b) = rows.split_at(rows.len() / 2);
+                Ok(self.write_split(table, a, on_error, rejects)?
+                    + self.write_split(table, b, on_error, rejects)?)
+            }
+        }
+    }
+}
+
+/// `COPY album, line 3, column title: "..."` -> 3
+fn copy_line(context: &str) -> Option<usize> {
+    let rest = &context[context.find("line ")? + 5..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Appends one row in COPY text format.
+fn encode_row(table: &TablePlan, row: &Row, out: &mut Vec<u8>) -> Result<(), String> {
+    for (i, (v, c)) in row.iter().zip(&table.columns).enumerate() {
+        if i > 0 {
+            out.push(b'\t');
+        }
+        let bytea = c.target_type.to_ascii_lowercase().starts_with("bytea");
+        match v {
+            Value::Null => out.extend_from_slice(b"\\N"),
+            Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
+            Value::Int(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            Value::UInt(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            Value::Float(f) => {
+                let s = if f.is_nan() {
+                    "NaN".to_string()
+                } else if f.is_infinite() {
+                    if *f > 0.0 { "Infinity" } else { "-Infinity" }.to_string()
+                } else {
+                    f.to_string()
+                };
+                out.extend_from_slice(s.as_bytes());
+            }
+            Value::Decimal(d) => out.extend_from_slice(d.as_bytes()),
+            Value::Text(t) if bytea => {
+                escape_into(format!("\\x{}", hex(t.as_bytes())).as_bytes(), out)
+            }
+            Value::Text(t) => {
+                if t.contains('\0') {
+                    return Err(format!(
+                        "column {}: text with a NUL byte, which PostgreSQL cannot store",
+                        c.source
+                    ));
+                }
+                escape_into(t.as_bytes(), out);
+            }
+            Value::Bytes(b) if bytea => escape_into(format!("\\x{}", hex(b)).as_bytes(), out),
+            Value::Bytes(b) => match std::str::from_utf8(b) {
+                Ok(t) if !t.contains('\0') => escape_into(t.as_bytes(), out),
+                _ => {
+                    return Err(format!(
+                        "column {}: the value is not valid UTF-8 text for {}",
+                        c.source, c.target_type
+                    ));
+                }
+            },
+        }
+    }
+    out.push(b'\n');
+    Ok(())
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// COPY text escapes: backslash, and the line and field separators.
+fn escape_into(s: &[u8], out: &mut Vec<u8>) {
+    for &b in s {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => out.push(b),
+        }
+    }
+}
+
+/// A quoted target name as a plain identifier (for pg_get_serial_sequence's column argument).
+fn unquote(name: &str) -> String {
+    match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => name.to_string(),
+    }
+}
+
+impl Target for PgTarget {
+    fn table_exists(&mut self, name: &str) -> Result<bool, LoadError> {
+        self.exists(name)
+    }
+
+    fn run(&mut self, what: &str, statements: &[String]) -> Result<(), LoadError> {
+        self.run_in_transaction(what, statements)
+    }
+
+    fn drop_sql(&self, name: &str) -> String {
+        format!("DROP TABLE IF EXISTS {name} CASCADE")
+    }
+
+    fn empty(&mut self, names: &[&str]) -> Result<(), LoadError> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        self.exec("truncate", &format!("TRUNCATE {}", names.join(", ")))
+    }
+
+    fn describe(&self) -> String {
+        self.name.clone()
+    }
+
+    fn write(
+        &mut self,
+        table: &TablePlan,
+        rows: &[Row],
+        on_error: OnError,
+        rejects: &mut Rejects,
+    ) -> Result<u64, LoadError> {
+        let refs: Vec<&Row> = rows.iter().collect();
+        self.write_split(table, &refs, on_error, rejects)
+    }
+
+    fn orphans(&mut self, plan: &Plan) -> Result<Vec<Orphans>, LoadError> {
+        let mut out = Vec::new();
+        for t in &plan.tables {
+            for fk in &t.foreign_keys {
+                let sql = super::orphan_count_sql(&t.target, fk);
+                let n: i64 = self
+                    .rt
+                    .block_on(self.client.query_one(sql.as_str(), &[]))
+                    .map_err(|e| LoadError(format!("{}: {}", self.name, pg_message(&e))))?
+                    .get(0);
+                if n > 0 {
+                    out.push(Orphans {
+                        table: t.source.to_string(),
+                        constraint: fk.describe.clone(),
+                        rows: n as u64,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn after_load(&mut self, plan: &Plan) -> Result<(), LoadError> {
+        // Identity and serial sequences start after the largest loaded value.
+        for t in &plan.tables {
+            for c in t.columns.iter().filter(|c| c.identity) {
+                let sql = format!(
+                    "SELECT setval(s, coalesce((SELECT max({col}) FROM {table}), 0) + 1, false) \
+                     FROM pg_get_serial_sequence($1, $2) AS s WHERE s IS NOT NULL",
+                    col = c.target,
+                    table = t.target
+                );
+                let col = unquote(&c.target);
+                self.rt
+                    .block_on(self.client.query(sql.as_str(), &[&t.target, &col]))
+                    .map_err(|e| {
+                        LoadError(format!(
+                            "{}: cannot reset the sequence of {}.{}: {}",
+                            self.name,
+                            t.target,
+                            c.target,
+                            pg_message(&e)
+                        ))
+                    })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl PgTarget {
+    fn run_in_transaction(&self, what: &str, statements: &[String]) -> Result<(), LoadError> {
+        self.exec(what, "BEGIN")?;
+        for sql in statements {
+            if let Err(e) = self.exec(what, sql) {
+                let _ = self.exec(what, "ROLLBACK");
+                return Err(e);
+            }
+        }
+        self.exec(what, "COMMIT")
+    }
+}
