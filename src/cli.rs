@@ -494,8 +494,13 @@ fn source_schema(source: &crate::conn::Endpoint) -> Result<SourceFile, String> {
                 text,
             ))
         }
+        Endpoint::Postgres(server) => {
+            let s = crate::load::pg_source::PgSource::open(server).map_err(|e| e.0)?;
+            let text = s.schema_text().map_err(|e| e.0)?;
+            Ok(SourceFile::new(format!("{source} (catalog)"), text))
+        }
         other => Err(format!(
-            "reading the schema of {other} is not supported yet: sources today are dump files and SQLite files"
+            "reading the schema of {other} is not supported yet: sources today are dump files, SQLite files and PostgreSQL"
         )),
     }
 }
@@ -522,8 +527,12 @@ fn build_plan(
     } else {
         args.from
     };
-    let source = crate::conn::parse(&args.source, dialect).map_err(usage_error)?;
+    let mut source = crate::conn::parse(&args.source, dialect).map_err(usage_error)?;
     let target = crate::conn::parse(&args.target, None).map_err(usage_error)?;
+    // The schema is read now; the plan keeps no password (load resolves it again).
+    source
+        .resolve_password(args.password_env.as_deref())
+        .map_err(usage_error)?;
     if matches!(target, crate::conn::Endpoint::Dump { .. }) {
         return Err(usage_error(
             "the target must be a database: sqlite:FILE, postgres://..., mysql://...",

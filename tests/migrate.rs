@@ -123,6 +123,21 @@ fn postgres_rows(db: &ScratchDb, table: &str) -> Vec<Vec<String>> {
     )
 }
 
+/// Chinook's tables as the PostgreSQL scripts name them.
+const CHINOOK_PG_TABLES: [&str; 11] = [
+    "album",
+    "artist",
+    "customer",
+    "employee",
+    "genre",
+    "invoice",
+    "invoice_line",
+    "media_type",
+    "playlist",
+    "playlist_track",
+    "track",
+];
+
 const CHINOOK_TABLES: [&str; 11] = [
     "Album",
     "Artist",
@@ -225,19 +240,7 @@ fn pg_dump_copy_blocks_to_sqlite_keep_every_value() {
         dumped.contains("COPY public."),
         "pg_dump writes COPY blocks"
     );
-    for t in [
-        "album",
-        "artist",
-        "customer",
-        "employee",
-        "genre",
-        "invoice",
-        "invoice_line",
-        "media_type",
-        "playlist",
-        "playlist_track",
-        "track",
-    ] {
+    for t in CHINOOK_PG_TABLES {
         let want = postgres_rows(&db, t);
         assert!(!want.is_empty(), "{t} has rows in PostgreSQL");
         assert_eq!(sqlite_rows(&out, t), want, "table {t}");
@@ -468,4 +471,109 @@ fn a_wrong_password_or_host_is_a_clear_error() {
         "{}",
         text(&o.stderr)
     );
+}
+
+/// PostgreSQL live: Chinook (serial keys) read from the catalog and COPY, into SQLite and into
+/// another PostgreSQL database; every value compared with the source; serials continue.
+#[test]
+fn live_postgres_into_sqlite_and_postgres() {
+    let Some(_) = pg_url() else {
+        eprintln!("skipped: FERRY_TEST_PG not set (live PostgreSQL source)");
+        return;
+    };
+    let src = ScratchDb::postgres("live_src");
+    src.run_script(&without_database_statements(&corpus(
+        "postgresql/chinook/Chinook_PostgreSql_SerialPKs.sql",
+    )))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let dir = scratch_dir("live-pg");
+    let out = dir.join("out.db");
+    migrate_ok(&["migrate", &src.url(), &format!("sqlite:{}", out.display())]);
+    let dst = ScratchDb::postgres("live_dst");
+    migrate_ok(&["migrate", &src.url(), &dst.url()]);
+    for t in CHINOOK_PG_TABLES {
+        let want = postgres_rows(&src, t);
+        assert!(!want.is_empty(), "{t}");
+        assert_eq!(sqlite_rows(&out, t), want, "SQLite table {t}");
+        assert_eq!(postgres_rows(&dst, t), want, "PostgreSQL table {t}");
+    }
+    let next = dst
+        .query_scalar("INSERT INTO artist (name) VALUES ('new') RETURNING artist_id")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(next.lines().next(), Some("276"));
+}
+
+/// Values that are easy to lose: each one checked as it arrives in SQLite and in PostgreSQL.
+#[test]
+fn edge_values_from_postgres_arrive_intact() {
+    let Some(_) = pg_url() else {
+        eprintln!("skipped: FERRY_TEST_PG not set (edge values)");
+        return;
+    };
+    let src = ScratchDb::postgres("edge_src");
+    src.run_script(
+        "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\n\
+         CREATE TABLE edge (id int PRIMARY KEY, b boolean, n numeric(30,10), f float8, \
+           by bytea, t text, ts timestamptz, j jsonb, u uuid, a int[], m mood);\n\
+         INSERT INTO edge VALUES \
+           (1, true, 12345678901234567890.0123456789, 1.5, '\\x00ff5c', E'tab\\there\\nline \\\\ back', \
+            '2020-02-29 23:59:59.123456+02', '{\"k\": [1, \"two\"]}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', \
+            '{1,2,3}', 'happy'), \
+           (2, false, -0.0000000001, 'Infinity', '', '😀 ünï', '1970-01-01 00:00:00+00', 'null', NULL, '{}', 'sad'), \
+           (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), \
+           (4, NULL, NULL, 'NaN', NULL, NULL, NULL, NULL, NULL, NULL, NULL);",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let dst = ScratchDb::postgres("edge_dst");
+    migrate_ok(&["migrate", &src.url(), &dst.url()]);
+    assert_eq!(postgres_rows(&dst, "edge"), postgres_rows(&src, "edge"));
+
+    // SQLite would store NaN as NULL: that row is refused, with the reason, not silently changed.
+    let dir = scratch_dir("edge");
+    let out = dir.join("edge.db");
+    let rejects = dir.join("rejects.jsonl");
+    let o = ferry(&[
+        "migrate",
+        &src.url(),
+        &format!("sqlite:{}", out.display()),
+        "--on-error",
+        "reject-rows",
+        "--reject-file",
+        &rejects.display().to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let rejected = std::fs::read_to_string(&rejects).unwrap_or_default();
+    assert!(
+        rejected.contains("\"key\":\"id=4\"") && rejected.contains("NaN"),
+        "{rejected}"
+    );
+    assert_eq!(rejected.lines().count(), 1, "{rejected}");
+    let conn = rusqlite::Connection::open(&out).unwrap_or_else(|e| panic!("{e}"));
+    let row = |id: i64, col: &str| -> rusqlite::types::Value {
+        conn.query_row(
+            &format!("SELECT {col} FROM edge WHERE id = ?1"),
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("{col}: {e}"))
+    };
+    use rusqlite::types::Value as V;
+    assert_eq!(row(1, "b"), V::Integer(1));
+    assert_eq!(row(2, "b"), V::Integer(0));
+    assert_eq!(row(1, "by"), V::Blob(vec![0, 255, 92]));
+    assert_eq!(row(1, "t"), V::Text("tab\there\nline \\ back".into()));
+    assert_eq!(row(2, "t"), V::Text("😀 ünï".into()));
+    assert_eq!(
+        row(1, "u"),
+        V::Text("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11".into())
+    );
+    assert_eq!(
+        row(1, "a"),
+        V::Text("[\"1\",\"2\",\"3\"]".into()),
+        "arrays become JSON arrays"
+    );
+    assert_eq!(row(1, "m"), V::Text("happy".into()));
+    assert_eq!(row(3, "n"), V::Null);
+    let f = row(2, "f");
+    assert!(matches!(f, V::Real(x) if x.is_infinite()), "{f:?}");
 }

@@ -940,7 +940,7 @@ fn is_word_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
 }
 
-fn text_or_bytes(bytes: Vec<u8>) -> Value {
+pub(crate) fn text_or_bytes(bytes: Vec<u8>) -> Value {
     match String::from_utf8(bytes) {
         Ok(s) => Value::Text(s),
         Err(e) => Value::Bytes(e.into_bytes()),
@@ -948,7 +948,7 @@ fn text_or_bytes(bytes: Vec<u8>) -> Value {
 }
 
 /// COPY text format escapes: `\b \f \n \r \t \v \\`, `\NNN` octal, `\xHH` hex.
-fn copy_unescape(field: &[u8]) -> Vec<u8> {
+pub(crate) fn copy_unescape(field: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(field.len());
     let mut i = 0;
     while i < field.len() {

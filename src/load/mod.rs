@@ -8,6 +8,7 @@
 //! run the post-data DDL and the views.
 
 pub mod dump;
+pub mod pg_source;
 pub mod postgres;
 pub mod rejects;
 pub mod sqlite;
@@ -241,32 +242,62 @@ fn move_data(
                 progress.tick(stats);
             }
         }
-        Endpoint::Sqlite { path } => {
-            let source = sqlite::SqliteSource::open(path)?;
-            for (ti, table) in plan.tables.iter().enumerate() {
-                let t0 = Instant::now();
-                let shape = Shape::identity(table);
-                let st = &mut stats[ti];
-                source.for_each_batch(table, plan.settings.batch_size, |rows| {
-                    move_rows(
-                        target,
-                        table,
-                        &shape,
-                        rows,
-                        plan.settings.on_error,
-                        rejects,
-                        st,
-                    )
-                })?;
-                stats[ti].seconds += t0.elapsed().as_secs_f64();
-                progress.tick(stats);
-            }
-        }
         other => {
-            return Err(LoadError(format!(
-                "reading from {other} is not supported yet: the sources today are dump files and SQLite files"
-            )));
+            let source = open_source(other)?;
+            table_by_table(source.as_ref(), plan, target, rejects, stats, progress)?;
         }
+    }
+    Ok(())
+}
+
+/// A database read table by table.
+pub trait RowSource {
+    /// Calls `each` with batches of at most `batch` rows of the table, in the plan's column order.
+    fn for_each_batch(
+        &self,
+        table: &TablePlan,
+        batch: usize,
+        each: &mut dyn FnMut(Vec<Row>) -> Result<(), LoadError>,
+    ) -> Result<(), LoadError>;
+}
+
+/// A database source, read table by table (dumps are read in their own order instead).
+fn open_source(source: &Endpoint) -> Result<Box<dyn RowSource>, LoadError> {
+    match source {
+        Endpoint::Sqlite { path } => Ok(Box::new(sqlite::SqliteSource::open(path)?)),
+        Endpoint::Postgres(server) => Ok(Box::new(pg_source::PgSource::open(server)?)),
+        other => Err(LoadError(format!(
+            "reading from {other} is not supported yet: the sources today are dump files, SQLite files and PostgreSQL"
+        ))),
+    }
+}
+
+/// Moves every planned table from a database source, one after the other.
+fn table_by_table(
+    source: &dyn RowSource,
+    plan: &Plan,
+    target: &mut dyn Target,
+    rejects: &mut Rejects,
+    stats: &mut [TableStats],
+    progress: &mut Progress,
+) -> Result<(), LoadError> {
+    for (ti, table) in plan.tables.iter().enumerate() {
+        let t0 = Instant::now();
+        let shape = Shape::identity(table);
+        let st = &mut stats[ti];
+        source.for_each_batch(table, plan.settings.batch_size, &mut |rows| {
+            move_rows(
+                target,
+                table,
+                &shape,
+                rows,
+                plan.settings.on_error,
+                rejects,
+                st,
+            )
+        })?;
+        stats[ti].seconds += t0.elapsed().as_secs_f64();
+        progress.tick(stats);
     }
     Ok(())
 }

@@ -72,19 +72,24 @@ fn unquote(name: &str) -> String {
     }
 }
 
-fn to_sql(v: &Value) -> SqlValue {
-    match v {
+/// A value as SQLite stores it; Err for a value SQLite would silently change (NaN becomes
+/// NULL: https://sqlite.org/floatingpoint.html).
+fn to_sql(v: &Value) -> Result<SqlValue, String> {
+    Ok(match v {
         Value::Null => SqlValue::Null,
         Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
         Value::Int(i) => SqlValue::Integer(*i),
         Value::UInt(u) => {
             i64::try_from(*u).map_or_else(|_| SqlValue::Text(u.to_string()), SqlValue::Integer)
         }
+        Value::Float(f) if f.is_nan() => {
+            return Err("NaN: SQLite stores it as NULL, which would lose it".to_string());
+        }
         Value::Float(f) => SqlValue::Real(*f),
         Value::Decimal(d) => SqlValue::Text(d.clone()),
         Value::Text(t) => SqlValue::Text(t.clone()),
         Value::Bytes(b) => SqlValue::Blob(b.clone()),
-    }
+    })
 }
 
 /// The row's primary-key values (`id=5`) for messages and the reject file.
@@ -160,19 +165,26 @@ impl Target for SqliteTarget {
                 )
             })?;
             for row in rows {
-                let values: Vec<SqlValue> = row.iter().map(to_sql).collect();
-                match stmt.execute(rusqlite::params_from_iter(values)) {
+                let result = row
+                    .iter()
+                    .map(to_sql)
+                    .collect::<Result<Vec<SqlValue>, String>>()
+                    .and_then(|values| {
+                        stmt.execute(rusqlite::params_from_iter(values))
+                            .map_err(|e| format!("SQLite refused the row: {e}"))
+                    });
+                match result {
                     Ok(_) => written += 1,
-                    Err(e) => {
+                    Err(reason) => {
                         let key = row_key(table, row);
                         if on_error == OnError::Abort {
                             return Err(LoadError(format!(
-                                "table {}, {key}: SQLite refused the row: {e}; this batch was rolled back \
+                                "table {}, {key}: {reason}; this batch was rolled back \
                                  (rerun with --on-error reject-rows to set such rows aside)",
                                 table.source
                             )));
                         }
-                        rejects.add(&table.source.to_string(), &key, "", "", &e.to_string())?;
+                        rejects.add(&table.source.to_string(), &key, "", "", &reason)?;
                     }
                 }
             }
@@ -253,13 +265,14 @@ impl SqliteSource {
         }
         Ok(out)
     }
+}
 
-    /// Calls `each` with batches of at most `batch` rows of the table, in the plan's column order.
-    pub fn for_each_batch(
+impl super::RowSource for SqliteSource {
+    fn for_each_batch(
         &self,
         table: &TablePlan,
         batch: usize,
-        mut each: impl FnMut(Vec<Row>) -> Result<(), LoadError>,
+        each: &mut dyn FnMut(Vec<Row>) -> Result<(), LoadError>,
     ) -> Result<(), LoadError> {
         let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
         let cols: Vec<String> = table.columns.iter().map(|c| quote(&c.source)).collect();
