@@ -495,7 +495,7 @@ fn source_schema(source: &crate::conn::Endpoint) -> Result<SourceFile, String> {
             ))
         }
         Endpoint::Postgres(server) => {
-            let s = crate::load::pg_source::PgSource::open(server).map_err(|e| e.0)?;
+            let s = crate::load::pg_source::PgSource::open(server, None).map_err(|e| e.0)?;
             let text = s.schema_text().map_err(|e| e.0)?;
             Ok(SourceFile::new(format!("{source} (catalog)"), text))
         }

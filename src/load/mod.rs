@@ -15,6 +15,7 @@ pub mod sqlite;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -70,7 +71,7 @@ pub struct Summary {
 /// A database that rows are written into. The order of a load (what to create, drop or empty
 /// first, what runs after the data) is decided once, in `prepare` and `finish` below; a target
 /// only knows how to do each step on its engine.
-pub trait Target {
+pub trait Target: Send {
     /// Whether a table (target name, quoted as in the DDL) exists.
     fn table_exists(&mut self, name: &str) -> Result<bool, LoadError>;
     /// Runs DDL statements, in one transaction where the engine allows it; `what` names the
@@ -87,7 +88,7 @@ pub trait Target {
         table: &TablePlan,
         rows: &[Row],
         on_error: OnError,
-        rejects: &mut Rejects,
+        rejects: &Rejects,
     ) -> Result<u64, LoadError>;
     /// Rows that would violate each foreign key of the plan.
     fn orphans(&mut self, plan: &Plan) -> Result<Vec<Orphans>, LoadError>;
@@ -149,21 +150,24 @@ pub struct LoadOptions {
     pub quiet: bool,
 }
 
+/// A connection to the plan's target.
+fn open_target(target: &Endpoint) -> Result<Box<dyn Target>, LoadError> {
+    match target {
+        Endpoint::Sqlite { path } => Ok(Box::new(sqlite::SqliteTarget::open(path)?)),
+        Endpoint::Postgres(server) => Ok(Box::new(postgres::PgTarget::open(server)?)),
+        other => Err(LoadError(format!(
+            "loading into {other} is not supported yet: the targets today are SQLite files and PostgreSQL"
+        ))),
+    }
+}
+
 /// Runs the plan: the whole load, from preparing the target to the views.
 pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
     let started = Instant::now();
-    let mut target: Box<dyn Target> = match &plan.target {
-        Endpoint::Sqlite { path } => Box::new(sqlite::SqliteTarget::open(path)?),
-        Endpoint::Postgres(server) => Box::new(postgres::PgTarget::open(server)?),
-        other => {
-            return Err(LoadError(format!(
-                "loading into {other} is not supported yet: the targets today are SQLite files and PostgreSQL"
-            )));
-        }
-    };
-    let mut rejects = Rejects::open(plan.settings.reject_file.as_deref())?;
+    let mut target = open_target(&plan.target)?;
+    let rejects = Rejects::open(plan.settings.reject_file.as_deref())?;
     prepare(target.as_mut(), plan)?;
-    let mut stats: Vec<TableStats> = plan
+    let stats: Vec<TableStats> = plan
         .tables
         .iter()
         .map(|t| TableStats {
@@ -171,14 +175,18 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
             ..TableStats::default()
         })
         .collect();
-    let mut progress = Progress::new(opts.quiet);
-    if let Err(e) = move_data(
+    let run = Run {
         plan,
-        target.as_mut(),
-        &mut rejects,
-        &mut stats,
-        &mut progress,
-    ) {
+        rejects: &rejects,
+        stats: Mutex::new(stats),
+        progress: Mutex::new(Progress::new(opts.quiet)),
+    };
+    let moved = match &plan.source {
+        Endpoint::Dump { path, dialect } => run.dump(target.as_mut(), path, *dialect),
+        _ => run.tables_in_parallel(),
+    };
+    let stats = run.stats.into_inner().unwrap_or_else(|p| p.into_inner());
+    if let Err(e) = moved {
         let _ = rejects.finish();
         let written: u64 = stats.iter().map(|s| s.rows_written).sum();
         return Err(LoadError(format!(
@@ -196,62 +204,156 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
     })
 }
 
-/// Moves every row of the source into the target, table by table or in dump order.
-fn move_data(
-    plan: &Plan,
-    target: &mut dyn Target,
-    rejects: &mut Rejects,
-    stats: &mut [TableStats],
-    progress: &mut Progress,
-) -> Result<(), LoadError> {
-    match &plan.source {
-        Endpoint::Dump { path, dialect } => {
-            let file = std::fs::File::open(path)
-                .map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
-            let mut reader = dump::DumpReader::new(file, *dialect);
-            let index = TableIndex::new(plan);
-            loop {
-                let batch = reader
-                    .next_batch(plan.settings.batch_size)
-                    .map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
-                let Some(batch) = batch else { break };
-                let Some(ti) = index.find(&batch.table) else {
-                    // Rows of a table the plan does not load (not converted, or left out).
-                    continue;
-                };
-                let (shape, table) = Shape::new(&plan.tables[ti], batch.columns.as_deref())
-                    .map_err(|e| {
-                        LoadError(format!(
-                            "{}:{}: table {}: {e}",
-                            path.display(),
-                            batch.line,
-                            plan.tables[ti].source
-                        ))
-                    })?;
-                let t0 = Instant::now();
-                move_rows(
-                    target,
-                    &table,
-                    &shape,
-                    batch.rows,
-                    plan.settings.on_error,
-                    rejects,
-                    &mut stats[ti],
-                )?;
-                stats[ti].seconds += t0.elapsed().as_secs_f64();
-                progress.tick(stats);
-            }
-        }
-        other => {
-            let source = open_source(other)?;
-            table_by_table(source.as_ref(), plan, target, rejects, stats, progress)?;
-        }
-    }
-    Ok(())
+/// One load's shared state: the parallel workers update the counts and progress through it.
+struct Run<'a> {
+    plan: &'a Plan,
+    rejects: &'a Rejects,
+    stats: Mutex<Vec<TableStats>>,
+    progress: Mutex<Progress>,
 }
 
-/// A database read table by table.
-pub trait RowSource {
+impl Run<'_> {
+    /// Records a table's counts so far and reports progress.
+    fn update(&self, ti: usize, st: &TableStats) {
+        let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        stats[ti] = st.clone();
+        let written: u64 = stats.iter().map(|s| s.rows_written).sum();
+        drop(stats);
+        self.progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .tick(written);
+    }
+
+    /// A dump is one stream: rows go to their tables in the order the dump holds them.
+    fn dump(
+        &self,
+        target: &mut dyn Target,
+        path: &std::path::Path,
+        dialect: crate::dialect::Dialect,
+    ) -> Result<(), LoadError> {
+        let plan = self.plan;
+        let file = std::fs::File::open(path)
+            .map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
+        let mut reader = dump::DumpReader::new(file, dialect);
+        let index = TableIndex::new(plan);
+        let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        loop {
+            let batch = reader
+                .next_batch(plan.settings.batch_size)
+                .map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
+            let Some(batch) = batch else { break };
+            let Some(ti) = index.find(&batch.table) else {
+                // Rows of a table the plan does not load (not converted, or left out).
+                continue;
+            };
+            let (shape, table) =
+                Shape::new(&plan.tables[ti], batch.columns.as_deref()).map_err(|e| {
+                    LoadError(format!(
+                        "{}:{}: table {}: {e}",
+                        path.display(),
+                        batch.line,
+                        plan.tables[ti].source
+                    ))
+                })?;
+            let t0 = Instant::now();
+            let result = move_rows(
+                target,
+                &table,
+                &shape,
+                batch.rows,
+                plan.settings.on_error,
+                self.rejects,
+                &mut stats[ti],
+            );
+            stats[ti].seconds += t0.elapsed().as_secs_f64();
+            self.update(ti, &stats[ti]);
+            result?;
+        }
+        Ok(())
+    }
+
+    /// Database sources: `jobs` workers, each with its own source and target connections,
+    /// take tables from a queue. A PostgreSQL source's workers share one exported snapshot.
+    /// SQLite takes one writer at a time, so it gets one worker.
+    fn tables_in_parallel(&self) -> Result<(), LoadError> {
+        let plan = self.plan;
+        let jobs = match plan.target {
+            Endpoint::Sqlite { .. } => 1,
+            _ => plan.settings.jobs.clamp(1, plan.tables.len().max(1)),
+        };
+        // The first source connection holds the snapshot the others import.
+        let first = open_source(&plan.source, None)?;
+        let snapshot = first.snapshot()?;
+        let queue = Mutex::new((0..plan.tables.len()).collect::<std::collections::VecDeque<_>>());
+        let failure: Mutex<Option<LoadError>> = Mutex::new(None);
+        let worker = |source: Option<Box<dyn RowSource>>| {
+            let result = (|| -> Result<(), LoadError> {
+                let source = match source {
+                    Some(s) => s,
+                    None => open_source(&plan.source, snapshot.as_deref())?,
+                };
+                let mut target = open_target(&plan.target)?;
+                loop {
+                    if failure.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+                        return Ok(());
+                    }
+                    let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+                    let Some(ti) = next else { return Ok(()) };
+                    let table = &plan.tables[ti];
+                    let shape = Shape::identity(table);
+                    let mut st = TableStats {
+                        table: table.source.to_string(),
+                        ..TableStats::default()
+                    };
+                    let t0 = Instant::now();
+                    let result =
+                        source.for_each_batch(table, plan.settings.batch_size, &mut |rows| {
+                            let r = move_rows(
+                                target.as_mut(),
+                                table,
+                                &shape,
+                                rows,
+                                plan.settings.on_error,
+                                self.rejects,
+                                &mut st,
+                            );
+                            st.seconds = t0.elapsed().as_secs_f64();
+                            self.update(ti, &st);
+                            r
+                        });
+                    st.seconds = t0.elapsed().as_secs_f64();
+                    self.update(ti, &st);
+                    result?;
+                }
+            })();
+            if let Err(e) = result {
+                failure
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_or_insert(e);
+            }
+        };
+        std::thread::scope(|scope| {
+            for _ in 1..jobs {
+                scope.spawn(|| worker(None));
+            }
+            worker(Some(first));
+        });
+        match failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A database read table by table. Each parallel worker has its own.
+pub trait RowSource: Send {
+    /// A snapshot other connections can import to read the same data (PostgreSQL's exported
+    /// snapshots); `None` where the engine has no such thing.
+    fn snapshot(&self) -> Result<Option<String>, LoadError> {
+        Ok(None)
+    }
     /// Calls `each` with batches of at most `batch` rows of the table, in the plan's column order.
     fn for_each_batch(
         &self,
@@ -261,45 +363,16 @@ pub trait RowSource {
     ) -> Result<(), LoadError>;
 }
 
-/// A database source, read table by table (dumps are read in their own order instead).
-fn open_source(source: &Endpoint) -> Result<Box<dyn RowSource>, LoadError> {
+/// A database source, read table by table (dumps are read in their own order instead);
+/// `snapshot` is one to import (see `RowSource::snapshot`).
+fn open_source(source: &Endpoint, snapshot: Option<&str>) -> Result<Box<dyn RowSource>, LoadError> {
     match source {
         Endpoint::Sqlite { path } => Ok(Box::new(sqlite::SqliteSource::open(path)?)),
-        Endpoint::Postgres(server) => Ok(Box::new(pg_source::PgSource::open(server)?)),
+        Endpoint::Postgres(server) => Ok(Box::new(pg_source::PgSource::open(server, snapshot)?)),
         other => Err(LoadError(format!(
             "reading from {other} is not supported yet: the sources today are dump files, SQLite files and PostgreSQL"
         ))),
     }
-}
-
-/// Moves every planned table from a database source, one after the other.
-fn table_by_table(
-    source: &dyn RowSource,
-    plan: &Plan,
-    target: &mut dyn Target,
-    rejects: &mut Rejects,
-    stats: &mut [TableStats],
-    progress: &mut Progress,
-) -> Result<(), LoadError> {
-    for (ti, table) in plan.tables.iter().enumerate() {
-        let t0 = Instant::now();
-        let shape = Shape::identity(table);
-        let st = &mut stats[ti];
-        source.for_each_batch(table, plan.settings.batch_size, &mut |rows| {
-            move_rows(
-                target,
-                table,
-                &shape,
-                rows,
-                plan.settings.on_error,
-                rejects,
-                st,
-            )
-        })?;
-        stats[ti].seconds += t0.elapsed().as_secs_f64();
-        progress.tick(stats);
-    }
-    Ok(())
 }
 
 /// Counts the rows of `table` whose foreign-key columns are all set but match no row of the
@@ -416,7 +489,7 @@ fn move_rows(
     shape: &Shape,
     rows: Vec<Row>,
     on_error: OnError,
-    rejects: &mut Rejects,
+    rejects: &Rejects,
     stats: &mut TableStats,
 ) -> Result<(), LoadError> {
     let mut ready = Vec::with_capacity(rows.len());
@@ -517,12 +590,11 @@ impl Progress {
         }
     }
 
-    fn tick(&mut self, stats: &[TableStats]) {
+    fn tick(&mut self, rows: u64) {
         if self.quiet || self.last.elapsed().as_secs_f64() < 2.0 {
             return;
         }
         self.last = Instant::now();
-        let rows: u64 = stats.iter().map(|s| s.rows_written).sum();
         let secs = self.started.elapsed().as_secs_f64().max(1e-9);
         eprintln!(
             "ferry: {rows} rows written, {:.0} rows/s",

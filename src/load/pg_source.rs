@@ -35,10 +35,16 @@ fn literal(s: &str) -> String {
 }
 
 impl PgSource {
-    pub fn open(server: &Server) -> Result<PgSource, LoadError> {
+    /// Connects and opens the read transaction; with `snapshot`, it reads the data another
+    /// connection's exported snapshot sees
+    /// (https://www.postgresql.org/docs/current/sql-set-transaction.html).
+    pub fn open(server: &Server, snapshot: Option<&str>) -> Result<PgSource, LoadError> {
         let (rt, client, name) = connect(server)?;
         let src = PgSource { rt, client, name };
         src.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        if let Some(id) = snapshot {
+            src.exec(&format!("SET TRANSACTION SNAPSHOT {}", literal(id)))?;
+        }
         Ok(src)
     }
 
@@ -211,6 +217,11 @@ impl PgSource {
 }
 
 impl super::RowSource for PgSource {
+    fn snapshot(&self) -> Result<Option<String>, LoadError> {
+        let rows = self.rows("SELECT pg_export_snapshot()")?;
+        Ok(rows.first().map(|r| r.get::<_, String>(0)))
+    }
+
     fn for_each_batch(
         &self,
         table: &TablePlan,

@@ -140,7 +140,7 @@ impl PgTarget {
         table: &TablePlan,
         rows: &[&Row],
         on_error: OnError,
-        rejects: &mut Rejects,
+        rejects: &Rejects,
     ) -> Result<u64, LoadError> {
         if rows.is_empty() {
             return Ok(0);
@@ -281,7 +281,7 @@ impl Target for PgTarget {
         table: &TablePlan,
         rows: &[Row],
         on_error: OnError,
-        rejects: &mut Rejects,
+        rejects: &Rejects,
     ) -> Result<u64, LoadError> {
         let refs: Vec<&Row> = rows.iter().collect();
         self.write_split(table, &refs, on_error, rejects)

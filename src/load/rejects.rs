@@ -1,13 +1,16 @@
 //! The reject file: one JSON line per row a load set aside (`on_error = reject_rows`), with the
-//! table, the row's key, the column, the value and the reason.
+//! table, the row's key, the column, the value and the reason. Shared by the parallel workers.
 
 use std::io::Write;
+use std::sync::Mutex;
 
 use super::LoadError;
 
+type File = (String, std::io::BufWriter<std::fs::File>);
+
 pub struct Rejects {
-    file: Option<(String, std::io::BufWriter<std::fs::File>)>,
-    count: u64,
+    file: Option<Mutex<File>>,
+    count: std::sync::atomic::AtomicU64,
 }
 
 impl Rejects {
@@ -17,26 +20,29 @@ impl Rejects {
             Some(p) => {
                 let f = std::fs::File::create(p)
                     .map_err(|e| LoadError(format!("cannot create the reject file {p}: {e}")))?;
-                Some((p.to_string(), std::io::BufWriter::new(f)))
+                Some(Mutex::new((p.to_string(), std::io::BufWriter::new(f))))
             }
             None => None,
         };
-        Ok(Rejects { file, count: 0 })
+        Ok(Rejects {
+            file,
+            count: Default::default(),
+        })
     }
 
     pub fn count(&self) -> u64 {
-        self.count
+        self.count.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn add(
-        &mut self,
+        &self,
         table: &str,
         key: &str,
         column: &str,
         value: &str,
         reason: &str,
     ) -> Result<(), LoadError> {
-        let Some((path, w)) = &mut self.file else {
+        let Some(file) = &self.file else {
             return Err(LoadError(format!(
                 "table {table}, {key}: {reason}; no reject file is set to put the row in"
             )));
@@ -44,14 +50,18 @@ impl Rejects {
         let line = serde_json::json!({
             "table": table, "key": key, "column": column, "value": value, "reason": reason,
         });
+        let mut guard = file.lock().unwrap_or_else(|p| p.into_inner());
+        let (path, w) = &mut *guard;
         writeln!(w, "{line}")
             .map_err(|e| LoadError(format!("cannot write the reject file {path}: {e}")))?;
-        self.count += 1;
+        self.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 
-    pub fn finish(&mut self) -> Result<(), LoadError> {
-        if let Some((path, w)) = &mut self.file {
+    pub fn finish(&self) -> Result<(), LoadError> {
+        if let Some(file) = &self.file {
+            let mut guard = file.lock().unwrap_or_else(|p| p.into_inner());
+            let (path, w) = &mut *guard;
             w.flush()
                 .map_err(|e| LoadError(format!("cannot write the reject file {path}: {e}")))?;
         }

@@ -141,7 +141,7 @@ impl Target for SqliteTarget {
         table: &TablePlan,
         rows: &[Row],
         on_error: OnError,
-        rejects: &mut Rejects,
+        rejects: &Rejects,
     ) -> Result<u64, LoadError> {
         let cols: Vec<&str> = table.columns.iter().map(|c| c.target.as_str()).collect();
         let marks = vec!["?"; cols.len()].join(", ");
