@@ -68,24 +68,27 @@ struct MoveArgs {
     /// The dialect of a dump file; inferred from its header when omitted.
     #[arg(long, value_enum)]
     from: Option<Dialect>,
-    /// Keep identifiers as the source stores them, or lower-case them.
-    #[arg(long, value_enum, default_value = "keep")]
-    identifiers: IdentCase,
+    /// migration.toml: tables to move, renames, dropped columns, row filters, settings (README).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Keep identifiers as the source stores them, or lower-case them [default: keep].
+    #[arg(long, value_enum)]
+    identifiers: Option<IdentCase>,
     /// Extra type-mapping rules (see mappings/README.md).
     #[arg(long, value_name = "FILE")]
     mappings: Option<PathBuf>,
-    /// Tables loaded at once.
-    #[arg(long, default_value_t = 2)]
-    jobs: usize,
-    /// Rows per batch (and per target transaction).
-    #[arg(long, default_value_t = 10_000)]
-    batch_size: usize,
-    /// What to do with target tables first.
-    #[arg(long, value_enum, default_value = "create")]
-    prepare: Preparation,
-    /// What a bad row does: stop the load, or go to the reject file.
-    #[arg(long, value_enum, default_value = "abort")]
-    on_error: OnError,
+    /// Tables loaded at once [default: 2].
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Rows per batch (and per target transaction) [default: 10000].
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// What to do with target tables first [default: create].
+    #[arg(long, value_enum)]
+    prepare: Option<Preparation>,
+    /// What a bad row does: stop the load, or go to the reject file [default: abort].
+    #[arg(long, value_enum)]
+    on_error: Option<OnError>,
     /// Where rejected rows go (JSON lines); default ferry-rejects.jsonl with --on-error reject-rows.
     #[arg(long, value_name = "FILE")]
     reject_file: Option<String>,
@@ -283,6 +286,7 @@ fn run_pipeline(args: &ConvertArgs) -> Result<(SourceFile, crate::Conversion), E
         identifiers: args.identifiers,
         emulate_on_update: args.emulate.contains(&Emulate::OnUpdate),
         user_mappings,
+        config: None,
     };
     let conv = convert(&file, &opts);
     Ok((file, conv))
@@ -538,14 +542,31 @@ fn build_plan(
             "the target must be a database: sqlite:FILE, postgres://..., mysql://...",
         ));
     }
+    let cfg = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| usage_error(format_args!("cannot read {}: {e}", path.display())))?;
+            Some(crate::config::parse(&path.display().to_string(), &text).map_err(usage_error)?)
+        }
+        None => None,
+    };
+    let set = cfg.as_ref().map(|c| c.settings.clone()).unwrap_or_default();
+    if cfg.as_ref().is_some_and(|c| !c.filter.is_empty())
+        && matches!(source, crate::conn::Endpoint::Dump { .. })
+    {
+        return Err(usage_error(
+            "row filters ([filter] in the configuration) need a database source, not a dump file",
+        ));
+    }
     let file = source_schema(&source).map_err(usage_error)?;
     let user_mappings = read_user_mappings(args.mappings.as_ref())?;
     let opts = ConvertOptions {
         from: source.dialect(),
         to: target.dialect(),
-        identifiers: args.identifiers,
+        identifiers: args.identifiers.or(set.identifiers).unwrap_or_default(),
         emulate_on_update: false,
         user_mappings,
+        config: cfg.clone(),
     };
     let conv = convert(&file, &opts);
     let shown: Vec<Diagnostic> = conv
@@ -556,6 +577,11 @@ fn build_plan(
         .collect();
     diag::render::to_stderr(&file, &shown);
     eprintln!("{}", summary_line(&conv));
+    if conv.diagnostics.iter().any(|d| d.code.id == "F3002") {
+        return Err(usage_error(
+            "the configuration does not match the source (see above)",
+        ));
+    }
     if conv
         .diagnostics
         .iter()
@@ -566,19 +592,34 @@ fn build_plan(
             "the source schema could not be read; nothing to load",
         ));
     }
-    let reject_file = match (args.on_error, &args.reject_file) {
-        (_, Some(f)) => Some(f.clone()),
+    let on_error = args.on_error.or(set.on_error).unwrap_or(OnError::Abort);
+    let reject_file = match (on_error, args.reject_file.clone().or(set.reject_file)) {
+        (_, Some(f)) => Some(f),
         (OnError::RejectRows, None) => Some("ferry-rejects.jsonl".to_string()),
         (OnError::Abort, None) => None,
     };
     let settings = crate::plan::Settings {
-        jobs: args.jobs.max(1),
-        batch_size: args.batch_size.max(1),
-        prepare: args.prepare,
-        on_error: args.on_error,
+        jobs: args.jobs.or(set.jobs).unwrap_or(2).max(1),
+        batch_size: args.batch_size.or(set.batch_size).unwrap_or(10_000).max(1),
+        prepare: args.prepare.or(set.prepare).unwrap_or(Preparation::Create),
+        on_error,
         reject_file,
     };
-    Ok((crate::plan::build(&conv, source, target, settings), conv))
+    let mut plan = crate::plan::build(&conv, source, target, settings);
+    if let Some(cfg) = &cfg {
+        // The plan reads the source by its own names; the DDL already uses the new ones.
+        for t in &mut plan.tables {
+            t.source = cfg.source_name(&t.source);
+            for c in &mut t.columns {
+                c.source = cfg.source_column(&t.source, &c.source);
+            }
+            for c in t.source_columns.iter_mut().chain(t.key.iter_mut()) {
+                *c = cfg.source_column(&t.source, c);
+            }
+            t.filter = cfg.filter_for(&t.source);
+        }
+    }
+    Ok((plan, conv))
 }
 
 fn cmd_plan(args: &MoveArgs, output: Option<PathBuf>) -> ExitCode {

@@ -5,6 +5,7 @@
 //! CLI turns diagnostics into an exit code.
 
 pub mod cli;
+pub mod config;
 pub mod conn;
 pub mod diag;
 pub mod dialect;
@@ -39,6 +40,8 @@ pub struct ConvertOptions {
     pub emulate_on_update: bool,
     /// A user mapping file (name, text), with the highest precedence.
     pub user_mappings: Option<(String, String)>,
+    /// `migration.toml`: tables selected, renamed, columns dropped.
+    pub config: Option<config::MigrationConfig>,
 }
 
 /// Everything one conversion produced.
@@ -61,6 +64,9 @@ pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
     diagnostics.extend(d);
     let (mut schema, stats, d) = lower::lower(&parsed, opts.from);
     diagnostics.extend(d);
+    if let Some(cfg) = &opts.config {
+        diagnostics.extend(config::apply(&mut schema, cfg));
+    }
     let (order, d) = order::order(&mut schema);
     diagnostics.extend(d);
     let user = opts

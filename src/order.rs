@@ -251,6 +251,7 @@ mod tests {
             identifiers: IdentCase::Keep,
             emulate_on_update: false,
             user_mappings: None,
+            config: None,
         };
         let conv = convert(&file, &opts);
         let names: Vec<String> = conv

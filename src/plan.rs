@@ -45,6 +45,9 @@ pub struct TablePlan {
     pub key: Vec<String>,
     /// Foreign keys, in target names: orphans are counted against them before they are created.
     pub foreign_keys: Vec<ForeignKeyPlan>,
+    /// Only the rows matching this condition (source SQL) are moved.
+    #[serde(default)]
+    pub filter: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -172,6 +175,7 @@ pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Se
                         })
                     })
                     .collect(),
+                filter: None,
             })
         })
         .collect();

@@ -138,6 +138,15 @@ const CHINOOK_PG_TABLES: [&str; 11] = [
     "track",
 ];
 
+/// The corpus's Chinook SQLite script run into `dir/src.db`.
+fn chinook_sqlite_file(dir: &Path) -> PathBuf {
+    let src = dir.join("src.db");
+    let conn = rusqlite::Connection::open(&src).unwrap_or_else(|e| panic!("{e}"));
+    conn.execute_batch(&corpus("sqlite/chinook/Chinook_Sqlite.sql"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    src
+}
+
 const CHINOOK_TABLES: [&str; 11] = [
     "Album",
     "Artist",
@@ -250,11 +259,7 @@ fn pg_dump_copy_blocks_to_sqlite_keep_every_value() {
 #[test]
 fn sqlite_file_to_sqlite_file_is_identical() {
     let dir = scratch_dir("sqlite-sqlite");
-    let src = dir.join("src.db");
-    let conn = rusqlite::Connection::open(&src).unwrap_or_else(|e| panic!("{e}"));
-    conn.execute_batch(&corpus("sqlite/chinook/Chinook_Sqlite.sql"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    drop(conn);
+    let src = chinook_sqlite_file(&dir);
     let dst = dir.join("dst.db");
     migrate_ok(&[
         "migrate",
@@ -404,11 +409,7 @@ fn chinook_dump_and_sqlite_file_into_postgres() {
 
     // A SQLite file into PostgreSQL, compared with the file.
     let dir = scratch_dir("sqlite-pg");
-    let src = dir.join("src.db");
-    let conn = rusqlite::Connection::open(&src).unwrap_or_else(|e| panic!("{e}"));
-    conn.execute_batch(&corpus("sqlite/chinook/Chinook_Sqlite.sql"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    drop(conn);
+    let src = chinook_sqlite_file(&dir);
     let pg2 = ScratchDb::postgres("sqlite_into_pg");
     migrate_ok(&["migrate", &format!("sqlite:{}", src.display()), &pg2.url()]);
     for t in CHINOOK_TABLES {
@@ -576,4 +577,71 @@ fn edge_values_from_postgres_arrive_intact() {
     assert_eq!(row(3, "n"), V::Null);
     let f = row(2, "f");
     assert!(matches!(f, V::Real(x) if x.is_infinite()), "{f:?}");
+}
+
+#[test]
+fn migration_toml_selects_renames_drops_and_filters() {
+    let dir = scratch_dir("config");
+    let src = chinook_sqlite_file(&dir);
+    let cfg = dir.join("migration.toml");
+    std::fs::write(
+        &cfg,
+        "[settings]\nbatch_size = 100\n\n\
+         [tables]\ninclude = [\"Album\", \"Artist\", \"Track\"]\n\n\
+         [rename]\ntables = { Artist = \"Singer\" }\ncolumns = { \"Artist.Name\" = \"FullName\" }\n\n\
+         [drop_columns]\nTrack = [\"Composer\"]\n\n\
+         [filter]\nAlbum = \"AlbumId <= 10\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let dst = dir.join("dst.db");
+    let target = format!("sqlite:{}", dst.display());
+    let source = format!("sqlite:{}", src.display());
+    let cfg = cfg.display().to_string();
+    migrate_ok(&["migrate", &source, &target, "--config", &cfg]);
+    let out = rusqlite::Connection::open(&dst).unwrap_or_else(|e| panic!("{e}"));
+    let scalar = |sql: &str| -> i64 {
+        out.query_row(sql, [], |r| r.get(0))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    };
+    assert_eq!(
+        scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'"),
+        3
+    );
+    assert_eq!(scalar("SELECT count(*) FROM Album"), 10);
+    assert_eq!(
+        scalar("SELECT count(*) FROM Singer WHERE FullName = 'AC/DC'"),
+        1
+    );
+    assert_eq!(scalar("SELECT count(*) FROM Track"), 3503);
+    assert_eq!(
+        scalar("SELECT count(*) FROM pragma_table_info('Track') WHERE name = 'Composer'"),
+        0
+    );
+    // Album's foreign key now points at Singer.
+    assert_eq!(
+        scalar("SELECT count(*) FROM pragma_foreign_key_list('Album') WHERE \"table\" = 'Singer'"),
+        1
+    );
+
+    // A name the source does not have stops everything before anything is written; an
+    // unknown setting names the file and the key.
+    let bad = dir.join("bad.toml");
+    let target2 = format!("sqlite:{}", dir.join("bad.db").display());
+    for (toml, says) in [
+        ("[drop_columns]\nNoSuchTable = [\"x\"]\n", "NoSuchTable"),
+        ("[settings]\njbos = 3\n", "bad.toml"),
+    ] {
+        std::fs::write(&bad, toml).unwrap_or_else(|e| panic!("{e}"));
+        let o = ferry(&[
+            "migrate",
+            &source,
+            &target2,
+            "--config",
+            &bad.display().to_string(),
+        ]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(says), "{err}");
+        assert!(!dir.join("bad.db").exists(), "nothing was created");
+    }
 }

@@ -133,6 +133,11 @@ codes! {
         "A mapping rule could not be read: a bad type pattern, an unknown transform, drop or risk \
          name, or two equally specific rules that match the same type. The message names the file \
          and line. Fix the file; see mappings/README.md for the format.";
+    CONFIG_ERROR = "F3002", "config-error", Error,
+        "the migration configuration names something the source does not have",
+        "A table, column or setting in migration.toml matches nothing in the source schema, or asks \
+         for something that cannot be done (dropping a key column). Nothing is moved until it is \
+         fixed: a typo would otherwise move the wrong data. See the README for the format.";
 }
 
 /// Looks a code up by its id (`F2001`) or its name (`type-lossy`).

@@ -8,7 +8,8 @@ use crate::dialect::Dialect;
 use crate::ir::Name;
 
 /// `--identifiers keep|lower`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum IdentCase {
     /// Keep names as the source stores them (quoted on the target where needed).
     #[default]

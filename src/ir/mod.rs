@@ -88,6 +88,18 @@ impl Schema {
         self.tables.push(table);
     }
 
+    /// Rebuilds the name index after tables were removed or renamed in place.
+    pub fn reindex(&mut self) {
+        self.tables_by_name.clear();
+        for (i, t) in self.tables.iter().enumerate() {
+            self.tables_by_name
+                .entry(t.name.name.to_lowercase())
+                .or_default()
+                .push(i);
+        }
+        self.tables_indexed = self.tables.len();
+    }
+
     /// Where the table named `name` is in `tables`.
     fn table_position(&self, name: &Name) -> Option<usize> {
         if self.tables_indexed != self.tables.len() {

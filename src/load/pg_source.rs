@@ -233,7 +233,14 @@ impl super::RowSource for PgSource {
             Some(s) => format!("{}.{}", ident(s), ident(&table.source.name)),
             None => ident(&table.source.name),
         };
-        let sql = format!("COPY (SELECT {} FROM {from}) TO STDOUT", cols.join(", "));
+        let filter = table
+            .filter
+            .as_ref()
+            .map_or(String::new(), |f| format!(" WHERE {f}"));
+        let sql = format!(
+            "COPY (SELECT {} FROM {from}{filter}) TO STDOUT",
+            cols.join(", ")
+        );
         let fail = |e: tokio_postgres::Error| {
             LoadError(format!(
                 "{}: reading {}: {}",

@@ -277,9 +277,13 @@ impl super::RowSource for SqliteSource {
         let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
         let cols: Vec<String> = table.columns.iter().map(|c| quote(&c.source)).collect();
         let sql = format!(
-            "SELECT {} FROM {}",
+            "SELECT {} FROM {}{}",
             cols.join(", "),
-            quote(&table.source.name)
+            quote(&table.source.name),
+            table
+                .filter
+                .as_ref()
+                .map_or(String::new(), |f| format!(" WHERE {f}"))
         );
         let read_err =
             |e: rusqlite::Error| err(&self.path, &format!("cannot read {}", table.source), e);

@@ -14,6 +14,7 @@ pub fn with_defaults(from: Dialect, to: Dialect, file: &SourceFile) -> Conversio
         identifiers: IdentCase::Keep,
         emulate_on_update: false,
         user_mappings: None,
+        config: None,
     };
     convert(file, &opts)
 }

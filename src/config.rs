@@ -1,0 +1,470 @@
+//! `migration.toml`: what to move and how, for `ferry plan` and `ferry migrate --config`.
+//! Parsing here; `apply` edits the IR (selection, renames, dropped columns) between lowering
+//! and ordering, so every later stage (order, mapping, DDL, plan) sees the edited schema.
+//!
+//! ```toml
+//! [settings]                      # each also a command-line option; the command line wins
+//! jobs = 4
+//! batch_size = 10000
+//! prepare = "drop_and_create"     # create | drop_and_create | truncate | do_nothing
+//! on_error = "reject_rows"        # abort | reject_rows
+//! reject_file = "rejects.jsonl"
+//! identifiers = "lower"           # keep | lower
+//!
+//! [tables]
+//! include = ["public.*"]          # globs over `schema.table` or `table`; * and ?
+//! exclude = ["*_log", "tmp_*"]
+//!
+//! [rename]
+//! schemas = { public = "app" }
+//! tables = { film = "movie" }     # source name (or schema.table) = new name
+//! columns = { "film.title" = "name" }
+//!
+//! [drop_columns]
+//! film = ["fulltext"]
+//!
+//! [filter]                        # a WHERE condition in the source's SQL, database sources only
+//! rental = "rental_date >= '2005-06-01'"
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::diag::{Diagnostic, codes};
+use crate::emit::IdentCase;
+use crate::ir::{IndexExpr, Name, Schema};
+use crate::plan::{OnError, Preparation};
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrationConfig {
+    #[serde(default)]
+    pub settings: ConfigSettings,
+    #[serde(default)]
+    pub tables: Selection,
+    #[serde(default)]
+    pub rename: Renames,
+    /// Table -> columns not to move.
+    #[serde(default)]
+    pub drop_columns: BTreeMap<String, Vec<String>>,
+    /// Table -> a WHERE condition for the rows to move.
+    #[serde(default)]
+    pub filter: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigSettings {
+    pub jobs: Option<usize>,
+    pub batch_size: Option<usize>,
+    pub prepare: Option<Preparation>,
+    pub on_error: Option<OnError>,
+    pub reject_file: Option<String>,
+    pub identifiers: Option<IdentCase>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Renames {
+    #[serde(default)]
+    pub schemas: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tables: BTreeMap<String, String>,
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+}
+
+/// Reads a config file's text; Err names the file and what is wrong (TOML's own message
+/// carries the line and column).
+pub fn parse(name: &str, text: &str) -> Result<MigrationConfig, String> {
+    toml::from_str(text).map_err(|e| format!("{name}: {e}"))
+}
+
+/// `*` any run of characters, `?` one; case-insensitive.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    // Iterative matching with backtracking to the last `*`.
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Whether a table name matches a pattern: `schema.table` patterns against the qualified name,
+/// others against the table name alone.
+fn name_matches(pattern: &str, name: &Name) -> bool {
+    if pattern.contains('.') {
+        glob_match(pattern, &name.to_string())
+    } else {
+        glob_match(pattern, &name.name)
+    }
+}
+
+/// The entry of a per-table map (`film` or `public.film`) that names this table.
+fn for_table<'m, T>(map: &'m BTreeMap<String, T>, name: &Name) -> Option<&'m T> {
+    map.iter()
+        .find(|(k, _)| {
+            k.eq_ignore_ascii_case(&name.to_string()) || k.eq_ignore_ascii_case(&name.name)
+        })
+        .map(|(_, v)| v)
+}
+
+impl MigrationConfig {
+    /// The row filter for a source table, if any.
+    pub fn filter_for(&self, name: &Name) -> Option<String> {
+        for_table(&self.filter, name).cloned()
+    }
+
+    /// The source's name of a table the configuration may have renamed.
+    pub fn source_name(&self, name: &Name) -> Name {
+        let mut out = name.clone();
+        if let Some(s) = &name.schema
+            && let Some((old, _)) = self.rename.schemas.iter().find(|(_, new)| *new == s)
+        {
+            out.schema = Some(old.clone());
+        }
+        if let Some((old, _)) = self
+            .rename
+            .tables
+            .iter()
+            .find(|(_, new)| **new == name.name)
+        {
+            let old_name = old.rsplit('.').next().unwrap_or(old);
+            out.name = old_name.to_string();
+        }
+        out
+    }
+
+    /// The source's name of a column the configuration may have renamed (`table` is the
+    /// source's table name).
+    pub fn source_column(&self, table: &Name, column: &str) -> String {
+        self.rename
+            .columns
+            .iter()
+            .find(|(key, new)| {
+                *new == column
+                    && key.rsplit_once('.').is_some_and(|(t, _)| {
+                        t.eq_ignore_ascii_case(&table.to_string())
+                            || t.eq_ignore_ascii_case(&table.name)
+                    })
+            })
+            .and_then(|(key, _)| key.rsplit_once('.').map(|(_, c)| c.to_string()))
+            .unwrap_or_else(|| column.to_string())
+    }
+
+    /// Table names in the config that match no source table: each is a mistake to report.
+    fn unknown_names(&self, schema: &Schema) -> Vec<String> {
+        let known = |k: &str| {
+            schema.tables.iter().any(|t| {
+                k.eq_ignore_ascii_case(&t.name.to_string()) || k.eq_ignore_ascii_case(&t.name.name)
+            })
+        };
+        let mut out: Vec<String> = Vec::new();
+        for k in self
+            .drop_columns
+            .keys()
+            .chain(self.filter.keys())
+            .chain(self.rename.tables.keys())
+        {
+            if !known(k) {
+                out.push(k.clone());
+            }
+        }
+        for k in self.rename.columns.keys() {
+            if let Some((t, _)) = k.rsplit_once('.')
+                && !known(t)
+            {
+                out.push(k.clone());
+            }
+        }
+        out
+    }
+}
+
+/// Edits the schema as the config says: drops unselected tables and dropped columns, renames
+/// schemas, tables and columns (and what refers to them: keys, foreign keys, indexes). Each
+/// edit that leaves something behind (a view over a removed table, a check on a renamed
+/// column) is reported; a config name that matches nothing is an error.
+pub fn apply(schema: &mut Schema, cfg: &MigrationConfig) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for name in cfg.unknown_names(schema) {
+        diags.push(Diagnostic::new(
+            &codes::CONFIG_ERROR,
+            format!("the configuration names `{name}`, which is not a table of the source"),
+        ));
+    }
+    // Selection.
+    let selected = |n: &Name| {
+        (cfg.tables.include.is_empty() || cfg.tables.include.iter().any(|p| name_matches(p, n)))
+            && !cfg.tables.exclude.iter().any(|p| name_matches(p, n))
+    };
+    let removed: Vec<Name> = schema
+        .tables
+        .iter()
+        .filter(|t| !selected(&t.name))
+        .map(|t| t.name.clone())
+        .collect();
+    schema.tables.retain(|t| selected(&t.name));
+    schema
+        .indexes
+        .retain(|i| !removed.iter().any(|r| r.matches(&i.table)));
+    for t in &mut schema.tables {
+        t.foreign_keys.retain(|fk| {
+            let gone = removed.iter().any(|r| r.matches(&fk.ref_table));
+            if gone {
+                diags.push(
+                    Diagnostic::new(
+                        &codes::FEATURE_DROPPED,
+                        format!(
+                            "foreign key of `{}` to `{}` is not created: the configuration leaves `{}` out",
+                            t.name, fk.ref_table, fk.ref_table
+                        ),
+                    )
+                    .at(fk.span)
+                    .object(format!("table {}", t.name)),
+                );
+            }
+            !gone
+        });
+    }
+    // Dropped columns.
+    for t in &mut schema.tables {
+        let Some(cols) = for_table(&cfg.drop_columns, &t.name) else {
+            continue;
+        };
+        for c in cols {
+            if !t.columns.iter().any(|x| x.name.eq_ignore_ascii_case(c)) {
+                diags.push(Diagnostic::new(
+                    &codes::CONFIG_ERROR,
+                    format!("drop_columns: `{}` has no column `{c}`", t.name),
+                ));
+                continue;
+            }
+            let used = t
+                .primary_key
+                .iter()
+                .chain(&t.uniques)
+                .any(|k| k.columns.iter().any(|k| k.eq_ignore_ascii_case(c)))
+                || t.foreign_keys
+                    .iter()
+                    .any(|f| f.columns.iter().any(|k| k.eq_ignore_ascii_case(c)));
+            if used {
+                diags.push(Diagnostic::new(
+                    &codes::CONFIG_ERROR,
+                    format!(
+                        "drop_columns: `{}.{c}` is part of a key or foreign key; drop that first",
+                        t.name
+                    ),
+                ));
+                continue;
+            }
+            t.columns.retain(|x| !x.name.eq_ignore_ascii_case(c));
+            let name = t.name.clone();
+            schema.indexes.retain(|i| {
+                !(i.table.matches(&name)
+                    && i.parts.iter().any(
+                        |p| matches!(&p.expr, IndexExpr::Column(x) if x.eq_ignore_ascii_case(c)),
+                    ))
+            });
+        }
+    }
+    // Column renames, before table renames (their keys use source table names).
+    for (key, new) in &cfg.rename.columns {
+        let Some((tname, col)) = key.rsplit_once('.') else {
+            diags.push(Diagnostic::new(
+                &codes::CONFIG_ERROR,
+                format!("rename.columns: `{key}` must be `table.column`"),
+            ));
+            continue;
+        };
+        let Some(ti) = schema.tables.iter().position(|t| {
+            tname.eq_ignore_ascii_case(&t.name.to_string())
+                || tname.eq_ignore_ascii_case(&t.name.name)
+        }) else {
+            continue; // reported as unknown above
+        };
+        let table_name = schema.tables[ti].name.clone();
+        let same = |x: &String| x.eq_ignore_ascii_case(col);
+        let t = &mut schema.tables[ti];
+        match t.columns.iter_mut().find(|c| same(&c.name)) {
+            Some(c) => c.name = new.clone(),
+            None => {
+                diags.push(Diagnostic::new(
+                    &codes::CONFIG_ERROR,
+                    format!("rename.columns: `{table_name}` has no column `{col}`"),
+                ));
+                continue;
+            }
+        }
+        for k in t.primary_key.iter_mut().chain(t.uniques.iter_mut()) {
+            k.columns
+                .iter_mut()
+                .filter(|x| same(x))
+                .for_each(|x| *x = new.clone());
+        }
+        for fk in &mut t.foreign_keys {
+            fk.columns
+                .iter_mut()
+                .filter(|x| same(x))
+                .for_each(|x| *x = new.clone());
+        }
+        if !t.checks.is_empty() {
+            diags.push(
+                Diagnostic::new(
+                    &codes::FEATURE_DROPPED,
+                    format!("`{table_name}` has CHECK constraints: check that none uses the renamed column `{col}`"),
+                )
+                .object(format!("table {table_name}")),
+            );
+        }
+        for other in &mut schema.tables {
+            for fk in &mut other.foreign_keys {
+                if fk.ref_table.matches(&table_name) {
+                    fk.ref_columns
+                        .iter_mut()
+                        .filter(|x| same(x))
+                        .for_each(|x| *x = new.clone());
+                }
+            }
+        }
+        for i in schema
+            .indexes
+            .iter_mut()
+            .filter(|i| i.table.matches(&table_name))
+        {
+            for p in &mut i.parts {
+                if let IndexExpr::Column(x) = &mut p.expr
+                    && same(x)
+                {
+                    *x = new.clone();
+                }
+            }
+        }
+    }
+    // Table and schema renames.
+    let mut renamed: Vec<(Name, Name)> = Vec::new();
+    for t in &mut schema.tables {
+        let mut name = t.name.clone();
+        if let Some(new) = for_table(&cfg.rename.tables, &t.name) {
+            name.name = new.clone();
+        }
+        if let Some(s) = &name.schema
+            && let Some(new) = cfg.rename.schemas.get(s)
+        {
+            name.schema = Some(new.clone());
+        }
+        if name != t.name {
+            renamed.push((t.name.clone(), name.clone()));
+            t.name = name;
+        }
+    }
+    for (old, new) in &renamed {
+        for t in &mut schema.tables {
+            for fk in &mut t.foreign_keys {
+                if fk.ref_table.matches(old) {
+                    fk.ref_table = new.clone();
+                }
+            }
+        }
+        for i in &mut schema.indexes {
+            if i.table.matches(old) {
+                i.table = new.clone();
+            }
+        }
+    }
+    for s in &mut schema.schemas {
+        if let Some(new) = cfg.rename.schemas.get(&s.name) {
+            s.name = new.clone();
+        }
+    }
+    // Views over removed or renamed tables would name tables that do not exist.
+    let touched: Vec<&Name> = removed
+        .iter()
+        .chain(renamed.iter().map(|(o, _)| o))
+        .collect();
+    schema.views.retain(|v| {
+        let uses = crate::order::relations_of(&v.query)
+            .iter()
+            .any(|r| {
+                let last = r.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone());
+                last.is_some_and(|l| touched.iter().any(|t| t.name.eq_ignore_ascii_case(&l)))
+            });
+        if uses {
+            diags.push(
+                Diagnostic::new(
+                    &codes::VIEW_MANUAL,
+                    format!(
+                        "view `{}` is not converted: it reads a table the configuration removes or renames",
+                        v.name
+                    ),
+                )
+                .at(v.span)
+                .object(format!("view {}", v.name))
+                .help("rewrite the view for the new names and create it by hand"),
+            );
+        }
+        !uses
+    });
+    schema.reindex();
+    diags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("film*", "film_actor"));
+        assert!(glob_match("*_log", "audit_log"));
+        assert!(glob_match("f?lm", "FILM"));
+        assert!(!glob_match("film", "films"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("a*b*c", "axxbyyc"));
+        assert!(!glob_match("a*b*c", "axxbyy"));
+        assert!(name_matches(
+            "public.*",
+            &Name::new(Some("public".into()), "film")
+        ));
+        assert!(!name_matches(
+            "other.*",
+            &Name::new(Some("public".into()), "film")
+        ));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_place() {
+        let e = parse("m.toml", "[tables]\ninclud = [\"x\"]\n");
+        assert!(
+            matches!(&e, Err(m) if m.contains("m.toml") && m.contains("includ")),
+            "{e:?}"
+        );
+        let e = parse("m.toml", "[settings]\nprepare = \"nuke\"\n");
+        assert!(e.is_err());
+    }
+}
