@@ -92,6 +92,9 @@ struct MoveArgs {
     /// Where rejected rows go (JSON lines); default ferry-rejects.jsonl with --on-error reject-rows.
     #[arg(long, value_name = "FILE")]
     reject_file: Option<String>,
+    /// Rows that break a foreign key: stop, delete them, or keep them [default: abort].
+    #[arg(long, value_enum)]
+    orphans: Option<crate::plan::OrphanPolicy>,
     /// A variable holding the password of the servers (default PGPASSWORD / MYSQL_PWD).
     #[arg(long, value_name = "NAME")]
     password_env: Option<String>,
@@ -604,6 +607,10 @@ fn build_plan(
         prepare: args.prepare.or(set.prepare).unwrap_or(Preparation::Create),
         on_error,
         reject_file,
+        orphans: args
+            .orphans
+            .or(set.orphans)
+            .unwrap_or(crate::plan::OrphanPolicy::Abort),
     };
     let mut plan = crate::plan::build(&conv, source, target, settings);
     if let Some(cfg) = &cfg {

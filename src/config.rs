@@ -10,6 +10,7 @@
 //! on_error = "reject_rows"        # abort | reject_rows
 //! reject_file = "rejects.jsonl"
 //! identifiers = "lower"           # keep | lower
+//! orphans = "delete"              # abort | delete | not_valid
 //!
 //! [tables]
 //! include = ["public.*"]          # globs over `schema.table` or `table`; * and ?
@@ -62,6 +63,7 @@ pub struct ConfigSettings {
     pub on_error: Option<OnError>,
     pub reject_file: Option<String>,
     pub identifiers: Option<IdentCase>,
+    pub orphans: Option<crate::plan::OrphanPolicy>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

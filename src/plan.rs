@@ -104,6 +104,27 @@ pub struct Settings {
     pub on_error: OnError,
     /// Where rejected rows go (JSON lines), for `on_error = reject_rows`.
     pub reject_file: Option<String>,
+    /// What rows that break a foreign key do to the load.
+    #[serde(default = "default_orphans")]
+    pub orphans: OrphanPolicy,
+}
+
+fn default_orphans() -> OrphanPolicy {
+    OrphanPolicy::Abort
+}
+
+/// Rows whose foreign-key values match no referenced row (common in MySQL databases that ran
+/// without foreign-key checks), found after the data and before the foreign keys are created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum OrphanPolicy {
+    /// Stop before creating the foreign keys, listing them.
+    Abort,
+    /// Delete them (counted in the summary).
+    Delete,
+    /// Keep them and create the foreign key without checking existing rows (PostgreSQL
+    /// `NOT VALID`; MySQL and SQLite do not check existing rows when told not to).
+    NotValid,
 }
 
 impl Default for Settings {
@@ -114,6 +135,7 @@ impl Default for Settings {
             prepare: Preparation::Create,
             on_error: OnError::Abort,
             reject_file: None,
+            orphans: OrphanPolicy::Abort,
         }
     }
 }

@@ -586,7 +586,7 @@ fn migration_toml_selects_renames_drops_and_filters() {
     let cfg = dir.join("migration.toml");
     std::fs::write(
         &cfg,
-        "[settings]\nbatch_size = 100\n\n\
+        "[settings]\nbatch_size = 100\norphans = \"delete\"\n\n\
          [tables]\ninclude = [\"Album\", \"Artist\", \"Track\"]\n\n\
          [rename]\ntables = { Artist = \"Singer\" }\ncolumns = { \"Artist.Name\" = \"FullName\" }\n\n\
          [drop_columns]\nTrack = [\"Composer\"]\n\n\
@@ -612,7 +612,15 @@ fn migration_toml_selects_renames_drops_and_filters() {
         scalar("SELECT count(*) FROM Singer WHERE FullName = 'AC/DC'"),
         1
     );
-    assert_eq!(scalar("SELECT count(*) FROM Track"), 3503);
+    // Tracks of the albums filtered out break their foreign key: deleted, as configured.
+    let src_conn = rusqlite::Connection::open(&src).unwrap_or_else(|e| panic!("{e}"));
+    let kept: i64 = src_conn
+        .query_row("SELECT count(*) FROM Track WHERE AlbumId <= 10", [], |r| {
+            r.get(0)
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(kept > 0);
+    assert_eq!(scalar("SELECT count(*) FROM Track"), kept);
     assert_eq!(
         scalar("SELECT count(*) FROM pragma_table_info('Track') WHERE name = 'Composer'"),
         0
@@ -643,5 +651,61 @@ fn migration_toml_selects_renames_drops_and_filters() {
         assert_eq!(o.status.code(), Some(2), "{err}");
         assert!(err.contains(says), "{err}");
         assert!(!dir.join("bad.db").exists(), "nothing was created");
+    }
+}
+
+#[test]
+fn orphans_stop_the_load_or_are_deleted_or_kept_not_valid() {
+    let Some(_) = pg_url() else {
+        eprintln!("skipped: FERRY_TEST_PG not set (orphans)");
+        return;
+    };
+    let dir = scratch_dir("orphans");
+    let dump = dir.join("orphans.sql");
+    // MySQL databases that ran with foreign_key_checks=0 hold rows like order 3.
+    std::fs::write(
+        &dump,
+        "CREATE TABLE customer (id int PRIMARY KEY, name varchar(20));\n\
+         CREATE TABLE orders (id int PRIMARY KEY, customer_id int, \
+           CONSTRAINT fk_customer FOREIGN KEY (customer_id) REFERENCES customer (id));\n\
+         INSERT INTO customer VALUES (1,'a'),(2,'b');\n\
+         INSERT INTO orders VALUES (1,1),(2,NULL),(3,99);\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let dump = dump.display().to_string();
+    let pg = ScratchDb::postgres("orphans");
+    let o = ferry(&["migrate", &dump, &pg.url(), "--from", "mysql", "-q"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("1 rows break orders(customer_id) -> customer(id)"),
+        "{err}"
+    );
+
+    // Kept: the foreign key exists NOT VALID. Deleted: it exists, validated.
+    for (policy, rows, validated) in [("not-valid", "3", "f"), ("delete", "2", "t")] {
+        let o = migrate_ok(&[
+            "migrate",
+            &dump,
+            &pg.url(),
+            "--from",
+            "mysql",
+            "-q",
+            "--prepare",
+            "drop-and-create",
+            "--orphans",
+            policy,
+        ]);
+        let count = pg.query_scalar("SELECT count(*) FROM orders");
+        assert_eq!(count.ok().as_deref(), Some(rows), "{policy}");
+        let valid =
+            pg.query_scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'fk_customer'");
+        assert_eq!(valid.ok().as_deref(), Some(validated), "{policy}");
+        let said = if policy == "delete" {
+            "were deleted"
+        } else {
+            "kept"
+        };
+        assert!(text(&o.stderr).contains(said), "{}", text(&o.stderr));
     }
 }

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::conn::Endpoint;
 use crate::ir::Name;
-use crate::plan::{ForeignKeyPlan, OnError, Plan, Preparation, TablePlan};
+use crate::plan::{ForeignKeyPlan, OnError, OrphanPolicy, Plan, Preparation, TablePlan};
 use crate::transform::Applied;
 use crate::value::{Row, Value};
 use rejects::Rejects;
@@ -57,8 +57,12 @@ pub struct TableStats {
 #[derive(Clone, Debug, Serialize)]
 pub struct Orphans {
     pub table: String,
+    #[serde(skip)]
+    pub target_table: String,
     pub constraint: String,
     pub rows: u64,
+    /// Deleted (`--orphans delete`) rather than kept.
+    pub deleted: bool,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -90,8 +94,8 @@ pub trait Target: Send {
         on_error: OnError,
         rejects: &Rejects,
     ) -> Result<u64, LoadError>;
-    /// Rows that would violate each foreign key of the plan.
-    fn orphans(&mut self, plan: &Plan) -> Result<Vec<Orphans>, LoadError>;
+    /// The single integer a query returns (`SELECT count(*) ...`).
+    fn count(&mut self, sql: &str) -> Result<u64, LoadError>;
     /// Engine work after the data and post-data: sequences set past the loaded keys.
     fn after_load(&mut self, plan: &Plan) -> Result<(), LoadError>;
     /// For messages: the database, without a password.
@@ -130,14 +134,82 @@ fn prepare(target: &mut dyn Target, plan: &Plan) -> Result<(), LoadError> {
     }
 }
 
+/// Counts the rows that break each foreign key, then does what the plan says with them.
+fn settle_orphans(target: &mut dyn Target, plan: &Plan) -> Result<Vec<Orphans>, LoadError> {
+    let mut found = Vec::new();
+    for t in &plan.tables {
+        for fk in &t.foreign_keys {
+            let rows = target.count(&orphan_count_sql(&t.target, fk))?;
+            if rows > 0 {
+                found.push(Orphans {
+                    table: t.source.to_string(),
+                    target_table: t.target.clone(),
+                    constraint: fk.describe.clone(),
+                    rows,
+                    deleted: false,
+                });
+            }
+        }
+    }
+    match plan.settings.orphans {
+        _ if found.is_empty() => {}
+        OrphanPolicy::Abort => {
+            let list: Vec<String> = found
+                .iter()
+                .map(|o| format!("  {} rows break {}", o.rows, o.constraint))
+                .collect();
+            return Err(LoadError(format!(
+                "rows match no referenced row, so these foreign keys cannot be created:\n{}\n\
+                 The data is loaded, the foreign keys and later DDL are not: rerun with \
+                 --orphans delete or --orphans not-valid (and --prepare drop-and-create).",
+                list.join("\n")
+            )));
+        }
+        OrphanPolicy::Delete => {
+            for (t, fk) in plan
+                .tables
+                .iter()
+                .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
+            {
+                if found.iter().any(|o| o.constraint == fk.describe) {
+                    target.run("orphan delete", &[orphan_delete_sql(&t.target, fk)])?;
+                }
+            }
+            for o in &mut found {
+                o.deleted = true;
+            }
+        }
+        OrphanPolicy::NotValid => {}
+    }
+    Ok(found)
+}
+
 /// Runs the post-data DDL and the views (when the load created the tables), then the engine's
-/// own finishing work.
-fn finish(target: &mut dyn Target, plan: &Plan) -> Result<(), LoadError> {
+/// own finishing work. Foreign keys of tables with orphans kept are created NOT VALID where
+/// the engine would otherwise check the existing rows (PostgreSQL).
+fn finish(target: &mut dyn Target, plan: &Plan, orphans: &[Orphans]) -> Result<(), LoadError> {
     if matches!(
         plan.settings.prepare,
         Preparation::Create | Preparation::DropAndCreate
     ) {
-        target.run("post-data", &plan.post_data)?;
+        let post: Vec<String> = plan
+            .post_data
+            .iter()
+            .map(|sql| {
+                let keeps_orphans = orphans.iter().any(|o| {
+                    !o.deleted && sql.starts_with(&format!("ALTER TABLE {} ", o.target_table))
+                });
+                if keeps_orphans
+                    && sql.contains(" FOREIGN KEY ")
+                    && matches!(plan.target, Endpoint::Postgres(_))
+                {
+                    format!("{} NOT VALID", sql.trim_end().trim_end_matches(';'))
+                } else {
+                    sql.clone()
+                }
+            })
+            .collect();
+        target.run("post-data", &post)?;
         target.run("view", &plan.views)?;
     }
     target.after_load(plan)
@@ -194,8 +266,8 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
              (rerun with --prepare drop-and-create, or truncate)."
         )));
     }
-    let orphans = target.orphans(plan)?;
-    finish(target.as_mut(), plan)?;
+    let orphans = settle_orphans(target.as_mut(), plan)?;
+    finish(target.as_mut(), plan, &orphans)?;
     rejects.finish()?;
     Ok(Summary {
         tables: stats,
@@ -375,26 +447,40 @@ fn open_source(source: &Endpoint, snapshot: Option<&str>) -> Result<Box<dyn RowS
     }
 }
 
-/// Counts the rows of `table` whose foreign-key columns are all set but match no row of the
-/// referenced table (portable SQL over target names).
-pub fn orphan_count_sql(table: &str, fk: &ForeignKeyPlan) -> String {
+/// The condition that makes a row of `row` (the table or its alias) an orphan of `fk`: its
+/// foreign-key columns are all set but match no row of the referenced table (portable SQL
+/// over target names).
+fn orphan_condition(row: &str, fk: &ForeignKeyPlan) -> String {
     let set: Vec<String> = fk
         .columns
         .iter()
-        .map(|c| format!("c.{c} IS NOT NULL"))
+        .map(|c| format!("{row}.{c} IS NOT NULL"))
         .collect();
     let join: Vec<String> = fk
         .columns
         .iter()
         .zip(&fk.ref_columns)
-        .map(|(c, r)| format!("p.{r} = c.{c}"))
+        .map(|(c, r)| format!("p.{r} = {row}.{c}"))
         .collect();
     format!(
-        "SELECT count(*) FROM {table} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+        "{} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
         set.join(" AND "),
         fk.ref_table,
         join.join(" AND ")
     )
+}
+
+/// Counts the orphans of `fk` in `table`.
+pub fn orphan_count_sql(table: &str, fk: &ForeignKeyPlan) -> String {
+    format!(
+        "SELECT count(*) FROM {table} c WHERE {}",
+        orphan_condition("c", fk)
+    )
+}
+
+/// Deletes the orphans of `fk` in `table`.
+pub fn orphan_delete_sql(table: &str, fk: &ForeignKeyPlan) -> String {
+    format!("DELETE FROM {table} WHERE {}", orphan_condition(table, fk))
 }
 
 /// Finds a plan table by the name a dump uses for it: exactly, then ignoring case and schema.
@@ -634,8 +720,13 @@ pub fn summary_table(s: &Summary) -> String {
         ));
     }
     for o in &s.orphans {
+        let what = if o.deleted {
+            "were deleted: they broke"
+        } else {
+            "kept, breaking"
+        };
         out.push_str(&format!(
-            "{} rows of {} break the foreign key {}\n",
+            "{} rows of {} {what} the foreign key {}\n",
             o.rows, o.table, o.constraint
         ));
     }

@@ -13,7 +13,7 @@ use tokio_postgres::{Client, NoTls};
 
 use super::rejects::Rejects;
 use super::sqlite::row_key;
-use super::{LoadError, Orphans, Target};
+use super::{LoadError, Target};
 use crate::conn::Server;
 use crate::plan::{OnError, Plan, TablePlan};
 use crate::value::{Row, Value};
@@ -287,26 +287,13 @@ impl Target for PgTarget {
         self.write_split(table, &refs, on_error, rejects)
     }
 
-    fn orphans(&mut self, plan: &Plan) -> Result<Vec<Orphans>, LoadError> {
-        let mut out = Vec::new();
-        for t in &plan.tables {
-            for fk in &t.foreign_keys {
-                let sql = super::orphan_count_sql(&t.target, fk);
-                let n: i64 = self
-                    .rt
-                    .block_on(self.client.query_one(sql.as_str(), &[]))
-                    .map_err(|e| LoadError(format!("{}: {}", self.name, pg_message(&e))))?
-                    .get(0);
-                if n > 0 {
-                    out.push(Orphans {
-                        table: t.source.to_string(),
-                        constraint: fk.describe.clone(),
-                        rows: n as u64,
-                    });
-                }
-            }
-        }
-        Ok(out)
+    fn count(&mut self, sql: &str) -> Result<u64, LoadError> {
+        let n: i64 = self
+            .rt
+            .block_on(self.client.query_one(sql, &[]))
+            .map_err(|e| LoadError(format!("{}: `{sql}` failed: {}", self.name, pg_message(&e))))?
+            .get(0);
+        Ok(n.max(0) as u64)
     }
 
     fn after_load(&mut self, plan: &Plan) -> Result<(), LoadError> {

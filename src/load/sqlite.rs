@@ -9,7 +9,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags};
 
 use super::rejects::Rejects;
-use super::{LoadError, Orphans, Target};
+use super::{LoadError, Target};
 use crate::plan::{OnError, Plan, TablePlan};
 use crate::value::{Row, Value};
 
@@ -194,33 +194,11 @@ impl Target for SqliteTarget {
         Ok(written)
     }
 
-    fn orphans(&mut self, plan: &Plan) -> Result<Vec<Orphans>, LoadError> {
-        let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
-        for t in &plan.tables {
-            let sql = format!("PRAGMA foreign_key_check({})", t.target);
-            let mut stmt = self
-                .conn
-                .prepare(&sql)
-                .map_err(|e| err(&self.path, "cannot check foreign keys", e))?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(2)?)))
-                .map_err(|e| err(&self.path, "cannot check foreign keys", e))?;
-            for row in rows {
-                let (table, parent) =
-                    row.map_err(|e| err(&self.path, "cannot check foreign keys", e))?;
-                *counts
-                    .entry((table, format!("references {parent}")))
-                    .or_default() += 1;
-            }
-        }
-        Ok(counts
-            .into_iter()
-            .map(|((table, constraint), rows)| Orphans {
-                table,
-                constraint,
-                rows,
-            })
-            .collect())
+    fn count(&mut self, sql: &str) -> Result<u64, LoadError> {
+        self.conn
+            .query_row(sql, [], |r| r.get::<_, i64>(0))
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| err(&self.path, &format!("`{sql}` failed"), e))
     }
 }
 
