@@ -257,6 +257,10 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
         Endpoint::Dump { path, dialect } => run.dump(target.as_mut(), path, *dialect),
         _ => run.tables_in_parallel(),
     };
+    run.progress
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .finish();
     let stats = run.stats.into_inner().unwrap_or_else(|p| p.into_inner());
     if let Err(e) = moved {
         let _ = rejects.finish();
@@ -294,7 +298,7 @@ impl Run<'_> {
         self.progress
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .tick(written);
+            .update(ti, st, written);
     }
 
     /// A dump is one stream: rows go to their tables in the order the dump holds them.
@@ -660,32 +664,80 @@ fn shape_row(
     Ok(out)
 }
 
-/// Progress lines on standard error, at most one every two seconds.
+/// Progress on standard error: on a terminal, a bar per table (rows, rate) under a total
+/// line; otherwise a plain line at most every two seconds; nothing with `--quiet`.
 struct Progress {
     quiet: bool,
+    bars: Option<(indicatif::MultiProgress, indicatif::ProgressBar)>,
+    tables: HashMap<usize, indicatif::ProgressBar>,
     last: Instant,
     started: Instant,
 }
 
 impl Progress {
     fn new(quiet: bool) -> Progress {
+        use std::io::IsTerminal;
+        let bars = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let multi = indicatif::MultiProgress::new();
+            let total = multi.add(indicatif::ProgressBar::new_spinner());
+            total.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} total {human_pos} rows, {per_sec}, {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            total.enable_steady_tick(std::time::Duration::from_millis(200));
+            (multi, total)
+        });
         Progress {
             quiet,
+            bars,
+            tables: HashMap::new(),
             last: Instant::now(),
             started: Instant::now(),
         }
     }
 
-    fn tick(&mut self, rows: u64) {
-        if self.quiet || self.last.elapsed().as_secs_f64() < 2.0 {
+    /// A table's rows written so far, and the total.
+    fn update(&mut self, ti: usize, st: &TableStats, total: u64) {
+        if self.quiet {
+            return;
+        }
+        if let Some((multi, total_bar)) = &self.bars {
+            let bar = self.tables.entry(ti).or_insert_with(|| {
+                let b = multi.insert_before(total_bar, indicatif::ProgressBar::new_spinner());
+                b.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "  {prefix:32} {human_pos:>12} rows {per_sec:>14}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                b.set_prefix(st.table.clone());
+                b
+            });
+            bar.set_position(st.rows_written);
+            total_bar.set_position(total);
+            return;
+        }
+        if self.last.elapsed().as_secs_f64() < 2.0 {
             return;
         }
         self.last = Instant::now();
         let secs = self.started.elapsed().as_secs_f64().max(1e-9);
         eprintln!(
-            "ferry: {rows} rows written, {:.0} rows/s",
-            rows as f64 / secs
+            "ferry: {total} rows written, {:.0} rows/s",
+            total as f64 / secs
         );
+    }
+
+    /// Leaves the bars on screen, finished.
+    fn finish(&mut self) {
+        for b in self.tables.values() {
+            b.finish();
+        }
+        if let Some((_, total)) = &self.bars {
+            total.finish();
+        }
     }
 }
 
