@@ -92,6 +92,9 @@ struct MoveArgs {
     /// Where rejected rows go (JSON lines); default ferry-rejects.jsonl with --on-error reject-rows.
     #[arg(long, value_name = "FILE")]
     reject_file: Option<String>,
+    /// Tables larger than this with one integer key are read in chunks in parallel [default: 500000].
+    #[arg(long)]
+    chunk_rows: Option<u64>,
     /// Rows that break a foreign key: stop, delete them, or keep them [default: abort].
     #[arg(long, value_enum)]
     orphans: Option<crate::plan::OrphanPolicy>,
@@ -611,6 +614,7 @@ fn build_plan(
             .orphans
             .or(set.orphans)
             .unwrap_or(crate::plan::OrphanPolicy::Abort),
+        chunk_rows: args.chunk_rows.or(set.chunk_rows).unwrap_or(500_000).max(1),
     };
     let mut plan = crate::plan::build(&conv, source, target, settings);
     if let Some(cfg) = &cfg {

@@ -64,6 +64,7 @@ pub struct ConfigSettings {
     pub reject_file: Option<String>,
     pub identifiers: Option<IdentCase>,
     pub orphans: Option<crate::plan::OrphanPolicy>,
+    pub chunk_rows: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -107,6 +107,14 @@ pub struct Settings {
     /// What rows that break a foreign key do to the load.
     #[serde(default = "default_orphans")]
     pub orphans: OrphanPolicy,
+    /// Tables with more rows than this and a single integer key are read in key-range chunks
+    /// of about this size, by several workers at once.
+    #[serde(default = "default_chunk_rows")]
+    pub chunk_rows: u64,
+}
+
+fn default_chunk_rows() -> u64 {
+    500_000
 }
 
 fn default_orphans() -> OrphanPolicy {
@@ -136,6 +144,7 @@ impl Default for Settings {
             on_error: OnError::Abort,
             reject_file: None,
             orphans: OrphanPolicy::Abort,
+            chunk_rows: default_chunk_rows(),
         }
     }
 }

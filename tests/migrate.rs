@@ -490,8 +490,17 @@ fn live_postgres_into_sqlite_and_postgres() {
     let dir = scratch_dir("live-pg");
     let out = dir.join("out.db");
     migrate_ok(&["migrate", &src.url(), &format!("sqlite:{}", out.display())]);
+    // Three workers, tables over 1,000 rows read in key-range chunks.
     let dst = ScratchDb::postgres("live_dst");
-    migrate_ok(&["migrate", &src.url(), &dst.url()]);
+    migrate_ok(&[
+        "migrate",
+        &src.url(),
+        &dst.url(),
+        "--jobs",
+        "3",
+        "--chunk-rows",
+        "1000",
+    ]);
     for t in CHINOOK_PG_TABLES {
         let want = postgres_rows(&src, t);
         assert!(!want.is_empty(), "{t}");

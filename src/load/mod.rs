@@ -53,6 +53,19 @@ pub struct TableStats {
     pub seconds: f64,
 }
 
+impl TableStats {
+    /// Adds another batch's (or table's) counts to these.
+    pub fn add(&mut self, other: &TableStats) {
+        self.rows_read += other.rows_read;
+        self.rows_written += other.rows_written;
+        self.rows_rejected += other.rows_rejected;
+        self.zero_dates_nulled += other.zero_dates_nulled;
+        self.nul_stripped += other.nul_stripped;
+        self.bytes += other.bytes;
+        self.seconds += other.seconds;
+    }
+}
+
 /// Rows that would violate a foreign key, counted before it is enforced.
 #[derive(Clone, Debug, Serialize)]
 pub struct Orphans {
@@ -289,16 +302,17 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Records a table's counts so far and reports progress.
-    fn update(&self, ti: usize, st: &TableStats) {
+    /// Adds one batch's counts to its table's and reports progress.
+    fn add(&self, ti: usize, batch: &TableStats) {
         let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
-        stats[ti] = st.clone();
+        stats[ti].add(batch);
+        let table = stats[ti].clone();
         let written: u64 = stats.iter().map(|s| s.rows_written).sum();
         drop(stats);
         self.progress
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .update(ti, st, written);
+            .update(ti, &table, written);
     }
 
     /// A dump is one stream: rows go to their tables in the order the dump holds them.
@@ -313,7 +327,6 @@ impl Run<'_> {
             .map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
         let mut reader = dump::DumpReader::new(file, dialect);
         let index = TableIndex::new(plan);
-        let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner()).clone();
         loop {
             let batch = reader
                 .next_batch(plan.settings.batch_size)
@@ -333,6 +346,7 @@ impl Run<'_> {
                     ))
                 })?;
             let t0 = Instant::now();
+            let mut st = TableStats::default();
             let result = move_rows(
                 target,
                 &table,
@@ -340,10 +354,10 @@ impl Run<'_> {
                 batch.rows,
                 plan.settings.on_error,
                 self.rejects,
-                &mut stats[ti],
+                &mut st,
             );
-            stats[ti].seconds += t0.elapsed().as_secs_f64();
-            self.update(ti, &stats[ti]);
+            st.seconds = t0.elapsed().as_secs_f64();
+            self.add(ti, &st);
             result?;
         }
         Ok(())
@@ -354,14 +368,25 @@ impl Run<'_> {
     /// SQLite takes one writer at a time, so it gets one worker.
     fn tables_in_parallel(&self) -> Result<(), LoadError> {
         let plan = self.plan;
-        let jobs = match plan.target {
-            Endpoint::Sqlite { .. } => 1,
-            _ => plan.settings.jobs.clamp(1, plan.tables.len().max(1)),
-        };
         // The first source connection holds the snapshot the others import.
         let first = open_source(&plan.source, None)?;
         let snapshot = first.snapshot()?;
-        let queue = Mutex::new((0..plan.tables.len()).collect::<std::collections::VecDeque<_>>());
+        let mut work = std::collections::VecDeque::new();
+        for (ti, table) in plan.tables.iter().enumerate() {
+            match first.key_bounds(table)? {
+                Some(b) if b.rows > plan.settings.chunk_rows => {
+                    for range in b.chunks(plan.settings.chunk_rows) {
+                        work.push_back((ti, Some(range)));
+                    }
+                }
+                _ => work.push_back((ti, None)),
+            }
+        }
+        let jobs = match plan.target {
+            Endpoint::Sqlite { .. } => 1,
+            _ => plan.settings.jobs.clamp(1, work.len().max(1)),
+        };
+        let queue = Mutex::new(work);
         let failure: Mutex<Option<LoadError>> = Mutex::new(None);
         let worker = |source: Option<Box<dyn RowSource>>| {
             let result = (|| -> Result<(), LoadError> {
@@ -375,32 +400,28 @@ impl Run<'_> {
                         return Ok(());
                     }
                     let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
-                    let Some(ti) = next else { return Ok(()) };
+                    let Some((ti, range)) = next else {
+                        return Ok(());
+                    };
                     let table = &plan.tables[ti];
                     let shape = Shape::identity(table);
-                    let mut st = TableStats {
-                        table: table.source.to_string(),
-                        ..TableStats::default()
-                    };
-                    let t0 = Instant::now();
-                    let result =
-                        source.for_each_batch(table, plan.settings.batch_size, &mut |rows| {
-                            let r = move_rows(
-                                target.as_mut(),
-                                table,
-                                &shape,
-                                rows,
-                                plan.settings.on_error,
-                                self.rejects,
-                                &mut st,
-                            );
-                            st.seconds = t0.elapsed().as_secs_f64();
-                            self.update(ti, &st);
-                            r
-                        });
-                    st.seconds = t0.elapsed().as_secs_f64();
-                    self.update(ti, &st);
-                    result?;
+                    let batch = plan.settings.batch_size;
+                    source.for_each_batch(table, range.as_ref(), batch, &mut |rows| {
+                        let t0 = Instant::now();
+                        let mut st = TableStats::default();
+                        let r = move_rows(
+                            target.as_mut(),
+                            table,
+                            &shape,
+                            rows,
+                            plan.settings.on_error,
+                            self.rejects,
+                            &mut st,
+                        );
+                        st.seconds = t0.elapsed().as_secs_f64();
+                        self.add(ti, &st);
+                        r
+                    })?;
                 }
             })();
             if let Err(e) = result {
@@ -423,17 +444,107 @@ impl Run<'_> {
     }
 }
 
+/// A range of a single integer key: `lo <= key < hi`, or `<= hi` for the last chunk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyRange {
+    /// The key column, as the source names it.
+    pub column: String,
+    pub lo: i64,
+    pub hi: i64,
+    pub last: bool,
+}
+
+impl KeyRange {
+    /// The condition in SQL, with the column quoted by `quote`.
+    pub fn condition(&self, quote: impl Fn(&str) -> String) -> String {
+        let c = quote(&self.column);
+        let op = if self.last { "<=" } else { "<" };
+        format!("{c} >= {} AND {c} {op} {}", self.lo, self.hi)
+    }
+}
+
+/// The smallest and largest key of a table and its row count.
+#[derive(Clone, Debug)]
+pub struct KeyBounds {
+    pub column: String,
+    pub min: i64,
+    pub max: i64,
+    pub rows: u64,
+}
+
+impl KeyBounds {
+    /// Ranges of equal key width holding about `chunk_rows` rows each when keys are dense.
+    pub fn chunks(&self, chunk_rows: u64) -> Vec<KeyRange> {
+        let n = self.rows.div_ceil(chunk_rows.max(1)).max(1);
+        let width = (i128::from(self.max) - i128::from(self.min) + 1) as u128;
+        let step = width.div_ceil(u128::from(n)).max(1);
+        let mut out = Vec::new();
+        let mut lo = i128::from(self.min);
+        while lo <= i128::from(self.max) {
+            let hi = lo + step as i128;
+            let last = hi > i128::from(self.max);
+            out.push(KeyRange {
+                column: self.column.clone(),
+                lo: lo as i64,
+                hi: if last { self.max } else { hi as i64 },
+                last,
+            });
+            lo = hi;
+        }
+        out
+    }
+}
+
+/// ` WHERE ...` for a table's row filter and a chunk's key range (empty when neither).
+pub fn where_clause(
+    table: &TablePlan,
+    range: Option<&KeyRange>,
+    quote: impl Fn(&str) -> String,
+) -> String {
+    let mut parts = Vec::new();
+    if let Some(f) = &table.filter {
+        parts.push(format!("({f})"));
+    }
+    if let Some(r) = range {
+        parts.push(r.condition(quote));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", parts.join(" AND "))
+    }
+}
+
+/// The key a table can be chunked by: one column of an integer canonical type.
+pub fn chunk_key(table: &TablePlan) -> Option<&str> {
+    let [k] = table.key.as_slice() else {
+        return None;
+    };
+    let c = table.columns.iter().find(|c| &c.source == k)?;
+    matches!(
+        c.canonical.as_str(),
+        "int1" | "int2" | "int3" | "int4" | "int8" | "uint1" | "uint2" | "uint3" | "uint4"
+    )
+    .then_some(k.as_str())
+}
+
 /// A database read table by table. Each parallel worker has its own.
 pub trait RowSource: Send {
+    /// The key range of a table that can be read in chunks (see `chunk_key`), if it has one.
+    fn key_bounds(&self, _table: &TablePlan) -> Result<Option<KeyBounds>, LoadError> {
+        Ok(None)
+    }
     /// A snapshot other connections can import to read the same data (PostgreSQL's exported
     /// snapshots); `None` where the engine has no such thing.
     fn snapshot(&self) -> Result<Option<String>, LoadError> {
         Ok(None)
     }
-    /// Calls `each` with batches of at most `batch` rows of the table, in the plan's column order.
+    /// Calls `each` with batches of at most `batch` rows of the table (of its `range` only,
+    /// when given), in the plan's column order.
     fn for_each_batch(
         &self,
         table: &TablePlan,
+        range: Option<&KeyRange>,
         batch: usize,
         each: &mut dyn FnMut(Vec<Row>) -> Result<(), LoadError>,
     ) -> Result<(), LoadError>;
@@ -750,12 +861,7 @@ pub fn summary_table(s: &Summary) -> String {
     let mut total = TableStats::default();
     for t in &s.tables {
         out.push_str(&row_line(&t.table, t));
-        total.rows_read += t.rows_read;
-        total.rows_written += t.rows_written;
-        total.rows_rejected += t.rows_rejected;
-        total.bytes += t.bytes;
-        total.zero_dates_nulled += t.zero_dates_nulled;
-        total.nul_stripped += t.nul_stripped;
+        total.add(t);
     }
     total.seconds = s.seconds;
     out.push_str(&row_line("total", &total));
@@ -795,4 +901,45 @@ fn row_line(name: &str, t: &TableStats) -> String {
         "{:<32} {:>10} {:>10} {:>9} {:>11} {:>8.2} {:>10.0}\n",
         name, t.rows_read, t.rows_written, t.rows_rejected, t.bytes, t.seconds, rate
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_cover_every_key_once() {
+        for (min, max, rows, chunk) in [
+            (1, 10, 10, 3),
+            (-5, 5, 11, 4),
+            (7, 7, 1, 1),
+            (0, 1000, 20, 3),
+        ] {
+            let b = KeyBounds {
+                column: "id".into(),
+                min,
+                max,
+                rows,
+            };
+            let ranges = b.chunks(chunk);
+            assert_eq!(
+                ranges.len() as u64,
+                rows.div_ceil(chunk).min((max - min + 1) as u64).max(1)
+            );
+            for k in min..=max {
+                let hits = ranges
+                    .iter()
+                    .filter(|r| k >= r.lo && (k < r.hi || (r.last && k <= r.hi)))
+                    .count();
+                assert_eq!(hits, 1, "key {k} in {ranges:?}");
+            }
+        }
+        let edge = KeyBounds {
+            column: "id".into(),
+            min: i64::MAX - 2,
+            max: i64::MAX,
+            rows: 3,
+        };
+        assert_eq!(edge.chunks(1).len(), 3);
+    }
 }

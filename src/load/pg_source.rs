@@ -10,9 +10,9 @@ use futures_util::StreamExt;
 use tokio::runtime::Runtime;
 use tokio_postgres::Client;
 
-use super::LoadError;
 use super::dump::{copy_unescape, text_or_bytes};
 use super::postgres::{connect, pg_message};
+use super::{KeyBounds, KeyRange, LoadError, chunk_key, where_clause};
 use crate::conn::Server;
 use crate::plan::TablePlan;
 use crate::value::{Row, Value};
@@ -222,21 +222,39 @@ impl super::RowSource for PgSource {
         Ok(rows.first().map(|r| r.get::<_, String>(0)))
     }
 
+    fn key_bounds(&self, table: &TablePlan) -> Result<Option<KeyBounds>, LoadError> {
+        let Some(key) = chunk_key(table) else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "SELECT min({k})::int8, max({k})::int8, count(*) FROM {}{}",
+            from_name(table),
+            where_clause(table, None, ident),
+            k = ident(key)
+        );
+        let rows = self.rows(&sql)?;
+        let Some(r) = rows.first() else {
+            return Ok(None);
+        };
+        let (min, max, rows): (Option<i64>, Option<i64>, i64) = (r.get(0), r.get(1), r.get(2));
+        Ok(min.zip(max).map(|(min, max)| KeyBounds {
+            column: key.to_string(),
+            min,
+            max,
+            rows: rows.max(0) as u64,
+        }))
+    }
+
     fn for_each_batch(
         &self,
         table: &TablePlan,
+        range: Option<&KeyRange>,
         batch: usize,
         each: &mut dyn FnMut(Vec<Row>) -> Result<(), LoadError>,
     ) -> Result<(), LoadError> {
         let cols: Vec<String> = table.columns.iter().map(|c| ident(&c.source)).collect();
-        let from = match &table.source.schema {
-            Some(s) => format!("{}.{}", ident(s), ident(&table.source.name)),
-            None => ident(&table.source.name),
-        };
-        let filter = table
-            .filter
-            .as_ref()
-            .map_or(String::new(), |f| format!(" WHERE {f}"));
+        let from = from_name(table);
+        let filter = where_clause(table, range, ident);
         let sql = format!(
             "COPY (SELECT {} FROM {from}{filter}) TO STDOUT",
             cols.join(", ")
@@ -277,6 +295,14 @@ impl super::RowSource for PgSource {
             each(rows)?;
         }
         Ok(())
+    }
+}
+
+/// The table's qualified name as PostgreSQL reads it.
+fn from_name(table: &TablePlan) -> String {
+    match &table.source.schema {
+        Some(s) => format!("{}.{}", ident(s), ident(&table.source.name)),
+        None => ident(&table.source.name),
     }
 }
 

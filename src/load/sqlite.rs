@@ -9,7 +9,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags};
 
 use super::rejects::Rejects;
-use super::{LoadError, Target};
+use super::{KeyBounds, KeyRange, LoadError, Target, chunk_key, where_clause};
 use crate::plan::{OnError, Plan, TablePlan};
 use crate::value::{Row, Value};
 
@@ -245,23 +245,54 @@ impl SqliteSource {
     }
 }
 
+/// A name quoted for SQLite.
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
 impl super::RowSource for SqliteSource {
+    fn key_bounds(&self, table: &TablePlan) -> Result<Option<KeyBounds>, LoadError> {
+        let Some(key) = chunk_key(table) else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "SELECT min({k}), max({k}), count(*) FROM {}{}",
+            quote(&table.source.name),
+            where_clause(table, None, quote),
+            k = quote(key)
+        );
+        let bounds = self
+            .conn
+            .query_row(&sql, [], |r| {
+                Ok((
+                    r.get::<_, Option<i64>>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(|e| err(&self.path, &format!("cannot read {}", table.source), e))?;
+        let (min, max, rows) = bounds;
+        Ok(min.zip(max).map(|(min, max)| KeyBounds {
+            column: key.to_string(),
+            min,
+            max,
+            rows: rows.max(0) as u64,
+        }))
+    }
+
     fn for_each_batch(
         &self,
         table: &TablePlan,
+        range: Option<&KeyRange>,
         batch: usize,
         each: &mut dyn FnMut(Vec<Row>) -> Result<(), LoadError>,
     ) -> Result<(), LoadError> {
-        let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
         let cols: Vec<String> = table.columns.iter().map(|c| quote(&c.source)).collect();
         let sql = format!(
             "SELECT {} FROM {}{}",
             cols.join(", "),
             quote(&table.source.name),
-            table
-                .filter
-                .as_ref()
-                .map_or(String::new(), |f| format!(" WHERE {f}"))
+            where_clause(table, range, quote)
         );
         let read_err =
             |e: rusqlite::Error| err(&self.path, &format!("cannot read {}", table.source), e);
