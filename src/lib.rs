@@ -50,9 +50,12 @@ pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
     let mut diagnostics = Vec::new();
     let (raws, d) = parse::split::split(&file.text, opts.from);
     diagnostics.extend(d);
-    let (parsed, d) = parse::sql::parse_all(&raws, opts.from);
-    diagnostics.extend(d);
-    let (mut schema, stats, d) = lower::lower(&parsed, opts.from);
+    // Parsing runs on all cores while this thread lowers each statement as soon as it is parsed.
+    let mut lowering = lower::Lowering::new(opts.from);
+    diagnostics.extend(parse::sql::parse_each(&raws, opts.from, |p| {
+        lowering.statement(&p)
+    }));
+    let (mut schema, stats, d) = lowering.finish();
     diagnostics.extend(d);
     let (order, d) = order::order(&mut schema);
     diagnostics.extend(d);
