@@ -288,7 +288,8 @@ pub enum IdentityKind {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Generated {
-    pub expr: ast::Expr,
+    /// Boxed: few columns are generated, and every column carries this field.
+    pub expr: Box<ast::Expr>,
     pub stored: bool,
 }
 

@@ -42,7 +42,7 @@ pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut
     let mut table = Table {
         name: name.clone(),
         span: cx.span(),
-        columns: Vec::new(),
+        columns: Vec::with_capacity(ct.columns.len()),
         primary_key: None,
         uniques: Vec::new(),
         foreign_keys: Vec::new(),
@@ -298,7 +298,7 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
                         Some(ast::GeneratedExpressionMode::Stored)
                     ) || matches!(generated_as, GeneratedAs::ExpStored);
                     c.generated = Some(Generated {
-                        expr: expr.clone(),
+                        expr: Box::new(expr.clone()),
                         stored,
                     });
                 }
