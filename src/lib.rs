@@ -12,6 +12,7 @@ pub mod ir;
 pub mod lower;
 pub mod mapping;
 pub mod order;
+pub mod par;
 pub mod parse;
 pub mod source;
 pub mod summary;

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use crate::diag::Diagnostic;
 use crate::dialect::Dialect;
-use crate::ir::{Column, Schema, TypeDecision};
+use crate::ir::{Column, Schema, Table, TypeDecision};
 
 pub use pattern::{TypeSpec, parse_concrete};
 pub use show::show;
@@ -147,12 +147,25 @@ pub fn map_column(rules: &Rules, ctx: &ColumnCtx) -> (TypeDecision, Vec<Diagnost
 /// Fill `mapped` for every column of every table; diagnostics at the column's span, with
 /// `.object("table <name>")`.
 pub fn map_schema(schema: &mut Schema, rules: &Rules) -> Vec<Diagnostic> {
+    // Each column is decided on its own: tables are mapped on all cores.
+    let mut diags: Vec<Diagnostic> =
+        crate::par::chunks_mut(&mut schema.tables, 256, |tables| map_tables(tables, rules))
+            .into_iter()
+            .flatten()
+            .collect();
+    if rules.to == Dialect::Mysql {
+        diags.extend(align_foreign_key_types(schema));
+    }
+    diags
+}
+
+fn map_tables(tables: &mut [Table], rules: &Rules) -> Vec<Diagnostic> {
     // A schema repeats a few dozen type spellings over thousands of columns: parse each once,
     // and decide each once per combination of facts, unless the decision is the column's own
     // (enum values, a named enum type, a template or diagnostic naming the column).
     let mut known: HashMap<String, Known> = HashMap::new();
     let mut diags = Vec::new();
-    for table in &mut schema.tables {
+    for table in tables {
         for i in 0..table.columns.len() {
             let column = &table.columns[i];
             if !known.contains_key(&column.source_type) {
@@ -214,9 +227,6 @@ pub fn map_schema(schema: &mut Schema, rules: &Rules) -> Vec<Diagnostic> {
             }
             table.columns[i].mapped = Some(decision);
         }
-    }
-    if rules.to == Dialect::Mysql {
-        diags.extend(align_foreign_key_types(schema));
     }
     diags
 }
