@@ -51,11 +51,15 @@ pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
     let mut diagnostics = Vec::new();
     let (raws, d) = parse::split::split(&file.text, opts.from);
     diagnostics.extend(d);
-    // Parsing runs on all cores while this thread lowers each statement as soon as it is parsed.
+    // Parsing, and the lowering of what needs no other statement, run on all cores while this
+    // thread lowers each statement in order as soon as it is ready.
     let mut lowering = lower::Lowering::new(opts.from);
-    diagnostics.extend(parse::sql::parse_each(&raws, opts.from, |p| {
-        lowering.statement(&p)
-    }));
+    diagnostics.extend(parse::sql::parse_each(
+        &raws,
+        opts.from,
+        |p| lower::prepare(p, opts.from),
+        |p| lowering.statement(p),
+    ));
     let (mut schema, stats, d) = lowering.finish();
     diagnostics.extend(d);
     let (order, d) = order::order(&mut schema);

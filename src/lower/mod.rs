@@ -98,6 +98,33 @@ impl Ctx<'_> {
     }
 }
 
+/// A parsed statement with the part of its lowering that needs no other statement done: a
+/// CREATE TABLE is lowered where it was parsed (on a parser thread) and its syntax tree dropped
+/// there.
+pub struct Prepared<'a> {
+    parsed: Parsed<'a>,
+    table: Option<table::NewTable>,
+}
+
+/// What lowering can do for a statement on its own (see `Prepared`).
+pub fn prepare(mut parsed: Parsed<'_>, dialect: Dialect) -> Prepared<'_> {
+    let table = match &parsed.ast {
+        Some(Statement::CreateTable(ct)) => {
+            let cx = Ctx {
+                dialect,
+                raw: parsed.raw,
+                line_starts: std::cell::OnceCell::new(),
+            };
+            table::prepare_table(&cx, ct)
+        }
+        _ => None,
+    };
+    if table.is_some() {
+        parsed.ast = None;
+    }
+    Prepared { parsed, table }
+}
+
 /// Lowers parsed statements, one at a time in input order, into one schema.
 pub struct Lowering {
     dialect: Dialect,
@@ -117,14 +144,19 @@ impl Lowering {
     }
 
     /// Lowers the next statement of the script.
-    pub fn statement(&mut self, p: &Parsed<'_>) {
+    pub fn statement(&mut self, p: Prepared<'_>) {
         let (schema, stats, diags) = (&mut self.schema, &mut self.stats, &mut self.diags);
         stats.statements += 1;
+        let Prepared { parsed: p, table } = p;
         let cx = Ctx {
             dialect: self.dialect,
             raw: p.raw,
             line_starts: std::cell::OnceCell::new(),
         };
+        if let Some(new) = table {
+            table::add_table(&cx, new, schema, diags);
+            return;
+        }
         match p.class {
             Class::Noise => stats.noise_skipped += 1,
             Class::Data => stats.data_skipped += 1,

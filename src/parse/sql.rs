@@ -305,24 +305,26 @@ fn strip_location(msg: &str) -> String {
 /// dump of a million one-line INSERTs does not pay a channel message per statement.
 const BLOCK: usize = 16;
 
-/// Classifies every statement, parses those that carry schema on all cores, and hands each to
-/// `each` on the calling thread, in input order, as soon as it and all before it are parsed:
-/// the caller lowers one statement while the workers parse the next, and each syntax tree is
-/// dropped once `each` returns instead of all of them living until the last is read. Returns the
-/// parse diagnostics in input order, so nothing depends on the number of threads.
-pub fn parse_each<'a>(
+/// Classifies every statement, parses those that carry schema on all cores, passes each through
+/// `prepare` where it was parsed, and hands the result to `each` on the calling thread, in input
+/// order, as soon as it and all before it are ready: the caller lowers one statement while the
+/// workers parse the next, and no syntax tree outlives its statement's turn. Returns the parse
+/// diagnostics in input order, so nothing depends on the number of threads.
+pub fn parse_each<'a, T: Send>(
     raws: &'a [RawStatement],
     dialect: Dialect,
-    mut each: impl FnMut(Parsed<'a>),
+    prepare: impl Fn(Parsed<'a>) -> T + Sync,
+    mut each: impl FnMut(T),
 ) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads == 1 || raws.len() <= 4 * BLOCK {
         for raw in raws {
-            each(parse_statement(raw, dialect, &mut diags));
+            each(prepare(parse_statement(raw, dialect, &mut diags)));
         }
         return diags;
     }
+    let prepare = &prepare;
     let next = std::sync::atomic::AtomicUsize::new(0);
     let blocks = raws.len().div_ceil(BLOCK);
     std::thread::scope(|s| {
@@ -339,9 +341,9 @@ pub fn parse_each<'a>(
                             break;
                         };
                         let mut d = Vec::new();
-                        let parsed: Vec<Parsed<'a>> = block
+                        let parsed: Vec<T> = block
                             .iter()
-                            .map(|raw| parse_statement(raw, dialect, &mut d))
+                            .map(|raw| prepare(parse_statement(raw, dialect, &mut d)))
                             .collect();
                         // The receiver is gone only when the caller is unwinding: stop.
                         if tx.send((b, parsed, d)).is_err() {
@@ -414,10 +416,15 @@ mod tests {
             .collect();
         let (raws, _) = crate::parse::split::split(&text, Dialect::Mysql);
         let mut starts = Vec::new();
-        let diags = parse_each(&raws, Dialect::Mysql, |p| {
-            assert_eq!(p.ast.is_some(), !p.raw.text.contains(",)"));
-            starts.push(p.raw.span.start);
-        });
+        let diags = parse_each(
+            &raws,
+            Dialect::Mysql,
+            |p| p,
+            |p| {
+                assert_eq!(p.ast.is_some(), !p.raw.text.contains(",)"));
+                starts.push(p.raw.span.start);
+            },
+        );
         let expected: Vec<usize> = raws.iter().map(|r| r.span.start).collect();
         assert_eq!(starts, expected);
         let at: Vec<usize> = diags
