@@ -86,8 +86,8 @@ impl Schema {
         self.tables.push(table);
     }
 
-    /// Where the table named `name` is in `tables`.
-    fn table_position(&self, name: &Name) -> Option<usize> {
+    /// Where the table named `name` is in `tables`: the first that `Name::matches` it.
+    pub fn table_position(&self, name: &Name) -> Option<usize> {
         if self.tables_indexed != self.tables.len() {
             // Tables were pushed directly (tests build schemas by hand): look at each.
             return self.tables.iter().position(|t| t.name.matches(name));
