@@ -15,6 +15,7 @@ pub mod load;
 pub mod lower;
 pub mod mapping;
 pub mod order;
+pub mod par;
 pub mod parse;
 pub mod plan;
 pub mod report;
@@ -60,9 +61,16 @@ pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
     let mut diagnostics = Vec::new();
     let (raws, d) = parse::split::split(&file.text, opts.from);
     diagnostics.extend(d);
-    let (parsed, d) = parse::sql::parse_all(&raws, opts.from);
-    diagnostics.extend(d);
-    let (mut schema, stats, d) = lower::lower(&parsed, opts.from);
+    // Parsing, and the lowering of what needs no other statement, run on all cores while this
+    // thread lowers each statement in order as soon as it is ready.
+    let mut lowering = lower::Lowering::new(opts.from);
+    diagnostics.extend(parse::sql::parse_each(
+        &raws,
+        opts.from,
+        |p| lower::prepare(p, opts.from),
+        |p| lowering.statement(p),
+    ));
+    let (mut schema, stats, d) = lowering.finish();
     diagnostics.extend(d);
     if let Some(cfg) = &opts.config {
         diagnostics.extend(config::apply(&mut schema, cfg));

@@ -108,7 +108,9 @@ pub fn order(schema: &mut Schema) -> (Order, Vec<Diagnostic>) {
     for (ti, t) in schema.tables.iter().enumerate() {
         let me = index[&Object::Table(ti)];
         for fk in &t.foreign_keys {
-            if let Some(dep) = find(schema, &fk.ref_table, &[Object::Table]) {
+            // The first table of that name, as `find` would give, by the name index: a schema of
+            // thousands of tables has thousands of foreign keys.
+            if let Some(dep) = schema.table_position(&fk.ref_table).map(Object::Table) {
                 graph.add_edge(index[&dep], me, ());
             }
         }

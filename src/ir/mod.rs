@@ -100,8 +100,8 @@ impl Schema {
         self.tables_indexed = self.tables.len();
     }
 
-    /// Where the table named `name` is in `tables`.
-    fn table_position(&self, name: &Name) -> Option<usize> {
+    /// Where the table named `name` is in `tables`: the first that `Name::matches` it.
+    pub fn table_position(&self, name: &Name) -> Option<usize> {
         if self.tables_indexed != self.tables.len() {
             // Tables were pushed directly (tests build schemas by hand): look at each.
             return self.tables.iter().position(|t| t.name.matches(name));
@@ -302,7 +302,8 @@ pub enum IdentityKind {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Generated {
-    pub expr: ast::Expr,
+    /// Boxed: few columns are generated, and every column carries this field.
+    pub expr: Box<ast::Expr>,
     pub stored: bool,
 }
 

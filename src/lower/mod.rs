@@ -98,46 +98,102 @@ impl Ctx<'_> {
     }
 }
 
-/// Lowers every parsed statement into one schema.
-pub fn lower(parsed: &[Parsed<'_>], dialect: Dialect) -> (Schema, Stats, Vec<Diagnostic>) {
-    let mut schema = Schema::default();
-    let mut stats = Stats {
-        statements: parsed.len(),
-        ..Stats::default()
+/// A parsed statement with the part of its lowering that needs no other statement done: a
+/// CREATE TABLE is lowered where it was parsed (on a parser thread) and its syntax tree dropped
+/// there.
+pub struct Prepared<'a> {
+    parsed: Parsed<'a>,
+    table: Option<table::NewTable>,
+}
+
+/// What lowering can do for a statement on its own (see `Prepared`).
+pub fn prepare(mut parsed: Parsed<'_>, dialect: Dialect) -> Prepared<'_> {
+    let table = match &parsed.ast {
+        Some(Statement::CreateTable(ct)) => {
+            let cx = Ctx {
+                dialect,
+                raw: parsed.raw,
+                line_starts: std::cell::OnceCell::new(),
+            };
+            table::prepare_table(&cx, ct)
+        }
+        _ => None,
     };
-    let mut diags = Vec::new();
-    for p in parsed {
-        let cx = Ctx {
+    if table.is_some() {
+        parsed.ast = None;
+    }
+    Prepared { parsed, table }
+}
+
+/// Lowers parsed statements, one at a time in input order, into one schema.
+pub struct Lowering {
+    dialect: Dialect,
+    schema: Schema,
+    stats: Stats,
+    diags: Vec<Diagnostic>,
+}
+
+impl Lowering {
+    pub fn new(dialect: Dialect) -> Self {
+        Lowering {
             dialect,
+            schema: Schema::default(),
+            stats: Stats::default(),
+            diags: Vec::new(),
+        }
+    }
+
+    /// Lowers the next statement of the script.
+    pub fn statement(&mut self, p: Prepared<'_>) {
+        let (schema, stats, diags) = (&mut self.schema, &mut self.stats, &mut self.diags);
+        stats.statements += 1;
+        let Prepared { parsed: p, table } = p;
+        let cx = Ctx {
+            dialect: self.dialect,
             raw: p.raw,
             line_starts: std::cell::OnceCell::new(),
         };
+        if let Some(new) = table {
+            table::add_table(&cx, new, schema, diags);
+            return;
+        }
         match p.class {
             Class::Noise => stats.noise_skipped += 1,
             Class::Data => stats.data_skipped += 1,
-            Class::Routine => lower_routine(&cx, &mut schema),
+            Class::Routine => lower_routine(&cx, schema),
             Class::Unsupported(what) => diags.push(unsupported(&cx, what)),
-            Class::AddIdentity => sequence::add_identity(&cx, &mut schema, &mut diags),
-            Class::Sequence => sequence::create_or_alter_sequence(&cx, &mut schema, &mut diags),
+            Class::AddIdentity => sequence::add_identity(&cx, schema, diags),
+            Class::Sequence => sequence::create_or_alter_sequence(&cx, schema, diags),
             Class::Schema => match &p.ast {
-                Some(stmt) => lower_statement(&cx, stmt, &mut schema, &mut diags),
+                Some(stmt) => lower_statement(&cx, stmt, schema, diags),
                 None => stats.parse_errors += 1,
             },
         }
     }
-    other::resolve_types(&mut schema, &mut diags);
-    other::absorb_serial_sequences(&mut schema, &mut diags);
-    table::compute_facts(&mut schema);
-    if stats.noise_skipped + stats.data_skipped > 0 {
-        diags.push(Diagnostic::new(
-            &codes::SKIPPED_STATEMENT,
-            format!(
-                "skipped {} session/transaction statements and {} data statements",
-                stats.noise_skipped, stats.data_skipped
-            ),
-        ));
+
+    /// The passes that need the whole script: type and domain resolution, serial sequences,
+    /// key facts.
+    pub fn finish(self) -> (Schema, Stats, Vec<Diagnostic>) {
+        let Lowering {
+            mut schema,
+            stats,
+            mut diags,
+            ..
+        } = self;
+        other::resolve_types(&mut schema, &mut diags);
+        other::absorb_serial_sequences(&mut schema, &mut diags);
+        table::compute_facts(&mut schema);
+        if stats.noise_skipped + stats.data_skipped > 0 {
+            diags.push(Diagnostic::new(
+                &codes::SKIPPED_STATEMENT,
+                format!(
+                    "skipped {} session/transaction statements and {} data statements",
+                    stats.noise_skipped, stats.data_skipped
+                ),
+            ));
+        }
+        (schema, stats, diags)
     }
-    (schema, stats, diags)
 }
 
 fn lower_statement(cx: &Ctx, stmt: &Statement, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {

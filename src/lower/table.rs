@@ -14,9 +14,42 @@ use crate::ir::{
     IndexExpr, IndexKind, IndexPart, Key, Schema, Table,
 };
 
+/// A CREATE TABLE lowered on its own, before the statements ahead of it are: on a parser thread
+/// (`super::prepare`), so that its syntax tree is dropped there. `add_table` completes it.
+pub struct NewTable {
+    table: Table,
+    indexes: Vec<Index>,
+    diags: Vec<Diagnostic>,
+}
+
+/// CREATE TABLE as far as it does not depend on the tables created before it; None for a table
+/// that needs them (it inherits: the parent's columns come first) or has no column list.
+pub fn prepare_table(cx: &Ctx, ct: &CreateTable) -> Option<NewTable> {
+    if !defined_by_columns(ct) || ct.inherits.as_ref().is_some_and(|p| !p.is_empty()) {
+        return None;
+    }
+    let mut new = NewTable {
+        table: empty_table(cx, ct, cx.name(&ct.name)),
+        indexes: Vec::new(),
+        diags: Vec::new(),
+    };
+    table_body(cx, ct, &mut new.table, &mut new.indexes, &mut new.diags);
+    Some(new)
+}
+
+/// Adds a prepared table, unless the script created one of that name before.
+pub fn add_table(cx: &Ctx, new: NewTable, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+    if created_twice(cx, &new.table.name, schema, diags) {
+        return;
+    }
+    diags.extend(new.diags);
+    schema.add_table(new.table);
+    schema.indexes.extend(new.indexes);
+}
+
 pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
     let name = cx.name(&ct.name);
-    if ct.query.is_some() || ct.like.is_some() || ct.clone.is_some() {
+    if !defined_by_columns(ct) {
         diags.push(
             Diagnostic::new(
                 &codes::UNSUPPORTED_STATEMENT,
@@ -28,28 +61,10 @@ pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut
         );
         return;
     }
-    if schema.table(&name).is_some_and(|t| t.name == name) {
-        diags.push(
-            Diagnostic::new(
-                &codes::UNSUPPORTED_STATEMENT,
-                format!("table `{name}` is created twice; the second definition is ignored"),
-            )
-            .at(cx.span())
-            .object(format!("table {name}")),
-        );
+    if created_twice(cx, &name, schema, diags) {
         return;
     }
-    let mut table = Table {
-        name: name.clone(),
-        span: cx.span(),
-        columns: Vec::new(),
-        primary_key: None,
-        uniques: Vec::new(),
-        foreign_keys: Vec::new(),
-        checks: Vec::new(),
-        comment: ct.comment.as_ref().map(comment_text),
-        auto_increment_start: None,
-    };
+    let mut table = empty_table(cx, ct, name.clone());
     let mut indexes = Vec::new();
     // PostgreSQL table inheritance: the child has the parent's columns first.
     for parent in ct.inherits.iter().flatten() {
@@ -74,13 +89,67 @@ pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut
                 .note("queries on the parent no longer see the child's rows"),
         );
     }
+    table_body(cx, ct, &mut table, &mut indexes, diags);
+    schema.add_table(table);
+    schema.indexes.extend(indexes);
+}
+
+/// Not `CREATE TABLE ... AS SELECT`, `LIKE` or `CLONE`.
+fn defined_by_columns(ct: &CreateTable) -> bool {
+    ct.query.is_none() && ct.like.is_none() && ct.clone.is_none()
+}
+
+/// Whether the script created a table of this name before (said in a diagnostic).
+fn created_twice(
+    cx: &Ctx,
+    name: &crate::ir::Name,
+    schema: &Schema,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    let twice = schema.table(name).is_some_and(|t| t.name == *name);
+    if twice {
+        diags.push(
+            Diagnostic::new(
+                &codes::UNSUPPORTED_STATEMENT,
+                format!("table `{name}` is created twice; the second definition is ignored"),
+            )
+            .at(cx.span())
+            .object(format!("table {name}")),
+        );
+    }
+    twice
+}
+
+fn empty_table(cx: &Ctx, ct: &CreateTable, name: crate::ir::Name) -> Table {
+    Table {
+        name,
+        span: cx.span(),
+        columns: Vec::with_capacity(ct.columns.len()),
+        primary_key: None,
+        uniques: Vec::new(),
+        foreign_keys: Vec::new(),
+        checks: Vec::new(),
+        comment: ct.comment.as_ref().map(comment_text),
+        auto_increment_start: None,
+    }
+}
+
+/// Columns, constraints and options: what the statement says about the table itself.
+fn table_body(
+    cx: &Ctx,
+    ct: &CreateTable,
+    table: &mut Table,
+    indexes: &mut Vec<Index>,
+    diags: &mut Vec<Diagnostic>,
+) {
     for col in &ct.columns {
-        lower_column(cx, &mut table, col, diags);
+        lower_column(cx, table, col, diags);
     }
     for c in &ct.constraints {
-        add_constraint(cx, &mut table, &mut indexes, c, diags);
+        add_constraint(cx, table, indexes, c, diags);
     }
-    table_options(cx, &mut table, &ct.table_options, diags);
+    table_options(cx, table, &ct.table_options, diags);
+    let name = &table.name;
     if ct.partition_by.is_some() {
         diags.push(
             Diagnostic::new(&codes::FEATURE_DROPPED, format!("partitioning of table `{name}` is not converted"))
@@ -99,8 +168,6 @@ pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut
             .object(format!("table {name}")),
         );
     }
-    schema.add_table(table);
-    schema.indexes.extend(indexes);
 }
 
 fn comment_text(c: &ast::CommentDef) -> String {
@@ -298,7 +365,7 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
                         Some(ast::GeneratedExpressionMode::Stored)
                     ) || matches!(generated_as, GeneratedAs::ExpStored);
                     c.generated = Some(Generated {
-                        expr: expr.clone(),
+                        expr: Box::new(expr.clone()),
                         stored,
                     });
                 }

@@ -58,6 +58,9 @@ struct Env<'a> {
     /// The enum type's name quoted for the target, and whether ferry must create it.
     enum_type: String,
     enum_is_new: Option<String>,
+    /// Set when a template used the table's or the column's name (`{col}`, `{enum_type}`): the
+    /// decision is then this column's alone.
+    named: std::cell::Cell<bool>,
 }
 
 /// The SQL type ferry writes when no rule gives one: the target's unbounded text type. Used
@@ -75,6 +78,23 @@ pub fn decide(
     ctx: &ColumnCtx,
     parsed: &Result<TypeSpec, String>,
 ) -> (TypeDecision, Vec<Diagnostic>) {
+    let core = decide_type(rules, ctx, parsed);
+    finish(rules, ctx, core.decision, core.diags)
+}
+
+/// What the type rules decide for a column, before its attributes are looked at.
+pub struct Core {
+    pub decision: TypeDecision,
+    pub diags: Vec<Diagnostic>,
+    /// Whether the decision holds for every column of the same source type and facts: no
+    /// diagnostic names this column and no template used its table's or its own name. Enum and
+    /// set values and named enum types are the column's too; the caller checks those.
+    pub shared: bool,
+}
+
+/// The type rules' decision for a column: depends on its source type, its facts, its enum
+/// values and enum type, and (when `Core::shared` is false) on its table's and its own name.
+pub fn decide_type(rules: &Rules, ctx: &ColumnCtx, parsed: &Result<TypeSpec, String>) -> Core {
     let col = ctx.column;
     let fact = |f: &str| col.facts.get(f).unwrap_or(false);
     // A column of a named enum type (PostgreSQL CREATE TYPE ... AS ENUM) is matched as `enum`,
@@ -107,13 +127,10 @@ pub fn decide(
         raw_values,
         enum_type,
         enum_is_new,
+        named: std::cell::Cell::new(false),
     };
     let mut d = Draft::default();
-    let source_text = if col.source_type.is_empty() {
-        "(no type)"
-    } else {
-        col.source_type.as_str()
-    };
+    let source_text = source_text(col);
 
     let mut direct: Option<String> = None;
     let canonical = match subject {
@@ -141,7 +158,7 @@ pub fn decide(
         None => write(rules, &canonical, &env, &mut d),
     };
     let transform = compose(&d.transforms, &mut d.diags, ctx);
-    let mut decision = TypeDecision {
+    let decision = TypeDecision {
         target,
         canonical: canonical.to_string(),
         transform,
@@ -162,12 +179,35 @@ pub fn decide(
         },
         new_enum: d.new_enum,
     };
-    let mut diags = d.diags;
+    Core {
+        decision,
+        shared: d.diags.is_empty() && !env.named.get(),
+        diags: d.diags,
+    }
+}
+
+/// Completes a type decision with what the column's own attributes call for (CHARACTER SET,
+/// COLLATE, DEFAULT, NOT NULL dropped) and the diagnostic its risk and note call for.
+pub fn finish(
+    rules: &Rules,
+    ctx: &ColumnCtx,
+    mut decision: TypeDecision,
+    mut diags: Vec<Diagnostic>,
+) -> (TypeDecision, Vec<Diagnostic>) {
     attributes(rules, ctx, &mut decision, &mut diags);
-    if let Some(diag) = type_diagnostic(ctx, source_text, &decision) {
+    if let Some(diag) = type_diagnostic(ctx, source_text(ctx.column), &decision) {
         diags.push(diag);
     }
     (decision, diags)
+}
+
+/// The source type as messages name it.
+fn source_text(col: &crate::ir::Column) -> &str {
+    if col.source_type.is_empty() {
+        "(no type)"
+    } else {
+        col.source_type.as_str()
+    }
 }
 
 fn other() -> TypeSpec {
@@ -316,7 +356,10 @@ fn write_text(
     let value = |name: &str| -> Option<String> {
         match name {
             "values" => env.values.clone(),
-            "enum_type" => Some(env.enum_type.clone()),
+            "enum_type" => {
+                env.named.set(true);
+                Some(env.enum_type.clone())
+            }
             "elem" => elem.clone(),
             var => lookup(bindings, var).map(|v| v.to_string()),
         }
@@ -339,6 +382,7 @@ fn write_text(
     if template.vars().any(|v| v == "enum_type")
         && let Some(name) = &env.enum_is_new
     {
+        env.named.set(true);
         d.new_enum = Some((name.clone(), env.raw_values.clone()));
     }
     if let Some(check) = &rule.check {
@@ -355,7 +399,10 @@ fn render_check(
 ) {
     let value = |name: &str| -> Option<String> {
         match name {
-            "col" => Some(env.ctx.target.quote_ident(&env.ctx.column.name)),
+            "col" => {
+                env.named.set(true);
+                Some(env.ctx.target.quote_ident(&env.ctx.column.name))
+            }
             "values" => env.values.clone(),
             var => lookup(bindings, var).map(|v| v.to_string()),
         }

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use crate::diag::Diagnostic;
 use crate::dialect::Dialect;
-use crate::ir::{Column, Schema, TypeDecision};
+use crate::ir::{Column, Schema, Table, TypeDecision};
 
 pub use pattern::{TypeSpec, parse_concrete};
 pub use show::show;
@@ -147,19 +147,37 @@ pub fn map_column(rules: &Rules, ctx: &ColumnCtx) -> (TypeDecision, Vec<Diagnost
 /// Fill `mapped` for every column of every table; diagnostics at the column's span, with
 /// `.object("table <name>")`.
 pub fn map_schema(schema: &mut Schema, rules: &Rules) -> Vec<Diagnostic> {
-    // A schema repeats a few dozen type spellings over thousands of columns: parse each once.
-    let mut parsed: HashMap<String, Result<TypeSpec, String>> = HashMap::new();
+    // Each column is decided on its own: tables are mapped on all cores.
+    let mut diags: Vec<Diagnostic> =
+        crate::par::chunks_mut(&mut schema.tables, 256, |tables| map_tables(tables, rules))
+            .into_iter()
+            .flatten()
+            .collect();
+    if rules.to == Dialect::Mysql {
+        diags.extend(align_foreign_key_types(schema));
+    }
+    diags
+}
+
+fn map_tables(tables: &mut [Table], rules: &Rules) -> Vec<Diagnostic> {
+    // A schema repeats a few dozen type spellings over thousands of columns: parse each once,
+    // and decide each once per combination of facts, unless the decision is the column's own
+    // (enum values, a named enum type, a template or diagnostic naming the column).
+    let mut known: HashMap<String, Known> = HashMap::new();
     let mut diags = Vec::new();
-    for table in &mut schema.tables {
+    for table in tables {
         for i in 0..table.columns.len() {
             let column = &table.columns[i];
-            if !parsed.contains_key(&column.source_type) {
-                parsed.insert(
+            if !known.contains_key(&column.source_type) {
+                known.insert(
                     column.source_type.clone(),
-                    parse_concrete(&column.source_type),
+                    Known {
+                        parsed: parse_concrete(&column.source_type),
+                        decided: Vec::new(),
+                    },
                 );
             }
-            let Some(ty) = parsed.get(&column.source_type) else {
+            let Some(k) = known.get_mut(&column.source_type) else {
                 continue;
             };
             let ctx = ColumnCtx {
@@ -167,7 +185,23 @@ pub fn map_schema(schema: &mut Schema, rules: &Rules) -> Vec<Diagnostic> {
                 column,
                 target: rules.to,
             };
-            let (mut decision, d) = decide::decide(rules, &ctx, ty);
+            let by_type = column.values.is_none() && column.enum_type.is_none();
+            let earlier = k
+                .decided
+                .iter()
+                .find(|(f, _)| by_type && *f == column.facts)
+                .map(|(_, d)| d.clone());
+            let (mut decision, d) = match earlier {
+                Some(core) => decide::finish(rules, &ctx, core, Vec::new()),
+                None => {
+                    let core = decide::decide_type(rules, &ctx, &k.parsed);
+                    if by_type && core.shared {
+                        k.decided
+                            .push((column.facts.clone(), core.decision.clone()));
+                    }
+                    decide::finish(rules, &ctx, core.decision, core.diags)
+                }
+            };
             // Within one engine the declared type is already right: keep it verbatim (the
             // canonical type still tells emitters what it is). Enum and set spellings are rebuilt
             // from their values by the write rules.
@@ -196,10 +230,13 @@ pub fn map_schema(schema: &mut Schema, rules: &Rules) -> Vec<Diagnostic> {
             table.columns[i].mapped = Some(decision);
         }
     }
-    if rules.to == Dialect::Mysql {
-        diags.extend(align_foreign_key_types(schema));
-    }
     diags
+}
+
+/// A source type met before: parsed, and the decisions shared by its columns, by facts.
+struct Known {
+    parsed: Result<TypeSpec, String>,
+    decided: Vec<(crate::ir::ColumnFacts, TypeDecision)>,
 }
 
 /// MySQL wants a foreign key column to have the referenced column's type, size and sign

@@ -1240,6 +1240,63 @@ fn table(name: &str, columns: Vec<Column>) -> Table {
 }
 
 #[test]
+fn map_schema_decides_like_each_column_alone() {
+    // Columns that share a type and facts share the type rules' decision; what is the column's
+    // own (its name in a CHECK or an enum type, its values, its attributes) stays its own.
+    let named = |n: &str, ty: &str, flags: &[&str]| Column {
+        name: n.into(),
+        ..column(ty, flags)
+    };
+    let mut schema = Schema::default();
+    schema.add_table(table(
+        "a",
+        vec![
+            named("x", "int unsigned", &[]),
+            named("y", "int unsigned", &["not_null"]),
+            named("z", "varchar(10)", &["charset=latin1"]),
+            named("w", "varchar(10)", &[]),
+            named("d", "decimal(10,2) unsigned", &[]),
+        ],
+    ));
+    schema.add_table(table(
+        "b",
+        vec![
+            named("z", "varchar(10)", &["collate=latin1_bin"]),
+            named("e", "enum", &["values=A|B"]),
+            named("f", "enum", &["values=C|D"]),
+            named("d", "decimal(10,2) unsigned", &[]),
+            named("p", "int unsigned", &["primary_key"]),
+        ],
+    ));
+    let rules = builtin_rules(M, P);
+    let mut alone = Vec::new();
+    let mut alone_diags = Vec::new();
+    for t in &schema.tables {
+        for c in &t.columns {
+            let ctx = ColumnCtx {
+                table: &t.name.name,
+                column: c,
+                target: P,
+            };
+            let (d, diags) = map_column(rules, &ctx);
+            alone.push(d);
+            alone_diags.extend(diags.into_iter().map(|d| d.message));
+        }
+    }
+    let diags = map_schema(&mut schema, rules);
+    let mapped: Vec<TypeDecision> = schema
+        .tables
+        .iter()
+        .flat_map(|t| t.columns.iter().filter_map(|c| c.mapped.clone()))
+        .collect();
+    assert_eq!(mapped, alone);
+    let messages: Vec<String> = diags.into_iter().map(|d| d.message).collect();
+    assert_eq!(messages, alone_diags);
+    assert_eq!(mapped[0].check.as_deref(), Some("\"x\" >= 0"));
+    assert_eq!(mapped[1].check.as_deref(), Some("\"y\" >= 0"));
+}
+
+#[test]
 fn map_schema_fills_every_column_and_locates_diagnostics() {
     let mut film_id = column("smallint unsigned", &["auto_increment", "primary_key"]);
     film_id.name = "film_id".into();

@@ -317,64 +317,139 @@ fn strip_location(msg: &str) -> String {
     }
 }
 
-/// Classifies every statement and parses those that carry schema.
-pub fn parse_all(raws: &[RawStatement], dialect: Dialect) -> (Vec<Parsed<'_>>, Vec<Diagnostic>) {
-    // Statements parse independently: large scripts are cut into one chunk per core. Results
-    // keep the input order, so the output does not depend on the number of threads.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = raws.len().div_ceil(threads).max(64);
-    let parts: Vec<(Vec<Parsed<'_>>, Vec<Diagnostic>)> = if raws.len() <= chunk {
-        vec![parse_chunk(raws, dialect)]
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = raws
-                .chunks(chunk)
-                .map(|c| s.spawn(move || parse_chunk(c, dialect)))
-                .collect();
-            // A panic in a parser thread is a bug in a dependency: re-raise it here rather than
-            // lose the statements of that chunk.
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
-    let mut out = Vec::with_capacity(raws.len());
+/// Statements a worker claims at a time: few enough to keep the cores evenly busy, enough that a
+/// dump of a million one-line INSERTs does not pay a channel message per statement.
+const BLOCK: usize = 16;
+
+/// Classifies every statement, parses those that carry schema on all cores, passes each through
+/// `prepare` where it was parsed, and hands the result to `each` on the calling thread, in input
+/// order, as soon as it and all before it are ready: the caller lowers one statement while the
+/// workers parse the next, and no syntax tree outlives its statement's turn. Returns the parse
+/// diagnostics in input order, so nothing depends on the number of threads.
+pub fn parse_each<'a, T: Send>(
+    raws: &'a [RawStatement],
+    dialect: Dialect,
+    prepare: impl Fn(Parsed<'a>) -> T + Sync,
+    mut each: impl FnMut(T),
+) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    for (p, d) in parts {
-        out.extend(p);
-        diags.extend(d);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads == 1 || raws.len() <= 4 * BLOCK {
+        for raw in raws {
+            each(prepare(parse_statement(raw, dialect, &mut diags)));
+        }
+        return diags;
     }
-    (out, diags)
+    let prepare = &prepare;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let blocks = raws.len().div_ceil(BLOCK);
+    std::thread::scope(|s| {
+        // Bounded: when lowering falls behind, the workers wait instead of piling up trees.
+        let (tx, rx) = std::sync::mpsc::sync_channel(2 * threads);
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let tx = tx.clone();
+                let next = &next;
+                s.spawn(move || {
+                    loop {
+                        let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(block) = raws.chunks(BLOCK).nth(b) else {
+                            break;
+                        };
+                        let mut d = Vec::new();
+                        let parsed: Vec<T> = block
+                            .iter()
+                            .map(|raw| prepare(parse_statement(raw, dialect, &mut d)))
+                            .collect();
+                        // The receiver is gone only when the caller is unwinding: stop.
+                        if tx.send((b, parsed, d)).is_err() {
+                            break;
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        // Blocks arrive roughly in order; the few that overtake wait here for their turn.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut due = 0;
+        for (b, parsed, d) in rx {
+            waiting.insert(b, (parsed, d));
+            while let Some((parsed, d)) = waiting.remove(&due) {
+                diags.extend(d);
+                parsed.into_iter().for_each(&mut each);
+                due += 1;
+            }
+        }
+        // A panic in a parser thread is a bug in a dependency: re-raise it here rather than
+        // lose the statements of that block.
+        for h in handles {
+            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        }
+        debug_assert_eq!(due, blocks);
+    });
+    diags
 }
 
-fn parse_chunk(raws: &[RawStatement], dialect: Dialect) -> (Vec<Parsed<'_>>, Vec<Diagnostic>) {
-    let mut out = Vec::with_capacity(raws.len());
-    let mut diags = Vec::new();
-    for raw in raws {
-        let class = classify(raw);
-        let ast = if class == Class::Schema {
-            match parse_one(raw, dialect) {
-                Ok((s, notes)) => {
-                    diags.extend(notes);
-                    Some(s)
-                }
-                Err(d) => {
-                    diags.push(*d);
-                    None
-                }
+fn parse_statement<'a>(
+    raw: &'a RawStatement,
+    dialect: Dialect,
+    diags: &mut Vec<Diagnostic>,
+) -> Parsed<'a> {
+    let class = classify(raw);
+    let ast = if class == Class::Schema {
+        match parse_one(raw, dialect) {
+            Ok((s, notes)) => {
+                diags.extend(notes);
+                Some(s)
             }
-        } else {
-            None
-        };
-        out.push(Parsed { raw, class, ast });
-    }
-    (out, diags)
+            Err(d) => {
+                diags.push(*d);
+                None
+            }
+        }
+    } else {
+        None
+    };
+    Parsed { raw, class, ast }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_each_hands_statements_over_in_input_order() {
+        // Enough statements for several workers, with parse errors spread over them.
+        let text: String = (0..500)
+            .map(|i| {
+                if i % 97 == 0 {
+                    format!("CREATE TABLE t{i} (a INT,);\n")
+                } else {
+                    format!("CREATE TABLE t{i} (a INT);\n")
+                }
+            })
+            .collect();
+        let (raws, _) = crate::parse::split::split(&text, Dialect::Mysql);
+        let mut starts = Vec::new();
+        let diags = parse_each(
+            &raws,
+            Dialect::Mysql,
+            |p| p,
+            |p| {
+                assert_eq!(p.ast.is_some(), !p.raw.text.contains(",)"));
+                starts.push(p.raw.span.start);
+            },
+        );
+        let expected: Vec<usize> = raws.iter().map(|r| r.span.start).collect();
+        assert_eq!(starts, expected);
+        let at: Vec<usize> = diags
+            .iter()
+            .filter_map(|d| d.span.map(|s| s.start))
+            .collect();
+        assert_eq!(at.len(), 6);
+        assert!(at.is_sorted());
+    }
 
     #[test]
     fn leading_words_skip_definer() {

@@ -174,6 +174,11 @@ pub static RULES: &[(&str, Complexity, &str)] = &[
         Complexity::Simple,
         "stopped: the mapping file must be fixed first",
     ),
+    (
+        "F3002",
+        Complexity::Simple,
+        "stopped: the migration configuration must be fixed first",
+    ),
 ];
 
 fn rule(code: &Code) -> (Complexity, &'static str) {

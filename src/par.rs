@@ -1,0 +1,43 @@
+//! Work split over the machine's cores with results in input order, so that nothing ferry
+//! prints depends on the number of threads.
+
+/// Runs `f` on contiguous chunks of `items`, one chunk per core (chunks of at least `min_chunk`
+/// items: below that a thread costs more than it saves), and returns the results in the order of
+/// the chunks.
+pub fn chunks_mut<T: Send, R: Send>(
+    items: &mut [T],
+    min_chunk: usize,
+    f: impl Fn(&mut [T]) -> R + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(min_chunk).max(1);
+    if items.len() <= chunk {
+        return vec![f(items)];
+    }
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks_mut(chunk)
+            .map(|c| s.spawn(move || f(c)))
+            .collect();
+        // A panic in a worker is a bug: re-raise it here with its own message.
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn results_keep_the_order_of_the_chunks() {
+        let mut items: Vec<usize> = (0..1000).collect();
+        let sums = super::chunks_mut(&mut items, 10, |c| {
+            c.iter_mut().for_each(|x| *x *= 2);
+            c.to_vec()
+        });
+        let flat: Vec<usize> = sums.into_iter().flatten().collect();
+        assert_eq!(flat, (0..1000).map(|x| x * 2).collect::<Vec<_>>());
+    }
+}
