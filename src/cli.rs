@@ -295,7 +295,30 @@ fn run_pipeline(args: &ConvertArgs) -> Result<(SourceFile, crate::Conversion), E
         config: None,
     };
     let conv = convert(&file, &opts);
+    if holds_nothing(&conv) {
+        return Err(usage_error(format_args!(
+            "{}: the file holds no SQL statement (it is empty or only comments)",
+            args.file.display()
+        )));
+    }
     Ok((file, conv))
+}
+
+/// Nothing to convert and nothing to report: an empty file, or one of comments and session
+/// settings only. (A file whose only statement is unreadable has its diagnostic instead.)
+fn holds_nothing(conv: &crate::Conversion) -> bool {
+    let s = &conv.schema;
+    s.tables.is_empty()
+        && s.views.is_empty()
+        && s.sequences.is_empty()
+        && s.enums.is_empty()
+        && s.routines.is_empty()
+        && s.indexes.is_empty()
+        && s.domains.is_empty()
+        && !conv
+            .diagnostics
+            .iter()
+            .any(|d| d.severity() >= Severity::Warning)
 }
 
 fn read_user_mappings(path: Option<&PathBuf>) -> Result<Option<(String, String)>, ExitCode> {
@@ -575,6 +598,12 @@ fn build_plan(
         config: cfg.clone(),
     };
     let conv = convert(&file, &opts);
+    if holds_nothing(&conv) {
+        return Err(usage_error(format_args!(
+            "{}: the source holds no schema statement (an empty file or database)",
+            file.name
+        )));
+    }
     let shown: Vec<Diagnostic> = conv
         .diagnostics
         .iter()

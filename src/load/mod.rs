@@ -82,6 +82,8 @@ pub struct Orphans {
 pub struct Summary {
     pub tables: Vec<TableStats>,
     pub orphans: Vec<Orphans>,
+    /// Rows a dump holds for tables the plan does not load: (table, rows).
+    pub not_loaded: Vec<(String, u64)>,
     pub seconds: f64,
 }
 
@@ -263,6 +265,7 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
     let run = Run {
         plan,
         rejects: &rejects,
+        skipped: Mutex::new(Default::default()),
         stats: Mutex::new(stats),
         progress: Mutex::new(Progress::new(opts.quiet)),
     };
@@ -289,6 +292,12 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
     Ok(Summary {
         tables: stats,
         orphans,
+        not_loaded: run
+            .skipped
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .into_iter()
+            .collect(),
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -297,6 +306,8 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
 struct Run<'a> {
     plan: &'a Plan,
     rejects: &'a Rejects,
+    /// Rows of a dump for tables the plan does not load, by table.
+    skipped: Mutex<std::collections::BTreeMap<String, u64>>,
     stats: Mutex<Vec<TableStats>>,
     progress: Mutex<Progress>,
 }
@@ -333,7 +344,10 @@ impl Run<'_> {
                 .map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
             let Some(batch) = batch else { break };
             let Some(ti) = index.find(&batch.table) else {
-                // Rows of a table the plan does not load (not converted, or left out).
+                // Rows of a table the plan does not load (not converted, or left out): counted
+                // and reported, never dropped in silence.
+                let mut skipped = self.skipped.lock().unwrap_or_else(|p| p.into_inner());
+                *skipped.entry(batch.table.to_string()).or_default() += batch.rows.len() as u64;
                 continue;
             };
             let (shape, table) =
@@ -875,6 +889,11 @@ pub fn summary_table(s: &Summary) -> String {
         out.push_str(&format!(
             "{} text values had NUL bytes removed\n",
             total.nul_stripped
+        ));
+    }
+    for (table, rows) in &s.not_loaded {
+        out.push_str(&format!(
+            "{rows} rows of {table} in the dump were not loaded: the table is not in the plan (not converted, or left out)\n"
         ));
     }
     for o in &s.orphans {

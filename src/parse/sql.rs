@@ -93,6 +93,9 @@ pub fn classify(raw: &RawStatement) -> Class {
     let w: Vec<&str> = w.iter().map(String::as_str).collect();
     let first = w.first().copied().unwrap_or("");
     match first {
+        // A DELIMITER line without its delimiter swallowed the statements after it: let the
+        // parser say where, rather than skip them as noise.
+        "DELIMITER" if raw.text.trim().contains('\n') => Class::Schema,
         "SET" | "LOCK" | "UNLOCK" | "BEGIN" | "START" | "COMMIT" | "ROLLBACK" | "END" | "USE"
         | "PRAGMA" | "ANALYZE" | "VACUUM" | "DROP" | "GRANT" | "REVOKE" | "SAVEPOINT"
         | "RELEASE" | "FLUSH" | "SELECT" | "SHOW" | "DELIMITER" => Class::Noise,
