@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The data-mover benchmark: a seeded dataset (bench/gen_data.py) loaded into MariaDB, then timed
+# in one run into PostgreSQL three ways: ferry migrate (release build), pgloader (Debian
+# package), and raw COPY of the same rows from the generated files (the physical limit), each
+# into a fresh database with its indexes and foreign keys. Prints wall times, the ratios and
+# ferry's peak RSS. Needs the servers of .ci/start-servers (FERRY_TEST_PG, FERRY_TEST_MYSQL).
+# Usage: bench/load.sh [SCALE] [SEED]     (SCALE 1.0 = 5M orders, 200k customers, 100k blobs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scale=${1:-1.0}
+seed=${2:-42}
+: "${FERRY_TEST_PG:?run .ci/start-servers and export what it prints}"
+: "${FERRY_TEST_MYSQL:?run .ci/start-servers and export what it prints}"
+command -v pgloader >/dev/null || { echo "install pgloader (apt-get install pgloader)" >&2; exit 2; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 bench/gen_data.py --scale "$scale" --seed "$seed" --out "$work"
+cargo build --release --quiet --bin ferry
+ferry=$PWD/target/release/ferry
+
+# user:password@host:port from the URLs (the password goes to the clients by environment).
+pg_user=$(echo "$FERRY_TEST_PG" | sed -E 's#^[a-z]+://([^:@]+).*#\1#')
+pg_pass=$(echo "$FERRY_TEST_PG" | sed -E 's#^[a-z]+://[^:@]+:([^@]*)@.*#\1#')
+pg_hostport=$(echo "$FERRY_TEST_PG" | sed -E 's#^[a-z]+://[^@]+@([^/]+).*#\1#')
+my_user=$(echo "$FERRY_TEST_MYSQL" | sed -E 's#^[a-z]+://([^:@]+).*#\1#')
+my_pass=$(echo "$FERRY_TEST_MYSQL" | sed -E 's#^[a-z]+://[^:@]+:([^@]*)@.*#\1#')
+my_hostport=$(echo "$FERRY_TEST_MYSQL" | sed -E 's#^[a-z]+://[^@]+@([^/]+).*#\1#')
+export PGPASSWORD=$pg_pass MYSQL_PWD=$my_pass
+psql_() { psql -X -q -v ON_ERROR_STOP=1 -h "${pg_hostport%:*}" -p "${pg_hostport#*:}" -U "$pg_user" "$@"; }
+my_() { mariadb --no-defaults --local-infile=1 -h "${my_hostport%:*}" -P "${my_hostport#*:}" -u "$my_user" "$@"; }
+fresh_pg() { psql_ -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" 2>/dev/null; }
+
+echo "loading the dataset into MariaDB (scale $scale, seed $seed)..." >&2
+my_ -e "DROP DATABASE IF EXISTS ferry_bench; CREATE DATABASE ferry_bench CHARACTER SET utf8mb4"
+my_ ferry_bench < "$work/schema.sql"
+my_ ferry_bench -e "SET foreign_key_checks = 0;
+  LOAD DATA LOCAL INFILE '$work/customers.tsv' INTO TABLE customers;
+  LOAD DATA LOCAL INFILE '$work/orders.tsv' INTO TABLE orders;
+  LOAD DATA LOCAL INFILE '$work/attachments.tsv' INTO TABLE attachments (id, order_id, filename, @b)
+    SET body = UNHEX(SUBSTRING(@b, 3));"
+rows=$(my_ -N ferry_bench -e "SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM attachments)")
+
+secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; return 1; }; e=$(date +%s.%N); echo "$e - $s" | bc; }
+
+# 1. ferry
+fresh_pg ferry_bench_ferry
+ferry_s=$(secs /usr/bin/time -v -o "$work/ferry.time" "$ferry" migrate \
+  "mysql://$my_user@$my_hostport/ferry_bench" "postgres://$pg_user@$pg_hostport/ferry_bench_ferry" -q)
+ferry_rss=$(awk -F: '/Maximum resident/ {gsub(/ /, "", $2); print $2}' "$work/ferry.time")
+
+# 2. pgloader
+fresh_pg ferry_bench_pgloader
+pgloader_s=$(secs pgloader --quiet "mysql://$my_user:$my_pass@$my_hostport/ferry_bench" \
+  "postgresql://$pg_user:$pg_pass@$pg_hostport/ferry_bench_pgloader")
+
+# 3. raw COPY of the same rows into the same tables (ferry's DDL), indexes and FKs after.
+fresh_pg ferry_bench_copy
+"$ferry" convert "$work/schema.sql" --from mysql --to postgres --section pre-data -q -o "$work/pre.sql" 2>/dev/null
+"$ferry" convert "$work/schema.sql" --from mysql --to postgres --section post-data -q -o "$work/post.sql" 2>/dev/null
+copy_all() {
+  psql_ -d ferry_bench_copy -f "$work/pre.sql"
+  psql_ -d ferry_bench_copy -c "\\copy customers FROM '$work/customers.tsv'"
+  psql_ -d ferry_bench_copy -c "\\copy orders FROM '$work/orders.tsv'"
+  psql_ -d ferry_bench_copy -c "\\copy attachments FROM '$work/attachments.tsv'"
+  psql_ -d ferry_bench_copy -f "$work/post.sql"
+}
+copy_s=$(secs copy_all)
+
+echo "dataset: $rows rows (scale $scale, seed $seed)"
+echo "ferry migrate:  ${ferry_s} s, peak RSS ${ferry_rss} kB"
+echo "pgloader:       ${pgloader_s} s"
+echo "raw COPY:       ${copy_s} s"
+echo "ferry / pgloader: $(echo "scale=2; $ferry_s / $pgloader_s" | bc) (target <= 0.5)"
+echo "ferry / COPY:     $(echo "scale=2; $ferry_s / $copy_s" | bc) (target <= 1.3)"
