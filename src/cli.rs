@@ -160,13 +160,30 @@ enum Command {
         #[arg(short, long)]
         quiet: bool,
     },
-    /// Plan and load in one step: SOURCE (a dump file, sqlite:FILE) into TARGET (sqlite:FILE).
+    /// Plan, load and validate in one step.
     Migrate {
         #[command(flatten)]
         args: MoveArgs,
         /// No progress lines and only manual-action findings.
         #[arg(short, long)]
         quiet: bool,
+        /// Skip the validation after the load.
+        #[arg(long)]
+        no_validate: bool,
+    },
+    /// Compare source and target of a plan: row counts, checksums, and the keys of rows that
+    /// differ. Exit 0 equal, 1 differences, 2 error.
+    Validate {
+        /// The plan written by `ferry plan`.
+        plan: PathBuf,
+        #[arg(long, value_enum, default_value = "human")]
+        format: ValidateFormat,
+        /// How many differing keys to name per table.
+        #[arg(long, default_value_t = 10)]
+        max_keys: usize,
+        /// A variable holding the password of the servers (default PGPASSWORD / MYSQL_PWD).
+        #[arg(long, value_name = "NAME")]
+        password_env: Option<String>,
     },
     /// Inspect the type-mapping rules.
     Mappings {
@@ -220,6 +237,12 @@ impl ReportFormat {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ValidateFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum GraphFormat {
     Dot,
 }
@@ -246,7 +269,17 @@ pub fn run() -> ExitCode {
             password_env,
             quiet,
         } => cmd_load(&plan, password_env.as_deref(), quiet),
-        Command::Migrate { args, quiet } => cmd_migrate(&args, quiet),
+        Command::Migrate {
+            args,
+            quiet,
+            no_validate,
+        } => cmd_migrate(&args, quiet, no_validate),
+        Command::Validate {
+            plan,
+            format,
+            max_keys,
+            password_env,
+        } => cmd_validate(&plan, format, max_keys, password_env.as_deref()),
         Command::Mappings {
             command: MappingsCommand::Show { from, to, mappings },
         } => cmd_mappings_show(from, to, mappings),
@@ -718,15 +751,77 @@ fn cmd_load(path: &std::path::Path, password_env: Option<&str>, quiet: bool) -> 
     }
 }
 
-fn cmd_migrate(args: &MoveArgs, quiet: bool) -> ExitCode {
+fn cmd_migrate(args: &MoveArgs, quiet: bool, no_validate: bool) -> ExitCode {
     let (plan, conv) = match build_plan(args, quiet) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let code = run_load(plan, args.password_env.as_deref(), quiet);
-    if code == ExitCode::SUCCESS {
-        exit_code(&conv.diagnostics, false)
-    } else {
-        code
+    let code = run_load(plan.clone(), args.password_env.as_deref(), quiet);
+    if code != ExitCode::SUCCESS {
+        return code;
+    }
+    if !no_validate {
+        let v = run_validate(
+            plan,
+            ValidateFormat::Human,
+            10,
+            args.password_env.as_deref(),
+        );
+        if v != ExitCode::SUCCESS {
+            return v;
+        }
+    }
+    exit_code(&conv.diagnostics, false)
+}
+
+fn cmd_validate(
+    path: &std::path::Path,
+    format: ValidateFormat,
+    max_keys: usize,
+    password_env: Option<&str>,
+) -> ExitCode {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return usage_error(format_args!("cannot read {}: {e}", path.display())),
+    };
+    match crate::plan::parse(&text) {
+        Ok(plan) => run_validate(plan, format, max_keys, password_env),
+        Err(e) => usage_error(format_args!("{}: {e}", path.display())),
+    }
+}
+
+/// Validates a plan's tables and prints the result; 0 equal, 1 differences, 2 error.
+fn run_validate(
+    mut plan: crate::plan::Plan,
+    format: ValidateFormat,
+    max_keys: usize,
+    password_env: Option<&str>,
+) -> ExitCode {
+    for e in [&mut plan.source, &mut plan.target] {
+        if let Err(m) = e.resolve_password(password_env) {
+            return usage_error(m);
+        }
+    }
+    match crate::validate::validate(&plan, max_keys) {
+        Ok(results) => {
+            match format {
+                ValidateFormat::Human => eprint!("{}", crate::validate::human(&results)),
+                ValidateFormat::Json => println!(
+                    "{}",
+                    json_text(&serde_json::json!({
+                        "validate_version": 1, "tables": results,
+                    }))
+                ),
+            }
+            if results.iter().all(|r| r.equal) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: validation could not run: {e}");
+            ExitCode::from(2)
+        }
     }
 }

@@ -22,6 +22,7 @@ pub mod report;
 pub mod source;
 pub mod summary;
 pub mod transform;
+pub mod validate;
 pub mod value;
 
 use diag::Diagnostic;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::db::{ScratchDb, mysql_url, pg_url};
-use common::ferry;
+use common::{ferry, ferry_env};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).to_string()
@@ -606,7 +606,18 @@ fn migration_toml_selects_renames_drops_and_filters() {
     let target = format!("sqlite:{}", dst.display());
     let source = format!("sqlite:{}", src.display());
     let cfg = cfg.display().to_string();
-    migrate_ok(&["migrate", &source, &target, "--config", &cfg]);
+    // The load succeeds; validation then says truthfully that Track lost the rows whose
+    // albums were filtered out (deleted as orphans), and names them: exit 1.
+    let o = ferry(&["migrate", &source, &target, "--config", &cfg]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let different: Vec<&str> = err.lines().filter(|l| l.contains("DIFFERENT")).collect();
+    assert_eq!(different.len(), 1, "{err}");
+    assert!(different[0].starts_with("Track "), "{err}");
+    assert!(
+        err.contains("TrackId=99: source 99\tYour Time Has Come"),
+        "{err}"
+    );
     let out = rusqlite::Connection::open(&dst).unwrap_or_else(|e| panic!("{e}"));
     let scalar = |sql: &str| -> i64 {
         out.query_row(sql, [], |r| r.get(0))
@@ -692,8 +703,9 @@ fn orphans_stop_the_load_or_are_deleted_or_kept_not_valid() {
     );
 
     // Kept: the foreign key exists NOT VALID. Deleted: it exists, validated.
-    for (policy, rows, validated) in [("not-valid", "3", "f"), ("delete", "2", "t")] {
-        let o = migrate_ok(&[
+    // Deleted orphans are rows the target lacks: validation says so (exit 1).
+    for (policy, rows, validated, exit) in [("not-valid", "3", "f", 0), ("delete", "2", "t", 1)] {
+        let o = ferry(&[
             "migrate",
             &dump,
             &pg.url(),
@@ -705,6 +717,8 @@ fn orphans_stop_the_load_or_are_deleted_or_kept_not_valid() {
             "--orphans",
             policy,
         ]);
+        let err = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(exit), "{policy}: {err}");
         let count = pg.query_scalar("SELECT count(*) FROM orders");
         assert_eq!(count.ok().as_deref(), Some(rows), "{policy}");
         let valid =
@@ -715,6 +729,98 @@ fn orphans_stop_the_load_or_are_deleted_or_kept_not_valid() {
         } else {
             "kept"
         };
-        assert!(text(&o.stderr).contains(said), "{}", text(&o.stderr));
+        assert!(err.contains(said), "{err}");
+        assert_eq!(err.contains("DIFFERENT"), policy == "delete", "{err}");
     }
+}
+
+#[test]
+fn validate_names_the_rows_that_differ() {
+    let Some(_) = pg_url() else {
+        eprintln!("skipped: FERRY_TEST_PG not set (validate)");
+        return;
+    };
+    let dir = scratch_dir("validate");
+    let src = chinook_sqlite_file(&dir);
+    let pg = ScratchDb::postgres("validate");
+    let plan = dir.join("plan.json").display().to_string();
+    let o = ferry(&[
+        "plan",
+        &format!("sqlite:{}", src.display()),
+        &pg.url(),
+        "-o",
+        &plan,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // The plan holds no password: it comes from the environment, as PGPASSWORD.
+    let url = pg.url();
+    let password = url
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.split('@').next())
+        .and_then(|a| a.split(':').nth(1))
+        .unwrap_or("");
+    let env = [("PGPASSWORD", password)];
+    assert!(
+        !std::fs::read_to_string(&plan)
+            .unwrap_or_default()
+            .contains(&format!(":{password}@"))
+    );
+    let o = ferry_env(&["load", &plan, "-q"], &env);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = ferry_env(&["validate", &plan], &env);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+
+    // Someone changes the target behind our back: one value, one row gone, one row added.
+    pg.run_script(
+        "UPDATE \"Track\" SET \"UnitPrice\" = 9.99 WHERE \"TrackId\" = 1234;\n\
+         DELETE FROM \"PlaylistTrack\" WHERE \"TrackId\" = 3000;\n\
+         DELETE FROM \"InvoiceLine\" WHERE \"InvoiceLineId\" = 77;\n\
+         INSERT INTO \"Genre\" VALUES (999, 'Polka');",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = ferry_env(&["validate", &plan, "--format", "json"], &env);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let tables = v["tables"].as_array().cloned().unwrap_or_default();
+    let get = |name: &str| {
+        tables
+            .iter()
+            .find(|t| t["table"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} not in {v}"))
+    };
+    let track = get("Track");
+    assert_eq!(track["equal"], false);
+    assert_eq!(track["differing"][0]["key"], "TrackId=1234", "{track}");
+    assert!(
+        track["differing"][0]["target"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("9.99")
+    );
+    let line = get("InvoiceLine");
+    assert_eq!(line["differing"][0]["key"], "InvoiceLineId=77");
+    assert!(
+        line["differing"][0]["target"].is_null(),
+        "the row is missing on the target"
+    );
+    let genre = get("Genre");
+    assert_eq!(genre["target_rows"], 26);
+    assert_eq!(genre["differing"][0]["key"], "GenreId=999");
+    assert!(genre["differing"][0]["source"].is_null());
+    // No single integer key: count and checksum, with a note.
+    let pt = get("PlaylistTrack");
+    assert_eq!(pt["equal"], false);
+    assert!(
+        pt["target_rows"].as_u64() < pt["source_rows"].as_u64(),
+        "{pt}"
+    );
+    assert!(
+        pt["note"]
+            .as_str()
+            .unwrap_or("")
+            .contains("no single integer key")
+    );
+    assert_eq!(get("Artist")["equal"], true);
 }

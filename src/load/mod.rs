@@ -566,7 +566,10 @@ pub trait RowSource: Send {
 
 /// A database source, read table by table (dumps are read in their own order instead);
 /// `snapshot` is one to import (see `RowSource::snapshot`).
-fn open_source(source: &Endpoint, snapshot: Option<&str>) -> Result<Box<dyn RowSource>, LoadError> {
+pub(crate) fn open_source(
+    source: &Endpoint,
+    snapshot: Option<&str>,
+) -> Result<Box<dyn RowSource>, LoadError> {
     match source {
         Endpoint::Sqlite { path } => Ok(Box::new(sqlite::SqliteSource::open(path)?)),
         Endpoint::Postgres(server) => Ok(Box::new(pg_source::PgSource::open(server, snapshot)?)),
@@ -613,13 +616,13 @@ pub fn orphan_delete_sql(table: &str, fk: &ForeignKeyPlan) -> String {
 }
 
 /// Finds a plan table by the name a dump uses for it: exactly, then ignoring case and schema.
-struct TableIndex {
+pub(crate) struct TableIndex {
     exact: HashMap<Name, usize>,
     loose: HashMap<String, usize>,
 }
 
 impl TableIndex {
-    fn new(plan: &Plan) -> TableIndex {
+    pub(crate) fn new(plan: &Plan) -> TableIndex {
         let mut exact = HashMap::new();
         let mut loose = HashMap::new();
         for (i, t) in plan.tables.iter().enumerate() {
@@ -629,7 +632,7 @@ impl TableIndex {
         TableIndex { exact, loose }
     }
 
-    fn find(&self, name: &Name) -> Option<usize> {
+    pub(crate) fn find(&self, name: &Name) -> Option<usize> {
         self.exact
             .get(name)
             .or_else(|| self.loose.get(&name.name.to_lowercase()))
@@ -638,14 +641,14 @@ impl TableIndex {
 }
 
 /// Where each planned column's value sits in an incoming row.
-struct Shape {
+pub(crate) struct Shape {
     positions: Vec<usize>,
     width: usize,
 }
 
 impl Shape {
     /// Rows already in plan order (a source read with the plan's column list).
-    fn identity(table: &TablePlan) -> Shape {
+    pub(crate) fn identity(table: &TablePlan) -> Shape {
         Shape {
             positions: (0..table.columns.len()).collect(),
             width: table.columns.len(),
@@ -655,7 +658,7 @@ impl Shape {
     /// Rows of a dump statement, with its column list or positional over the source columns.
     /// Planned columns the statement leaves out get the target's default: the table comes back
     /// narrowed to the columns the rows carry.
-    fn new<'p>(
+    pub(crate) fn new<'p>(
         table: &'p TablePlan,
         columns: Option<&[String]>,
     ) -> Result<(Shape, Cow<'p, TablePlan>), String> {
@@ -746,7 +749,7 @@ fn value_size(v: &Value) -> u64 {
 }
 
 /// One row in plan order, typed and transformed; Err is (column, value, reason).
-fn shape_row(
+pub(crate) fn shape_row(
     table: &TablePlan,
     shape: &Shape,
     row: Row,

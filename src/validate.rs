@@ -1,0 +1,575 @@
+//! `ferry validate`: proves that what the plan moved arrived. Per table, both sides are streamed
+//! (bounded memory), every row normalised to one text form per canonical type (so MySQL's
+//! tinyint(1) 1 and PostgreSQL's true, a DECIMAL 1.50 and a SQLite REAL 1.5 compare equal),
+//! the source through the same transforms the load applied; rows are counted and summed into an
+//! order-independent checksum. Where the sums differ and the table has a single integer key,
+//! the key range is bisected (a checksum per half, on both sides) down to small ranges whose
+//! rows are compared one by one, and the differing keys are named with the values on each side.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+
+use serde::Serialize;
+
+use crate::conn::Endpoint;
+use crate::ir::Name;
+use crate::load::{self, KeyBounds, KeyRange, LoadError, RowSource, Shape, TableStats, chunk_key};
+use crate::plan::{ColumnPlan, Plan, TablePlan};
+use crate::value::{Row, Value};
+
+/// Ranges this small are compared row by row.
+const LEAF_KEYS: i64 = 64;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct KeyDiff {
+    pub key: String,
+    /// The normalised row on each side; `None` where the row is missing.
+    pub source: Option<String>,
+    pub target: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TableResult {
+    pub table: String,
+    pub source_rows: u64,
+    pub target_rows: u64,
+    pub source_checksum: String,
+    pub target_checksum: String,
+    pub equal: bool,
+    /// Differing keys, up to the limit.
+    pub differing: Vec<KeyDiff>,
+    pub note: Option<String>,
+}
+
+/// Counts and an order-independent sum of row hashes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Sum {
+    rows: u64,
+    hash: u64,
+}
+
+impl Sum {
+    fn add(&mut self, row: &str) {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        row.hash(&mut h);
+        self.rows += 1;
+        self.hash = self.hash.wrapping_add(h.finish());
+    }
+}
+
+/// One value as comparable text, by the column's canonical type.
+pub fn normalize(v: &Value, canonical: &str) -> String {
+    let base = canonical.split('(').next().unwrap_or(canonical);
+    // Numbers compare by value whatever the side stored them as (a DECIMAL as REAL in SQLite).
+    let number = match v {
+        Value::Int(i) => Some(i.to_string()),
+        Value::UInt(u) => Some(u.to_string()),
+        Value::Float(f) => Some(format!("{f}")),
+        Value::Decimal(d) | Value::Text(d) => Some(d.clone()),
+        _ => None,
+    };
+    match (base, number) {
+        ("float4", Some(n)) => return n.parse::<f32>().map_or(n, |f| float_text(f64::from(f), 6)),
+        ("float8", Some(n)) => return n.parse::<f64>().map_or(n, |f| float_text(f, 12)),
+        (
+            "decimal" | "int1" | "int2" | "int3" | "int4" | "int8" | "uint1" | "uint2" | "uint3"
+            | "uint4" | "uint8",
+            Some(n),
+        ) => return number_text(&n),
+        _ => {}
+    }
+    match v {
+        Value::Null => "\\N".into(),
+        Value::Bool(b) => if *b { "t" } else { "f" }.into(),
+        Value::Int(i) if base == "bool" => if *i != 0 { "t" } else { "f" }.into(),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Float(f) => float_text(*f, 12),
+        Value::Decimal(d) => number_text(d),
+        Value::Bytes(b) => b.iter().map(|x| format!("{x:02x}")).collect(),
+        Value::Text(t) => match base {
+            "bool" => match t.as_str() {
+                "t" | "true" | "1" => "t".into(),
+                "f" | "false" | "0" => "f".into(),
+                _ => t.clone(),
+            },
+            "timestamp" | "timestamptz" | "time" | "timetz" => fraction_text(t),
+            "json" | "jsonb" => serde_json::from_str::<serde_json::Value>(t)
+                .map_or_else(|_| t.clone(), |j| j.to_string()),
+            _ if canonical.ends_with("[]") => serde_json::from_str::<serde_json::Value>(t)
+                .map_or_else(|_| t.clone(), |j| j.to_string()),
+            _ => t.clone(),
+        },
+    }
+}
+
+/// A float to `digits` significant digits (so an f32 read as f64 compares with itself).
+fn float_text(f: f64, digits: usize) -> String {
+    if f.is_finite() {
+        format!("{:.*e}", digits.saturating_sub(1), f)
+    } else {
+        f.to_string()
+    }
+}
+
+/// `-0012.3400` -> `-12.34`; text that is not a plain number stays as it is.
+fn number_text(s: &str) -> String {
+    let t = s.trim();
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        // SQLite may store a decimal as REAL: 45309.93 reads back as such; exponents too.
+        return match t.parse::<f64>() {
+            Ok(f) if f.is_finite() && !t.contains(['e', 'E']) => t.to_string(),
+            Ok(f) if f.is_finite() => number_text(&format!("{f}")),
+            _ => t.to_string(),
+        };
+    }
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let int = int.trim_start_matches('0');
+    let frac = frac.trim_end_matches('0');
+    let mut out = String::new();
+    let zero = int.is_empty() && frac.is_empty();
+    if neg && !zero {
+        out.push('-');
+    }
+    out.push_str(if int.is_empty() { "0" } else { int });
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
+}
+
+/// `2020-01-01 10:00:00.500000` -> `2020-01-01 10:00:00.5`
+fn fraction_text(t: &str) -> String {
+    match t.split_once('.') {
+        Some((a, b)) => {
+            let digits: String = b.chars().take_while(char::is_ascii_digit).collect();
+            let rest = &b[digits.len()..];
+            let digits = digits.trim_end_matches('0');
+            if digits.is_empty() {
+                format!("{a}{rest}")
+            } else {
+                format!("{a}.{digits}{rest}")
+            }
+        }
+        None => t.to_string(),
+    }
+}
+
+/// A target name as the target stores it: `"a"."b"` -> a.b (quotes and doubled quotes undone).
+fn target_name(quoted: &str) -> Name {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut chars = quoted.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '"' | '`') => quote = Some(c),
+            (Some(q), c) if c == q => {
+                if chars.peek() == Some(&q) {
+                    cur.push(q);
+                    chars.next();
+                } else {
+                    quote = None;
+                }
+            }
+            (None, '.') => parts.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    parts.push(cur);
+    let name = parts.pop().unwrap_or_default();
+    Name {
+        schema: parts.pop(),
+        name,
+    }
+}
+
+/// The plan's table as seen from the target: target names in the places a reader looks.
+fn target_side(t: &TablePlan) -> TablePlan {
+    let cols: Vec<ColumnPlan> = t
+        .columns
+        .iter()
+        .map(|c| ColumnPlan {
+            source: target_name(&c.target).name,
+            transform: None,
+            ..c.clone()
+        })
+        .collect();
+    let key = t
+        .key
+        .iter()
+        .filter_map(|k| t.columns.iter().find(|c| &c.source == k))
+        .map(|c| target_name(&c.target).name)
+        .collect();
+    TablePlan {
+        source: target_name(&t.target),
+        source_columns: cols.iter().map(|c| c.source.clone()).collect(),
+        columns: cols,
+        key,
+        filter: None,
+        ..t.clone()
+    }
+}
+
+/// The key of a normalised row (its key columns' texts).
+fn key_text(t: &TablePlan, row: &[String]) -> String {
+    t.key
+        .iter()
+        .filter_map(|k| t.columns.iter().position(|c| &c.source == k))
+        .map(|i| row.get(i).cloned().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads one side: each row shaped (the source side through the plan's transforms), normalised.
+struct Side<'a> {
+    reader: &'a dyn RowSource,
+    /// Apply the plan's transforms (the source side) or not (the target, which holds results).
+    transforms: bool,
+}
+
+impl Side<'_> {
+    fn rows(
+        &self,
+        table: &TablePlan,
+        range: Option<&KeyRange>,
+        each: &mut dyn FnMut(Vec<String>),
+    ) -> Result<(), LoadError> {
+        let shape = Shape::identity(table);
+        let mut stats = TableStats::default();
+        self.reader
+            .for_each_batch(table, range, 10_000, &mut |rows: Vec<Row>| {
+                for row in rows {
+                    let shaped = if self.transforms {
+                        load::shape_row(table, &shape, row, &mut stats).map_err(|(c, v, r)| {
+                            LoadError(format!("{}: {c} = {v}: {r}", table.source))
+                        })?
+                    } else {
+                        row.into_iter()
+                            .zip(&table.columns)
+                            .map(|(v, c)| match v {
+                                Value::Text(t) => Value::from_text(t, &c.canonical),
+                                other => other,
+                            })
+                            .collect()
+                    };
+                    let texts: Vec<String> = shaped
+                        .iter()
+                        .zip(&table.columns)
+                        .map(|(v, c)| normalize(v, &c.canonical))
+                        .collect();
+                    each(texts);
+                }
+                Ok(())
+            })
+    }
+
+    fn sum(&self, table: &TablePlan, range: Option<&KeyRange>) -> Result<Sum, LoadError> {
+        let mut s = Sum::default();
+        self.rows(table, range, &mut |r| s.add(&r.join("\t")))?;
+        Ok(s)
+    }
+
+    fn by_key(
+        &self,
+        table: &TablePlan,
+        range: &KeyRange,
+    ) -> Result<BTreeMap<String, String>, LoadError> {
+        let mut m = BTreeMap::new();
+        self.rows(table, Some(range), &mut |r| {
+            m.insert(key_text(table, &r), r.join("\t"));
+        })?;
+        Ok(m)
+    }
+}
+
+/// Validates every table of the plan; `max_keys` bounds the differing keys named per table.
+pub fn validate(plan: &Plan, max_keys: usize) -> Result<Vec<TableResult>, LoadError> {
+    let target_reader = load::open_source(&plan.target, None)?;
+    let target = Side {
+        reader: target_reader.as_ref(),
+        transforms: false,
+    };
+    let mut results = Vec::new();
+    if let Endpoint::Dump { path, dialect } = &plan.source {
+        let (sums, omitted) = dump_sums(plan, path, *dialect)?;
+        for (ti, t) in plan.tables.iter().enumerate() {
+            let s = sums.get(&ti).copied().unwrap_or_default();
+            // Columns the dump's INSERTs leave out were filled by the target: not compared.
+            let mut tt = target_side(t);
+            if let Some(left_out) = omitted.get(&ti) {
+                let keep: Vec<bool> = t
+                    .columns
+                    .iter()
+                    .map(|c| !left_out.contains(&c.source))
+                    .collect();
+                let mut i = 0;
+                tt.columns.retain(|_| {
+                    i += 1;
+                    keep[i - 1]
+                });
+            }
+            let g = target.sum(&tt, None)?;
+            let note = (s != g).then(|| {
+                "a dump cannot be read by key range: the differing rows are not narrowed"
+                    .to_string()
+            });
+            results.push(result(t, s, g, Vec::new(), note));
+        }
+        return Ok(results);
+    }
+    let source_reader = load::open_source(&plan.source, None)?;
+    let source = Side {
+        reader: source_reader.as_ref(),
+        transforms: true,
+    };
+    for t in &plan.tables {
+        let tt = target_side(t);
+        let s = source.sum(t, None)?;
+        let g = target.sum(&tt, None)?;
+        let mut differing = Vec::new();
+        let mut note = None;
+        if s != g {
+            match (
+                chunk_key(t),
+                source_reader.key_bounds(t)?,
+                target_reader.key_bounds(&tt)?,
+            ) {
+                (Some(_), sb, gb) if sb.is_some() || gb.is_some() => {
+                    let bounds = merge_bounds(sb, gb);
+                    let mut pending = vec![(bounds.min, bounds.max)];
+                    while let Some((lo, hi)) = pending.pop() {
+                        if differing.len() >= max_keys {
+                            break;
+                        }
+                        let (sr, gr) = (range(t, lo, hi), range(&tt, lo, hi));
+                        if source.sum(t, Some(&sr))? == target.sum(&tt, Some(&gr))? {
+                            continue;
+                        }
+                        if hi - lo < LEAF_KEYS {
+                            compare_leaf(
+                                &source,
+                                t,
+                                &sr,
+                                &target,
+                                &tt,
+                                &gr,
+                                max_keys,
+                                &mut differing,
+                            )?;
+                        } else {
+                            let mid = lo + (hi - lo) / 2;
+                            pending.push((mid + 1, hi));
+                            pending.push((lo, mid));
+                        }
+                    }
+                }
+                _ => {
+                    note = Some(
+                        "no single integer key: compared by count and whole-table checksum only"
+                            .to_string(),
+                    );
+                }
+            }
+        } else if chunk_key(t).is_none() {
+            note = Some(
+                "no single integer key: compared by count and whole-table checksum".to_string(),
+            );
+        }
+        results.push(result(t, s, g, differing, note));
+    }
+    Ok(results)
+}
+
+fn result(
+    t: &TablePlan,
+    s: Sum,
+    g: Sum,
+    differing: Vec<KeyDiff>,
+    note: Option<String>,
+) -> TableResult {
+    TableResult {
+        table: t.source.to_string(),
+        source_rows: s.rows,
+        target_rows: g.rows,
+        source_checksum: format!("{:016x}", s.hash),
+        target_checksum: format!("{:016x}", g.hash),
+        equal: s == g,
+        differing,
+        note,
+    }
+}
+
+fn merge_bounds(a: Option<KeyBounds>, b: Option<KeyBounds>) -> KeyBounds {
+    match (a, b) {
+        (Some(a), Some(b)) => KeyBounds {
+            min: a.min.min(b.min),
+            max: a.max.max(b.max),
+            ..a
+        },
+        (Some(x), None) | (None, Some(x)) => x,
+        (None, None) => KeyBounds {
+            column: String::new(),
+            min: 0,
+            max: 0,
+            rows: 0,
+        },
+    }
+}
+
+/// `lo <= key <= hi` on the table's key column (its name on that side).
+fn range(t: &TablePlan, lo: i64, hi: i64) -> KeyRange {
+    KeyRange {
+        column: t.key.first().cloned().unwrap_or_default(),
+        lo,
+        hi,
+        last: true,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compare_leaf(
+    source: &Side,
+    st: &TablePlan,
+    sr: &KeyRange,
+    target: &Side,
+    tt: &TablePlan,
+    tr: &KeyRange,
+    max_keys: usize,
+    out: &mut Vec<KeyDiff>,
+) -> Result<(), LoadError> {
+    let a = source.by_key(st, sr)?;
+    let b = target.by_key(tt, tr)?;
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort_by_key(|k| k.parse::<i64>().unwrap_or(i64::MAX));
+    keys.dedup();
+    for k in keys {
+        if out.len() >= max_keys {
+            break;
+        }
+        let (x, y) = (a.get(k), b.get(k));
+        if x != y {
+            out.push(KeyDiff {
+                key: format!("{}={k}", st.key.first().cloned().unwrap_or_default()),
+                source: x.cloned(),
+                target: y.cloned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Counts and sums of every planned table in one pass over a dump, and the columns its
+/// statements leave out (per table).
+#[allow(clippy::type_complexity)]
+fn dump_sums(
+    plan: &Plan,
+    path: &std::path::Path,
+    dialect: crate::dialect::Dialect,
+) -> Result<
+    (
+        HashMap<usize, Sum>,
+        HashMap<usize, std::collections::HashSet<String>>,
+    ),
+    LoadError,
+> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
+    let mut reader = load::dump::DumpReader::new(file, dialect);
+    let index = load::TableIndex::new(plan);
+    let mut sums: HashMap<usize, Sum> = HashMap::new();
+    let mut omitted: HashMap<usize, std::collections::HashSet<String>> = HashMap::new();
+    let mut stats = TableStats::default();
+    while let Some(batch) = reader
+        .next_batch(10_000)
+        .map_err(|e| LoadError(format!("{}: {e}", path.display())))?
+    {
+        let Some(ti) = index.find(&batch.table) else {
+            continue;
+        };
+        let (shape, table) = Shape::new(&plan.tables[ti], batch.columns.as_deref())
+            .map_err(|e| LoadError(format!("{}:{}: {e}", path.display(), batch.line)))?;
+        for c in &plan.tables[ti].columns {
+            if !table.columns.iter().any(|x| x.source == c.source) {
+                omitted.entry(ti).or_default().insert(c.source.clone());
+            }
+        }
+        let sum = sums.entry(ti).or_default();
+        for row in batch.rows {
+            let shaped = load::shape_row(&table, &shape, row, &mut stats)
+                .map_err(|(c, v, r)| LoadError(format!("{}: {c} = {v}: {r}", table.source)))?;
+            let texts: Vec<String> = shaped
+                .iter()
+                .zip(&table.columns)
+                .map(|(v, c)| normalize(v, &c.canonical))
+                .collect();
+            sum.add(&texts.join("\t"));
+        }
+    }
+    Ok((sums, omitted))
+}
+
+/// The results as a plain table for people.
+pub fn human(results: &[TableResult]) -> String {
+    let mut out = format!(
+        "{:<32} {:>12} {:>12}  {}\n",
+        "table", "source rows", "target rows", "result"
+    );
+    for r in results {
+        let verdict = if r.equal { "equal" } else { "DIFFERENT" };
+        out.push_str(&format!(
+            "{:<32} {:>12} {:>12}  {verdict}\n",
+            r.table, r.source_rows, r.target_rows
+        ));
+        for d in &r.differing {
+            out.push_str(&format!(
+                "    {}: source {} | target {}\n",
+                d.key,
+                d.source.as_deref().unwrap_or("(missing)"),
+                d.target.as_deref().unwrap_or("(missing)")
+            ));
+        }
+        if let Some(n) = &r.note {
+            out.push_str(&format!("    note: {n}\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_compare_across_engines() {
+        assert_eq!(
+            normalize(&Value::Int(1), "bool"),
+            normalize(&Value::Text("t".into()), "bool")
+        );
+        assert_eq!(
+            normalize(&Value::Decimal("1.50".into()), "decimal(10,2)"),
+            normalize(&Value::Float(1.5), "decimal(10,2)")
+        );
+        assert_eq!(number_text("-0012.3400"), "-12.34");
+        assert_eq!(number_text("-0.00"), "0");
+        assert_eq!(
+            fraction_text("2020-01-01 10:00:00.500000"),
+            "2020-01-01 10:00:00.5"
+        );
+        assert_eq!(
+            fraction_text("2020-01-01 10:00:00.000+02"),
+            "2020-01-01 10:00:00+02"
+        );
+        assert_eq!(
+            normalize(&Value::Text("{\"b\": 1, \"a\": [1,2]}".into()), "jsonb"),
+            normalize(&Value::Text("{\"a\":[1,2],\"b\":1}".into()), "json")
+        );
+        assert_eq!(target_name("\"my \"\"x\"\"\".\"t\"").name, "t");
+        assert_eq!(target_name("`a`.`b`").schema.as_deref(), Some("a"));
+    }
+}
