@@ -565,9 +565,11 @@ fn source_schema(source: &crate::conn::Endpoint) -> Result<SourceFile, String> {
             let text = s.schema_text().map_err(|e| e.0)?;
             Ok(SourceFile::new(format!("{source} (catalog)"), text))
         }
-        other => Err(format!(
-            "reading the schema of {other} is not supported yet: sources today are dump files, SQLite files and PostgreSQL"
-        )),
+        Endpoint::Mysql(server) => {
+            let s = crate::load::mysql::MysqlSource::open(server).map_err(|e| e.0)?;
+            let text = s.schema_text().map_err(|e| e.0)?;
+            Ok(SourceFile::new(format!("{source} (catalog)"), text))
+        }
     }
 }
 

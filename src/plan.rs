@@ -173,7 +173,10 @@ pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Se
                         source_type: c.source_type.clone(),
                         canonical: m.map_or_else(|| "other".to_string(), |m| m.canonical.clone()),
                         target_type: m.map_or_else(String::new, |m| m.target.clone()),
-                        transform: m.and_then(|m| m.transform),
+                        transform: m.and_then(|m| m.transform).or_else(|| {
+                            zero_dates_possible(conv.from, m.map_or("", |m| &m.canonical))
+                                .then_some(Transform::ZeroDateToNull)
+                        }),
                         identity: c.identity.is_some(),
                     }
                 })
@@ -221,6 +224,14 @@ pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Se
         tables,
         settings,
     }
+}
+
+/// MySQL stores zero dates (`0000-00-00`) in any DATE or DATETIME column its sql_mode allowed
+/// at the time, whatever the column's default says; no other engine has them. The load turns
+/// them into NULL (counted) rather than failing on the first one.
+fn zero_dates_possible(from: crate::dialect::Dialect, canonical: &str) -> bool {
+    let base = canonical.split('(').next().unwrap_or(canonical);
+    from == crate::dialect::Dialect::Mysql && matches!(base, "date" | "timestamp" | "timestamptz")
 }
 
 /// Target names of source columns of a table; `None` if one is not in it.

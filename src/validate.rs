@@ -78,6 +78,32 @@ pub fn normalize(v: &Value, canonical: &str) -> String {
         ) => return number_text(&n),
         _ => {}
     }
+    // Bit strings as 0/1 digits of the declared width; arrays and sets as JSON arrays.
+    if matches!(base, "bit" | "varbit") {
+        let width: usize = canonical
+            .split_once('(')
+            .and_then(|(_, w)| w.trim_end_matches(')').parse().ok())
+            .unwrap_or(1);
+        match v {
+            Value::Bytes(b) => {
+                let d: String = b.iter().map(|x| format!("{x:08b}")).collect();
+                return d[d.len().saturating_sub(width)..].to_string();
+            }
+            Value::UInt(n) => return format!("{n:0width$b}"),
+            Value::Int(n) if *n >= 0 => return format!("{n:0width$b}"),
+            _ => {}
+        }
+    }
+    if (base == "set" || canonical.ends_with("[]"))
+        && let Value::Text(t) = v
+        && let Ok(items) = crate::transform::parse_pg_array(t)
+    {
+        let json: Vec<serde_json::Value> = items
+            .into_iter()
+            .map(|i| i.map_or(serde_json::Value::Null, serde_json::Value::String))
+            .collect();
+        return serde_json::Value::Array(json).to_string();
+    }
     match v {
         Value::Null => "\\N".into(),
         Value::Bool(b) => if *b { "t" } else { "f" }.into(),

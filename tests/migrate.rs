@@ -824,3 +824,163 @@ fn validate_names_the_rows_that_differ() {
     );
     assert_eq!(get("Artist")["equal"], true);
 }
+
+#[test]
+fn mariadb_as_target_and_as_live_source() {
+    let Some(_) = mysql_url() else {
+        eprintln!("skipped: FERRY_TEST_MYSQL not set (MariaDB target and source)");
+        return;
+    };
+    // The corpus script into MariaDB through ferry, compared with MariaDB running it itself.
+    let reference = ScratchDb::mariadb("chinook_ref");
+    reference
+        .run_script(&without_database_statements(&corpus(
+            "mysql/chinook/Chinook_MySql.sql",
+        )))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let loaded = ScratchDb::mariadb("chinook_loaded");
+    migrate_ok(&[
+        "migrate",
+        "tests/corpus/mysql/chinook/Chinook_MySql.sql",
+        &loaded.url(),
+        "--from",
+        "mysql",
+        "-q",
+    ]);
+    for t in CHINOOK_TABLES {
+        assert_eq!(
+            mariadb_rows(&loaded, t),
+            mariadb_rows(&reference, t),
+            "table {t}"
+        );
+    }
+    // The live MariaDB database out again, into SQLite and into PostgreSQL (in chunks).
+    let dir = scratch_dir("mariadb-live");
+    let out = dir.join("out.db");
+    migrate_ok(&[
+        "migrate",
+        &reference.url(),
+        &format!("sqlite:{}", out.display()),
+        "-q",
+    ]);
+    let Some(_) = pg_url() else {
+        eprintln!("skipped: FERRY_TEST_PG not set (MariaDB -> PostgreSQL)");
+        return;
+    };
+    let pg = ScratchDb::postgres("from_mariadb");
+    migrate_ok(&[
+        "migrate",
+        &reference.url(),
+        &pg.url(),
+        "-q",
+        "--chunk-rows",
+        "1000",
+        "--jobs",
+        "3",
+    ]);
+    for t in CHINOOK_TABLES {
+        let want = mariadb_rows(&reference, t);
+        assert_eq!(sqlite_rows(&out, t), want, "SQLite table {t}");
+        assert_eq!(postgres_rows(&pg, t), want, "PostgreSQL table {t}");
+    }
+}
+
+/// MySQL values that are easy to lose, from a live MariaDB into PostgreSQL and SQLite.
+#[test]
+fn edge_values_from_mariadb_arrive_intact() {
+    let (Some(_), Some(_)) = (mysql_url(), pg_url()) else {
+        eprintln!("skipped: FERRY_TEST_MYSQL or FERRY_TEST_PG not set (MariaDB edge values)");
+        return;
+    };
+    let src = ScratchDb::mariadb("edge_my");
+    src.run_script(
+        "SET SESSION sql_mode = '';\n\
+         CREATE TABLE edge (id int PRIMARY KEY, flag tinyint(1), big bigint unsigned, \
+           d decimal(65,30), dt datetime(6), zero datetime, st enum('a','b'), s set('x','y','z'), \
+           b bit(8), bl blob, t varchar(20), j json);\n\
+         INSERT INTO edge VALUES \
+           (1, 1, 18446744073709551615, 12345678901234567890.123456789012345678901234567890, \
+            '2020-02-29 23:59:59.123456', '0000-00-00 00:00:00', 'b', 'x,z', b'10100101', \
+            X'00FF005C', '😀 ünï', '{\"k\": [1, \"two\"]}'), \
+           (2, 0, 0, -0.000000000000000000000000000001, '1970-01-01 00:00:00', NULL, 'a', '', \
+            b'0', '', '', 'null'), \
+           (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let pg = ScratchDb::postgres("edge_from_my");
+    migrate_ok(&["migrate", &src.url(), &pg.url(), "-q"]);
+    let got = postgres_rows(&pg, "edge");
+    let want: Vec<Vec<&str>> = vec![
+        vec![
+            "1",
+            "t",
+            "18446744073709551615",
+            "12345678901234567890.12345678901234567890123456789",
+            "2020-02-29 23:59:59.123456",
+            "\\N",
+            "b",
+            "{x,z}",
+            "10100101",
+            "\\x00ff005c",
+            "😀 ünï",
+            "{\"k\": [1, \"two\"]}",
+        ],
+        vec![
+            "2",
+            "f",
+            "0",
+            "-0.000000000000000000000000000001",
+            "1970-01-01 00:00:00",
+            "\\N",
+            "a",
+            "{}",
+            "00000000",
+            "\\x",
+            "",
+            "null",
+        ],
+    ];
+    for (row, w) in got.iter().zip(&want) {
+        let w: Vec<String> = w.iter().map(|s| norm(s)).collect();
+        assert_eq!(row[..row.len().min(w.len())], w[..], "PostgreSQL row");
+    }
+    assert_eq!(
+        got[2].iter().filter(|v| *v == "\\N").count(),
+        11,
+        "row 3 is NULLs"
+    );
+
+    // SQLite keeps 64-bit signed integers and ~15 digits: the mapping warned (lossy) about the
+    // unsigned 64-bit and the DECIMAL(65,30) columns, and validation shows the loss in row 1.
+    let dir = scratch_dir("edge-my");
+    let out = dir.join("edge.db");
+    let o = ferry(&["migrate", &src.url(), &format!("sqlite:{}", out.display())]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("F2001") && err.contains("9223372036854775807"),
+        "{err}"
+    );
+    let different: Vec<&str> = err
+        .lines()
+        .filter(|l| l.trim_start().starts_with("id="))
+        .collect();
+    assert_eq!(different.len(), 1, "{err}");
+    assert!(different[0].trim_start().starts_with("id=1:"), "{err}");
+    let conn = rusqlite::Connection::open(&out).unwrap_or_else(|e| panic!("{e}"));
+    let val = |col: &str, id: i64| -> rusqlite::types::Value {
+        conn.query_row(
+            &format!("SELECT {col} FROM edge WHERE id = ?1"),
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("{col}: {e}"))
+    };
+    use rusqlite::types::Value as V;
+    assert_eq!(val("flag", 1), V::Integer(1));
+    assert_eq!(val("zero", 1), V::Null, "the zero date became NULL");
+    assert_eq!(val("b", 1), V::Integer(165));
+    assert_eq!(val("bl", 1), V::Blob(vec![0, 255, 0, 92]));
+    assert_eq!(val("t", 1), V::Text("😀 ünï".into()));
+    assert_eq!(val("st", 1), V::Text("b".into()));
+}

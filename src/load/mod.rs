@@ -8,6 +8,7 @@
 //! run the post-data DDL and the views.
 
 pub mod dump;
+pub mod mysql;
 pub mod pg_source;
 pub mod postgres;
 pub mod rejects;
@@ -242,8 +243,10 @@ fn open_target(target: &Endpoint) -> Result<Box<dyn Target>, LoadError> {
     match target {
         Endpoint::Sqlite { path } => Ok(Box::new(sqlite::SqliteTarget::open(path)?)),
         Endpoint::Postgres(server) => Ok(Box::new(postgres::PgTarget::open(server)?)),
-        other => Err(LoadError(format!(
-            "loading into {other} is not supported yet: the targets today are SQLite files and PostgreSQL"
+        Endpoint::Mysql(server) => Ok(Box::new(mysql::MysqlTarget::open(server)?)),
+        Endpoint::Dump { path, .. } => Err(LoadError(format!(
+            "{}: a dump file cannot be a target; load into sqlite:FILE, postgres:// or mysql://",
+            path.display()
         ))),
     }
 }
@@ -529,6 +532,34 @@ pub fn where_clause(
     }
 }
 
+/// `SELECT cols FROM table [WHERE ...]` for a source read: the plan's columns in order, the
+/// row filter and the chunk's range. `from` is the table's name as the source quotes it.
+pub fn select_sql(
+    table: &TablePlan,
+    range: Option<&KeyRange>,
+    from: &str,
+    quote: impl Fn(&str) -> String + Copy,
+) -> String {
+    let cols: Vec<String> = table.columns.iter().map(|c| quote(&c.source)).collect();
+    format!(
+        "SELECT {} FROM {from}{}",
+        cols.join(", "),
+        where_clause(table, range, quote)
+    )
+}
+
+impl KeyBounds {
+    /// Bounds from a `min, max, count` query; `None` for an empty table.
+    pub fn from_row(key: &str, min: Option<i64>, max: Option<i64>, rows: i64) -> Option<KeyBounds> {
+        Some(KeyBounds {
+            column: key.to_string(),
+            min: min?,
+            max: max?,
+            rows: rows.max(0) as u64,
+        })
+    }
+}
+
 /// The key a table can be chunked by: one column of an integer canonical type.
 pub fn chunk_key(table: &TablePlan) -> Option<&str> {
     let [k] = table.key.as_slice() else {
@@ -573,9 +604,58 @@ pub(crate) fn open_source(
     match source {
         Endpoint::Sqlite { path } => Ok(Box::new(sqlite::SqliteSource::open(path)?)),
         Endpoint::Postgres(server) => Ok(Box::new(pg_source::PgSource::open(server, snapshot)?)),
+        Endpoint::Mysql(server) => Ok(Box::new(mysql::MysqlSource::open(server)?)),
         other => Err(LoadError(format!(
             "reading from {other} is not supported yet: the sources today are dump files, SQLite files and PostgreSQL"
         ))),
+    }
+}
+
+/// One attempt to write rows: Err is the engine's reason and, when known, the refused row.
+pub type Attempt<'a> = dyn FnMut(&[&Row]) -> Result<(), (String, Option<usize>)> + 'a;
+
+/// Writes `rows` with `attempt`; a refused batch is split in halves until the refused rows are
+/// alone, so every other row is written once. A refused row is rejected, or ends the load
+/// with its table and key (`on_error = abort`). `engine` names the target in messages.
+pub fn write_split(
+    engine: &str,
+    table: &TablePlan,
+    rows: &[&Row],
+    on_error: OnError,
+    rejects: &Rejects,
+    attempt: &mut Attempt,
+) -> Result<u64, LoadError> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    match attempt(rows) {
+        Ok(()) => Ok(rows.len() as u64),
+        Err((reason, at)) => {
+            // With the refused row known, abort at once; otherwise split to find it (the rows
+            // found good on the way are written, and the message says so).
+            let known = at.and_then(|i| rows.get(i));
+            if rows.len() == 1 || (on_error == OnError::Abort && known.is_some()) {
+                let culprit = known.unwrap_or(&rows[0]);
+                let key = sqlite::row_key(table, culprit);
+                if on_error == OnError::Abort {
+                    let batch = if rows.len() == 1 {
+                        "rows of its batch found good before it were written"
+                    } else {
+                        "this batch was not written"
+                    };
+                    return Err(LoadError(format!(
+                        "table {}, {key}: {engine} refused the row: {reason}; {batch} \
+                         (rerun with --on-error reject-rows to set such rows aside)",
+                        table.source
+                    )));
+                }
+                rejects.add(&table.source.to_string(), &key, "", "", &reason)?;
+                return Ok(0);
+            }
+            let (a, b) = rows.split_at(rows.len() / 2);
+            Ok(write_split(engine, table, a, on_error, rejects, attempt)?
+                + write_split(engine, table, b, on_error, rejects, attempt)?)
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use tokio_postgres::Client;
 
 use super::dump::{copy_unescape, text_or_bytes};
 use super::postgres::{connect, pg_message};
-use super::{KeyBounds, KeyRange, LoadError, chunk_key, where_clause};
+use super::{KeyBounds, KeyRange, LoadError, chunk_key, select_sql, where_clause};
 use crate::conn::Server;
 use crate::plan::TablePlan;
 use crate::value::{Row, Value};
@@ -237,12 +237,7 @@ impl super::RowSource for PgSource {
             return Ok(None);
         };
         let (min, max, rows): (Option<i64>, Option<i64>, i64) = (r.get(0), r.get(1), r.get(2));
-        Ok(min.zip(max).map(|(min, max)| KeyBounds {
-            column: key.to_string(),
-            min,
-            max,
-            rows: rows.max(0) as u64,
-        }))
+        Ok(KeyBounds::from_row(key, min, max, rows))
     }
 
     fn for_each_batch(
@@ -252,12 +247,9 @@ impl super::RowSource for PgSource {
         batch: usize,
         each: &mut dyn FnMut(Vec<Row>) -> Result<(), LoadError>,
     ) -> Result<(), LoadError> {
-        let cols: Vec<String> = table.columns.iter().map(|c| ident(&c.source)).collect();
-        let from = from_name(table);
-        let filter = where_clause(table, range, ident);
         let sql = format!(
-            "COPY (SELECT {} FROM {from}{filter}) TO STDOUT",
-            cols.join(", ")
+            "COPY ({}) TO STDOUT",
+            select_sql(table, range, &from_name(table), ident)
         );
         let fail = |e: tokio_postgres::Error| {
             LoadError(format!(

@@ -12,7 +12,6 @@ use tokio::runtime::Runtime;
 use tokio_postgres::{Client, NoTls};
 
 use super::rejects::Rejects;
-use super::sqlite::row_key;
 use super::{LoadError, Target};
 use crate::conn::Server;
 use crate::plan::{OnError, Plan, TablePlan};
@@ -133,40 +132,6 @@ impl PgTarget {
             (pg_message(&e), line)
         })
     }
-
-    /// Writes `rows`, splitting a refused batch until the refused rows are alone.
-    fn write_split(
-        &self,
-        table: &TablePlan,
-        rows: &[&Row],
-        on_error: OnError,
-        rejects: &Rejects,
-    ) -> Result<u64, LoadError> {
-        if rows.is_empty() {
-            return Ok(0);
-        }
-        match self.copy(table, rows) {
-            Ok(()) => Ok(rows.len() as u64),
-            Err((reason, at)) => {
-                if rows.len() == 1 || on_error == OnError::Abort {
-                    let culprit = at.and_then(|i| rows.get(i)).unwrap_or(&rows[0]);
-                    let key = row_key(table, culprit);
-                    if on_error == OnError::Abort {
-                        return Err(LoadError(format!(
-                            "table {}, {key}: PostgreSQL refused the row: {reason}; this batch was not written \
-                             (rerun with --on-error reject-rows to set such rows aside)",
-                            table.source
-                        )));
-                    }
-                    rejects.add(&table.source.to_string(), &key, "", "", &reason)?;
-                    return Ok(0);
-                }
-                let (a, b) = rows.split_at(rows.len() / 2);
-                Ok(self.write_split(table, a, on_error, rejects)?
-                    + self.write_split(table, b, on_error, rejects)?)
-            }
-        }
-    }
 }
 
 /// `COPY album, line 3, column title: "..."` -> 3
@@ -182,7 +147,28 @@ fn encode_row(table: &TablePlan, row: &Row, out: &mut Vec<u8>) -> Result<(), Str
         if i > 0 {
             out.push(b'\t');
         }
-        let bytea = c.target_type.to_ascii_lowercase().starts_with("bytea");
+        let ty = c.target_type.to_ascii_lowercase();
+        let bytea = ty.starts_with("bytea");
+        if let Some(bits) = bit_width(&ty) {
+            // bit(n) and varbit take a string of 0 and 1.
+            let digits = match v {
+                Value::Bytes(b) => Some(b.iter().map(|x| format!("{x:08b}")).collect::<String>()),
+                Value::UInt(n) => Some(format!("{n:064b}")),
+                Value::Int(n) if *n >= 0 => Some(format!("{n:064b}")),
+                Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
+                _ => None,
+            };
+            if let Some(d) = digits {
+                let tail = &d[d.len().saturating_sub(bits)..];
+                let tail = if ty.starts_with("bit varying") || ty.starts_with("varbit") {
+                    d.trim_start_matches('0')
+                } else {
+                    tail
+                };
+                out.extend_from_slice(if tail.is_empty() { "0" } else { tail }.as_bytes());
+                continue;
+            }
+        }
         match v {
             Value::Null => out.extend_from_slice(b"\\N"),
             Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
@@ -225,6 +211,21 @@ fn encode_row(table: &TablePlan, row: &Row, out: &mut Vec<u8>) -> Result<(), Str
     }
     out.push(b'\n');
     Ok(())
+}
+
+/// The width of a `bit(n)` / `bit varying(n)` target type (`bit` alone is bit(1)).
+fn bit_width(ty: &str) -> Option<usize> {
+    let rest = ty.strip_prefix("bit")?;
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix("varying").unwrap_or(rest).trim_start();
+    if rest.is_empty() {
+        return Some(1);
+    }
+    rest.strip_prefix('(')?
+        .strip_suffix(')')?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn hex(b: &[u8]) -> String {
@@ -284,7 +285,14 @@ impl Target for PgTarget {
         rejects: &Rejects,
     ) -> Result<u64, LoadError> {
         let refs: Vec<&Row> = rows.iter().collect();
-        self.write_split(table, &refs, on_error, rejects)
+        super::write_split(
+            "PostgreSQL",
+            table,
+            &refs,
+            on_error,
+            rejects,
+            &mut |batch| self.copy(table, batch),
+        )
     }
 
     fn count(&mut self, sql: &str) -> Result<u64, LoadError> {

@@ -9,7 +9,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags};
 
 use super::rejects::Rejects;
-use super::{KeyBounds, KeyRange, LoadError, Target, chunk_key, where_clause};
+use super::{KeyBounds, KeyRange, LoadError, Target, chunk_key, select_sql, where_clause};
 use crate::plan::{OnError, Plan, TablePlan};
 use crate::value::{Row, Value};
 
@@ -272,12 +272,7 @@ impl super::RowSource for SqliteSource {
             })
             .map_err(|e| err(&self.path, &format!("cannot read {}", table.source), e))?;
         let (min, max, rows) = bounds;
-        Ok(min.zip(max).map(|(min, max)| KeyBounds {
-            column: key.to_string(),
-            min,
-            max,
-            rows: rows.max(0) as u64,
-        }))
+        Ok(KeyBounds::from_row(key, min, max, rows))
     }
 
     fn for_each_batch(
@@ -287,21 +282,16 @@ impl super::RowSource for SqliteSource {
         batch: usize,
         each: &mut dyn FnMut(Vec<Row>) -> Result<(), LoadError>,
     ) -> Result<(), LoadError> {
-        let cols: Vec<String> = table.columns.iter().map(|c| quote(&c.source)).collect();
-        let sql = format!(
-            "SELECT {} FROM {}{}",
-            cols.join(", "),
-            quote(&table.source.name),
-            where_clause(table, range, quote)
-        );
+        let width = table.columns.len();
+        let sql = select_sql(table, range, &quote(&table.source.name), quote);
         let read_err =
             |e: rusqlite::Error| err(&self.path, &format!("cannot read {}", table.source), e);
         let mut stmt = self.conn.prepare(&sql).map_err(read_err)?;
         let mut rows = stmt.query([]).map_err(read_err)?;
         let mut out = Vec::with_capacity(batch.min(65_536));
         while let Some(r) = rows.next().map_err(read_err)? {
-            let mut row = Vec::with_capacity(cols.len());
-            for i in 0..cols.len() {
+            let mut row = Vec::with_capacity(width);
+            for i in 0..width {
                 let v = match r.get_ref(i).map_err(read_err)? {
                     rusqlite::types::ValueRef::Null => Value::Null,
                     rusqlite::types::ValueRef::Integer(n) => Value::Int(n),

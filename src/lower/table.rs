@@ -283,6 +283,13 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
                 span,
                 deferred_to_post_data: false,
             }),
+            // MariaDB's JSON is LONGTEXT with CHECK (json_valid(col)), which is how SHOW CREATE
+            // TABLE prints it (https://mariadb.com/kb/en/json-data-type/): read it as JSON.
+            ColumnOption::Check(ch) if is_json_valid_of(&ch.expr, &c.name) => {
+                c.source_type = "json".to_string();
+                c.charset = None;
+                c.collation = None;
+            }
             ColumnOption::Check(ch) => table.checks.push(Check {
                 name: opt.name.as_ref().or(ch.name.as_ref()).map(|n| cx.ident(n)),
                 expr: (*ch.expr).clone(),
@@ -748,4 +755,13 @@ pub fn compute_facts(schema: &mut Schema) {
             }
         }
     }
+}
+
+/// `json_valid(col)` on this very column.
+fn is_json_valid_of(expr: &sqlparser::ast::Expr, column: &str) -> bool {
+    let text = expr
+        .to_string()
+        .to_ascii_lowercase()
+        .replace(['`', '"', ' '], "");
+    text == format!("json_valid({})", column.to_ascii_lowercase())
 }

@@ -1,0 +1,403 @@
+//! MySQL / MariaDB as a target and as a source, through mysql_async on a runtime of its own.
+//!
+//! Target: multi-row INSERTs of escaped literals, a few MB each; the session runs with
+//! `foreign_key_checks=0, unique_checks=0` (the load order is the dump's or the plan's, not the
+//! foreign keys'), and a strict sql_mode, so a value the column cannot hold is refused instead
+//! of silently truncated or zeroed (https://mariadb.com/kb/en/sql-mode/):
+//! `STRICT_ALL_TABLES` refuses bad values, `NO_AUTO_VALUE_ON_ZERO` keeps a key of 0 as 0,
+//! `NO_ENGINE_SUBSTITUTION` refuses a silent engine change. An INSERT statement is atomic in
+//! InnoDB, so a refused one is split in halves until the refused rows are found (as for
+//! PostgreSQL). MySQL DDL commits implicitly: pre- and post-data are not one transaction there.
+//! AUTO_INCREMENT follows the loaded keys by itself.
+//!
+//! Source: the schema from `SHOW CREATE TABLE` and information_schema.views, read in one
+//! `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`
+//! (https://mariadb.com/kb/en/start-transaction/); rows streamed with the text protocol, one
+//! row at a time off the socket. MySQL cannot share a snapshot between connections: with
+//! several workers each reads its own.
+
+use std::sync::Mutex;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, OptsBuilder};
+use tokio::runtime::Runtime;
+
+use super::rejects::Rejects;
+use super::{KeyBounds, KeyRange, LoadError, Target, chunk_key, select_sql, where_clause};
+use crate::conn::Server;
+use crate::plan::{OnError, Plan, TablePlan};
+use crate::transform::Transform;
+use crate::value::{Row, Value};
+
+/// INSERT statements are cut at about this many bytes (MariaDB's max_allowed_packet is 16 MB).
+const MAX_STATEMENT: usize = 4 << 20;
+
+fn connect(server: &Server) -> Result<(Runtime, Conn, String), LoadError> {
+    let name = format!(
+        "mysql://{}@{}:{}/{}",
+        server.user, server.host, server.port, server.database
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| LoadError(format!("cannot start the I/O runtime: {e}")))?;
+    let opts = OptsBuilder::default()
+        .ip_or_hostname(server.host.clone())
+        .tcp_port(server.port)
+        .user(Some(server.user.clone()))
+        .pass(server.password.as_ref().map(|p| p.expose().to_string()))
+        .db_name((!server.database.is_empty()).then(|| server.database.clone()))
+        .prefer_socket(false);
+    let conn = rt
+        .block_on(async {
+            tokio::time::timeout(std::time::Duration::from_secs(10), Conn::new(opts)).await
+        })
+        .map_err(|_| LoadError(format!("{name}: cannot connect: no answer in 10 s")))?
+        .map_err(|e| LoadError(format!("{name}: cannot connect: {e}")))?;
+    Ok((rt, conn, name))
+}
+
+fn quote(s: &str) -> String {
+    format!("`{}`", s.replace('`', "``"))
+}
+
+/// A string literal: backslash and quote escaped, NUL as `\0`
+/// (https://mariadb.com/kb/en/string-literals/).
+fn string_literal(s: &str, out: &mut String) {
+    out.push('\'');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\0' => out.push_str("\\0"),
+            _ => out.push(c),
+        }
+    }
+    out.push('\'');
+}
+
+fn is_binary(target_type: &str) -> bool {
+    let t = target_type.to_ascii_lowercase();
+    t.contains("blob") || t.contains("binary") || t.starts_with("bit")
+}
+
+/// One value as a MySQL literal; Err is a reason to refuse the row.
+fn literal(v: &Value, target_type: &str, out: &mut String) -> Result<(), String> {
+    match v {
+        Value::Null => out.push_str("NULL"),
+        Value::Bool(b) => out.push(if *b { '1' } else { '0' }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::UInt(u) => out.push_str(&u.to_string()),
+        Value::Float(f) if !f.is_finite() => {
+            return Err(format!("{f}: MySQL floats hold no NaN or infinity"));
+        }
+        Value::Float(f) => out.push_str(&format!("{f:e}")),
+        Value::Decimal(d) if d.chars().all(|c| c.is_ascii_digit() || ".-+eE".contains(c)) => {
+            out.push_str(d)
+        }
+        Value::Decimal(d) => string_literal(d, out),
+        Value::Text(t) if is_binary(target_type) => {
+            out.push_str("X'");
+            out.push_str(&hex(t.as_bytes()));
+            out.push('\'');
+        }
+        Value::Text(t) => string_literal(t, out),
+        Value::Bytes(b) if is_binary(target_type) => {
+            out.push_str("X'");
+            out.push_str(&hex(b));
+            out.push('\'');
+        }
+        Value::Bytes(b) => match std::str::from_utf8(b) {
+            Ok(t) => string_literal(t, out),
+            Err(_) => {
+                return Err(format!(
+                    "the value is not valid UTF-8 text for {target_type}"
+                ));
+            }
+        },
+    }
+    Ok(())
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub struct MysqlTarget {
+    rt: Runtime,
+    conn: Conn,
+    name: String,
+}
+
+impl MysqlTarget {
+    pub fn open(server: &Server) -> Result<MysqlTarget, LoadError> {
+        let (rt, conn, name) = connect(server)?;
+        let mut t = MysqlTarget { rt, conn, name };
+        t.exec(
+            "session",
+            "SET NAMES utf8mb4, SESSION foreign_key_checks = 0, SESSION unique_checks = 0, \
+             SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', \
+             SESSION time_zone = '+00:00'",
+        )?;
+        Ok(t)
+    }
+
+    fn exec(&mut self, what: &str, sql: &str) -> Result<(), LoadError> {
+        self.rt.block_on(self.conn.query_drop(sql)).map_err(|e| {
+            let first = sql.lines().next().unwrap_or("");
+            let first: String = first.chars().take(120).collect();
+            LoadError(format!(
+                "{}: {what} statement `{first}` failed: {e}",
+                self.name
+            ))
+        })
+    }
+
+    /// One INSERT of `rows`; Err is the server's message.
+    fn insert(&mut self, table: &TablePlan, rows: &[&Row]) -> Result<(), (String, Option<usize>)> {
+        let cols: Vec<&str> = table.columns.iter().map(|c| c.target.as_str()).collect();
+        let mut sql = format!("INSERT INTO {} ({}) VALUES ", table.target, cols.join(", "));
+        for (i, row) in rows.iter().enumerate() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for (j, (v, c)) in row.iter().zip(&table.columns).enumerate() {
+                if j > 0 {
+                    sql.push(',');
+                }
+                literal(v, &c.target_type, &mut sql)
+                    .map_err(|r| (format!("column {}: {r}", c.source), Some(i)))?;
+            }
+            sql.push(')');
+        }
+        self.rt
+            .block_on(self.conn.query_drop(sql))
+            .map_err(|e| (e.to_string(), None))
+    }
+}
+
+impl Target for MysqlTarget {
+    fn table_exists(&mut self, name: &str) -> Result<bool, LoadError> {
+        let bare = name.trim_matches('`').replace("``", "`");
+        let n: Option<i64> = self
+            .rt
+            .block_on(self.conn.exec_first(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+                (bare,),
+            ))
+            .map_err(|e| LoadError(format!("{}: {e}", self.name)))?;
+        Ok(n.unwrap_or(0) > 0)
+    }
+
+    fn run(&mut self, what: &str, statements: &[String]) -> Result<(), LoadError> {
+        for sql in statements {
+            self.exec(what, sql)?;
+        }
+        Ok(())
+    }
+
+    fn drop_sql(&self, name: &str) -> String {
+        format!("DROP TABLE IF EXISTS {name}")
+    }
+
+    fn empty(&mut self, names: &[&str]) -> Result<(), LoadError> {
+        for n in names {
+            self.exec("truncate", &format!("TRUNCATE TABLE {n}"))?;
+        }
+        Ok(())
+    }
+
+    fn write(
+        &mut self,
+        table: &TablePlan,
+        rows: &[Row],
+        on_error: OnError,
+        rejects: &Rejects,
+    ) -> Result<u64, LoadError> {
+        // Statements of at most MAX_STATEMENT bytes, judged by the values' sizes.
+        let mut written = 0;
+        let mut start = 0;
+        let mut size = 0;
+        for (i, row) in rows.iter().enumerate() {
+            size += row.iter().map(|v| v.display().len() + 8).sum::<usize>();
+            if size > MAX_STATEMENT || i + 1 == rows.len() {
+                let refs: Vec<&Row> = rows[start..=i].iter().collect();
+                written +=
+                    super::write_split("MySQL", table, &refs, on_error, rejects, &mut |b| {
+                        self.insert(table, b)
+                    })?;
+                start = i + 1;
+                size = 0;
+            }
+        }
+        Ok(written)
+    }
+
+    fn count(&mut self, sql: &str) -> Result<u64, LoadError> {
+        let n: Option<i64> = self
+            .rt
+            .block_on(self.conn.query_first(sql))
+            .map_err(|e| LoadError(format!("{}: `{sql}` failed: {e}", self.name)))?;
+        Ok(n.unwrap_or(0).max(0) as u64)
+    }
+
+    fn after_load(&mut self, _plan: &Plan) -> Result<(), LoadError> {
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        self.name.clone()
+    }
+}
+
+/// A live MySQL or MariaDB database read as a source.
+pub struct MysqlSource {
+    rt: Runtime,
+    conn: Mutex<Conn>,
+    name: String,
+}
+
+impl MysqlSource {
+    pub fn open(server: &Server) -> Result<MysqlSource, LoadError> {
+        let (rt, conn, name) = connect(server)?;
+        let src = MysqlSource {
+            rt,
+            conn: Mutex::new(conn),
+            name,
+        };
+        src.exec("SET NAMES utf8mb4, SESSION time_zone = '+00:00'")?;
+        src.exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
+        src.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")?;
+        Ok(src)
+    }
+
+    fn exec(&self, sql: &str) -> Result<(), LoadError> {
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        self.rt
+            .block_on(conn.query_drop(sql))
+            .map_err(|e| LoadError(format!("{}: {e}", self.name)))
+    }
+
+    fn strings(&self, sql: &str) -> Result<Vec<(String, String)>, LoadError> {
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        self.rt
+            .block_on(conn.query::<(String, String), _>(sql))
+            .map_err(|e| LoadError(format!("{}: reading the catalog: {e}", self.name)))
+    }
+
+    /// The database's schema as MySQL DDL: `SHOW CREATE TABLE` of every base table, then the
+    /// views (definer and algorithm left out).
+    pub fn schema_text(&self) -> Result<String, LoadError> {
+        let mut out = String::new();
+        let tables = self.strings(
+            "SELECT table_name, table_type FROM information_schema.tables \
+             WHERE table_schema = DATABASE() ORDER BY table_name",
+        )?;
+        for (t, kind) in tables.iter().filter(|(_, k)| k == "BASE TABLE") {
+            let _ = kind;
+            let rows = self.strings(&format!("SHOW CREATE TABLE {}", quote(t)))?;
+            for (_, ddl) in rows {
+                out.push_str(&ddl);
+                out.push_str(";\n\n");
+            }
+        }
+        for (v, body) in self.strings(
+            "SELECT table_name, view_definition FROM information_schema.views \
+             WHERE table_schema = DATABASE() ORDER BY table_name",
+        )? {
+            out.push_str(&format!("CREATE VIEW {} AS {body};\n\n", quote(&v)));
+        }
+        Ok(out)
+    }
+}
+
+impl super::RowSource for MysqlSource {
+    fn key_bounds(&self, table: &TablePlan) -> Result<Option<KeyBounds>, LoadError> {
+        let Some(key) = chunk_key(table) else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "SELECT CAST(min({k}) AS SIGNED), CAST(max({k}) AS SIGNED), count(*) FROM {}{}",
+            quote(&table.source.name),
+            where_clause(table, None, quote),
+            k = quote(key)
+        );
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let r: Option<(Option<i64>, Option<i64>, i64)> = self
+            .rt
+            .block_on(conn.query_first(sql))
+            .map_err(|e| LoadError(format!("{}: reading {}: {e}", self.name, table.source)))?;
+        Ok(r.and_then(|(min, max, rows)| KeyBounds::from_row(key, min, max, rows)))
+    }
+
+    fn for_each_batch(
+        &self,
+        table: &TablePlan,
+        range: Option<&KeyRange>,
+        batch: usize,
+        each: &mut dyn FnMut(Vec<Row>) -> Result<(), LoadError>,
+    ) -> Result<(), LoadError> {
+        let sql = select_sql(table, range, &quote(&table.source.name), quote);
+        // Binary columns and bit strings keep their bytes; the rest is text.
+        let bytes: Vec<bool> = table
+            .columns
+            .iter()
+            .map(|c| {
+                let canon = c.canonical.split('(').next().unwrap_or("");
+                matches!(canon, "binary" | "varbinary" | "blob" | "bit" | "varbit")
+                    || matches!(
+                        c.transform,
+                        Some(Transform::BitToBool | Transform::BitToInt)
+                    )
+            })
+            .collect();
+        let fail = |e: mysql_async::Error| {
+            LoadError(format!("{}: reading {}: {e}", self.name, table.source))
+        };
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let mut result = self.rt.block_on(conn.query_iter(sql)).map_err(fail)?;
+        loop {
+            // A batch is read inside one await; `each` runs outside it (it may block on the
+            // target's own runtime).
+            let rows: Vec<Row> = self
+                .rt
+                .block_on(async {
+                    let mut rows = Vec::with_capacity(batch.min(65_536));
+                    while rows.len() < batch {
+                        match result.next().await? {
+                            Some(r) => rows.push(
+                                r.unwrap()
+                                    .into_iter()
+                                    .zip(&bytes)
+                                    .map(|(v, b)| from_mysql(v, *b))
+                                    .collect(),
+                            ),
+                            None => break,
+                        }
+                    }
+                    Ok::<_, mysql_async::Error>(rows)
+                })
+                .map_err(fail)?;
+            if rows.is_empty() {
+                break;
+            }
+            each(rows)?;
+        }
+        Ok(())
+    }
+}
+
+/// A text-protocol value: NULL, or bytes that are text (or binary data).
+fn from_mysql(v: mysql_async::Value, binary: bool) -> Value {
+    match v {
+        mysql_async::Value::NULL => Value::Null,
+        mysql_async::Value::Bytes(b) if binary => Value::Bytes(b),
+        mysql_async::Value::Bytes(b) => super::dump::text_or_bytes(b),
+        mysql_async::Value::Int(i) => Value::Int(i),
+        mysql_async::Value::UInt(u) => Value::UInt(u),
+        mysql_async::Value::Float(f) => Value::Float(f64::from(f)),
+        mysql_async::Value::Double(f) => Value::Float(f),
+        other => Value::Text(other.as_sql(true).trim_matches('\'').to_string()),
+    }
+}
