@@ -16,7 +16,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 bench/gen_data.py --scale "$scale" --seed "$seed" --out "$work"
 cargo build --release --quiet --bin ferry
-ferry=$PWD/target/release/ferry
+ferry=${CARGO_TARGET_DIR:-$PWD/target}/release/ferry
 
 # user:password@host:port from the URLs (the password goes to the clients by environment).
 pg_user=$(echo "$FERRY_TEST_PG" | sed -E 's#^[a-z]+://([^:@]+).*#\1#')

@@ -119,7 +119,18 @@ pub fn normalize(v: &Value, canonical: &str) -> String {
                 "f" | "false" | "0" => "f".into(),
                 _ => t.clone(),
             },
-            "timestamp" | "timestamptz" | "time" | "timetz" => fraction_text(t),
+            // Both sides read in UTC: a `+00` offset says nothing more.
+            "timestamptz" => {
+                let f = fraction_text(t);
+                let f = f
+                    .strip_suffix("+00:00")
+                    .or_else(|| f.strip_suffix("+00"))
+                    .unwrap_or(&f);
+                f.strip_suffix('Z').unwrap_or(f).to_string()
+            }
+            "timestamp" | "time" | "timetz" => fraction_text(t),
+            // CHAR(n) is blank-padded: PostgreSQL prints the pad, MySQL strips it.
+            "char" => t.trim_end_matches(' ').to_string(),
             "json" | "jsonb" => serde_json::from_str::<serde_json::Value>(t)
                 .map_or_else(|_| t.clone(), |j| j.to_string()),
             _ if canonical.ends_with("[]") => serde_json::from_str::<serde_json::Value>(t)

@@ -302,10 +302,19 @@ impl MysqlSource {
                 out.push_str(";\n\n");
             }
         }
+        // information_schema qualifies every table of a view with the database name; within
+        // the database the name is noise, and on the target it would name a missing schema.
+        let db = self
+            .strings("SELECT 'db', DATABASE()")?
+            .first()
+            .map(|(_, d)| d.clone())
+            .unwrap_or_default();
+        let qualifier = format!("{}.", quote(&db));
         for (v, body) in self.strings(
             "SELECT table_name, view_definition FROM information_schema.views \
              WHERE table_schema = DATABASE() ORDER BY table_name",
         )? {
+            let body = body.replace(&qualifier, "");
             out.push_str(&format!("CREATE VIEW {} AS {body};\n\n", quote(&v)));
         }
         Ok(out)

@@ -41,6 +41,7 @@ impl PgSource {
     pub fn open(server: &Server, snapshot: Option<&str>) -> Result<PgSource, LoadError> {
         let (rt, client, name) = connect(server)?;
         let src = PgSource { rt, client, name };
+        src.exec("SET TIME ZONE 'UTC'")?;
         src.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
         if let Some(id) = snapshot {
             src.exec(&format!("SET TRANSACTION SNAPSHOT {}", literal(id)))?;

@@ -82,7 +82,10 @@ pub fn pg_message(e: &tokio_postgres::Error) -> String {
 impl PgTarget {
     pub fn open(server: &Server) -> Result<PgTarget, LoadError> {
         let (rt, client, name) = connect(server)?;
-        Ok(PgTarget { rt, client, name })
+        let t = PgTarget { rt, client, name };
+        // Values without an offset are UTC, as every source session is set to read them.
+        t.exec("session", "SET TIME ZONE 'UTC'")?;
+        Ok(t)
     }
 
     fn exec(&self, what: &str, sql: &str) -> Result<(), LoadError> {
