@@ -153,8 +153,8 @@ pub fn map_schema(schema: &mut Schema, rules: &Rules) -> Vec<Diagnostic> {
             .into_iter()
             .flatten()
             .collect();
-    if rules.to == Dialect::Mysql {
-        diags.extend(align_foreign_key_types(schema));
+    if rules.to != Dialect::Sqlite {
+        diags.extend(align_foreign_key_types(schema, rules.to));
     }
     diags
 }
@@ -241,9 +241,12 @@ struct Known {
 
 /// MySQL wants a foreign key column to have the referenced column's type, size and sign
 /// (<https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html>); PostgreSQL lets a
-/// smallint reference an integer. A referencing integer column takes the referenced column's
-/// integer type, which holds every value it held.
-fn align_foreign_key_types(schema: &mut Schema) -> Vec<Diagnostic> {
+/// smallint reference an integer, but not a numeric reference a bigint (no cross-type index
+/// operator: <https://www.postgresql.org/docs/current/sql-createtable.html>), which is what an
+/// unsigned 64-bit key becomes when its referenced side is an identity column. A referencing
+/// integer column takes the referenced column's type: every value it may hold (one that exists
+/// on the referenced side) fits.
+fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> {
     const INTEGERS: &[&str] = &[
         "int1", "int2", "int3", "int4", "int8", "uint1", "uint2", "uint3", "uint4", "uint8",
     ];
@@ -265,7 +268,12 @@ fn align_foreign_key_types(schema: &mut Schema) -> Vec<Diagnostic> {
                 let (Some(m), Some(rm)) = (&c.mapped, &rc.mapped) else {
                     continue;
                 };
-                if is_int(c) && is_int(rc) && m.target != rm.target {
+                let needed = match to {
+                    Dialect::Mysql => true,
+                    // Only numeric against an integer type is refused there.
+                    _ => m.target.starts_with("numeric") != rm.target.starts_with("numeric"),
+                };
+                if is_int(c) && is_int(rc) && m.target != rm.target && needed {
                     changes.push((
                         ti,
                         col.clone(),
@@ -277,6 +285,10 @@ fn align_foreign_key_types(schema: &mut Schema) -> Vec<Diagnostic> {
             }
         }
     }
+    let why = match to {
+        Dialect::Mysql => "MySQL wants both sides of a foreign key to have one type",
+        _ => "PostgreSQL cannot compare numeric with an integer type in a foreign key",
+    };
     let mut diags = Vec::new();
     for (ti, col, target, span, referenced) in changes {
         let t = &mut schema.tables[ti];
@@ -285,7 +297,7 @@ fn align_foreign_key_types(schema: &mut Schema) -> Vec<Diagnostic> {
             diags.push(
                 Diagnostic::new(
                     &crate::diag::codes::TYPE_NOTE,
-                    format!("`{table}.{col}` becomes {target} (was {}) to match `{referenced}`, which its foreign key references: MySQL wants both sides of a foreign key to have one type", m.target),
+                    format!("`{table}.{col}` becomes {target} (was {}) to match `{referenced}`, which its foreign key references: {why}", m.target),
                 )
                 .at(span)
                 .object(format!("table {table}")),
