@@ -82,6 +82,9 @@ impl Value {
 /// as ISO text: `1962-02-18 00:00:00` (or `1962-02-18` for a date). `None` when the text is
 /// already ISO, carries a time zone or letters, or is not a date: it is then left as it is.
 pub fn iso_datetime(text: &str, date_only: bool) -> Option<String> {
+    if already_iso(text.as_bytes(), date_only) {
+        return None;
+    }
     let t = text.trim();
     if t.is_empty() || t.chars().any(|c| c.is_ascii_alphabetic() || c == '+') {
         return None;
@@ -136,6 +139,23 @@ pub fn iso_datetime(text: &str, date_only: bool) -> Option<String> {
         None => format!("{date} {hms}"),
     };
     (iso != t).then_some(iso)
+}
+
+/// `YYYY-MM-DD` (and for date-times ` HH:MM:SS` with an optional `.fraction`): the form every
+/// engine prints, checked without allocating (most values are already so).
+fn already_iso(b: &[u8], date_only: bool) -> bool {
+    let d = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    let date = (0..4).all(d) && at(4, b'-') && d(5) && d(6) && at(7, b'-') && d(8) && d(9);
+    if !date {
+        return false;
+    }
+    if date_only {
+        return b.len() == 10;
+    }
+    let time = at(10, b' ') && d(11) && d(12) && at(13, b':') && d(14) && d(15) && at(16, b':')
+        && d(17) && d(18);
+    time && (b.len() == 19 || (at(19, b'.') && b.len() > 20 && (20..b.len()).all(d)))
 }
 
 /// Hex digits to bytes; `None` when the text is not hex.
