@@ -153,8 +153,15 @@ fn already_iso(b: &[u8], date_only: bool) -> bool {
     if date_only {
         return b.len() == 10;
     }
-    let time = at(10, b' ') && d(11) && d(12) && at(13, b':') && d(14) && d(15) && at(16, b':')
-        && d(17) && d(18);
+    let time = at(10, b' ')
+        && d(11)
+        && d(12)
+        && at(13, b':')
+        && d(14)
+        && d(15)
+        && at(16, b':')
+        && d(17)
+        && d(18);
     time && (b.len() == 19 || (at(19, b'.') && b.len() > 20 && (20..b.len()).all(d)))
 }
 
