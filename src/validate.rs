@@ -49,7 +49,9 @@ struct Sum {
 }
 
 impl Sum {
-    fn add(&mut self, row: &str) {
+    /// Adds one row of normalised values (each hashed with its end marker, so `a|bc` and `ab|c`
+    /// differ).
+    fn add(&mut self, row: &[String]) {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         row.hash(&mut h);
         self.rows += 1;
@@ -308,7 +310,7 @@ impl Side<'_> {
 
     fn sum(&self, table: &TablePlan, range: Option<&KeyRange>) -> Result<Sum, LoadError> {
         let mut s = Sum::default();
-        self.rows(table, range, &mut |r| s.add(&r.join("\t")))?;
+        self.rows(table, range, &mut |r| s.add(&r))?;
         Ok(s)
     }
 
@@ -365,10 +367,30 @@ pub fn validate(plan: &Plan, max_keys: usize) -> Result<Vec<TableResult>, LoadEr
         reader: source_reader.as_ref(),
         transforms: true,
     };
-    for t in &plan.tables {
+    // Both sides are read at once: the target on a thread with a connection of its own.
+    let (source_sums, target_sums) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| -> Result<Vec<Sum>, LoadError> {
+            let reader = load::open_source(&plan.target, None)?;
+            let side = Side {
+                reader: reader.as_ref(),
+                transforms: false,
+            };
+            plan.tables
+                .iter()
+                .map(|t| side.sum(&target_side(t), None))
+                .collect()
+        });
+        let mine: Result<Vec<Sum>, LoadError> =
+            plan.tables.iter().map(|t| source.sum(t, None)).collect();
+        let theirs = other
+            .join()
+            .unwrap_or_else(|_| Err(LoadError("the target reader stopped unexpectedly".into())));
+        (mine, theirs)
+    });
+    let (source_sums, target_sums) = (source_sums?, target_sums?);
+    for (ti, t) in plan.tables.iter().enumerate() {
         let tt = target_side(t);
-        let s = source.sum(t, None)?;
-        let g = target.sum(&tt, None)?;
+        let (s, g) = (source_sums[ti], target_sums[ti]);
         let mut differing = Vec::new();
         let mut note = None;
         if s != g {
@@ -545,7 +567,7 @@ fn dump_sums(
                 .zip(&table.columns)
                 .map(|(v, c)| normalize(v, &c.canonical))
                 .collect();
-            sum.add(&texts.join("\t"));
+            sum.add(&texts);
         }
     }
     Ok((sums, omitted))
