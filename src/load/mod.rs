@@ -560,7 +560,8 @@ impl KeyBounds {
     }
 }
 
-/// The key a table can be chunked by: one column of an integer canonical type.
+/// The key a table can be chunked by: one column of an integer canonical type. (An unsigned
+/// 64-bit key is chunked when its values fit a signed one; `key_bounds` says None otherwise.)
 pub fn chunk_key(table: &TablePlan) -> Option<&str> {
     let [k] = table.key.as_slice() else {
         return None;
@@ -568,7 +569,16 @@ pub fn chunk_key(table: &TablePlan) -> Option<&str> {
     let c = table.columns.iter().find(|c| &c.source == k)?;
     matches!(
         c.canonical.as_str(),
-        "int1" | "int2" | "int3" | "int4" | "int8" | "uint1" | "uint2" | "uint3" | "uint4"
+        "int1"
+            | "int2"
+            | "int3"
+            | "int4"
+            | "int8"
+            | "uint1"
+            | "uint2"
+            | "uint3"
+            | "uint4"
+            | "uint8"
     )
     .then_some(k.as_str())
 }

@@ -326,18 +326,22 @@ impl super::RowSource for MysqlSource {
         let Some(key) = chunk_key(table) else {
             return Ok(None);
         };
+        // As text: an unsigned 64-bit key beyond i64 is then simply not chunked.
         let sql = format!(
-            "SELECT CAST(min({k}) AS SIGNED), CAST(max({k}) AS SIGNED), count(*) FROM {}{}",
+            "SELECT CAST(min({k}) AS CHAR), CAST(max({k}) AS CHAR), count(*) FROM {}{}",
             quote(&table.source.name),
             where_clause(table, None, quote),
             k = quote(key)
         );
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let r: Option<(Option<i64>, Option<i64>, i64)> = self
+        let r: Option<(Option<String>, Option<String>, i64)> = self
             .rt
             .block_on(conn.query_first(sql))
             .map_err(|e| LoadError(format!("{}: reading {}: {e}", self.name, table.source)))?;
-        Ok(r.and_then(|(min, max, rows)| KeyBounds::from_row(key, min, max, rows)))
+        Ok(r.and_then(|(min, max, rows)| {
+            let parse = |v: Option<String>| v.and_then(|t| t.parse::<i64>().ok());
+            KeyBounds::from_row(key, parse(min), parse(max), rows)
+        }))
     }
 
     fn for_each_batch(
