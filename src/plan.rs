@@ -234,6 +234,35 @@ fn zero_dates_possible(from: crate::dialect::Dialect, canonical: &str) -> bool {
     from == crate::dialect::Dialect::Mysql && matches!(base, "date" | "timestamp" | "timestamptz")
 }
 
+/// A target name as the target stores it: `"a"."b"` -> a.b (quotes and doubled quotes undone).
+pub fn target_name(quoted: &str) -> Name {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut chars = quoted.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '"' | '`') => quote = Some(c),
+            (Some(q), c) if c == q => {
+                if chars.peek() == Some(&q) {
+                    cur.push(q);
+                    chars.next();
+                } else {
+                    quote = None;
+                }
+            }
+            (None, '.') => parts.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    parts.push(cur);
+    let name = parts.pop().unwrap_or_default();
+    Name {
+        schema: parts.pop(),
+        name,
+    }
+}
+
 /// Target names of source columns of a table; `None` if one is not in it.
 fn target_columns(t: &TableTarget, cols: &[String]) -> Option<Vec<String>> {
     cols.iter()

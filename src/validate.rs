@@ -12,9 +12,8 @@ use std::hash::{Hash, Hasher};
 use serde::Serialize;
 
 use crate::conn::Endpoint;
-use crate::ir::Name;
 use crate::load::{self, KeyBounds, KeyRange, LoadError, RowSource, Shape, TableStats, chunk_key};
-use crate::plan::{ColumnPlan, Plan, TablePlan};
+use crate::plan::{ColumnPlan, Plan, TablePlan, target_name};
 use crate::value::{Row, Value};
 
 /// Ranges this small are compared row by row.
@@ -196,35 +195,6 @@ fn fraction_text(t: &str) -> String {
             }
         }
         None => t.to_string(),
-    }
-}
-
-/// A target name as the target stores it: `"a"."b"` -> a.b (quotes and doubled quotes undone).
-fn target_name(quoted: &str) -> Name {
-    let mut parts = Vec::new();
-    let mut cur = String::new();
-    let mut chars = quoted.chars().peekable();
-    let mut quote: Option<char> = None;
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (None, '"' | '`') => quote = Some(c),
-            (Some(q), c) if c == q => {
-                if chars.peek() == Some(&q) {
-                    cur.push(q);
-                    chars.next();
-                } else {
-                    quote = None;
-                }
-            }
-            (None, '.') => parts.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    parts.push(cur);
-    let name = parts.pop().unwrap_or_default();
-    Name {
-        schema: parts.pop(),
-        name,
     }
 }
 

@@ -381,6 +381,19 @@ impl<R: Read> DumpReader<R> {
         }
     }
 
+    /// A table name and the column list after it, if any.
+    fn table_and_columns(&mut self) -> Res<(Name, Option<Vec<String>>)> {
+        let table = self.name()?;
+        let table = self.to_name(table);
+        self.skip_blank()?;
+        let columns = if self.peek()? == Some(b'(') {
+            Some(self.column_list()?)
+        } else {
+            None
+        };
+        Ok((table, columns))
+    }
+
     /// `INSERT [modifiers] INTO name [(cols)] [OVERRIDING ... VALUE] VALUES`: up to the first tuple.
     fn insert_head(&mut self, line: u64) -> Res<()> {
         self.in_data = true;
@@ -395,14 +408,7 @@ impl<R: Read> DumpReader<R> {
                 _ => return self.err(format!("unexpected `{w}` after INSERT")),
             }
         }
-        let table = self.name()?;
-        let table = self.to_name(table);
-        self.skip_blank()?;
-        let columns = if self.peek()? == Some(b'(') {
-            Some(self.column_list()?)
-        } else {
-            None
-        };
+        let (table, columns) = self.table_and_columns()?;
         loop {
             self.skip_blank()?;
             let w = self.word()?;
@@ -432,14 +438,7 @@ impl<R: Read> DumpReader<R> {
     fn copy_head(&mut self, line: u64) -> Res<()> {
         self.in_data = true;
         self.word()?;
-        let table = self.name()?;
-        let table = self.to_name(table);
-        self.skip_blank()?;
-        let columns = if self.peek()? == Some(b'(') {
-            Some(self.column_list()?)
-        } else {
-            None
-        };
+        let (table, columns) = self.table_and_columns()?;
         self.skip_blank()?;
         let from = self.word()?;
         self.skip_blank()?;

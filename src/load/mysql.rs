@@ -179,7 +179,7 @@ impl MysqlTarget {
 
 impl Target for MysqlTarget {
     fn table_exists(&mut self, name: &str) -> Result<bool, LoadError> {
-        let bare = name.trim_matches('`').replace("``", "`");
+        let bare = crate::plan::target_name(name).name;
         let n: Option<i64> = self
             .rt
             .block_on(self.conn.exec_first(

@@ -248,14 +248,6 @@ fn escape_into(s: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// A quoted target name as a plain identifier (for pg_get_serial_sequence's column argument).
-fn unquote(name: &str) -> String {
-    match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
-        Some(inner) => inner.replace("\"\"", "\""),
-        None => name.to_string(),
-    }
-}
-
 impl Target for PgTarget {
     fn table_exists(&mut self, name: &str) -> Result<bool, LoadError> {
         self.exists(name)
@@ -317,7 +309,7 @@ impl Target for PgTarget {
                     col = c.target,
                     table = t.target
                 );
-                let col = unquote(&c.target);
+                let col = crate::plan::target_name(&c.target).name;
                 self.rt
                     .block_on(self.client.query(sql.as_str(), &[&t.target, &col]))
                     .map_err(|e| {

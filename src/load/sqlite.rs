@@ -39,7 +39,7 @@ impl SqliteTarget {
         self.conn
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?1",
-                [unquote(name)],
+                [crate::plan::target_name(name).name],
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| n > 0)
@@ -61,14 +61,6 @@ impl SqliteTarget {
         }
         tx.commit()
             .map_err(|e| err(&path, &format!("cannot commit the {what} statements"), e))
-    }
-}
-
-/// A target name as SQLite stores it: quotes removed, doubled quotes undone.
-fn unquote(name: &str) -> String {
-    match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
-        Some(inner) => inner.replace("\"\"", "\""),
-        None => name.to_string(),
     }
 }
 
