@@ -59,6 +59,27 @@ struct ConvertArgs {
     mappings: Option<PathBuf>,
 }
 
+/// Crash safety: the load keeps its state in the target (table `ferry_load_state`).
+#[derive(clap::Args, Clone, Debug)]
+struct StateArgs {
+    /// Finish the load the target's state describes, redoing only what it had not committed.
+    #[arg(long)]
+    resume: bool,
+    /// Leave the state table in the target after success.
+    #[arg(long)]
+    keep_state: bool,
+}
+
+impl StateArgs {
+    fn options(&self, quiet: bool) -> crate::load::LoadOptions {
+        crate::load::LoadOptions {
+            quiet,
+            resume: self.resume,
+            keep_state: self.keep_state,
+        }
+    }
+}
+
 #[derive(clap::Args)]
 struct MoveArgs {
     /// Where the data comes from: a dump file, sqlite:FILE, postgres://..., mysql://...
@@ -159,6 +180,8 @@ enum Command {
         /// No progress lines.
         #[arg(short, long)]
         quiet: bool,
+        #[command(flatten)]
+        state: StateArgs,
     },
     /// Plan, load and validate in one step.
     Migrate {
@@ -167,6 +190,8 @@ enum Command {
         /// No progress lines and only manual-action findings.
         #[arg(short, long)]
         quiet: bool,
+        #[command(flatten)]
+        state: StateArgs,
         /// Skip the validation after the load.
         #[arg(long)]
         no_validate: bool,
@@ -268,12 +293,14 @@ pub fn run() -> ExitCode {
             plan,
             password_env,
             quiet,
-        } => cmd_load(&plan, password_env.as_deref(), quiet),
+            state,
+        } => cmd_load(&plan, password_env.as_deref(), state.options(quiet)),
         Command::Migrate {
             args,
             quiet,
             no_validate,
-        } => cmd_migrate(&args, quiet, no_validate),
+            state,
+        } => cmd_migrate(&args, state.options(quiet), no_validate),
         Command::Validate {
             plan,
             format,
@@ -540,39 +567,6 @@ fn cmd_explain(code: &str) -> ExitCode {
     }
 }
 
-/// Reads the source's schema as DDL text: a dump without its data, or a SQLite catalog.
-fn source_schema(source: &crate::conn::Endpoint) -> Result<SourceFile, String> {
-    use crate::conn::Endpoint;
-    match source {
-        Endpoint::Dump { path, dialect } => {
-            let f = std::fs::File::open(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let text = crate::load::dump::DumpReader::new(f, *dialect)
-                .schema_text()
-                .map_err(|e| format!("{}:{e}", path.display()))?;
-            Ok(SourceFile::new(path.display().to_string(), text))
-        }
-        Endpoint::Sqlite { path } => {
-            let s = crate::load::sqlite::SqliteSource::open(path).map_err(|e| e.0)?;
-            let text = s.schema_text().map_err(|e| e.0)?;
-            Ok(SourceFile::new(
-                format!("sqlite:{} (schema)", path.display()),
-                text,
-            ))
-        }
-        Endpoint::Postgres(server) => {
-            let s = crate::load::pg_source::PgSource::open(server, None).map_err(|e| e.0)?;
-            let text = s.schema_text().map_err(|e| e.0)?;
-            Ok(SourceFile::new(format!("{source} (catalog)"), text))
-        }
-        Endpoint::Mysql(server) => {
-            let s = crate::load::mysql::MysqlSource::open(server).map_err(|e| e.0)?;
-            let text = s.schema_text().map_err(|e| e.0)?;
-            Ok(SourceFile::new(format!("{source} (catalog)"), text))
-        }
-    }
-}
-
 /// The dialect of a dump named on the command line: --from, else its header.
 fn dump_dialect(path: &str, from: Option<Dialect>) -> Option<Dialect> {
     from.or_else(|| {
@@ -622,7 +616,7 @@ fn build_plan(
             "row filters ([filter] in the configuration) need a database source, not a dump file",
         ));
     }
-    let file = source_schema(&source).map_err(usage_error)?;
+    let file = crate::load::source_schema(&source).map_err(usage_error)?;
     let user_mappings = read_user_mappings(args.mappings.as_ref())?;
     let opts = ConvertOptions {
         from: source.dialect(),
@@ -680,7 +674,10 @@ fn build_plan(
             .unwrap_or(crate::plan::OrphanPolicy::Abort),
         chunk_rows: args.chunk_rows.or(set.chunk_rows).unwrap_or(500_000).max(1),
     };
+    let fingerprint =
+        crate::load::schema_fingerprint(&source, &file.text).map_err(|e| usage_error(e.0))?;
     let mut plan = crate::plan::build(&conv, source, target, settings);
+    plan.source_fingerprint = Some(format!("{fingerprint:016x}"));
     if let Some(cfg) = &cfg {
         // The plan reads the source by its own names; the DDL already uses the new ones.
         for t in &mut plan.tables {
@@ -715,14 +712,17 @@ fn cmd_plan(args: &MoveArgs, output: Option<PathBuf>) -> ExitCode {
 }
 
 /// Runs a plan and prints the summary; the exit code says whether every row arrived.
-fn run_load(mut plan: crate::plan::Plan, password_env: Option<&str>, quiet: bool) -> ExitCode {
+fn run_load(
+    mut plan: crate::plan::Plan,
+    password_env: Option<&str>,
+    opts: &crate::load::LoadOptions,
+) -> ExitCode {
     for e in [&mut plan.source, &mut plan.target] {
         if let Err(m) = e.resolve_password(password_env) {
             return usage_error(m);
         }
     }
-    let opts = crate::load::LoadOptions { quiet };
-    match crate::load::load(&plan, &opts) {
+    match crate::load::load(&plan, opts) {
         Ok(summary) => {
             eprint!("{}", crate::load::summary_table(&summary));
             let rejected: u64 = summary.tables.iter().map(|t| t.rows_rejected).sum();
@@ -742,23 +742,27 @@ fn run_load(mut plan: crate::plan::Plan, password_env: Option<&str>, quiet: bool
     }
 }
 
-fn cmd_load(path: &std::path::Path, password_env: Option<&str>, quiet: bool) -> ExitCode {
+fn cmd_load(
+    path: &std::path::Path,
+    password_env: Option<&str>,
+    opts: crate::load::LoadOptions,
+) -> ExitCode {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => return usage_error(format_args!("cannot read {}: {e}", path.display())),
     };
     match crate::plan::parse(&text) {
-        Ok(plan) => run_load(plan, password_env, quiet),
+        Ok(plan) => run_load(plan, password_env, &opts),
         Err(e) => usage_error(format_args!("{}: {e}", path.display())),
     }
 }
 
-fn cmd_migrate(args: &MoveArgs, quiet: bool, no_validate: bool) -> ExitCode {
-    let (plan, conv) = match build_plan(args, quiet) {
+fn cmd_migrate(args: &MoveArgs, opts: crate::load::LoadOptions, no_validate: bool) -> ExitCode {
+    let (plan, conv) = match build_plan(args, opts.quiet) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let code = run_load(plan.clone(), args.password_env.as_deref(), quiet);
+    let code = run_load(plan.clone(), args.password_env.as_deref(), &opts);
     if code != ExitCode::SUCCESS {
         return code;
     }

@@ -28,6 +28,27 @@ pub struct Plan {
     pub views: Vec<String>,
     pub tables: Vec<TablePlan>,
     pub settings: Settings,
+    /// The fingerprint of the source schema the plan was made from (16 hex digits, see
+    /// `load::state::source_fingerprint`): a resumed load refuses a source that changed.
+    #[serde(default)]
+    pub source_fingerprint: Option<String>,
+}
+
+impl Plan {
+    /// What identifies the work of a plan: its endpoints, DDL and tables, not the settings a
+    /// rerun may change (jobs, batch size, what to do with bad rows).
+    pub fn fingerprint(&self) -> u64 {
+        let identity = serde_json::json!([
+            self.source,
+            self.target,
+            self.pre_data,
+            self.post_data,
+            self.views,
+            self.tables,
+            self.source_fingerprint,
+        ]);
+        crate::load::state::fingerprint(&identity.to_string())
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -223,6 +244,7 @@ pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Se
         views: sql(&conv.output.views),
         tables,
         settings,
+        source_fingerprint: None,
     }
 }
 

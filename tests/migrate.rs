@@ -10,19 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::db::{ScratchDb, mysql_url, pg_url};
-use common::{ferry, ferry_env};
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).to_string()
-}
+use common::{ferry, ferry_env, text};
 
 fn scratch_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("migrate")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    dir
+    common::scratch_dir("migrate", name)
 }
 
 fn corpus(rel: &str) -> String {
@@ -317,10 +308,24 @@ fn bad_input_gives_a_located_error_and_no_silent_partial_load() {
     // Row 2 breaks NOT NULL: abort names the table and key.
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("id=2"), "{}", text(&o.stderr));
+    // The aborted load left its state: a plain rerun is refused and pointed at --resume.
     let o = ferry(&["migrate", &good, &target, "--from", "mysql"]);
     assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
     assert!(
-        text(&o.stderr).contains("already exists"),
+        err.contains("an interrupted load left its state") && err.contains("--resume"),
+        "{err}"
+    );
+    // A table someone else made (no load state): refused, naming it.
+    let other = dir.join("other.db");
+    rusqlite::Connection::open(&other)
+        .and_then(|c| c.execute_batch("CREATE TABLE t (id int)"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let other = format!("sqlite:{}", other.display());
+    let o = ferry(&["migrate", &good, &other, "--from", "mysql"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("table t already exists"),
         "{}",
         text(&o.stderr)
     );

@@ -13,6 +13,7 @@ pub mod pg_source;
 pub mod postgres;
 pub mod rejects;
 pub mod sqlite;
+pub mod state;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -85,6 +86,8 @@ pub struct Summary {
     pub orphans: Vec<Orphans>,
     /// Rows a dump holds for tables the plan does not load: (table, rows).
     pub not_loaded: Vec<(String, u64)>,
+    /// Chunks (or dump segments) an interrupted load had committed: a resumed load kept them.
+    pub kept_units: u64,
     pub seconds: f64,
 }
 
@@ -112,15 +115,31 @@ pub trait Target: Send {
     ) -> Result<u64, LoadError>;
     /// The single integer a query returns (`SELECT count(*) ...`).
     fn count(&mut self, sql: &str) -> Result<u64, LoadError>;
+    /// Runs one statement as it is: `BEGIN`, `COMMIT`, `ROLLBACK`, DML. `write` runs inside
+    /// the transaction the caller began this way.
+    fn execute(&mut self, what: &str, sql: &str) -> Result<(), LoadError>;
+    /// The rows of a query whose columns are all integers (the load state).
+    fn query_ints(&mut self, sql: &str) -> Result<Vec<Vec<i64>>, LoadError>;
+    /// How many sessions of other loads are still connected to (PostgreSQL) or running a
+    /// statement in (MySQL) the target database: a killed load's last COMMIT may still be in
+    /// flight there. SQLite's file locks make the question moot.
+    fn other_loads(&mut self) -> Result<u64, LoadError> {
+        Ok(0)
+    }
+    /// Whether a DDL statement failed because what it creates exists already. Only engines
+    /// whose DDL commits by itself (MySQL) can leave a step run but not recorded.
+    fn applied_already(&self, _error: &LoadError) -> bool {
+        false
+    }
     /// Engine work after the data and post-data: sequences set past the loaded keys.
     fn after_load(&mut self, plan: &Plan) -> Result<(), LoadError>;
     /// For messages: the database, without a password.
     fn describe(&self) -> String;
 }
 
-/// Prepares the target's tables per the plan's settings and runs the pre-data DDL.
-fn prepare(target: &mut dyn Target, plan: &Plan) -> Result<(), LoadError> {
-    match plan.settings.prepare {
+/// Prepares the target's tables as `how` says and runs the pre-data DDL.
+fn prepare(target: &mut dyn Target, plan: &Plan, how: Preparation) -> Result<(), LoadError> {
+    match how {
         Preparation::Create => {
             for t in &plan.tables {
                 if target.table_exists(&t.target)? {
@@ -202,31 +221,56 @@ fn settle_orphans(target: &mut dyn Target, plan: &Plan) -> Result<Vec<Orphans>, 
 
 /// Runs the post-data DDL and the views (when the load created the tables), then the engine's
 /// own finishing work. Foreign keys of tables with orphans kept are created NOT VALID where
-/// the engine would otherwise check the existing rows (PostgreSQL).
-fn finish(target: &mut dyn Target, plan: &Plan, orphans: &[Orphans]) -> Result<(), LoadError> {
+/// the engine would otherwise check the existing rows (PostgreSQL). Each statement is a step
+/// recorded in the state with it; steps an interrupted load ran are not run again. A step it
+/// began but did not record may have run where DDL commits by itself (MySQL): run again, its
+/// "already exists" error means it had.
+fn finish(
+    target: &mut dyn Target,
+    plan: &Plan,
+    orphans: &[Orphans],
+    saved: Option<&state::State>,
+) -> Result<(), LoadError> {
+    let (done, started) = saved.map_or((&[][..], &[][..]), |s| {
+        (&s.steps_done[..], &s.steps_started[..])
+    });
     if matches!(
         plan.settings.prepare,
         Preparation::Create | Preparation::DropAndCreate
     ) {
-        let post: Vec<String> = plan
-            .post_data
-            .iter()
-            .map(|sql| {
-                let keeps_orphans = orphans.iter().any(|o| {
-                    !o.deleted && sql.starts_with(&format!("ALTER TABLE {} ", o.target_table))
-                });
-                if keeps_orphans
-                    && sql.contains(" FOREIGN KEY ")
-                    && matches!(plan.target, Endpoint::Postgres(_))
-                {
-                    format!("{} NOT VALID", sql.trim_end().trim_end_matches(';'))
-                } else {
-                    sql.clone()
+        let post = plan.post_data.iter().map(|sql| {
+            let keeps_orphans = orphans.iter().any(|o| {
+                !o.deleted && sql.starts_with(&format!("ALTER TABLE {} ", o.target_table))
+            });
+            if keeps_orphans
+                && sql.contains(" FOREIGN KEY ")
+                && matches!(plan.target, Endpoint::Postgres(_))
+            {
+                (
+                    "post-data",
+                    format!("{} NOT VALID", sql.trim_end().trim_end_matches(';')),
+                )
+            } else {
+                ("post-data", sql.clone())
+            }
+        });
+        let views = plan.views.iter().map(|sql| ("view", sql.clone()));
+        for (step, (what, sql)) in (0i64..).zip(post.chain(views)) {
+            if done.contains(&step) {
+                continue;
+            }
+            let was_started = started.contains(&step);
+            if !was_started {
+                target.execute("state", &state::step_started_sql(step))?;
+            }
+            match state::in_transaction(target, what, &[sql, state::step_done_sql(step)]) {
+                Ok(()) => {}
+                Err(e) if was_started && target.applied_already(&e) => {
+                    target.execute("state", &state::step_done_sql(step))?;
                 }
-            })
-            .collect();
-        target.run("post-data", &post)?;
-        target.run("view", &plan.views)?;
+                Err(e) => return Err(e),
+            }
+        }
     }
     target.after_load(plan)
 }
@@ -236,6 +280,10 @@ fn finish(target: &mut dyn Target, plan: &Plan, orphans: &[Orphans]) -> Result<(
 pub struct LoadOptions {
     /// No progress lines on standard error.
     pub quiet: bool,
+    /// Finish the load whose state the target holds, redoing only what it had not committed.
+    pub resume: bool,
+    /// Leave the state table in the target after success.
+    pub keep_state: bool,
 }
 
 /// A connection to the plan's target.
@@ -251,12 +299,163 @@ fn open_target(target: &Endpoint) -> Result<Box<dyn Target>, LoadError> {
     }
 }
 
-/// Runs the plan: the whole load, from preparing the target to the views.
+/// Reads the source's schema as DDL text: a dump without its data, a SQLite catalog, or a
+/// server's catalog.
+pub fn source_schema(source: &Endpoint) -> Result<crate::source::SourceFile, String> {
+    use crate::source::SourceFile;
+    match source {
+        Endpoint::Dump { path, dialect } => {
+            let f = std::fs::File::open(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let text = dump::DumpReader::new(f, *dialect)
+                .schema_text()
+                .map_err(|e| format!("{}:{e}", path.display()))?;
+            Ok(SourceFile::new(path.display().to_string(), text))
+        }
+        Endpoint::Sqlite { path } => {
+            let s = sqlite::SqliteSource::open(path).map_err(|e| e.0)?;
+            let text = s.schema_text().map_err(|e| e.0)?;
+            Ok(SourceFile::new(
+                format!("sqlite:{} (schema)", path.display()),
+                text,
+            ))
+        }
+        Endpoint::Postgres(server) => {
+            let s = pg_source::PgSource::open(server, None).map_err(|e| e.0)?;
+            let text = s.schema_text().map_err(|e| e.0)?;
+            Ok(SourceFile::new(format!("{source} (catalog)"), text))
+        }
+        Endpoint::Mysql(server) => {
+            let s = mysql::MysqlSource::open(server).map_err(|e| e.0)?;
+            let text = s.schema_text().map_err(|e| e.0)?;
+            Ok(SourceFile::new(format!("{source} (catalog)"), text))
+        }
+    }
+}
+
+/// The fingerprint of the source as it is now (see `state::source_fingerprint`).
+pub fn current_source_fingerprint(source: &Endpoint) -> Result<u64, LoadError> {
+    let file = source_schema(source).map_err(LoadError)?;
+    schema_fingerprint(source, &file.text)
+}
+
+/// The fingerprint of a source whose schema text `source_schema` read.
+pub fn schema_fingerprint(source: &Endpoint, schema: &str) -> Result<u64, LoadError> {
+    let dump_len = match source {
+        Endpoint::Dump { path, .. } => Some(
+            std::fs::metadata(path)
+                .map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?
+                .len(),
+        ),
+        _ => None,
+    };
+    Ok(state::source_fingerprint(schema, dump_len))
+}
+
+/// The source fingerprint the plan carries, or the source's as it is now for a plan without.
+fn planned_source_fingerprint(plan: &Plan) -> Result<u64, LoadError> {
+    match plan
+        .source_fingerprint
+        .as_deref()
+        .and_then(|f| u64::from_str_radix(f, 16).ok())
+    {
+        Some(f) => Ok(f),
+        None => current_source_fingerprint(&plan.source),
+    }
+}
+
+/// Reads the target's state for a resumed load and checks that it belongs to this plan and
+/// this source; a fresh load refuses a target holding an unfinished one.
+fn begin_state(
+    target: &mut dyn Target,
+    plan: &Plan,
+    opts: &LoadOptions,
+) -> Result<Option<state::State>, LoadError> {
+    let existing = state::read(target)?;
+    let where_ = target.describe();
+    if !opts.resume {
+        if existing
+            .as_ref()
+            .is_some_and(|s| s.phase != state::Phase::Done)
+            && plan.settings.prepare != Preparation::DropAndCreate
+        {
+            return Err(LoadError(format!(
+                "{where_}: an interrupted load left its state there (table {}): rerun with \
+                 --resume to finish it, or with --prepare drop-and-create to start over",
+                state::TABLE
+            )));
+        }
+        state::create(
+            target,
+            plan.fingerprint(),
+            planned_source_fingerprint(plan)?,
+        )?;
+        return Ok(None);
+    }
+    // The interrupted load's sessions must be gone before its state is read: a COMMIT it
+    // sent just before it died may still be running.
+    let waited = Instant::now();
+    loop {
+        let others = target.other_loads()?;
+        if others == 0 {
+            break;
+        }
+        if waited.elapsed() > std::time::Duration::from_secs(60) {
+            return Err(LoadError(format!(
+                "{where_}: another ferry load is still working in this database ({others} \
+                 sessions after 60 s); let it finish or stop it, then resume"
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let existing = state::read(target)?;
+    let Some(st) = existing else {
+        return Err(LoadError(format!(
+            "{where_}: nothing to resume: no load state (table {}) is there; the load finished \
+             or never began. Load without --resume.",
+            state::TABLE
+        )));
+    };
+    if st.phase == state::Phase::Done {
+        return Err(LoadError(format!(
+            "{where_}: nothing to resume: the load that left the state (table {}) finished",
+            state::TABLE
+        )));
+    }
+    if st.plan_fingerprint != plan.fingerprint() {
+        return Err(LoadError(format!(
+            "{where_}: cannot resume: the plan is not the one the interrupted load ran (its \
+             tables, DDL or endpoints changed). Resume with that plan, or start over with \
+             --prepare drop-and-create."
+        )));
+    }
+    if st.source_fingerprint != current_source_fingerprint(&plan.source)? {
+        return Err(LoadError(format!(
+            "{where_}: cannot resume: the source schema changed since the interrupted load \
+             began ({}). Start over with --prepare drop-and-create.",
+            plan.source
+        )));
+    }
+    Ok(Some(st))
+}
+
+/// Runs the plan: the whole load, from preparing the target to the views. With
+/// `opts.resume`, finishes the interrupted load the target's state describes.
 pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
     let started = Instant::now();
     let mut target = open_target(&plan.target)?;
-    let rejects = Rejects::open(plan.settings.reject_file.as_deref())?;
-    prepare(target.as_mut(), plan)?;
+    let resumed = begin_state(target.as_mut(), plan, opts)?;
+    let phase = resumed.as_ref().map_or(state::Phase::Prepare, |s| s.phase);
+    let rejects = Rejects::open(plan.settings.reject_file.as_deref(), resumed.is_some())?;
+    if phase == state::Phase::Prepare {
+        // An interrupted load may have created some of the tables (MySQL runs DDL one
+        // statement at a time): they are its own, so they are dropped and made again.
+        let how = match plan.settings.prepare {
+            Preparation::Create if resumed.is_some() => Preparation::DropAndCreate,
+            how => how,
+        };
+        prepare(target.as_mut(), plan, how)?;
+    }
     let stats: Vec<TableStats> = plan
         .tables
         .iter()
@@ -271,29 +470,71 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
         skipped: Mutex::new(Default::default()),
         stats: Mutex::new(stats),
         progress: Mutex::new(Progress::new(opts.quiet)),
+        kept: std::sync::atomic::AtomicU64::new(0),
     };
-    let moved = match &plan.source {
-        Endpoint::Dump { path, dialect } => run.dump(target.as_mut(), path, *dialect),
-        _ => run.tables_in_parallel(),
-    };
-    run.progress
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .finish();
-    let stats = run.stats.into_inner().unwrap_or_else(|p| p.into_inner());
-    if let Err(e) = moved {
-        let _ = rejects.finish();
-        let written: u64 = stats.iter().map(|s| s.rows_written).sum();
-        return Err(LoadError(format!(
-            "{e}\nThe load stopped: {written} rows had been written, so the target is incomplete \
-             (rerun with --prepare drop-and-create, or truncate)."
-        )));
+    let mut kept_before = None;
+    let mut saved = resumed;
+    if phase <= state::Phase::Data {
+        for attempt in 0.. {
+            let moved = match &plan.source {
+                Endpoint::Dump { path, dialect } => {
+                    let done = saved
+                        .as_ref()
+                        .map_or_else(Vec::new, |s| s.segments_done.clone());
+                    run.dump(target.as_mut(), path, *dialect, &done)
+                }
+                _ => {
+                    let chunks = saved.as_ref().map_or_else(Vec::new, |s| s.chunks.clone());
+                    run.tables_in_parallel(target.as_mut(), chunks)
+                }
+            }
+            .and_then(|()| target.execute("state", &state::phase_sql(state::Phase::PostData)));
+            // Units this run committed before a reconnect are not the interrupted load's.
+            kept_before.get_or_insert(run.kept.load(std::sync::atomic::Ordering::Relaxed));
+            let Err(e) = moved else { break };
+            if let Some(again) = after_lost_target(&mut target, plan, &e, attempt, opts.quiet)? {
+                saved = Some(again);
+                continue;
+            }
+            run.progress
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .finish();
+            let _ = rejects.finish();
+            let stats = run.stats.lock().unwrap_or_else(|p| p.into_inner());
+            let written: u64 = stats.iter().map(|s| s.rows_written).sum();
+            return Err(LoadError(format!(
+                "{e}\nThe load stopped: {written} rows were committed, in whole chunks; the \
+                 chunk that failed was rolled back. The target keeps the load's state: fix the \
+                 cause and rerun with --resume to load the rest."
+            )));
+        }
+        run.progress
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .finish();
     }
-    let orphans = settle_orphans(target.as_mut(), plan)?;
-    finish(target.as_mut(), plan, &orphans)?;
+    let mut orphans = Vec::new();
+    for attempt in 0.. {
+        let done = settle_orphans(target.as_mut(), plan).and_then(|found| {
+            orphans = found;
+            finish(target.as_mut(), plan, &orphans, saved.as_ref())
+        });
+        let Err(e) = done else { break };
+        match after_lost_target(&mut target, plan, &e, attempt, opts.quiet)? {
+            Some(again) => saved = Some(again),
+            None => return Err(e),
+        }
+    }
+    if opts.keep_state {
+        target.execute("state", &state::phase_sql(state::Phase::Done))?;
+    } else {
+        let drop = target.drop_sql(state::TABLE);
+        target.run("state", &[drop])?;
+    }
     rejects.finish()?;
     Ok(Summary {
-        tables: stats,
+        tables: run.stats.into_inner().unwrap_or_else(|p| p.into_inner()),
         orphans,
         not_loaded: run
             .skipped
@@ -301,8 +542,67 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
             .unwrap_or_else(|p| p.into_inner())
             .into_iter()
             .collect(),
+        kept_units: kept_before.unwrap_or(0),
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// How long a load waits for a target that went away (a restart, a failover) before it stops:
+/// these pauses between attempts to connect, about 30 s in all.
+const RECONNECT_WAITS_MS: [u64; 6] = [500, 1_000, 2_000, 4_000, 8_000, 15_000];
+
+/// How many times one load reconnects and carries on before it stops.
+const RECONNECTS: usize = 3;
+
+/// After a failed step: when the target's connection is gone (the server restarted), waits
+/// for it to come back, reconnects and returns its state, so that the step is carried on
+/// where its committed chunks end. `None` when the connection still answers (the error is
+/// the load's own, not the server's) or the reconnects are used up; Err when the target
+/// does not come back in time.
+fn after_lost_target(
+    target: &mut Box<dyn Target>,
+    plan: &Plan,
+    error: &LoadError,
+    attempt: usize,
+    quiet: bool,
+) -> Result<Option<state::State>, LoadError> {
+    if attempt >= RECONNECTS || target.count("SELECT 1").is_ok() {
+        return Ok(None);
+    }
+    if !quiet {
+        eprintln!(
+            "ferry: lost the target ({error}); reconnecting to {}",
+            target.describe()
+        );
+    }
+    let mut last = None;
+    for ms in RECONNECT_WAITS_MS {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        match open_target(&plan.target) {
+            Ok(t) => {
+                *target = t;
+                last = None;
+                break;
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    if let Some(e) = last {
+        return Err(LoadError(format!(
+            "{error}\nThe target went away and did not come back within {} s ({e}). It keeps \
+             the load's state: rerun with --resume once it is back.",
+            RECONNECT_WAITS_MS.iter().sum::<u64>() / 1000
+        )));
+    }
+    let st = state::read(target.as_mut())?.ok_or_else(|| {
+        LoadError(format!(
+            "{error}\nAfter reconnecting, {} holds no load state (table {}): the load cannot \
+             carry on; start over with --prepare drop-and-create.",
+            target.describe(),
+            state::TABLE
+        ))
+    })?;
+    Ok(Some(st))
 }
 
 /// One load's shared state: the parallel workers update the counts and progress through it.
@@ -311,8 +611,11 @@ struct Run<'a> {
     rejects: &'a Rejects,
     /// Rows of a dump for tables the plan does not load, by table.
     skipped: Mutex<std::collections::BTreeMap<String, u64>>,
+    /// Counts of committed rows (and, while a chunk runs, of its rows so far).
     stats: Mutex<Vec<TableStats>>,
     progress: Mutex<Progress>,
+    /// Chunks or dump segments an interrupted load had committed, not loaded again.
+    kept: std::sync::atomic::AtomicU64,
 }
 
 impl Run<'_> {
@@ -329,75 +632,176 @@ impl Run<'_> {
             .update(ti, &table, written);
     }
 
-    /// A dump is one stream: rows go to their tables in the order the dump holds them.
+    /// Takes back the counts of a chunk that was rolled back.
+    fn undo(&self, ti: usize, chunk: &TableStats) {
+        let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        let t = &mut stats[ti];
+        t.rows_read = t.rows_read.saturating_sub(chunk.rows_read);
+        t.rows_written = t.rows_written.saturating_sub(chunk.rows_written);
+        t.bytes = t.bytes.saturating_sub(chunk.bytes);
+        t.zero_dates_nulled = t.zero_dates_nulled.saturating_sub(chunk.zero_dates_nulled);
+        t.nul_stripped = t.nul_stripped.saturating_sub(chunk.nul_stripped);
+    }
+
+    /// A dump is one stream: rows go to their tables in the order the dump holds them. Each
+    /// segment (a run of rows of one table) is one transaction with its `done` record; a
+    /// resumed load reads past the segments in `done`.
     fn dump(
         &self,
         target: &mut dyn Target,
         path: &std::path::Path,
         dialect: crate::dialect::Dialect,
+        done: &[i64],
     ) -> Result<(), LoadError> {
         let plan = self.plan;
         let file = std::fs::File::open(path)
             .map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
         let mut reader = dump::DumpReader::new(file, dialect);
         let index = TableIndex::new(plan);
-        loop {
-            let batch = reader
-                .next_batch(plan.settings.batch_size)
-                .map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
-            let Some(batch) = batch else { break };
-            let Some(ti) = index.find(&batch.table) else {
-                // Rows of a table the plan does not load (not converted, or left out): counted
-                // and reported, never dropped in silence.
-                let mut skipped = self.skipped.lock().unwrap_or_else(|p| p.into_inner());
-                *skipped.entry(batch.table.to_string()).or_default() += batch.rows.len() as u64;
-                continue;
-            };
-            let (shape, table) =
-                Shape::new(&plan.tables[ti], batch.columns.as_deref()).map_err(|e| {
-                    LoadError(format!(
-                        "{}:{}: table {}: {e}",
-                        path.display(),
-                        batch.line,
-                        plan.tables[ti].source
-                    ))
-                })?;
-            let t0 = Instant::now();
-            let mut st = TableStats::default();
-            let result = move_rows(
-                target,
-                &table,
-                &shape,
-                batch.rows,
-                plan.settings.on_error,
-                self.rejects,
-                &mut st,
-            );
-            st.seconds = t0.elapsed().as_secs_f64();
-            self.add(ti, &st);
-            result?;
+        let mut segment: i64 = 0;
+        let mut current: Option<Name> = None;
+        // The segment being written: its number, table and counts so far.
+        let mut open: Option<(i64, usize, TableStats)> = None;
+        let result = (|| -> Result<(), LoadError> {
+            loop {
+                let batch = reader
+                    .next_batch(plan.settings.batch_size)
+                    .map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
+                let Some(batch) = batch else { break };
+                if current.as_ref() != Some(&batch.table) {
+                    if let Some((unit, _, _)) = open.take() {
+                        commit_unit(target, state::segment_done_sql(unit))?;
+                    }
+                    segment += 1;
+                    current = Some(batch.table.clone());
+                    if done.contains(&segment) {
+                        self.kept.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+                let Some(ti) = index.find(&batch.table) else {
+                    // Rows of a table the plan does not load (not converted, or left out):
+                    // counted and reported, never dropped in silence.
+                    let mut skipped = self.skipped.lock().unwrap_or_else(|p| p.into_inner());
+                    *skipped.entry(batch.table.to_string()).or_default() += batch.rows.len() as u64;
+                    continue;
+                };
+                if done.contains(&segment) {
+                    continue;
+                }
+                let (shape, table) = Shape::new(&plan.tables[ti], batch.columns.as_deref())
+                    .map_err(|e| {
+                        LoadError(format!(
+                            "{}:{}: table {}: {e}",
+                            path.display(),
+                            batch.line,
+                            plan.tables[ti].source
+                        ))
+                    })?;
+                if open.is_none() {
+                    target.execute("data", "BEGIN")?;
+                    open = Some((segment, ti, TableStats::default()));
+                }
+                let t0 = Instant::now();
+                let mut st = TableStats::default();
+                let moved = move_rows(
+                    target,
+                    &table,
+                    &shape,
+                    batch.rows,
+                    plan.settings.on_error,
+                    self.rejects,
+                    &mut st,
+                );
+                st.seconds = t0.elapsed().as_secs_f64();
+                self.add(ti, &st);
+                if let Some((_, _, so_far)) = open.as_mut() {
+                    so_far.add(&st);
+                }
+                moved?;
+            }
+            if let Some((unit, _, _)) = open.take() {
+                commit_unit(target, state::segment_done_sql(unit))?;
+            }
+            Ok(())
+        })();
+        if result.is_err()
+            && let Some((_, ti, so_far)) = open
+        {
+            let _ = target.execute("data", "ROLLBACK");
+            self.undo(ti, &so_far);
         }
-        Ok(())
+        result
     }
 
     /// Database sources: `jobs` workers, each with its own source and target connections,
-    /// take tables from a queue. A PostgreSQL source's workers share one exported snapshot.
-    /// SQLite takes one writer at a time, so it gets one worker.
-    fn tables_in_parallel(&self) -> Result<(), LoadError> {
+    /// take chunks (whole tables, or key ranges of large ones) from a queue; each chunk is one
+    /// transaction on the target, with its `done` mark. The chunks are written down in the
+    /// state first (a resumed load passes the ones it read back in `saved`). A PostgreSQL
+    /// source's workers share one exported snapshot. SQLite takes one writer at a time, so
+    /// it gets one worker.
+    fn tables_in_parallel(
+        &self,
+        target: &mut dyn Target,
+        saved: Vec<state::Chunk>,
+    ) -> Result<(), LoadError> {
         let plan = self.plan;
         // The first source connection holds the snapshot the others import.
         let first = open_source(&plan.source, None)?;
         let snapshot = first.snapshot()?;
-        let mut work = std::collections::VecDeque::new();
-        for (ti, table) in plan.tables.iter().enumerate() {
-            match first.key_bounds(table)? {
-                Some(b) if b.rows > plan.settings.chunk_rows => {
-                    for range in b.chunks(plan.settings.chunk_rows) {
-                        work.push_back((ti, Some(range)));
-                    }
+        let chunks = if saved.is_empty() {
+            let mut chunks = Vec::new();
+            for (ti, table) in plan.tables.iter().enumerate() {
+                let ranges = match first.key_bounds(table)? {
+                    Some(b) if b.rows > plan.settings.chunk_rows => b
+                        .chunks(plan.settings.chunk_rows)
+                        .into_iter()
+                        .map(|r| Some((r.lo, r.hi, r.last)))
+                        .collect(),
+                    _ => vec![None],
+                };
+                for range in ranges {
+                    chunks.push(state::Chunk {
+                        unit: chunks.len() as i64 + 1,
+                        table: ti,
+                        range,
+                        done: false,
+                    });
                 }
-                _ => work.push_back((ti, None)),
             }
+            state::start_data(target, &chunks)?;
+            chunks
+        } else {
+            saved
+        };
+        let mut work = std::collections::VecDeque::new();
+        for c in chunks {
+            if c.done {
+                self.kept.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                continue;
+            }
+            let table = plan.tables.get(c.table).ok_or_else(|| {
+                LoadError(format!(
+                    "the load state names table number {} of a plan with {}",
+                    c.table,
+                    plan.tables.len()
+                ))
+            })?;
+            let range = match (c.range, chunk_key(table)) {
+                (None, _) => None,
+                (Some((lo, hi, last)), Some(key)) => Some(KeyRange {
+                    column: key.to_string(),
+                    lo,
+                    hi,
+                    last,
+                }),
+                (Some(_), None) => {
+                    return Err(LoadError(format!(
+                        "the load state has key ranges for table {}, which has no integer key",
+                        table.source
+                    )));
+                }
+            };
+            work.push_back((c.unit, c.table, range));
         }
         let jobs = match plan.target {
             Endpoint::Sqlite { .. } => 1,
@@ -417,28 +821,10 @@ impl Run<'_> {
                         return Ok(());
                     }
                     let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
-                    let Some((ti, range)) = next else {
+                    let Some((unit, ti, range)) = next else {
                         return Ok(());
                     };
-                    let table = &plan.tables[ti];
-                    let shape = Shape::identity(table);
-                    let batch = plan.settings.batch_size;
-                    source.for_each_batch(table, range.as_ref(), batch, &mut |rows| {
-                        let t0 = Instant::now();
-                        let mut st = TableStats::default();
-                        let r = move_rows(
-                            target.as_mut(),
-                            table,
-                            &shape,
-                            rows,
-                            plan.settings.on_error,
-                            self.rejects,
-                            &mut st,
-                        );
-                        st.seconds = t0.elapsed().as_secs_f64();
-                        self.add(ti, &st);
-                        r
-                    })?;
+                    self.chunk(source.as_ref(), target.as_mut(), unit, ti, range.as_ref())?;
                 }
             })();
             if let Err(e) = result {
@@ -459,6 +845,51 @@ impl Run<'_> {
             None => Ok(()),
         }
     }
+
+    /// Loads one chunk in one transaction, its `done` mark included; rolls it back on error.
+    fn chunk(
+        &self,
+        source: &dyn RowSource,
+        target: &mut dyn Target,
+        unit: i64,
+        ti: usize,
+        range: Option<&KeyRange>,
+    ) -> Result<(), LoadError> {
+        let plan = self.plan;
+        let table = &plan.tables[ti];
+        let shape = Shape::identity(table);
+        let mut so_far = TableStats::default();
+        target.execute("data", "BEGIN")?;
+        let moved = source.for_each_batch(table, range, plan.settings.batch_size, &mut |rows| {
+            let t0 = Instant::now();
+            let mut st = TableStats::default();
+            let r = move_rows(
+                target,
+                table,
+                &shape,
+                rows,
+                plan.settings.on_error,
+                self.rejects,
+                &mut st,
+            );
+            st.seconds = t0.elapsed().as_secs_f64();
+            self.add(ti, &st);
+            so_far.add(&st);
+            r
+        });
+        let result = moved.and_then(|()| commit_unit(target, state::chunk_done_sql(unit)));
+        if result.is_err() {
+            let _ = target.execute("data", "ROLLBACK");
+            self.undo(ti, &so_far);
+        }
+        result
+    }
+}
+
+/// Marks a unit done and commits it with its rows.
+fn commit_unit(target: &mut dyn Target, mark: String) -> Result<(), LoadError> {
+    target.execute("state", &mark)?;
+    target.execute("data", "COMMIT")
 }
 
 /// A range of a single integer key: `lo <= key < hi`, or `<= hi` for the last chunk.
@@ -648,14 +1079,10 @@ pub fn write_split(
                 let culprit = known.unwrap_or(&rows[0]);
                 let key = sqlite::row_key(table, culprit);
                 if on_error == OnError::Abort {
-                    let batch = if rows.len() == 1 {
-                        "rows of its batch found good before it were written"
-                    } else {
-                        "this batch was not written"
-                    };
                     return Err(LoadError(format!(
-                        "table {}, {key}: {engine} refused the row: {reason}; {batch} \
-                         (rerun with --on-error reject-rows to set such rows aside)",
+                        "table {}, {key}: {engine} refused the row: {reason}; the rows of its \
+                         chunk were rolled back (rerun with --on-error reject-rows to set such \
+                         rows aside)",
                         table.source
                     )));
                 }
@@ -982,6 +1409,12 @@ pub fn summary_table(s: &Summary) -> String {
         out.push_str(&format!(
             "{} text values had NUL bytes removed\n",
             total.nul_stripped
+        ));
+    }
+    if s.kept_units > 0 {
+        out.push_str(&format!(
+            "resumed: {} chunks committed by the interrupted load were kept; the counts above are this run's\n",
+            s.kept_units
         ));
     }
     for (table, rows) in &s.not_loaded {

@@ -143,7 +143,8 @@ impl MysqlTarget {
     }
 
     fn exec(&mut self, what: &str, sql: &str) -> Result<(), LoadError> {
-        self.rt.block_on(self.conn.query_drop(sql)).map_err(|e| {
+        let tagged = format!("{LOAD_TAG}{sql}");
+        self.rt.block_on(self.conn.query_drop(tagged)).map_err(|e| {
             let first = sql.lines().next().unwrap_or("");
             let first: String = first.chars().take(120).collect();
             LoadError(format!(
@@ -156,7 +157,11 @@ impl MysqlTarget {
     /// One INSERT of `rows`; Err is the server's message.
     fn insert(&mut self, table: &TablePlan, rows: &[&Row]) -> Result<(), (String, Option<usize>)> {
         let cols: Vec<&str> = table.columns.iter().map(|c| c.target.as_str()).collect();
-        let mut sql = format!("INSERT INTO {} ({}) VALUES ", table.target, cols.join(", "));
+        let mut sql = format!(
+            "{LOAD_TAG}INSERT INTO {} ({}) VALUES ",
+            table.target,
+            cols.join(", ")
+        );
         for (i, row) in rows.iter().enumerate() {
             if i > 0 {
                 sql.push(',');
@@ -249,7 +254,55 @@ impl Target for MysqlTarget {
     fn describe(&self) -> String {
         self.name.clone()
     }
+
+    fn execute(&mut self, what: &str, sql: &str) -> Result<(), LoadError> {
+        self.exec(what, sql)
+    }
+
+    fn other_loads(&mut self) -> Result<u64, LoadError> {
+        self.count(&format!(
+            "SELECT count(*) FROM information_schema.processlist WHERE id <> CONNECTION_ID() \
+             AND db = DATABASE() AND info LIKE '{LOAD_TAG}%'"
+        ))
+    }
+
+    fn applied_already(&self, error: &LoadError) -> bool {
+        // https://mariadb.com/kb/en/mariadb-error-code-reference/: 1050 table (view) exists,
+        // 1061 duplicate key name, 1826 duplicate foreign key or CHECK name; errno 121 is
+        // InnoDB's duplicate constraint name.
+        ["ERROR 1050 ", "ERROR 1061 ", "ERROR 1826 ", "errno: 121 "]
+            .iter()
+            .any(|code| error.0.contains(code))
+    }
+
+    fn query_ints(&mut self, sql: &str) -> Result<Vec<Vec<i64>>, LoadError> {
+        let rows: Vec<mysql_async::Row> = self
+            .rt
+            .block_on(self.conn.query(sql))
+            .map_err(|e| LoadError(format!("{}: `{sql}` failed: {e}", self.name)))?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| {
+                        r.get_opt::<i64, usize>(i)
+                            .and_then(Result::ok)
+                            .ok_or_else(|| {
+                                LoadError(format!(
+                                    "{}: `{sql}`: column {i} is not an integer",
+                                    self.name
+                                ))
+                            })
+                    })
+                    .collect()
+            })
+            .collect()
+    }
 }
+
+/// The comment every statement a load sends starts with: the server's process list shows it
+/// while the statement runs, so a resumed load can wait for the statements (a COMMIT above
+/// all) of a killed one to end.
+const LOAD_TAG: &str = "/* ferry-load */ ";
 
 /// A live MySQL or MariaDB database read as a source.
 pub struct MysqlSource {

@@ -83,8 +83,12 @@ impl PgTarget {
     pub fn open(server: &Server) -> Result<PgTarget, LoadError> {
         let (rt, client, name) = connect(server)?;
         let t = PgTarget { rt, client, name };
-        // Values without an offset are UTC, as every source session is set to read them.
-        t.exec("session", "SET TIME ZONE 'UTC'")?;
+        // Values without an offset are UTC, as every source session is set to read them. The
+        // application name lets a resumed load wait for a killed one's sessions to end.
+        t.exec(
+            "session",
+            "SET TIME ZONE 'UTC'; SET application_name = 'ferry-load'",
+        )?;
         Ok(t)
     }
 
@@ -280,14 +284,60 @@ impl Target for PgTarget {
         rejects: &Rejects,
     ) -> Result<u64, LoadError> {
         let refs: Vec<&Row> = rows.iter().collect();
+        // The caller's transaction holds a whole chunk: a refused COPY must not abort it, so
+        // each attempt runs under a savepoint it rolls back to.
         super::write_split(
             "PostgreSQL",
             table,
             &refs,
             on_error,
             rejects,
-            &mut |batch| self.copy(table, batch),
+            &mut |batch| {
+                let plain = |e: LoadError| (e.0, None);
+                self.exec("savepoint", "SAVEPOINT ferry_batch")
+                    .map_err(plain)?;
+                match self.copy(table, batch) {
+                    Ok(()) => self
+                        .exec("savepoint", "RELEASE SAVEPOINT ferry_batch")
+                        .map_err(plain),
+                    Err(refused) => {
+                        self.exec("savepoint", "ROLLBACK TO SAVEPOINT ferry_batch")
+                            .map_err(plain)?;
+                        Err(refused)
+                    }
+                }
+            },
         )
+    }
+
+    fn execute(&mut self, what: &str, sql: &str) -> Result<(), LoadError> {
+        self.exec(what, sql)
+    }
+
+    fn other_loads(&mut self) -> Result<u64, LoadError> {
+        self.count(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = 'ferry-load' AND pid <> pg_backend_pid()",
+        )
+    }
+
+    fn query_ints(&mut self, sql: &str) -> Result<Vec<Vec<i64>>, LoadError> {
+        let rows = self
+            .rt
+            .block_on(self.client.query(sql, &[]))
+            .map_err(|e| LoadError(format!("{}: `{sql}` failed: {}", self.name, pg_message(&e))))?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| {
+                        r.try_get::<_, i64>(i)
+                            .or_else(|_| r.try_get::<_, i32>(i).map(i64::from))
+                            .or_else(|_| r.try_get::<_, i16>(i).map(i64::from))
+                            .map_err(|e| LoadError(format!("{}: `{sql}`: {e}", self.name)))
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     fn count(&mut self, sql: &str) -> Result<u64, LoadError> {

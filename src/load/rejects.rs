@@ -14,11 +14,17 @@ pub struct Rejects {
 }
 
 impl Rejects {
-    /// Opens (truncates) the reject file; without a path, a reject is an error.
-    pub fn open(path: Option<&str>) -> Result<Rejects, LoadError> {
+    /// Opens the reject file, truncated, or appended to when `append` (a resumed load keeps
+    /// the rows the interrupted one set aside); without a path, a reject is an error.
+    pub fn open(path: Option<&str>, append: bool) -> Result<Rejects, LoadError> {
         let file = match path {
             Some(p) => {
-                let f = std::fs::File::create(p)
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .write(true)
+                    .append(append)
+                    .truncate(!append)
+                    .open(p)
                     .map_err(|e| LoadError(format!("cannot create the reject file {p}: {e}")))?;
                 Some(Mutex::new((p.to_string(), std::io::BufWriter::new(f))))
             }

@@ -142,14 +142,11 @@ impl Target for SqliteTarget {
             table.target,
             cols.join(", ")
         );
+        // The caller's transaction holds the whole chunk; a refused INSERT undoes only itself.
         let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| err(&path, "cannot begin a transaction", e))?;
         let mut written = 0;
         {
-            let mut stmt = tx.prepare_cached(&sql).map_err(|e| {
+            let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| {
                 err(
                     &path,
                     &format!("cannot prepare the insert into {}", table.target),
@@ -171,7 +168,7 @@ impl Target for SqliteTarget {
                         let key = row_key(table, row);
                         if on_error == OnError::Abort {
                             return Err(LoadError(format!(
-                                "table {}, {key}: {reason}; this batch was rolled back \
+                                "table {}, {key}: {reason}; the rows of its chunk were rolled back \
                                  (rerun with --on-error reject-rows to set such rows aside)",
                                 table.source
                             )));
@@ -181,9 +178,24 @@ impl Target for SqliteTarget {
                 }
             }
         }
-        tx.commit()
-            .map_err(|e| err(&path, &format!("cannot commit rows of {}", table.target), e))?;
         Ok(written)
+    }
+
+    fn execute(&mut self, what: &str, sql: &str) -> Result<(), LoadError> {
+        self.conn
+            .execute_batch(sql)
+            .map_err(|e| err(&self.path, &format!("{what} statement `{sql}` failed"), e))
+    }
+
+    fn query_ints(&mut self, sql: &str) -> Result<Vec<Vec<i64>>, LoadError> {
+        let path = self.path.clone();
+        let fail = |e: rusqlite::Error| err(&path, &format!("`{sql}` failed"), e);
+        let mut stmt = self.conn.prepare(sql).map_err(fail)?;
+        let width = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| (0..width).map(|i| r.get::<_, i64>(i)).collect())
+            .map_err(fail)?;
+        rows.collect::<Result<Vec<Vec<i64>>, _>>().map_err(fail)
     }
 
     fn count(&mut self, sql: &str) -> Result<u64, LoadError> {

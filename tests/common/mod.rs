@@ -18,3 +18,18 @@ pub fn ferry_env(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         .output()
         .unwrap_or_else(|e| panic!("cannot run ferry: {e}"))
 }
+
+/// A process's output as text, for messages and matching.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_string()
+}
+
+/// An empty directory for one test's files: `<target tmp>/GROUP/NAME`, emptied first.
+pub fn scratch_dir(group: &str, name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
