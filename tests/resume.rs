@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::db::{ScratchDb, mysql_url, pg_url};
-use common::{ferry, text};
+use common::{ferry, password_of, text};
 
 fn scratch_dir(name: &str) -> PathBuf {
     common::scratch_dir("resume", name)
@@ -86,15 +86,6 @@ fn ferry_with(password: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ferry"));
     c.env("PGPASSWORD", password).env("MYSQL_PWD", password);
     c
-}
-
-/// The password in a `scheme://user:password@host/...` URL.
-fn password_of(url: &str) -> String {
-    url.split("://")
-        .nth(1)
-        .and_then(|r| r.rsplit_once('@'))
-        .and_then(|(a, _)| a.split_once(':'))
-        .map_or_else(String::new, |(_, p)| p.to_string())
 }
 
 /// Starts `ferry load PLAN [extra]` and kills it with SIGKILL after `after`; returns whether

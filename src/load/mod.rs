@@ -737,17 +737,22 @@ impl Run<'_> {
     /// take chunks (whole tables, or key ranges of large ones) from a queue; each chunk is one
     /// transaction on the target, with its `done` mark. The chunks are written down in the
     /// state first (a resumed load passes the ones it read back in `saved`). A PostgreSQL
-    /// source's workers share one exported snapshot. SQLite takes one writer at a time, so
-    /// it gets one worker.
+    /// source's workers share one exported snapshot, a MySQL source's start theirs at one
+    /// moment (`open_sources`). SQLite takes one writer at a time, so it gets one worker.
     fn tables_in_parallel(
         &self,
         target: &mut dyn Target,
         saved: Vec<state::Chunk>,
     ) -> Result<(), LoadError> {
         let plan = self.plan;
-        // The first source connection holds the snapshot the others import.
-        let first = open_source(&plan.source, None)?;
-        let snapshot = first.snapshot()?;
+        let most = match plan.target {
+            Endpoint::Sqlite { .. } => 1,
+            _ => plan.settings.jobs.max(1),
+        };
+        let mut sources = open_sources(&plan.source, most)?;
+        let first = sources
+            .first()
+            .ok_or_else(|| LoadError("no source connection".to_string()))?;
         let chunks = if saved.is_empty() {
             let mut chunks = Vec::new();
             for (ti, table) in plan.tables.iter().enumerate() {
@@ -803,18 +808,11 @@ impl Run<'_> {
             };
             work.push_back((c.unit, c.table, range));
         }
-        let jobs = match plan.target {
-            Endpoint::Sqlite { .. } => 1,
-            _ => plan.settings.jobs.clamp(1, work.len().max(1)),
-        };
+        sources.truncate(work.len().max(1));
         let queue = Mutex::new(work);
         let failure: Mutex<Option<LoadError>> = Mutex::new(None);
-        let worker = |source: Option<Box<dyn RowSource>>| {
+        let worker = |source: Box<dyn RowSource>| {
             let result = (|| -> Result<(), LoadError> {
-                let source = match source {
-                    Some(s) => s,
-                    None => open_source(&plan.source, snapshot.as_deref())?,
-                };
                 let mut target = open_target(&plan.target)?;
                 loop {
                     if failure.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
@@ -834,11 +832,11 @@ impl Run<'_> {
                     .get_or_insert(e);
             }
         };
+        let worker = &worker;
         std::thread::scope(|scope| {
-            for _ in 1..jobs {
-                scope.spawn(|| worker(None));
+            for source in sources {
+                scope.spawn(move || worker(source));
             }
-            worker(Some(first));
         });
         match failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
             Some(e) => Err(e),
@@ -1034,6 +1032,28 @@ pub trait RowSource: Send {
         batch: usize,
         each: &mut dyn FnMut(Vec<Row>) -> Result<(), LoadError>,
     ) -> Result<(), LoadError>;
+}
+
+/// `n` connections to a database source that all read one moment of it: PostgreSQL's import
+/// the first one's exported snapshot; MySQL's begin their consistent-snapshot transactions
+/// together under a brief global read lock (`mysql::open_together`).
+pub(crate) fn open_sources(
+    source: &Endpoint,
+    n: usize,
+) -> Result<Vec<Box<dyn RowSource>>, LoadError> {
+    if let Endpoint::Mysql(server) = source {
+        return Ok(mysql::open_together(server, n)?
+            .into_iter()
+            .map(|s| Box::new(s) as Box<dyn RowSource>)
+            .collect());
+    }
+    let first = open_source(source, None)?;
+    let snapshot = first.snapshot()?;
+    let mut all = vec![first];
+    for _ in 1..n.max(1) {
+        all.push(open_source(source, snapshot.as_deref())?);
+    }
+    Ok(all)
 }
 
 /// A database source, read table by table (dumps are read in their own order instead);

@@ -13,8 +13,10 @@
 //! Source: the schema from `SHOW CREATE TABLE` and information_schema.views, read in one
 //! `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`
 //! (https://mariadb.com/kb/en/start-transaction/); rows streamed with the text protocol, one
-//! row at a time off the socket. MySQL cannot share a snapshot between connections: with
-//! several workers each reads its own.
+//! row at a time off the socket. MySQL cannot share a snapshot between connections: several
+//! workers begin theirs while a coordinator holds `FLUSH TABLES WITH READ LOCK`, released as
+//! soon as the last one began (https://mariadb.com/kb/en/flush/; mydumper does the same), so
+//! they all read one moment and writers wait only for that moment.
 
 use std::sync::Mutex;
 
@@ -309,6 +311,34 @@ pub struct MysqlSource {
     rt: Runtime,
     conn: Mutex<Conn>,
     name: String,
+}
+
+/// `n` sources reading one moment of the database (see the module's comment). Without the
+/// RELOAD privilege the lock is refused: the workers then read a snapshot each, and a warning
+/// says so.
+pub fn open_together(server: &Server, n: usize) -> Result<Vec<MysqlSource>, LoadError> {
+    if n <= 1 {
+        return Ok(vec![MysqlSource::open(server)?]);
+    }
+    let (rt, mut conn, name) = connect(server)?;
+    let locked = rt.block_on(async {
+        conn.query_drop("SET SESSION lock_wait_timeout = 30")
+            .await?;
+        conn.query_drop("FLUSH TABLES WITH READ LOCK").await
+    });
+    if let Err(e) = &locked {
+        eprintln!(
+            "ferry: warning: {name}: FLUSH TABLES WITH READ LOCK was refused ({e}): the {n} \
+             workers read a consistent snapshot each, not one moment; grant RELOAD, or use \
+             --jobs 1"
+        );
+    }
+    let sources = (0..n).map(|_| MysqlSource::open(server)).collect();
+    if locked.is_ok() {
+        rt.block_on(conn.query_drop("UNLOCK TABLES"))
+            .map_err(|e| LoadError(format!("{name}: UNLOCK TABLES failed: {e}")))?;
+    }
+    sources
 }
 
 impl MysqlSource {

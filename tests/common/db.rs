@@ -209,7 +209,64 @@ impl ScratchDb {
     /// Runs the client on `database` ("" = none) with `sql` on standard input, stopping at the
     /// first error. Ok: standard output, trimmed. Err: standard error, trimmed.
     fn client(&self, database: &str, sql: &str) -> Result<String, String> {
-        let mut cmd = match self.engine {
+        let mut cmd = self.command(database);
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                format!(
+                    "cannot start the database client {:?}: {e}",
+                    cmd.get_program()
+                )
+            })?;
+        // Write from another thread: a client that fills its stdout/stderr pipes while we are
+        // still writing a large script would otherwise deadlock.
+        let mut stdin = child
+            .stdin
+            .take()
+            .ok_or("the client has no standard input")?;
+        let script = sql.to_owned();
+        let writer = std::thread::spawn(move || stdin.write_all(script.as_bytes()));
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("waiting for the database client: {e}"))?;
+        // A client that stops at an error closes its input early: that broken pipe is not news.
+        let _ = writer.join();
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        } else {
+            let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            Err(self.redact(if err.is_empty() {
+                format!("the client exited with {}", out.status)
+            } else {
+                err
+            }))
+        }
+    }
+
+    /// Starts the client on the scratch database with `sql` on standard input and returns at
+    /// once: a writer that keeps working while the test does something else. Its output is
+    /// discarded; kill it when done.
+    pub fn spawn_script(&self, sql: &str) -> std::process::Child {
+        let mut child = self
+            .command(&self.name)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start the database client: {e}"));
+        if let Some(mut stdin) = child.stdin.take() {
+            let script = sql.to_owned();
+            std::thread::spawn(move || stdin.write_all(script.as_bytes()));
+        }
+        child
+    }
+
+    /// The engine's client on `database` ("" = none), reading a script from standard input.
+    fn command(&self, database: &str) -> Command {
+        match self.engine {
             Engine::Postgres => {
                 let mut c = Command::new("psql");
                 c.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
@@ -262,40 +319,6 @@ impl ScratchDb {
                 }
                 c
             }
-        };
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| {
-                format!(
-                    "cannot start the database client {:?}: {e}",
-                    cmd.get_program()
-                )
-            })?;
-        // Write from another thread: a client that fills its stdout/stderr pipes while we are
-        // still writing a large script would otherwise deadlock.
-        let mut stdin = child
-            .stdin
-            .take()
-            .ok_or("the client has no standard input")?;
-        let script = sql.to_owned();
-        let writer = std::thread::spawn(move || stdin.write_all(script.as_bytes()));
-        let out = child
-            .wait_with_output()
-            .map_err(|e| format!("waiting for the database client: {e}"))?;
-        // A client that stops at an error closes its input early: that broken pipe is not news.
-        let _ = writer.join();
-        if out.status.success() {
-            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-        } else {
-            let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
-            Err(self.redact(if err.is_empty() {
-                format!("the client exited with {}", out.status)
-            } else {
-                err
-            }))
         }
     }
 

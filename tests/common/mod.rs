@@ -33,3 +33,13 @@ pub fn scratch_dir(group: &str, name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     dir
 }
+
+/// The password in a `scheme://user:password@host/...` URL, to hand to ferry by environment
+/// as a user would (plans hold none).
+pub fn password_of(url: &str) -> String {
+    url.split("://")
+        .nth(1)
+        .and_then(|r| r.rsplit_once('@'))
+        .and_then(|(a, _)| a.split_once(':'))
+        .map_or_else(String::new, |(_, p)| p.to_string())
+}
