@@ -68,6 +68,11 @@ struct StateArgs {
     /// Leave the state table in the target after success.
     #[arg(long)]
     keep_state: bool,
+    /// Share the plan with other `ferry load --worker` processes (here or on other machines):
+    /// each claims chunks from the target's state table; the first one prepares the target,
+    /// the last one finishes it.
+    #[arg(long)]
+    worker: bool,
 }
 
 impl StateArgs {
@@ -76,6 +81,7 @@ impl StateArgs {
             quiet,
             resume: self.resume,
             keep_state: self.keep_state,
+            worker: self.worker,
         }
     }
 }

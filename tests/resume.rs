@@ -541,3 +541,127 @@ fn a_target_server_restarted_mid_load_is_reconnected_and_the_load_completes() {
         Some("0")
     );
 }
+
+/// Three `ferry load --worker` processes share one plan; one is killed in the middle of the
+/// data. The other two finish its work: the target equals the source, both did part of it,
+/// and the state is gone.
+fn workers_share_a_plan(db: &ScratchDb, engine: &str) {
+    let dir = scratch_dir(&format!("workers-{engine}"));
+    let source = source_db(&dir);
+    let plan = make_plan(&dir, &source, &db.url());
+    let password = password_of(&db.url());
+    let spawn = || {
+        ferry_with(&password)
+            .arg("load")
+            .arg(&plan)
+            .args(["--worker", "-q"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run ferry: {e}"))
+    };
+    let mut victim = spawn();
+    let (a, b) = (spawn(), spawn());
+    let started = Instant::now();
+    loop {
+        let rows: u64 = db
+            .query_scalar("SELECT count(*) FROM orders")
+            .ok()
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0);
+        if rows > 0 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "no rows came");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    victim.kill().unwrap_or_else(|e| panic!("{e}"));
+    let _ = victim.wait();
+    for worker in [a, b] {
+        let out = worker.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let err = text(&out.stderr);
+        assert!(out.status.success(), "{engine} worker: {err}");
+        let written: u64 = err
+            .lines()
+            .find(|l| l.starts_with("total "))
+            .and_then(|l| l.split_whitespace().nth(2))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(written > 0, "{engine}: a worker loaded nothing: {err}");
+    }
+    let out = ferry_with(&password)
+        .arg("validate")
+        .arg(&plan)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{engine}: {}", text(&out.stderr));
+    assert_eq!(
+        db.query_scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'ferry_load_state'"
+        )
+        .map(|n| n.trim().to_string())
+        .as_deref(),
+        Ok("0")
+    );
+}
+
+#[test]
+fn workers_share_a_plan_in_postgres_and_finish_the_work_of_a_killed_one() {
+    if pg_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_PG not set");
+        return;
+    }
+    workers_share_a_plan(&ScratchDb::postgres("workers"), "postgres");
+}
+
+#[test]
+fn workers_share_a_plan_in_mariadb_and_finish_the_work_of_a_killed_one() {
+    if mysql_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_MYSQL not set");
+        return;
+    }
+    workers_share_a_plan(&ScratchDb::mariadb("workers"), "mariadb");
+}
+
+#[test]
+fn a_worker_refuses_a_dump_source_and_a_sqlite_target() {
+    let dir = scratch_dir("worker-refusals");
+    let source = source_db(&dir);
+    let plan = make_plan(
+        &dir,
+        &source,
+        &format!("sqlite:{}", dir.join("t.db").display()),
+    );
+    let out = ferry(&["load", plan.to_str().unwrap_or_default(), "--worker"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--worker needs a PostgreSQL or MySQL target"),
+        "{}",
+        text(&out.stderr)
+    );
+    let dump = dir.join("dump.sql");
+    std::fs::write(
+        &dump,
+        "CREATE TABLE t (id int PRIMARY KEY);\nINSERT INTO t VALUES (1),(2);\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let plan = dir.join("dump-plan.json");
+    let target = format!("sqlite:{}", dir.join("d.db").display());
+    let out = ferry(&[
+        "plan",
+        dump.to_str().unwrap_or_default(),
+        &target,
+        "--from",
+        "mysql",
+        "-o",
+        plan.to_str().unwrap_or_default(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = ferry(&["load", plan.to_str().unwrap_or_default(), "--worker"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--worker reads a database source"),
+        "{}",
+        text(&out.stderr)
+    );
+}

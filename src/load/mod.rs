@@ -14,6 +14,7 @@ pub mod postgres;
 pub mod rejects;
 pub mod sqlite;
 pub mod state;
+pub mod worker;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -125,6 +126,14 @@ pub trait Target: Send {
     /// flight there. SQLite's file locks make the question moot.
     fn other_loads(&mut self) -> Result<u64, LoadError> {
         Ok(0)
+    }
+    /// Takes (`true`) or releases the lock that lets one `--worker` process at a time set up
+    /// or finish a load shared by several (held by the session: a dead process drops it).
+    fn setup_lock(&mut self, _take: bool) -> Result<(), LoadError> {
+        Err(LoadError(format!(
+            "{}: --worker needs a PostgreSQL or MySQL target, whose locks the workers share",
+            self.describe()
+        )))
     }
     /// Whether a DDL statement failed because what it creates exists already. Only engines
     /// whose DDL commits by itself (MySQL) can leave a step run but not recorded.
@@ -284,6 +293,8 @@ pub struct LoadOptions {
     pub resume: bool,
     /// Leave the state table in the target after success.
     pub keep_state: bool,
+    /// One of several processes sharing the plan (`worker.rs`).
+    pub worker: bool,
 }
 
 /// A connection to the plan's target.
@@ -422,6 +433,12 @@ fn begin_state(
             state::TABLE
         )));
     }
+    same_load(&where_, plan, &st)?;
+    Ok(Some(st))
+}
+
+/// Checks that the state a target holds was written for this plan and this source schema.
+fn same_load(where_: &str, plan: &Plan, st: &state::State) -> Result<(), LoadError> {
     if st.plan_fingerprint != plan.fingerprint() {
         return Err(LoadError(format!(
             "{where_}: cannot resume: the plan is not the one the interrupted load ran (its \
@@ -436,12 +453,15 @@ fn begin_state(
             plan.source
         )));
     }
-    Ok(Some(st))
+    Ok(())
 }
 
 /// Runs the plan: the whole load, from preparing the target to the views. With
 /// `opts.resume`, finishes the interrupted load the target's state describes.
 pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
+    if opts.worker {
+        return worker::load(plan, opts);
+    }
     let started = Instant::now();
     let mut target = open_target(&plan.target)?;
     let resumed = begin_state(target.as_mut(), plan, opts)?;
@@ -514,24 +534,7 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
             .unwrap_or_else(|p| p.into_inner())
             .finish();
     }
-    let mut orphans = Vec::new();
-    for attempt in 0.. {
-        let done = settle_orphans(target.as_mut(), plan).and_then(|found| {
-            orphans = found;
-            finish(target.as_mut(), plan, &orphans, saved.as_ref())
-        });
-        let Err(e) = done else { break };
-        match after_lost_target(&mut target, plan, &e, attempt, opts.quiet)? {
-            Some(again) => saved = Some(again),
-            None => return Err(e),
-        }
-    }
-    if opts.keep_state {
-        target.execute("state", &state::phase_sql(state::Phase::Done))?;
-    } else {
-        let drop = target.drop_sql(state::TABLE);
-        target.run("state", &[drop])?;
-    }
+    let orphans = post_data(&mut target, plan, saved, opts)?;
     rejects.finish()?;
     Ok(Summary {
         tables: run.stats.into_inner().unwrap_or_else(|p| p.into_inner()),
@@ -545,6 +548,35 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
         kept_units: kept_before.unwrap_or(0),
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The phase after the data: orphans, post-data DDL and views (carrying on after a lost
+/// target), then the state is dropped or, with `--keep-state`, marked done.
+fn post_data(
+    target: &mut Box<dyn Target>,
+    plan: &Plan,
+    mut saved: Option<state::State>,
+    opts: &LoadOptions,
+) -> Result<Vec<Orphans>, LoadError> {
+    let mut orphans = Vec::new();
+    for attempt in 0.. {
+        let done = settle_orphans(target.as_mut(), plan).and_then(|found| {
+            orphans = found;
+            finish(target.as_mut(), plan, &orphans, saved.as_ref())
+        });
+        let Err(e) = done else { break };
+        match after_lost_target(target, plan, &e, attempt, opts.quiet)? {
+            Some(again) => saved = Some(again),
+            None => return Err(e),
+        }
+    }
+    if opts.keep_state {
+        target.execute("state", &state::phase_sql(state::Phase::Done))?;
+    } else {
+        let drop = target.drop_sql(state::TABLE);
+        target.run("state", &[drop])?;
+    }
+    Ok(orphans)
 }
 
 /// How long a load waits for a target that went away (a restart, a failover) before it stops:
@@ -754,25 +786,7 @@ impl Run<'_> {
             .first()
             .ok_or_else(|| LoadError("no source connection".to_string()))?;
         let chunks = if saved.is_empty() {
-            let mut chunks = Vec::new();
-            for (ti, table) in plan.tables.iter().enumerate() {
-                let ranges = match first.key_bounds(table)? {
-                    Some(b) if b.rows > plan.settings.chunk_rows => b
-                        .chunks(plan.settings.chunk_rows)
-                        .into_iter()
-                        .map(|r| Some((r.lo, r.hi, r.last)))
-                        .collect(),
-                    _ => vec![None],
-                };
-                for range in ranges {
-                    chunks.push(state::Chunk {
-                        unit: chunks.len() as i64 + 1,
-                        table: ti,
-                        range,
-                        done: false,
-                    });
-                }
-            }
+            let chunks = plan_chunks(plan, first.as_ref())?;
             state::start_data(target, &chunks)?;
             chunks
         } else {
@@ -784,29 +798,7 @@ impl Run<'_> {
                 self.kept.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 continue;
             }
-            let table = plan.tables.get(c.table).ok_or_else(|| {
-                LoadError(format!(
-                    "the load state names table number {} of a plan with {}",
-                    c.table,
-                    plan.tables.len()
-                ))
-            })?;
-            let range = match (c.range, chunk_key(table)) {
-                (None, _) => None,
-                (Some((lo, hi, last)), Some(key)) => Some(KeyRange {
-                    column: key.to_string(),
-                    lo,
-                    hi,
-                    last,
-                }),
-                (Some(_), None) => {
-                    return Err(LoadError(format!(
-                        "the load state has key ranges for table {}, which has no integer key",
-                        table.source
-                    )));
-                }
-            };
-            work.push_back((c.unit, c.table, range));
+            work.push_back((c.unit, c.table, chunk_range(plan, &c)?));
         }
         sources.truncate(work.len().max(1));
         let queue = Mutex::new(work);
@@ -822,6 +814,7 @@ impl Run<'_> {
                     let Some((unit, ti, range)) = next else {
                         return Ok(());
                     };
+                    target.execute("data", "BEGIN")?;
                     self.chunk(source.as_ref(), target.as_mut(), unit, ti, range.as_ref())?;
                 }
             })();
@@ -844,7 +837,8 @@ impl Run<'_> {
         }
     }
 
-    /// Loads one chunk in one transaction, its `done` mark included; rolls it back on error.
+    /// Loads one chunk in the transaction the caller began, marks it done and commits; rolls
+    /// it back on error.
     fn chunk(
         &self,
         source: &dyn RowSource,
@@ -857,7 +851,6 @@ impl Run<'_> {
         let table = &plan.tables[ti];
         let shape = Shape::identity(table);
         let mut so_far = TableStats::default();
-        target.execute("data", "BEGIN")?;
         let moved = source.for_each_batch(table, range, plan.settings.batch_size, &mut |rows| {
             let t0 = Instant::now();
             let mut st = TableStats::default();
@@ -881,6 +874,55 @@ impl Run<'_> {
             self.undo(ti, &so_far);
         }
         result
+    }
+}
+
+/// The chunks of a data phase: per table one, or key ranges of about `chunk_rows` rows for a
+/// large table with an integer key, numbered from 1 in plan order.
+fn plan_chunks(plan: &Plan, source: &dyn RowSource) -> Result<Vec<state::Chunk>, LoadError> {
+    let mut chunks = Vec::new();
+    for (ti, table) in plan.tables.iter().enumerate() {
+        let ranges = match source.key_bounds(table)? {
+            Some(b) if b.rows > plan.settings.chunk_rows => b
+                .chunks(plan.settings.chunk_rows)
+                .into_iter()
+                .map(|r| Some((r.lo, r.hi, r.last)))
+                .collect(),
+            _ => vec![None],
+        };
+        for range in ranges {
+            chunks.push(state::Chunk {
+                unit: chunks.len() as i64 + 1,
+                table: ti,
+                range,
+                done: false,
+            });
+        }
+    }
+    Ok(chunks)
+}
+
+/// The key range a chunk of the state reads, checked against the plan.
+fn chunk_range(plan: &Plan, c: &state::Chunk) -> Result<Option<KeyRange>, LoadError> {
+    let table = plan.tables.get(c.table).ok_or_else(|| {
+        LoadError(format!(
+            "the load state names table number {} of a plan with {}",
+            c.table,
+            plan.tables.len()
+        ))
+    })?;
+    match (c.range, chunk_key(table)) {
+        (None, _) => Ok(None),
+        (Some((lo, hi, last)), Some(key)) => Ok(Some(KeyRange {
+            column: key.to_string(),
+            lo,
+            hi,
+            last,
+        })),
+        (Some(_), None) => Err(LoadError(format!(
+            "the load state has key ranges for table {}, which has no integer key",
+            table.source
+        ))),
     }
 }
 

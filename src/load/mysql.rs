@@ -261,6 +261,21 @@ impl Target for MysqlTarget {
         self.exec(what, sql)
     }
 
+    fn setup_lock(&mut self, take: bool) -> Result<(), LoadError> {
+        // A named lock per database, held by the session (https://mariadb.com/kb/en/get_lock/).
+        const NAME: &str = "CONCAT('ferry-load:', DATABASE())";
+        if !take {
+            return self.exec("lock", &format!("DO RELEASE_LOCK({NAME})"));
+        }
+        match self.count(&format!("SELECT GET_LOCK({NAME}, 600)"))? {
+            1 => Ok(()),
+            _ => Err(LoadError(format!(
+                "{}: another ferry worker held the set-up lock for 10 minutes",
+                self.name
+            ))),
+        }
+    }
+
     fn other_loads(&mut self) -> Result<u64, LoadError> {
         self.count(&format!(
             "SELECT count(*) FROM information_schema.processlist WHERE id <> CONNECTION_ID() \

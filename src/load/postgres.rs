@@ -314,6 +314,16 @@ impl Target for PgTarget {
         self.exec(what, sql)
     }
 
+    fn setup_lock(&mut self, take: bool) -> Result<(), LoadError> {
+        // A session-level advisory lock of this database (https://www.postgresql.org/docs/15/explicit-locking.html#ADVISORY-LOCKS).
+        let f = if take {
+            "pg_advisory_lock"
+        } else {
+            "pg_advisory_unlock"
+        };
+        self.exec("lock", &format!("SELECT {f}(hashtext('ferry-load'))"))
+    }
+
     fn other_loads(&mut self) -> Result<u64, LoadError> {
         self.count(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \

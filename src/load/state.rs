@@ -258,6 +258,24 @@ pub fn chunk_done_sql(unit: i64) -> String {
     )
 }
 
+/// Claims the first chunk not done that no other worker holds, locking its row until the
+/// claiming transaction ends (PostgreSQL; MariaDB 10.6+; MySQL 8.0+).
+pub fn claim_sql() -> String {
+    format!(
+        "SELECT unit, tbl, lo, hi, last_chunk FROM {TABLE} WHERE kind = {} AND done = 0 \
+         ORDER BY unit LIMIT 1 FOR UPDATE SKIP LOCKED",
+        Kind::Chunk as i64
+    )
+}
+
+/// Counts the chunks not done, claimed or not.
+pub fn chunks_left_sql() -> String {
+    format!(
+        "SELECT count(*) FROM {TABLE} WHERE kind = {} AND done = 0",
+        Kind::Chunk as i64
+    )
+}
+
 /// The statement that records a dump segment as done, in the segment's transaction.
 pub fn segment_done_sql(unit: i64) -> String {
     format!(
