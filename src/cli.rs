@@ -697,6 +697,8 @@ fn build_plan(
             t.filter = cfg.filter_for(&t.source);
         }
     }
+    // The queries, row counts and chunks, read from a database source now.
+    crate::load::survey(&mut plan).map_err(|e| usage_error(e.0))?;
     Ok((plan, conv))
 }
 

@@ -36,15 +36,25 @@ pub struct Plan {
 
 impl Plan {
     /// What identifies the work of a plan: its endpoints, DDL and tables, not the settings a
-    /// rerun may change (jobs, batch size, what to do with bad rows).
+    /// rerun may change (jobs, batch size, what to do with bad rows) nor the source's row
+    /// counts (a resumed load follows the chunks its state wrote down).
     pub fn fingerprint(&self) -> u64 {
+        let tables: Vec<TablePlan> = self
+            .tables
+            .iter()
+            .map(|t| TablePlan {
+                estimated_rows: None,
+                chunks: Vec::new(),
+                ..t.clone()
+            })
+            .collect();
         let identity = serde_json::json!([
             self.source,
             self.target,
             self.pre_data,
             self.post_data,
             self.views,
-            self.tables,
+            tables,
             self.source_fingerprint,
         ]);
         crate::load::state::fingerprint(&identity.to_string())
@@ -69,6 +79,35 @@ pub struct TablePlan {
     /// Only the rows matching this condition (source SQL) are moved.
     #[serde(default)]
     pub filter: Option<String>,
+    /// The SELECT the source is read with (database sources; before a chunk's range).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// The rows the source held when the plan was made (database sources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_rows: Option<u64>,
+    /// The key ranges the table is read in, by several workers at once (a large table with a
+    /// single integer key); empty: one piece.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chunks: Vec<ChunkPlan>,
+}
+
+/// One key range of a table: `from <= key < below`; a missing bound is open.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkPlan {
+    pub from: Option<i64>,
+    pub below: Option<i64>,
+}
+
+impl ChunkPlan {
+    /// As the load state stores a range: (lo, hi, last) with i64::MIN / i64::MAX for open
+    /// ends (see `load::KeyRange`).
+    pub fn bounds(&self) -> (i64, i64, bool) {
+        (
+            self.from.unwrap_or(i64::MIN),
+            self.below.unwrap_or(i64::MAX),
+            self.below.is_none(),
+        )
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -231,6 +270,9 @@ pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Se
                     })
                     .collect(),
                 filter: None,
+                query: None,
+                estimated_rows: None,
+                chunks: Vec::new(),
             })
         })
         .collect();

@@ -665,3 +665,42 @@ fn a_worker_refuses_a_dump_source_and_a_sqlite_target() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_plan_holds_each_tables_query_estimated_rows_and_open_ended_chunks() {
+    let dir = scratch_dir("survey");
+    let source = source_db(&dir);
+    let plan = make_plan(
+        &dir,
+        &source,
+        &format!("sqlite:{}", dir.join("t.db").display()),
+    );
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{e}"));
+    let table = |name: &str| {
+        plan["tables"]
+            .as_array()
+            .and_then(|ts| ts.iter().find(|t| t["source"]["name"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("no table {name} in the plan"))
+    };
+    let orders = table("orders");
+    assert_eq!(orders["estimated_rows"], 240_000);
+    assert!(
+        orders["query"]
+            .as_str()
+            .is_some_and(|q| q.starts_with("SELECT ") && q.contains("\"orders\"")),
+        "{orders}"
+    );
+    let chunks = orders["chunks"].as_array().cloned().unwrap_or_default();
+    assert_eq!(chunks.len(), 12, "{orders}");
+    // Open at both ends, each chunk starting where the one before stops.
+    assert!(chunks[0]["from"].is_null() && chunks[11]["below"].is_null());
+    for pair in chunks.windows(2) {
+        assert_eq!(pair[0]["below"], pair[1]["from"]);
+    }
+    let log = table("event_log");
+    assert_eq!(log["estimated_rows"], 30_000);
+    assert!(log.get("chunks").is_none(), "no key, one piece: {log}");
+}

@@ -489,7 +489,7 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
         rejects: &rejects,
         skipped: Mutex::new(Default::default()),
         stats: Mutex::new(stats),
-        progress: Mutex::new(Progress::new(opts.quiet)),
+        progress: Mutex::new(Progress::new(opts.quiet, plan)),
         kept: std::sync::atomic::AtomicU64::new(0),
     };
     let mut kept_before = None;
@@ -877,18 +877,25 @@ impl Run<'_> {
     }
 }
 
-/// The chunks of a data phase: per table one, or key ranges of about `chunk_rows` rows for a
-/// large table with an integer key, numbered from 1 in plan order.
+/// The chunks of a data phase, numbered from 1 in plan order: the plan's own for a table that
+/// has them, else one per table, or key ranges of about `chunk_rows` rows for a large table
+/// with an integer key (counted now).
 fn plan_chunks(plan: &Plan, source: &dyn RowSource) -> Result<Vec<state::Chunk>, LoadError> {
     let mut chunks = Vec::new();
     for (ti, table) in plan.tables.iter().enumerate() {
-        let ranges = match source.key_bounds(table)? {
-            Some(b) if b.rows > plan.settings.chunk_rows => b
-                .chunks(plan.settings.chunk_rows)
-                .into_iter()
-                .map(|r| Some((r.lo, r.hi, r.last)))
-                .collect(),
-            _ => vec![None],
+        // A surveyed plan (`survey`) says how the table is cut; an older one is counted now.
+        let cut = if table.estimated_rows.is_some() {
+            table.chunks.clone()
+        } else {
+            source
+                .key_bounds(table)?
+                .map(|b| open_ended(&b, plan.settings.chunk_rows))
+                .unwrap_or_default()
+        };
+        let ranges: Vec<Option<(i64, i64, bool)>> = if cut.is_empty() {
+            vec![None]
+        } else {
+            cut.iter().map(|c| Some(c.bounds())).collect()
         };
         for range in ranges {
             chunks.push(state::Chunk {
@@ -900,6 +907,46 @@ fn plan_chunks(plan: &Plan, source: &dyn RowSource) -> Result<Vec<state::Chunk>,
         }
     }
     Ok(chunks)
+}
+
+/// The key ranges of about `chunk_rows` rows a table is read in, the first open below and the
+/// last open above, so that rows added to the source since it was counted are read too (a
+/// resumed load reads a newer snapshot); none for a table that fits one chunk.
+pub fn open_ended(b: &KeyBounds, chunk_rows: u64) -> Vec<crate::plan::ChunkPlan> {
+    if b.rows <= chunk_rows {
+        return Vec::new();
+    }
+    let ranges = b.chunks(chunk_rows);
+    let n = ranges.len();
+    ranges
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| crate::plan::ChunkPlan {
+            from: (i > 0).then_some(r.lo),
+            below: (i + 1 < n).then_some(r.hi),
+        })
+        .collect()
+}
+
+/// Fills in what the plan says of a database source's tables before any row moves: the query
+/// each is read with, its rows, and its chunks. Dumps are read as they are written: nothing.
+pub fn survey(plan: &mut Plan) -> Result<(), LoadError> {
+    if matches!(plan.source, Endpoint::Dump { .. }) {
+        return Ok(());
+    }
+    let source = open_source(&plan.source, None)?;
+    let chunk_rows = plan.settings.chunk_rows;
+    for t in &mut plan.tables {
+        t.query = Some(source.query(t));
+        match source.key_bounds(t)? {
+            Some(b) => {
+                t.estimated_rows = Some(b.rows);
+                t.chunks = open_ended(&b, chunk_rows);
+            }
+            None => t.estimated_rows = Some(source.count(t)?),
+        }
+    }
+    Ok(())
 }
 
 /// The key range a chunk of the state reads, checked against the plan.
@@ -943,11 +990,23 @@ pub struct KeyRange {
 }
 
 impl KeyRange {
-    /// The condition in SQL, with the column quoted by `quote`.
+    /// The condition in SQL, with the column quoted by `quote`. A range open at an end
+    /// (`lo` = i64::MIN; `hi` = i64::MAX on the last chunk) has no bound there.
     pub fn condition(&self, quote: impl Fn(&str) -> String) -> String {
         let c = quote(&self.column);
-        let op = if self.last { "<=" } else { "<" };
-        format!("{c} >= {} AND {c} {op} {}", self.lo, self.hi)
+        let mut parts = Vec::new();
+        if self.lo != i64::MIN {
+            parts.push(format!("{c} >= {}", self.lo));
+        }
+        if !(self.last && self.hi == i64::MAX) {
+            let op = if self.last { "<=" } else { "<" };
+            parts.push(format!("{c} {op} {}", self.hi));
+        }
+        if parts.is_empty() {
+            "1 = 1".to_string()
+        } else {
+            parts.join(" AND ")
+        }
     }
 }
 
@@ -1056,6 +1115,10 @@ pub fn chunk_key(table: &TablePlan) -> Option<&str> {
 
 /// A database read table by table. Each parallel worker has its own.
 pub trait RowSource: Send {
+    /// The SELECT that reads a table (before a chunk's range is added), as the source gets it.
+    fn query(&self, table: &TablePlan) -> String;
+    /// The rows of a table that the load would read (its filter applied).
+    fn count(&self, table: &TablePlan) -> Result<u64, LoadError>;
     /// The key range of a table that can be read in chunks (see `chunk_key`), if it has one.
     fn key_bounds(&self, _table: &TablePlan) -> Result<Option<KeyBounds>, LoadError> {
         Ok(None)
@@ -1371,28 +1434,45 @@ pub(crate) fn shape_row(
     Ok(out)
 }
 
-/// Progress on standard error: on a terminal, a bar per table (rows, rate) under a total
-/// line; otherwise a plain line at most every two seconds; nothing with `--quiet`.
+/// Progress on standard error: on a terminal, a bar per table (rows, rate, and the share done
+/// and time left where the plan estimated the rows) under a total line; otherwise a plain line
+/// at most every two seconds; nothing with `--quiet`.
 struct Progress {
     quiet: bool,
     bars: Option<(indicatif::MultiProgress, indicatif::ProgressBar)>,
     tables: HashMap<usize, indicatif::ProgressBar>,
+    /// The plan's estimated rows per table, and their sum when every table has one.
+    estimates: Vec<Option<u64>>,
+    expected: Option<u64>,
     last: Instant,
     started: Instant,
 }
 
+/// A bar of `len` rows with its share and time left, or a spinner without a length.
+fn progress_bar(len: Option<u64>, counted: &str, open: &str) -> indicatif::ProgressBar {
+    let (bar, template) = match len {
+        Some(n) => (indicatif::ProgressBar::new(n), counted),
+        None => (indicatif::ProgressBar::new_spinner(), open),
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar
+}
+
 impl Progress {
-    fn new(quiet: bool) -> Progress {
+    fn new(quiet: bool, plan: &Plan) -> Progress {
         use std::io::IsTerminal;
+        let estimates: Vec<Option<u64>> = plan.tables.iter().map(|t| t.estimated_rows).collect();
+        let expected = estimates.iter().copied().sum::<Option<u64>>();
         let bars = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let multi = indicatif::MultiProgress::new();
-            let total = multi.add(indicatif::ProgressBar::new_spinner());
-            total.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} total {human_pos} rows, {per_sec}, {elapsed}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-            );
+            let total = multi.add(progress_bar(
+                expected,
+                "{spinner} total {human_pos}/{human_len} rows {wide_bar} {per_sec}, {elapsed}, about {eta} left",
+                "{spinner} total {human_pos} rows, {per_sec}, {elapsed}",
+            ));
             total.enable_steady_tick(std::time::Duration::from_millis(200));
             (multi, total)
         });
@@ -1400,6 +1480,8 @@ impl Progress {
             quiet,
             bars,
             tables: HashMap::new(),
+            estimates,
+            expected,
             last: Instant::now(),
             started: Instant::now(),
         }
@@ -1411,13 +1493,15 @@ impl Progress {
             return;
         }
         if let Some((multi, total_bar)) = &self.bars {
+            let estimate = self.estimates.get(ti).copied().flatten();
             let bar = self.tables.entry(ti).or_insert_with(|| {
-                let b = multi.insert_before(total_bar, indicatif::ProgressBar::new_spinner());
-                b.set_style(
-                    indicatif::ProgressStyle::with_template(
+                let b = multi.insert_before(
+                    total_bar,
+                    progress_bar(
+                        estimate,
+                        "  {prefix:32} {human_pos:>12}/{human_len} rows {bar:20} {per_sec:>14} {eta:>4}",
                         "  {prefix:32} {human_pos:>12} rows {per_sec:>14}",
-                    )
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                    ),
                 );
                 b.set_prefix(st.table.clone());
                 b
@@ -1431,10 +1515,16 @@ impl Progress {
         }
         self.last = Instant::now();
         let secs = self.started.elapsed().as_secs_f64().max(1e-9);
-        eprintln!(
-            "ferry: {total} rows written, {:.0} rows/s",
-            total as f64 / secs
-        );
+        let rate = total as f64 / secs;
+        let share = match self.expected {
+            Some(n) if n > 0 && rate > 0.0 => format!(
+                " of about {n} ({:.0}%, about {:.0} s left)",
+                100.0 * total as f64 / n as f64,
+                n.saturating_sub(total) as f64 / rate
+            ),
+            _ => String::new(),
+        };
+        eprintln!("ferry: {total} rows written{share}, {rate:.0} rows/s");
     }
 
     /// Leaves the bars on screen, finished.

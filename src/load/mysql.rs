@@ -420,6 +420,24 @@ impl MysqlSource {
 }
 
 impl super::RowSource for MysqlSource {
+    fn query(&self, table: &TablePlan) -> String {
+        select_sql(table, None, &quote(&table.source.name), quote)
+    }
+
+    fn count(&self, table: &TablePlan) -> Result<u64, LoadError> {
+        let sql = format!(
+            "SELECT count(*) FROM {}{}",
+            quote(&table.source.name),
+            where_clause(table, None, quote)
+        );
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let n: Option<i64> = self
+            .rt
+            .block_on(conn.query_first(sql))
+            .map_err(|e| LoadError(format!("{}: counting {}: {e}", self.name, table.source)))?;
+        Ok(n.unwrap_or(0).max(0) as u64)
+    }
+
     fn key_bounds(&self, table: &TablePlan) -> Result<Option<KeyBounds>, LoadError> {
         let Some(key) = chunk_key(table) else {
             return Ok(None);

@@ -218,6 +218,20 @@ impl PgSource {
 }
 
 impl super::RowSource for PgSource {
+    fn query(&self, table: &TablePlan) -> String {
+        select_sql(table, None, &from_name(table), ident)
+    }
+
+    fn count(&self, table: &TablePlan) -> Result<u64, LoadError> {
+        let sql = format!(
+            "SELECT count(*) FROM {}{}",
+            from_name(table),
+            where_clause(table, None, ident)
+        );
+        let rows = self.rows(&sql)?;
+        Ok(rows.first().map_or(0, |r| r.get::<_, i64>(0)).max(0) as u64)
+    }
+
     fn snapshot(&self) -> Result<Option<String>, LoadError> {
         let rows = self.rows("SELECT pg_export_snapshot()")?;
         Ok(rows.first().map(|r| r.get::<_, String>(0)))

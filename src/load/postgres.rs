@@ -351,11 +351,14 @@ impl Target for PgTarget {
     }
 
     fn count(&mut self, sql: &str) -> Result<u64, LoadError> {
-        let n: i64 = self
+        let row = self
             .rt
             .block_on(self.client.query_one(sql, &[]))
-            .map_err(|e| LoadError(format!("{}: `{sql}` failed: {}", self.name, pg_message(&e))))?
-            .get(0);
+            .map_err(|e| LoadError(format!("{}: `{sql}` failed: {}", self.name, pg_message(&e))))?;
+        let n = row
+            .try_get::<_, i64>(0)
+            .or_else(|_| row.try_get::<_, i32>(0).map(i64::from))
+            .map_err(|e| LoadError(format!("{}: `{sql}`: {e}", self.name)))?;
         Ok(n.max(0) as u64)
     }
 

@@ -255,6 +255,22 @@ fn quote(s: &str) -> String {
 }
 
 impl super::RowSource for SqliteSource {
+    fn query(&self, table: &TablePlan) -> String {
+        select_sql(table, None, &quote(&table.source.name), quote)
+    }
+
+    fn count(&self, table: &TablePlan) -> Result<u64, LoadError> {
+        let sql = format!(
+            "SELECT count(*) FROM {}{}",
+            quote(&table.source.name),
+            where_clause(table, None, quote)
+        );
+        self.conn
+            .query_row(&sql, [], |r| r.get::<_, i64>(0))
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| err(&self.path, &format!("cannot count {}", table.source), e))
+    }
+
     fn key_bounds(&self, table: &TablePlan) -> Result<Option<KeyBounds>, LoadError> {
         let Some(key) = chunk_key(table) else {
             return Ok(None);

@@ -58,7 +58,7 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
                 })
                 .collect(),
         ),
-        progress: Mutex::new(super::Progress::new(opts.quiet)),
+        progress: Mutex::new(super::Progress::new(opts.quiet, plan)),
         kept: std::sync::atomic::AtomicU64::new(0),
     };
     let sources = open_sources(&plan.source, plan.settings.jobs.max(1))?;
