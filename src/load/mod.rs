@@ -1062,6 +1062,14 @@ pub fn where_clause(
     }
 }
 
+/// `SELECT count(*) FROM table [WHERE filter]`: the rows a load of the table reads.
+pub fn count_sql(table: &TablePlan, from: &str, quote: impl Fn(&str) -> String) -> String {
+    format!(
+        "SELECT count(*) FROM {from}{}",
+        where_clause(table, None, quote)
+    )
+}
+
 /// `SELECT cols FROM table [WHERE ...]` for a source read: the plan's columns in order, the
 /// row filter and the chunk's range. `from` is the table's name as the source quotes it.
 pub fn select_sql(

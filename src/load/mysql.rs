@@ -25,7 +25,9 @@ use mysql_async::{Conn, OptsBuilder};
 use tokio::runtime::Runtime;
 
 use super::rejects::Rejects;
-use super::{KeyBounds, KeyRange, LoadError, Target, chunk_key, select_sql, where_clause};
+use super::{
+    KeyBounds, KeyRange, LoadError, Target, chunk_key, count_sql, select_sql, where_clause,
+};
 use crate::conn::Server;
 use crate::plan::{OnError, Plan, TablePlan};
 use crate::transform::Transform;
@@ -425,11 +427,7 @@ impl super::RowSource for MysqlSource {
     }
 
     fn count(&self, table: &TablePlan) -> Result<u64, LoadError> {
-        let sql = format!(
-            "SELECT count(*) FROM {}{}",
-            quote(&table.source.name),
-            where_clause(table, None, quote)
-        );
+        let sql = count_sql(table, &quote(&table.source.name), quote);
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let n: Option<i64> = self
             .rt

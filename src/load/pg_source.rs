@@ -12,7 +12,7 @@ use tokio_postgres::Client;
 
 use super::dump::{copy_unescape, text_or_bytes};
 use super::postgres::{connect, pg_message};
-use super::{KeyBounds, KeyRange, LoadError, chunk_key, select_sql, where_clause};
+use super::{KeyBounds, KeyRange, LoadError, chunk_key, count_sql, select_sql, where_clause};
 use crate::conn::Server;
 use crate::plan::TablePlan;
 use crate::value::{Row, Value};
@@ -223,12 +223,7 @@ impl super::RowSource for PgSource {
     }
 
     fn count(&self, table: &TablePlan) -> Result<u64, LoadError> {
-        let sql = format!(
-            "SELECT count(*) FROM {}{}",
-            from_name(table),
-            where_clause(table, None, ident)
-        );
-        let rows = self.rows(&sql)?;
+        let rows = self.rows(&count_sql(table, &from_name(table), ident))?;
         Ok(rows.first().map_or(0, |r| r.get::<_, i64>(0)).max(0) as u64)
     }
 

@@ -9,7 +9,9 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags};
 
 use super::rejects::Rejects;
-use super::{KeyBounds, KeyRange, LoadError, Target, chunk_key, select_sql, where_clause};
+use super::{
+    KeyBounds, KeyRange, LoadError, Target, chunk_key, count_sql, select_sql, where_clause,
+};
 use crate::plan::{OnError, Plan, TablePlan};
 use crate::value::{Row, Value};
 
@@ -260,11 +262,7 @@ impl super::RowSource for SqliteSource {
     }
 
     fn count(&self, table: &TablePlan) -> Result<u64, LoadError> {
-        let sql = format!(
-            "SELECT count(*) FROM {}{}",
-            quote(&table.source.name),
-            where_clause(table, None, quote)
-        );
+        let sql = count_sql(table, &quote(&table.source.name), quote);
         self.conn
             .query_row(&sql, [], |r| r.get::<_, i64>(0))
             .map(|n| n.max(0) as u64)
