@@ -10,6 +10,7 @@
 pub mod dump;
 pub mod mysql;
 pub mod pg_source;
+pub mod post;
 pub mod postgres;
 pub mod rejects;
 pub mod sqlite;
@@ -25,7 +26,7 @@ use serde::Serialize;
 
 use crate::conn::Endpoint;
 use crate::ir::Name;
-use crate::plan::{ForeignKeyPlan, OnError, OrphanPolicy, Plan, Preparation, TablePlan};
+use crate::plan::{ForeignKeyPlan, OnError, Plan, Preparation, TablePlan};
 use crate::transform::Applied;
 use crate::value::{Row, Value};
 use rejects::Rejects;
@@ -176,112 +177,6 @@ fn prepare(target: &mut dyn Target, plan: &Plan, how: Preparation) -> Result<(),
         }
         Preparation::DoNothing => Ok(()),
     }
-}
-
-/// Counts the rows that break each foreign key, then does what the plan says with them.
-fn settle_orphans(target: &mut dyn Target, plan: &Plan) -> Result<Vec<Orphans>, LoadError> {
-    let mut found = Vec::new();
-    for t in &plan.tables {
-        for fk in &t.foreign_keys {
-            let rows = target.count(&orphan_count_sql(&t.target, fk))?;
-            if rows > 0 {
-                found.push(Orphans {
-                    table: t.source.to_string(),
-                    target_table: t.target.clone(),
-                    constraint: fk.describe.clone(),
-                    rows,
-                    deleted: false,
-                });
-            }
-        }
-    }
-    match plan.settings.orphans {
-        _ if found.is_empty() => {}
-        OrphanPolicy::Abort => {
-            let list: Vec<String> = found
-                .iter()
-                .map(|o| format!("  {} rows break {}", o.rows, o.constraint))
-                .collect();
-            return Err(LoadError(format!(
-                "rows match no referenced row, so these foreign keys cannot be created:\n{}\n\
-                 The data is loaded, the foreign keys and later DDL are not: rerun with \
-                 --orphans delete or --orphans not-valid (and --prepare drop-and-create).",
-                list.join("\n")
-            )));
-        }
-        OrphanPolicy::Delete => {
-            for (t, fk) in plan
-                .tables
-                .iter()
-                .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
-            {
-                if found.iter().any(|o| o.constraint == fk.describe) {
-                    target.run("orphan delete", &[orphan_delete_sql(&t.target, fk)])?;
-                }
-            }
-            for o in &mut found {
-                o.deleted = true;
-            }
-        }
-        OrphanPolicy::NotValid => {}
-    }
-    Ok(found)
-}
-
-/// Runs the post-data DDL and the views (when the load created the tables), then the engine's
-/// own finishing work. Foreign keys of tables with orphans kept are created NOT VALID where
-/// the engine would otherwise check the existing rows (PostgreSQL). Each statement is a step
-/// recorded in the state with it; steps an interrupted load ran are not run again. A step it
-/// began but did not record may have run where DDL commits by itself (MySQL): run again, its
-/// "already exists" error means it had.
-fn finish(
-    target: &mut dyn Target,
-    plan: &Plan,
-    orphans: &[Orphans],
-    saved: Option<&state::State>,
-) -> Result<(), LoadError> {
-    let (done, started) = saved.map_or((&[][..], &[][..]), |s| {
-        (&s.steps_done[..], &s.steps_started[..])
-    });
-    if matches!(
-        plan.settings.prepare,
-        Preparation::Create | Preparation::DropAndCreate
-    ) {
-        let post = plan.post_data.iter().map(|sql| {
-            let keeps_orphans = orphans.iter().any(|o| {
-                !o.deleted && sql.starts_with(&format!("ALTER TABLE {} ", o.target_table))
-            });
-            if keeps_orphans
-                && sql.contains(" FOREIGN KEY ")
-                && matches!(plan.target, Endpoint::Postgres(_))
-            {
-                (
-                    "post-data",
-                    format!("{} NOT VALID", sql.trim_end().trim_end_matches(';')),
-                )
-            } else {
-                ("post-data", sql.clone())
-            }
-        });
-        let views = plan.views.iter().map(|sql| ("view", sql.clone()));
-        for (step, (what, sql)) in (0i64..).zip(post.chain(views)) {
-            if done.contains(&step) {
-                continue;
-            }
-            let was_started = started.contains(&step);
-            if !was_started {
-                target.execute("state", &state::step_started_sql(step))?;
-            }
-            match state::in_transaction(target, what, &[sql, state::step_done_sql(step)]) {
-                Ok(()) => {}
-                Err(e) if was_started && target.applied_already(&e) => {
-                    target.execute("state", &state::step_done_sql(step))?;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-    target.after_load(plan)
 }
 
 /// Options of one load run that are not part of the plan.
@@ -534,7 +429,7 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
             .unwrap_or_else(|p| p.into_inner())
             .finish();
     }
-    let orphans = post_data(&mut target, plan, saved, opts)?;
+    let orphans = post::post_data(&mut target, plan, saved, opts)?;
     rejects.finish()?;
     Ok(Summary {
         tables: run.stats.into_inner().unwrap_or_else(|p| p.into_inner()),
@@ -548,35 +443,6 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
         kept_units: kept_before.unwrap_or(0),
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-/// The phase after the data: orphans, post-data DDL and views (carrying on after a lost
-/// target), then the state is dropped or, with `--keep-state`, marked done.
-fn post_data(
-    target: &mut Box<dyn Target>,
-    plan: &Plan,
-    mut saved: Option<state::State>,
-    opts: &LoadOptions,
-) -> Result<Vec<Orphans>, LoadError> {
-    let mut orphans = Vec::new();
-    for attempt in 0.. {
-        let done = settle_orphans(target.as_mut(), plan).and_then(|found| {
-            orphans = found;
-            finish(target.as_mut(), plan, &orphans, saved.as_ref())
-        });
-        let Err(e) = done else { break };
-        match after_lost_target(target, plan, &e, attempt, opts.quiet)? {
-            Some(again) => saved = Some(again),
-            None => return Err(e),
-        }
-    }
-    if opts.keep_state {
-        target.execute("state", &state::phase_sql(state::Phase::Done))?;
-    } else {
-        let drop = target.drop_sql(state::TABLE);
-        target.run("state", &[drop])?;
-    }
-    Ok(orphans)
 }
 
 /// How long a load waits for a target that went away (a restart, a failover) before it stops:

@@ -22,8 +22,7 @@ use std::time::{Duration, Instant};
 use super::rejects::Rejects;
 use super::{
     LoadError, LoadOptions, Orphans, Run, Summary, TableStats, Target, chunk_range, open_source,
-    open_sources, open_target, plan_chunks, planned_source_fingerprint, post_data, prepare,
-    same_load, state,
+    open_sources, open_target, plan_chunks, planned_source_fingerprint, prepare, same_load, state,
 };
 use crate::conn::Endpoint;
 use crate::plan::{Plan, Preparation};
@@ -209,5 +208,5 @@ fn finish(
     if st.phase == state::Phase::Data {
         target.execute("state", &state::phase_sql(state::Phase::PostData))?;
     }
-    post_data(target, plan, Some(st), opts)
+    super::post::post_data(target, plan, Some(st), opts)
 }

@@ -1,0 +1,232 @@
+//! The phase after the data: rows that would break a foreign key (orphans) are counted and
+//! dealt with; the post-data DDL and the views run as steps recorded in the load state
+//! (`state.rs`), so that a resumed load runs only those not done.
+//!
+//! The steps run in waves. First the indexes, unique and check constraints, in parallel over
+//! `jobs` connections (each touches one table: they wait for each other's locks at worst and
+//! cannot deadlock); then, one at a time and in the plan's order, the foreign keys (each locks
+//! two tables: in parallel, two of them could deadlock), comments, triggers and routines; then
+//! the views.
+
+use std::sync::Mutex;
+
+use super::{
+    LoadError, LoadOptions, Orphans, Target, after_lost_target, open_target, orphan_count_sql,
+    orphan_delete_sql, state,
+};
+use crate::conn::Endpoint;
+use crate::plan::{OrphanPolicy, Plan, Preparation};
+
+/// Counts the rows that break each foreign key, then does what the plan says with them.
+fn settle_orphans(target: &mut dyn Target, plan: &Plan) -> Result<Vec<Orphans>, LoadError> {
+    let mut found = Vec::new();
+    for t in &plan.tables {
+        for fk in &t.foreign_keys {
+            let rows = target.count(&orphan_count_sql(&t.target, fk))?;
+            if rows > 0 {
+                found.push(Orphans {
+                    table: t.source.to_string(),
+                    target_table: t.target.clone(),
+                    constraint: fk.describe.clone(),
+                    rows,
+                    deleted: false,
+                });
+            }
+        }
+    }
+    match plan.settings.orphans {
+        _ if found.is_empty() => {}
+        OrphanPolicy::Abort => {
+            let list: Vec<String> = found
+                .iter()
+                .map(|o| format!("  {} rows break {}", o.rows, o.constraint))
+                .collect();
+            return Err(LoadError(format!(
+                "rows match no referenced row, so these foreign keys cannot be created:\n{}\n\
+                 The data is loaded, the foreign keys and later DDL are not: rerun with \
+                 --orphans delete or --orphans not-valid (and --prepare drop-and-create).",
+                list.join("\n")
+            )));
+        }
+        OrphanPolicy::Delete => {
+            for (t, fk) in plan
+                .tables
+                .iter()
+                .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
+            {
+                if found.iter().any(|o| o.constraint == fk.describe) {
+                    target.run("orphan delete", &[orphan_delete_sql(&t.target, fk)])?;
+                }
+            }
+            for o in &mut found {
+                o.deleted = true;
+            }
+        }
+        OrphanPolicy::NotValid => {}
+    }
+    Ok(found)
+}
+
+/// One post-data or view statement, numbered in the plan's order (its step in the state).
+struct Step {
+    number: i64,
+    what: &'static str,
+    sql: String,
+}
+
+/// Whether a statement touches one table only (an index, a unique or check constraint), so
+/// that it can run beside others.
+fn one_table(sql: &str) -> bool {
+    let head = sql.trim_start();
+    head.starts_with("CREATE INDEX ")
+        || head.starts_with("CREATE UNIQUE INDEX ")
+        || (head.starts_with("ALTER TABLE ")
+            && !sql.contains(" FOREIGN KEY ")
+            && (sql.contains(" UNIQUE (") || sql.contains(" CHECK ")))
+}
+
+/// Runs the post-data DDL and the views (when the load created the tables), then the engine's
+/// own finishing work. Foreign keys of tables with orphans kept are created NOT VALID where
+/// the engine would otherwise check the existing rows (PostgreSQL). Steps an interrupted load
+/// ran are not run again; a step it began but did not record may have run where DDL commits
+/// by itself (MySQL): run again, its "already exists" error means it had.
+fn finish(
+    target: &mut dyn Target,
+    plan: &Plan,
+    orphans: &[Orphans],
+    saved: Option<&state::State>,
+) -> Result<(), LoadError> {
+    let (done, started) = saved.map_or((&[][..], &[][..]), |s| {
+        (&s.steps_done[..], &s.steps_started[..])
+    });
+    if matches!(
+        plan.settings.prepare,
+        Preparation::Create | Preparation::DropAndCreate
+    ) {
+        let post = plan.post_data.iter().map(|sql| {
+            let keeps_orphans = orphans.iter().any(|o| {
+                !o.deleted && sql.starts_with(&format!("ALTER TABLE {} ", o.target_table))
+            });
+            if keeps_orphans
+                && sql.contains(" FOREIGN KEY ")
+                && matches!(plan.target, Endpoint::Postgres(_))
+            {
+                (
+                    "post-data",
+                    format!("{} NOT VALID", sql.trim_end().trim_end_matches(';')),
+                )
+            } else {
+                ("post-data", sql.clone())
+            }
+        });
+        let views = plan.views.iter().map(|sql| ("view", sql.clone()));
+        let steps: Vec<Step> = (0i64..)
+            .zip(post.chain(views))
+            .filter(|(number, _)| !done.contains(number))
+            .map(|(number, (what, sql))| Step { number, what, sql })
+            .collect();
+        let (side_by_side, in_order): (Vec<Step>, Vec<Step>) = steps
+            .into_iter()
+            .partition(|s| s.what == "post-data" && one_table(&s.sql));
+        in_parallel(target, plan, side_by_side, started)?;
+        for step in &in_order {
+            run_step(target, step, started)?;
+        }
+    }
+    target.after_load(plan)
+}
+
+/// Runs steps over up to `jobs` connections (this one and new ones; one on SQLite).
+fn in_parallel(
+    target: &mut dyn Target,
+    plan: &Plan,
+    steps: Vec<Step>,
+    started: &[i64],
+) -> Result<(), LoadError> {
+    let jobs = match plan.target {
+        Endpoint::Sqlite { .. } => 1,
+        _ => plan.settings.jobs.clamp(1, steps.len().max(1)),
+    };
+    let queue = Mutex::new(steps.into_iter());
+    let failure: Mutex<Option<LoadError>> = Mutex::new(None);
+    let work = |target: &mut dyn Target| -> Result<(), LoadError> {
+        loop {
+            if failure.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+                return Ok(());
+            }
+            let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+            let Some(step) = next else { return Ok(()) };
+            run_step(target, &step, started)?;
+        }
+    };
+    let fail = |e: LoadError| {
+        failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert(e);
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..jobs {
+            scope.spawn(|| {
+                if let Err(e) = open_target(&plan.target).and_then(|mut t| work(t.as_mut())) {
+                    fail(e);
+                }
+            });
+        }
+        if let Err(e) = work(target) {
+            fail(e);
+        }
+    });
+    match failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// One step: recorded as begun, then run with its `done` mark in one transaction.
+fn run_step(target: &mut dyn Target, step: &Step, started: &[i64]) -> Result<(), LoadError> {
+    let was_started = started.contains(&step.number);
+    if !was_started {
+        target.execute("state", &state::step_started_sql(step.number))?;
+    }
+    match state::in_transaction(
+        target,
+        step.what,
+        &[step.sql.clone(), state::step_done_sql(step.number)],
+    ) {
+        Ok(()) => Ok(()),
+        Err(e) if was_started && target.applied_already(&e) => {
+            target.execute("state", &state::step_done_sql(step.number))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The phase after the data: orphans, post-data DDL and views (carrying on after a lost
+/// target), then the state is dropped or, with `--keep-state`, marked done.
+pub(super) fn post_data(
+    target: &mut Box<dyn Target>,
+    plan: &Plan,
+    mut saved: Option<state::State>,
+    opts: &LoadOptions,
+) -> Result<Vec<Orphans>, LoadError> {
+    let mut orphans = Vec::new();
+    for attempt in 0.. {
+        let done = settle_orphans(target.as_mut(), plan).and_then(|found| {
+            orphans = found;
+            finish(target.as_mut(), plan, &orphans, saved.as_ref())
+        });
+        let Err(e) = done else { break };
+        match after_lost_target(target, plan, &e, attempt, opts.quiet)? {
+            Some(again) => saved = Some(again),
+            None => return Err(e),
+        }
+    }
+    if opts.keep_state {
+        target.execute("state", &state::phase_sql(state::Phase::Done))?;
+    } else {
+        let drop = target.drop_sql(state::TABLE);
+        target.run("state", &[drop])?;
+    }
+    Ok(orphans)
+}
