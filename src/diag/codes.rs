@@ -128,6 +128,12 @@ codes! {
         "an enumerated type was converted",
         "MySQL's inline ENUM becomes a PostgreSQL enum type named after table and column; \
          PostgreSQL's enum types become MySQL inline ENUMs; on SQLite an enum is text with a CHECK.";
+    NAME_COLLISION = "F2012", "name-collision", Warning,
+        "two objects would have one name on the target; the later one was renamed",
+        "A target without schemas (MySQL, SQLite) flattens `a.t` and `b.t` into one namespace, \
+         and MySQL (on case-insensitive file systems) and SQLite compare names without case, so \
+         `Foo` and `foo` meet there. ferry keeps the first in output order and renames the \
+         other (`schema_name`, else a number), in every statement that refers to it.";
     MAPPING_ERROR = "F3001", "mapping-error", Error,
         "a mapping file is invalid",
         "A mapping rule could not be read: a bad type pattern, an unknown transform, drop or risk \

@@ -88,6 +88,32 @@ impl Rewrite<'_> {
         self.print_ident(id, true);
     }
 
+    /// The target name of a relation that `Namer::settle` renamed, if it is one.
+    fn renamed_relation(&self, rel: &ObjectName) -> Option<String> {
+        let parts: Vec<String> = rel
+            .0
+            .iter()
+            .filter_map(|p| match p {
+                ast::ObjectNamePart::Identifier(id) => {
+                    Some(if id.quote_style.is_none() && self.from.folds_to_lower() {
+                        id.value.to_lowercase()
+                    } else {
+                        id.value.clone()
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        let (name, schema) = match parts.as_slice() {
+            [.., s, n] => (n.clone(), Some(s.clone())),
+            [n] => (n.clone(), None),
+            [] => return None,
+        };
+        self.namer
+            .renamed_name(&crate::ir::Name { schema, name })
+            .map(str::to_string)
+    }
+
     /// A name an alias defines here: printed as written, never respelled.
     fn alias(&self, id: &mut Ident) {
         self.print_ident(id, false);
@@ -230,6 +256,16 @@ impl VisitorMut for Rewrite<'_> {
     }
 
     fn pre_visit_relation(&mut self, rel: &mut ObjectName) -> ControlFlow<()> {
+        if let Some(renamed) = self.renamed_relation(rel) {
+            // Renamed to stay distinct on the target (`Namer::settle`): one identifier.
+            let mut id = Ident::new(renamed);
+            let printed = self.namer.quote_raw(&id.value);
+            if printed != id.value {
+                id.quote_style = printed.chars().next();
+            }
+            *rel = ObjectName::from(vec![id]);
+            return ControlFlow::Continue(());
+        }
         let keep_schema = self.to.has_schemas();
         let n = rel.0.len();
         for (i, part) in rel.0.iter_mut().enumerate() {

@@ -106,6 +106,17 @@ pub fn emit(schema: &Schema, order: &Order, opts: &Options) -> (Output, Vec<Diag
     e.schemas(&mut diags);
     e.extensions(&mut diags);
     e.new_enum_types(&mut diags);
+    let names: Vec<(&str, &crate::ir::Name)> = order
+        .objects
+        .iter()
+        .map(|obj| match *obj {
+            Object::Enum(i) => ("type", &schema.enums[i].name),
+            Object::Sequence(i) => ("sequence", &schema.sequences[i].name),
+            Object::Table(i) => ("table", &schema.tables[i].name),
+            Object::View(i) => ("view", &schema.views[i].name),
+        })
+        .collect();
+    e.namer.settle(&names, &mut diags);
     for obj in &order.objects {
         match *obj {
             Object::Enum(i) => e.enum_type(&schema.enums[i], &mut diags),

@@ -35,6 +35,9 @@ pub struct Namer {
     /// Functions and aggregates the script defines (lower case, unqualified): ferry does not
     /// emit them, so nothing that calls them can be emitted either.
     pub routines: HashSet<String>,
+    /// Tables, views, sequences and types renamed so that they stay distinct on the target
+    /// (`settle`): source name -> target name (case policy applied, not quoted).
+    renamed: std::collections::HashMap<Name, String>,
 }
 
 impl Namer {
@@ -47,6 +50,67 @@ impl Namer {
             text_columns: HashSet::new(),
             column_types: std::collections::HashMap::new(),
             routines: HashSet::new(),
+            renamed: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Gives every table, view, sequence and type a distinct name on the target before anything
+    /// is printed. Where two would meet (schemas flattened on a target without them; names
+    /// that differ only in case on a target that ignores it, MySQL being taken as such since
+    /// its file system may be; names made equal by `--identifiers lower`), the later one in
+    /// output order is renamed, `schema_name` first, else numbered, with a warning. Names
+    /// without a schema claim theirs first, so that a flattened `a.t` yields to a plain `t`.
+    /// `names` pairs each name with its object kind (`table`, `view`, ...) for the diagnostic.
+    pub fn settle(&mut self, names: &[(&str, &Name)], diags: &mut Vec<Diagnostic>) {
+        let ignores_case = self.target != Dialect::Postgres;
+        let key = |schema: &str, name: &str| {
+            let name = if ignores_case {
+                name.to_lowercase()
+            } else {
+                name.to_string()
+            };
+            format!("{schema}\u{0}{name}")
+        };
+        let mut taken = HashSet::new();
+        let plain = names.iter().filter(|(_, n)| n.schema.is_none());
+        let qualified = names.iter().filter(|(_, n)| n.schema.is_some());
+        for (kind, name) in plain.chain(qualified) {
+            // Shortening is reported where the name is printed (`object`), not here.
+            let schema = match (&name.schema, self.target.has_schemas()) {
+                (Some(s), true) => self.raw(s, &mut Vec::new()),
+                _ => String::new(),
+            };
+            let wanted = self.raw(&name.name, &mut Vec::new());
+            if taken.insert(key(&schema, &wanted)) {
+                continue;
+            }
+            let mut candidates = name
+                .schema
+                .iter()
+                .map(|s| format!("{s}_{}", name.name))
+                .chain((2..).map(|n| format!("{}_{n}", name.name)));
+            let chosen = loop {
+                let Some(c) = candidates.next() else {
+                    break None;
+                };
+                let c = self.raw(&c, &mut Vec::new());
+                if taken.insert(key(&schema, &c)) {
+                    break Some(c);
+                }
+            };
+            if let Some(c) = chosen {
+                diags.push(
+                    Diagnostic::new(
+                        &codes::NAME_COLLISION,
+                        format!(
+                            "{kind} `{name}` would have the name of another object on {}; it becomes `{c}`",
+                            self.target
+                        ),
+                    )
+                    .object(format!("{kind} {name}")),
+                );
+                self.renamed.insert((*name).clone(), c);
+            }
         }
     }
 
@@ -62,6 +126,26 @@ impl Namer {
                 *e = None;
             }
         }
+    }
+
+    /// The target name of a table, view, sequence or type that `settle` renamed, for a
+    /// reference to it: spelled exactly so first, else without regard to case; the schema
+    /// must be the same (or absent on both sides).
+    pub fn renamed_name(&self, name: &Name) -> Option<&str> {
+        let same_schema = |k: &Name| match (&k.schema, &name.schema) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            (None, None) => true,
+            _ => false,
+        };
+        self.renamed
+            .get(name)
+            .or_else(|| {
+                self.renamed
+                    .iter()
+                    .find(|(k, _)| same_schema(k) && k.name.eq_ignore_ascii_case(&name.name))
+                    .map(|(_, v)| v)
+            })
+            .map(String::as_str)
     }
 
     /// The declared spelling of a name that differs from it only in case.
@@ -121,7 +205,10 @@ impl Namer {
 
     /// A table, view, type or sequence name, ready to print. Schemas exist only on PostgreSQL.
     pub fn object(&self, name: &Name, diags: &mut Vec<Diagnostic>) -> String {
-        let base = self.ident(&name.name, diags);
+        let base = match self.renamed.get(name) {
+            Some(r) => self.quote_raw(r),
+            None => self.ident(&name.name, diags),
+        };
         match (&name.schema, self.target.has_schemas()) {
             (Some(s), true) => format!("{}.{base}", self.ident(s, diags)),
             _ => base,

@@ -101,16 +101,27 @@ impl Schema {
     }
 
     /// Where the table named `name` is in `tables`: the first that `Name::matches` it.
+    /// The table a reference names: the one spelled exactly so, else the one with the same
+    /// schema (or none on both sides), else any that `Name::matches` (a schema given on one
+    /// side only). So `sales.customer` finds `sales.customer` before a plain `customer`.
     pub fn table_position(&self, name: &Name) -> Option<usize> {
-        if self.tables_indexed != self.tables.len() {
+        let all: Vec<usize>;
+        let candidates: &[usize] = if self.tables_indexed != self.tables.len() {
             // Tables were pushed directly (tests build schemas by hand): look at each.
-            return self.tables.iter().position(|t| t.name.matches(name));
-        }
-        let candidates = self.tables_by_name.get(&name.name.to_lowercase())?;
-        candidates
-            .iter()
-            .copied()
-            .find(|i| self.tables[*i].name.matches(name))
+            all = (0..self.tables.len()).collect();
+            &all
+        } else {
+            self.tables_by_name.get(&name.name.to_lowercase())?
+        };
+        let find = |pred: &dyn Fn(&Name) -> bool| {
+            candidates
+                .iter()
+                .copied()
+                .find(|i| pred(&self.tables[*i].name))
+        };
+        find(&|n| n == name)
+            .or_else(|| find(&|n| n.matches(name) && n.schema.is_some() == name.schema.is_some()))
+            .or_else(|| find(&|n| n.matches(name)))
     }
 
     pub fn table(&self, name: &Name) -> Option<&Table> {

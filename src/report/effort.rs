@@ -144,6 +144,11 @@ pub static RULES: &[(&str, Complexity, &str)] = &[
         "shortened the name deterministically",
     ),
     (
+        "F2012",
+        Complexity::Trivial,
+        "renamed the later object; code that uses its old name must follow",
+    ),
+    (
         "F2006",
         Complexity::None,
         "created the tables first and added these foreign keys afterwards",
