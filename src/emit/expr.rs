@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{self, Expr, Ident, ObjectName, Visit, VisitMut, Visitor, VisitorMut};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
-use super::names::Namer;
+use super::names::{ColumnKind, Namer};
 use crate::dialect::Dialect;
 
 /// Functions that exist with the same meaning on MySQL, PostgreSQL and SQLite.
@@ -141,16 +141,68 @@ impl Rewrite<'_> {
         id.value = raw;
     }
 
-    /// Whether a column reference names a column whose target type is text: through its
-    /// qualifier when it has one, else by the tables in scope (or every table).
+    /// A MySQL binary operator re-printed for another engine (see `mysql_operator`).
+    fn mysql_operators(&mut self, e: &mut Expr) {
+        let Expr::BinaryOp { left, op, right } = e else {
+            return;
+        };
+        match mysql_operator(op, self.to) {
+            MysqlOperator::Same => {}
+            MysqlOperator::Refused(why) => self.refuse(why.to_string()),
+            MysqlOperator::As(new) => *op = new,
+            MysqlOperator::NullSafeEqual => {
+                *e = Expr::IsNotDistinctFrom(left.clone(), right.clone());
+            }
+            MysqlOperator::DecimalDivision => {
+                let by = Expr::BinaryOp {
+                    left: right.clone(),
+                    op: ast::BinaryOperator::Multiply,
+                    right: Box::new(Expr::value(ast::Value::Number("1.0".into(), false))),
+                };
+                **right = Expr::Nested(Box::new(by));
+            }
+        }
+    }
+
+    /// MySQL compares its booleans (tinyint(1)) with 0 and 1; PostgreSQL's boolean compares
+    /// only with booleans: `flag = 1` becomes `flag = true` there.
+    fn booleans_compared_with_numbers(&self, e: &mut Expr) {
+        let Expr::BinaryOp { left, op, right } = e else {
+            return;
+        };
+        if !matches!(op, ast::BinaryOperator::Eq | ast::BinaryOperator::NotEq) {
+            return;
+        }
+        let bool_left = self.column_of_kind(left, ColumnKind::Bool).is_some();
+        let bool_right = self.column_of_kind(right, ColumnKind::Bool).is_some();
+        for (is_bool, lit) in [(bool_left, &mut **right), (bool_right, &mut **left)] {
+            if let (true, Expr::Value(v)) = (is_bool, lit)
+                && let ast::Value::Number(n, _) = &v.value
+            {
+                match n.as_str() {
+                    "0" => v.value = ast::Value::Boolean(false),
+                    "1" => v.value = ast::Value::Boolean(true),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Whether a column reference names a column whose target type is text.
     fn is_text_column(&self, e: &Expr) -> Option<String> {
+        self.column_of_kind(e, ColumnKind::Text)
+    }
+
+    /// Whether a column reference names a column of `kind`: through its qualifier when it has
+    /// one, else by the tables in scope (or every table); the column's name if so.
+    fn column_of_kind(&self, e: &Expr, kind: ColumnKind) -> Option<String> {
         let (qualifier, col) = match e {
             Expr::Identifier(id) => (None, id.value.to_lowercase()),
             Expr::CompoundIdentifier(ids) if ids.len() >= 2 => (
                 Some(ids[ids.len() - 2].value.to_lowercase()),
                 ids[ids.len() - 1].value.to_lowercase(),
             ),
-            Expr::Nested(inner) => return self.is_text_column(inner),
+            Expr::Nested(inner) => return self.column_of_kind(inner, kind),
             _ => return None,
         };
         let scope = self.scopes.last().map(Vec::as_slice).unwrap_or(&[]);
@@ -163,10 +215,12 @@ impl Rewrite<'_> {
                     .flatten()
                     .find(|(a, _)| *a == q)
                     .map(|(_, t)| t.clone());
-                table.and_then(|t| self.namer.column_types.get(&(t, col.clone())).copied())
+                table
+                    .and_then(|t| self.namer.column_types.get(&(t, col.clone())).copied())
+                    .map(|k| k == kind)
             }
             None => {
-                let kinds: Vec<bool> = scope
+                let kinds: Vec<ColumnKind> = scope
                     .iter()
                     .filter_map(|(_, t)| {
                         self.namer
@@ -176,9 +230,9 @@ impl Rewrite<'_> {
                     })
                     .collect();
                 if kinds.is_empty() {
-                    Some(self.namer.text_columns.contains(&col))
+                    Some(self.namer.kinds_by_name.get(&col) == Some(&kind))
                 } else {
-                    Some(kinds.iter().all(|k| *k))
+                    Some(kinds.iter().all(|k| *k == kind))
                 }
             }
         };
@@ -283,6 +337,12 @@ impl VisitorMut for Rewrite<'_> {
     }
 
     fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+        if self.from == Dialect::Mysql && self.to != Dialect::Mysql {
+            self.mysql_operators(e);
+        }
+        if self.from != Dialect::Postgres && self.to == Dialect::Postgres {
+            self.booleans_compared_with_numbers(e);
+        }
         match e {
             Expr::Identifier(id) => self.ident(id),
             Expr::CompoundIdentifier(ids) => ids.iter_mut().for_each(|id| self.ident(id)),
@@ -530,6 +590,42 @@ fn loose_group_by(sel: &ast::Select) -> Option<String> {
         let _ = e.visit(&mut v);
     }
     v.found
+}
+
+/// What a MySQL binary operator becomes on another engine, where the engines disagree
+/// (https://dev.mysql.com/doc/refman/8.0/en/non-typed-operators.html,
+/// https://www.postgresql.org/docs/15/functions-math.html, https://sqlite.org/lang_expr.html).
+enum MysqlOperator {
+    /// Means the same there.
+    Same,
+    /// `/` divides integers exactly in MySQL (1 / 2 = 0.5000) but truncates on PostgreSQL and
+    /// SQLite: the divisor is multiplied by 1.0 so that the division is not an integer one.
+    DecimalDivision,
+    /// `<=>`, equality that holds for two NULLs: `IS NOT DISTINCT FROM` on both.
+    NullSafeEqual,
+    /// Another spelling: `^` is XOR in MySQL, exponentiation on PostgreSQL, whose XOR is `#`.
+    As(ast::BinaryOperator),
+    /// No equivalent ferry vouches for.
+    Refused(&'static str),
+}
+
+fn mysql_operator(op: &ast::BinaryOperator, to: Dialect) -> MysqlOperator {
+    use ast::BinaryOperator::*;
+    match (op, to) {
+        (Divide, Dialect::Postgres | Dialect::Sqlite) => MysqlOperator::DecimalDivision,
+        (Spaceship, Dialect::Postgres | Dialect::Sqlite) => MysqlOperator::NullSafeEqual,
+        (BitwiseXor, Dialect::Postgres) => MysqlOperator::As(PGBitwiseXor),
+        (BitwiseXor, Dialect::Sqlite) => {
+            MysqlOperator::Refused("`^` is a bitwise XOR in MySQL; SQLite has none")
+        }
+        (MyIntegerDivide, Dialect::Postgres | Dialect::Sqlite) => {
+            MysqlOperator::Refused("`DIV` is MySQL's integer division, which is not converted")
+        }
+        (Xor, Dialect::Postgres | Dialect::Sqlite) => {
+            MysqlOperator::Refused("logical `XOR` is MySQL's own")
+        }
+        _ => MysqlOperator::Same,
+    }
 }
 
 fn is_arithmetic(op: &ast::BinaryOperator) -> bool {

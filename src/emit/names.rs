@@ -18,6 +18,25 @@ pub enum IdentCase {
     Lower,
 }
 
+/// What an expression over a column must respect on a strict target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnKind {
+    Text,
+    Bool,
+    Other,
+}
+
+impl ColumnKind {
+    /// The kind of a canonical type (`varchar(20)`, `bool`, ...).
+    pub fn of(canonical: &str) -> ColumnKind {
+        match canonical.split('(').next().unwrap_or("") {
+            "char" | "varchar" | "text" => ColumnKind::Text,
+            "bool" => ColumnKind::Bool,
+            _ => ColumnKind::Other,
+        }
+    }
+}
+
 pub struct Namer {
     pub target: Dialect,
     pub case: IdentCase,
@@ -27,11 +46,12 @@ pub struct Namer {
     /// Declared spelling of every table, view and column name, by lower case; None where two
     /// declarations differ only in case (then no spelling is preferred).
     declared: std::collections::HashMap<String, Option<String>>,
-    /// Column names (lower case) whose target type is text in every table that has them; used
-    /// to refuse expressions that compare them with numbers on PostgreSQL.
-    pub text_columns: HashSet<String>,
-    /// (table, column), lower case -> whether the column's target type is text.
-    pub column_types: std::collections::HashMap<(String, String), bool>,
+    /// Column names (lower case) -> their kind where it is the same in every table that has
+    /// them; used where a view names a column without its table.
+    pub kinds_by_name: std::collections::HashMap<String, ColumnKind>,
+    /// (table, column), lower case -> the kind of the column's canonical type: PostgreSQL
+    /// casts neither text to numbers nor numbers to booleans implicitly.
+    pub column_types: std::collections::HashMap<(String, String), ColumnKind>,
     /// Functions and aggregates the script defines (lower case, unqualified): ferry does not
     /// emit them, so nothing that calls them can be emitted either.
     pub routines: HashSet<String>,
@@ -47,7 +67,7 @@ impl Namer {
             case,
             used: HashSet::new(),
             declared: std::collections::HashMap::new(),
-            text_columns: HashSet::new(),
+            kinds_by_name: std::collections::HashMap::new(),
             column_types: std::collections::HashMap::new(),
             routines: HashSet::new(),
             renamed: std::collections::HashMap::new(),

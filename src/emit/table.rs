@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::{Options, Output, Stmt, expr, left_out};
 use crate::diag::{Diagnostic, codes};
 use crate::dialect::Dialect;
-use crate::emit::names::Namer;
+use crate::emit::names::{ColumnKind, Namer};
 use crate::ir::{
     Column, Default, Deferrable, DropAttr, EnumType, FkAction, ForeignKey, Index, IndexExpr,
     IndexKind, Name, Schema, Sequence, Table, View,
@@ -67,26 +67,25 @@ impl<'a> Emitter<'a> {
                     .flat_map(|t| t.columns.iter().map(|c| c.name.as_str())),
             );
         }
-        // Which columns are text: per table, and by name wherever they appear.
-        let mut kinds: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+        // Which columns are text or boolean: per table, and by name wherever they appear.
         for t in &schema.tables {
             for c in &t.columns {
-                let text = c.mapped.as_ref().is_some_and(|m| {
-                    let base = m.canonical.split('(').next().unwrap_or("");
-                    matches!(base, "char" | "varchar" | "text")
-                });
+                let kind = c
+                    .mapped
+                    .as_ref()
+                    .map_or(ColumnKind::Other, |m| ColumnKind::of(&m.canonical));
                 namer
                     .column_types
-                    .insert((t.name.name.to_lowercase(), c.name.to_lowercase()), text);
-                let e = kinds.entry(c.name.to_lowercase()).or_insert(text);
-                *e = *e && text;
+                    .insert((t.name.name.to_lowercase(), c.name.to_lowercase()), kind);
+                let e = namer
+                    .kinds_by_name
+                    .entry(c.name.to_lowercase())
+                    .or_insert(kind);
+                if *e != kind {
+                    *e = ColumnKind::Other;
+                }
             }
         }
-        namer.text_columns = kinds
-            .into_iter()
-            .filter(|(_, t)| *t)
-            .map(|(n, _)| n)
-            .collect();
         // Calls of the script's own routines re-print only where the routines are emitted too.
         if opts.from != opts.to {
             namer.routines = schema
