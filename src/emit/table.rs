@@ -21,6 +21,38 @@ pub struct Emitter<'a> {
     dropped_views: Vec<Name>,
 }
 
+/// A MySQL SET value (`a,b`) as a PostgreSQL array literal (`{"a","b"}`).
+fn pg_array_literal(set: &str) -> String {
+    if set.is_empty() {
+        return "{}".to_string();
+    }
+    let elems: Vec<String> = set
+        .split(',')
+        .map(|e| format!("\"{}\"", e.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
+    format!("{{{}}}", elems.join(","))
+}
+
+/// MySQL's hex (`0x0A`, `X'0A'`) and bit (`b'101'`) literal defaults where the target reads
+/// them otherwise (https://dev.mysql.com/doc/refman/8.0/en/hexadecimal-literals.html,
+/// https://dev.mysql.com/doc/refman/8.0/en/bit-value-literals.html): PostgreSQL's `X'0A'` is a
+/// bit string, its bytea takes `'\x0a'`; SQLite stores bits as an integer and has no `b'..'`.
+fn hex_or_bit_default(e: &sqlparser::ast::Expr, to: Dialect, ty: &str) -> Option<String> {
+    use sqlparser::ast::{Expr, Value};
+    let Expr::Value(v) = e else { return None };
+    match (&v.value, to) {
+        (Value::HexStringLiteral(h), Dialect::Postgres) if ty == "bytea" => {
+            Some(format!("'\\x{}'", h.to_lowercase()))
+        }
+        (Value::SingleQuotedByteStringLiteral(b), Dialect::Sqlite)
+            if !b.is_empty() && b.len() < 64 && b.chars().all(|c| c == '0' || c == '1') =>
+        {
+            i64::from_str_radix(b, 2).ok().map(|n| n.to_string())
+        }
+        _ => None,
+    }
+}
+
 fn t_obj(t: &Table) -> String {
     format!("table {}", t.name)
 }
@@ -464,6 +496,14 @@ impl<'a> Emitter<'a> {
                 "0" | "f" | "false" | "n" | "no" => Some(bool_lit(false)),
                 _ => drop(format!("'{s}' is not a boolean"), diags),
             },
+            // A MySQL SET default is a comma list; a PostgreSQL array's is `{...}`.
+            Default::String(s)
+                if to == Dialect::Postgres
+                    && self.opts.from == Dialect::Mysql
+                    && ty.ends_with("[]") =>
+            {
+                Some(to.quote_string(&pg_array_literal(s)))
+            }
             Default::String(s) => Some(wrap(to.quote_string(s))),
             Default::Bool(b) => Some(bool_lit(*b)),
             Default::CurrentTimestamp { precision } => match to {
@@ -504,6 +544,9 @@ impl<'a> Emitter<'a> {
                 }
                 _ => drop(format!("sequence `{seq}` does not exist on {to}"), diags),
             },
+            Default::Expr(e) if hex_or_bit_default(e, to, &ty).is_some() => {
+                hex_or_bit_default(e, to, &ty)
+            }
             Default::Expr(e) => match expr::expr(e, self.opts.from, to, &self.namer) {
                 Ok(s) if to == Dialect::Postgres => Some(s),
                 Ok(s) => Some(format!("({s})")),
