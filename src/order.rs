@@ -69,6 +69,52 @@ pub fn relations_of(query: &sqlparser::ast::Query) -> Vec<ObjectName> {
     v.0
 }
 
+/// A system catalog or pseudo-table (`DUAL`, information_schema, pg_catalog, sqlite_master,
+/// ...): it exists on the engine the script was written for, with that engine's contents.
+pub fn is_system_relation(n: &Name) -> bool {
+    let schema = n.schema.as_deref().unwrap_or("").to_lowercase();
+    matches!(
+        schema.as_str(),
+        "information_schema" | "pg_catalog" | "mysql" | "sys" | "performance_schema"
+    ) || n.name.eq_ignore_ascii_case("dual")
+        || n.name.to_lowercase().starts_with("sqlite_")
+}
+
+/// The relations a view's query reads that the script does not define: not a table, not a
+/// view, not a name the query's own WITH clauses define, and (with `catalogs_known`, when
+/// source and target are one engine) not a system catalog.
+pub fn undefined_relations(
+    query: &sqlparser::ast::Query,
+    schema: &Schema,
+    catalogs_known: bool,
+) -> Vec<Name> {
+    struct Ctes(std::collections::HashSet<String>);
+    impl Visitor for Ctes {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &sqlparser::ast::Query) -> std::ops::ControlFlow<()> {
+            if let Some(with) = &q.with {
+                for c in &with.cte_tables {
+                    self.0.insert(c.alias.name.value.to_lowercase());
+                }
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let mut ctes = Ctes(std::collections::HashSet::new());
+    let _ = query.visit(&mut ctes);
+    relations_of(query)
+        .iter()
+        .map(object_name_to_name)
+        .filter(|n| {
+            let known = schema.table(n).is_some()
+                || schema.views.iter().any(|v| v.name.matches(n))
+                || ctes.0.contains(&n.name.to_lowercase())
+                || (catalogs_known && is_system_relation(n));
+            !known
+        })
+        .collect()
+}
+
 fn object_name_to_name(o: &ObjectName) -> Name {
     let parts: Vec<String> =
         o.0.iter()

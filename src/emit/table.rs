@@ -1086,6 +1086,24 @@ impl<'a> Emitter<'a> {
             self.dropped_views.push(v.name.clone());
             return;
         }
+        let same_engine = self.opts.from == to;
+        if let Some(missing) =
+            crate::order::undefined_relations(&v.query, self.schema, same_engine).first()
+        {
+            let why = if crate::order::is_system_relation(missing) {
+                format!("it reads `{missing}`, a catalog of {}", self.opts.from)
+            } else {
+                format!("it selects from `{missing}`, which the script does not create")
+            };
+            diags.push(left_out(
+                &codes::VIEW_MANUAL,
+                format!("view `{}` is not converted: {why}", v.name),
+                v.span,
+                obj,
+            ));
+            self.dropped_views.push(v.name.clone());
+            return;
+        }
         match expr::query(&v.query, self.opts.from, to, &self.namer) {
             Ok(q) => {
                 let name = self.namer.object(&v.name, diags);
