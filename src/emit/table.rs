@@ -1071,40 +1071,11 @@ impl<'a> Emitter<'a> {
     pub fn view(&mut self, v: &View, diags: &mut Vec<Diagnostic>) {
         let to = self.to();
         let obj = format!("view {}", v.name);
-        if let Some(dep) = relations_of(&v.query).iter().find_map(|r| {
-            let n =
-                r.0.last()
-                    .and_then(|p| p.as_ident())
-                    .map(|i| i.value.clone())
-                    .unwrap_or_default();
-            self.dropped_views
-                .iter()
-                .find(|d| d.name.eq_ignore_ascii_case(&n))
-                .cloned()
-        }) {
-            diags.push(left_out(&codes::VIEW_MANUAL, format!("view `{}` is not converted: it selects from view `{dep}`, which is not converted", v.name), v.span, obj));
-            self.dropped_views.push(v.name.clone());
-            return;
-        }
-        let same_engine = self.opts.from == to;
-        if let Some(missing) =
-            crate::order::undefined_relations(&v.query, self.schema, same_engine).first()
-        {
-            let why = if crate::order::is_system_relation(missing) {
-                format!("it reads `{missing}`, a catalog of {}", self.opts.from)
-            } else {
-                format!("it selects from `{missing}`, which the script does not create")
-            };
-            diags.push(left_out(
-                &codes::VIEW_MANUAL,
-                format!("view `{}` is not converted: {why}", v.name),
-                v.span,
-                obj,
-            ));
-            self.dropped_views.push(v.name.clone());
-            return;
-        }
-        match expr::query(&v.query, self.opts.from, to, &self.namer) {
+        let query = match self.view_reads_missing(v) {
+            Some(why) => Err(why),
+            None => expr::query(&v.query, self.opts.from, to, &self.namer),
+        };
+        match query {
             Ok(q) => {
                 let name = self.namer.object(&v.name, diags);
                 self.namer.reserve(&Self::scope(&v.name), &v.name.name);
@@ -1152,6 +1123,36 @@ impl<'a> Emitter<'a> {
                 self.dropped_views.push(v.name.clone());
             }
         }
+    }
+
+    /// Why a view cannot be created on the target whatever its query says: it reads a view
+    /// left out, a relation the script does not create, or another engine's catalog.
+    fn view_reads_missing(&self, v: &View) -> Option<String> {
+        let dropped = relations_of(&v.query).iter().find_map(|r| {
+            let n =
+                r.0.last()
+                    .and_then(|p| p.as_ident())
+                    .map(|i| i.value.clone())
+                    .unwrap_or_default();
+            self.dropped_views
+                .iter()
+                .find(|d| d.name.eq_ignore_ascii_case(&n))
+                .cloned()
+        });
+        if let Some(dep) = dropped {
+            return Some(format!(
+                "it selects from view `{dep}`, which is not converted"
+            ));
+        }
+        let same_engine = self.opts.from == self.to();
+        let missing = crate::order::undefined_relations(&v.query, self.schema, same_engine);
+        missing.first().map(|m| {
+            if crate::order::is_system_relation(m) {
+                format!("it reads `{m}`, a catalog of {}", self.opts.from)
+            } else {
+                format!("it selects from `{m}`, which the script does not create")
+            }
+        })
     }
 
     /// The script's routines, in source order.
