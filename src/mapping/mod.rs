@@ -245,7 +245,9 @@ struct Known {
 /// operator: <https://www.postgresql.org/docs/current/sql-createtable.html>), which is what an
 /// unsigned 64-bit key becomes when its referenced side is an identity column. A referencing
 /// integer column takes the referenced column's type: every value it may hold (one that exists
-/// on the referenced side) fits.
+/// on the referenced side) fits. Likewise a MySQL inline ENUM bound for PostgreSQL, where each
+/// becomes a type of its own and two enum types never compare: the referencing column takes
+/// the referenced column's enum type.
 fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> {
     const INTEGERS: &[&str] = &[
         "int1", "int2", "int3", "int4", "int8", "uint1", "uint2", "uint3", "uint4", "uint8",
@@ -278,6 +280,17 @@ fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> 
                         ti,
                         col.clone(),
                         rm.target.clone(),
+                        None,
+                        c.span,
+                        format!("{}.{}", rt.name, rcol),
+                    ));
+                }
+                if m.new_enum.is_some() && rm.new_enum.is_some() && m.target != rm.target {
+                    changes.push((
+                        ti,
+                        col.clone(),
+                        rm.target.clone(),
+                        rm.new_enum.clone(),
                         c.span,
                         format!("{}.{}", rt.name, rcol),
                     ));
@@ -285,12 +298,13 @@ fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> 
             }
         }
     }
-    let why = match to {
-        Dialect::Mysql => "MySQL wants both sides of a foreign key to have one type",
-        _ => "PostgreSQL cannot compare numeric with an integer type in a foreign key",
-    };
     let mut diags = Vec::new();
-    for (ti, col, target, span, referenced) in changes {
+    for (ti, col, target, new_enum, span, referenced) in changes {
+        let why = match (to, &new_enum) {
+            (_, Some(_)) => "PostgreSQL compares values of one enum type only",
+            (Dialect::Mysql, None) => "MySQL wants both sides of a foreign key to have one type",
+            (_, None) => "PostgreSQL cannot compare numeric with an integer type in a foreign key",
+        };
         let t = &mut schema.tables[ti];
         let table = t.name.to_string();
         if let Some(m) = t.column_mut(&col).and_then(|c| c.mapped.as_mut()) {
@@ -303,6 +317,9 @@ fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> 
                 .object(format!("table {table}")),
             );
             m.target = target;
+            if new_enum.is_some() {
+                m.new_enum = new_enum;
+            }
         }
     }
     diags
