@@ -132,6 +132,10 @@ pub struct ColumnPlan {
     /// maximum after the load.
     #[serde(default)]
     pub identity: bool,
+    /// A sequence the column's default draws from (`nextval`), as the target DDL names it:
+    /// set past the loaded maximum after the load, never back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -238,6 +242,12 @@ pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Se
                                 .then_some(Transform::ZeroDateToNull)
                         }),
                         identity: c.identity.is_some(),
+                        sequence: conv
+                            .output
+                            .sequence_defaults
+                            .iter()
+                            .find(|(t, col, _)| *t == tt.source && *col == c.name)
+                            .map(|(_, _, seq)| seq.clone()),
                     }
                 })
                 .collect();

@@ -450,6 +450,31 @@ fn identity_continues_after_the_loaded_rows_in_postgres() {
 }
 
 #[test]
+fn sequences_behind_column_defaults_continue_after_the_loaded_rows() {
+    let Some(_) = pg_url() else {
+        eprintln!("skipped: FERRY_TEST_PG not set (sequence reset)");
+        return;
+    };
+    // One sequence serves two tables; the rows carry explicit keys, so the source's sequence
+    // never moved: the target's must still go past every loaded key.
+    let src = ScratchDb::postgres("seq_src");
+    src.run_script(
+        "CREATE SEQUENCE shared_id;
+         CREATE TABLE invoice (id bigint PRIMARY KEY DEFAULT nextval('shared_id'), note text);
+         CREATE TABLE credit (id bigint PRIMARY KEY DEFAULT nextval('shared_id'), note text);
+         INSERT INTO invoice SELECT g, 'i' FROM generate_series(1, 50) g;
+         INSERT INTO credit SELECT g, 'c' FROM generate_series(51, 80) g;",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let dst = ScratchDb::postgres("seq_dst");
+    migrate_ok(&["migrate", &src.url(), &dst.url()]);
+    let next = dst
+        .query_scalar("INSERT INTO invoice (note) VALUES ('new') RETURNING id")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(next.lines().next(), Some("81"), "keys up to 80 were loaded");
+}
+
+#[test]
 fn a_wrong_password_or_host_is_a_clear_error() {
     let Some(url) = pg_url() else {
         eprintln!("skipped: FERRY_TEST_PG not set (bad credentials)");

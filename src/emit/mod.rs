@@ -49,6 +49,10 @@ pub struct Output {
     pub views: Vec<Stmt>,
     /// Each table created, with its target names: what the data mover's plan writes into.
     pub tables: Vec<TableTarget>,
+    /// Columns whose default draws from a sequence: (table, column) as the source names them,
+    /// and the sequence as the target DDL names it. The loader sets each sequence past the
+    /// values it loaded.
+    pub sequence_defaults: Vec<(crate::ir::Name, String, String)>,
 }
 
 /// A table's name and column names as emitted for the target (quoted where the target needs it).

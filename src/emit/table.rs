@@ -540,6 +540,9 @@ impl<'a> Emitter<'a> {
             Default::NextVal(seq) => match to {
                 Dialect::Postgres => {
                     let name = self.namer.object(seq, diags);
+                    self.out
+                        .sequence_defaults
+                        .push((t.name.clone(), c.name.clone(), name.clone()));
                     Some(format!("nextval({})", to.quote_string(&name)))
                 }
                 _ => drop(format!("sequence `{seq}` does not exist on {to}"), diags),

@@ -363,6 +363,34 @@ impl Target for PgTarget {
     }
 
     fn after_load(&mut self, plan: &Plan) -> Result<(), LoadError> {
+        // Sequences that column defaults draw from go past the largest loaded value (and never
+        // back: one sequence may serve several tables).
+        for t in &plan.tables {
+            for c in &t.columns {
+                let Some(seq) = &c.sequence else { continue };
+                if !c.canonical.starts_with("int") && !c.canonical.starts_with("uint") {
+                    continue;
+                }
+                let sql = format!(
+                    "SELECT setval('{seq_text}', greatest(m, (SELECT last_value FROM {seq}))) \
+                     FROM (SELECT max({col})::bigint AS m FROM {table}) AS loaded WHERE m IS NOT NULL",
+                    seq_text = seq.replace('\'', "''"),
+                    col = c.target,
+                    table = t.target
+                );
+                self.rt
+                    .block_on(self.client.query(sql.as_str(), &[]))
+                    .map_err(|e| {
+                        LoadError(format!(
+                            "{}: cannot set the sequence {seq} past {}.{}: {}",
+                            self.name,
+                            t.target,
+                            c.target,
+                            pg_message(&e)
+                        ))
+                    })?;
+            }
+        }
         // Identity and serial sequences start after the largest loaded value.
         for t in &plan.tables {
             for c in t.columns.iter().filter(|c| c.identity) {
