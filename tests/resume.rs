@@ -14,6 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::db::{ScratchDb, mysql_url, pg_url};
+use common::private_pg::PrivatePg;
 use common::{ferry, password_of, text};
 
 fn scratch_dir(name: &str) -> PathBuf {
@@ -403,100 +404,9 @@ fn resume_refuses_a_changed_source_or_plan_and_a_fresh_load_refuses_the_state() 
     );
 }
 
-/// A PostgreSQL server of this test's own (the shared one serves the other tests and must not
-/// restart under them): initdb'd into a temporary directory, trust authentication on
-/// 127.0.0.1 and a port of its own, run as the `postgres` user. Root only (CI runs as root);
-/// `None` elsewhere, or without the PostgreSQL 15 binaries.
-struct PrivatePg {
-    dir: PathBuf,
-    port: u16,
-}
-
-const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
-
-impl PrivatePg {
-    fn start(port: u16) -> Option<PrivatePg> {
-        let root = Command::new("id")
-            .arg("-u")
-            .output()
-            .is_ok_and(|o| text(&o.stdout).trim() == "0");
-        if !root || !Path::new(PG_BIN).join("initdb").exists() {
-            return None;
-        }
-        let dir = std::env::temp_dir().join(format!("ferry-restart-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        let chown = Command::new("chown")
-            .args(["postgres:postgres"])
-            .arg(&dir)
-            .status()
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(chown.success());
-        let pg = PrivatePg { dir, port };
-        pg.as_postgres(&format!(
-            "{PG_BIN}/initdb -D {} -A trust -U ferry --no-sync >/dev/null",
-            pg.data().display()
-        ));
-        pg.ctl("start");
-        Some(pg)
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.join("data")
-    }
-
-    fn as_postgres(&self, script: &str) {
-        let status = Command::new("runuser")
-            .args(["-u", "postgres", "--", "sh", "-c", script])
-            .status()
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(status.success(), "as postgres: {script}");
-    }
-
-    /// `pg_ctl start|restart`, waiting until the server accepts connections; `restart` stops
-    /// it in fast mode, ending every session.
-    fn ctl(&self, what: &str) {
-        self.as_postgres(&format!(
-            "{PG_BIN}/pg_ctl -D {data} -w -m fast -l {dir}/log -o '-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off' {what} >/dev/null",
-            data = self.data().display(),
-            dir = self.dir.display(),
-            port = self.port
-        ));
-    }
-
-    fn url(&self) -> String {
-        format!("postgres://ferry@127.0.0.1:{}/postgres", self.port)
-    }
-
-    fn scalar(&self, sql: &str) -> Option<String> {
-        let out = Command::new("psql")
-            .args(["-X", "-At", "-h", "127.0.0.1", "-p"])
-            .arg(self.port.to_string())
-            .args(["-U", "ferry", "-d", "postgres", "-c", sql])
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| text(&out.stdout).trim().to_string())
-    }
-}
-
-impl Drop for PrivatePg {
-    fn drop(&mut self) {
-        let _ = Command::new("runuser")
-            .args(["-u", "postgres", "--"])
-            .arg(format!("{PG_BIN}/pg_ctl"))
-            .args(["-D"])
-            .arg(self.data())
-            .args(["-m", "immediate", "stop"])
-            .output();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 #[test]
 fn a_target_server_restarted_mid_load_is_reconnected_and_the_load_completes() {
-    let Some(pg) = PrivatePg::start(54_329) else {
+    let Some(pg) = PrivatePg::start(54_329, false) else {
         eprintln!("skipped: needs root and PostgreSQL 15's binaries to run a server of its own");
         return;
     };

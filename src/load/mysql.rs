@@ -41,24 +41,75 @@ fn connect(server: &Server) -> Result<(Runtime, Conn, String), LoadError> {
         "mysql://{}@{}:{}/{}",
         server.user, server.host, server.port, server.database
     );
+    let param = |key: &str| {
+        server
+            .params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.as_str())
+    };
+    let mode = param("ssl-mode")
+        .or_else(|| param("sslmode"))
+        .unwrap_or("PREFERRED")
+        .to_ascii_uppercase();
+    let tls = tls_options(&mode, param("ssl-ca")).map_err(|e| LoadError(format!("{name}: {e}")))?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| LoadError(format!("cannot start the I/O runtime: {e}")))?;
-    let opts = OptsBuilder::default()
-        .ip_or_hostname(server.host.clone())
-        .tcp_port(server.port)
-        .user(Some(server.user.clone()))
-        .pass(server.password.as_ref().map(|p| p.expose().to_string()))
-        .db_name((!server.database.is_empty()).then(|| server.database.clone()))
-        .prefer_socket(false);
-    let conn = rt
-        .block_on(async {
-            tokio::time::timeout(std::time::Duration::from_secs(10), Conn::new(opts)).await
+    let opts = |tls: Option<mysql_async::SslOpts>| {
+        OptsBuilder::default()
+            .ip_or_hostname(server.host.clone())
+            .tcp_port(server.port)
+            .user(Some(server.user.clone()))
+            .pass(server.password.as_ref().map(|p| p.expose().to_string()))
+            .db_name((!server.database.is_empty()).then(|| server.database.clone()))
+            .prefer_socket(false)
+            .ssl_opts(tls)
+    };
+    let open = |o: OptsBuilder| {
+        rt.block_on(async {
+            tokio::time::timeout(std::time::Duration::from_secs(10), Conn::new(o)).await
         })
-        .map_err(|_| LoadError(format!("{name}: cannot connect: no answer in 10 s")))?
-        .map_err(|e| LoadError(format!("{name}: cannot connect: {e}")))?;
+        .map_err(|_| LoadError(format!("{name}: cannot connect: no answer in 10 s")))
+    };
+    let conn =
+        match open(opts(tls.clone()))? {
+            // PREFERRED: a server without TLS is spoken to in plain text, as the mysql client does.
+            Err(mysql_async::Error::Driver(
+                mysql_async::DriverError::NoClientSslFlagFromServer,
+            )) if mode == "PREFERRED" => open(opts(None))?,
+            other => other,
+        }
+        .map_err(|e| LoadError(format!("{name}: cannot connect (ssl-mode={mode}): {e}")))?;
     Ok((rt, conn, name))
+}
+
+/// TLS as the MySQL and MariaDB clients' `--ssl-mode` asks for it
+/// (https://dev.mysql.com/doc/refman/8.0/en/connection-options.html#option_general_ssl-mode):
+/// `DISABLED` none; `PREFERRED` (the default) TLS when the server offers it; `REQUIRED` TLS
+/// without checking the certificate; `VERIFY_CA` a certificate signed by a trusted authority
+/// (`ssl-ca=FILE`, else the system's); `VERIFY_IDENTITY` that, for this host name.
+fn tls_options(mode: &str, ca: Option<&str>) -> Result<Option<mysql_async::SslOpts>, String> {
+    let (check_cert, check_host) = match mode {
+        "DISABLED" => return Ok(None),
+        "PREFERRED" | "REQUIRED" => (false, false),
+        "VERIFY_CA" => (true, false),
+        "VERIFY_IDENTITY" => (true, true),
+        other => {
+            return Err(format!(
+                "ssl-mode={other} is not one of DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY"
+            ));
+        }
+    };
+    let mut tls = mysql_async::SslOpts::default()
+        .with_danger_accept_invalid_certs(!check_cert)
+        .with_danger_skip_domain_validation(!check_host);
+    if let Some(path) = ca {
+        std::fs::metadata(path).map_err(|e| format!("cannot read ssl-ca {path}: {e}"))?;
+        tls = tls.with_root_certs(vec![std::path::PathBuf::from(path).into()]);
+    }
+    Ok(Some(tls))
 }
 
 fn quote(s: &str) -> String {

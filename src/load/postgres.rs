@@ -30,13 +30,16 @@ pub fn connect(server: &Server) -> Result<(Runtime, Client, String), LoadError> 
         "postgres://{}@{}:{}/{}",
         server.user, server.host, server.port, server.database
     );
-    if let Some((_, mode)) = server.params.iter().find(|(k, _)| k == "sslmode")
-        && matches!(mode.as_str(), "require" | "verify-ca" | "verify-full")
-    {
-        return Err(LoadError(format!(
-            "{name}: sslmode={mode} is not supported yet: this ferry connects without TLS"
-        )));
-    }
+    let param = |key: &str| {
+        server
+            .params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let mode = param("sslmode").unwrap_or("prefer");
+    let tls =
+        tls_connector(mode, param("sslrootcert")).map_err(|e| LoadError(format!("{name}: {e}")))?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -52,11 +55,90 @@ pub fn connect(server: &Server) -> Result<(Runtime, Client, String), LoadError> 
     if let Some(p) = &server.password {
         config.password(p.expose());
     }
-    let (client, connection) = rt
-        .block_on(config.connect(NoTls))
-        .map_err(|e| LoadError(format!("{name}: cannot connect: {}", pg_message(&e))))?;
-    rt.spawn(connection);
+    let fail = |e: tokio_postgres::Error| {
+        LoadError(format!(
+            "{name}: cannot connect (sslmode={mode}): {}",
+            tls_message(&e)
+        ))
+    };
+    let client = match tls {
+        None => {
+            config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+            let (client, connection) = rt.block_on(config.connect(NoTls)).map_err(fail)?;
+            rt.spawn(connection);
+            client
+        }
+        Some((ssl_mode, connector)) => {
+            config.ssl_mode(ssl_mode);
+            let (client, connection) = rt.block_on(config.connect(connector)).map_err(fail)?;
+            rt.spawn(connection);
+            client
+        }
+    };
     Ok((rt, client, name))
+}
+
+/// TLS as libpq's `sslmode` asks for it (https://www.postgresql.org/docs/15/libpq-ssl.html):
+/// `disable` none; `allow` and `prefer` (the default) TLS when the server offers it;
+/// `require` TLS without checking the certificate; `verify-ca` a certificate signed by a
+/// trusted authority (`sslrootcert=FILE`, else the system's); `verify-full` that, for this
+/// host name. None: no TLS.
+fn tls_connector(
+    mode: &str,
+    root_cert: Option<&str>,
+) -> Result<
+    Option<(
+        tokio_postgres::config::SslMode,
+        postgres_native_tls::MakeTlsConnector,
+    )>,
+    String,
+> {
+    use tokio_postgres::config::SslMode;
+    let (ssl_mode, check_cert, check_host) = match mode {
+        "disable" => return Ok(None),
+        "allow" | "prefer" => (SslMode::Prefer, false, false),
+        "require" => (SslMode::Require, false, false),
+        "verify-ca" => (SslMode::Require, true, false),
+        "verify-full" => (SslMode::Require, true, true),
+        other => {
+            return Err(format!(
+                "sslmode={other} is not one of disable, allow, prefer, require, verify-ca, verify-full"
+            ));
+        }
+    };
+    let mut builder = native_tls::TlsConnector::builder();
+    builder
+        .danger_accept_invalid_certs(!check_cert)
+        .danger_accept_invalid_hostnames(!check_host);
+    if let Some(path) = root_cert {
+        let pem =
+            std::fs::read(path).map_err(|e| format!("cannot read sslrootcert {path}: {e}"))?;
+        let cert = native_tls::Certificate::from_pem(&pem)
+            .map_err(|e| format!("sslrootcert {path} is not a PEM certificate: {e}"))?;
+        builder.add_root_certificate(cert);
+    }
+    let connector = builder
+        .build()
+        .map_err(|e| format!("cannot set up TLS: {e}"))?;
+    Ok(Some((
+        ssl_mode,
+        postgres_native_tls::MakeTlsConnector::new(connector),
+    )))
+}
+
+/// A connection error with its cause: a refused certificate says why.
+fn tls_message(e: &tokio_postgres::Error) -> String {
+    let mut msg = pg_message(e);
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !msg.contains(&text) {
+            msg.push_str(": ");
+            msg.push_str(&text);
+        }
+        source = s.source();
+    }
+    msg
 }
 
 /// The server's own message when there is one (`password authentication failed ...`).

@@ -3,6 +3,8 @@
 
 pub mod convert;
 pub mod db;
+pub mod private_mariadb;
+pub mod private_pg;
 
 /// Runs the ferry binary of this build in the project directory.
 pub fn ferry(args: &[&str]) -> std::process::Output {
