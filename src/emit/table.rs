@@ -21,6 +21,15 @@ pub struct Emitter<'a> {
     dropped_views: Vec<Name>,
 }
 
+/// Whether a column holds numbers that are not integers (floats, decimals).
+fn is_numeric_canonical(c: &Column) -> bool {
+    c.mapped.as_ref().is_some_and(|m| {
+        m.canonical.starts_with("float")
+            || m.canonical.starts_with("decimal")
+            || m.canonical.starts_with("numeric")
+    })
+}
+
 /// A MySQL SET value (`a,b`) as a PostgreSQL array literal (`{"a","b"}`).
 fn pg_array_literal(set: &str) -> String {
     if set.is_empty() {
@@ -496,6 +505,21 @@ impl<'a> Emitter<'a> {
                 "0" | "f" | "false" | "n" | "no" => Some(bool_lit(false)),
                 _ => drop(format!("'{s}' is not a boolean"), diags),
             },
+            // PostgreSQL's non-finite floats: MySQL has none, SQLite only infinities (9e999).
+            Default::String(s)
+                if to != Dialect::Postgres
+                    && is_numeric_canonical(c)
+                    && matches!(
+                        s.to_ascii_lowercase().as_str(),
+                        "nan" | "infinity" | "+infinity" | "-infinity" | "inf" | "+inf" | "-inf"
+                    ) =>
+            {
+                match (to, s.to_ascii_lowercase().trim_start_matches('+')) {
+                    (Dialect::Sqlite, "infinity" | "inf") => Some("9e999".to_string()),
+                    (Dialect::Sqlite, "-infinity" | "-inf") => Some("-9e999".to_string()),
+                    _ => drop(format!("'{s}' is not a number {to} can store"), diags),
+                }
+            }
             // A MySQL SET default is a comma list; a PostgreSQL array's is `{...}`.
             Default::String(s)
                 if to == Dialect::Postgres
