@@ -27,16 +27,41 @@ pub enum Dialect {
     Postgres,
     /// SQLite 3.
     Sqlite,
+    /// Microsoft SQL Server (T-SQL).
+    #[value(name = "sqlserver", alias = "mssql", alias = "tsql")]
+    #[serde(rename = "sqlserver")]
+    SqlServer,
+    /// Oracle Database.
+    Oracle,
+}
+
+/// How a dialect stores an unquoted identifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fold {
+    /// As written (MySQL, SQLite, SQL Server).
+    Keep,
+    /// Lower case (PostgreSQL).
+    Lower,
+    /// Upper case (Oracle, as the SQL standard says).
+    Upper,
 }
 
 impl Dialect {
-    pub const ALL: [Dialect; 3] = [Dialect::Mysql, Dialect::Postgres, Dialect::Sqlite];
+    pub const ALL: [Dialect; 5] = [
+        Dialect::Mysql,
+        Dialect::Postgres,
+        Dialect::Sqlite,
+        Dialect::SqlServer,
+        Dialect::Oracle,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Dialect::Mysql => "mysql",
             Dialect::Postgres => "postgres",
             Dialect::Sqlite => "sqlite",
+            Dialect::SqlServer => "sqlserver",
+            Dialect::Oracle => "oracle",
         }
     }
 
@@ -45,6 +70,8 @@ impl Dialect {
             "mysql" | "mariadb" => Some(Dialect::Mysql),
             "postgres" | "postgresql" | "pg" => Some(Dialect::Postgres),
             "sqlite" => Some(Dialect::Sqlite),
+            "sqlserver" | "mssql" | "tsql" => Some(Dialect::SqlServer),
+            "oracle" => Some(Dialect::Oracle),
             _ => None,
         }
     }
@@ -55,6 +82,8 @@ impl Dialect {
             Dialect::Mysql => Box::new(sqlparser::dialect::MySqlDialect {}),
             Dialect::Postgres => Box::new(sqlparser::dialect::PostgreSqlDialect {}),
             Dialect::Sqlite => Box::new(sqlparser::dialect::SQLiteDialect {}),
+            Dialect::SqlServer => Box::new(sqlparser::dialect::MsSqlDialect {}),
+            Dialect::Oracle => Box::new(sqlparser::dialect::OracleDialect {}),
         }
     }
 
@@ -64,21 +93,42 @@ impl Dialect {
     /// MySQL: 64 characters for tables, columns, indexes, constraints
     /// (<https://dev.mysql.com/doc/refman/8.0/en/identifier-length.html>); we count bytes to be safe.
     /// SQLite: no limit (<https://www.sqlite.org/limits.html>).
+    /// SQL Server: 128 characters (`sysname`,
+    /// <https://learn.microsoft.com/en-us/sql/relational-databases/databases/database-identifiers>).
+    /// Oracle: 128 bytes since 12.2, 30 bytes before
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Database-Object-Names-and-Qualifiers.html>).
     pub fn max_ident_len(self) -> usize {
         match self {
             Dialect::Mysql => 64,
             Dialect::Postgres => 63,
             Dialect::Sqlite => usize::MAX,
+            Dialect::SqlServer | Dialect::Oracle => 128,
         }
     }
 
     /// Quotes an identifier for this dialect, always. MySQL uses backticks
     /// (<https://dev.mysql.com/doc/refman/8.0/en/identifiers.html>); PostgreSQL and SQLite use the
-    /// standard double quote, doubled inside.
+    /// standard double quote, doubled inside, and so does Oracle
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Database-Object-Names-and-Qualifiers.html>).
+    /// SQL Server's delimiter that works whatever QUOTED_IDENTIFIER is set to is the bracket, `]`
+    /// doubled inside
+    /// (<https://learn.microsoft.com/en-us/sql/relational-databases/databases/database-identifiers#delimited-identifiers>).
     pub fn quote_ident(self, name: &str) -> String {
         match self {
             Dialect::Mysql => format!("`{}`", name.replace('`', "``")),
-            Dialect::Postgres | Dialect::Sqlite => format!("\"{}\"", name.replace('"', "\"\"")),
+            Dialect::SqlServer => format!("[{}]", name.replace(']', "]]")),
+            Dialect::Postgres | Dialect::Sqlite | Dialect::Oracle => {
+                format!("\"{}\"", name.replace('"', "\"\""))
+            }
+        }
+    }
+
+    /// The character that opens a quoted identifier (sqlparser's `quote_style`).
+    pub fn quote_char(self) -> char {
+        match self {
+            Dialect::Mysql => '`',
+            Dialect::SqlServer => '[',
+            Dialect::Postgres | Dialect::Sqlite | Dialect::Oracle => '"',
         }
     }
 
@@ -87,15 +137,34 @@ impl Dialect {
     pub fn quote_string(self, value: &str) -> String {
         match self {
             Dialect::Mysql => format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''")),
-            Dialect::Postgres | Dialect::Sqlite => format!("'{}'", value.replace('\'', "''")),
+            Dialect::Postgres | Dialect::Sqlite | Dialect::SqlServer | Dialect::Oracle => {
+                format!("'{}'", value.replace('\'', "''"))
+            }
         }
     }
 
     /// How this dialect folds unquoted identifiers. PostgreSQL folds to lower case
     /// (<https://www.postgresql.org/docs/current/sql-syntax-lexical.html>); MySQL keeps the case of
     /// column names and, on Linux, of table names; SQLite keeps the case and compares without it.
-    pub fn folds_to_lower(self) -> bool {
-        matches!(self, Dialect::Postgres)
+    /// SQL Server keeps the case (comparing by the database's collation, case-insensitive by
+    /// default). Oracle folds unquoted names to upper case
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Database-Object-Names-and-Qualifiers.html>,
+    /// rule 9 of "Database Object Naming Rules").
+    pub fn fold(self) -> Fold {
+        match self {
+            Dialect::Postgres => Fold::Lower,
+            Dialect::Oracle => Fold::Upper,
+            Dialect::Mysql | Dialect::Sqlite | Dialect::SqlServer => Fold::Keep,
+        }
+    }
+
+    /// An unquoted identifier as this dialect stores it.
+    pub fn fold_unquoted(self, name: &str) -> String {
+        match self.fold() {
+            Fold::Keep => name.to_string(),
+            Fold::Lower => name.to_lowercase(),
+            Fold::Upper => name.to_uppercase(),
+        }
     }
 
     /// Whether a table's foreign keys may be declared inside CREATE TABLE only. SQLite cannot add a
@@ -111,8 +180,30 @@ impl Dialect {
         matches!(self, Dialect::Postgres)
     }
 
+    /// The schema a script's unqualified names land in, when scripts qualify names with it out of
+    /// habit: SQL Server's `dbo`
+    /// (<https://learn.microsoft.com/en-us/sql/relational-databases/security/authentication-access/ownership-and-user-schema-separation>).
+    /// Lowering reads `dbo.x` as `x`, so the target puts it in its own default schema.
+    pub fn implied_schema(self) -> Option<&'static str> {
+        match self {
+            Dialect::SqlServer => Some("dbo"),
+            _ => None,
+        }
+    }
+
+    /// Whether scripts quote type names like other names (`[nvarchar](16)`, `"int"`): SQL Server
+    /// resolves a type name as an identifier, quoted or not
+    /// (<https://learn.microsoft.com/en-us/sql/t-sql/data-types/data-types-transact-sql>, and
+    /// SSMS scripts every type in brackets). Elsewhere a quoted type name is a user's type.
+    pub fn quotes_type_names(self) -> bool {
+        matches!(self, Dialect::SqlServer)
+    }
+
     /// Whether the dialect has schemas inside a database (PostgreSQL); in MySQL a schema is a
-    /// database and in SQLite an attached file, so names are emitted unqualified there.
+    /// database and in SQLite an attached file, so names are emitted unqualified there. SQL
+    /// Server has schemas, but nearly every script puts everything in `dbo`, and Oracle's schema
+    /// is a user: for both targets names are emitted unqualified, into the connected user's
+    /// default schema.
     pub fn has_schemas(self) -> bool {
         matches!(self, Dialect::Postgres)
     }
@@ -666,6 +757,311 @@ const SQLITE_RESERVED: &[&str] = &[
     "WITHOUT",
 ];
 
+/// SQL Server's reserved keywords (T-SQL, and the ODBC list is not reserved by the engine):
+/// <https://learn.microsoft.com/en-us/sql/t-sql/language-elements/reserved-keywords-transact-sql>.
+const SQLSERVER_RESERVED: &[&str] = &[
+    "ADD",
+    "ALL",
+    "ALTER",
+    "AND",
+    "ANY",
+    "AS",
+    "ASC",
+    "AUTHORIZATION",
+    "BACKUP",
+    "BEGIN",
+    "BETWEEN",
+    "BREAK",
+    "BROWSE",
+    "BULK",
+    "BY",
+    "CASCADE",
+    "CASE",
+    "CHECK",
+    "CHECKPOINT",
+    "CLOSE",
+    "CLUSTERED",
+    "COALESCE",
+    "COLLATE",
+    "COLUMN",
+    "COMMIT",
+    "COMPUTE",
+    "CONSTRAINT",
+    "CONTAINS",
+    "CONTAINSTABLE",
+    "CONTINUE",
+    "CONVERT",
+    "CREATE",
+    "CROSS",
+    "CURRENT",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "CURRENT_USER",
+    "CURSOR",
+    "DATABASE",
+    "DBCC",
+    "DEALLOCATE",
+    "DECLARE",
+    "DEFAULT",
+    "DELETE",
+    "DENY",
+    "DESC",
+    "DISK",
+    "DISTINCT",
+    "DISTRIBUTED",
+    "DOUBLE",
+    "DROP",
+    "DUMP",
+    "ELSE",
+    "END",
+    "ERRLVL",
+    "ESCAPE",
+    "EXCEPT",
+    "EXEC",
+    "EXECUTE",
+    "EXISTS",
+    "EXIT",
+    "EXTERNAL",
+    "FETCH",
+    "FILE",
+    "FILLFACTOR",
+    "FOR",
+    "FOREIGN",
+    "FREETEXT",
+    "FREETEXTTABLE",
+    "FROM",
+    "FULL",
+    "FUNCTION",
+    "GOTO",
+    "GRANT",
+    "GROUP",
+    "HAVING",
+    "HOLDLOCK",
+    "IDENTITY",
+    "IDENTITYCOL",
+    "IDENTITY_INSERT",
+    "IF",
+    "IN",
+    "INDEX",
+    "INNER",
+    "INSERT",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "JOIN",
+    "KEY",
+    "KILL",
+    "LEFT",
+    "LIKE",
+    "LINENO",
+    "LOAD",
+    "MERGE",
+    "NATIONAL",
+    "NOCHECK",
+    "NONCLUSTERED",
+    "NOT",
+    "NULL",
+    "NULLIF",
+    "OF",
+    "OFF",
+    "OFFSETS",
+    "ON",
+    "OPEN",
+    "OPENDATASOURCE",
+    "OPENQUERY",
+    "OPENROWSET",
+    "OPENXML",
+    "OPTION",
+    "OR",
+    "ORDER",
+    "OUTER",
+    "OVER",
+    "PERCENT",
+    "PIVOT",
+    "PLAN",
+    "PRECISION",
+    "PRIMARY",
+    "PRINT",
+    "PROC",
+    "PROCEDURE",
+    "PUBLIC",
+    "RAISERROR",
+    "READ",
+    "READTEXT",
+    "RECONFIGURE",
+    "REFERENCES",
+    "REPLICATION",
+    "RESTORE",
+    "RESTRICT",
+    "RETURN",
+    "REVERT",
+    "REVOKE",
+    "RIGHT",
+    "ROLLBACK",
+    "ROWCOUNT",
+    "ROWGUIDCOL",
+    "RULE",
+    "SAVE",
+    "SCHEMA",
+    "SECURITYAUDIT",
+    "SELECT",
+    "SEMANTICKEYPHRASETABLE",
+    "SEMANTICSIMILARITYDETAILSTABLE",
+    "SEMANTICSIMILARITYTABLE",
+    "SESSION_USER",
+    "SET",
+    "SETUSER",
+    "SHUTDOWN",
+    "SOME",
+    "STATISTICS",
+    "SYSTEM_USER",
+    "TABLE",
+    "TABLESAMPLE",
+    "TEXTSIZE",
+    "THEN",
+    "TO",
+    "TOP",
+    "TRAN",
+    "TRANSACTION",
+    "TRIGGER",
+    "TRUNCATE",
+    "TRY_CONVERT",
+    "TSEQUAL",
+    "UNION",
+    "UNIQUE",
+    "UNPIVOT",
+    "UPDATE",
+    "UPDATETEXT",
+    "USE",
+    "USER",
+    "VALUES",
+    "VARYING",
+    "VIEW",
+    "WAITFOR",
+    "WHEN",
+    "WHERE",
+    "WHILE",
+    "WITH",
+    "WITHIN",
+    "WRITETEXT",
+];
+
+/// Oracle's reserved words (those that cannot name an object unquoted):
+/// <https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Oracle-SQL-Reserved-Words.html>.
+const ORACLE_RESERVED: &[&str] = &[
+    "ACCESS",
+    "ADD",
+    "ALL",
+    "ALTER",
+    "AND",
+    "ANY",
+    "AS",
+    "ASC",
+    "AUDIT",
+    "BETWEEN",
+    "BY",
+    "CHAR",
+    "CHECK",
+    "CLUSTER",
+    "COLUMN",
+    "COLUMN_VALUE",
+    "COMMENT",
+    "COMPRESS",
+    "CONNECT",
+    "CREATE",
+    "CURRENT",
+    "DATE",
+    "DECIMAL",
+    "DEFAULT",
+    "DELETE",
+    "DESC",
+    "DISTINCT",
+    "DROP",
+    "ELSE",
+    "EXCLUSIVE",
+    "EXISTS",
+    "FILE",
+    "FLOAT",
+    "FOR",
+    "FROM",
+    "GRANT",
+    "GROUP",
+    "HAVING",
+    "IDENTIFIED",
+    "IMMEDIATE",
+    "IN",
+    "INCREMENT",
+    "INDEX",
+    "INITIAL",
+    "INSERT",
+    "INTEGER",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "LEVEL",
+    "LIKE",
+    "LOCK",
+    "LONG",
+    "MAXEXTENTS",
+    "MINUS",
+    "MLSLABEL",
+    "MODE",
+    "MODIFY",
+    "NESTED_TABLE_ID",
+    "NOAUDIT",
+    "NOCOMPRESS",
+    "NOT",
+    "NOWAIT",
+    "NULL",
+    "NUMBER",
+    "OF",
+    "OFFLINE",
+    "ON",
+    "ONLINE",
+    "OPTION",
+    "OR",
+    "ORDER",
+    "PCTFREE",
+    "PRIOR",
+    "PUBLIC",
+    "RAW",
+    "RENAME",
+    "RESOURCE",
+    "REVOKE",
+    "ROW",
+    "ROWID",
+    "ROWNUM",
+    "ROWS",
+    "SELECT",
+    "SESSION",
+    "SET",
+    "SHARE",
+    "SIZE",
+    "SMALLINT",
+    "START",
+    "SUCCESSFUL",
+    "SYNONYM",
+    "SYSDATE",
+    "TABLE",
+    "THEN",
+    "TO",
+    "TRIGGER",
+    "UID",
+    "UNION",
+    "UNIQUE",
+    "UPDATE",
+    "USER",
+    "VALIDATE",
+    "VALUES",
+    "VARCHAR",
+    "VARCHAR2",
+    "VIEW",
+    "WHENEVER",
+    "WHERE",
+    "WITH",
+];
+
 /// Extensions that ship with PostgreSQL 15 (contrib,
 /// <https://www.postgresql.org/docs/15/contrib.html>) or as Debian packages of the same
 /// server (PostGIS): a PostgreSQL target can be expected to create them. Others (pgvector, ...)
@@ -731,6 +1127,8 @@ impl Dialect {
             Dialect::Mysql => MYSQL_RESERVED,
             Dialect::Postgres => POSTGRES_RESERVED,
             Dialect::Sqlite => SQLITE_RESERVED,
+            Dialect::SqlServer => SQLSERVER_RESERVED,
+            Dialect::Oracle => ORACLE_RESERVED,
         };
         list.contains(&upper.as_str())
     }

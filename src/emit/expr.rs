@@ -53,6 +53,15 @@ const FUNCTION_MAP: &[(&str, Dialect, Option<&str>)] = &[
     ("substr", Dialect::Postgres, Some("substr")),
     ("substr", Dialect::Mysql, Some("substr")),
     ("substr", Dialect::Sqlite, Some("substr")),
+    // SQL Server's GETDATE() (https://learn.microsoft.com/en-us/sql/t-sql/functions/getdate-transact-sql).
+    ("getdate", Dialect::Postgres, Some("now")),
+    ("getdate", Dialect::Mysql, Some("now")),
+    ("getdate", Dialect::SqlServer, Some("getdate")),
+    ("now", Dialect::SqlServer, Some("getdate")),
+    ("nvl", Dialect::Oracle, Some("nvl")),
+    ("nvl", Dialect::SqlServer, Some("coalesce")),
+    ("ifnull", Dialect::Oracle, Some("nvl")),
+    ("ifnull", Dialect::SqlServer, Some("coalesce")),
 ];
 
 /// Functions that exist only in PostgreSQL releases newer than the one ferry targets (15, the
@@ -94,8 +103,8 @@ impl Rewrite<'_> {
     }
 
     fn print_ident(&self, id: &mut Ident, reference: bool) {
-        let stored = if id.quote_style.is_none() && self.from.folds_to_lower() {
-            id.value.to_lowercase()
+        let stored = if id.quote_style.is_none() {
+            self.from.fold_unquoted(&id.value)
         } else {
             id.value.clone()
         };
@@ -108,15 +117,26 @@ impl Rewrite<'_> {
         };
         let raw = self.namer.raw(&stored, &mut Vec::new());
         let printed = self.namer.quote_raw(&raw);
-        id.quote_style = (printed != raw).then_some(match self.to {
-            Dialect::Mysql => '`',
-            Dialect::Postgres | Dialect::Sqlite => '"',
-        });
+        id.quote_style = (printed != raw).then_some(self.to.quote_char());
         id.value = raw;
     }
 
     /// Whether a column reference names a column whose target type is text: through its
     /// qualifier when it has one, else by the tables in scope (or every table).
+    /// Whether an expression is a column that is boolean on the target in some table.
+    fn is_bool_column(&self, e: &Expr) -> Option<String> {
+        let col = match e {
+            Expr::Nested(inner) => return self.is_bool_column(inner),
+            Expr::Identifier(id) => &id.value,
+            Expr::CompoundIdentifier(ids) => &ids.last()?.value,
+            _ => return None,
+        };
+        self.namer
+            .bool_columns
+            .contains(&col.to_lowercase())
+            .then(|| col.clone())
+    }
+
     fn is_text_column(&self, e: &Expr) -> Option<String> {
         let (qualifier, col) = match e {
             Expr::Identifier(id) => (None, id.value.to_lowercase()),
@@ -273,6 +293,11 @@ impl VisitorMut for Rewrite<'_> {
                     {
                         self.refuse(format!("`{col}` is text and is compared with a number, which PostgreSQL does not cast implicitly"));
                     }
+                    if is_number(b)
+                        && let Some(col) = self.is_bool_column(a)
+                    {
+                        self.refuse(format!("`{col}` is boolean and is compared with a number, which PostgreSQL does not cast implicitly"));
+                    }
                 }
             }
             Expr::BinaryOp { left, op, right }
@@ -315,6 +340,10 @@ impl VisitorMut for Rewrite<'_> {
             Expr::Cast { data_type, .. } if self.from != self.to => {
                 self.refuse(format!("cast to `{data_type}` is not converted"))
             }
+            // SQL Server's CONVERT(type, value [, style]) and MySQL's CONVERT(value, type).
+            Expr::Convert { .. } if self.from != self.to => {
+                self.refuse("CONVERT(...) is not converted".to_string())
+            }
             Expr::Value(v) if self.from != self.to => {
                 if let ast::Value::DoubleQuotedString(s) = &v.value {
                     // MySQL's "text" is a string; elsewhere it would be an identifier.
@@ -346,19 +375,12 @@ fn requote_tokens(sql: &str, to: Dialect) -> String {
     let Ok(tokens) = Tokenizer::new(&sqlparser::dialect::GenericDialect {}, sql).tokenize() else {
         return sql.to_string();
     };
-    let target_quote = match to {
-        Dialect::Mysql => '`',
-        Dialect::Postgres | Dialect::Sqlite => '"',
-    };
     tokens
         .into_iter()
         .map(|t| match t {
             // Tokens hold unescaped text and print it as is: quotes inside a quoted name or a
             // string must be escaped again, or a literal could end early (and inject SQL).
-            Token::Word(w) if w.quote_style.is_some() => {
-                let q = target_quote;
-                format!("{q}{}{q}", w.value.replace(q, &format!("{q}{q}")))
-            }
+            Token::Word(w) if w.quote_style.is_some() => to.quote_ident(&w.value),
             Token::SingleQuotedString(s) => to.quote_string(&s),
             other => other.to_string(),
         })

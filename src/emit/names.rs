@@ -32,6 +32,9 @@ pub struct Namer {
     pub text_columns: HashSet<String>,
     /// (table, column), lower case -> whether the column's target type is text.
     pub column_types: std::collections::HashMap<(String, String), bool>,
+    /// Column names (lower case) whose target type is boolean in some table: SQL Server's BIT
+    /// columns compared with 0 or 1 cannot be compared so on PostgreSQL.
+    pub bool_columns: HashSet<String>,
     /// Functions and aggregates the script defines (lower case, unqualified): ferry does not
     /// emit them, so nothing that calls them can be emitted either.
     pub routines: HashSet<String>,
@@ -46,6 +49,7 @@ impl Namer {
             declared: std::collections::HashMap::new(),
             text_columns: HashSet::new(),
             column_types: std::collections::HashMap::new(),
+            bool_columns: HashSet::new(),
             routines: HashSet::new(),
         }
     }
@@ -96,8 +100,9 @@ impl Namer {
         short
     }
 
-    /// An identifier quoted for the target when it has to be: not a plain word, upper case on
-    /// PostgreSQL (which folds unquoted names to lower case), or a reserved word of the target.
+    /// An identifier quoted for the target when it has to be: not a plain word, changed by the
+    /// target's folding of unquoted names (PostgreSQL to lower case, Oracle to upper case), or a
+    /// reserved word of the target.
     pub fn quote_raw(&self, name: &str) -> String {
         let plain = !name.is_empty()
             && name
@@ -105,7 +110,7 @@ impl Namer {
                 .next()
                 .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !(self.target.folds_to_lower() && name.chars().any(|c| c.is_ascii_uppercase()))
+            && self.target.fold_unquoted(name) == name
             && !self.target.is_reserved(name);
         if plain {
             name.to_string()

@@ -78,6 +78,9 @@ impl<'a> Emitter<'a> {
                 namer
                     .column_types
                     .insert((t.name.name.to_lowercase(), c.name.to_lowercase()), text);
+                if c.mapped.as_ref().is_some_and(|m| m.canonical == "bool") {
+                    namer.bool_columns.insert(c.name.to_lowercase());
+                }
                 let e = kinds.entry(c.name.to_lowercase()).or_insert(text);
                 *e = *e && text;
             }
@@ -330,7 +333,9 @@ impl<'a> Emitter<'a> {
         }
         if let Some(id) = &c.identity {
             match to {
-                Dialect::Postgres => {
+                // Oracle 12c and later: the same clause as PostgreSQL
+                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html#GUID-F9CE0CC3-13AE-4744-A43C-EAC7A71AAAB6__CJAHJHJC).
+                Dialect::Postgres | Dialect::Oracle => {
                     let kind = if id.always { "ALWAYS" } else { "BY DEFAULT" };
                     sql.push_str(&format!(" GENERATED {kind} AS IDENTITY"));
                     let start = id.start.or(t.auto_increment_start.and_then(|v| i64::try_from(v).ok()));
@@ -346,6 +351,16 @@ impl<'a> Emitter<'a> {
                     }
                 }
                 Dialect::Mysql => sql.push_str(" AUTO_INCREMENT"),
+                // IDENTITY(seed, increment): both or neither
+                // (https://learn.microsoft.com/en-us/sql/t-sql/statements/create-table-transact-sql-identity-property).
+                Dialect::SqlServer => {
+                    let start = id.start.or(t.auto_increment_start.and_then(|v| i64::try_from(v).ok()));
+                    sql.push_str(&format!(
+                        " IDENTITY({}, {})",
+                        start.unwrap_or(1),
+                        id.increment.unwrap_or(1)
+                    ));
+                }
                 Dialect::Sqlite if rowid => {
                     sql.push_str(" PRIMARY KEY AUTOINCREMENT");
                     let start = id.start.or(t.auto_increment_start.and_then(|v| i64::try_from(v).ok()));
@@ -481,7 +496,12 @@ impl<'a> Emitter<'a> {
                     Some(p) => format!("CURRENT_TIMESTAMP({p})"),
                     None => "CURRENT_TIMESTAMP".to_string(),
                 }),
-                Dialect::Sqlite => Some("CURRENT_TIMESTAMP".to_string()),
+                // SQL Server's CURRENT_TIMESTAMP takes no precision; Oracle's does.
+                Dialect::Sqlite | Dialect::SqlServer => Some("CURRENT_TIMESTAMP".to_string()),
+                Dialect::Oracle => Some(match precision {
+                    Some(p) => format!("CURRENT_TIMESTAMP({p})"),
+                    None => "CURRENT_TIMESTAMP".to_string(),
+                }),
             },
             Default::CurrentDate => Some(if to == Dialect::Mysql {
                 "(CURRENT_DATE)".to_string()

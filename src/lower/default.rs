@@ -36,7 +36,9 @@ pub fn lower_default(e: &Expr) -> Default {
         // `CURRENT_TIMESTAMP` may also come through as a bare identifier.
         Expr::Identifier(id) if id.quote_style.is_none() => {
             match id.value.to_ascii_uppercase().as_str() {
-                "CURRENT_TIMESTAMP" | "LOCALTIMESTAMP" => {
+                // Oracle's SYSDATE and SYSTIMESTAMP are the time now too
+                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SYSDATE.html).
+                "CURRENT_TIMESTAMP" | "LOCALTIMESTAMP" | "SYSDATE" | "SYSTIMESTAMP" => {
                     Default::CurrentTimestamp { precision: None }
                 }
                 "CURRENT_DATE" => Default::CurrentDate,
@@ -79,6 +81,8 @@ fn function_default(f: &ast::Function) -> Option<Default> {
         "current_timestamp" | "now" | "localtimestamp" | "transaction_timestamp" => {
             Some(Default::CurrentTimestamp { precision })
         }
+        // SQL Server (https://learn.microsoft.com/en-us/sql/t-sql/functions/getdate-transact-sql).
+        "getdate" | "sysdatetime" => Some(Default::CurrentTimestamp { precision: None }),
         "current_date" | "curdate" => Some(Default::CurrentDate),
         "current_time" | "curtime" | "localtime" => Some(Default::CurrentTime),
         // SQLite: datetime('now'), CURRENT_TIMESTAMP's spelled-out twin.

@@ -52,10 +52,10 @@ fn is_kw(t: Option<&Tok>, kw: &str) -> bool {
 fn dotted(cx: &Ctx, toks: &[Tok], mut i: usize) -> (Vec<String>, usize) {
     let mut parts = Vec::new();
     while let Some(Tok::Word(w, quoted)) = toks.get(i) {
-        let folded = if !*quoted && cx.dialect.folds_to_lower() {
-            w.to_lowercase()
-        } else {
+        let folded = if *quoted {
             w.clone()
+        } else {
+            cx.dialect.fold_unquoted(w)
         };
         parts.push(folded);
         i += 1;

@@ -46,6 +46,14 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../mappings/sqlite.toml"),
     ),
     (
+        "mappings/sqlserver.toml",
+        include_str!("../../mappings/sqlserver.toml"),
+    ),
+    (
+        "mappings/oracle.toml",
+        include_str!("../../mappings/oracle.toml"),
+    ),
+    (
         "mappings/mysql-postgres.toml",
         include_str!("../../mappings/mysql-postgres.toml"),
     ),

@@ -42,8 +42,10 @@ pub struct RawStatement {
 pub enum RawKind {
     /// An SQL statement.
     Sql,
-    /// A psql meta-command line (`\connect x`, `\c chinook;`, `\set …`): span covers the line.
-    PsqlMeta,
+    /// A command of the client program rather than SQL, spanning its line: psql meta-commands
+    /// (`\connect x`, `\c chinook;`, `\set …`), sqlcmd commands (`:setvar`), SQL*Plus commands
+    /// (`PROMPT`, `CONNECT`, `SET`, `EXIT`, `@file`).
+    ClientCommand,
     /// `COPY … FROM stdin;` (PostgreSQL): `text`/`span` are the COPY statement; `data` spans the
     /// data lines after it, up to but excluding the `\.` line.
     CopyFromStdin { data: Span },
@@ -57,6 +59,8 @@ pub fn split(src: &str, dialect: Dialect) -> (Vec<RawStatement>, Vec<Diagnostic>
         Dialect::Mysql => Rule::mysql_script,
         Dialect::Postgres => Rule::pg_script,
         Dialect::Sqlite => Rule::sqlite_script,
+        Dialect::SqlServer => Rule::mssql_script,
+        Dialect::Oracle => Rule::oracle_script,
     };
     let mut splitter = Splitter {
         src,
@@ -97,7 +101,12 @@ impl Splitter<'_> {
     /// One pair at the top level of the script (or of a DELIMITER section).
     fn item(&mut self, pair: Pair<'_, Rule>) {
         match pair.as_rule() {
-            Rule::mysql_script | Rule::pg_script | Rule::sqlite_script | Rule::custom_section => {
+            Rule::mysql_script
+            | Rule::pg_script
+            | Rule::sqlite_script
+            | Rule::mssql_script
+            | Rule::oracle_script
+            | Rule::custom_section => {
                 for inner in pair.into_inner() {
                     self.item(inner);
                 }
@@ -108,14 +117,18 @@ impl Splitter<'_> {
             | Rule::pg_stmt
             | Rule::pg_routine
             | Rule::sqlite_stmt
-            | Rule::sqlite_routine => self.statement(pair, RawKind::Sql),
-            Rule::psql_meta => {
+            | Rule::sqlite_routine
+            | Rule::mssql_stmt
+            | Rule::mssql_routine
+            | Rule::oracle_stmt
+            | Rule::oracle_plsql => self.statement(pair, RawKind::Sql),
+            Rule::psql_meta | Rule::sqlcmd_line | Rule::sqlplus_line => {
                 let span = span_of(&pair);
                 let text = pair.as_str().to_string();
                 self.statements.push(RawStatement {
                     span,
                     text,
-                    kind: RawKind::PsqlMeta,
+                    kind: RawKind::ClientCommand,
                 });
             }
             Rule::copy_stmt => {
@@ -667,8 +680,8 @@ mod tests {
             kinds,
             [
                 RawKind::Sql,
-                RawKind::PsqlMeta,
-                RawKind::PsqlMeta,
+                RawKind::ClientCommand,
+                RawKind::ClientCommand,
                 RawKind::Sql
             ]
         );
@@ -962,7 +975,7 @@ mod tests {
                     .count();
                 let metas = statements
                     .iter()
-                    .filter(|s| s.kind == RawKind::PsqlMeta)
+                    .filter(|s| s.kind == RawKind::ClientCommand)
                     .count();
                 eprintln!(
                     "{:>6} statements {copies:>3} COPY FROM stdin {metas:>2} psql  {name}",

@@ -31,6 +31,10 @@ pub enum Class {
     /// `ALTER TABLE t ALTER COLUMN c ADD GENERATED ... AS IDENTITY (...)`: read from tokens, as
     /// sequences are (pg_dump writes the options in an order sqlparser does not take).
     AddIdentity,
+    /// SQL Server `CREATE TYPE t FROM base`: read by lowering (sqlparser reads no alias type).
+    AliasType,
+    /// SQL Server `ALTER TABLE t ADD CONSTRAINT d DEFAULT expr FOR c`: read by lowering.
+    NamedDefault,
     /// Everything else: parsed.
     Schema,
 }
@@ -83,15 +87,18 @@ pub fn leading_words(text: &str, n: usize) -> Vec<String> {
     words
 }
 
-pub fn classify(raw: &RawStatement) -> Class {
+pub fn classify(raw: &RawStatement, dialect: Dialect) -> Class {
     match raw.kind {
-        RawKind::PsqlMeta => return Class::Noise,
+        RawKind::ClientCommand => return Class::Noise,
         RawKind::CopyFromStdin { .. } => return Class::Data,
         RawKind::Sql => {}
     }
     let w = leading_words(&raw.text, 6);
     let w: Vec<&str> = w.iter().map(String::as_str).collect();
     let first = w.first().copied().unwrap_or("");
+    if let Some(class) = classify_vendor(raw, &w, dialect) {
+        return class;
+    }
     match first {
         // A DELIMITER line without its delimiter swallowed the statements after it: let the
         // parser say where, rather than skip them as noise.
@@ -149,6 +156,114 @@ pub fn classify(raw: &RawStatement) -> Class {
     }
 }
 
+/// What only SQL Server or Oracle scripts hold; None for what the shared rules decide.
+fn classify_vendor(raw: &RawStatement, w: &[&str], dialect: Dialect) -> Option<Class> {
+    let first = w.first().copied().unwrap_or("");
+    let kind = w.iter().skip(1).copied().find(|x| {
+        !matches!(
+            *x,
+            "OR" | "REPLACE" | "ALTER" | "EDITIONABLE" | "NONEDITIONABLE"
+        )
+    });
+    match dialect {
+        Dialect::SqlServer => Some(match first {
+            // `IF EXISTS (...) DROP ...` guards a re-run of the script; an IF that creates
+            // something hides schema behind a condition ferry does not evaluate.
+            "IF" if find_word(&raw.text.to_ascii_uppercase(), "CREATE").is_some() => {
+                Class::Unsupported("conditional statement (IF ... CREATE)")
+            }
+            "IF" | "PRINT" | "DECLARE" | "RAISERROR" | "WAITFOR" | "CHECKPOINT" | "DBCC"
+            | "DENY" => Class::Noise,
+            // `EXEC sp_addextendedproperty` (comments), `sp_bindrule`, any procedure call.
+            "EXEC" | "EXECUTE" => Class::Unsupported("procedure call (EXEC)"),
+            "CREATE" | "ALTER" => match kind {
+                Some("PROCEDURE" | "PROC" | "FUNCTION" | "TRIGGER") => Class::Routine,
+                Some("RULE") => Class::Unsupported("rule"),
+                Some("LOGIN" | "USER" | "ROLE") => Class::Noise,
+                Some("TYPE") if spaced_words(&raw.text, 5).get(3) == Some(&"FROM".into()) => {
+                    Class::AliasType
+                }
+                // `ALTER TABLE t NOCHECK CONSTRAINT ALL` and `CHECK CONSTRAINT ALL` around a
+                // data load switch constraint checking off and on again.
+                Some("TABLE") if is_constraint_toggle(&raw.text) => Class::Noise,
+                Some("TABLE") if is_named_default(&raw.text) => Class::NamedDefault,
+                _ => return None,
+            },
+            _ => return None,
+        }),
+        Dialect::Oracle => Some(match first {
+            "DECLARE" | "BEGIN" => Class::Routine,
+            "CREATE" => match kind {
+                Some(
+                    "PACKAGE" | "TYPE" | "PROCEDURE" | "FUNCTION" | "TRIGGER" | "LIBRARY" | "JAVA",
+                ) => Class::Routine,
+                Some("SYNONYM" | "PUBLIC") => Class::Unsupported("synonym"),
+                Some("USER" | "ROLE" | "TABLESPACE" | "DIRECTORY" | "PROFILE") => Class::Noise,
+                _ => return None,
+            },
+            // Session settings and object statistics: no schema.
+            "ALTER" if matches!(w.get(1).copied(), Some("SESSION" | "SYSTEM" | "USER")) => {
+                Class::Noise
+            }
+            "EXEC" | "EXECUTE" | "CALL" => Class::Unsupported("procedure call"),
+            "PURGE" | "AUDIT" | "NOAUDIT" => Class::Noise,
+            _ => return None,
+        }),
+        Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite => None,
+    }
+}
+
+/// `ALTER TABLE t ADD [CONSTRAINT d] DEFAULT expr FOR c`.
+fn is_named_default(text: &str) -> bool {
+    let words = spaced_words(text, 8);
+    let add = words.iter().position(|w| w == "ADD");
+    let default = words
+        .iter()
+        .position(|w| w == "DEFAULT" || w.starts_with("DEFAULT("));
+    matches!((add, default), (Some(a), Some(d)) if d == a + 1 || d == a + 3)
+        && find_word(&text.to_ascii_uppercase(), "FOR").is_some()
+}
+
+/// `ALTER TABLE t [NO]CHECK CONSTRAINT ...` (not `WITH CHECK ADD ...`).
+fn is_constraint_toggle(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    ["NOCHECK", "CHECK"].iter().any(|kw| {
+        find_word(&upper, kw).is_some_and(|i| {
+            let after = upper[i + kw.len()..].trim_start();
+            let before = upper[..i].trim_end();
+            starts_with_phrase(after, "CONSTRAINT").is_some()
+                && !before.ends_with("WITH")
+                && !before.ends_with("ADD")
+        })
+    })
+}
+
+/// The first `n` words separated by whitespace, upper case, quoted names kept whole (when they
+/// hold no space): `ALTER TABLE [dbo].[t] NOCHECK` is four words.
+fn spaced_words(text: &str, n: usize) -> Vec<String> {
+    text.split_whitespace()
+        .take(n)
+        .map(str::to_ascii_uppercase)
+        .collect()
+}
+
+/// Byte index of `word` as a whole word in `haystack` (both upper case).
+pub fn find_word(haystack: &str, word: &str) -> Option<usize> {
+    let bytes = haystack.as_bytes();
+    let mut from = 0;
+    while let Some(i) = haystack[from..].find(word) {
+        let i = from + i;
+        let before = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+        let j = i + word.len();
+        let after = j >= bytes.len() || !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_');
+        if before && after {
+            return Some(i);
+        }
+        from = j;
+    }
+    None
+}
+
 fn is_owner_to(text: &str) -> bool {
     let upper = text.to_ascii_uppercase();
     upper.contains(" OWNER TO ")
@@ -187,12 +302,299 @@ const REPAIRS: &[(Dialect, &str, &str, &str)] = &[
     ),
 ];
 
+/// What follows a physical clause's keyword.
+#[derive(Clone, Copy)]
+enum ClauseArg {
+    None,
+    /// One word, number or quoted name: `ON [PRIMARY]`, `TABLESPACE users`, `PCTFREE 10`.
+    Word,
+    /// A parenthesised list: `WITH (PAD_INDEX = OFF)`, `STORAGE (INITIAL 64K)`.
+    Parens,
+}
+
+/// Storage and physical clauses sqlparser cannot read, which say how the source server stores
+/// data, not what the data is: each is blanked (same length) with a note when a parse stops at it.
+/// SQL Server: <https://learn.microsoft.com/en-us/sql/t-sql/statements/create-table-transact-sql>
+/// (`ON filegroup`, `TEXTIMAGE_ON`, `WITH (table_option)`, CLUSTERED / NONCLUSTERED) and
+/// <https://learn.microsoft.com/en-us/sql/t-sql/statements/alter-table-transact-sql>
+/// (`WITH CHECK | NOCHECK`: whether rows already there are checked). Oracle:
+/// <https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/physical_attributes_clause.html>,
+/// <https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/storage_clause.html>.
+const PHYSICAL_CLAUSES: &[(Dialect, &str, ClauseArg, &str)] = &[
+    (
+        Dialect::SqlServer,
+        "NONCLUSTERED",
+        ClauseArg::None,
+        "NONCLUSTERED (how the index is stored) is dropped",
+    ),
+    (
+        Dialect::SqlServer,
+        "CLUSTERED",
+        ClauseArg::None,
+        "CLUSTERED (rows stored in key order) is dropped: the target stores rows its own way",
+    ),
+    (
+        Dialect::SqlServer,
+        "WITH NOCHECK",
+        ClauseArg::None,
+        "WITH NOCHECK (rows already there are not checked) is dropped: the target checks the constraint",
+    ),
+    (
+        Dialect::SqlServer,
+        "WITH CHECK",
+        ClauseArg::None,
+        "WITH CHECK is dropped: the target checks the constraint",
+    ),
+    (
+        Dialect::SqlServer,
+        "WITH",
+        ClauseArg::Parens,
+        "storage options WITH (...) are dropped",
+    ),
+    (
+        Dialect::SqlServer,
+        "TEXTIMAGE_ON",
+        ClauseArg::Word,
+        "the filegroup clause TEXTIMAGE_ON is dropped",
+    ),
+    (
+        Dialect::SqlServer,
+        "ON",
+        ClauseArg::Word,
+        "the filegroup clause ON ... is dropped",
+    ),
+    (
+        Dialect::SqlServer,
+        "ROWGUIDCOL",
+        ClauseArg::None,
+        "ROWGUIDCOL (the table's row GUID marker) is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "TABLESPACE",
+        ClauseArg::Word,
+        "the TABLESPACE clause is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "PCTFREE",
+        ClauseArg::Word,
+        "the physical attribute PCTFREE is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "PCTUSED",
+        ClauseArg::Word,
+        "the physical attribute PCTUSED is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "INITRANS",
+        ClauseArg::Word,
+        "the physical attribute INITRANS is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "MAXTRANS",
+        ClauseArg::Word,
+        "the physical attribute MAXTRANS is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "STORAGE",
+        ClauseArg::Parens,
+        "the STORAGE (...) clause is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "NOLOGGING",
+        ClauseArg::None,
+        "NOLOGGING is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "LOGGING",
+        ClauseArg::None,
+        "LOGGING is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "NOCOMPRESS",
+        ClauseArg::None,
+        "NOCOMPRESS is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "COMPRESS",
+        ClauseArg::None,
+        "COMPRESS (table compression) is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "NOCACHE",
+        ClauseArg::None,
+        "NOCACHE is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "NOPARALLEL",
+        ClauseArg::None,
+        "NOPARALLEL is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "PARALLEL",
+        ClauseArg::None,
+        "PARALLEL is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "NOMONITORING",
+        ClauseArg::None,
+        "NOMONITORING is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "MONITORING",
+        ClauseArg::None,
+        "MONITORING is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "SEGMENT CREATION IMMEDIATE",
+        ClauseArg::None,
+        "SEGMENT CREATION is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "SEGMENT CREATION DEFERRED",
+        ClauseArg::None,
+        "SEGMENT CREATION is dropped",
+    ),
+];
+
+/// Whether `rest` starts with `phrase` (words separated by any whitespace) as whole words;
+/// returns the length matched.
+fn starts_with_phrase(rest: &str, phrase: &str) -> Option<usize> {
+    let mut at = 0;
+    for (i, word) in phrase.split(' ').enumerate() {
+        if i > 0 {
+            let gap = rest[at..].len() - rest[at..].trim_start().len();
+            if gap == 0 {
+                return None;
+            }
+            at += gap;
+        }
+        let part = rest.get(at..at + word.len())?;
+        if !part.eq_ignore_ascii_case(word) {
+            return None;
+        }
+        at += word.len();
+    }
+    let next = rest[at..].chars().next();
+    (!next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(at)
+}
+
+/// Length of the clause argument at the start of `rest` (after leading whitespace).
+fn clause_arg_len(rest: &str, arg: ClauseArg) -> Option<usize> {
+    let gap = rest.len() - rest.trim_start().len();
+    let body = &rest[gap..];
+    let len = match arg {
+        ClauseArg::None => return Some(0),
+        ClauseArg::Word => match body.chars().next()? {
+            '[' => body.find(']')? + 1,
+            '"' => body[1..].find('"')? + 2,
+            c if c.is_ascii_alphanumeric() || c == '_' => body
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+                .unwrap_or(body.len()),
+            _ => return None,
+        },
+        ClauseArg::Parens => {
+            if !body.starts_with('(') {
+                return None;
+            }
+            let mut depth = 0usize;
+            let mut end = None;
+            for (i, c) in body.char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = Some(i + 1);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            end?
+        }
+    };
+    Some(gap + len)
+}
+
+/// Spaces for `text`, newlines kept (so line numbers stay right).
+fn blank(text: &str) -> String {
+    text.chars()
+        .map(|c| if c == '\n' || c == '\r' { c } else { ' ' })
+        .collect()
+}
+
+/// A physical clause at `at` (or, in SQL Server, CLUSTERED after the UNIQUE where the parse
+/// stopped), blanked.
+fn physical_clause_at(
+    text: &str,
+    at: usize,
+    dialect: Dialect,
+) -> Option<(usize, usize, String, &'static str)> {
+    let rest = text.get(at..)?;
+    // `CREATE UNIQUE NONCLUSTERED INDEX`: the parse stops at UNIQUE.
+    let (at, rest) = match starts_with_phrase(rest, "UNIQUE") {
+        Some(n) if dialect == Dialect::SqlServer => {
+            let gap = rest[n..].len() - rest[n..].trim_start().len();
+            (at + n + gap, &rest[n + gap..])
+        }
+        _ => (at, rest),
+    };
+    for (d, phrase, arg, note) in PHYSICAL_CLAUSES {
+        if *d != dialect {
+            continue;
+        }
+        let Some(n) = starts_with_phrase(rest, phrase) else {
+            continue;
+        };
+        let Some(m) = clause_arg_len(&rest[n..], *arg) else {
+            continue;
+        };
+        let end = at + n + m;
+        return Some((at, end, blank(&text[at..end]), note));
+    }
+    // SQL Server accepts a comma before the closing parenthesis of a column list.
+    if dialect == Dialect::SqlServer && rest.starts_with(')') {
+        let before = text[..at].trim_end();
+        if before.ends_with(',') {
+            let comma = before.len() - 1;
+            return Some((
+                comma,
+                comma + 1,
+                " ".to_string(),
+                "a trailing comma is dropped",
+            ));
+        }
+    }
+    None
+}
+
 /// The repair for a failed parse at byte `at` of `text`: (start, end, replacement, note).
 fn repair_at(
     text: &str,
     at: usize,
     dialect: Dialect,
 ) -> Option<(usize, usize, String, &'static str)> {
+    if let Some(r) = physical_clause_at(text, at, dialect) {
+        return Some(r);
+    }
     let rest = text.get(at..)?;
     for (d, phrase, replacement, note) in REPAIRS {
         let end = at + phrase.len();
@@ -399,7 +801,7 @@ fn parse_statement<'a>(
     dialect: Dialect,
     diags: &mut Vec<Diagnostic>,
 ) -> Parsed<'a> {
-    let class = classify(raw);
+    let class = classify(raw, dialect);
     let ast = if class == Class::Schema {
         match parse_one(raw, dialect) {
             Ok((s, notes)) => {
