@@ -199,6 +199,51 @@ impl Dialect {
         matches!(self, Dialect::SqlServer)
     }
 
+    /// Whether ferry re-prints another dialect's view queries for this target. Not yet for SQL
+    /// Server (no ORDER BY in a view without TOP, TOP instead of LIMIT,
+    /// <https://learn.microsoft.com/en-us/sql/t-sql/statements/create-view-transact-sql>) nor
+    /// Oracle (no `AS` before a table alias, FETCH FIRST instead of LIMIT,
+    /// <https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SELECT.html>): their
+    /// views are reported as manual.
+    pub fn reprints_queries(self) -> bool {
+        matches!(self, Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite)
+    }
+
+    /// Whether a column's DEFAULT must come before its NOT NULL: Oracle's column definition puts
+    /// DEFAULT before the inline constraints
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html>,
+    /// `column_definition`).
+    pub fn default_before_constraints(self) -> bool {
+        matches!(self, Dialect::Oracle)
+    }
+
+    /// A foreign key action as this dialect can write it: `Ok(Some(a))` to print, `Ok(None)` to
+    /// leave out (the dialect's default does the same), `Err(why)` when the dialect cannot keep it.
+    /// SQL Server has no RESTRICT, and its NO ACTION checks at once, as RESTRICT does
+    /// (<https://learn.microsoft.com/en-us/sql/t-sql/statements/create-table-transact-sql>,
+    /// `ON DELETE`). Oracle has ON DELETE CASCADE and SET NULL only, and no ON UPDATE
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/constraint.html>,
+    /// `references_clause`); its default (no clause) refuses the change, as NO ACTION does.
+    pub fn fk_action(
+        self,
+        on_delete: bool,
+        action: crate::ir::FkAction,
+    ) -> Result<Option<crate::ir::FkAction>, &'static str> {
+        use crate::ir::FkAction::{Cascade, NoAction, Restrict, SetDefault, SetNull};
+        match (self, action) {
+            (Dialect::SqlServer, Restrict) => Ok(Some(NoAction)),
+            (Dialect::Oracle, NoAction | Restrict) => Ok(None),
+            (Dialect::Oracle, Cascade | SetNull) if on_delete => Ok(Some(action)),
+            (Dialect::Oracle, SetDefault) if on_delete => {
+                Err("Oracle has no ON DELETE SET DEFAULT")
+            }
+            (Dialect::Oracle, _) => Err(
+                "Oracle has no ON UPDATE action: update referenced keys in the application, or by a trigger",
+            ),
+            _ => Ok(Some(action)),
+        }
+    }
+
     /// Whether the dialect has schemas inside a database (PostgreSQL); in MySQL a schema is a
     /// database and in SQLite an attached file, so names are emitted unqualified there. SQL
     /// Server has schemas, but nearly every script puts everything in `dbo`, and Oracle's schema

@@ -35,7 +35,8 @@ fn check(dir: &str, expect_errors: bool) {
         let text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let file = SourceFile::new(format!("{dir}/{stem}.sql"), text);
-        for to in Dialect::ALL {
+        // SQL Server and Oracle as targets have no fixture snapshots yet.
+        for to in [Dialect::Mysql, Dialect::Postgres, Dialect::Sqlite] {
             let conv = common::convert::with_defaults(from, to, &file);
             let errors: Vec<_> = conv
                 .diagnostics

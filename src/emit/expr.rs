@@ -406,6 +406,11 @@ pub fn expr(e: &Expr, from: Dialect, to: Dialect, namer: &Namer) -> Result<Strin
 
 /// A view's query for the target, or why it cannot be.
 pub fn query(q: &ast::Query, from: Dialect, to: Dialect, namer: &Namer) -> Result<String, String> {
+    if from != to && !to.reprints_queries() {
+        return Err(format!(
+            "queries are not re-printed for {to} yet (table aliases, row limits and ORDER BY in views differ there)"
+        ));
+    }
     let mut q = q.clone();
     let mut rw = Rewrite {
         from,

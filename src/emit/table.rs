@@ -405,15 +405,22 @@ impl<'a> Emitter<'a> {
                 ),
             }
         }
-        if !c.nullable && !Self::dropped(c, DropAttr::NotNull) && !rowid {
-            sql.push_str(" NOT NULL");
-        }
+        let mut default = String::new();
         if c.identity.is_none() && c.generated.is_none() && !Self::dropped(c, DropAttr::Default) {
             if let Some(d) = &c.default {
                 if let Some(text) = self.default_sql(t, c, d, diags) {
-                    sql.push_str(&format!(" DEFAULT {text}"));
+                    default = format!(" DEFAULT {text}");
                 }
             }
+        }
+        if to.default_before_constraints() {
+            sql.push_str(&default);
+        }
+        if !c.nullable && !Self::dropped(c, DropAttr::NotNull) && !rowid {
+            sql.push_str(" NOT NULL");
+        }
+        if !to.default_before_constraints() {
+            sql.push_str(&default);
         }
         if c.on_update_now {
             if to == Dialect::Mysql && is_datetime(&ty) {
@@ -792,11 +799,26 @@ impl<'a> Emitter<'a> {
                 );
                 continue;
             }
-            sql.push_str(&format!(" ON {what} {}", fk_action_sql(a)));
+            match to.fk_action(what == "DELETE", a) {
+                Ok(Some(a)) => sql.push_str(&format!(" ON {what} {}", fk_action_sql(a))),
+                Ok(None) => {}
+                Err(why) => diags.push(
+                    Diagnostic::new(
+                        &codes::FEATURE_DROPPED,
+                        format!(
+                            "ON {what} {} of a foreign key of `{}` is dropped: {why}",
+                            fk_action_sql(a),
+                            t.name
+                        ),
+                    )
+                    .at(fk.span)
+                    .object(t_obj(t)),
+                ),
+            }
         }
         match (fk.deferrable, to) {
-            (Some(_), Dialect::Mysql) => diags.push(
-                Diagnostic::new(&codes::FEATURE_DROPPED, format!("a deferrable foreign key of `{}` becomes immediate: MySQL checks foreign keys at once", t.name))
+            (Some(_), Dialect::Mysql | Dialect::SqlServer) => diags.push(
+                Diagnostic::new(&codes::FEATURE_DROPPED, format!("a deferrable foreign key of `{}` becomes immediate: {} checks foreign keys at once", t.name, if to == Dialect::Mysql { "MySQL" } else { "SQL Server" }))
                     .at(fk.span)
                     .object(t_obj(t)),
             ),

@@ -314,7 +314,13 @@ fn lower_routine(cx: &Ctx, schema: &mut Schema) {
         Some("AGGREGATE") => RoutineKind::Aggregate,
         _ => RoutineKind::Other,
     };
-    let name = routine_name(&cx.raw.text).unwrap_or_else(|| "?".to_string());
+    // An Oracle anonymous PL/SQL block (DECLARE / BEGIN) has no name.
+    let anonymous = matches!(words.first().copied(), Some("BEGIN" | "DECLARE"));
+    let name = if anonymous {
+        "(anonymous block)".to_string()
+    } else {
+        routine_name(&cx.raw.text).unwrap_or_else(|| "?".to_string())
+    };
     schema.routines.push(Routine {
         kind,
         name: Name::bare(name),

@@ -555,6 +555,52 @@ mod tests {
     }
 
     #[test]
+    fn split_sqlserver_batches_and_statements_without_semicolons() {
+        let src = "USE [db]\nGO\nIF EXISTS (SELECT 1 FROM sys.objects WHERE name = 'a')\n\tDROP TABLE [a]\n\
+                   CREATE TABLE [a] (\n  [x] int,\n  [y] int\n) ON [PRIMARY]\n\
+                   CREATE INDEX i ON a (x)\ngo 2\n:setvar x 1\n\
+                   CREATE PROCEDURE p AS\nBEGIN\n  SELECT 1;\n  SELECT 2;\nEND\nGO\n/* a /* nested */ comment */";
+        let statements = check(
+            Dialect::SqlServer,
+            src,
+            &[
+                "USE [db]",
+                "IF EXISTS (SELECT 1 FROM sys.objects WHERE name = 'a')\n\tDROP TABLE [a]",
+                "CREATE TABLE [a] (\n  [x] int,\n  [y] int\n) ON [PRIMARY]",
+                "CREATE INDEX i ON a (x)",
+                ":setvar x 1",
+                "CREATE PROCEDURE p AS\nBEGIN\n  SELECT 1;\n  SELECT 2;\nEND",
+            ],
+        );
+        assert_eq!(statements[4].kind, RawKind::ClientCommand);
+    }
+
+    #[test]
+    fn split_oracle_slash_lines_plsql_and_sqlplus_commands() {
+        let src = "REM a remark\nSET DEFINE OFF\nCONNECT u/p@db;\nCREATE TABLE t (a NUMBER, b VARCHAR2(10 CHAR));\n\
+                   CREATE OR REPLACE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  \
+                   SELECT s.NEXTVAL INTO :new.a FROM dual;\nEND;\n/\n\
+                   CREATE VIEW v AS SELECT a / 2 AS h FROM t\n/\nexit;";
+        let statements = check(
+            Dialect::Oracle,
+            src,
+            &[
+                "REM a remark",
+                "SET DEFINE OFF",
+                "CONNECT u/p@db;",
+                "CREATE TABLE t (a NUMBER, b VARCHAR2(10 CHAR))",
+                "CREATE OR REPLACE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  \
+                 SELECT s.NEXTVAL INTO :new.a FROM dual;\nEND;",
+                "CREATE VIEW v AS SELECT a / 2 AS h FROM t",
+                "exit;",
+            ],
+        );
+        let kinds: Vec<RawKind> = statements.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds[..3], [RawKind::ClientCommand; 3]);
+        assert_eq!(kinds[3], RawKind::Sql);
+    }
+
+    #[test]
     fn split_routines_without_delimiter_at_block_depth_zero() {
         let src = "CREATE TRIGGER t AFTER UPDATE ON a FOR EACH ROW\nBEGIN\n  \
                    UPDATE b SET x = CASE WHEN new.y > 0 THEN 1 ELSE 0 END;\n  INSERT INTO log VALUES ('end;');\nEND;\n\
@@ -564,7 +610,8 @@ mod tests {
              UPDATE b SET x = CASE WHEN new.y > 0 THEN 1 ELSE 0 END;\n  INSERT INTO log VALUES ('end;');\nEND",
             "SELECT 1",
         ];
-        for dialect in Dialect::ALL {
+        // SQL Server and Oracle routines end at their batch's GO or `/` line instead (below).
+        for dialect in [Dialect::Mysql, Dialect::Postgres, Dialect::Sqlite] {
             check(dialect, src, &expected);
         }
         check(
@@ -829,7 +876,7 @@ mod tests {
 
     #[test]
     fn split_reports_unterminated_blocks() {
-        for dialect in Dialect::ALL {
+        for dialect in [Dialect::Mysql, Dialect::Postgres, Dialect::Sqlite] {
             let src =
                 "SELECT 1; CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; BEGIN SELECT 2; END;";
             check_unterminated(

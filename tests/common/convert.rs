@@ -21,13 +21,26 @@ pub fn with_defaults(from: Dialect, to: Dialect, file: &SourceFile) -> Conversio
 
 /// The MySQL, PostgreSQL and SQLite corpus files: (dialect, path relative to tests/corpus).
 pub fn corpus_files() -> Vec<(Dialect, PathBuf)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
-    let mut out = Vec::new();
-    for (dir, d) in [
+    files_of(&[
         ("mysql", Dialect::Mysql),
         ("postgresql", Dialect::Postgres),
         ("sqlite", Dialect::Sqlite),
-    ] {
+    ])
+}
+
+/// The SQL Server and Oracle corpus files: (dialect, path relative to tests/corpus).
+#[allow(dead_code)] // not every test binary that includes `common` reads them
+pub fn vendor_corpus_files() -> Vec<(Dialect, PathBuf)> {
+    files_of(&[
+        ("sqlserver", Dialect::SqlServer),
+        ("oracle", Dialect::Oracle),
+    ])
+}
+
+fn files_of(dirs: &[(&str, Dialect)]) -> Vec<(Dialect, PathBuf)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut out = Vec::new();
+    for &(dir, d) in dirs {
         let Ok(dbs) = std::fs::read_dir(root.join(dir)) else {
             continue;
         };
