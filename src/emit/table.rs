@@ -339,12 +339,14 @@ impl<'a> Emitter<'a> {
                     let kind = if id.always { "ALWAYS" } else { "BY DEFAULT" };
                     sql.push_str(&format!(" GENERATED {kind} AS IDENTITY"));
                     let start = id.start.or(t.auto_increment_start.and_then(|v| i64::try_from(v).ok()));
+                    // INCREMENT BY first: both engines take any order, and sqlparser (which
+                    // reads ferry's output back) takes only this one.
                     let mut opts = Vec::new();
-                    if let Some(s) = start {
-                        opts.push(format!("START WITH {s}"));
-                    }
                     if let Some(i) = id.increment {
                         opts.push(format!("INCREMENT BY {i}"));
+                    }
+                    if let Some(s) = start {
+                        opts.push(format!("START WITH {s}"));
                     }
                     if !opts.is_empty() {
                         sql.push_str(&format!(" ({})", opts.join(" ")));

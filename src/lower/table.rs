@@ -244,6 +244,17 @@ pub(super) fn source_type(dt: &DataType, dialect: Dialect) -> (String, Option<Ve
                 )
             }
         }
+        // Oracle `VARCHAR2(10 CHAR)` / `VARCHAR2(10 BYTE)`: the length's unit is left out of the
+        // type; the target's length counts characters, which holds the value either way.
+        DataType::Custom(name, modifiers)
+            if dialect == Dialect::Oracle
+                && modifiers.len() == 2
+                && ["char", "byte"]
+                    .iter()
+                    .any(|u| modifiers[1].eq_ignore_ascii_case(u)) =>
+        {
+            (format!("{name}({})", modifiers[0]).to_lowercase(), None)
+        }
         other => (other.to_string().to_lowercase(), None),
     }
 }
@@ -425,10 +436,12 @@ fn identity_seed_increment(kind: &ast::IdentityPropertyKind) -> (Option<i64>, Op
     let (ast::IdentityPropertyKind::Identity(p) | ast::IdentityPropertyKind::Autoincrement(p)) =
         kind;
     match &p.parameters {
+        // (1, 1) is what IDENTITY alone means: nothing to keep.
         Some(ast::IdentityPropertyFormatKind::FunctionCall(f))
-        | Some(ast::IdentityPropertyFormatKind::StartAndIncrement(f)) => {
-            (expr_i64(&f.seed), expr_i64(&f.increment))
-        }
+        | Some(ast::IdentityPropertyFormatKind::StartAndIncrement(f)) => (
+            expr_i64(&f.seed).filter(|s| *s != 1),
+            expr_i64(&f.increment).filter(|i| *i != 1),
+        ),
         None => (None, None),
     }
 }
