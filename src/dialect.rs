@@ -244,6 +244,38 @@ impl Dialect {
         }
     }
 
+    /// The client lines around a statement that must stand alone (a view, a routine): SQL
+    /// Server's CREATE VIEW, PROCEDURE, FUNCTION and TRIGGER must be the only statement of their
+    /// batch, which GO lines delimit
+    /// (<https://learn.microsoft.com/en-us/sql/t-sql/statements/create-view-transact-sql>);
+    /// SQL*Plus runs a PL/SQL unit at the `/` line after it
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqpug/SLASH.html>), and a
+    /// `/` before it would run the previous statement again. (before, after).
+    pub fn unit_lines(self) -> Option<(Option<&'static str>, &'static str)> {
+        match self {
+            Dialect::SqlServer => Some((Some("GO"), "GO")),
+            Dialect::Oracle => Some((None, "/")),
+            Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite => None,
+        }
+    }
+
+    /// Whether CREATE SEQUENCE exists: PostgreSQL, SQL Server 2012 and later
+    /// (<https://learn.microsoft.com/en-us/sql/t-sql/statements/create-sequence-transact-sql>),
+    /// Oracle (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-SEQUENCE.html>);
+    /// all three take INCREMENT BY, MINVALUE, MAXVALUE, START WITH and CYCLE.
+    pub fn has_sequences(self) -> bool {
+        matches!(
+            self,
+            Dialect::Postgres | Dialect::SqlServer | Dialect::Oracle
+        )
+    }
+
+    /// Whether scripts of this dialect number rows with a sequence and a BEFORE INSERT trigger:
+    /// Oracle before 12c had no identity columns (`lower/trigger_identity.rs` reads the pattern).
+    pub fn emulates_identity_with_triggers(self) -> bool {
+        matches!(self, Dialect::Oracle)
+    }
+
     /// Whether the dialect has schemas inside a database (PostgreSQL); in MySQL a schema is a
     /// database and in SQLite an attached file, so names are emitted unqualified there. SQL
     /// Server has schemas, but nearly every script puts everything in `dbo`, and Oracle's schema

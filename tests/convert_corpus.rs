@@ -11,48 +11,11 @@ use std::path::Path;
 use common::convert::{corpus_files, vendor_corpus_files};
 
 use ferry::dialect::Dialect;
-use ferry::emit::Section;
 use ferry::source::SourceFile;
-use ferry::summary;
 
 fn snapshot_name(path: &Path, to: Dialect) -> String {
     let stem = path.to_string_lossy().replace(['/', '.'], "_");
     format!("{stem}__to_{}", to.name())
-}
-
-fn render(file: &SourceFile, conv: &ferry::Conversion, to: Dialect) -> String {
-    let s = summary::summarize(&conv.schema, &conv.stats, &conv.diagnostics);
-    let mut out = format!(
-        "-- ferry convert --from {} --to {}\n",
-        conv_from(file),
-        to.name()
-    );
-    out.push_str(&format!(
-        "-- statements: {}, skipped: {}, parse errors: {}\n",
-        s.statements, s.skipped_statements, s.parse_errors
-    ));
-    for (kind, c) in &s.objects {
-        out.push_str(&format!(
-            "-- {kind}: {} read, {} converted, {} with warnings, {} manual\n",
-            c.read, c.converted, c.with_warnings, c.manual
-        ));
-    }
-    out.push_str("--\n-- diagnostics:\n");
-    for d in &conv.diagnostics {
-        let at = d.span.map_or(String::new(), |sp| {
-            let (l, c) = file.line_col(sp.start);
-            format!("{l}:{c} ")
-        });
-        out.push_str(&format!(
-            "-- {at}{} {}: {}\n",
-            d.code.id,
-            d.severity().as_str(),
-            d.message
-        ));
-    }
-    out.push('\n');
-    out.push_str(&conv.output.render(Section::All));
-    out
 }
 
 fn conv_from(file: &SourceFile) -> &str {
@@ -87,7 +50,10 @@ fn corpus_converts_to_every_target() {
                 .map(|d| d.message.as_str())
                 .collect();
             assert!(errors.is_empty(), "{}: {errors:?}", rel.display());
-            insta::assert_snapshot!(snapshot_name(&rel, to), render(&file, &conv, to));
+            insta::assert_snapshot!(
+                snapshot_name(&rel, to),
+                common::convert::snapshot(&file, &conv, conv_from(&file), to)
+            );
         }
     }
 }

@@ -123,7 +123,10 @@ codes! {
     IDENTITY_CONVERTED = "F2010", "identity-converted", Note,
         "an auto-increment column was converted to the target's form",
         "AUTO_INCREMENT, SERIAL, IDENTITY and SQLite's INTEGER PRIMARY KEY AUTOINCREMENT are one \
-         idea with different spellings; the start value is kept where the source gave one.";
+         idea with different spellings; the start value is kept where the source gave one. Oracle \
+         scripts written before 12c number rows with a sequence and a BEFORE INSERT trigger that \
+         assigns its NEXTVAL: ferry reads that as an identity, and drops the trigger and the \
+         sequence when the trigger does nothing else.";
     ENUM_CONVERTED = "F2011", "enum-converted", Note,
         "an enumerated type was converted",
         "MySQL's inline ENUM becomes a PostgreSQL enum type named after table and column; \

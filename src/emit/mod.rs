@@ -37,9 +37,25 @@ pub struct Options {
 pub struct Stmt {
     pub object: String,
     pub sql: String,
-    /// A MySQL routine whose body holds `;`: the mysql client needs another delimiter for it.
+    /// How the script ends the statement.
     #[serde(skip)]
-    pub needs_delimiter: bool,
+    pub end: End,
+}
+
+/// How a statement ends in the script.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum End {
+    /// `;`.
+    #[default]
+    Semicolon,
+    /// A MySQL routine whose body holds `;`: the mysql client needs another delimiter for it.
+    Delimiter,
+    /// A statement that must stand alone, between client lines (`Dialect::unit_lines`): SQL
+    /// Server's `GO` around a view or routine, Oracle's `/` after a PL/SQL unit.
+    Alone {
+        before: Option<&'static str>,
+        after: &'static str,
+    },
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -88,11 +104,20 @@ impl Output {
             }
             out.push_str(&format!("-- {title}\n\n"));
             for s in stmts {
-                if s.needs_delimiter {
-                    out.push_str(&format!("DELIMITER ;;\n{};;\nDELIMITER ;\n\n", s.sql));
-                } else {
-                    out.push_str(&s.sql);
-                    out.push_str(";\n\n");
+                match s.end {
+                    End::Delimiter => {
+                        out.push_str(&format!("DELIMITER ;;\n{};;\nDELIMITER ;\n\n", s.sql));
+                    }
+                    End::Alone { before, after } => {
+                        if let Some(line) = before {
+                            out.push_str(&format!("{line}\n"));
+                        }
+                        out.push_str(&format!("{}\n{after}\n\n", s.sql));
+                    }
+                    End::Semicolon => {
+                        out.push_str(&s.sql);
+                        out.push_str(";\n\n");
+                    }
                 }
             }
         }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Options, Output, Stmt, expr, left_out};
+use super::{End, Options, Output, Stmt, expr, left_out};
 use crate::diag::{Diagnostic, codes};
 use crate::dialect::Dialect;
 use crate::emit::names::Namer;
@@ -119,7 +119,7 @@ impl<'a> Emitter<'a> {
         self.out.pre_data.push(Stmt {
             object,
             sql,
-            needs_delimiter: false,
+            end: End::Semicolon,
         });
     }
 
@@ -127,7 +127,7 @@ impl<'a> Emitter<'a> {
         self.out.post_data.push(Stmt {
             object,
             sql,
-            needs_delimiter: false,
+            end: End::Semicolon,
         });
     }
 
@@ -249,7 +249,7 @@ impl<'a> Emitter<'a> {
     }
 
     pub fn sequence(&mut self, s: &Sequence, diags: &mut Vec<Diagnostic>) {
-        if self.to() != Dialect::Postgres {
+        if !self.to().has_sequences() {
             diags.push(left_out(
                 &codes::UNSUPPORTED_STATEMENT,
                 format!(
@@ -532,6 +532,25 @@ impl<'a> Emitter<'a> {
                     let name = self.namer.object(seq, diags);
                     Some(format!("nextval({})", to.quote_string(&name)))
                 }
+                // A sequence absorbed into an identity is that identity's own on these targets:
+                // nothing else can draw from it.
+                Dialect::SqlServer | Dialect::Oracle
+                    if !self.schema.sequences.iter().any(|s| s.name.matches(seq)) =>
+                {
+                    drop(
+                        format!(
+                            "sequence `{seq}` became part of an identity column, whose values {to} does not share"
+                        ),
+                        diags,
+                    )
+                }
+                // https://learn.microsoft.com/en-us/sql/t-sql/functions/next-value-for-transact-sql
+                Dialect::SqlServer => {
+                    Some(format!("NEXT VALUE FOR {}", self.namer.object(seq, diags)))
+                }
+                // Oracle 12c and later take a sequence in a DEFAULT
+                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html, DEFAULT).
+                Dialect::Oracle => Some(format!("{}.NEXTVAL", self.namer.object(seq, diags))),
                 _ => drop(format!("sequence `{seq}` does not exist on {to}"), diags),
             },
             Default::Expr(e) => match expr::expr(e, self.opts.from, to, &self.namer) {
@@ -568,7 +587,10 @@ impl<'a> Emitter<'a> {
                 let cols = self.key_columns(t, &pk.columns, diags);
                 let cname = match (&pk.name, to) {
                     // MySQL names every primary key PRIMARY.
-                    (Some(n), Dialect::Postgres | Dialect::Sqlite) => {
+                    (
+                        Some(n),
+                        Dialect::Postgres | Dialect::Sqlite | Dialect::SqlServer | Dialect::Oracle,
+                    ) => {
                         let n =
                             self.namer
                                 .unique_name(&Self::scope(&t.name), n, &t.name.name, diags);
@@ -1123,7 +1145,13 @@ impl<'a> Emitter<'a> {
                 self.out.views.push(Stmt {
                     object: obj,
                     sql: format!("CREATE {kind} {name}{cols} AS {q}"),
-                    needs_delimiter: false,
+                    end: self
+                        .to()
+                        .unit_lines()
+                        .map_or(End::Semicolon, |(before, after)| End::Alone {
+                            before,
+                            after,
+                        }),
                 });
             }
             Err(why) => {
@@ -1163,11 +1191,15 @@ impl<'a> Emitter<'a> {
         let object = format!("{} {}", r.kind.as_str(), r.name);
         if self.opts.from == self.to() {
             let body = r.body.trim().to_string();
-            let needs_delimiter = self.to() == Dialect::Mysql && body.contains(';');
+            let end = match self.to().unit_lines() {
+                Some((before, after)) => End::Alone { before, after },
+                None if self.to() == Dialect::Mysql && body.contains(';') => End::Delimiter,
+                None => End::Semicolon,
+            };
             self.out.post_data.push(Stmt {
                 object,
                 sql: body,
-                needs_delimiter,
+                end,
             });
             return;
         }

@@ -93,11 +93,15 @@ fn function_default(f: &ast::Function) -> Option<Default> {
         "nextval" => {
             let seq = match args.first()? {
                 Expr::Cast { expr, .. } => literal_string(expr)?,
+                // SQL Server's NEXT VALUE FOR, as parse/sql.rs rewrites it.
+                Expr::Identifier(_) | Expr::CompoundIdentifier(_) => args.first()?.to_string(),
                 other => literal_string(other)?,
             };
             let mut parts: Vec<&str> = seq.split('.').collect();
-            let name = parts.pop()?.trim_matches('"').to_string();
-            let schema = parts.pop().map(|s| s.trim_matches('"').to_string());
+            let name = parts.pop()?.trim_matches(['"', '[', ']']).to_string();
+            let schema = parts
+                .pop()
+                .map(|s| s.trim_matches(['"', '[', ']']).to_string());
             Some(Default::NextVal(Name::new(schema, name)))
         }
         _ => None,

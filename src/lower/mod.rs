@@ -8,6 +8,7 @@ mod default;
 mod other;
 mod sequence;
 mod table;
+mod trigger_identity;
 mod tsql;
 
 use sqlparser::ast::{self, Ident, ObjectName, Statement};
@@ -182,13 +183,16 @@ impl Lowering {
     /// key facts.
     pub fn finish(self) -> (Schema, Stats, Vec<Diagnostic>) {
         let Lowering {
+            dialect,
             mut schema,
             stats,
             mut diags,
-            ..
         } = self;
         other::resolve_types(&mut schema, &mut diags);
         other::absorb_serial_sequences(&mut schema, &mut diags);
+        if dialect.emulates_identity_with_triggers() {
+            trigger_identity::absorb_trigger_identities(&mut schema, &mut diags);
+        }
         table::compute_facts(&mut schema);
         if stats.noise_skipped + stats.data_skipped > 0 {
             diags.push(Diagnostic::new(

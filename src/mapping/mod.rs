@@ -247,7 +247,7 @@ struct Known {
     decided: Vec<(crate::ir::ColumnFacts, TypeDecision)>,
 }
 
-/// MySQL wants a foreign key column to have the referenced column's type, size and sign
+/// MySQL and SQL Server want a foreign key column to have the referenced column's type, size and sign
 /// (<https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html>); PostgreSQL lets a
 /// smallint reference an integer, but not a numeric reference a bigint (no cross-type index
 /// operator: <https://www.postgresql.org/docs/current/sql-createtable.html>), which is what an
@@ -258,10 +258,12 @@ fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> 
     const INTEGERS: &[&str] = &[
         "int1", "int2", "int3", "int4", "int8", "uint1", "uint2", "uint3", "uint4", "uint8",
     ];
+    // An exact number without decimals (Oracle's NUMBER(38), INTEGER) holds integers too.
     let is_int = |c: &crate::ir::Column| {
-        c.mapped
-            .as_ref()
-            .is_some_and(|m| INTEGERS.contains(&m.canonical.as_str()))
+        c.mapped.as_ref().is_some_and(|m| {
+            INTEGERS.contains(&m.canonical.as_str())
+                || (m.canonical.starts_with("decimal(") && m.canonical.ends_with(",0)"))
+        })
     };
     let mut changes = Vec::new();
     for (ti, t) in schema.tables.iter().enumerate() {
@@ -277,8 +279,9 @@ fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> 
                     continue;
                 };
                 let needed = match to {
-                    Dialect::Mysql => true,
-                    // Only numeric against an integer type is refused there.
+                    Dialect::Mysql | Dialect::SqlServer => true,
+                    // Only numeric against an integer type is refused there (Oracle's NUMBER
+                    // columns of any precision reference each other).
                     _ => m.target.starts_with("numeric") != rm.target.starts_with("numeric"),
                 };
                 if is_int(c) && is_int(rc) && m.target != rm.target && needed {
@@ -295,6 +298,8 @@ fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> 
     }
     let why = match to {
         Dialect::Mysql => "MySQL wants both sides of a foreign key to have one type",
+        // https://learn.microsoft.com/en-us/sql/relational-databases/tables/create-foreign-key-relationships
+        Dialect::SqlServer => "SQL Server wants both sides of a foreign key to have one type",
         _ => "PostgreSQL cannot compare numeric with an integer type in a foreign key",
     };
     let mut diags = Vec::new();

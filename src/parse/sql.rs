@@ -668,6 +668,33 @@ fn physical_clause_at(
             ));
         }
     }
+    // SQL Server `NEXT VALUE FOR seq` (the parse stops at VALUE): the same-length
+    // `      nextval(seq)`, which lowering reads as the sequence's next value.
+    if dialect == Dialect::SqlServer
+        && starts_with_phrase(rest, "VALUE FOR").is_some()
+        && text[..at].to_ascii_uppercase().ends_with("NEXT ")
+    {
+        let start = at - "NEXT ".len();
+        let after = &text[at + "VALUE FOR".len()..];
+        let gap = after.len() - after.trim_start().len();
+        let name_len = after[gap..]
+            .find(|c: char| {
+                !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '"'))
+            })
+            .unwrap_or(after.len() - gap);
+        if name_len > 0 {
+            let end = at + "VALUE FOR".len() + gap + name_len;
+            let name = &text[end - name_len..end];
+            let call = format!("nextval({name})");
+            let replacement = format!("{}{call}", " ".repeat(end - start - call.len()));
+            return Some((
+                start,
+                end,
+                replacement,
+                "NEXT VALUE FOR is read as the sequence's next value",
+            ));
+        }
+    }
     // SQL Server accepts a comma before the closing parenthesis of a column list.
     if dialect == Dialect::SqlServer && rest.starts_with(')') {
         let before = text[..at].trim_end();

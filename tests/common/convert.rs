@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use ferry::dialect::Dialect;
-use ferry::emit::IdentCase;
+use ferry::emit::{IdentCase, Section};
 use ferry::source::SourceFile;
 use ferry::{Conversion, ConvertOptions, convert};
 
@@ -29,7 +29,6 @@ pub fn corpus_files() -> Vec<(Dialect, PathBuf)> {
 }
 
 /// The SQL Server and Oracle corpus files: (dialect, path relative to tests/corpus).
-#[allow(dead_code)] // not every test binary that includes `common` reads them
 pub fn vendor_corpus_files() -> Vec<(Dialect, PathBuf)> {
     files_of(&[
         ("sqlserver", Dialect::SqlServer),
@@ -57,5 +56,38 @@ fn files_of(dirs: &[(&str, Dialect)]) -> Vec<(Dialect, PathBuf)> {
         }
     }
     out.sort();
+    out
+}
+
+/// What a conversion snapshot holds: the command, the summary, the diagnostics at their
+/// line:column, and the DDL.
+pub fn snapshot(file: &SourceFile, conv: &Conversion, from: &str, to: Dialect) -> String {
+    let s = ferry::summary::summarize(&conv.schema, &conv.stats, &conv.diagnostics);
+    let mut out = format!("-- ferry convert --from {from} --to {}\n", to.name());
+    out.push_str(&format!(
+        "-- statements: {}, skipped: {}, parse errors: {}\n",
+        s.statements, s.skipped_statements, s.parse_errors
+    ));
+    for (kind, c) in &s.objects {
+        out.push_str(&format!(
+            "-- {kind}: {} read, {} converted, {} with warnings, {} manual\n",
+            c.read, c.converted, c.with_warnings, c.manual
+        ));
+    }
+    out.push_str("--\n-- diagnostics:\n");
+    for d in &conv.diagnostics {
+        let at = d.span.map_or(String::new(), |sp| {
+            let (l, c) = file.line_col(sp.start);
+            format!("{l}:{c} ")
+        });
+        out.push_str(&format!(
+            "-- {at}{} {}: {}\n",
+            d.code.id,
+            d.severity().as_str(),
+            d.message
+        ));
+    }
+    out.push('\n');
+    out.push_str(&conv.output.render(Section::All));
     out
 }

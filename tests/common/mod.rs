@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod db;
+pub mod shape;
 
 /// Runs the ferry binary of this build in the project directory.
 pub fn ferry(args: &[&str]) -> std::process::Output {
