@@ -82,6 +82,12 @@ codes! {
         "a column default could not be converted",
         "The default expression uses a function or construct with no equivalent on the target. The \
          column is emitted without the default; add one by hand if the application relies on it.";
+    COMPUTED_COLUMN_MANUAL = "F1007", "computed-column-manual", Manual,
+        "a computed column written without a type could not be read",
+        "SQL Server's computed columns (`name AS (expression) [PERSISTED]`) declare no type, which \
+         the SQL parser cannot read. The column is left out of the table; recreate it on the target \
+         as a generated column (`GENERATED ALWAYS AS (expression) STORED` on PostgreSQL and MySQL) \
+         or a view column.";
     TYPE_LOSSY = "F2001", "type-lossy", Warning,
         "a column type conversion may lose information",
         "The mapping rule used for this column carries risk = lossy: some values of the source type \

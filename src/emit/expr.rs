@@ -58,10 +58,26 @@ const FUNCTION_MAP: &[(&str, Dialect, Option<&str>)] = &[
     ("getdate", Dialect::Mysql, Some("now")),
     ("getdate", Dialect::SqlServer, Some("getdate")),
     ("now", Dialect::SqlServer, Some("getdate")),
+    // SQL Server's NEWID() (https://learn.microsoft.com/en-us/sql/t-sql/functions/newid-transact-sql);
+    // gen_random_uuid() is built into PostgreSQL 13 and later.
+    ("newid", Dialect::Postgres, Some("gen_random_uuid")),
+    ("newid", Dialect::SqlServer, Some("newid")),
     ("nvl", Dialect::Oracle, Some("nvl")),
     ("nvl", Dialect::SqlServer, Some("coalesce")),
     ("ifnull", Dialect::Oracle, Some("nvl")),
     ("ifnull", Dialect::SqlServer, Some("coalesce")),
+];
+
+/// Oracle pseudo-columns and value functions written without parentheses.
+const ORACLE_PSEUDO_COLUMNS: &[&str] = &[
+    "SYSDATE",
+    "SYSTIMESTAMP",
+    "ROWNUM",
+    "ROWID",
+    "LEVEL",
+    "UID",
+    "USER",
+    "ORA_ROWSCN",
 ];
 
 /// Functions that exist only in PostgreSQL releases newer than the one ferry targets (15, the
@@ -268,6 +284,20 @@ impl VisitorMut for Rewrite<'_> {
 
     fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
         match e {
+            // Oracle's pseudo-columns read like names but are values
+            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Pseudocolumns.html,
+            // https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SYSDATE.html).
+            Expr::Identifier(id)
+                if self.from == Dialect::Oracle
+                    && self.to != Dialect::Oracle
+                    && id.quote_style.is_none()
+                    && ORACLE_PSEUDO_COLUMNS.contains(&id.value.to_ascii_uppercase().as_str()) =>
+            {
+                let name = id.value.to_ascii_uppercase();
+                self.refuse(format!(
+                    "Oracle's `{name}` has no equivalent that ferry vouches for"
+                ));
+            }
             Expr::Identifier(id) => self.ident(id),
             Expr::CompoundIdentifier(ids) => ids.iter_mut().for_each(|id| self.ident(id)),
             Expr::Function(f)
@@ -286,6 +316,21 @@ impl VisitorMut for Rewrite<'_> {
                     && self.from != Dialect::Postgres
                     && is_comparison(op) =>
             {
+                // A BIT column compared with 0 or 1 (SQL Server, MySQL) is a boolean compared
+                // with false or true.
+                let equality = matches!(op, ast::BinaryOperator::Eq | ast::BinaryOperator::NotEq);
+                if equality {
+                    if self.is_bool_column(left).is_some()
+                        && let Some(flag) = bit_literal(right)
+                    {
+                        **right = Expr::Value(ast::Value::Boolean(flag).into());
+                    }
+                    if self.is_bool_column(right).is_some()
+                        && let Some(flag) = bit_literal(left)
+                    {
+                        **left = Expr::Value(ast::Value::Boolean(flag).into());
+                    }
+                }
                 let (left, right): (&Expr, &Expr) = (left, right);
                 for (a, b) in [(left, right), (right, left)] {
                     if is_number(b)
@@ -531,6 +576,19 @@ fn is_arithmetic(op: &ast::BinaryOperator) -> bool {
 fn is_comparison(op: &ast::BinaryOperator) -> bool {
     use ast::BinaryOperator::*;
     matches!(op, Eq | NotEq | Lt | LtEq | Gt | GtEq)
+}
+
+/// `0` or `1` (also in parentheses) as false or true.
+fn bit_literal(e: &Expr) -> Option<bool> {
+    match e {
+        Expr::Nested(inner) => bit_literal(inner),
+        Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) if n == "0" => Some(false),
+            ast::Value::Number(n, _) if n == "1" => Some(true),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn is_number(e: &Expr) -> bool {

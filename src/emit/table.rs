@@ -352,7 +352,18 @@ impl<'a> Emitter<'a> {
                         sql.push_str(&format!(" ({})", opts.join(" ")));
                     }
                 }
-                Dialect::Mysql => sql.push_str(" AUTO_INCREMENT"),
+                Dialect::Mysql => {
+                    sql.push_str(" AUTO_INCREMENT");
+                    // The start goes into the table options (below); the step is a server
+                    // setting (https://dev.mysql.com/doc/refman/8.0/en/replication-options-source.html#sysvar_auto_increment_increment).
+                    if let Some(i) = id.increment.filter(|i| *i != 1) {
+                        diags.push(
+                            Diagnostic::new(&codes::FEATURE_DROPPED, format!("increment {i} of `{}.{}` is not kept: MySQL sets the step for the whole server (auto_increment_increment)", t.name, c.name))
+                                .at(c.span)
+                                .object(t_obj(t)),
+                        );
+                    }
+                }
                 // IDENTITY(seed, increment): both or neither
                 // (https://learn.microsoft.com/en-us/sql/t-sql/statements/create-table-transact-sql-identity-property).
                 Dialect::SqlServer => {
@@ -645,7 +656,12 @@ impl<'a> Emitter<'a> {
         });
         let mut sql = format!("CREATE TABLE {name} (\n  {}\n)", lines.join(",\n  "));
         if to == Dialect::Mysql {
-            if let Some(n) = t.auto_increment_start.filter(|n| *n > 1) {
+            let identity_start = t
+                .columns
+                .iter()
+                .find_map(|c| c.identity.as_ref()?.start)
+                .and_then(|s| u64::try_from(s).ok());
+            if let Some(n) = t.auto_increment_start.or(identity_start).filter(|n| *n > 1) {
                 sql.push_str(&format!(" AUTO_INCREMENT={n}"));
             }
             if let Some(cm) = &t.comment {
@@ -883,7 +899,9 @@ impl<'a> Emitter<'a> {
                 }
             }
         }
-        if to == Dialect::Postgres {
+        // Oracle's COMMENT ON is PostgreSQL's
+        // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/COMMENT.html).
+        if matches!(to, Dialect::Postgres | Dialect::Oracle) {
             if let Some(cm) = &t.comment {
                 self.post(
                     t_obj(t),
@@ -899,9 +917,12 @@ impl<'a> Emitter<'a> {
                     );
                 }
             }
-            if self.opts.emulate_on_update {
-                self.on_update_trigger(t, &name, diags);
-            }
+        }
+        if to == Dialect::SqlServer {
+            self.extended_properties(t, diags);
+        }
+        if to == Dialect::Postgres && self.opts.emulate_on_update {
+            self.on_update_trigger(t, &name, diags);
         } else if to == Dialect::Sqlite
             && (t.comment.is_some() || t.columns.iter().any(|c| c.comment.is_some()))
         {
@@ -916,6 +937,39 @@ impl<'a> Emitter<'a> {
                 .at(t.span)
                 .object(t_obj(t)),
             );
+        }
+    }
+
+    /// SQL Server keeps comments as the extended property MS_Description, set by a procedure
+    /// (<https://learn.microsoft.com/en-us/sql/relational-databases/system-stored-procedures/sp-addextendedproperty-transact-sql>).
+    /// Names go in as strings, unquoted; objects land in `dbo`, where emitted tables are.
+    fn extended_properties(&mut self, t: &Table, diags: &mut Vec<Diagnostic>) {
+        let q = |s: &str| format!("N{}", Dialect::SqlServer.quote_string(s));
+        let table = self.namer.raw(&t.name.name, diags);
+        let head = format!("EXEC sp_addextendedproperty {}, ", q("MS_Description"));
+        let on_table = format!(
+            "{}, {}, {}, {}",
+            q("SCHEMA"),
+            q("dbo"),
+            q("TABLE"),
+            q(&table)
+        );
+        if let Some(cm) = &t.comment {
+            self.post(t_obj(t), format!("{head}{}, {on_table}", q(cm)));
+        }
+        for c in &t.columns {
+            if let Some(cm) = &c.comment {
+                let column = self.namer.raw(&c.name, diags);
+                self.post(
+                    t_obj(t),
+                    format!(
+                        "{head}{}, {on_table}, {}, {}",
+                        q(cm),
+                        q("COLUMN"),
+                        q(&column)
+                    ),
+                );
+            }
         }
     }
 

@@ -8,6 +8,7 @@
 use sqlparser::ast::Statement;
 use sqlparser::parser::Parser;
 
+use super::repair::{repair_at, starts_with_phrase};
 use super::split::{RawKind, RawStatement};
 use crate::diag::{Diagnostic, codes};
 use crate::dialect::Dialect;
@@ -35,6 +36,8 @@ pub enum Class {
     AliasType,
     /// SQL Server `ALTER TABLE t ADD CONSTRAINT d DEFAULT expr FOR c`: read by lowering.
     NamedDefault,
+    /// SQL Server `EXEC sp_addextendedproperty ...`: a comment, read by lowering.
+    ExtendedProperty,
     /// Everything else: parsed.
     Schema,
 }
@@ -174,7 +177,9 @@ fn classify_vendor(raw: &RawStatement, w: &[&str], dialect: Dialect) -> Option<C
             }
             "IF" | "PRINT" | "DECLARE" | "RAISERROR" | "WAITFOR" | "CHECKPOINT" | "DBCC"
             | "DENY" => Class::Noise,
-            // `EXEC sp_addextendedproperty` (comments), `sp_bindrule`, any procedure call.
+            // `EXEC sp_addextendedproperty` sets comments; `sp_bindrule` or any other procedure
+            // call is not schema ferry reads.
+            "EXEC" | "EXECUTE" if is_extended_property(&raw.text) => Class::ExtendedProperty,
             "EXEC" | "EXECUTE" => Class::Unsupported("procedure call (EXEC)"),
             "CREATE" | "ALTER" => match kind {
                 Some("PROCEDURE" | "PROC" | "FUNCTION" | "TRIGGER") => Class::Routine,
@@ -224,6 +229,14 @@ fn is_named_default(text: &str) -> bool {
         && find_word(&text.to_ascii_uppercase(), "FOR").is_some()
 }
 
+/// `EXEC [sys.]sp_addextendedproperty ...`.
+fn is_extended_property(text: &str) -> bool {
+    spaced_words(text, 2).get(1).is_some_and(|w| {
+        let w = w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_');
+        w == "SP_ADDEXTENDEDPROPERTY" || w == "SYS.SP_ADDEXTENDEDPROPERTY"
+    })
+}
+
 /// `ALTER TABLE t [NO]CHECK CONSTRAINT ...` (not `WITH CHECK ADD ...`).
 fn is_constraint_toggle(text: &str) -> bool {
     let upper = text.to_ascii_uppercase();
@@ -269,508 +282,6 @@ fn is_owner_to(text: &str) -> bool {
     upper.contains(" OWNER TO ")
 }
 
-/// Phrases sqlparser 0.63 cannot read (../shared/SQLPARSER-GAPS.md) with a same-length
-/// replacement it can, and what the replacement loses. When a parse fails at one, the phrase is
-/// replaced (so offsets still point at the original text) and the parse retried.
-/// MySQL BINARY: <https://dev.mysql.com/doc/refman/8.0/en/string-type-syntax.html>;
-/// ZEROFILL: <https://dev.mysql.com/doc/refman/8.0/en/numeric-type-attributes.html>;
-/// PostgreSQL 18 virtual generated columns: <https://www.postgresql.org/docs/18/ddl-generated-columns.html>.
-const REPAIRS: &[(Dialect, &str, &str, &str)] = &[
-    (
-        Dialect::Mysql,
-        "BINARY",
-        "      ",
-        "the column attribute BINARY (a binary collation) is dropped: comparisons follow the target column's collation",
-    ),
-    (
-        Dialect::Mysql,
-        "ZEROFILL",
-        "        ",
-        "the column attribute ZEROFILL (display padding) is dropped: stored values are unchanged",
-    ),
-    (
-        Dialect::Postgres,
-        "VIRTUAL",
-        "STORED ",
-        "a VIRTUAL generated column (PostgreSQL 18) is read as STORED, the only kind PostgreSQL 15 has",
-    ),
-    (
-        Dialect::Postgres,
-        "WITH NO DATA",
-        "            ",
-        "WITH NO DATA is dropped: the materialized view is created populated",
-    ),
-];
-
-/// What follows a physical clause's keyword.
-#[derive(Clone, Copy)]
-enum ClauseArg {
-    None,
-    /// One word, number or quoted name: `ON [PRIMARY]`, `TABLESPACE users`, `PCTFREE 10`.
-    Word,
-    /// A parenthesised list: `WITH (PAD_INDEX = OFF)`, `STORAGE (INITIAL 64K)`.
-    Parens,
-}
-
-/// Storage and physical clauses sqlparser cannot read, which say how the source server stores
-/// data, not what the data is: each is blanked (same length) with a note when a parse stops at it.
-/// SQL Server: <https://learn.microsoft.com/en-us/sql/t-sql/statements/create-table-transact-sql>
-/// (`ON filegroup`, `TEXTIMAGE_ON`, `WITH (table_option)`, CLUSTERED / NONCLUSTERED) and
-/// <https://learn.microsoft.com/en-us/sql/t-sql/statements/alter-table-transact-sql>
-/// (`WITH CHECK | NOCHECK`: whether rows already there are checked). Oracle:
-/// <https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/physical_attributes_clause.html>,
-/// <https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/storage_clause.html>.
-const PHYSICAL_CLAUSES: &[(Dialect, &str, ClauseArg, &str)] = &[
-    (
-        Dialect::SqlServer,
-        "NONCLUSTERED",
-        ClauseArg::None,
-        "NONCLUSTERED (how the index is stored) is dropped",
-    ),
-    (
-        Dialect::SqlServer,
-        "CLUSTERED",
-        ClauseArg::None,
-        "CLUSTERED (rows stored in key order) is dropped: the target stores rows its own way",
-    ),
-    (
-        Dialect::SqlServer,
-        "WITH NOCHECK",
-        ClauseArg::None,
-        "WITH NOCHECK (rows already there are not checked) is dropped: the target checks the constraint",
-    ),
-    (
-        Dialect::SqlServer,
-        "WITH CHECK",
-        ClauseArg::None,
-        "WITH CHECK is dropped: the target checks the constraint",
-    ),
-    (
-        Dialect::SqlServer,
-        "WITH",
-        ClauseArg::Parens,
-        "storage options WITH (...) are dropped",
-    ),
-    (
-        Dialect::SqlServer,
-        "TEXTIMAGE_ON",
-        ClauseArg::Word,
-        "the filegroup clause TEXTIMAGE_ON is dropped",
-    ),
-    (
-        Dialect::SqlServer,
-        "ON",
-        ClauseArg::Word,
-        "the filegroup clause ON ... is dropped",
-    ),
-    (
-        Dialect::SqlServer,
-        "ROWGUIDCOL",
-        ClauseArg::None,
-        "ROWGUIDCOL (the table's row GUID marker) is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "TABLESPACE",
-        ClauseArg::Word,
-        "the TABLESPACE clause is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "PCTFREE",
-        ClauseArg::Word,
-        "the physical attribute PCTFREE is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "PCTUSED",
-        ClauseArg::Word,
-        "the physical attribute PCTUSED is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "INITRANS",
-        ClauseArg::Word,
-        "the physical attribute INITRANS is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "MAXTRANS",
-        ClauseArg::Word,
-        "the physical attribute MAXTRANS is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "STORAGE",
-        ClauseArg::Parens,
-        "the STORAGE (...) clause is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "NOLOGGING",
-        ClauseArg::None,
-        "NOLOGGING is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "LOGGING",
-        ClauseArg::None,
-        "LOGGING is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "NOCOMPRESS",
-        ClauseArg::None,
-        "NOCOMPRESS is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "COMPRESS",
-        ClauseArg::None,
-        "COMPRESS (table compression) is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "NOCACHE",
-        ClauseArg::None,
-        "NOCACHE is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "NOPARALLEL",
-        ClauseArg::None,
-        "NOPARALLEL is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "PARALLEL",
-        ClauseArg::None,
-        "PARALLEL is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "NOMONITORING",
-        ClauseArg::None,
-        "NOMONITORING is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "MONITORING",
-        ClauseArg::None,
-        "MONITORING is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "SEGMENT CREATION IMMEDIATE",
-        ClauseArg::None,
-        "SEGMENT CREATION is dropped",
-    ),
-    (
-        Dialect::Oracle,
-        "SEGMENT CREATION DEFERRED",
-        ClauseArg::None,
-        "SEGMENT CREATION is dropped",
-    ),
-];
-
-/// Whether `rest` starts with `phrase` (words separated by any whitespace) as whole words;
-/// returns the length matched.
-fn starts_with_phrase(rest: &str, phrase: &str) -> Option<usize> {
-    let mut at = 0;
-    for (i, word) in phrase.split(' ').enumerate() {
-        if i > 0 {
-            let gap = rest[at..].len() - rest[at..].trim_start().len();
-            if gap == 0 {
-                return None;
-            }
-            at += gap;
-        }
-        let part = rest.get(at..at + word.len())?;
-        if !part.eq_ignore_ascii_case(word) {
-            return None;
-        }
-        at += word.len();
-    }
-    let next = rest[at..].chars().next();
-    (!next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(at)
-}
-
-/// Length of the clause argument at the start of `rest` (after leading whitespace).
-fn clause_arg_len(rest: &str, arg: ClauseArg) -> Option<usize> {
-    let gap = rest.len() - rest.trim_start().len();
-    let body = &rest[gap..];
-    let len = match arg {
-        ClauseArg::None => return Some(0),
-        ClauseArg::Word => match body.chars().next()? {
-            '[' => body.find(']')? + 1,
-            '"' => body[1..].find('"')? + 2,
-            c if c.is_ascii_alphanumeric() || c == '_' => body
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
-                .unwrap_or(body.len()),
-            _ => return None,
-        },
-        ClauseArg::Parens => {
-            if !body.starts_with('(') {
-                return None;
-            }
-            let mut depth = 0usize;
-            let mut end = None;
-            for (i, c) in body.char_indices() {
-                match c {
-                    '(' => depth += 1,
-                    ')' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            end = Some(i + 1);
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            end?
-        }
-    };
-    Some(gap + len)
-}
-
-/// Spaces for `text`, newlines kept (so line numbers stay right).
-fn blank(text: &str) -> String {
-    text.chars()
-        .map(|c| if c == '\n' || c == '\r' { c } else { ' ' })
-        .collect()
-}
-
-/// A physical clause at `at` (or, in SQL Server, CLUSTERED after the UNIQUE where the parse
-/// stopped), blanked.
-fn physical_clause_at(
-    text: &str,
-    at: usize,
-    dialect: Dialect,
-) -> Option<(usize, usize, String, &'static str)> {
-    let rest = text.get(at..)?;
-    // `CREATE UNIQUE NONCLUSTERED INDEX`: the parse stops at UNIQUE.
-    let (at, rest) = match starts_with_phrase(rest, "UNIQUE") {
-        Some(n) if dialect == Dialect::SqlServer => {
-            let gap = rest[n..].len() - rest[n..].trim_start().len();
-            (at + n + gap, &rest[n + gap..])
-        }
-        _ => (at, rest),
-    };
-    // The parse may also stop after the clause's keyword, at its argument (`STORAGE (`).
-    let before = text[..at].trim_end();
-    let word_len = before.len()
-        - before
-            .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
-            .len();
-    for start in [at, before.len() - word_len] {
-        let rest = &text[start..];
-        for (d, phrase, arg, note) in PHYSICAL_CLAUSES {
-            if *d != dialect {
-                continue;
-            }
-            let Some(n) = starts_with_phrase(rest, phrase) else {
-                continue;
-            };
-            let Some(m) = clause_arg_len(&rest[n..], *arg) else {
-                continue;
-            };
-            let end = start + n + m;
-            if end <= at {
-                continue;
-            }
-            return Some((start, end, blank(&text[start..end]), note));
-        }
-    }
-    // Oracle `GENERATED BY DEFAULT ON NULL AS IDENTITY` (the parse stops at BY): a NULL
-    // inserted explicitly also takes the next value
-    // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html,
-    // identity_clause).
-    if dialect == Dialect::Oracle
-        && let Some(n) = starts_with_phrase(rest, "BY DEFAULT ON NULL")
-    {
-        let on = at + n - "ON NULL".len();
-        return Some((
-            on,
-            at + n,
-            blank(&text[on..at + n]),
-            "ON NULL of an identity is dropped: an explicit NULL is refused instead of replaced by the next value",
-        ));
-    }
-    // Oracle `TIMESTAMP WITH LOCAL TIME ZONE` (the parse stops at LOCAL): a point in time, as
-    // WITH TIME ZONE is once its zone is dropped.
-    if dialect == Dialect::Oracle
-        && text[..at].trim_end().to_ascii_uppercase().ends_with("WITH")
-        && let Some(n) = starts_with_phrase(rest, "LOCAL")
-    {
-        return Some((
-            at,
-            at + n,
-            " ".repeat(n),
-            "WITH LOCAL TIME ZONE is read as WITH TIME ZONE: both hold a point in time",
-        ));
-    }
-    // Oracle `LONG RAW` (the parse stops at RAW): one type of two words, read as `long_raw`.
-    if dialect == Dialect::Oracle
-        && starts_with_phrase(rest, "RAW").is_some()
-        && text[..at].to_ascii_uppercase().ends_with("LONG ")
-    {
-        return Some((
-            at - 1,
-            at,
-            "_".to_string(),
-            "LONG RAW is read as one word, `long_raw`",
-        ));
-    }
-    // Oracle `INTERVAL YEAR(p) TO MONTH`, `INTERVAL DAY(p) TO SECOND(s)` (the parse stops at
-    // YEAR or DAY): read as INTERVAL, which holds both.
-    if dialect == Dialect::Oracle
-        && text[..at]
-            .trim_end()
-            .to_ascii_uppercase()
-            .ends_with("INTERVAL")
-        && let Some(last) = if starts_with_phrase(rest, "YEAR").is_some() {
-            Some("MONTH")
-        } else if starts_with_phrase(rest, "DAY").is_some() {
-            Some("SECOND")
-        } else {
-            None
-        }
-        && let Some(i) = find_word(&rest.to_ascii_uppercase(), last).filter(|i| *i < 40)
-    {
-        let after = i + last.len();
-        let end = after + clause_arg_len(&rest[after..], ClauseArg::Parens).unwrap_or(0);
-        return Some((
-            at,
-            at + end,
-            blank(&rest[..end]),
-            "the interval's fields (YEAR TO MONTH, DAY TO SECOND) are dropped: the target's interval holds both",
-        ));
-    }
-    // Oracle `CHAR(20 CHAR)`, `VARCHAR2(10 BYTE)`: the length's unit
-    // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html,
-    // "Length Semantics for Character Datatypes").
-    if dialect == Dialect::Oracle {
-        let before = text[..at].trim_end();
-        let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-        let unit = ["CHAR", "BYTE"]
-            .iter()
-            .find_map(|u| starts_with_phrase(rest, u));
-        if let Some(n) = unit
-            && digits > 0
-            && before[..before.len() - digits].trim_end().ends_with('(')
-        {
-            return Some((
-                at,
-                at + n,
-                " ".repeat(n),
-                "the length unit (CHAR or BYTE) is dropped: the target's length counts characters, which holds the value either way",
-            ));
-        }
-    }
-    // SQL Server `NEXT VALUE FOR seq` (the parse stops at VALUE): the same-length
-    // `      nextval(seq)`, which lowering reads as the sequence's next value.
-    if dialect == Dialect::SqlServer
-        && starts_with_phrase(rest, "VALUE FOR").is_some()
-        && text[..at].to_ascii_uppercase().ends_with("NEXT ")
-    {
-        let start = at - "NEXT ".len();
-        let after = &text[at + "VALUE FOR".len()..];
-        let gap = after.len() - after.trim_start().len();
-        let name_len = after[gap..]
-            .find(|c: char| {
-                !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '"'))
-            })
-            .unwrap_or(after.len() - gap);
-        if name_len > 0 {
-            let end = at + "VALUE FOR".len() + gap + name_len;
-            let name = &text[end - name_len..end];
-            let call = format!("nextval({name})");
-            let replacement = format!("{}{call}", " ".repeat(end - start - call.len()));
-            return Some((
-                start,
-                end,
-                replacement,
-                "NEXT VALUE FOR is read as the sequence's next value",
-            ));
-        }
-    }
-    // SQL Server accepts a comma before the closing parenthesis of a column list.
-    if dialect == Dialect::SqlServer && rest.starts_with(')') {
-        let before = text[..at].trim_end();
-        if before.ends_with(',') {
-            let comma = before.len() - 1;
-            return Some((
-                comma,
-                comma + 1,
-                " ".to_string(),
-                "a trailing comma is dropped",
-            ));
-        }
-    }
-    None
-}
-
-/// The repair for a failed parse at byte `at` of `text`: (start, end, replacement, note).
-fn repair_at(
-    text: &str,
-    at: usize,
-    dialect: Dialect,
-) -> Option<(usize, usize, String, &'static str)> {
-    if let Some(r) = physical_clause_at(text, at, dialect) {
-        return Some(r);
-    }
-    let rest = text.get(at..)?;
-    for (d, phrase, replacement, note) in REPAIRS {
-        let end = at + phrase.len();
-        if *d == dialect
-            && rest.len() >= phrase.len()
-            && rest.is_char_boundary(phrase.len())
-            && rest[..phrase.len()].eq_ignore_ascii_case(phrase)
-            && !text[end..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-        {
-            return Some((at, end, replacement.to_string(), note));
-        }
-    }
-    // PostgreSQL `ADD GENERATED ... AS IDENTITY (SEQUENCE NAME s ...)`: the sequence's name is
-    // PostgreSQL's own business; the identity's options follow it.
-    if dialect == Dialect::Postgres
-        && rest.len() >= 14
-        && rest[..14].eq_ignore_ascii_case("SEQUENCE NAME ")
-    {
-        let after = &rest[14..];
-        let name_len = after
-            .find(|c: char| c.is_whitespace() || c == ')')
-            .unwrap_or(after.len());
-        let end = at + 14 + name_len;
-        return Some((
-            at,
-            end,
-            " ".repeat(end - at),
-            "the identity's sequence name is dropped: the target names it",
-        ));
-    }
-    // SQLite takes any run of words as a type name (`BLOB SUB_TYPE TEXT`,
-    // https://www.sqlite.org/datatype3.html); join the word the parser stopped at to the one
-    // before it with `_`, which keeps the affinity rules' substrings.
-    if dialect == Dialect::Sqlite && rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        let before = &text[..at];
-        let gap = before.len() - before.trim_end_matches([' ', '\t']).len();
-        let prev_is_word = before
-            .trim_end_matches([' ', '\t'])
-            .ends_with(|c: char| c.is_ascii_alphanumeric() || c == ')');
-        if gap > 0 && prev_is_word {
-            return Some((
-                at - gap,
-                at,
-                "_".repeat(gap),
-                "a type name of several words is read as one word joined by `_`",
-            ));
-        }
-    }
-    None
-}
-
 fn parse_text(text: &str, dialect: Dialect) -> Result<Statement, sqlparser::parser::ParserError> {
     let d = dialect.parser();
     Parser::new(&*d).try_with_sql(text).and_then(|mut p| {
@@ -804,10 +315,10 @@ pub fn parse_one(
         match repair {
             // Each repair replaces what the parser stopped at, so the loop ends; 64 is a bound
             // for pathological input.
-            Some((a, b, replacement, why)) if notes.len() < 64 => {
-                text.replace_range(a..b, &replacement);
-                let at = Span::new(raw.span.start + a, raw.span.start + b);
-                notes.push(Diagnostic::new(&codes::ATTRIBUTE_DROPPED, why).at(at));
+            Some(r) if notes.len() < 64 => {
+                text.replace_range(r.start..r.end, &r.replacement);
+                let at = Span::new(raw.span.start + r.start, raw.span.start + r.end);
+                notes.push(Diagnostic::new(r.code, r.note).at(at));
             }
             _ => {
                 let at = offset.map_or(raw.span, |o| {
