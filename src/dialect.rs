@@ -106,6 +106,13 @@ impl Dialect {
         }
     }
 
+    /// Oracle's name limit for a release: 30 bytes before 12.2, 128 since
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Database-Object-Names-and-Qualifiers.html>,
+    /// "Database Object Naming Rules" 1).
+    pub fn oracle_ident_len(release: u32) -> usize {
+        if release <= 12 { 30 } else { 128 }
+    }
+
     /// Quotes an identifier for this dialect, always. MySQL uses backticks
     /// (<https://dev.mysql.com/doc/refman/8.0/en/identifiers.html>); PostgreSQL and SQLite use the
     /// standard double quote, doubled inside, and so does Oracle

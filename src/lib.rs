@@ -44,6 +44,8 @@ pub struct ConvertOptions {
     pub user_mappings: Option<(String, String)>,
     /// `migration.toml`: tables selected, renamed, columns dropped.
     pub config: Option<config::MigrationConfig>,
+    /// A name limit lower than the target's, for an older release of it (`--oracle-compat 11`).
+    pub max_ident_len: Option<usize>,
 }
 
 /// Everything one conversion produced.
@@ -90,6 +92,7 @@ pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
         to: opts.to,
         identifiers: opts.identifiers,
         emulate_on_update: opts.emulate_on_update,
+        max_ident_len: opts.max_ident_len,
     };
     let (output, d) = emit::emit(&schema, &order, &emit_opts);
     diagnostics.extend(d);

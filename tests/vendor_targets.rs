@@ -126,3 +126,44 @@ fn ddl_for_sqlserver_and_oracle_parses_and_reads_back_as_the_same_schema() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn oracle_compat_11_keeps_names_to_30_bytes() {
+    let sql = "CREATE TABLE customer_loyalty_programme_memberships (\n  \
+               membership_identifier_for_reporting_purposes INT PRIMARY KEY\n);\n";
+    let file = SourceFile::new("long.sql", sql);
+    let opts = ferry::ConvertOptions {
+        from: Dialect::Mysql,
+        to: Dialect::Oracle,
+        identifiers: ferry::emit::IdentCase::Keep,
+        emulate_on_update: false,
+        user_mappings: None,
+        config: None,
+        max_ident_len: Some(Dialect::oracle_ident_len(11)),
+    };
+    let conv = ferry::convert(&file, &opts);
+    let ddl = conv.output.render(Section::All);
+    // Each name is reported where the output uses it; two names are shortened.
+    let mut shortened: Vec<&str> = conv
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.name == "name-shortened")
+        .map(|d| d.message.as_str())
+        .collect();
+    shortened.sort_unstable();
+    shortened.dedup();
+    assert_eq!(shortened.len(), 2, "{shortened:?}\n{ddl}");
+    for quoted in ddl.split('"').skip(1).step_by(2) {
+        assert!(
+            quoted.len() <= 30,
+            "`{quoted}` is longer than 30 bytes:\n{ddl}"
+        );
+    }
+    // Without the option, Oracle 12.2's 128 bytes hold both names.
+    let conv = common::convert::with_defaults(Dialect::Mysql, Dialect::Oracle, &file);
+    assert!(
+        conv.diagnostics
+            .iter()
+            .all(|d| d.code.name != "name-shortened")
+    );
+}

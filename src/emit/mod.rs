@@ -30,6 +30,8 @@ pub struct Options {
     pub identifiers: IdentCase,
     /// Emulate MySQL `ON UPDATE CURRENT_TIMESTAMP` with a trigger on PostgreSQL.
     pub emulate_on_update: bool,
+    /// A name limit lower than the target's (`Dialect::compat_ident_len`).
+    pub max_ident_len: Option<usize>,
 }
 
 /// One emitted statement and the object it creates.

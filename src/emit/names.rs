@@ -21,6 +21,8 @@ pub enum IdentCase {
 pub struct Namer {
     pub target: Dialect,
     pub case: IdentCase,
+    /// Longest name in bytes: the target's limit, or a lower one asked for (`--oracle-compat`).
+    pub max_len: usize,
     /// Index and key names already used, per schema, lower case (PostgreSQL and SQLite scope
     /// index names to the schema; MySQL to the table, where the set is per table instead).
     used: HashSet<String>,
@@ -45,6 +47,7 @@ impl Namer {
         Namer {
             target,
             case,
+            max_len: target.max_ident_len(),
             used: HashSet::new(),
             declared: std::collections::HashMap::new(),
             text_columns: HashSet::new(),
@@ -80,7 +83,7 @@ impl Namer {
             IdentCase::Keep => name.to_string(),
             IdentCase::Lower => name.to_lowercase(),
         };
-        let max = self.target.max_ident_len();
+        let max = self.max_len;
         if name.len() <= max {
             return name;
         }

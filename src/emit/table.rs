@@ -28,6 +28,9 @@ fn t_obj(t: &Table) -> String {
 impl<'a> Emitter<'a> {
     pub fn new(schema: &'a Schema, opts: &'a Options) -> Emitter<'a> {
         let mut namer = Namer::new(opts.to, opts.identifiers);
+        if let Some(max) = opts.max_ident_len {
+            namer.max_len = max.min(namer.max_len);
+        }
         // What follows serves only `expr` (views, checks, expression defaults and indexes): a
         // schema without expressions, however large, skips it.
         let has_expressions = !schema.views.is_empty()

@@ -15,6 +15,7 @@ pub fn with_defaults(from: Dialect, to: Dialect, file: &SourceFile) -> Conversio
         emulate_on_update: false,
         user_mappings: None,
         config: None,
+        max_ident_len: None,
     };
     convert(file, &opts)
 }
