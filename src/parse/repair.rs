@@ -538,13 +538,31 @@ fn sqlserver_repair(text: &str, at: usize) -> Option<Repair> {
     None
 }
 
-/// The computed column definition (`name AS (...) [PERSISTED] [NOT NULL]` and its comma) on the
-/// line that holds `at`, blanked.
+/// The computed column definition (`name AS (...) [PERSISTED] [NOT NULL]` and its comma) that
+/// holds `at`, blanked. It starts after a `(` or `,` before `at`: the nearest one whose text
+/// reads as such a definition (the parse may stop inside the expression's own parentheses).
 fn computed_column_around(text: &str, at: usize) -> Option<Repair> {
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let line = &text[line_start..];
-    let indent = line.len() - line.trim_start().len();
-    let def = &line[indent..];
+    let mut depth = 0usize;
+    for (i, c) in text[..at].char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' if depth > 0 => depth -= 1,
+            '(' | ',' if depth == 0 => {
+                if let Some(r) = computed_column_at(text, i + 1, at) {
+                    return Some(r);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A computed column definition starting at `item` (after whitespace) and reaching past `at`.
+fn computed_column_at(text: &str, item: usize, at: usize) -> Option<Repair> {
+    let rest = &text[item..];
+    let indent = rest.len() - rest.trim_start().len();
+    let def = &rest[indent..];
     let name_len = match def.chars().next()? {
         '[' => def.find(']')? + 1,
         '"' => def[1..].find('"')? + 2,
@@ -567,7 +585,7 @@ fn computed_column_around(text: &str, at: usize) -> Option<Repair> {
     if rest.trim_start().starts_with(',') {
         len += rest.len() - rest.trim_start().len() + 1;
     }
-    let start = line_start + indent;
+    let start = item + indent;
     let end = start + len;
     (end > at).then(|| Repair {
         start,
@@ -575,6 +593,45 @@ fn computed_column_around(text: &str, at: usize) -> Option<Repair> {
         replacement: blank(&text[start..end]),
         code: &codes::COMPUTED_COLUMN_MANUAL,
         note: "a computed column (AS expression) is left out of the table: recreate it as a generated column",
+    })
+}
+
+/// `START WITH n INCREMENT BY m` where the parse stopped at INCREMENT: the two clauses swapped.
+fn start_before_increment(text: &str, at: usize) -> Option<Repair> {
+    let rest = text.get(at..)?;
+    let inc_len = starts_with_phrase(rest, "INCREMENT BY")?;
+    let after_inc = &rest[inc_len..];
+    let gap = after_inc.len() - after_inc.trim_start().len();
+    let num = after_inc[gap..]
+        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .unwrap_or(after_inc.len() - gap);
+    if num == 0 {
+        return None;
+    }
+    let increment = &rest[..inc_len + gap + num];
+    // Back over `START WITH n ` before it.
+    let before = &text[..at];
+    let start = before.to_ascii_uppercase().rfind("START")?;
+    let clause = &text[start..at];
+    let start_len = starts_with_phrase(clause, "START WITH")?;
+    let value = clause[start_len..].trim();
+    if value.is_empty() || !value.chars().all(|c| c.is_ascii_digit() || c == '-') {
+        return None;
+    }
+    let gap_after = clause.len() - clause.trim_end().len();
+    let start_clause = clause.trim_end();
+    let swapped = format!(
+        "{increment}{}{start_clause}",
+        &clause[start_clause.len()..][..gap_after]
+    );
+    let end = at + increment.len();
+    (swapped.len() == end - start).then(|| {
+        Repair::note(
+            start,
+            end,
+            swapped,
+            "START WITH is read after INCREMENT BY, the only order sqlparser takes",
+        )
     })
 }
 
@@ -599,6 +656,12 @@ pub fn repair_at(text: &str, at: usize, dialect: Dialect) -> Option<Repair> {
         {
             return Some(Repair::note(at, end, replacement.to_string(), note));
         }
+    }
+    // Identity and sequence options in the order sqlparser does not take: `(START WITH 10
+    // INCREMENT BY 2)` is written as `(INCREMENT BY 2 START WITH 10)`, the same characters
+    // (both engines take any order).
+    if let Some(r) = start_before_increment(text, at) {
+        return Some(r);
     }
     // PostgreSQL `ADD GENERATED ... AS IDENTITY (SEQUENCE NAME s ...)`: the sequence's name is
     // PostgreSQL's own business; the identity's options follow it.
@@ -637,4 +700,97 @@ pub fn repair_at(text: &str, at: usize, dialect: Dialect) -> Option<Repair> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dialect::Dialect;
+    use crate::parse::split::split;
+    use crate::parse::sql::parse_one;
+
+    /// Each statement parses after its repairs, and the notes name what was lost, in order.
+    fn check(dialect: Dialect, sql: &str, notes: &[&str]) {
+        let (raws, diags) = split(sql, dialect);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(raws.len(), 1, "{sql}");
+        let (_, got) =
+            parse_one(&raws[0], dialect).unwrap_or_else(|d| panic!("{sql}: {}", d.message));
+        assert_eq!(got.len(), notes.len(), "{sql}: {got:?}");
+        for (d, want) in got.iter().zip(notes) {
+            assert!(
+                d.message.contains(want),
+                "{sql}: `{}` lacks `{want}`",
+                d.message
+            );
+            // Spans stay on the original text: the note points at the repaired phrase.
+            let span = d.span.unwrap_or_else(|| panic!("{sql}: no span"));
+            assert!(
+                span.end <= sql.len() && span.start < span.end,
+                "{sql}: {span:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn oracle_phrases_sqlparser_cannot_read() {
+        let o = Dialect::Oracle;
+        check(
+            o,
+            "CREATE TABLE t (y NUMBER GENERATED ALWAYS AS IDENTITY (START WITH 10 INCREMENT BY 2))",
+            &["START WITH is read after INCREMENT BY"],
+        );
+        check(
+            o,
+            "CREATE TABLE t (y NUMBER GENERATED BY DEFAULT ON NULL AS IDENTITY)",
+            &["ON NULL"],
+        );
+        check(o, "CREATE TABLE t (a CHAR(3 CHAR))", &["length unit"]);
+        check(o, "CREATE TABLE t (a LONG RAW)", &["LONG RAW"]);
+        check(
+            o,
+            "CREATE TABLE t (a INTERVAL DAY(3) TO SECOND(2), b INTERVAL YEAR TO MONTH)",
+            &["interval's fields", "interval's fields"],
+        );
+        check(
+            o,
+            "CREATE TABLE t (a TIMESTAMP WITH LOCAL TIME ZONE)",
+            &["WITH LOCAL TIME ZONE"],
+        );
+        check(
+            o,
+            "CREATE TABLE t (a NUMBER, CONSTRAINT pk PRIMARY KEY (a) ENABLE) STORAGE (INITIAL 64K) NOLOGGING",
+            &["ENABLE", "STORAGE", "NOLOGGING"],
+        );
+        check(
+            o,
+            "CREATE OR REPLACE FORCE VIEW v AS SELECT 1 FROM dual",
+            &["FORCE"],
+        );
+    }
+
+    #[test]
+    fn sqlserver_phrases_sqlparser_cannot_read() {
+        let s = Dialect::SqlServer;
+        check(
+            s,
+            "CREATE TABLE t ([a] int, [b] AS ([a] * 2) PERSISTED, [c] int)",
+            &["computed column"],
+        );
+        check(s, "CREATE TABLE t (a int,\n)", &["trailing comma"]);
+        check(
+            s,
+            "CREATE TABLE t (a int DEFAULT NEXT VALUE FOR dbo.s)",
+            &["NEXT VALUE FOR"],
+        );
+        check(
+            s,
+            "CREATE UNIQUE NONCLUSTERED INDEX i ON t (a) WITH (FILLFACTOR = 80) ON [PRIMARY]",
+            &["NONCLUSTERED", "WITH (...)", "filegroup"],
+        );
+        check(
+            s,
+            "ALTER TABLE t WITH NOCHECK ADD CONSTRAINT pk PRIMARY KEY CLUSTERED (a)",
+            &["WITH NOCHECK"],
+        );
+    }
 }
