@@ -206,16 +206,6 @@ impl Dialect {
         matches!(self, Dialect::SqlServer)
     }
 
-    /// Whether ferry re-prints another dialect's view queries for this target. Not yet for SQL
-    /// Server (no ORDER BY in a view without TOP, TOP instead of LIMIT,
-    /// <https://learn.microsoft.com/en-us/sql/t-sql/statements/create-view-transact-sql>) nor
-    /// Oracle (no `AS` before a table alias, FETCH FIRST instead of LIMIT,
-    /// <https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SELECT.html>): their
-    /// views are reported as manual.
-    pub fn reprints_queries(self) -> bool {
-        matches!(self, Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite)
-    }
-
     /// Whether a column's DEFAULT must come before its NOT NULL: Oracle's column definition puts
     /// DEFAULT before the inline constraints
     /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html>,

@@ -66,6 +66,16 @@ const FUNCTION_MAP: &[(&str, Dialect, Option<&str>)] = &[
     ("nvl", Dialect::SqlServer, Some("coalesce")),
     ("ifnull", Dialect::Oracle, Some("nvl")),
     ("ifnull", Dialect::SqlServer, Some("coalesce")),
+    (
+        "current_timestamp",
+        Dialect::SqlServer,
+        Some("current_timestamp"),
+    ),
+    (
+        "current_timestamp",
+        Dialect::Oracle,
+        Some("current_timestamp"),
+    ),
 ];
 
 /// Oracle pseudo-columns and value functions written without parentheses.
@@ -154,13 +164,19 @@ impl Rewrite<'_> {
     }
 
     fn is_text_column(&self, e: &Expr) -> Option<String> {
+        let (col, text) = self.column_kind(e)?;
+        text.unwrap_or(false).then_some(col)
+    }
+
+    /// A column reference and whether its target type is text (None when ferry cannot tell).
+    fn column_kind(&self, e: &Expr) -> Option<(String, Option<bool>)> {
         let (qualifier, col) = match e {
             Expr::Identifier(id) => (None, id.value.to_lowercase()),
             Expr::CompoundIdentifier(ids) if ids.len() >= 2 => (
                 Some(ids[ids.len() - 2].value.to_lowercase()),
                 ids[ids.len() - 1].value.to_lowercase(),
             ),
-            Expr::Nested(inner) => return self.is_text_column(inner),
+            Expr::Nested(inner) => return self.column_kind(inner),
             _ => return None,
         };
         let scope = self.scopes.last().map(Vec::as_slice).unwrap_or(&[]);
@@ -186,13 +202,95 @@ impl Rewrite<'_> {
                     })
                     .collect();
                 if kinds.is_empty() {
-                    Some(self.namer.text_columns.contains(&col))
+                    self.namer.text_columns.contains(&col).then_some(true)
                 } else {
                     Some(kinds.iter().all(|k| *k))
                 }
             }
         };
-        text.unwrap_or(false).then_some(col)
+        Some((col, text))
+    }
+
+    /// The aliases and qualified wildcards of a query's select lists, on both sides of a UNION
+    /// too; and MySQL's loose GROUP BY, which no other engine takes.
+    fn select_items(&mut self, body: &mut ast::SetExpr) {
+        match body {
+            ast::SetExpr::SetOperation { left, right, .. } => {
+                self.select_items(left);
+                self.select_items(right);
+            }
+            ast::SetExpr::Select(sel) => {
+                if self.from == Dialect::Mysql && self.to != Dialect::Mysql {
+                    if let Some(col) = loose_group_by(sel) {
+                        self.refuse(format!("`{col}` is selected but neither grouped nor aggregated (MySQL's loose GROUP BY)"));
+                    }
+                }
+                for item in &mut sel.projection {
+                    match item {
+                        ast::SelectItem::ExprWithAlias { alias, .. } => self.alias(alias),
+                        ast::SelectItem::QualifiedWildcard(
+                            ast::SelectItemQualifiedWildcardKind::ObjectName(name),
+                            _,
+                        ) => name.0.iter_mut().for_each(|p| {
+                            if let ast::ObjectNamePart::Identifier(id) = p {
+                                self.ident(id)
+                            }
+                        }),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// What SQL Server and Oracle write differently from the other engines in a query: row
+    /// limits (TOP, FETCH FIRST), ORDER BY in a view (SQL Server takes it only with TOP,
+    /// <https://learn.microsoft.com/en-us/sql/t-sql/statements/create-view-transact-sql>), a
+    /// SELECT without FROM (Oracle selects from DUAL), joins SQL Server lacks (USING, NATURAL).
+    fn refuse_query_for_target(&mut self, q: &ast::Query) {
+        let to = self.to;
+        if !matches!(to, Dialect::SqlServer | Dialect::Oracle) {
+            return;
+        }
+        if q.limit_clause.is_some() || q.fetch.is_some() {
+            self.refuse(format!("row limits are written differently on {to}"));
+        }
+        if to == Dialect::SqlServer && q.order_by.is_some() {
+            self.refuse("SQL Server takes ORDER BY in a view only with TOP".to_string());
+        }
+        if let ast::SetExpr::Select(sel) = q.body.as_ref() {
+            if to == Dialect::Oracle && sel.from.is_empty() {
+                self.refuse("a SELECT without FROM selects from DUAL on Oracle".to_string());
+            }
+            if to == Dialect::SqlServer {
+                for join in sel.from.iter().flat_map(|t| &t.joins) {
+                    self.refuse_join_for_sqlserver(join);
+                }
+            }
+        }
+    }
+
+    /// SQL Server has neither JOIN ... USING nor NATURAL JOIN
+    /// (<https://learn.microsoft.com/en-us/sql/t-sql/queries/from-transact-sql>).
+    fn refuse_join_for_sqlserver(&mut self, join: &ast::Join) {
+        use ast::{JoinConstraint, JoinOperator as J};
+        let constraint = match &join.join_operator {
+            J::Join(c)
+            | J::Inner(c)
+            | J::Left(c)
+            | J::LeftOuter(c)
+            | J::Right(c)
+            | J::RightOuter(c)
+            | J::FullOuter(c) => Some(c),
+            _ => None,
+        };
+        if matches!(
+            constraint,
+            Some(JoinConstraint::Using(_) | JoinConstraint::Natural)
+        ) {
+            self.refuse("SQL Server has no JOIN ... USING or NATURAL JOIN".to_string());
+        }
     }
 
     fn refuse(&mut self, what: String) {
@@ -232,27 +330,10 @@ impl VisitorMut for Rewrite<'_> {
             }
         }
         self.scopes.push(scope);
-        if let ast::SetExpr::Select(sel) = q.body.as_mut() {
-            if self.from == Dialect::Mysql && self.to != Dialect::Mysql {
-                if let Some(col) = loose_group_by(sel) {
-                    self.refuse(format!("`{col}` is selected but neither grouped nor aggregated (MySQL's loose GROUP BY)"));
-                }
-            }
-            for item in &mut sel.projection {
-                match item {
-                    ast::SelectItem::ExprWithAlias { alias, .. } => self.alias(alias),
-                    ast::SelectItem::QualifiedWildcard(
-                        ast::SelectItemQualifiedWildcardKind::ObjectName(name),
-                        _,
-                    ) => name.0.iter_mut().for_each(|p| {
-                        if let ast::ObjectNamePart::Identifier(id) = p {
-                            self.ident(id)
-                        }
-                    }),
-                    _ => {}
-                }
-            }
+        if self.from != self.to {
+            self.refuse_query_for_target(q);
         }
+        self.select_items(q.body.as_mut());
         ControlFlow::Continue(())
     }
 
@@ -261,6 +342,21 @@ impl VisitorMut for Rewrite<'_> {
         | ast::TableFactor::Derived { alias: Some(a), .. } = tf
         {
             self.alias(&mut a.name);
+            // Oracle takes no AS before a table alias
+            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SELECT.html, t_alias).
+            if self.to == Dialect::Oracle {
+                a.explicit = false;
+            }
+        }
+        if self.to == Dialect::SqlServer && self.from != self.to {
+            for join in match tf {
+                ast::TableFactor::NestedJoin {
+                    table_with_joins, ..
+                } => table_with_joins.joins.as_slice(),
+                _ => &[],
+            } {
+                self.refuse_join_for_sqlserver(join);
+            }
         }
         ControlFlow::Continue(())
     }
@@ -283,7 +379,95 @@ impl VisitorMut for Rewrite<'_> {
     }
 
     fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+        let cross = self.from != self.to;
         match e {
+            // Neither has boolean literals in SQL before Oracle 23ai.
+            Expr::Value(v)
+                if cross
+                    && matches!(self.to, Dialect::SqlServer | Dialect::Oracle)
+                    && matches!(v.value, ast::Value::Boolean(_)) =>
+            {
+                let to = self.to;
+                self.refuse(format!("{to} has no boolean literal in SQL"));
+            }
+            // Oracle reads '' as NULL
+            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Nulls.html).
+            Expr::Value(v)
+                if cross
+                    && self.to == Dialect::Oracle
+                    && matches!(&v.value, ast::Value::SingleQuotedString(s) if s.is_empty()) =>
+            {
+                self.refuse("Oracle reads the empty string '' as NULL".to_string());
+            }
+            // Oracle turns text into a date by the session's NLS_DATE_FORMAT
+            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Type-Comparison-Rules.html):
+            // a literal compared with a column that is not text may not convert.
+            Expr::BinaryOp { left, op, right }
+                if cross
+                    && self.to == Dialect::Oracle
+                    && is_comparison(op)
+                    && (is_string(right)
+                        && self.column_kind(left).is_some_and(|k| k.1 == Some(false))
+                        || is_string(left)
+                            && self.column_kind(right).is_some_and(|k| k.1 == Some(false))) =>
+            {
+                self.refuse("a text literal compared with a column that is not text converts by the session's format on Oracle".to_string());
+            }
+            Expr::Between {
+                expr, low, high, ..
+            } if cross
+                && self.to == Dialect::Oracle
+                && (is_string(low) || is_string(high))
+                && self.column_kind(expr).is_some_and(|k| k.1 == Some(false)) =>
+            {
+                self.refuse("a text literal compared with a column that is not text converts by the session's format on Oracle".to_string());
+            }
+            // SQL Server and Oracle turn the text into a number to compare it with one, and fail
+            // on text that is not a number
+            // (https://learn.microsoft.com/en-us/sql/t-sql/data-types/data-type-precedence-transact-sql).
+            Expr::BinaryOp { left, op, right }
+                if cross
+                    && matches!(self.to, Dialect::SqlServer | Dialect::Oracle)
+                    && is_comparison(op)
+                    && (is_number(right) && self.is_text_column(left).is_some()
+                        || is_number(left) && self.is_text_column(right).is_some()) =>
+            {
+                let to = self.to;
+                self.refuse(format!("a text column compared with a number fails on {to} for text that is not a number"));
+            }
+            // `+` adds numbers everywhere but concatenates text on SQL Server.
+            Expr::BinaryOp {
+                left,
+                op: ast::BinaryOperator::Plus,
+                right,
+            } if cross
+                && (self.to == Dialect::SqlServer || self.from == Dialect::SqlServer)
+                && (self.is_text_column(left).is_some()
+                    || self.is_text_column(right).is_some()
+                    || is_string(left)
+                    || is_string(right)) =>
+            {
+                self.refuse(
+                    "`+` on text concatenates on SQL Server and adds elsewhere".to_string(),
+                );
+            }
+            // SQL Server concatenates with + (https://learn.microsoft.com/en-us/sql/t-sql/language-elements/string-concatenation-transact-sql).
+            Expr::BinaryOp {
+                op: ast::BinaryOperator::StringConcat,
+                ..
+            } if cross && self.to == Dialect::SqlServer => {
+                self.refuse("SQL Server has no || operator".to_string());
+            }
+            // SQL Server's ROUND wants the number of digits
+            // (https://learn.microsoft.com/en-us/sql/t-sql/functions/round-transact-sql).
+            Expr::Function(f)
+                if cross
+                    && self.to == Dialect::SqlServer
+                    && function_base_name(f) == "round"
+                    && function_arg_count(f) < 2 =>
+            {
+                self.refuse("SQL Server's ROUND needs the number of digits".to_string());
+            }
             // Oracle's pseudo-columns read like names but are values
             // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Pseudocolumns.html,
             // https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SYSDATE.html).
@@ -451,11 +635,6 @@ pub fn expr(e: &Expr, from: Dialect, to: Dialect, namer: &Namer) -> Result<Strin
 
 /// A view's query for the target, or why it cannot be.
 pub fn query(q: &ast::Query, from: Dialect, to: Dialect, namer: &Namer) -> Result<String, String> {
-    if from != to && !to.reprints_queries() {
-        return Err(format!(
-            "queries are not re-printed for {to} yet (table aliases, row limits and ORDER BY in views differ there)"
-        ));
-    }
     let mut q = q.clone();
     let mut rw = Rewrite {
         from,
@@ -578,6 +757,18 @@ fn is_comparison(op: &ast::BinaryOperator) -> bool {
     matches!(op, Eq | NotEq | Lt | LtEq | Gt | GtEq)
 }
 
+/// A string literal (also in parentheses).
+fn is_string(e: &Expr) -> bool {
+    match e {
+        Expr::Nested(inner) => is_string(inner),
+        Expr::Value(v) => matches!(
+            v.value,
+            ast::Value::SingleQuotedString(_) | ast::Value::NationalStringLiteral(_)
+        ),
+        _ => false,
+    }
+}
+
 /// `0` or `1` (also in parentheses) as false or true.
 fn bit_literal(e: &Expr) -> Option<bool> {
     match e {
@@ -596,6 +787,14 @@ fn is_number(e: &Expr) -> bool {
         Expr::Value(v) => matches!(v.value, ast::Value::Number(..)),
         Expr::UnaryOp { expr, .. } | Expr::Nested(expr) => is_number(expr),
         _ => false,
+    }
+}
+
+/// How many arguments a call passes.
+fn function_arg_count(f: &ast::Function) -> usize {
+    match &f.args {
+        ast::FunctionArguments::List(l) => l.args.len(),
+        _ => 0,
     }
 }
 
