@@ -273,6 +273,12 @@ impl Dialect {
         matches!(self, Dialect::Oracle)
     }
 
+    /// Whether the data mover reads the data statements of this dialect's dumps (mysqldump,
+    /// pg_dump, sqlite3 .dump). SQL Server and Oracle scripts are converted, not loaded.
+    pub fn reads_dump_data(self) -> bool {
+        matches!(self, Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite)
+    }
+
     /// Whether the dialect has schemas inside a database (PostgreSQL); in MySQL a schema is a
     /// database and in SQLite an attached file, so names are emitted unqualified there. SQL
     /// Server has schemas, but nearly every script puts everything in `dbo`, and Oracle's schema
