@@ -244,6 +244,21 @@ pub(super) fn source_type(dt: &DataType, dialect: Dialect) -> (String, Option<Ve
                 )
             }
         }
+        // Oracle `NUMBER(*, s)`, which parse/repair.rs reads as `NUMBER(X, s)`: precision 38.
+        DataType::Custom(name, modifiers)
+            if dialect == Dialect::Oracle
+                && name.to_string().eq_ignore_ascii_case("number")
+                && modifiers
+                    .first()
+                    .is_some_and(|m| m.eq_ignore_ascii_case("x")) =>
+        {
+            let rest: Vec<&str> = modifiers[1..].iter().map(String::as_str).collect();
+            let params = std::iter::once("38")
+                .chain(rest)
+                .collect::<Vec<_>>()
+                .join(",");
+            (format!("{name}({params})").to_lowercase(), None)
+        }
         // Oracle `VARCHAR2(10 CHAR)` / `VARCHAR2(10 BYTE)`: the length's unit is left out of the
         // type; the target's length counts characters, which holds the value either way.
         DataType::Custom(name, modifiers)
