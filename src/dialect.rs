@@ -65,6 +65,17 @@ impl Dialect {
         }
     }
 
+    /// The product's name, for messages.
+    pub fn title(self) -> &'static str {
+        match self {
+            Dialect::Mysql => "MySQL",
+            Dialect::Postgres => "PostgreSQL",
+            Dialect::Sqlite => "SQLite",
+            Dialect::SqlServer => "SQL Server",
+            Dialect::Oracle => "Oracle",
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<Dialect> {
         match name.to_ascii_lowercase().as_str() {
             "mysql" | "mariadb" => Some(Dialect::Mysql),
@@ -277,6 +288,24 @@ impl Dialect {
     /// pg_dump, sqlite3 .dump). SQL Server and Oracle scripts are converted, not loaded.
     pub fn reads_dump_data(self) -> bool {
         matches!(self, Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite)
+    }
+
+    /// Whether an index may carry a WHERE predicate: PostgreSQL, SQLite
+    /// (<https://www.sqlite.org/partialindex.html>), SQL Server's filtered indexes
+    /// (<https://learn.microsoft.com/en-us/sql/relational-databases/indexes/create-filtered-indexes>);
+    /// not MySQL nor Oracle.
+    pub fn has_partial_indexes(self) -> bool {
+        matches!(
+            self,
+            Dialect::Postgres | Dialect::Sqlite | Dialect::SqlServer
+        )
+    }
+
+    /// Whether an index may carry non-key columns, `INCLUDE (...)`: PostgreSQL 11+
+    /// (<https://www.postgresql.org/docs/current/sql-createindex.html>) and SQL Server
+    /// (<https://learn.microsoft.com/en-us/sql/relational-databases/indexes/create-indexes-with-included-columns>).
+    pub fn has_index_include(self) -> bool {
+        matches!(self, Dialect::Postgres | Dialect::SqlServer)
     }
 
     /// Whether the dialect has schemas inside a database (PostgreSQL); in MySQL a schema is a

@@ -861,7 +861,7 @@ impl<'a> Emitter<'a> {
         }
         match (fk.deferrable, to) {
             (Some(_), Dialect::Mysql | Dialect::SqlServer) => diags.push(
-                Diagnostic::new(&codes::FEATURE_DROPPED, format!("a deferrable foreign key of `{}` becomes immediate: {} checks foreign keys at once", t.name, if to == Dialect::Mysql { "MySQL" } else { "SQL Server" }))
+                Diagnostic::new(&codes::FEATURE_DROPPED, format!("a deferrable foreign key of `{}` becomes immediate: {} checks foreign keys at once", t.name, to.title()))
                     .at(fk.span)
                     .object(t_obj(t)),
             ),
@@ -1081,8 +1081,8 @@ impl<'a> Emitter<'a> {
         }
         let mut predicate = String::new();
         if let Some(pred) = &ix.predicate {
-            let printed = if to == Dialect::Mysql {
-                Err("MySQL has no partial indexes".to_string())
+            let printed = if !to.has_partial_indexes() {
+                Err(format!("{} has no partial indexes", to.title()))
             } else {
                 expr::expr(pred, self.opts.from, to, &self.namer)
             };
@@ -1146,7 +1146,40 @@ impl<'a> Emitter<'a> {
         } else {
             (String::new(), method)
         };
-        self.post(obj, format!("CREATE {unique}{kind}INDEX {q} ON {table}{using_before} ({}){using_after}{predicate}", parts.join(", ")));
+        let include = self.include_columns(t, ix, diags);
+        self.post(obj, format!("CREATE {unique}{kind}INDEX {q} ON {table}{using_before} ({}){using_after}{include}{predicate}", parts.join(", ")));
+    }
+
+    /// ` INCLUDE (...)`: columns a covering index carries without sorting on them, where the
+    /// target has it (`Dialect::has_index_include`); elsewhere dropped with a note, the index
+    /// still serves its lookups.
+    fn include_columns(&mut self, t: &Table, ix: &Index, diags: &mut Vec<Diagnostic>) -> String {
+        if ix.include.is_empty() {
+            return String::new();
+        }
+        let to = self.to();
+        if !to.has_index_include() {
+            diags.push(
+                Diagnostic::new(
+                    &codes::ATTRIBUTE_DROPPED,
+                    format!(
+                        "the covering columns INCLUDE ({}) of an index on `{}` are dropped: {} has no INCLUDE",
+                        ix.include.join(", "),
+                        t.name,
+                        to.title()
+                    ),
+                )
+                .at(ix.span)
+                .object(t_obj(t)),
+            );
+            return String::new();
+        }
+        let cols: Vec<String> = ix
+            .include
+            .iter()
+            .map(|c| self.namer.ident(c, diags))
+            .collect();
+        format!(" INCLUDE ({})", cols.join(", "))
     }
 
     pub fn view(&mut self, v: &View, diags: &mut Vec<Diagnostic>) {

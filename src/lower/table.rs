@@ -614,6 +614,7 @@ fn add_constraint(
                     parts,
                     method: u.index_type.as_ref().map(|t| t.to_string().to_lowercase()),
                     predicate: None,
+                    include: Vec::new(),
                     span,
                 }),
             }
@@ -642,6 +643,7 @@ fn add_constraint(
             parts: index_parts(cx, &ix.columns),
             method: ix.index_type.as_ref().map(|t| t.to_string().to_lowercase()),
             predicate: None,
+            include: Vec::new(),
             span: constraint_span(cx, ix.name.as_ref(), span),
         }),
         TableConstraint::FulltextOrSpatial(fs) => indexes.push(Index {
@@ -656,6 +658,7 @@ fn add_constraint(
             parts: index_parts(cx, &fs.columns),
             method: None,
             predicate: None,
+            include: Vec::new(),
             span: constraint_span(cx, fs.opt_index_name.as_ref(), span),
         }),
         other => diags.push(
