@@ -380,6 +380,13 @@ impl VisitorMut for Rewrite<'_> {
 
     fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
         let cross = self.from != self.to;
+        // SQL Server's N'...' is a Unicode string; elsewhere a plain string is one.
+        if let Expr::Value(v) = e
+            && let ast::Value::NationalStringLiteral(s) = &v.value
+            && self.to != Dialect::SqlServer
+        {
+            v.value = ast::Value::SingleQuotedString(s.clone());
+        }
         match e {
             // Neither has boolean literals in SQL before Oracle 23ai.
             Expr::Value(v)

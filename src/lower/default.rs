@@ -14,7 +14,10 @@ pub fn lower_default(e: &Expr) -> Default {
             ast::Value::Null => Default::Null,
             ast::Value::Number(n, _) => Default::Number(n.clone()),
             ast::Value::Boolean(b) => Default::Bool(*b),
-            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+            // SQL Server's N'...' is a Unicode string; every target stores text as Unicode.
+            ast::Value::SingleQuotedString(s)
+            | ast::Value::DoubleQuotedString(s)
+            | ast::Value::NationalStringLiteral(s) => {
                 if is_zero_date(s) {
                     Default::ZeroDate(s.clone())
                 } else {

@@ -136,6 +136,18 @@ const PHYSICAL_CLAUSES: &[(Dialect, &str, ClauseArg, &str)] = &[
         ClauseArg::Word,
         "the TABLESPACE clause is dropped",
     ),
+    (
+        Dialect::Oracle,
+        "ENABLE ROW MOVEMENT",
+        ClauseArg::None,
+        "ENABLE ROW MOVEMENT is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "DISABLE ROW MOVEMENT",
+        ClauseArg::None,
+        "DISABLE ROW MOVEMENT is dropped",
+    ),
     // Index and table organisation (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-INDEX.html,
     // https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html):
     // how rows and keys are stored.
@@ -387,6 +399,24 @@ fn clause_arg_len(rest: &str, arg: ClauseArg) -> Option<usize> {
     Some(gap + len)
 }
 
+/// Whether the parentheses of `text` close, outside quotes.
+fn balanced(text: &str) -> bool {
+    let mut depth = 0i64;
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    depth == 0 && !quoted
+}
+
 /// Whether `text` holds a comma outside parentheses and quotes.
 fn has_top_level_comma(text: &str) -> bool {
     let mut depth = 0usize;
@@ -462,6 +492,47 @@ fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
             at + 1,
             "X".to_string(),
             "the precision * of NUMBER is read as 38, its meaning",
+        ));
+    }
+    // `PARTITION BY RANGE (c) (PARTITION p0 VALUES LESS THAN (...), ...)` and what follows it
+    // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html,
+    // table_partitioning_clauses): the table is created whole.
+    if starts_with_phrase(rest, "PARTITION BY").is_some() && balanced(rest) {
+        return Some(Repair {
+            start: at,
+            end: text.len(),
+            replacement: blank(rest),
+            code: &codes::FEATURE_DROPPED,
+            note: "the partitioning (PARTITION BY ... and the clauses after it) is dropped: the table is created unpartitioned",
+        });
+    }
+    // `LOB (c) STORE AS [SECUREFILE | BASICFILE] [name] [(...)]`: how large values are stored.
+    if let Some(n) = starts_with_phrase(rest, "LOB")
+        && let Some(cols) = clause_arg_len(&rest[n..], ClauseArg::Parens)
+        && let Some(store) = {
+            let r = &rest[n + cols..];
+            let gap = r.len() - r.trim_start().len();
+            starts_with_phrase(&r[gap..], "STORE AS").map(|m| gap + m)
+        }
+    {
+        let mut len = n + cols + store;
+        for _ in 0..2 {
+            let r = &rest[len..];
+            let gap = r.len() - r.trim_start().len();
+            let word = r[gap..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '"'))
+                .unwrap_or(r.len() - gap);
+            if word == 0 {
+                break;
+            }
+            len += gap + word;
+        }
+        len += clause_arg_len(&rest[len..], ClauseArg::Parens).unwrap_or(0);
+        return Some(Repair::note(
+            at,
+            at + len,
+            blank(&rest[..len]),
+            "the LOB storage clause is dropped",
         ));
     }
     // `ALTER TABLE t ADD (CONSTRAINT ...)`: one constraint in parentheses.
@@ -855,6 +926,19 @@ mod tests {
             o,
             "CREATE BITMAP INDEX i ON t (a) LOCAL",
             &["BITMAP", "LOCAL"],
+        );
+        check(
+            o,
+            "CREATE TABLE s (id NUMBER, d DATE)\nPARTITION BY RANGE (d) INTERVAL (NUMTOYMINTERVAL(1, 'MONTH'))\n\
+             (PARTITION p0 VALUES LESS THAN (DATE '2020-01-01') TABLESPACE users,\n\
+             PARTITION p1 VALUES LESS THAN (MAXVALUE))\nENABLE ROW MOVEMENT",
+            &["partitioning"],
+        );
+        check(
+            o,
+            "CREATE TABLE l (id NUMBER, b CLOB) ENABLE ROW MOVEMENT LOB (b) STORE AS SECUREFILE lob_seg \
+             (TABLESPACE users ENABLE STORAGE IN ROW CHUNK 8192 NOCACHE LOGGING)",
+            &["ROW MOVEMENT", "LOB storage"],
         );
         check(
             o,
