@@ -94,6 +94,20 @@ const PHYSICAL_CLAUSES: &[(Dialect, &str, ClauseArg, &str)] = &[
         ClauseArg::None,
         "CLUSTERED (rows stored in key order) is dropped: the target stores rows its own way",
     ),
+    // Replication settings of identities, foreign keys and checks
+    // (https://learn.microsoft.com/en-us/sql/relational-databases/replication/control-constraints-identities-and-triggers-with-not-for-replication).
+    (
+        Dialect::SqlServer,
+        "NOT FOR REPLICATION",
+        ClauseArg::None,
+        "NOT FOR REPLICATION is dropped: the target has no replication agents to exempt",
+    ),
+    (
+        Dialect::SqlServer,
+        "SPARSE",
+        ClauseArg::None,
+        "SPARSE (storage of mostly-NULL columns) is dropped",
+    ),
     (
         Dialect::SqlServer,
         "WITH NOCHECK",
@@ -970,6 +984,11 @@ mod tests {
             s,
             "ALTER TABLE t WITH NOCHECK ADD CONSTRAINT pk PRIMARY KEY CLUSTERED (a)",
             &["WITH NOCHECK"],
+        );
+        check(
+            s,
+            "CREATE TABLE t (id int IDENTITY(1,1) NOT FOR REPLICATION NOT NULL, n int SPARSE NULL)",
+            &["NOT FOR REPLICATION", "SPARSE"],
         );
     }
 }

@@ -184,7 +184,13 @@ fn classify_vendor(raw: &RawStatement, w: &[&str], dialect: Dialect) -> Option<C
             "CREATE" | "ALTER" => match kind {
                 Some("PROCEDURE" | "PROC" | "FUNCTION" | "TRIGGER") => Class::Routine,
                 Some("RULE") => Class::Unsupported("rule"),
-                Some("LOGIN" | "USER" | "ROLE") => Class::Noise,
+                Some("LOGIN" | "USER" | "ROLE" | "STATISTICS") => Class::Noise,
+                // Indexes of kinds other engines do not have.
+                Some("XML" | "SPATIAL" | "PRIMARY") => Class::Unsupported("XML or spatial index"),
+                Some("FULLTEXT") => Class::Unsupported("full-text index or catalog"),
+                Some("COLUMNSTORE") => Class::Unsupported("columnstore index"),
+                // `ALTER INDEX ... REBUILD | DISABLE`: maintenance.
+                Some("INDEX") if first == "ALTER" => Class::Noise,
                 Some("TYPE") if spaced_words(&raw.text, 5).get(3) == Some(&"FROM".into()) => {
                     Class::AliasType
                 }
