@@ -112,6 +112,22 @@ fn ddl_for_sqlserver_and_oracle_parses_and_reads_back_as_the_same_schema() {
                     back.stats.parse_errors
                 ));
             }
+            // SQL Server's computed columns declare no type, which the SQL parser cannot read:
+            // ferry reads them back as a manual action (F1007), not as columns.
+            let mut expected = expected.clone();
+            if to == Dialect::SqlServer {
+                for t in &source.schema.tables {
+                    if let Some(shape) = expected.get_mut(&common::shape::fold(&t.name.name)) {
+                        let computed: Vec<String> = t
+                            .columns
+                            .iter()
+                            .filter(|c| c.generated.is_some())
+                            .map(|c| common::shape::fold(&c.name))
+                            .collect();
+                        shape.columns.retain(|c| !computed.contains(&c.0));
+                    }
+                }
+            }
             for line in differences(&expected, &shape(&back.schema), &|_, _, a, b| {
                 accepted(to, a, b)
             }) {

@@ -3,6 +3,7 @@
 //! views. `emit` prints what `mapping` decided; it decides no type. What cannot be printed
 //! correctly for the target is left out with a diagnostic, never emitted broken.
 
+mod cascade;
 pub mod expr;
 pub mod names;
 mod table;

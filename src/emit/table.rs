@@ -19,6 +19,8 @@ pub struct Emitter<'a> {
     pub out: Output,
     /// Views left out, so views built on them are left out too.
     dropped_views: Vec<Name>,
+    /// Cascading foreign key actions kept so far (SQL Server allows one path between tables).
+    cascades: super::cascade::CascadePaths,
 }
 
 fn t_obj(t: &Table) -> String {
@@ -54,6 +56,7 @@ impl<'a> Emitter<'a> {
                 namer,
                 out: Output::default(),
                 dropped_views: Vec::new(),
+                cascades: super::cascade::CascadePaths::default(),
             };
         }
         // Only where the source compares names without case: PostgreSQL's quoted names are exact.
@@ -107,6 +110,7 @@ impl<'a> Emitter<'a> {
             namer,
             out: Output::default(),
             dropped_views: Vec::new(),
+            cascades: super::cascade::CascadePaths::default(),
         }
     }
 
@@ -400,6 +404,19 @@ impl<'a> Emitter<'a> {
         }
         if let Some(g) = &c.generated {
             match expr::expr(&g.expr, self.opts.from, to, &self.namer) {
+                // SQL Server's computed column has no type: `name AS (expr) [PERSISTED]`
+                // (https://learn.microsoft.com/en-us/sql/t-sql/statements/alter-table-computed-column-definition-transact-sql).
+                Ok(e) if to == Dialect::SqlServer => {
+                    let name = self.namer.ident(&c.name, diags);
+                    let persisted = if g.stored { " PERSISTED" } else { "" };
+                    return format!("{name} AS ({e}){persisted}");
+                }
+                // Oracle's virtual columns are computed when read; there is no stored kind
+                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html,
+                // virtual_column_definition).
+                Ok(e) if to == Dialect::Oracle => {
+                    sql.push_str(&format!(" GENERATED ALWAYS AS ({e}) VIRTUAL"));
+                }
                 Ok(e) => {
                     // PostgreSQL before 18 has stored generated columns only.
                     let stored = g.stored || to == Dialect::Postgres;
@@ -526,16 +543,25 @@ impl<'a> Emitter<'a> {
                     None => "CURRENT_TIMESTAMP".to_string(),
                 }),
             },
-            Default::CurrentDate => Some(if to == Dialect::Mysql {
-                "(CURRENT_DATE)".to_string()
-            } else {
-                "CURRENT_DATE".to_string()
+            Default::CurrentDate => Some(match to {
+                Dialect::Mysql => "(CURRENT_DATE)".to_string(),
+                // SQL Server has no CURRENT_DATE
+                // (https://learn.microsoft.com/en-us/sql/t-sql/functions/getdate-transact-sql).
+                Dialect::SqlServer => "(CAST(GETDATE() AS date))".to_string(),
+                // Oracle's CURRENT_DATE holds the time of day too
+                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CURRENT_DATE.html).
+                Dialect::Oracle => "TRUNC(CURRENT_DATE)".to_string(),
+                Dialect::Postgres | Dialect::Sqlite => "CURRENT_DATE".to_string(),
             }),
-            Default::CurrentTime => Some(if to == Dialect::Mysql {
-                "(CURRENT_TIME)".to_string()
-            } else {
-                "CURRENT_TIME".to_string()
-            }),
+            Default::CurrentTime => match to {
+                Dialect::Mysql => Some("(CURRENT_TIME)".to_string()),
+                Dialect::SqlServer => Some("(CAST(GETDATE() AS time))".to_string()),
+                Dialect::Oracle => drop(
+                    "Oracle has no time-of-day type to take CURRENT_TIME".to_string(),
+                    diags,
+                ),
+                Dialect::Postgres | Dialect::Sqlite => Some("CURRENT_TIME".to_string()),
+            },
             // SQLite stores dates as text, so the zero date is a value like any other there.
             Default::ZeroDate(z) => match to {
                 Dialect::Mysql | Dialect::Sqlite => Some(to.quote_string(z)),
@@ -839,6 +865,24 @@ impl<'a> Emitter<'a> {
                     Diagnostic::new(&codes::FEATURE_DROPPED, format!("ON {what} SET NULL of a foreign key of `{}` becomes NO ACTION: its column is NOT NULL, which InnoDB rejects", t.name))
                         .at(fk.span)
                         .object(t_obj(t)),
+                );
+                continue;
+            }
+            let cascading = matches!(
+                a,
+                FkAction::Cascade | FkAction::SetNull | FkAction::SetDefault
+            );
+            if to == Dialect::SqlServer
+                && cascading
+                && !self
+                    .cascades
+                    .admit(what == "DELETE", &rt.name.name, &t.name.name)
+            {
+                diags.push(
+                    Diagnostic::new(&codes::FEATURE_DROPPED, format!("ON {what} {} of a foreign key of `{}` becomes NO ACTION: SQL Server refuses a second cascade path (or a cycle) from `{}`", fk_action_sql(a), t.name, rt.name))
+                        .at(fk.span)
+                        .object(t_obj(t))
+                        .help("cascade in a trigger, or in the application"),
                 );
                 continue;
             }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use ferry::ir::Schema;
 
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TableShape {
     /// (folded name, type family, nullable), in declaration order.
     pub columns: Vec<(String, &'static str, bool)>,
