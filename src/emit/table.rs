@@ -520,6 +520,12 @@ impl<'a> Emitter<'a> {
                 "0" | "f" | "false" | "n" | "no" => Some(bool_lit(false)),
                 _ => drop(format!("'{s}' is not a boolean"), diags),
             },
+            // Oracle reads '' as NULL
+            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Nulls.html).
+            Default::String(s) if s.is_empty() && to == Dialect::Oracle => drop(
+                "Oracle reads '' as NULL; an empty string cannot be stored there".to_string(),
+                diags,
+            ),
             Default::String(s) => Some(wrap(to.quote_string(s))),
             Default::Bool(b) => Some(bool_lit(*b)),
             Default::CurrentTimestamp { precision } => match to {
@@ -698,6 +704,39 @@ impl<'a> Emitter<'a> {
             }
         }
         self.pre(t_obj(t), sql);
+    }
+
+    /// The first of `columns` whose target type the target cannot index: SQL Server's `(max)`
+    /// and legacy large-object types (index keys are at most 900 or 1700 bytes,
+    /// <https://learn.microsoft.com/en-us/sql/sql-server/maximum-capacity-specifications-for-sql-server>),
+    /// Oracle's LOBs (ORA-02327,
+    /// <https://docs.oracle.com/en/database/oracle/oracle-database/19/errmg/ORA-01500.html>).
+    fn unindexable_column<'c>(
+        &self,
+        t: &Table,
+        mut columns: impl Iterator<Item = &'c str>,
+    ) -> Option<String> {
+        let to = self.to();
+        columns
+            .find(|c| {
+                t.column(c).is_some_and(|col| {
+                    let ty = self.column_type(col).to_lowercase();
+                    match to {
+                        Dialect::SqlServer => {
+                            ty.ends_with("(max)")
+                                || matches!(ty.as_str(), "text" | "ntext" | "image" | "xml")
+                        }
+                        Dialect::Oracle => {
+                            matches!(
+                                base_name(&ty).as_str(),
+                                "clob" | "nclob" | "blob" | "long" | "xmltype"
+                            )
+                        }
+                        Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite => false,
+                    }
+                })
+            })
+            .map(str::to_string)
     }
 
     /// Key column list; on MySQL a text or blob column in a key needs a prefix length.
@@ -923,6 +962,16 @@ impl<'a> Emitter<'a> {
         let name = self.namer.object(&t.name, diags);
         if !to.fk_inline_only() {
             for u in &t.uniques {
+                if let Some(col) = self.unindexable_column(t, u.columns.iter().map(String::as_str))
+                {
+                    diags.push(left_out(
+                        &codes::INDEX_MANUAL,
+                        format!("a unique constraint of `{}` is not converted: {} cannot index the large-object column `{col}`", t.name, to.title()),
+                        u.span,
+                        t_obj(t),
+                    ));
+                    continue;
+                }
                 let cols = self.key_columns(t, &u.columns, diags);
                 let wanted = u
                     .name
@@ -1075,6 +1124,21 @@ impl<'a> Emitter<'a> {
             ));
             return;
         }
+        if let Some(col) = self.unindexable_column(
+            t,
+            ix.parts.iter().filter_map(|p| match &p.expr {
+                IndexExpr::Column(c) => Some(c.as_str()),
+                IndexExpr::Expr(_) => None,
+            }),
+        ) {
+            diags.push(left_out(
+                &codes::INDEX_MANUAL,
+                format!("index `{what}` on `{}` is not converted: {} cannot index the large-object column `{col}`", t.name, to.title()),
+                ix.span,
+                obj,
+            ));
+            return;
+        }
         let mut parts = Vec::new();
         for p in &ix.parts {
             let mut s = match &p.expr {
@@ -1148,6 +1212,8 @@ impl<'a> Emitter<'a> {
         }
         let method = match (ix.method.as_deref(), to) {
             (None, _) | (_, Dialect::Sqlite) => String::new(),
+            // A B-tree is what SQL Server and Oracle build anyway.
+            (Some("btree"), Dialect::SqlServer | Dialect::Oracle) => String::new(),
             (Some(m @ ("btree" | "hash")), Dialect::Postgres | Dialect::Mysql) => {
                 format!(" USING {}", m.to_uppercase())
             }
