@@ -53,7 +53,8 @@ codes! {
     DIALECT_GUESS = "F0004", "dialect-guessed", Note,
         "the source dialect was inferred from the file",
         "No --from was given and the file's header names the tool that wrote it (mysqldump, pg_dump, \
-         sqlite3 .dump). Pass --from to be explicit.";
+         sqlite3 .dump, SQL Server Management Studio, Oracle SQL Developer). Pass --from to be \
+         explicit.";
     UNSUPPORTED_STATEMENT = "F1001", "unsupported-statement", Manual,
         "a statement kind that ferry does not convert",
         "ferry read the statement but has no conversion for this kind of object (for example CREATE \
