@@ -45,7 +45,8 @@ fn pattern(toks: &[String]) -> Option<(String, String, String, bool)> {
         return None;
     }
     let table = at(before + 3)?.to_string();
-    let begin = toks.iter().position(|t| t == "BEGIN")?;
+    // The body's BEGIN comes after the head (a trigger may be named "BEGIN").
+    let begin = before + toks[before..].iter().position(|t| t == "BEGIN")?;
     if !toks[before..begin]
         .windows(3)
         .any(|w| w == ["FOR", "EACH", "ROW"])
@@ -176,5 +177,13 @@ mod tests {
         assert_eq!(pattern(&t), None);
         let t = tokens("CREATE TRIGGER a BEFORE INSERT ON t BEGIN :new.id := s.nextval; END;");
         assert_eq!(pattern(&t), None);
+        // A trigger named like a keyword is read by its head, not its name.
+        let t = tokens(
+            "CREATE TRIGGER \"BEGIN\" BEFORE INSERT ON t FOR EACH ROW BEGIN :new.id := s.nextval; END;",
+        );
+        assert_eq!(
+            pattern(&t),
+            Some(("T".into(), "ID".into(), "S".into(), true))
+        );
     }
 }
