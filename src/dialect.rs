@@ -308,6 +308,15 @@ impl Dialect {
         matches!(self, Dialect::Postgres | Dialect::SqlServer)
     }
 
+    /// Whether a type as ferry read it is still valid DDL of the same engine, so a conversion
+    /// within it may keep it verbatim. Oracle's INTERVAL types are read without their fields
+    /// (`parse/repair.rs`), and a bare INTERVAL is no Oracle type
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html>):
+    /// the write rules decide those columns.
+    pub fn keeps_type_verbatim(self, ty: &str) -> bool {
+        !(self == Dialect::Oracle && ty == "interval")
+    }
+
     /// Whether the dialect has schemas inside a database (PostgreSQL); in MySQL a schema is a
     /// database and in SQLite an attached file, so names are emitted unqualified there. SQL
     /// Server has schemas, but nearly every script puts everything in `dbo`, and Oracle's schema

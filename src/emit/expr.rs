@@ -607,8 +607,13 @@ impl VisitorMut for Rewrite<'_> {
 /// Quoted identifiers the AST keeps outside expressions (aliases) are re-quoted token by token.
 fn requote_tokens(sql: &str, to: Dialect) -> String {
     // The text is sqlparser's own printing, which may mix the source's and the target's quote
-    // characters: the generic dialect reads both.
-    let Ok(tokens) = Tokenizer::new(&sqlparser::dialect::GenericDialect {}, sql).tokenize() else {
+    // characters: the generic dialect reads both, and SQL Server's reads its brackets too.
+    let tokens = if to == Dialect::SqlServer {
+        Tokenizer::new(&sqlparser::dialect::MsSqlDialect {}, sql).tokenize()
+    } else {
+        Tokenizer::new(&sqlparser::dialect::GenericDialect {}, sql).tokenize()
+    };
+    let Ok(tokens) = tokens else {
         return sql.to_string();
     };
     tokens

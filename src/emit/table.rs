@@ -149,6 +149,11 @@ impl<'a> Emitter<'a> {
                 .collect();
             used.sort_unstable();
             used.dedup();
+            // Unqualified names are in the source's default schema (SQL Server's `dbo`, read
+            // as no qualifier): a second schema beside it lands in the same place too.
+            if !used.is_empty() && self.schema.tables.iter().any(|t| t.name.schema.is_none()) {
+                used.insert(0, "(the default schema)");
+            }
             if used.len() > 1 {
                 diags.push(
                     Diagnostic::new(&codes::FEATURE_DROPPED, format!("objects of the schemas {} land in one {} database: schema qualifiers are dropped", used.join(", "), self.to()))
@@ -272,6 +277,12 @@ impl<'a> Emitter<'a> {
         let name = self.namer.object(&s.name, diags);
         self.namer.reserve(&Self::scope(&s.name), &s.name.name);
         let mut sql = format!("CREATE SEQUENCE {name}");
+        // SQL Server's grammar lists START WITH first
+        // (https://learn.microsoft.com/en-us/sql/t-sql/statements/create-sequence-transact-sql).
+        let start_first = self.to() == Dialect::SqlServer;
+        if let Some(v) = s.start.filter(|_| start_first) {
+            sql.push_str(&format!(" START WITH {v}"));
+        }
         if let Some(i) = s.increment {
             sql.push_str(&format!(" INCREMENT BY {i}"));
         }
@@ -281,7 +292,7 @@ impl<'a> Emitter<'a> {
         if let Some(v) = s.max {
             sql.push_str(&format!(" MAXVALUE {v}"));
         }
-        if let Some(v) = s.start {
+        if let Some(v) = s.start.filter(|_| !start_first) {
             sql.push_str(&format!(" START WITH {v}"));
         }
         if s.cycle {

@@ -215,6 +215,7 @@ fn map_tables(tables: &mut [Table], rules: &Rules) -> Vec<Diagnostic> {
             // from their values by the write rules.
             // A type no rule knows (an extension's) stays a manual item even there.
             if rules.from == rules.to
+                && rules.to.keeps_type_verbatim(&column.source_type)
                 && column.values.is_none()
                 && !rules.has_user_rules()
                 && decision.risk != crate::ir::Risk::Manual
