@@ -183,3 +183,32 @@ fn oracle_compat_11_keeps_names_to_30_bytes() {
             .all(|d| d.code.name != "name-shortened")
     );
 }
+
+/// The fixtures that must convert cleanly: their SQL Server and Oracle DDL parses in that
+/// dialect and reads back with ferry with no parse error and as many tables.
+#[test]
+fn fixture_ddl_for_sqlserver_and_oracle_parses() {
+    let all = common::convert::fixtures("ok");
+    assert!(all.len() >= 10, "{} fixtures", all.len());
+    let mut failures = Vec::new();
+    for (from, stem, text) in all {
+        let file = SourceFile::new(format!("{stem}.sql"), text);
+        for to in [Dialect::SqlServer, Dialect::Oracle] {
+            let conv = common::convert::with_defaults(from, to, &file);
+            let ddl = conv.output.render(Section::All);
+            for s in unparsed(&ddl, to) {
+                failures.push(format!("{stem} -> {to}: does not parse: {s}"));
+            }
+            let back = common::convert::with_defaults(to, to, &SourceFile::new("back.sql", ddl));
+            if back.stats.parse_errors > 0 || back.schema.tables.len() != conv.schema.tables.len() {
+                failures.push(format!(
+                    "{stem} -> {to}: read back {} tables with {} parse errors, {} emitted",
+                    back.schema.tables.len(),
+                    back.stats.parse_errors,
+                    conv.schema.tables.len()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -92,3 +92,33 @@ pub fn snapshot(file: &SourceFile, conv: &Conversion, from: &str, to: Dialect) -
     out.push_str(&conv.output.render(Section::All));
     out
 }
+
+/// The fixtures of `tests/fixtures/<dir>`, sorted: (source dialect, file stem, text). The
+/// dialect is the stem's prefix (`mysql-`, `postgres-`, `sqlite-`, `sqlserver-`, `oracle-`;
+/// else MySQL).
+pub fn fixtures(dir: &str) -> Vec<(Dialect, String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(dir);
+    let mut paths: Vec<_> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let from =
+                Dialect::from_name(stem.split('-').next().unwrap_or("")).unwrap_or(Dialect::Mysql);
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (from, stem, text)
+        })
+        .collect()
+}
