@@ -57,6 +57,9 @@ struct ConvertArgs {
     /// Extra type-mapping rules (see mappings/README.md), with the highest precedence.
     #[arg(long, value_name = "FILE")]
     mappings: Option<PathBuf>,
+    /// The Oracle release to write for: up to 12 (12.1) names keep to 30 bytes; 18 and later take 128.
+    #[arg(long, value_name = "RELEASE")]
+    oracle_compat: Option<u32>,
 }
 
 /// Crash safety: the load keeps its state in the target (table `ferry_load_state`).
@@ -346,12 +349,21 @@ fn run_pipeline(args: &ConvertArgs) -> Result<(SourceFile, crate::Conversion), E
         Some(d) => d,
         None => {
             return Err(usage_error(format_args!(
-                "cannot tell the dialect of {}; pass --from mysql|postgres|sqlite",
+                "cannot tell the dialect of {}; pass --from mysql|postgres|sqlite|sqlserver|oracle",
                 args.file.display()
             )));
         }
     };
     let user_mappings = read_user_mappings(args.mappings.as_ref())?;
+    let max_ident_len = match (args.oracle_compat, args.to) {
+        (None, _) => None,
+        (Some(release), Dialect::Oracle) => Some(Dialect::oracle_ident_len(release)),
+        (Some(_), to) => {
+            return Err(usage_error(format_args!(
+                "--oracle-compat applies to --to oracle, not --to {to}"
+            )));
+        }
+    };
     let opts = ConvertOptions {
         from,
         to: args.to,
@@ -359,6 +371,7 @@ fn run_pipeline(args: &ConvertArgs) -> Result<(SourceFile, crate::Conversion), E
         emulate_on_update: args.emulate.contains(&Emulate::OnUpdate),
         user_mappings,
         config: None,
+        max_ident_len,
     };
     let conv = convert(&file, &opts);
     if holds_nothing(&conv) {
@@ -631,6 +644,7 @@ fn build_plan(
         emulate_on_update: false,
         user_mappings,
         config: cfg.clone(),
+        max_ident_len: None,
     };
     let conv = convert(&file, &opts);
     if holds_nothing(&conv) {

@@ -294,6 +294,10 @@ pub fn apply(schema: &mut Schema, cfg: &MigrationConfig) -> Vec<Diagnostic> {
                         |p| matches!(&p.expr, IndexExpr::Column(x) if x.eq_ignore_ascii_case(c)),
                     ))
             });
+            // A covering column dropped leaves the index without it.
+            for i in schema.indexes.iter_mut().filter(|i| i.table.matches(&name)) {
+                i.include.retain(|x| !x.eq_ignore_ascii_case(c));
+            }
         }
     }
     // Column renames, before table renames (their keys use source table names).
@@ -366,6 +370,9 @@ pub fn apply(schema: &mut Schema, cfg: &MigrationConfig) -> Vec<Diagnostic> {
                 {
                     *x = new.clone();
                 }
+            }
+            for x in i.include.iter_mut().filter(|x| same(x)) {
+                *x = new.clone();
             }
         }
     }

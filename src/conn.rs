@@ -165,6 +165,9 @@ pub fn parse(text: &str, dump_dialect: Option<Dialect>) -> Result<Endpoint, Stri
     }
     let path = PathBuf::from(text);
     match dump_dialect {
+        Some(dialect) if !dialect.reads_dump_data() => Err(format!(
+            "{text}: moving data out of {dialect} scripts is not supported yet; `ferry convert --from {dialect}` converts their schema"
+        )),
         Some(dialect) => Ok(Endpoint::Dump { path, dialect }),
         None => Err(format!(
             "{text}: cannot tell the dialect of this dump; pass --from mysql|postgres|sqlite"

@@ -27,16 +27,52 @@ pub enum Dialect {
     Postgres,
     /// SQLite 3.
     Sqlite,
+    /// Microsoft SQL Server (T-SQL).
+    #[value(name = "sqlserver", alias = "mssql", alias = "tsql")]
+    #[serde(rename = "sqlserver")]
+    SqlServer,
+    /// Oracle Database.
+    Oracle,
+}
+
+/// How a dialect stores an unquoted identifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fold {
+    /// As written (MySQL, SQLite, SQL Server).
+    Keep,
+    /// Lower case (PostgreSQL).
+    Lower,
+    /// Upper case (Oracle, as the SQL standard says).
+    Upper,
 }
 
 impl Dialect {
-    pub const ALL: [Dialect; 3] = [Dialect::Mysql, Dialect::Postgres, Dialect::Sqlite];
+    pub const ALL: [Dialect; 5] = [
+        Dialect::Mysql,
+        Dialect::Postgres,
+        Dialect::Sqlite,
+        Dialect::SqlServer,
+        Dialect::Oracle,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Dialect::Mysql => "mysql",
             Dialect::Postgres => "postgres",
             Dialect::Sqlite => "sqlite",
+            Dialect::SqlServer => "sqlserver",
+            Dialect::Oracle => "oracle",
+        }
+    }
+
+    /// The product's name, for messages.
+    pub fn title(self) -> &'static str {
+        match self {
+            Dialect::Mysql => "MySQL",
+            Dialect::Postgres => "PostgreSQL",
+            Dialect::Sqlite => "SQLite",
+            Dialect::SqlServer => "SQL Server",
+            Dialect::Oracle => "Oracle",
         }
     }
 
@@ -45,6 +81,8 @@ impl Dialect {
             "mysql" | "mariadb" => Some(Dialect::Mysql),
             "postgres" | "postgresql" | "pg" => Some(Dialect::Postgres),
             "sqlite" => Some(Dialect::Sqlite),
+            "sqlserver" | "mssql" | "tsql" => Some(Dialect::SqlServer),
+            "oracle" => Some(Dialect::Oracle),
             _ => None,
         }
     }
@@ -55,6 +93,8 @@ impl Dialect {
             Dialect::Mysql => Box::new(sqlparser::dialect::MySqlDialect {}),
             Dialect::Postgres => Box::new(sqlparser::dialect::PostgreSqlDialect {}),
             Dialect::Sqlite => Box::new(sqlparser::dialect::SQLiteDialect {}),
+            Dialect::SqlServer => Box::new(sqlparser::dialect::MsSqlDialect {}),
+            Dialect::Oracle => Box::new(sqlparser::dialect::OracleDialect {}),
         }
     }
 
@@ -64,21 +104,49 @@ impl Dialect {
     /// MySQL: 64 characters for tables, columns, indexes, constraints
     /// (<https://dev.mysql.com/doc/refman/8.0/en/identifier-length.html>); we count bytes to be safe.
     /// SQLite: no limit (<https://www.sqlite.org/limits.html>).
+    /// SQL Server: 128 characters (`sysname`,
+    /// <https://learn.microsoft.com/en-us/sql/relational-databases/databases/database-identifiers>).
+    /// Oracle: 128 bytes since 12.2, 30 bytes before
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Database-Object-Names-and-Qualifiers.html>).
     pub fn max_ident_len(self) -> usize {
         match self {
             Dialect::Mysql => 64,
             Dialect::Postgres => 63,
             Dialect::Sqlite => usize::MAX,
+            Dialect::SqlServer | Dialect::Oracle => 128,
         }
+    }
+
+    /// Oracle's name limit for a release: 30 bytes before 12.2, 128 since
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Database-Object-Names-and-Qualifiers.html>,
+    /// "Database Object Naming Rules" 1).
+    pub fn oracle_ident_len(release: u32) -> usize {
+        if release <= 12 { 30 } else { 128 }
     }
 
     /// Quotes an identifier for this dialect, always. MySQL uses backticks
     /// (<https://dev.mysql.com/doc/refman/8.0/en/identifiers.html>); PostgreSQL and SQLite use the
-    /// standard double quote, doubled inside.
+    /// standard double quote, doubled inside, and so does Oracle
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Database-Object-Names-and-Qualifiers.html>).
+    /// SQL Server's delimiter that works whatever QUOTED_IDENTIFIER is set to is the bracket, `]`
+    /// doubled inside
+    /// (<https://learn.microsoft.com/en-us/sql/relational-databases/databases/database-identifiers#delimited-identifiers>).
     pub fn quote_ident(self, name: &str) -> String {
         match self {
             Dialect::Mysql => format!("`{}`", name.replace('`', "``")),
-            Dialect::Postgres | Dialect::Sqlite => format!("\"{}\"", name.replace('"', "\"\"")),
+            Dialect::SqlServer => format!("[{}]", name.replace(']', "]]")),
+            Dialect::Postgres | Dialect::Sqlite | Dialect::Oracle => {
+                format!("\"{}\"", name.replace('"', "\"\""))
+            }
+        }
+    }
+
+    /// The character that opens a quoted identifier (sqlparser's `quote_style`).
+    pub fn quote_char(self) -> char {
+        match self {
+            Dialect::Mysql => '`',
+            Dialect::SqlServer => '[',
+            Dialect::Postgres | Dialect::Sqlite | Dialect::Oracle => '"',
         }
     }
 
@@ -87,15 +155,34 @@ impl Dialect {
     pub fn quote_string(self, value: &str) -> String {
         match self {
             Dialect::Mysql => format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''")),
-            Dialect::Postgres | Dialect::Sqlite => format!("'{}'", value.replace('\'', "''")),
+            Dialect::Postgres | Dialect::Sqlite | Dialect::SqlServer | Dialect::Oracle => {
+                format!("'{}'", value.replace('\'', "''"))
+            }
         }
     }
 
     /// How this dialect folds unquoted identifiers. PostgreSQL folds to lower case
     /// (<https://www.postgresql.org/docs/current/sql-syntax-lexical.html>); MySQL keeps the case of
     /// column names and, on Linux, of table names; SQLite keeps the case and compares without it.
-    pub fn folds_to_lower(self) -> bool {
-        matches!(self, Dialect::Postgres)
+    /// SQL Server keeps the case (comparing by the database's collation, case-insensitive by
+    /// default). Oracle folds unquoted names to upper case
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Database-Object-Names-and-Qualifiers.html>,
+    /// rule 9 of "Database Object Naming Rules").
+    pub fn fold(self) -> Fold {
+        match self {
+            Dialect::Postgres => Fold::Lower,
+            Dialect::Oracle => Fold::Upper,
+            Dialect::Mysql | Dialect::Sqlite | Dialect::SqlServer => Fold::Keep,
+        }
+    }
+
+    /// An unquoted identifier as this dialect stores it.
+    pub fn fold_unquoted(self, name: &str) -> String {
+        match self.fold() {
+            Fold::Keep => name.to_string(),
+            Fold::Lower => name.to_lowercase(),
+            Fold::Upper => name.to_uppercase(),
+        }
     }
 
     /// Whether a table's foreign keys may be declared inside CREATE TABLE only. SQLite cannot add a
@@ -111,8 +198,130 @@ impl Dialect {
         matches!(self, Dialect::Postgres)
     }
 
+    /// The schema a script's unqualified names land in, when scripts qualify names with it out of
+    /// habit: SQL Server's `dbo`
+    /// (<https://learn.microsoft.com/en-us/sql/relational-databases/security/authentication-access/ownership-and-user-schema-separation>).
+    /// Lowering reads `dbo.x` as `x`, so the target puts it in its own default schema.
+    pub fn implied_schema(self) -> Option<&'static str> {
+        match self {
+            Dialect::SqlServer => Some("dbo"),
+            _ => None,
+        }
+    }
+
+    /// Whether scripts quote type names like other names (`[nvarchar](16)`, `"int"`): SQL Server
+    /// resolves a type name as an identifier, quoted or not
+    /// (<https://learn.microsoft.com/en-us/sql/t-sql/data-types/data-types-transact-sql>, and
+    /// SSMS scripts every type in brackets). Elsewhere a quoted type name is a user's type.
+    pub fn quotes_type_names(self) -> bool {
+        matches!(self, Dialect::SqlServer)
+    }
+
+    /// Whether a column's DEFAULT must come before its NOT NULL: Oracle's column definition puts
+    /// DEFAULT before the inline constraints
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html>,
+    /// `column_definition`).
+    pub fn default_before_constraints(self) -> bool {
+        matches!(self, Dialect::Oracle)
+    }
+
+    /// A foreign key action as this dialect can write it: `Ok(Some(a))` to print, `Ok(None)` to
+    /// leave out (the dialect's default does the same), `Err(why)` when the dialect cannot keep it.
+    /// SQL Server has no RESTRICT, and its NO ACTION checks at once, as RESTRICT does
+    /// (<https://learn.microsoft.com/en-us/sql/t-sql/statements/create-table-transact-sql>,
+    /// `ON DELETE`). Oracle has ON DELETE CASCADE and SET NULL only, and no ON UPDATE
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/constraint.html>,
+    /// `references_clause`); its default (no clause) refuses the change, as NO ACTION does.
+    pub fn fk_action(
+        self,
+        on_delete: bool,
+        action: crate::ir::FkAction,
+    ) -> Result<Option<crate::ir::FkAction>, &'static str> {
+        use crate::ir::FkAction::{Cascade, NoAction, Restrict, SetDefault, SetNull};
+        match (self, action) {
+            (Dialect::SqlServer, Restrict) => Ok(Some(NoAction)),
+            (Dialect::Oracle, NoAction | Restrict) => Ok(None),
+            (Dialect::Oracle, Cascade | SetNull) if on_delete => Ok(Some(action)),
+            (Dialect::Oracle, SetDefault) if on_delete => {
+                Err("Oracle has no ON DELETE SET DEFAULT")
+            }
+            (Dialect::Oracle, _) => Err(
+                "Oracle has no ON UPDATE action: update referenced keys in the application, or by a trigger",
+            ),
+            _ => Ok(Some(action)),
+        }
+    }
+
+    /// The client lines around a statement that must stand alone (a view, a routine): SQL
+    /// Server's CREATE VIEW, PROCEDURE, FUNCTION and TRIGGER must be the only statement of their
+    /// batch, which GO lines delimit
+    /// (<https://learn.microsoft.com/en-us/sql/t-sql/statements/create-view-transact-sql>);
+    /// SQL*Plus runs a PL/SQL unit at the `/` line after it
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqpug/SLASH.html>), and a
+    /// `/` before it would run the previous statement again. (before, after).
+    pub fn unit_lines(self) -> Option<(Option<&'static str>, &'static str)> {
+        match self {
+            Dialect::SqlServer => Some((Some("GO"), "GO")),
+            Dialect::Oracle => Some((None, "/")),
+            Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite => None,
+        }
+    }
+
+    /// Whether CREATE SEQUENCE exists: PostgreSQL, SQL Server 2012 and later
+    /// (<https://learn.microsoft.com/en-us/sql/t-sql/statements/create-sequence-transact-sql>),
+    /// Oracle (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-SEQUENCE.html>);
+    /// all three take INCREMENT BY, MINVALUE, MAXVALUE, START WITH and CYCLE.
+    pub fn has_sequences(self) -> bool {
+        matches!(
+            self,
+            Dialect::Postgres | Dialect::SqlServer | Dialect::Oracle
+        )
+    }
+
+    /// Whether scripts of this dialect number rows with a sequence and a BEFORE INSERT trigger:
+    /// Oracle before 12c had no identity columns (`lower/trigger_identity.rs` reads the pattern).
+    pub fn emulates_identity_with_triggers(self) -> bool {
+        matches!(self, Dialect::Oracle)
+    }
+
+    /// Whether the data mover reads the data statements of this dialect's dumps (mysqldump,
+    /// pg_dump, sqlite3 .dump). SQL Server and Oracle scripts are converted, not loaded.
+    pub fn reads_dump_data(self) -> bool {
+        matches!(self, Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite)
+    }
+
+    /// Whether an index may carry a WHERE predicate: PostgreSQL, SQLite
+    /// (<https://www.sqlite.org/partialindex.html>), SQL Server's filtered indexes
+    /// (<https://learn.microsoft.com/en-us/sql/relational-databases/indexes/create-filtered-indexes>);
+    /// not MySQL nor Oracle.
+    pub fn has_partial_indexes(self) -> bool {
+        matches!(
+            self,
+            Dialect::Postgres | Dialect::Sqlite | Dialect::SqlServer
+        )
+    }
+
+    /// Whether an index may carry non-key columns, `INCLUDE (...)`: PostgreSQL 11+
+    /// (<https://www.postgresql.org/docs/current/sql-createindex.html>) and SQL Server
+    /// (<https://learn.microsoft.com/en-us/sql/relational-databases/indexes/create-indexes-with-included-columns>).
+    pub fn has_index_include(self) -> bool {
+        matches!(self, Dialect::Postgres | Dialect::SqlServer)
+    }
+
+    /// Whether a type as ferry read it is still valid DDL of the same engine, so a conversion
+    /// within it may keep it verbatim. Oracle's INTERVAL types are read without their fields
+    /// (`parse/repair.rs`), and a bare INTERVAL is no Oracle type
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html>):
+    /// the write rules decide those columns.
+    pub fn keeps_type_verbatim(self, ty: &str) -> bool {
+        !(self == Dialect::Oracle && ty == "interval")
+    }
+
     /// Whether the dialect has schemas inside a database (PostgreSQL); in MySQL a schema is a
-    /// database and in SQLite an attached file, so names are emitted unqualified there.
+    /// database and in SQLite an attached file, so names are emitted unqualified there. SQL
+    /// Server has schemas, but nearly every script puts everything in `dbo`, and Oracle's schema
+    /// is a user: for both targets names are emitted unqualified, into the connected user's
+    /// default schema.
     pub fn has_schemas(self) -> bool {
         matches!(self, Dialect::Postgres)
     }
@@ -666,6 +875,311 @@ const SQLITE_RESERVED: &[&str] = &[
     "WITHOUT",
 ];
 
+/// SQL Server's reserved keywords (T-SQL, and the ODBC list is not reserved by the engine):
+/// <https://learn.microsoft.com/en-us/sql/t-sql/language-elements/reserved-keywords-transact-sql>.
+const SQLSERVER_RESERVED: &[&str] = &[
+    "ADD",
+    "ALL",
+    "ALTER",
+    "AND",
+    "ANY",
+    "AS",
+    "ASC",
+    "AUTHORIZATION",
+    "BACKUP",
+    "BEGIN",
+    "BETWEEN",
+    "BREAK",
+    "BROWSE",
+    "BULK",
+    "BY",
+    "CASCADE",
+    "CASE",
+    "CHECK",
+    "CHECKPOINT",
+    "CLOSE",
+    "CLUSTERED",
+    "COALESCE",
+    "COLLATE",
+    "COLUMN",
+    "COMMIT",
+    "COMPUTE",
+    "CONSTRAINT",
+    "CONTAINS",
+    "CONTAINSTABLE",
+    "CONTINUE",
+    "CONVERT",
+    "CREATE",
+    "CROSS",
+    "CURRENT",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "CURRENT_USER",
+    "CURSOR",
+    "DATABASE",
+    "DBCC",
+    "DEALLOCATE",
+    "DECLARE",
+    "DEFAULT",
+    "DELETE",
+    "DENY",
+    "DESC",
+    "DISK",
+    "DISTINCT",
+    "DISTRIBUTED",
+    "DOUBLE",
+    "DROP",
+    "DUMP",
+    "ELSE",
+    "END",
+    "ERRLVL",
+    "ESCAPE",
+    "EXCEPT",
+    "EXEC",
+    "EXECUTE",
+    "EXISTS",
+    "EXIT",
+    "EXTERNAL",
+    "FETCH",
+    "FILE",
+    "FILLFACTOR",
+    "FOR",
+    "FOREIGN",
+    "FREETEXT",
+    "FREETEXTTABLE",
+    "FROM",
+    "FULL",
+    "FUNCTION",
+    "GOTO",
+    "GRANT",
+    "GROUP",
+    "HAVING",
+    "HOLDLOCK",
+    "IDENTITY",
+    "IDENTITYCOL",
+    "IDENTITY_INSERT",
+    "IF",
+    "IN",
+    "INDEX",
+    "INNER",
+    "INSERT",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "JOIN",
+    "KEY",
+    "KILL",
+    "LEFT",
+    "LIKE",
+    "LINENO",
+    "LOAD",
+    "MERGE",
+    "NATIONAL",
+    "NOCHECK",
+    "NONCLUSTERED",
+    "NOT",
+    "NULL",
+    "NULLIF",
+    "OF",
+    "OFF",
+    "OFFSETS",
+    "ON",
+    "OPEN",
+    "OPENDATASOURCE",
+    "OPENQUERY",
+    "OPENROWSET",
+    "OPENXML",
+    "OPTION",
+    "OR",
+    "ORDER",
+    "OUTER",
+    "OVER",
+    "PERCENT",
+    "PIVOT",
+    "PLAN",
+    "PRECISION",
+    "PRIMARY",
+    "PRINT",
+    "PROC",
+    "PROCEDURE",
+    "PUBLIC",
+    "RAISERROR",
+    "READ",
+    "READTEXT",
+    "RECONFIGURE",
+    "REFERENCES",
+    "REPLICATION",
+    "RESTORE",
+    "RESTRICT",
+    "RETURN",
+    "REVERT",
+    "REVOKE",
+    "RIGHT",
+    "ROLLBACK",
+    "ROWCOUNT",
+    "ROWGUIDCOL",
+    "RULE",
+    "SAVE",
+    "SCHEMA",
+    "SECURITYAUDIT",
+    "SELECT",
+    "SEMANTICKEYPHRASETABLE",
+    "SEMANTICSIMILARITYDETAILSTABLE",
+    "SEMANTICSIMILARITYTABLE",
+    "SESSION_USER",
+    "SET",
+    "SETUSER",
+    "SHUTDOWN",
+    "SOME",
+    "STATISTICS",
+    "SYSTEM_USER",
+    "TABLE",
+    "TABLESAMPLE",
+    "TEXTSIZE",
+    "THEN",
+    "TO",
+    "TOP",
+    "TRAN",
+    "TRANSACTION",
+    "TRIGGER",
+    "TRUNCATE",
+    "TRY_CONVERT",
+    "TSEQUAL",
+    "UNION",
+    "UNIQUE",
+    "UNPIVOT",
+    "UPDATE",
+    "UPDATETEXT",
+    "USE",
+    "USER",
+    "VALUES",
+    "VARYING",
+    "VIEW",
+    "WAITFOR",
+    "WHEN",
+    "WHERE",
+    "WHILE",
+    "WITH",
+    "WITHIN",
+    "WRITETEXT",
+];
+
+/// Oracle's reserved words (those that cannot name an object unquoted):
+/// <https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Oracle-SQL-Reserved-Words.html>.
+const ORACLE_RESERVED: &[&str] = &[
+    "ACCESS",
+    "ADD",
+    "ALL",
+    "ALTER",
+    "AND",
+    "ANY",
+    "AS",
+    "ASC",
+    "AUDIT",
+    "BETWEEN",
+    "BY",
+    "CHAR",
+    "CHECK",
+    "CLUSTER",
+    "COLUMN",
+    "COLUMN_VALUE",
+    "COMMENT",
+    "COMPRESS",
+    "CONNECT",
+    "CREATE",
+    "CURRENT",
+    "DATE",
+    "DECIMAL",
+    "DEFAULT",
+    "DELETE",
+    "DESC",
+    "DISTINCT",
+    "DROP",
+    "ELSE",
+    "EXCLUSIVE",
+    "EXISTS",
+    "FILE",
+    "FLOAT",
+    "FOR",
+    "FROM",
+    "GRANT",
+    "GROUP",
+    "HAVING",
+    "IDENTIFIED",
+    "IMMEDIATE",
+    "IN",
+    "INCREMENT",
+    "INDEX",
+    "INITIAL",
+    "INSERT",
+    "INTEGER",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "LEVEL",
+    "LIKE",
+    "LOCK",
+    "LONG",
+    "MAXEXTENTS",
+    "MINUS",
+    "MLSLABEL",
+    "MODE",
+    "MODIFY",
+    "NESTED_TABLE_ID",
+    "NOAUDIT",
+    "NOCOMPRESS",
+    "NOT",
+    "NOWAIT",
+    "NULL",
+    "NUMBER",
+    "OF",
+    "OFFLINE",
+    "ON",
+    "ONLINE",
+    "OPTION",
+    "OR",
+    "ORDER",
+    "PCTFREE",
+    "PRIOR",
+    "PUBLIC",
+    "RAW",
+    "RENAME",
+    "RESOURCE",
+    "REVOKE",
+    "ROW",
+    "ROWID",
+    "ROWNUM",
+    "ROWS",
+    "SELECT",
+    "SESSION",
+    "SET",
+    "SHARE",
+    "SIZE",
+    "SMALLINT",
+    "START",
+    "SUCCESSFUL",
+    "SYNONYM",
+    "SYSDATE",
+    "TABLE",
+    "THEN",
+    "TO",
+    "TRIGGER",
+    "UID",
+    "UNION",
+    "UNIQUE",
+    "UPDATE",
+    "USER",
+    "VALIDATE",
+    "VALUES",
+    "VARCHAR",
+    "VARCHAR2",
+    "VIEW",
+    "WHENEVER",
+    "WHERE",
+    "WITH",
+];
+
 /// Extensions that ship with PostgreSQL 15 (contrib,
 /// <https://www.postgresql.org/docs/15/contrib.html>) or as Debian packages of the same
 /// server (PostGIS): a PostgreSQL target can be expected to create them. Others (pgvector, ...)
@@ -731,6 +1245,8 @@ impl Dialect {
             Dialect::Mysql => MYSQL_RESERVED,
             Dialect::Postgres => POSTGRES_RESERVED,
             Dialect::Sqlite => SQLITE_RESERVED,
+            Dialect::SqlServer => SQLSERVER_RESERVED,
+            Dialect::Oracle => ORACLE_RESERVED,
         };
         list.contains(&upper.as_str())
     }

@@ -44,6 +44,8 @@ pub struct ConvertOptions {
     pub user_mappings: Option<(String, String)>,
     /// `migration.toml`: tables selected, renamed, columns dropped.
     pub config: Option<config::MigrationConfig>,
+    /// A name limit lower than the target's, for an older release of it (`--oracle-compat 11`).
+    pub max_ident_len: Option<usize>,
 }
 
 /// Everything one conversion produced.
@@ -90,6 +92,7 @@ pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
         to: opts.to,
         identifiers: opts.identifiers,
         emulate_on_update: opts.emulate_on_update,
+        max_ident_len: opts.max_ident_len,
     };
     let (output, d) = emit::emit(&schema, &order, &emit_opts);
     diagnostics.extend(d);
@@ -114,7 +117,30 @@ pub fn infer_dialect(text: &str) -> Option<Dialect> {
         Some(Dialect::Postgres)
     } else if head.starts_with("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;") {
         Some(Dialect::Sqlite)
+    } else if head.contains("/****** Object:") {
+        // SQL Server Management Studio's "Generate Scripts" heads every object so.
+        Some(Dialect::SqlServer)
+    } else if head.contains("--  DDL for ") {
+        // Oracle SQL Developer's exports head every object so.
+        Some(Dialect::Oracle)
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dump_headers_name_their_dialect() {
+        let ssms =
+            "USE [shop]\nGO\n/****** Object:  Table [dbo].[t]    Script Date: 1/2/2024 ******/\n";
+        assert_eq!(infer_dialect(ssms), Some(Dialect::SqlServer));
+        let sqldev =
+            "--------------------------------------------------------\n--  DDL for Table EMP\n";
+        assert_eq!(infer_dialect(sqldev), Some(Dialect::Oracle));
+        assert_eq!(infer_dialect("-- MySQL dump 10.13\n"), Some(Dialect::Mysql));
+        assert_eq!(infer_dialect("CREATE TABLE t (a int);"), None);
     }
 }

@@ -366,3 +366,35 @@ fn report_on_a_missing_file_exits_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no/such.sql"), "{}", stderr(&o));
 }
+
+/// `ferry convert FILE --from FROM --to TO EXTRA...`.
+fn convert(file: &str, from: &str, to: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["convert", file, "--from", from, "--to", to];
+    args.extend_from_slice(extra);
+    ferry(&args)
+}
+
+#[test]
+fn sqlserver_and_oracle_convert_by_name_and_alias_but_move_no_data() {
+    let sqlserver = "tests/corpus/sqlserver/chinook/Chinook_SqlServer.sql";
+    let oracle = "tests/corpus/oracle/chinook/Chinook_Oracle.sql";
+    // `mssql` and `tsql` name SQL Server too; Chinook converts cleanly to PostgreSQL.
+    for name in ["sqlserver", "mssql", "tsql"] {
+        let o = convert(sqlserver, name, "postgres", &[]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
+        assert!(stdout(&o).contains("CREATE TABLE \"Album\""), "{name}");
+    }
+    let o = convert(oracle, "oracle", "sqlserver", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("CREATE TABLE ALBUM"));
+    // --oracle-compat speaks of Oracle targets only.
+    let o = convert(oracle, "oracle", "postgres", &["--oracle-compat", "11"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--oracle-compat applies to --to oracle"));
+    // Their scripts' data is not loaded: a clear usage error, not a parse failure.
+    let db = scratch("vendor.db", b"");
+    let target = format!("sqlite:{db}");
+    let o = ferry(&["migrate", sqlserver, &target, "--from", "sqlserver", "-q"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("moving data out of sqlserver scripts is not supported yet"));
+}

@@ -244,6 +244,57 @@ fn cases() -> Vec<Case> {
             &[1],
             "F0001",
         ),
+        // SQL Server's splitter tracks parentheses (a line-start keyword inside them does not
+        // start a statement): deep nesting must end in an error, not a stack overflow.
+        case(
+            "SQL Server nesting 100,000 deep",
+            nested(100_000),
+            Convert("sqlserver"),
+            &[1],
+            "F0001",
+        ),
+        case(
+            "SQL Server unterminated bracket identifier",
+            "CREATE TABLE [t (a int)\nGO\n",
+            Convert("sqlserver"),
+            &[1],
+            "F0002",
+        ),
+        case(
+            "SQL Server batch of GO lines only",
+            "GO\nGO 5\ngo\n",
+            Convert("sqlserver"),
+            &[2],
+            "holds no SQL statement",
+        ),
+        case(
+            "SQL Server unclosed parenthesis runs to GO",
+            "CREATE TABLE t (a int\nGO\nCREATE TABLE u (b int)\nGO\n",
+            Convert("sqlserver"),
+            &[1],
+            "F0001",
+        ),
+        case(
+            "Oracle PL/SQL block without its slash line",
+            "CREATE TABLE t (a NUMBER);\nCREATE OR REPLACE PROCEDURE p AS\nBEGIN\n  NULL;\nEND;\n",
+            Convert("oracle"),
+            &[1],
+            "F1002",
+        ),
+        case(
+            "Oracle SQL*Plus commands only",
+            "SET ECHO ON\nPROMPT hello\nEXIT\n",
+            Convert("oracle"),
+            &[2],
+            "holds no SQL statement",
+        ),
+        case(
+            "Oracle unterminated q-less string",
+            "CREATE TABLE t (a VARCHAR2(3) DEFAULT 'abc);",
+            Convert("oracle"),
+            &[1],
+            "F0002",
+        ),
         case(
             "view nesting 5,000 deep",
             format!(

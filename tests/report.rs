@@ -18,7 +18,9 @@ use serde_json::Value;
 fn target_for(from: Dialect) -> Dialect {
     match from {
         Dialect::Postgres => Dialect::Mysql,
-        Dialect::Mysql | Dialect::Sqlite => Dialect::Postgres,
+        Dialect::Mysql | Dialect::Sqlite | Dialect::SqlServer | Dialect::Oracle => {
+            Dialect::Postgres
+        }
     }
 }
 

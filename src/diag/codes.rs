@@ -53,7 +53,8 @@ codes! {
     DIALECT_GUESS = "F0004", "dialect-guessed", Note,
         "the source dialect was inferred from the file",
         "No --from was given and the file's header names the tool that wrote it (mysqldump, pg_dump, \
-         sqlite3 .dump). Pass --from to be explicit.";
+         sqlite3 .dump, SQL Server Management Studio, Oracle SQL Developer). Pass --from to be \
+         explicit.";
     UNSUPPORTED_STATEMENT = "F1001", "unsupported-statement", Manual,
         "a statement kind that ferry does not convert",
         "ferry read the statement but has no conversion for this kind of object (for example CREATE \
@@ -82,6 +83,12 @@ codes! {
         "a column default could not be converted",
         "The default expression uses a function or construct with no equivalent on the target. The \
          column is emitted without the default; add one by hand if the application relies on it.";
+    COMPUTED_COLUMN_MANUAL = "F1007", "computed-column-manual", Manual,
+        "a computed column written without a type could not be read",
+        "SQL Server's computed columns (`name AS (expression) [PERSISTED]`) declare no type, which \
+         the SQL parser cannot read. The column is left out of the table; recreate it on the target \
+         as a generated column (`GENERATED ALWAYS AS (expression) STORED` on PostgreSQL and MySQL) \
+         or a view column.";
     TYPE_LOSSY = "F2001", "type-lossy", Warning,
         "a column type conversion may lose information",
         "The mapping rule used for this column carries risk = lossy: some values of the source type \
@@ -123,7 +130,10 @@ codes! {
     IDENTITY_CONVERTED = "F2010", "identity-converted", Note,
         "an auto-increment column was converted to the target's form",
         "AUTO_INCREMENT, SERIAL, IDENTITY and SQLite's INTEGER PRIMARY KEY AUTOINCREMENT are one \
-         idea with different spellings; the start value is kept where the source gave one.";
+         idea with different spellings; the start value is kept where the source gave one. Oracle \
+         scripts written before 12c number rows with a sequence and a BEFORE INSERT trigger that \
+         assigns its NEXTVAL: ferry reads that as an identity, and drops the trigger and the \
+         sequence when the trigger does nothing else.";
     ENUM_CONVERTED = "F2011", "enum-converted", Note,
         "an enumerated type was converted",
         "MySQL's inline ENUM becomes a PostgreSQL enum type named after table and column; \

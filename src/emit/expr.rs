@@ -53,6 +53,41 @@ const FUNCTION_MAP: &[(&str, Dialect, Option<&str>)] = &[
     ("substr", Dialect::Postgres, Some("substr")),
     ("substr", Dialect::Mysql, Some("substr")),
     ("substr", Dialect::Sqlite, Some("substr")),
+    // SQL Server's GETDATE() (https://learn.microsoft.com/en-us/sql/t-sql/functions/getdate-transact-sql).
+    ("getdate", Dialect::Postgres, Some("now")),
+    ("getdate", Dialect::Mysql, Some("now")),
+    ("getdate", Dialect::SqlServer, Some("getdate")),
+    ("now", Dialect::SqlServer, Some("getdate")),
+    // SQL Server's NEWID() (https://learn.microsoft.com/en-us/sql/t-sql/functions/newid-transact-sql);
+    // gen_random_uuid() is built into PostgreSQL 13 and later.
+    ("newid", Dialect::Postgres, Some("gen_random_uuid")),
+    ("newid", Dialect::SqlServer, Some("newid")),
+    ("nvl", Dialect::Oracle, Some("nvl")),
+    ("nvl", Dialect::SqlServer, Some("coalesce")),
+    ("ifnull", Dialect::Oracle, Some("nvl")),
+    ("ifnull", Dialect::SqlServer, Some("coalesce")),
+    (
+        "current_timestamp",
+        Dialect::SqlServer,
+        Some("current_timestamp"),
+    ),
+    (
+        "current_timestamp",
+        Dialect::Oracle,
+        Some("current_timestamp"),
+    ),
+];
+
+/// Oracle pseudo-columns and value functions written without parentheses.
+const ORACLE_PSEUDO_COLUMNS: &[&str] = &[
+    "SYSDATE",
+    "SYSTIMESTAMP",
+    "ROWNUM",
+    "ROWID",
+    "LEVEL",
+    "UID",
+    "USER",
+    "ORA_ROWSCN",
 ];
 
 /// Functions that exist only in PostgreSQL releases newer than the one ferry targets (15, the
@@ -94,13 +129,11 @@ impl Rewrite<'_> {
             .0
             .iter()
             .filter_map(|p| match p {
-                ast::ObjectNamePart::Identifier(id) => {
-                    Some(if id.quote_style.is_none() && self.from.folds_to_lower() {
-                        id.value.to_lowercase()
-                    } else {
-                        id.value.clone()
-                    })
-                }
+                ast::ObjectNamePart::Identifier(id) => Some(if id.quote_style.is_none() {
+                    self.from.fold_unquoted(&id.value)
+                } else {
+                    id.value.clone()
+                }),
                 _ => None,
             })
             .collect();
@@ -120,8 +153,8 @@ impl Rewrite<'_> {
     }
 
     fn print_ident(&self, id: &mut Ident, reference: bool) {
-        let stored = if id.quote_style.is_none() && self.from.folds_to_lower() {
-            id.value.to_lowercase()
+        let stored = if id.quote_style.is_none() {
+            self.from.fold_unquoted(&id.value)
         } else {
             id.value.clone()
         };
@@ -134,10 +167,7 @@ impl Rewrite<'_> {
         };
         let raw = self.namer.raw(&stored, &mut Vec::new());
         let printed = self.namer.quote_raw(&raw);
-        id.quote_style = (printed != raw).then_some(match self.to {
-            Dialect::Mysql => '`',
-            Dialect::Postgres | Dialect::Sqlite => '"',
-        });
+        id.quote_style = (printed != raw).then_some(self.to.quote_char());
         id.value = raw;
     }
 
@@ -164,49 +194,40 @@ impl Rewrite<'_> {
         }
     }
 
-    /// MySQL compares its booleans (tinyint(1)) with 0 and 1; PostgreSQL's boolean compares
-    /// only with booleans: `flag = 1` becomes `flag = true` there.
-    fn booleans_compared_with_numbers(&self, e: &mut Expr) {
-        let Expr::BinaryOp { left, op, right } = e else {
-            return;
+    /// Whether an expression is a column that is boolean on the target in some table.
+    fn is_bool_column(&self, e: &Expr) -> Option<String> {
+        let col = match e {
+            Expr::Nested(inner) => return self.is_bool_column(inner),
+            Expr::Identifier(id) => &id.value,
+            Expr::CompoundIdentifier(ids) => &ids.last()?.value,
+            _ => return None,
         };
-        if !matches!(op, ast::BinaryOperator::Eq | ast::BinaryOperator::NotEq) {
-            return;
-        }
-        let bool_left = self.column_of_kind(left, ColumnKind::Bool).is_some();
-        let bool_right = self.column_of_kind(right, ColumnKind::Bool).is_some();
-        for (is_bool, lit) in [(bool_left, &mut **right), (bool_right, &mut **left)] {
-            if let (true, Expr::Value(v)) = (is_bool, lit)
-                && let ast::Value::Number(n, _) = &v.value
-            {
-                match n.as_str() {
-                    "0" => v.value = ast::Value::Boolean(false),
-                    "1" => v.value = ast::Value::Boolean(true),
-                    _ => {}
-                }
-            }
-        }
+        self.namer
+            .bool_columns
+            .contains(&col.to_lowercase())
+            .then(|| col.clone())
     }
 
     /// Whether a column reference names a column whose target type is text.
     fn is_text_column(&self, e: &Expr) -> Option<String> {
-        self.column_of_kind(e, ColumnKind::Text)
+        let (col, text) = self.column_kind(e)?;
+        text.unwrap_or(false).then_some(col)
     }
 
-    /// Whether a column reference names a column of `kind`: through its qualifier when it has
-    /// one, else by the tables in scope (or every table); the column's name if so.
-    fn column_of_kind(&self, e: &Expr, kind: ColumnKind) -> Option<String> {
+    /// A column reference and whether its target type is text (None when ferry cannot tell):
+    /// through its qualifier when it has one, else by the tables in scope (or every table).
+    fn column_kind(&self, e: &Expr) -> Option<(String, Option<bool>)> {
         let (qualifier, col) = match e {
             Expr::Identifier(id) => (None, id.value.to_lowercase()),
             Expr::CompoundIdentifier(ids) if ids.len() >= 2 => (
                 Some(ids[ids.len() - 2].value.to_lowercase()),
                 ids[ids.len() - 1].value.to_lowercase(),
             ),
-            Expr::Nested(inner) => return self.column_of_kind(inner, kind),
+            Expr::Nested(inner) => return self.column_kind(inner),
             _ => return None,
         };
         let scope = self.scopes.last().map(Vec::as_slice).unwrap_or(&[]);
-        let text = match qualifier {
+        let kind: Option<ColumnKind> = match qualifier {
             Some(q) => {
                 let table = self
                     .scopes
@@ -215,9 +236,7 @@ impl Rewrite<'_> {
                     .flatten()
                     .find(|(a, _)| *a == q)
                     .map(|(_, t)| t.clone());
-                table
-                    .and_then(|t| self.namer.column_types.get(&(t, col.clone())).copied())
-                    .map(|k| k == kind)
+                table.and_then(|t| self.namer.column_types.get(&(t, col.clone())).copied())
             }
             None => {
                 let kinds: Vec<ColumnKind> = scope
@@ -229,14 +248,95 @@ impl Rewrite<'_> {
                             .copied()
                     })
                     .collect();
-                if kinds.is_empty() {
-                    Some(self.namer.kinds_by_name.get(&col) == Some(&kind))
-                } else {
-                    Some(kinds.iter().all(|k| *k == kind))
+                match kinds.split_first() {
+                    None => self.namer.kinds_by_name.get(&col).copied().flatten(),
+                    Some((first, rest)) => rest.iter().all(|k| k == first).then_some(*first),
                 }
             }
         };
-        text.unwrap_or(false).then_some(col)
+        Some((col, kind.map(|k| k == ColumnKind::Text)))
+    }
+
+    /// The aliases and qualified wildcards of a query's select lists, on both sides of a UNION
+    /// too; and MySQL's loose GROUP BY, which no other engine takes.
+    fn select_items(&mut self, body: &mut ast::SetExpr) {
+        match body {
+            ast::SetExpr::SetOperation { left, right, .. } => {
+                self.select_items(left);
+                self.select_items(right);
+            }
+            ast::SetExpr::Select(sel) => {
+                if self.from == Dialect::Mysql && self.to != Dialect::Mysql {
+                    if let Some(col) = loose_group_by(sel) {
+                        self.refuse(format!("`{col}` is selected but neither grouped nor aggregated (MySQL's loose GROUP BY)"));
+                    }
+                }
+                for item in &mut sel.projection {
+                    match item {
+                        ast::SelectItem::ExprWithAlias { alias, .. } => self.alias(alias),
+                        ast::SelectItem::QualifiedWildcard(
+                            ast::SelectItemQualifiedWildcardKind::ObjectName(name),
+                            _,
+                        ) => name.0.iter_mut().for_each(|p| {
+                            if let ast::ObjectNamePart::Identifier(id) = p {
+                                self.ident(id)
+                            }
+                        }),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// What SQL Server and Oracle write differently from the other engines in a query: row
+    /// limits (TOP, FETCH FIRST), ORDER BY in a view (SQL Server takes it only with TOP,
+    /// <https://learn.microsoft.com/en-us/sql/t-sql/statements/create-view-transact-sql>), a
+    /// SELECT without FROM (Oracle selects from DUAL), joins SQL Server lacks (USING, NATURAL).
+    fn refuse_query_for_target(&mut self, q: &ast::Query) {
+        let to = self.to;
+        if !matches!(to, Dialect::SqlServer | Dialect::Oracle) {
+            return;
+        }
+        if q.limit_clause.is_some() || q.fetch.is_some() {
+            self.refuse(format!("row limits are written differently on {to}"));
+        }
+        if to == Dialect::SqlServer && q.order_by.is_some() {
+            self.refuse("SQL Server takes ORDER BY in a view only with TOP".to_string());
+        }
+        if let ast::SetExpr::Select(sel) = q.body.as_ref() {
+            if to == Dialect::Oracle && sel.from.is_empty() {
+                self.refuse("a SELECT without FROM selects from DUAL on Oracle".to_string());
+            }
+            if to == Dialect::SqlServer {
+                for join in sel.from.iter().flat_map(|t| &t.joins) {
+                    self.refuse_join_for_sqlserver(join);
+                }
+            }
+        }
+    }
+
+    /// SQL Server has neither JOIN ... USING nor NATURAL JOIN
+    /// (<https://learn.microsoft.com/en-us/sql/t-sql/queries/from-transact-sql>).
+    fn refuse_join_for_sqlserver(&mut self, join: &ast::Join) {
+        use ast::{JoinConstraint, JoinOperator as J};
+        let constraint = match &join.join_operator {
+            J::Join(c)
+            | J::Inner(c)
+            | J::Left(c)
+            | J::LeftOuter(c)
+            | J::Right(c)
+            | J::RightOuter(c)
+            | J::FullOuter(c) => Some(c),
+            _ => None,
+        };
+        if matches!(
+            constraint,
+            Some(JoinConstraint::Using(_) | JoinConstraint::Natural)
+        ) {
+            self.refuse("SQL Server has no JOIN ... USING or NATURAL JOIN".to_string());
+        }
     }
 
     fn refuse(&mut self, what: String) {
@@ -276,27 +376,10 @@ impl VisitorMut for Rewrite<'_> {
             }
         }
         self.scopes.push(scope);
-        if let ast::SetExpr::Select(sel) = q.body.as_mut() {
-            if self.from == Dialect::Mysql && self.to != Dialect::Mysql {
-                if let Some(col) = loose_group_by(sel) {
-                    self.refuse(format!("`{col}` is selected but neither grouped nor aggregated (MySQL's loose GROUP BY)"));
-                }
-            }
-            for item in &mut sel.projection {
-                match item {
-                    ast::SelectItem::ExprWithAlias { alias, .. } => self.alias(alias),
-                    ast::SelectItem::QualifiedWildcard(
-                        ast::SelectItemQualifiedWildcardKind::ObjectName(name),
-                        _,
-                    ) => name.0.iter_mut().for_each(|p| {
-                        if let ast::ObjectNamePart::Identifier(id) = p {
-                            self.ident(id)
-                        }
-                    }),
-                    _ => {}
-                }
-            }
+        if self.from != self.to {
+            self.refuse_query_for_target(q);
         }
+        self.select_items(q.body.as_mut());
         ControlFlow::Continue(())
     }
 
@@ -305,6 +388,21 @@ impl VisitorMut for Rewrite<'_> {
         | ast::TableFactor::Derived { alias: Some(a), .. } = tf
         {
             self.alias(&mut a.name);
+            // Oracle takes no AS before a table alias
+            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SELECT.html, t_alias).
+            if self.to == Dialect::Oracle {
+                a.explicit = false;
+            }
+        }
+        if self.to == Dialect::SqlServer && self.from != self.to {
+            for join in match tf {
+                ast::TableFactor::NestedJoin {
+                    table_with_joins, ..
+                } => table_with_joins.joins.as_slice(),
+                _ => &[],
+            } {
+                self.refuse_join_for_sqlserver(join);
+            }
         }
         ControlFlow::Continue(())
     }
@@ -340,10 +438,116 @@ impl VisitorMut for Rewrite<'_> {
         if self.from == Dialect::Mysql && self.to != Dialect::Mysql {
             self.mysql_operators(e);
         }
-        if self.from != Dialect::Postgres && self.to == Dialect::Postgres {
-            self.booleans_compared_with_numbers(e);
+        let cross = self.from != self.to;
+        // SQL Server's N'...' is a Unicode string; elsewhere a plain string is one.
+        if let Expr::Value(v) = e
+            && let ast::Value::NationalStringLiteral(s) = &v.value
+            && self.to != Dialect::SqlServer
+        {
+            v.value = ast::Value::SingleQuotedString(s.clone());
         }
         match e {
+            // Neither has boolean literals in SQL before Oracle 23ai.
+            Expr::Value(v)
+                if cross
+                    && matches!(self.to, Dialect::SqlServer | Dialect::Oracle)
+                    && matches!(v.value, ast::Value::Boolean(_)) =>
+            {
+                let to = self.to;
+                self.refuse(format!("{to} has no boolean literal in SQL"));
+            }
+            // Oracle reads '' as NULL
+            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Nulls.html).
+            Expr::Value(v)
+                if cross
+                    && self.to == Dialect::Oracle
+                    && matches!(&v.value, ast::Value::SingleQuotedString(s) if s.is_empty()) =>
+            {
+                self.refuse("Oracle reads the empty string '' as NULL".to_string());
+            }
+            // Oracle turns text into a date by the session's NLS_DATE_FORMAT
+            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Type-Comparison-Rules.html):
+            // a literal compared with a column that is not text may not convert.
+            Expr::BinaryOp { left, op, right }
+                if cross
+                    && self.to == Dialect::Oracle
+                    && is_comparison(op)
+                    && (is_string(right)
+                        && self.column_kind(left).is_some_and(|k| k.1 == Some(false))
+                        || is_string(left)
+                            && self.column_kind(right).is_some_and(|k| k.1 == Some(false))) =>
+            {
+                self.refuse("a text literal compared with a column that is not text converts by the session's format on Oracle".to_string());
+            }
+            Expr::Between {
+                expr, low, high, ..
+            } if cross
+                && self.to == Dialect::Oracle
+                && (is_string(low) || is_string(high))
+                && self.column_kind(expr).is_some_and(|k| k.1 == Some(false)) =>
+            {
+                self.refuse("a text literal compared with a column that is not text converts by the session's format on Oracle".to_string());
+            }
+            // SQL Server and Oracle turn the text into a number to compare it with one, and fail
+            // on text that is not a number
+            // (https://learn.microsoft.com/en-us/sql/t-sql/data-types/data-type-precedence-transact-sql).
+            Expr::BinaryOp { left, op, right }
+                if cross
+                    && matches!(self.to, Dialect::SqlServer | Dialect::Oracle)
+                    && is_comparison(op)
+                    && (is_number(right) && self.is_text_column(left).is_some()
+                        || is_number(left) && self.is_text_column(right).is_some()) =>
+            {
+                let to = self.to;
+                self.refuse(format!("a text column compared with a number fails on {to} for text that is not a number"));
+            }
+            // `+` adds numbers everywhere but concatenates text on SQL Server.
+            Expr::BinaryOp {
+                left,
+                op: ast::BinaryOperator::Plus,
+                right,
+            } if cross
+                && (self.to == Dialect::SqlServer || self.from == Dialect::SqlServer)
+                && (self.is_text_column(left).is_some()
+                    || self.is_text_column(right).is_some()
+                    || is_string(left)
+                    || is_string(right)) =>
+            {
+                self.refuse(
+                    "`+` on text concatenates on SQL Server and adds elsewhere".to_string(),
+                );
+            }
+            // SQL Server concatenates with + (https://learn.microsoft.com/en-us/sql/t-sql/language-elements/string-concatenation-transact-sql).
+            Expr::BinaryOp {
+                op: ast::BinaryOperator::StringConcat,
+                ..
+            } if cross && self.to == Dialect::SqlServer => {
+                self.refuse("SQL Server has no || operator".to_string());
+            }
+            // SQL Server's ROUND wants the number of digits
+            // (https://learn.microsoft.com/en-us/sql/t-sql/functions/round-transact-sql).
+            Expr::Function(f)
+                if cross
+                    && self.to == Dialect::SqlServer
+                    && function_base_name(f) == "round"
+                    && function_arg_count(f) < 2 =>
+            {
+                self.refuse("SQL Server's ROUND needs the number of digits".to_string());
+            }
+            // Oracle's pseudo-columns read like names but are values
+            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Pseudocolumns.html,
+            // https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SYSDATE.html).
+            Expr::Identifier(id)
+                if self.from == Dialect::Oracle
+                    && self.to != Dialect::Oracle
+                    && id.quote_style.is_none()
+                    && ORACLE_PSEUDO_COLUMNS.contains(&id.value.to_ascii_uppercase().as_str()) =>
+            {
+                let name = id.value.to_ascii_uppercase();
+                self.refuse(format!(
+                    "Oracle's `{name}` has no equivalent that ferry vouches for"
+                ));
+            }
             Expr::Identifier(id) => self.ident(id),
             Expr::CompoundIdentifier(ids) => ids.iter_mut().for_each(|id| self.ident(id)),
             Expr::Function(f)
@@ -362,12 +566,32 @@ impl VisitorMut for Rewrite<'_> {
                     && self.from != Dialect::Postgres
                     && is_comparison(op) =>
             {
+                // A BIT column compared with 0 or 1 (SQL Server, MySQL) is a boolean compared
+                // with false or true.
+                let equality = matches!(op, ast::BinaryOperator::Eq | ast::BinaryOperator::NotEq);
+                if equality {
+                    if self.is_bool_column(left).is_some()
+                        && let Some(flag) = bit_literal(right)
+                    {
+                        **right = Expr::Value(ast::Value::Boolean(flag).into());
+                    }
+                    if self.is_bool_column(right).is_some()
+                        && let Some(flag) = bit_literal(left)
+                    {
+                        **left = Expr::Value(ast::Value::Boolean(flag).into());
+                    }
+                }
                 let (left, right): (&Expr, &Expr) = (left, right);
                 for (a, b) in [(left, right), (right, left)] {
                     if is_number(b)
                         && let Some(col) = self.is_text_column(a)
                     {
                         self.refuse(format!("`{col}` is text and is compared with a number, which PostgreSQL does not cast implicitly"));
+                    }
+                    if is_number(b)
+                        && let Some(col) = self.is_bool_column(a)
+                    {
+                        self.refuse(format!("`{col}` is boolean and is compared with a number, which PostgreSQL does not cast implicitly"));
                     }
                 }
             }
@@ -411,6 +635,10 @@ impl VisitorMut for Rewrite<'_> {
             Expr::Cast { data_type, .. } if self.from != self.to => {
                 self.refuse(format!("cast to `{data_type}` is not converted"))
             }
+            // SQL Server's CONVERT(type, value [, style]) and MySQL's CONVERT(value, type).
+            Expr::Convert { .. } if self.from != self.to => {
+                self.refuse("CONVERT(...) is not converted".to_string())
+            }
             Expr::Value(v) if self.from != self.to => {
                 if let ast::Value::DoubleQuotedString(s) = &v.value {
                     // MySQL's "text" is a string; elsewhere it would be an identifier.
@@ -438,23 +666,21 @@ impl VisitorMut for Rewrite<'_> {
 /// Quoted identifiers the AST keeps outside expressions (aliases) are re-quoted token by token.
 fn requote_tokens(sql: &str, to: Dialect) -> String {
     // The text is sqlparser's own printing, which may mix the source's and the target's quote
-    // characters: the generic dialect reads both.
-    let Ok(tokens) = Tokenizer::new(&sqlparser::dialect::GenericDialect {}, sql).tokenize() else {
-        return sql.to_string();
+    // characters: the generic dialect reads both, and SQL Server's reads its brackets too.
+    let tokens = if to == Dialect::SqlServer {
+        Tokenizer::new(&sqlparser::dialect::MsSqlDialect {}, sql).tokenize()
+    } else {
+        Tokenizer::new(&sqlparser::dialect::GenericDialect {}, sql).tokenize()
     };
-    let target_quote = match to {
-        Dialect::Mysql => '`',
-        Dialect::Postgres | Dialect::Sqlite => '"',
+    let Ok(tokens) = tokens else {
+        return sql.to_string();
     };
     tokens
         .into_iter()
         .map(|t| match t {
             // Tokens hold unescaped text and print it as is: quotes inside a quoted name or a
             // string must be escaped again, or a literal could end early (and inject SQL).
-            Token::Word(w) if w.quote_style.is_some() => {
-                let q = target_quote;
-                format!("{q}{}{q}", w.value.replace(q, &format!("{q}{q}")))
-            }
+            Token::Word(w) if w.quote_style.is_some() => to.quote_ident(&w.value),
             Token::SingleQuotedString(s) => to.quote_string(&s),
             other => other.to_string(),
         })
@@ -612,18 +838,25 @@ enum MysqlOperator {
 fn mysql_operator(op: &ast::BinaryOperator, to: Dialect) -> MysqlOperator {
     use ast::BinaryOperator::*;
     match (op, to) {
-        (Divide, Dialect::Postgres | Dialect::Sqlite) => MysqlOperator::DecimalDivision,
-        (Spaceship, Dialect::Postgres | Dialect::Sqlite) => MysqlOperator::NullSafeEqual,
-        (BitwiseXor, Dialect::Postgres) => MysqlOperator::As(PGBitwiseXor),
-        (BitwiseXor, Dialect::Sqlite) => {
-            MysqlOperator::Refused("`^` is a bitwise XOR in MySQL; SQLite has none")
+        (_, Dialect::Mysql) => MysqlOperator::Same,
+        // Oracle divides NUMBERs exactly.
+        (Divide, Dialect::Postgres | Dialect::Sqlite | Dialect::SqlServer) => {
+            MysqlOperator::DecimalDivision
         }
-        (MyIntegerDivide, Dialect::Postgres | Dialect::Sqlite) => {
+        (Spaceship, Dialect::Postgres | Dialect::Sqlite) => MysqlOperator::NullSafeEqual,
+        (Spaceship, _) => MysqlOperator::Refused(
+            "`<=>` (NULL-safe equality) has no spelling ferry vouches for on this engine",
+        ),
+        (BitwiseXor, Dialect::Postgres) => MysqlOperator::As(PGBitwiseXor),
+        // SQL Server's `^` is XOR too.
+        (BitwiseXor, Dialect::SqlServer) => MysqlOperator::Same,
+        (BitwiseXor, _) => MysqlOperator::Refused(
+            "`^` is a bitwise XOR in MySQL; this engine has no such operator",
+        ),
+        (MyIntegerDivide, _) => {
             MysqlOperator::Refused("`DIV` is MySQL's integer division, which is not converted")
         }
-        (Xor, Dialect::Postgres | Dialect::Sqlite) => {
-            MysqlOperator::Refused("logical `XOR` is MySQL's own")
-        }
+        (Xor, _) => MysqlOperator::Refused("logical `XOR` is MySQL's own"),
         _ => MysqlOperator::Same,
     }
 }
@@ -638,11 +871,44 @@ fn is_comparison(op: &ast::BinaryOperator) -> bool {
     matches!(op, Eq | NotEq | Lt | LtEq | Gt | GtEq)
 }
 
+/// A string literal (also in parentheses).
+fn is_string(e: &Expr) -> bool {
+    match e {
+        Expr::Nested(inner) => is_string(inner),
+        Expr::Value(v) => matches!(
+            v.value,
+            ast::Value::SingleQuotedString(_) | ast::Value::NationalStringLiteral(_)
+        ),
+        _ => false,
+    }
+}
+
+/// `0` or `1` (also in parentheses) as false or true.
+fn bit_literal(e: &Expr) -> Option<bool> {
+    match e {
+        Expr::Nested(inner) => bit_literal(inner),
+        Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) if n == "0" => Some(false),
+            ast::Value::Number(n, _) if n == "1" => Some(true),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn is_number(e: &Expr) -> bool {
     match e {
         Expr::Value(v) => matches!(v.value, ast::Value::Number(..)),
         Expr::UnaryOp { expr, .. } | Expr::Nested(expr) => is_number(expr),
         _ => false,
+    }
+}
+
+/// How many arguments a call passes.
+fn function_arg_count(f: &ast::Function) -> usize {
+    match &f.args {
+        ast::FunctionArguments::List(l) => l.args.len(),
+        _ => 0,
     }
 }
 

@@ -3,6 +3,7 @@
 //! views. `emit` prints what `mapping` decided; it decides no type. What cannot be printed
 //! correctly for the target is left out with a diagnostic, never emitted broken.
 
+mod cascade;
 pub mod expr;
 pub mod names;
 mod table;
@@ -30,6 +31,8 @@ pub struct Options {
     pub identifiers: IdentCase,
     /// Emulate MySQL `ON UPDATE CURRENT_TIMESTAMP` with a trigger on PostgreSQL.
     pub emulate_on_update: bool,
+    /// A name limit lower than the target's (`Dialect::compat_ident_len`).
+    pub max_ident_len: Option<usize>,
 }
 
 /// One emitted statement and the object it creates.
@@ -37,9 +40,25 @@ pub struct Options {
 pub struct Stmt {
     pub object: String,
     pub sql: String,
-    /// A MySQL routine whose body holds `;`: the mysql client needs another delimiter for it.
+    /// How the script ends the statement.
     #[serde(skip)]
-    pub needs_delimiter: bool,
+    pub end: End,
+}
+
+/// How a statement ends in the script.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum End {
+    /// `;`.
+    #[default]
+    Semicolon,
+    /// A MySQL routine whose body holds `;`: the mysql client needs another delimiter for it.
+    Delimiter,
+    /// A statement that must stand alone, between client lines (`Dialect::unit_lines`): SQL
+    /// Server's `GO` around a view or routine, Oracle's `/` after a PL/SQL unit.
+    Alone {
+        before: Option<&'static str>,
+        after: &'static str,
+    },
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -92,11 +111,20 @@ impl Output {
             }
             out.push_str(&format!("-- {title}\n\n"));
             for s in stmts {
-                if s.needs_delimiter {
-                    out.push_str(&format!("DELIMITER ;;\n{};;\nDELIMITER ;\n\n", s.sql));
-                } else {
-                    out.push_str(&s.sql);
-                    out.push_str(";\n\n");
+                match s.end {
+                    End::Delimiter => {
+                        out.push_str(&format!("DELIMITER ;;\n{};;\nDELIMITER ;\n\n", s.sql));
+                    }
+                    End::Alone { before, after } => {
+                        if let Some(line) = before {
+                            out.push_str(&format!("{line}\n"));
+                        }
+                        out.push_str(&format!("{}\n{after}\n\n", s.sql));
+                    }
+                    End::Semicolon => {
+                        out.push_str(&s.sql);
+                        out.push_str(";\n\n");
+                    }
                 }
             }
         }

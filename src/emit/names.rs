@@ -40,18 +40,23 @@ impl ColumnKind {
 pub struct Namer {
     pub target: Dialect,
     pub case: IdentCase,
+    /// Longest name in bytes: the target's limit, or a lower one asked for (`--oracle-compat`).
+    pub max_len: usize,
     /// Index and key names already used, per schema, lower case (PostgreSQL and SQLite scope
     /// index names to the schema; MySQL to the table, where the set is per table instead).
     used: HashSet<String>,
     /// Declared spelling of every table, view and column name, by lower case; None where two
     /// declarations differ only in case (then no spelling is preferred).
     declared: std::collections::HashMap<String, Option<String>>,
-    /// Column names (lower case) -> their kind where it is the same in every table that has
-    /// them; used where a view names a column without its table.
-    pub kinds_by_name: std::collections::HashMap<String, ColumnKind>,
+    /// Column names (lower case) -> their kind, None where tables that have them disagree;
+    /// used where a view names a column without its table.
+    pub kinds_by_name: std::collections::HashMap<String, Option<ColumnKind>>,
     /// (table, column), lower case -> the kind of the column's canonical type: PostgreSQL
     /// casts neither text to numbers nor numbers to booleans implicitly.
     pub column_types: std::collections::HashMap<(String, String), ColumnKind>,
+    /// Column names (lower case) whose target type is boolean in some table: SQL Server's BIT
+    /// columns compared with 0 or 1 cannot be compared so on PostgreSQL.
+    pub bool_columns: HashSet<String>,
     /// Functions and aggregates the script defines (lower case, unqualified): ferry does not
     /// emit them, so nothing that calls them can be emitted either.
     pub routines: HashSet<String>,
@@ -65,10 +70,12 @@ impl Namer {
         Namer {
             target,
             case,
+            max_len: target.max_ident_len(),
             used: HashSet::new(),
             declared: std::collections::HashMap::new(),
             kinds_by_name: std::collections::HashMap::new(),
             column_types: std::collections::HashMap::new(),
+            bool_columns: HashSet::new(),
             routines: HashSet::new(),
             renamed: std::collections::HashMap::new(),
         }
@@ -82,7 +89,8 @@ impl Namer {
     /// without a schema claim theirs first, so that a flattened `a.t` yields to a plain `t`.
     /// `names` pairs each name with its object kind (`table`, `view`, ...) for the diagnostic.
     pub fn settle(&mut self, names: &[(&str, &Name)], diags: &mut Vec<Diagnostic>) {
-        let ignores_case = self.target != Dialect::Postgres;
+        // PostgreSQL and Oracle keep quoted names exact (ferry quotes where case matters).
+        let ignores_case = !matches!(self.target, Dialect::Postgres | Dialect::Oracle);
         let key = |schema: &str, name: &str| {
             let name = if ignores_case {
                 name.to_lowercase()
@@ -180,7 +188,7 @@ impl Namer {
             IdentCase::Keep => name.to_string(),
             IdentCase::Lower => name.to_lowercase(),
         };
-        let max = self.target.max_ident_len();
+        let max = self.max_len;
         if name.len() <= max {
             return name;
         }
@@ -200,8 +208,9 @@ impl Namer {
         short
     }
 
-    /// An identifier quoted for the target when it has to be: not a plain word, upper case on
-    /// PostgreSQL (which folds unquoted names to lower case), or a reserved word of the target.
+    /// An identifier quoted for the target when it has to be: not a plain word, changed by the
+    /// target's folding of unquoted names (PostgreSQL to lower case, Oracle to upper case), or a
+    /// reserved word of the target.
     pub fn quote_raw(&self, name: &str) -> String {
         let plain = !name.is_empty()
             && name
@@ -209,7 +218,7 @@ impl Namer {
                 .next()
                 .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !(self.target.folds_to_lower() && name.chars().any(|c| c.is_ascii_uppercase()))
+            && self.target.fold_unquoted(name) == name
             && !self.target.is_reserved(name);
         if plain {
             name.to_string()

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Options, Output, Stmt, expr, left_out};
+use super::{End, Options, Output, Stmt, expr, left_out};
 use crate::diag::{Diagnostic, codes};
 use crate::dialect::Dialect;
 use crate::emit::names::{ColumnKind, Namer};
@@ -19,6 +19,8 @@ pub struct Emitter<'a> {
     pub out: Output,
     /// Views left out, so views built on them are left out too.
     dropped_views: Vec<Name>,
+    /// Cascading foreign key actions kept so far (SQL Server allows one path between tables).
+    cascades: super::cascade::CascadePaths,
 }
 
 /// Whether a column holds numbers that are not integers (floats, decimals).
@@ -53,6 +55,10 @@ fn hex_or_bit_default(e: &sqlparser::ast::Expr, to: Dialect, ty: &str) -> Option
         (Value::HexStringLiteral(h), Dialect::Postgres) if ty == "bytea" => {
             Some(format!("'\\x{}'", h.to_lowercase()))
         }
+        // https://learn.microsoft.com/en-us/sql/t-sql/data-types/constants-transact-sql
+        (Value::HexStringLiteral(h), Dialect::SqlServer) => Some(format!("0x{h}")),
+        // https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/HEXTORAW.html
+        (Value::HexStringLiteral(h), Dialect::Oracle) => Some(format!("HEXTORAW('{h}')")),
         (Value::SingleQuotedByteStringLiteral(b), Dialect::Sqlite)
             if !b.is_empty() && b.len() < 64 && b.chars().all(|c| c == '0' || c == '1') =>
         {
@@ -69,6 +75,9 @@ fn t_obj(t: &Table) -> String {
 impl<'a> Emitter<'a> {
     pub fn new(schema: &'a Schema, opts: &'a Options) -> Emitter<'a> {
         let mut namer = Namer::new(opts.to, opts.identifiers);
+        if let Some(max) = opts.max_ident_len {
+            namer.max_len = max.min(namer.max_len);
+        }
         // What follows serves only `expr` (views, checks, expression defaults and indexes): a
         // schema without expressions, however large, skips it.
         let has_expressions = !schema.views.is_empty()
@@ -92,6 +101,7 @@ impl<'a> Emitter<'a> {
                 namer,
                 out: Output::default(),
                 dropped_views: Vec::new(),
+                cascades: super::cascade::CascadePaths::default(),
             };
         }
         // Only where the source compares names without case: PostgreSQL's quoted names are exact.
@@ -121,9 +131,12 @@ impl<'a> Emitter<'a> {
                 let e = namer
                     .kinds_by_name
                     .entry(c.name.to_lowercase())
-                    .or_insert(kind);
-                if *e != kind {
-                    *e = ColumnKind::Other;
+                    .or_insert(Some(kind));
+                if *e != Some(kind) {
+                    *e = None;
+                }
+                if kind == ColumnKind::Bool {
+                    namer.bool_columns.insert(c.name.to_lowercase());
                 }
             }
         }
@@ -141,6 +154,7 @@ impl<'a> Emitter<'a> {
             namer,
             out: Output::default(),
             dropped_views: Vec::new(),
+            cascades: super::cascade::CascadePaths::default(),
         }
     }
 
@@ -156,7 +170,7 @@ impl<'a> Emitter<'a> {
         self.out.pre_data.push(Stmt {
             object,
             sql,
-            needs_delimiter: false,
+            end: End::Semicolon,
         });
     }
 
@@ -164,7 +178,7 @@ impl<'a> Emitter<'a> {
         self.out.post_data.push(Stmt {
             object,
             sql,
-            needs_delimiter: false,
+            end: End::Semicolon,
         });
     }
 
@@ -179,6 +193,11 @@ impl<'a> Emitter<'a> {
                 .collect();
             used.sort_unstable();
             used.dedup();
+            // Unqualified names are in the source's default schema (SQL Server's `dbo`, read
+            // as no qualifier): a second schema beside it lands in the same place too.
+            if !used.is_empty() && self.schema.tables.iter().any(|t| t.name.schema.is_none()) {
+                used.insert(0, "(the default schema)");
+            }
             if used.len() > 1 {
                 diags.push(
                     Diagnostic::new(&codes::FEATURE_DROPPED, format!("objects of the schemas {} land in one {} database: schema qualifiers are dropped", used.join(", "), self.to()))
@@ -286,7 +305,7 @@ impl<'a> Emitter<'a> {
     }
 
     pub fn sequence(&mut self, s: &Sequence, diags: &mut Vec<Diagnostic>) {
-        if self.to() != Dialect::Postgres {
+        if !self.to().has_sequences() {
             diags.push(left_out(
                 &codes::UNSUPPORTED_STATEMENT,
                 format!(
@@ -302,6 +321,12 @@ impl<'a> Emitter<'a> {
         let name = self.namer.object(&s.name, diags);
         self.namer.reserve(&Self::scope(&s.name), &s.name.name);
         let mut sql = format!("CREATE SEQUENCE {name}");
+        // SQL Server's grammar lists START WITH first
+        // (https://learn.microsoft.com/en-us/sql/t-sql/statements/create-sequence-transact-sql).
+        let start_first = self.to() == Dialect::SqlServer;
+        if let Some(v) = s.start.filter(|_| start_first) {
+            sql.push_str(&format!(" START WITH {v}"));
+        }
         if let Some(i) = s.increment {
             sql.push_str(&format!(" INCREMENT BY {i}"));
         }
@@ -311,7 +336,7 @@ impl<'a> Emitter<'a> {
         if let Some(v) = s.max {
             sql.push_str(&format!(" MAXVALUE {v}"));
         }
-        if let Some(v) = s.start {
+        if let Some(v) = s.start.filter(|_| !start_first) {
             sql.push_str(&format!(" START WITH {v}"));
         }
         if s.cycle {
@@ -370,22 +395,47 @@ impl<'a> Emitter<'a> {
         }
         if let Some(id) = &c.identity {
             match to {
-                Dialect::Postgres => {
+                // Oracle 12c and later: the same clause as PostgreSQL
+                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html#GUID-F9CE0CC3-13AE-4744-A43C-EAC7A71AAAB6__CJAHJHJC).
+                Dialect::Postgres | Dialect::Oracle => {
                     let kind = if id.always { "ALWAYS" } else { "BY DEFAULT" };
                     sql.push_str(&format!(" GENERATED {kind} AS IDENTITY"));
                     let start = id.start.or(t.auto_increment_start.and_then(|v| i64::try_from(v).ok()));
+                    // INCREMENT BY first: both engines take any order, and sqlparser (which
+                    // reads ferry's output back) takes only this one.
                     let mut opts = Vec::new();
-                    if let Some(s) = start {
-                        opts.push(format!("START WITH {s}"));
-                    }
                     if let Some(i) = id.increment {
                         opts.push(format!("INCREMENT BY {i}"));
+                    }
+                    if let Some(s) = start {
+                        opts.push(format!("START WITH {s}"));
                     }
                     if !opts.is_empty() {
                         sql.push_str(&format!(" ({})", opts.join(" ")));
                     }
                 }
-                Dialect::Mysql => sql.push_str(" AUTO_INCREMENT"),
+                Dialect::Mysql => {
+                    sql.push_str(" AUTO_INCREMENT");
+                    // The start goes into the table options (below); the step is a server
+                    // setting (https://dev.mysql.com/doc/refman/8.0/en/replication-options-source.html#sysvar_auto_increment_increment).
+                    if let Some(i) = id.increment.filter(|i| *i != 1) {
+                        diags.push(
+                            Diagnostic::new(&codes::FEATURE_DROPPED, format!("increment {i} of `{}.{}` is not kept: MySQL sets the step for the whole server (auto_increment_increment)", t.name, c.name))
+                                .at(c.span)
+                                .object(t_obj(t)),
+                        );
+                    }
+                }
+                // IDENTITY(seed, increment): both or neither
+                // (https://learn.microsoft.com/en-us/sql/t-sql/statements/create-table-transact-sql-identity-property).
+                Dialect::SqlServer => {
+                    let start = id.start.or(t.auto_increment_start.and_then(|v| i64::try_from(v).ok()));
+                    sql.push_str(&format!(
+                        " IDENTITY({}, {})",
+                        start.unwrap_or(1),
+                        id.increment.unwrap_or(1)
+                    ));
+                }
                 Dialect::Sqlite if rowid => {
                     sql.push_str(" PRIMARY KEY AUTOINCREMENT");
                     let start = id.start.or(t.auto_increment_start.and_then(|v| i64::try_from(v).ok()));
@@ -409,6 +459,19 @@ impl<'a> Emitter<'a> {
         }
         if let Some(g) = &c.generated {
             match expr::expr(&g.expr, self.opts.from, to, &self.namer) {
+                // SQL Server's computed column has no type: `name AS (expr) [PERSISTED]`
+                // (https://learn.microsoft.com/en-us/sql/t-sql/statements/alter-table-computed-column-definition-transact-sql).
+                Ok(e) if to == Dialect::SqlServer => {
+                    let name = self.namer.ident(&c.name, diags);
+                    let persisted = if g.stored { " PERSISTED" } else { "" };
+                    return format!("{name} AS ({e}){persisted}");
+                }
+                // Oracle's virtual columns are computed when read; there is no stored kind
+                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html,
+                // virtual_column_definition).
+                Ok(e) if to == Dialect::Oracle => {
+                    sql.push_str(&format!(" GENERATED ALWAYS AS ({e}) VIRTUAL"));
+                }
                 Ok(e) => {
                     // PostgreSQL before 18 has stored generated columns only.
                     let stored = g.stored || to == Dialect::Postgres;
@@ -430,15 +493,22 @@ impl<'a> Emitter<'a> {
                 ),
             }
         }
-        if !c.nullable && !Self::dropped(c, DropAttr::NotNull) && !rowid {
-            sql.push_str(" NOT NULL");
-        }
+        let mut default = String::new();
         if c.identity.is_none() && c.generated.is_none() && !Self::dropped(c, DropAttr::Default) {
             if let Some(d) = &c.default {
                 if let Some(text) = self.default_sql(t, c, d, diags) {
-                    sql.push_str(&format!(" DEFAULT {text}"));
+                    default = format!(" DEFAULT {text}");
                 }
             }
+        }
+        if to.default_before_constraints() {
+            sql.push_str(&default);
+        }
+        if !c.nullable && !Self::dropped(c, DropAttr::NotNull) && !rowid {
+            sql.push_str(" NOT NULL");
+        }
+        if !to.default_before_constraints() {
+            sql.push_str(&default);
         }
         if c.on_update_now {
             if to == Dialect::Mysql && is_datetime(&ty) {
@@ -528,6 +598,12 @@ impl<'a> Emitter<'a> {
             {
                 Some(to.quote_string(&pg_array_literal(s)))
             }
+            // Oracle reads '' as NULL
+            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Nulls.html).
+            Default::String(s) if s.is_empty() && to == Dialect::Oracle => drop(
+                "Oracle reads '' as NULL; an empty string cannot be stored there".to_string(),
+                diags,
+            ),
             Default::String(s) => Some(wrap(to.quote_string(s))),
             Default::Bool(b) => Some(bool_lit(*b)),
             Default::CurrentTimestamp { precision } => match to {
@@ -544,18 +620,32 @@ impl<'a> Emitter<'a> {
                     Some(p) => format!("CURRENT_TIMESTAMP({p})"),
                     None => "CURRENT_TIMESTAMP".to_string(),
                 }),
-                Dialect::Sqlite => Some("CURRENT_TIMESTAMP".to_string()),
+                // SQL Server's CURRENT_TIMESTAMP takes no precision; Oracle's does.
+                Dialect::Sqlite | Dialect::SqlServer => Some("CURRENT_TIMESTAMP".to_string()),
+                Dialect::Oracle => Some(match precision {
+                    Some(p) => format!("CURRENT_TIMESTAMP({p})"),
+                    None => "CURRENT_TIMESTAMP".to_string(),
+                }),
             },
-            Default::CurrentDate => Some(if to == Dialect::Mysql {
-                "(CURRENT_DATE)".to_string()
-            } else {
-                "CURRENT_DATE".to_string()
+            Default::CurrentDate => Some(match to {
+                Dialect::Mysql => "(CURRENT_DATE)".to_string(),
+                // SQL Server has no CURRENT_DATE
+                // (https://learn.microsoft.com/en-us/sql/t-sql/functions/getdate-transact-sql).
+                Dialect::SqlServer => "(CAST(GETDATE() AS date))".to_string(),
+                // Oracle's CURRENT_DATE holds the time of day too
+                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CURRENT_DATE.html).
+                Dialect::Oracle => "TRUNC(CURRENT_DATE)".to_string(),
+                Dialect::Postgres | Dialect::Sqlite => "CURRENT_DATE".to_string(),
             }),
-            Default::CurrentTime => Some(if to == Dialect::Mysql {
-                "(CURRENT_TIME)".to_string()
-            } else {
-                "CURRENT_TIME".to_string()
-            }),
+            Default::CurrentTime => match to {
+                Dialect::Mysql => Some("(CURRENT_TIME)".to_string()),
+                Dialect::SqlServer => Some("(CAST(GETDATE() AS time))".to_string()),
+                Dialect::Oracle => drop(
+                    "Oracle has no time-of-day type to take CURRENT_TIME".to_string(),
+                    diags,
+                ),
+                Dialect::Postgres | Dialect::Sqlite => Some("CURRENT_TIME".to_string()),
+            },
             // SQLite stores dates as text, so the zero date is a value like any other there.
             Default::ZeroDate(z) => match to {
                 Dialect::Mysql | Dialect::Sqlite => Some(to.quote_string(z)),
@@ -569,8 +659,37 @@ impl<'a> Emitter<'a> {
                         .push((t.name.clone(), c.name.clone(), name.clone()));
                     Some(format!("nextval({})", to.quote_string(&name)))
                 }
+                // A sequence absorbed into an identity is that identity's own on these targets:
+                // nothing else can draw from it.
+                Dialect::SqlServer | Dialect::Oracle
+                    if !self.schema.sequences.iter().any(|s| s.name.matches(seq)) =>
+                {
+                    drop(
+                        format!(
+                            "sequence `{seq}` became part of an identity column, whose values {to} does not share"
+                        ),
+                        diags,
+                    )
+                }
+                // https://learn.microsoft.com/en-us/sql/t-sql/functions/next-value-for-transact-sql
+                Dialect::SqlServer => {
+                    Some(format!("NEXT VALUE FOR {}", self.namer.object(seq, diags)))
+                }
+                // Oracle 12c and later take a sequence in a DEFAULT
+                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html, DEFAULT).
+                Dialect::Oracle => Some(format!("{}.NEXTVAL", self.namer.object(seq, diags))),
                 _ => drop(format!("sequence `{seq}` does not exist on {to}"), diags),
             },
+            Default::Expr(e)
+                if matches!(to, Dialect::SqlServer | Dialect::Oracle)
+                    && matches!(&**e, sqlparser::ast::Expr::Value(v)
+                        if matches!(v.value, sqlparser::ast::Value::SingleQuotedByteStringLiteral(_))) =>
+            {
+                drop(
+                    format!("a bit-value literal has no spelling on {to}"),
+                    diags,
+                )
+            }
             Default::Expr(e) if hex_or_bit_default(e, to, &ty).is_some() => {
                 hex_or_bit_default(e, to, &ty)
             }
@@ -608,7 +727,10 @@ impl<'a> Emitter<'a> {
                 let cols = self.key_columns(t, &pk.columns, diags);
                 let cname = match (&pk.name, to) {
                     // MySQL names every primary key PRIMARY.
-                    (Some(n), Dialect::Postgres | Dialect::Sqlite) => {
+                    (
+                        Some(n),
+                        Dialect::Postgres | Dialect::Sqlite | Dialect::SqlServer | Dialect::Oracle,
+                    ) => {
                         let n =
                             self.namer
                                 .unique_name(&Self::scope(&t.name), n, &t.name.name, diags);
@@ -663,7 +785,12 @@ impl<'a> Emitter<'a> {
         });
         let mut sql = format!("CREATE TABLE {name} (\n  {}\n)", lines.join(",\n  "));
         if to == Dialect::Mysql {
-            if let Some(n) = t.auto_increment_start.filter(|n| *n > 1) {
+            let identity_start = t
+                .columns
+                .iter()
+                .find_map(|c| c.identity.as_ref()?.start)
+                .and_then(|s| u64::try_from(s).ok());
+            if let Some(n) = t.auto_increment_start.or(identity_start).filter(|n| *n > 1) {
                 sql.push_str(&format!(" AUTO_INCREMENT={n}"));
             }
             if let Some(cm) = &t.comment {
@@ -671,6 +798,39 @@ impl<'a> Emitter<'a> {
             }
         }
         self.pre(t_obj(t), sql);
+    }
+
+    /// The first of `columns` whose target type the target cannot index: SQL Server's `(max)`
+    /// and legacy large-object types (index keys are at most 900 or 1700 bytes,
+    /// <https://learn.microsoft.com/en-us/sql/sql-server/maximum-capacity-specifications-for-sql-server>),
+    /// Oracle's LOBs (ORA-02327,
+    /// <https://docs.oracle.com/en/database/oracle/oracle-database/19/errmg/ORA-01500.html>).
+    fn unindexable_column<'c>(
+        &self,
+        t: &Table,
+        mut columns: impl Iterator<Item = &'c str>,
+    ) -> Option<String> {
+        let to = self.to();
+        columns
+            .find(|c| {
+                t.column(c).is_some_and(|col| {
+                    let ty = self.column_type(col).to_lowercase();
+                    match to {
+                        Dialect::SqlServer => {
+                            ty.ends_with("(max)")
+                                || matches!(ty.as_str(), "text" | "ntext" | "image" | "xml")
+                        }
+                        Dialect::Oracle => {
+                            matches!(
+                                base_name(&ty).as_str(),
+                                "clob" | "nclob" | "blob" | "long" | "xmltype"
+                            )
+                        }
+                        Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite => false,
+                    }
+                })
+            })
+            .map(str::to_string)
     }
 
     /// Key column list; on MySQL a text or blob column in a key needs a prefix length.
@@ -841,11 +1001,44 @@ impl<'a> Emitter<'a> {
                 );
                 continue;
             }
-            sql.push_str(&format!(" ON {what} {}", fk_action_sql(a)));
+            let cascading = matches!(
+                a,
+                FkAction::Cascade | FkAction::SetNull | FkAction::SetDefault
+            );
+            if to == Dialect::SqlServer
+                && cascading
+                && !self
+                    .cascades
+                    .admit(what == "DELETE", &rt.name.name, &t.name.name)
+            {
+                diags.push(
+                    Diagnostic::new(&codes::FEATURE_DROPPED, format!("ON {what} {} of a foreign key of `{}` becomes NO ACTION: SQL Server refuses a second cascade path (or a cycle) from `{}`", fk_action_sql(a), t.name, rt.name))
+                        .at(fk.span)
+                        .object(t_obj(t))
+                        .help("cascade in a trigger, or in the application"),
+                );
+                continue;
+            }
+            match to.fk_action(what == "DELETE", a) {
+                Ok(Some(a)) => sql.push_str(&format!(" ON {what} {}", fk_action_sql(a))),
+                Ok(None) => {}
+                Err(why) => diags.push(
+                    Diagnostic::new(
+                        &codes::FEATURE_DROPPED,
+                        format!(
+                            "ON {what} {} of a foreign key of `{}` is dropped: {why}",
+                            fk_action_sql(a),
+                            t.name
+                        ),
+                    )
+                    .at(fk.span)
+                    .object(t_obj(t)),
+                ),
+            }
         }
         match (fk.deferrable, to) {
-            (Some(_), Dialect::Mysql) => diags.push(
-                Diagnostic::new(&codes::FEATURE_DROPPED, format!("a deferrable foreign key of `{}` becomes immediate: MySQL checks foreign keys at once", t.name))
+            (Some(_), Dialect::Mysql | Dialect::SqlServer) => diags.push(
+                Diagnostic::new(&codes::FEATURE_DROPPED, format!("a deferrable foreign key of `{}` becomes immediate: {} checks foreign keys at once", t.name, to.title()))
                     .at(fk.span)
                     .object(t_obj(t)),
             ),
@@ -863,6 +1056,16 @@ impl<'a> Emitter<'a> {
         let name = self.namer.object(&t.name, diags);
         if !to.fk_inline_only() {
             for u in &t.uniques {
+                if let Some(col) = self.unindexable_column(t, u.columns.iter().map(String::as_str))
+                {
+                    diags.push(left_out(
+                        &codes::INDEX_MANUAL,
+                        format!("a unique constraint of `{}` is not converted: {} cannot index the large-object column `{col}`", t.name, to.title()),
+                        u.span,
+                        t_obj(t),
+                    ));
+                    continue;
+                }
                 let cols = self.key_columns(t, &u.columns, diags);
                 let wanted = u
                     .name
@@ -886,7 +1089,9 @@ impl<'a> Emitter<'a> {
                 }
             }
         }
-        if to == Dialect::Postgres {
+        // Oracle's COMMENT ON is PostgreSQL's
+        // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/COMMENT.html).
+        if matches!(to, Dialect::Postgres | Dialect::Oracle) {
             if let Some(cm) = &t.comment {
                 self.post(
                     t_obj(t),
@@ -902,9 +1107,12 @@ impl<'a> Emitter<'a> {
                     );
                 }
             }
-            if self.opts.emulate_on_update {
-                self.on_update_trigger(t, &name, diags);
-            }
+        }
+        if to == Dialect::SqlServer {
+            self.extended_properties(t, diags);
+        }
+        if to == Dialect::Postgres && self.opts.emulate_on_update {
+            self.on_update_trigger(t, &name, diags);
         } else if to == Dialect::Sqlite
             && (t.comment.is_some() || t.columns.iter().any(|c| c.comment.is_some()))
         {
@@ -919,6 +1127,39 @@ impl<'a> Emitter<'a> {
                 .at(t.span)
                 .object(t_obj(t)),
             );
+        }
+    }
+
+    /// SQL Server keeps comments as the extended property MS_Description, set by a procedure
+    /// (<https://learn.microsoft.com/en-us/sql/relational-databases/system-stored-procedures/sp-addextendedproperty-transact-sql>).
+    /// Names go in as strings, unquoted; objects land in `dbo`, where emitted tables are.
+    fn extended_properties(&mut self, t: &Table, diags: &mut Vec<Diagnostic>) {
+        let q = |s: &str| format!("N{}", Dialect::SqlServer.quote_string(s));
+        let table = self.namer.raw(&t.name.name, diags);
+        let head = format!("EXEC sp_addextendedproperty {}, ", q("MS_Description"));
+        let on_table = format!(
+            "{}, {}, {}, {}",
+            q("SCHEMA"),
+            q("dbo"),
+            q("TABLE"),
+            q(&table)
+        );
+        if let Some(cm) = &t.comment {
+            self.post(t_obj(t), format!("{head}{}, {on_table}", q(cm)));
+        }
+        for c in &t.columns {
+            if let Some(cm) = &c.comment {
+                let column = self.namer.raw(&c.name, diags);
+                self.post(
+                    t_obj(t),
+                    format!(
+                        "{head}{}, {on_table}, {}, {}",
+                        q(cm),
+                        q("COLUMN"),
+                        q(&column)
+                    ),
+                );
+            }
         }
     }
 
@@ -977,6 +1218,21 @@ impl<'a> Emitter<'a> {
             ));
             return;
         }
+        if let Some(col) = self.unindexable_column(
+            t,
+            ix.parts.iter().filter_map(|p| match &p.expr {
+                IndexExpr::Column(c) => Some(c.as_str()),
+                IndexExpr::Expr(_) => None,
+            }),
+        ) {
+            diags.push(left_out(
+                &codes::INDEX_MANUAL,
+                format!("index `{what}` on `{}` is not converted: {} cannot index the large-object column `{col}`", t.name, to.title()),
+                ix.span,
+                obj,
+            ));
+            return;
+        }
         let mut parts = Vec::new();
         for p in &ix.parts {
             let mut s = match &p.expr {
@@ -1027,8 +1283,8 @@ impl<'a> Emitter<'a> {
         }
         let mut predicate = String::new();
         if let Some(pred) = &ix.predicate {
-            let printed = if to == Dialect::Mysql {
-                Err("MySQL has no partial indexes".to_string())
+            let printed = if !to.has_partial_indexes() {
+                Err(format!("{} has no partial indexes", to.title()))
             } else {
                 expr::expr(pred, self.opts.from, to, &self.namer)
             };
@@ -1050,6 +1306,8 @@ impl<'a> Emitter<'a> {
         }
         let method = match (ix.method.as_deref(), to) {
             (None, _) | (_, Dialect::Sqlite) => String::new(),
+            // A B-tree is what SQL Server and Oracle build anyway.
+            (Some("btree"), Dialect::SqlServer | Dialect::Oracle) => String::new(),
             (Some(m @ ("btree" | "hash")), Dialect::Postgres | Dialect::Mysql) => {
                 format!(" USING {}", m.to_uppercase())
             }
@@ -1092,7 +1350,40 @@ impl<'a> Emitter<'a> {
         } else {
             (String::new(), method)
         };
-        self.post(obj, format!("CREATE {unique}{kind}INDEX {q} ON {table}{using_before} ({}){using_after}{predicate}", parts.join(", ")));
+        let include = self.include_columns(t, ix, diags);
+        self.post(obj, format!("CREATE {unique}{kind}INDEX {q} ON {table}{using_before} ({}){using_after}{include}{predicate}", parts.join(", ")));
+    }
+
+    /// ` INCLUDE (...)`: columns a covering index carries without sorting on them, where the
+    /// target has it (`Dialect::has_index_include`); elsewhere dropped with a note, the index
+    /// still serves its lookups.
+    fn include_columns(&mut self, t: &Table, ix: &Index, diags: &mut Vec<Diagnostic>) -> String {
+        if ix.include.is_empty() {
+            return String::new();
+        }
+        let to = self.to();
+        if !to.has_index_include() {
+            diags.push(
+                Diagnostic::new(
+                    &codes::ATTRIBUTE_DROPPED,
+                    format!(
+                        "the covering columns INCLUDE ({}) of an index on `{}` are dropped: {} has no INCLUDE",
+                        ix.include.join(", "),
+                        t.name,
+                        to.title()
+                    ),
+                )
+                .at(ix.span)
+                .object(t_obj(t)),
+            );
+            return String::new();
+        }
+        let cols: Vec<String> = ix
+            .include
+            .iter()
+            .map(|c| self.namer.ident(c, diags))
+            .collect();
+        format!(" INCLUDE ({})", cols.join(", "))
     }
 
     pub fn view(&mut self, v: &View, diags: &mut Vec<Diagnostic>) {
@@ -1137,7 +1428,13 @@ impl<'a> Emitter<'a> {
                 self.out.views.push(Stmt {
                     object: obj,
                     sql: format!("CREATE {kind} {name}{cols} AS {q}"),
-                    needs_delimiter: false,
+                    end: self
+                        .to()
+                        .unit_lines()
+                        .map_or(End::Semicolon, |(before, after)| End::Alone {
+                            before,
+                            after,
+                        }),
                 });
             }
             Err(why) => {
@@ -1207,11 +1504,15 @@ impl<'a> Emitter<'a> {
         let object = format!("{} {}", r.kind.as_str(), r.name);
         if self.opts.from == self.to() {
             let body = r.body.trim().to_string();
-            let needs_delimiter = self.to() == Dialect::Mysql && body.contains(';');
+            let end = match self.to().unit_lines() {
+                Some((before, after)) => End::Alone { before, after },
+                None if self.to() == Dialect::Mysql && body.contains(';') => End::Delimiter,
+                None => End::Semicolon,
+            };
             self.out.post_data.push(Stmt {
                 object,
                 sql: body,
-                needs_delimiter,
+                end,
             });
             return;
         }

@@ -375,6 +375,8 @@ pub struct Index {
     pub method: Option<String>,
     /// Partial index predicate (`WHERE ...`).
     pub predicate: Option<ast::Expr>,
+    /// Covering columns (`INCLUDE (...)`), as the source names them.
+    pub include: Vec<String>,
     pub span: Span,
 }
 

@@ -14,7 +14,10 @@ pub fn lower_default(e: &Expr) -> Default {
             ast::Value::Null => Default::Null,
             ast::Value::Number(n, _) => Default::Number(n.clone()),
             ast::Value::Boolean(b) => Default::Bool(*b),
-            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+            // SQL Server's N'...' is a Unicode string; every target stores text as Unicode.
+            ast::Value::SingleQuotedString(s)
+            | ast::Value::DoubleQuotedString(s)
+            | ast::Value::NationalStringLiteral(s) => {
                 if is_zero_date(s) {
                     Default::ZeroDate(s.clone())
                 } else {
@@ -36,7 +39,9 @@ pub fn lower_default(e: &Expr) -> Default {
         // `CURRENT_TIMESTAMP` may also come through as a bare identifier.
         Expr::Identifier(id) if id.quote_style.is_none() => {
             match id.value.to_ascii_uppercase().as_str() {
-                "CURRENT_TIMESTAMP" | "LOCALTIMESTAMP" => {
+                // Oracle's SYSDATE and SYSTIMESTAMP are the time now too
+                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SYSDATE.html).
+                "CURRENT_TIMESTAMP" | "LOCALTIMESTAMP" | "SYSDATE" | "SYSTIMESTAMP" => {
                     Default::CurrentTimestamp { precision: None }
                 }
                 "CURRENT_DATE" => Default::CurrentDate,
@@ -79,6 +84,8 @@ fn function_default(f: &ast::Function) -> Option<Default> {
         "current_timestamp" | "now" | "localtimestamp" | "transaction_timestamp" => {
             Some(Default::CurrentTimestamp { precision })
         }
+        // SQL Server (https://learn.microsoft.com/en-us/sql/t-sql/functions/getdate-transact-sql).
+        "getdate" | "sysdatetime" => Some(Default::CurrentTimestamp { precision: None }),
         "current_date" | "curdate" => Some(Default::CurrentDate),
         "current_time" | "curtime" | "localtime" => Some(Default::CurrentTime),
         // SQLite: datetime('now'), CURRENT_TIMESTAMP's spelled-out twin.
@@ -89,11 +96,15 @@ fn function_default(f: &ast::Function) -> Option<Default> {
         "nextval" => {
             let seq = match args.first()? {
                 Expr::Cast { expr, .. } => literal_string(expr)?,
+                // SQL Server's NEXT VALUE FOR, as parse/sql.rs rewrites it.
+                Expr::Identifier(_) | Expr::CompoundIdentifier(_) => args.first()?.to_string(),
                 other => literal_string(other)?,
             };
             let mut parts: Vec<&str> = seq.split('.').collect();
-            let name = parts.pop()?.trim_matches('"').to_string();
-            let schema = parts.pop().map(|s| s.trim_matches('"').to_string());
+            let name = parts.pop()?.trim_matches(['"', '[', ']']).to_string();
+            let schema = parts
+                .pop()
+                .map(|s| s.trim_matches(['"', '[', ']']).to_string());
             Some(Default::NextVal(Name::new(schema, name)))
         }
         _ => None,

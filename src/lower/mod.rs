@@ -8,6 +8,8 @@ mod default;
 mod other;
 mod sequence;
 mod table;
+mod trigger_identity;
+mod tsql;
 
 use sqlparser::ast::{self, Ident, ObjectName, Statement};
 
@@ -15,7 +17,7 @@ use crate::diag::{Diagnostic, codes};
 use crate::dialect::Dialect;
 use crate::ir::{Name, Routine, RoutineKind, Schema};
 use crate::parse::split::RawStatement;
-use crate::parse::sql::{Class, Parsed, leading_words};
+use crate::parse::sql::{Class, Parsed, find_word, leading_words};
 use crate::source::Span;
 
 /// Counts of what the input held, for the summary and the report.
@@ -37,11 +39,12 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// The identifier as the source database stores it: PostgreSQL folds unquoted names to lower
+    /// The identifier as the source database stores it: unquoted names are folded as the dialect
+    /// does (`Dialect::fold`).
     /// case (<https://www.postgresql.org/docs/current/sql-syntax-lexical.html>).
     pub fn ident(&self, id: &Ident) -> String {
-        if id.quote_style.is_none() && self.dialect.folds_to_lower() {
-            id.value.to_lowercase()
+        if id.quote_style.is_none() {
+            self.dialect.fold_unquoted(&id.value)
         } else {
             id.value.clone()
         }
@@ -57,6 +60,9 @@ impl Ctx<'_> {
         match parts.as_slice() {
             [] => Name::bare(name.to_string()),
             [n] => Name::bare(n.clone()),
+            [.., s, n] if self.dialect.implied_schema() == Some(s.as_str()) => {
+                Name::bare(n.clone())
+            }
             [.., s, n] => Name::new(Some(s.clone()), n.clone()),
         }
     }
@@ -163,6 +169,9 @@ impl Lowering {
             Class::Routine => lower_routine(&cx, schema),
             Class::Unsupported(what) => diags.push(unsupported(&cx, what)),
             Class::AddIdentity => sequence::add_identity(&cx, schema, diags),
+            Class::AliasType => tsql::alias_type(&cx, schema, diags),
+            Class::NamedDefault => tsql::named_default(&cx, schema, diags),
+            Class::ExtendedProperty => tsql::extended_property(&cx, schema, diags),
             Class::Sequence => sequence::create_or_alter_sequence(&cx, schema, diags),
             Class::Schema => match &p.ast {
                 Some(stmt) => lower_statement(&cx, stmt, schema, diags),
@@ -175,13 +184,16 @@ impl Lowering {
     /// key facts.
     pub fn finish(self) -> (Schema, Stats, Vec<Diagnostic>) {
         let Lowering {
+            dialect,
             mut schema,
             stats,
             mut diags,
-            ..
         } = self;
         other::resolve_types(&mut schema, &mut diags);
         other::absorb_serial_sequences(&mut schema, &mut diags);
+        if dialect.emulates_identity_with_triggers() {
+            trigger_identity::absorb_trigger_identities(&mut schema, &mut diags);
+        }
         table::compute_facts(&mut schema);
         if stats.noise_skipped + stats.data_skipped > 0 {
             diags.push(Diagnostic::new(
@@ -302,12 +314,18 @@ fn lower_routine(cx: &Ctx, schema: &mut Schema) {
         .collect();
     let kind = match words.get(1).copied() {
         Some("FUNCTION") => RoutineKind::Function,
-        Some("PROCEDURE") => RoutineKind::Procedure,
+        Some("PROCEDURE" | "PROC") => RoutineKind::Procedure,
         Some("TRIGGER") => RoutineKind::Trigger,
         Some("AGGREGATE") => RoutineKind::Aggregate,
         _ => RoutineKind::Other,
     };
-    let name = routine_name(&cx.raw.text).unwrap_or_else(|| "?".to_string());
+    // An Oracle anonymous PL/SQL block (DECLARE / BEGIN) has no name.
+    let anonymous = matches!(words.first().copied(), Some("BEGIN" | "DECLARE"));
+    let name = if anonymous {
+        "(anonymous block)".to_string()
+    } else {
+        routine_name(&cx.raw.text).unwrap_or_else(|| "?".to_string())
+    };
     schema.routines.push(Routine {
         kind,
         name: Name::bare(name),
@@ -327,14 +345,25 @@ fn first_line_len(text: &str) -> usize {
 /// The name after CREATE ... FUNCTION|PROCEDURE|TRIGGER|EVENT, from the tokenizer, quotes removed.
 fn routine_name(text: &str) -> Option<String> {
     let upper = text.to_ascii_uppercase();
-    let at = ["FUNCTION", "PROCEDURE", "TRIGGER", "EVENT", "AGGREGATE"]
-        .iter()
-        .filter_map(|k| find_word(&upper, k).map(|i| i + k.len()))
-        .min()?;
+    let at = [
+        "FUNCTION",
+        "PROCEDURE",
+        "PROC",
+        "TRIGGER",
+        "EVENT",
+        "AGGREGATE",
+        "PACKAGE",
+        "TYPE",
+    ]
+    .iter()
+    .filter_map(|k| find_word(&upper, k).map(|i| i + k.len()))
+    .min()?;
     let rest = text[at..].trim_start();
     let rest = strip_prefix_ci(rest, "IF NOT EXISTS")
         .unwrap_or(rest)
         .trim_start();
+    // Oracle `PACKAGE BODY p`, `TYPE BODY t`.
+    let rest = strip_prefix_ci(rest, "BODY ").unwrap_or(rest).trim_start();
     let end = rest
         .find(|c: char| c.is_whitespace() || c == '(' || c == ';')
         .unwrap_or(rest.len());
@@ -350,23 +379,6 @@ fn routine_name(text: &str) -> Option<String> {
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
         .then(|| &s[prefix.len()..])
-}
-
-/// Byte index of `word` as a whole word in `haystack` (both upper case).
-pub(crate) fn find_word(haystack: &str, word: &str) -> Option<usize> {
-    let bytes = haystack.as_bytes();
-    let mut from = 0;
-    while let Some(i) = haystack[from..].find(word) {
-        let i = from + i;
-        let before = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
-        let j = i + word.len();
-        let after = j >= bytes.len() || !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_');
-        if before && after {
-            return Some(i);
-        }
-        from = j;
-    }
-    None
 }
 
 /// An integer literal from an expression (`1`, `-5`, `'1'`).

@@ -34,6 +34,7 @@ pub fn create_index(
         parts: index_parts(cx, &ci.columns),
         method: ci.using.as_ref().map(|u| u.to_string().to_lowercase()),
         predicate: ci.predicate.clone(),
+        include: ci.include.iter().map(|i| cx.ident(i)).collect(),
         span: cx.span(),
     });
 }

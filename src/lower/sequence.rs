@@ -52,10 +52,10 @@ fn is_kw(t: Option<&Tok>, kw: &str) -> bool {
 fn dotted(cx: &Ctx, toks: &[Tok], mut i: usize) -> (Vec<String>, usize) {
     let mut parts = Vec::new();
     while let Some(Tok::Word(w, quoted)) = toks.get(i) {
-        let folded = if !*quoted && cx.dialect.folds_to_lower() {
-            w.to_lowercase()
-        } else {
+        let folded = if *quoted {
             w.clone()
+        } else {
+            cx.dialect.fold_unquoted(w)
         };
         parts.push(folded);
         i += 1;
@@ -112,6 +112,12 @@ fn options(cx: &Ctx, toks: &[Tok], mut i: usize, seq: &mut Sequence, diags: &mut
             }
             "CYCLE" => seq.cycle = true,
             "CACHE" | "AS" => i += 1,
+            // Oracle's allocation and ordering options
+            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-SEQUENCE.html):
+            // how the server hands out numbers, not which.
+            "NOCACHE" | "ORDER" | "NOORDER" | "KEEP" | "NOKEEP" | "NOSCALE" | "NOSHARD"
+            | "NOMINVALUE" | "NOMAXVALUE" => {}
+            "NOCYCLE" => seq.cycle = false,
             // `SEQUENCE NAME s` inside identity options: the target names its own sequence.
             "SEQUENCE" if is_kw(toks.get(i), "NAME") => i = dotted(cx, toks, i + 1).1,
             "OWNED" => {

@@ -9,6 +9,7 @@ use sqlparser::tokenizer::Token;
 use super::default::lower_default;
 use super::{Ctx, expr_i64};
 use crate::diag::{Diagnostic, codes};
+use crate::dialect::Dialect;
 use crate::ir::{
     Check, Column, Deferrable, FkAction, ForeignKey, Generated, Identity, IdentityKind, Index,
     IndexExpr, IndexKind, IndexPart, Key, Schema, Table,
@@ -212,7 +213,7 @@ fn table_options(
 }
 
 /// The column type as written, lower case; enum and set values are kept apart, unlowered.
-fn source_type(dt: &DataType) -> (String, Option<Vec<String>>) {
+pub(super) fn source_type(dt: &DataType, dialect: Dialect) -> (String, Option<Vec<String>>) {
     match dt {
         DataType::Enum(members, _) => (
             "enum".to_string(),
@@ -228,12 +229,53 @@ fn source_type(dt: &DataType) -> (String, Option<Vec<String>>) {
         ),
         DataType::Set(values) => ("set".to_string(), Some(values.clone())),
         DataType::Unspecified => (String::new(), None),
+        // SQL Server lets a type name be quoted like any name: `[nvarchar](16)`, `"int"`.
+        DataType::Custom(name, modifiers) if name.0.len() == 1 && dialect.quotes_type_names() => {
+            let base = name.0[0]
+                .as_ident()
+                .map_or_else(|| name.to_string(), |i| i.value.clone())
+                .to_lowercase();
+            if modifiers.is_empty() {
+                (base, None)
+            } else {
+                (
+                    format!("{base}({})", modifiers.join(",")).to_lowercase(),
+                    None,
+                )
+            }
+        }
+        // Oracle `NUMBER(*, s)`, which parse/repair.rs reads as `NUMBER(X, s)`: precision 38.
+        DataType::Custom(name, modifiers)
+            if dialect == Dialect::Oracle
+                && name.to_string().eq_ignore_ascii_case("number")
+                && modifiers
+                    .first()
+                    .is_some_and(|m| m.eq_ignore_ascii_case("x")) =>
+        {
+            let rest: Vec<&str> = modifiers[1..].iter().map(String::as_str).collect();
+            let params = std::iter::once("38")
+                .chain(rest)
+                .collect::<Vec<_>>()
+                .join(",");
+            (format!("{name}({params})").to_lowercase(), None)
+        }
+        // Oracle `VARCHAR2(10 CHAR)` / `VARCHAR2(10 BYTE)`: the length's unit is left out of the
+        // type; the target's length counts characters, which holds the value either way.
+        DataType::Custom(name, modifiers)
+            if dialect == Dialect::Oracle
+                && modifiers.len() == 2
+                && ["char", "byte"]
+                    .iter()
+                    .any(|u| modifiers[1].eq_ignore_ascii_case(u)) =>
+        {
+            (format!("{name}({})", modifiers[0]).to_lowercase(), None)
+        }
         other => (other.to_string().to_lowercase(), None),
     }
 }
 
 fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut Vec<Diagnostic>) {
-    let (mut ty, values) = source_type(&col.data_type);
+    let (mut ty, values) = source_type(&col.data_type, cx.dialect);
     let name = cx.ident(&col.name);
     let span = cx.line_span_from(&col.name);
     let mut c = Column {
@@ -242,8 +284,7 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
     };
     // PostgreSQL serial types are an integer with a sequence behind it.
     // (MySQL's SERIAL is another type: BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE.)
-    if let Some(base) = serial_base(&ty).filter(|_| cx.dialect == crate::dialect::Dialect::Postgres)
-    {
+    if let Some(base) = serial_base(&ty).filter(|_| cx.dialect == Dialect::Postgres) {
         c.identity = Some(Identity {
             kind: IdentityKind::Serial,
             always: false,
@@ -351,12 +392,13 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
                     );
                 }
             }
-            ColumnOption::Identity(_) => {
+            ColumnOption::Identity(kind) => {
+                let (start, increment) = identity_seed_increment(kind);
                 c.identity = Some(Identity {
                     kind: IdentityKind::Identity,
                     always: false,
-                    start: None,
-                    increment: None,
+                    start,
+                    increment,
                 });
             }
             ColumnOption::Generated {
@@ -401,6 +443,22 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
         }
     }
     table.columns.push(c);
+}
+
+/// SQL Server `IDENTITY(seed, increment)`
+/// (<https://learn.microsoft.com/en-us/sql/t-sql/statements/create-table-transact-sql-identity-property>).
+fn identity_seed_increment(kind: &ast::IdentityPropertyKind) -> (Option<i64>, Option<i64>) {
+    let (ast::IdentityPropertyKind::Identity(p) | ast::IdentityPropertyKind::Autoincrement(p)) =
+        kind;
+    match &p.parameters {
+        // (1, 1) is what IDENTITY alone means: nothing to keep.
+        Some(ast::IdentityPropertyFormatKind::FunctionCall(f))
+        | Some(ast::IdentityPropertyFormatKind::StartAndIncrement(f)) => (
+            expr_i64(&f.seed).filter(|s| *s != 1),
+            expr_i64(&f.increment).filter(|i| *i != 1),
+        ),
+        None => (None, None),
+    }
 }
 
 pub(crate) fn seq_start_increment(opts: &[ast::SequenceOptions]) -> (Option<i64>, Option<i64>) {
@@ -556,6 +614,7 @@ fn add_constraint(
                     parts,
                     method: u.index_type.as_ref().map(|t| t.to_string().to_lowercase()),
                     predicate: None,
+                    include: Vec::new(),
                     span,
                 }),
             }
@@ -584,6 +643,7 @@ fn add_constraint(
             parts: index_parts(cx, &ix.columns),
             method: ix.index_type.as_ref().map(|t| t.to_string().to_lowercase()),
             predicate: None,
+            include: Vec::new(),
             span: constraint_span(cx, ix.name.as_ref(), span),
         }),
         TableConstraint::FulltextOrSpatial(fs) => indexes.push(Index {
@@ -598,6 +658,7 @@ fn add_constraint(
             parts: index_parts(cx, &fs.columns),
             method: None,
             predicate: None,
+            include: Vec::new(),
             span: constraint_span(cx, fs.opt_index_name.as_ref(), span),
         }),
         other => diags.push(

@@ -70,6 +70,8 @@ fn fallback_type(to: Dialect) -> &'static str {
         // MySQL TEXT holds 64 KiB; LONGTEXT holds anything a source text can.
         Dialect::Mysql => "longtext",
         Dialect::Postgres | Dialect::Sqlite => "text",
+        Dialect::SqlServer => "nvarchar(max)",
+        Dialect::Oracle => "clob",
     }
 }
 

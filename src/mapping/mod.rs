@@ -46,6 +46,14 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../mappings/sqlite.toml"),
     ),
     (
+        "mappings/sqlserver.toml",
+        include_str!("../../mappings/sqlserver.toml"),
+    ),
+    (
+        "mappings/oracle.toml",
+        include_str!("../../mappings/oracle.toml"),
+    ),
+    (
         "mappings/mysql-postgres.toml",
         include_str!("../../mappings/mysql-postgres.toml"),
     ),
@@ -207,6 +215,7 @@ fn map_tables(tables: &mut [Table], rules: &Rules) -> Vec<Diagnostic> {
             // from their values by the write rules.
             // A type no rule knows (an extension's) stays a manual item even there.
             if rules.from == rules.to
+                && rules.to.keeps_type_verbatim(&column.source_type)
                 && column.values.is_none()
                 && !rules.has_user_rules()
                 && decision.risk != crate::ir::Risk::Manual
@@ -239,7 +248,7 @@ struct Known {
     decided: Vec<(crate::ir::ColumnFacts, TypeDecision)>,
 }
 
-/// MySQL wants a foreign key column to have the referenced column's type, size and sign
+/// MySQL and SQL Server want a foreign key column to have the referenced column's type, size and sign
 /// (<https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html>); PostgreSQL lets a
 /// smallint reference an integer, but not a numeric reference a bigint (no cross-type index
 /// operator: <https://www.postgresql.org/docs/current/sql-createtable.html>), which is what an
@@ -252,10 +261,12 @@ fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> 
     const INTEGERS: &[&str] = &[
         "int1", "int2", "int3", "int4", "int8", "uint1", "uint2", "uint3", "uint4", "uint8",
     ];
+    // An exact number without decimals (Oracle's NUMBER(38), INTEGER) holds integers too.
     let is_int = |c: &crate::ir::Column| {
-        c.mapped
-            .as_ref()
-            .is_some_and(|m| INTEGERS.contains(&m.canonical.as_str()))
+        c.mapped.as_ref().is_some_and(|m| {
+            INTEGERS.contains(&m.canonical.as_str())
+                || (m.canonical.starts_with("decimal(") && m.canonical.ends_with(",0)"))
+        })
     };
     let mut changes = Vec::new();
     for (ti, t) in schema.tables.iter().enumerate() {
@@ -271,8 +282,9 @@ fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> 
                     continue;
                 };
                 let needed = match to {
-                    Dialect::Mysql => true,
-                    // Only numeric against an integer type is refused there.
+                    Dialect::Mysql | Dialect::SqlServer => true,
+                    // Only numeric against an integer type is refused there (Oracle's NUMBER
+                    // columns of any precision reference each other).
                     _ => m.target.starts_with("numeric") != rm.target.starts_with("numeric"),
                 };
                 if is_int(c) && is_int(rc) && m.target != rm.target && needed {
@@ -303,6 +315,10 @@ fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> 
         let why = match (to, &new_enum) {
             (_, Some(_)) => "PostgreSQL compares values of one enum type only",
             (Dialect::Mysql, None) => "MySQL wants both sides of a foreign key to have one type",
+            // https://learn.microsoft.com/en-us/sql/relational-databases/tables/create-foreign-key-relationships
+            (Dialect::SqlServer, None) => {
+                "SQL Server wants both sides of a foreign key to have one type"
+            }
             (_, None) => "PostgreSQL cannot compare numeric with an integer type in a foreign key",
         };
         let t = &mut schema.tables[ti];

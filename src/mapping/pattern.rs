@@ -65,6 +65,7 @@ impl std::fmt::Display for TypeSpec {
                 .params
                 .iter()
                 .map(|p| match p {
+                    Param::Num(MAX_LEN) => "max".to_string(),
                     Param::Num(n) => n.to_string(),
                     Param::Str(s) => format!("'{}'", s.replace('\'', "''")),
                     Param::Word(w) => w.clone(),
@@ -87,6 +88,12 @@ impl std::fmt::Display for TypeSpec {
         Ok(())
     }
 }
+
+/// The length parameter `max` (SQL Server `nvarchar(max)`, `varbinary(max)`: up to 2^31-1 bytes,
+/// <https://learn.microsoft.com/en-us/sql/t-sql/data-types/nchar-and-nvarchar-transact-sql>) is
+/// read as the largest number, in concrete types and in patterns alike: `nvarchar(max)` matches
+/// only it, and `nvarchar(n) when n > 4000` matches it too.
+pub const MAX_LEN: u64 = u64::MAX;
 
 /// A parameter of a pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -633,6 +640,7 @@ pub fn parse_concrete(text: &str) -> Result<TypeSpec, String> {
             params.push(match p.as_rule() {
                 Rule::number => Param::Num(number(p)?),
                 Rule::string => Param::Str(unquote_string(p.as_str())),
+                _ if p.as_str().eq_ignore_ascii_case("max") => Param::Num(MAX_LEN),
                 _ => Param::Word(p.as_str().to_lowercase()),
             });
         }
@@ -682,6 +690,9 @@ pub fn parse_pattern(text: &str) -> Result<Pattern, String> {
                     for p in &raw.params {
                         params.push(match p.as_rule() {
                             Rule::number => PParam::Fixed(number(p)?),
+                            Rule::ident if p.as_str().eq_ignore_ascii_case("max") => {
+                                PParam::Fixed(MAX_LEN)
+                            }
                             Rule::ident => {
                                 let v = p.as_str().to_lowercase();
                                 if params.contains(&PParam::Var(v.clone())) {

@@ -1,5 +1,6 @@
 //! Front end: split a script into statements (grammar/script.pest), then classify and parse each
 //! with sqlparser in the source dialect. No IR here.
 
+pub mod repair;
 pub mod split;
 pub mod sql;

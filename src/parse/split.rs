@@ -42,8 +42,10 @@ pub struct RawStatement {
 pub enum RawKind {
     /// An SQL statement.
     Sql,
-    /// A psql meta-command line (`\connect x`, `\c chinook;`, `\set …`): span covers the line.
-    PsqlMeta,
+    /// A command of the client program rather than SQL, spanning its line: psql meta-commands
+    /// (`\connect x`, `\c chinook;`, `\set …`), sqlcmd commands (`:setvar`), SQL*Plus commands
+    /// (`PROMPT`, `CONNECT`, `SET`, `EXIT`, `@file`).
+    ClientCommand,
     /// `COPY … FROM stdin;` (PostgreSQL): `text`/`span` are the COPY statement; `data` spans the
     /// data lines after it, up to but excluding the `\.` line.
     CopyFromStdin { data: Span },
@@ -57,6 +59,8 @@ pub fn split(src: &str, dialect: Dialect) -> (Vec<RawStatement>, Vec<Diagnostic>
         Dialect::Mysql => Rule::mysql_script,
         Dialect::Postgres => Rule::pg_script,
         Dialect::Sqlite => Rule::sqlite_script,
+        Dialect::SqlServer => Rule::mssql_script,
+        Dialect::Oracle => Rule::oracle_script,
     };
     let mut splitter = Splitter {
         src,
@@ -97,7 +101,12 @@ impl Splitter<'_> {
     /// One pair at the top level of the script (or of a DELIMITER section).
     fn item(&mut self, pair: Pair<'_, Rule>) {
         match pair.as_rule() {
-            Rule::mysql_script | Rule::pg_script | Rule::sqlite_script | Rule::custom_section => {
+            Rule::mysql_script
+            | Rule::pg_script
+            | Rule::sqlite_script
+            | Rule::mssql_script
+            | Rule::oracle_script
+            | Rule::custom_section => {
                 for inner in pair.into_inner() {
                     self.item(inner);
                 }
@@ -108,14 +117,18 @@ impl Splitter<'_> {
             | Rule::pg_stmt
             | Rule::pg_routine
             | Rule::sqlite_stmt
-            | Rule::sqlite_routine => self.statement(pair, RawKind::Sql),
-            Rule::psql_meta => {
+            | Rule::sqlite_routine
+            | Rule::mssql_stmt
+            | Rule::mssql_routine
+            | Rule::oracle_stmt
+            | Rule::oracle_plsql => self.statement(pair, RawKind::Sql),
+            Rule::psql_meta | Rule::sqlcmd_line | Rule::sqlplus_line => {
                 let span = span_of(&pair);
                 let text = pair.as_str().to_string();
                 self.statements.push(RawStatement {
                     span,
                     text,
-                    kind: RawKind::PsqlMeta,
+                    kind: RawKind::ClientCommand,
                 });
             }
             Rule::copy_stmt => {
@@ -542,6 +555,52 @@ mod tests {
     }
 
     #[test]
+    fn split_sqlserver_batches_and_statements_without_semicolons() {
+        let src = "USE [db]\nGO\nIF EXISTS (SELECT 1 FROM sys.objects WHERE name = 'a')\n\tDROP TABLE [a]\n\
+                   CREATE TABLE [a] (\n  [x] int,\n  [y] int\n) ON [PRIMARY]\n\
+                   CREATE INDEX i ON a (x)\ngo 2\n:setvar x 1\n\
+                   CREATE PROCEDURE p AS\nBEGIN\n  SELECT 1;\n  SELECT 2;\nEND\nGO\n/* a /* nested */ comment */";
+        let statements = check(
+            Dialect::SqlServer,
+            src,
+            &[
+                "USE [db]",
+                "IF EXISTS (SELECT 1 FROM sys.objects WHERE name = 'a')\n\tDROP TABLE [a]",
+                "CREATE TABLE [a] (\n  [x] int,\n  [y] int\n) ON [PRIMARY]",
+                "CREATE INDEX i ON a (x)",
+                ":setvar x 1",
+                "CREATE PROCEDURE p AS\nBEGIN\n  SELECT 1;\n  SELECT 2;\nEND",
+            ],
+        );
+        assert_eq!(statements[4].kind, RawKind::ClientCommand);
+    }
+
+    #[test]
+    fn split_oracle_slash_lines_plsql_and_sqlplus_commands() {
+        let src = "REM a remark\nSET DEFINE OFF\nCONNECT u/p@db;\nCREATE TABLE t (a NUMBER, b VARCHAR2(10 CHAR));\n\
+                   CREATE OR REPLACE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  \
+                   SELECT s.NEXTVAL INTO :new.a FROM dual;\nEND;\n/\n\
+                   CREATE VIEW v AS SELECT a / 2 AS h FROM t\n/\nexit;";
+        let statements = check(
+            Dialect::Oracle,
+            src,
+            &[
+                "REM a remark",
+                "SET DEFINE OFF",
+                "CONNECT u/p@db;",
+                "CREATE TABLE t (a NUMBER, b VARCHAR2(10 CHAR))",
+                "CREATE OR REPLACE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  \
+                 SELECT s.NEXTVAL INTO :new.a FROM dual;\nEND;",
+                "CREATE VIEW v AS SELECT a / 2 AS h FROM t",
+                "exit;",
+            ],
+        );
+        let kinds: Vec<RawKind> = statements.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds[..3], [RawKind::ClientCommand; 3]);
+        assert_eq!(kinds[3], RawKind::Sql);
+    }
+
+    #[test]
     fn split_routines_without_delimiter_at_block_depth_zero() {
         let src = "CREATE TRIGGER t AFTER UPDATE ON a FOR EACH ROW\nBEGIN\n  \
                    UPDATE b SET x = CASE WHEN new.y > 0 THEN 1 ELSE 0 END;\n  INSERT INTO log VALUES ('end;');\nEND;\n\
@@ -551,7 +610,8 @@ mod tests {
              UPDATE b SET x = CASE WHEN new.y > 0 THEN 1 ELSE 0 END;\n  INSERT INTO log VALUES ('end;');\nEND",
             "SELECT 1",
         ];
-        for dialect in Dialect::ALL {
+        // SQL Server and Oracle routines end at their batch's GO or `/` line instead (below).
+        for dialect in [Dialect::Mysql, Dialect::Postgres, Dialect::Sqlite] {
             check(dialect, src, &expected);
         }
         check(
@@ -667,8 +727,8 @@ mod tests {
             kinds,
             [
                 RawKind::Sql,
-                RawKind::PsqlMeta,
-                RawKind::PsqlMeta,
+                RawKind::ClientCommand,
+                RawKind::ClientCommand,
                 RawKind::Sql
             ]
         );
@@ -816,7 +876,7 @@ mod tests {
 
     #[test]
     fn split_reports_unterminated_blocks() {
-        for dialect in Dialect::ALL {
+        for dialect in [Dialect::Mysql, Dialect::Postgres, Dialect::Sqlite] {
             let src =
                 "SELECT 1; CREATE TRIGGER t AFTER INSERT ON a BEGIN SELECT 1; BEGIN SELECT 2; END;";
             check_unterminated(
@@ -962,7 +1022,7 @@ mod tests {
                     .count();
                 let metas = statements
                     .iter()
-                    .filter(|s| s.kind == RawKind::PsqlMeta)
+                    .filter(|s| s.kind == RawKind::ClientCommand)
                     .count();
                 eprintln!(
                     "{:>6} statements {copies:>3} COPY FROM stdin {metas:>2} psql  {name}",

@@ -8,6 +8,7 @@
 use sqlparser::ast::Statement;
 use sqlparser::parser::Parser;
 
+use super::repair::{repair_at, starts_with_phrase};
 use super::split::{RawKind, RawStatement};
 use crate::diag::{Diagnostic, codes};
 use crate::dialect::Dialect;
@@ -31,6 +32,12 @@ pub enum Class {
     /// `ALTER TABLE t ALTER COLUMN c ADD GENERATED ... AS IDENTITY (...)`: read from tokens, as
     /// sequences are (pg_dump writes the options in an order sqlparser does not take).
     AddIdentity,
+    /// SQL Server `CREATE TYPE t FROM base`: read by lowering (sqlparser reads no alias type).
+    AliasType,
+    /// SQL Server `ALTER TABLE t ADD CONSTRAINT d DEFAULT expr FOR c`: read by lowering.
+    NamedDefault,
+    /// SQL Server `EXEC sp_addextendedproperty ...`: a comment, read by lowering.
+    ExtendedProperty,
     /// Everything else: parsed.
     Schema,
 }
@@ -83,15 +90,18 @@ pub fn leading_words(text: &str, n: usize) -> Vec<String> {
     words
 }
 
-pub fn classify(raw: &RawStatement) -> Class {
+pub fn classify(raw: &RawStatement, dialect: Dialect) -> Class {
     match raw.kind {
-        RawKind::PsqlMeta => return Class::Noise,
+        RawKind::ClientCommand => return Class::Noise,
         RawKind::CopyFromStdin { .. } => return Class::Data,
         RawKind::Sql => {}
     }
     let w = leading_words(&raw.text, 6);
     let w: Vec<&str> = w.iter().map(String::as_str).collect();
     let first = w.first().copied().unwrap_or("");
+    if let Some(class) = classify_vendor(raw, &w, dialect) {
+        return class;
+    }
     match first {
         // A DELIMITER line without its delimiter swallowed the statements after it: let the
         // parser say where, rather than skip them as noise.
@@ -149,99 +159,133 @@ pub fn classify(raw: &RawStatement) -> Class {
     }
 }
 
+/// What only SQL Server or Oracle scripts hold; None for what the shared rules decide.
+fn classify_vendor(raw: &RawStatement, w: &[&str], dialect: Dialect) -> Option<Class> {
+    let first = w.first().copied().unwrap_or("");
+    let kind = w.iter().skip(1).copied().find(|x| {
+        !matches!(
+            *x,
+            "OR" | "REPLACE" | "ALTER" | "EDITIONABLE" | "NONEDITIONABLE"
+        )
+    });
+    match dialect {
+        Dialect::SqlServer => Some(match first {
+            // `IF EXISTS (...) DROP ...` guards a re-run of the script; an IF that creates
+            // something hides schema behind a condition ferry does not evaluate.
+            "IF" if find_word(&raw.text.to_ascii_uppercase(), "CREATE").is_some() => {
+                Class::Unsupported("conditional statement (IF ... CREATE)")
+            }
+            "IF" | "PRINT" | "DECLARE" | "RAISERROR" | "WAITFOR" | "CHECKPOINT" | "DBCC"
+            | "DENY" => Class::Noise,
+            // `EXEC sp_addextendedproperty` sets comments; `sp_bindrule` or any other procedure
+            // call is not schema ferry reads.
+            "EXEC" | "EXECUTE" if is_extended_property(&raw.text) => Class::ExtendedProperty,
+            "EXEC" | "EXECUTE" => Class::Unsupported("procedure call (EXEC)"),
+            "CREATE" | "ALTER" => match kind {
+                Some("PROCEDURE" | "PROC" | "FUNCTION" | "TRIGGER") => Class::Routine,
+                Some("RULE") => Class::Unsupported("rule"),
+                Some("LOGIN" | "USER" | "ROLE" | "STATISTICS") => Class::Noise,
+                // Indexes of kinds other engines do not have.
+                Some("XML" | "SPATIAL" | "PRIMARY") => Class::Unsupported("XML or spatial index"),
+                Some("FULLTEXT") => Class::Unsupported("full-text index or catalog"),
+                Some("COLUMNSTORE") => Class::Unsupported("columnstore index"),
+                // `ALTER INDEX ... REBUILD | DISABLE`: maintenance.
+                Some("INDEX") if first == "ALTER" => Class::Noise,
+                Some("TYPE") if spaced_words(&raw.text, 5).get(3) == Some(&"FROM".into()) => {
+                    Class::AliasType
+                }
+                // `ALTER TABLE t NOCHECK CONSTRAINT ALL` and `CHECK CONSTRAINT ALL` around a
+                // data load switch constraint checking off and on again.
+                Some("TABLE") if is_constraint_toggle(&raw.text) => Class::Noise,
+                Some("TABLE") if is_named_default(&raw.text) => Class::NamedDefault,
+                _ => return None,
+            },
+            _ => return None,
+        }),
+        Dialect::Oracle => Some(match first {
+            "DECLARE" | "BEGIN" => Class::Routine,
+            "CREATE" => match kind {
+                Some(
+                    "PACKAGE" | "TYPE" | "PROCEDURE" | "FUNCTION" | "TRIGGER" | "LIBRARY" | "JAVA",
+                ) => Class::Routine,
+                Some("SYNONYM" | "PUBLIC") => Class::Unsupported("synonym"),
+                Some("USER" | "ROLE" | "TABLESPACE" | "DIRECTORY" | "PROFILE") => Class::Noise,
+                _ => return None,
+            },
+            // Session settings and object statistics: no schema.
+            "ALTER" if matches!(w.get(1).copied(), Some("SESSION" | "SYSTEM" | "USER")) => {
+                Class::Noise
+            }
+            "EXEC" | "EXECUTE" | "CALL" => Class::Unsupported("procedure call"),
+            "PURGE" | "AUDIT" | "NOAUDIT" => Class::Noise,
+            _ => return None,
+        }),
+        Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite => None,
+    }
+}
+
+/// `ALTER TABLE t ADD [CONSTRAINT d] DEFAULT expr FOR c`.
+fn is_named_default(text: &str) -> bool {
+    let words = spaced_words(text, 8);
+    let add = words.iter().position(|w| w == "ADD");
+    let default = words
+        .iter()
+        .position(|w| w == "DEFAULT" || w.starts_with("DEFAULT("));
+    matches!((add, default), (Some(a), Some(d)) if d == a + 1 || d == a + 3)
+        && find_word(&text.to_ascii_uppercase(), "FOR").is_some()
+}
+
+/// `EXEC [sys.]sp_addextendedproperty ...`.
+fn is_extended_property(text: &str) -> bool {
+    spaced_words(text, 2).get(1).is_some_and(|w| {
+        let w = w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_');
+        w == "SP_ADDEXTENDEDPROPERTY" || w == "SYS.SP_ADDEXTENDEDPROPERTY"
+    })
+}
+
+/// `ALTER TABLE t [NO]CHECK CONSTRAINT ...` (not `WITH CHECK ADD ...`).
+fn is_constraint_toggle(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    ["NOCHECK", "CHECK"].iter().any(|kw| {
+        find_word(&upper, kw).is_some_and(|i| {
+            let after = upper[i + kw.len()..].trim_start();
+            let before = upper[..i].trim_end();
+            starts_with_phrase(after, "CONSTRAINT").is_some()
+                && !before.ends_with("WITH")
+                && !before.ends_with("ADD")
+        })
+    })
+}
+
+/// The first `n` words separated by whitespace, upper case, quoted names kept whole (when they
+/// hold no space): `ALTER TABLE [dbo].[t] NOCHECK` is four words.
+fn spaced_words(text: &str, n: usize) -> Vec<String> {
+    text.split_whitespace()
+        .take(n)
+        .map(str::to_ascii_uppercase)
+        .collect()
+}
+
+/// Byte index of `word` as a whole word in `haystack` (both upper case).
+pub fn find_word(haystack: &str, word: &str) -> Option<usize> {
+    let bytes = haystack.as_bytes();
+    let mut from = 0;
+    while let Some(i) = haystack[from..].find(word) {
+        let i = from + i;
+        let before = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+        let j = i + word.len();
+        let after = j >= bytes.len() || !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_');
+        if before && after {
+            return Some(i);
+        }
+        from = j;
+    }
+    None
+}
+
 fn is_owner_to(text: &str) -> bool {
     let upper = text.to_ascii_uppercase();
     upper.contains(" OWNER TO ")
-}
-
-/// Phrases sqlparser 0.63 cannot read (../shared/SQLPARSER-GAPS.md) with a same-length
-/// replacement it can, and what the replacement loses. When a parse fails at one, the phrase is
-/// replaced (so offsets still point at the original text) and the parse retried.
-/// MySQL BINARY: <https://dev.mysql.com/doc/refman/8.0/en/string-type-syntax.html>;
-/// ZEROFILL: <https://dev.mysql.com/doc/refman/8.0/en/numeric-type-attributes.html>;
-/// PostgreSQL 18 virtual generated columns: <https://www.postgresql.org/docs/18/ddl-generated-columns.html>.
-const REPAIRS: &[(Dialect, &str, &str, &str)] = &[
-    (
-        Dialect::Mysql,
-        "BINARY",
-        "      ",
-        "the column attribute BINARY (a binary collation) is dropped: comparisons follow the target column's collation",
-    ),
-    (
-        Dialect::Mysql,
-        "ZEROFILL",
-        "        ",
-        "the column attribute ZEROFILL (display padding) is dropped: stored values are unchanged",
-    ),
-    (
-        Dialect::Postgres,
-        "VIRTUAL",
-        "STORED ",
-        "a VIRTUAL generated column (PostgreSQL 18) is read as STORED, the only kind PostgreSQL 15 has",
-    ),
-    (
-        Dialect::Postgres,
-        "WITH NO DATA",
-        "            ",
-        "WITH NO DATA is dropped: the materialized view is created populated",
-    ),
-];
-
-/// The repair for a failed parse at byte `at` of `text`: (start, end, replacement, note).
-fn repair_at(
-    text: &str,
-    at: usize,
-    dialect: Dialect,
-) -> Option<(usize, usize, String, &'static str)> {
-    let rest = text.get(at..)?;
-    for (d, phrase, replacement, note) in REPAIRS {
-        let end = at + phrase.len();
-        if *d == dialect
-            && rest.len() >= phrase.len()
-            && rest.is_char_boundary(phrase.len())
-            && rest[..phrase.len()].eq_ignore_ascii_case(phrase)
-            && !text[end..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-        {
-            return Some((at, end, replacement.to_string(), note));
-        }
-    }
-    // PostgreSQL `ADD GENERATED ... AS IDENTITY (SEQUENCE NAME s ...)`: the sequence's name is
-    // PostgreSQL's own business; the identity's options follow it.
-    if dialect == Dialect::Postgres
-        && rest.len() >= 14
-        && rest[..14].eq_ignore_ascii_case("SEQUENCE NAME ")
-    {
-        let after = &rest[14..];
-        let name_len = after
-            .find(|c: char| c.is_whitespace() || c == ')')
-            .unwrap_or(after.len());
-        let end = at + 14 + name_len;
-        return Some((
-            at,
-            end,
-            " ".repeat(end - at),
-            "the identity's sequence name is dropped: the target names it",
-        ));
-    }
-    // SQLite takes any run of words as a type name (`BLOB SUB_TYPE TEXT`,
-    // https://www.sqlite.org/datatype3.html); join the word the parser stopped at to the one
-    // before it with `_`, which keeps the affinity rules' substrings.
-    if dialect == Dialect::Sqlite && rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        let before = &text[..at];
-        let gap = before.len() - before.trim_end_matches([' ', '\t']).len();
-        let prev_is_word = before
-            .trim_end_matches([' ', '\t'])
-            .ends_with(|c: char| c.is_ascii_alphanumeric() || c == ')');
-        if gap > 0 && prev_is_word {
-            return Some((
-                at - gap,
-                at,
-                "_".repeat(gap),
-                "a type name of several words is read as one word joined by `_`",
-            ));
-        }
-    }
-    None
 }
 
 fn parse_text(text: &str, dialect: Dialect) -> Result<Statement, sqlparser::parser::ParserError> {
@@ -277,10 +321,10 @@ pub fn parse_one(
         match repair {
             // Each repair replaces what the parser stopped at, so the loop ends; 64 is a bound
             // for pathological input.
-            Some((a, b, replacement, why)) if notes.len() < 64 => {
-                text.replace_range(a..b, &replacement);
-                let at = Span::new(raw.span.start + a, raw.span.start + b);
-                notes.push(Diagnostic::new(&codes::ATTRIBUTE_DROPPED, why).at(at));
+            Some(r) if notes.len() < 64 => {
+                text.replace_range(r.start..r.end, &r.replacement);
+                let at = Span::new(raw.span.start + r.start, raw.span.start + r.end);
+                notes.push(Diagnostic::new(r.code, r.note).at(at));
             }
             _ => {
                 let at = offset.map_or(raw.span, |o| {
@@ -399,7 +443,7 @@ fn parse_statement<'a>(
     dialect: Dialect,
     diags: &mut Vec<Diagnostic>,
 ) -> Parsed<'a> {
-    let class = classify(raw);
+    let class = classify(raw, dialect);
     let ast = if class == Class::Schema {
         match parse_one(raw, dialect) {
             Ok((s, notes)) => {

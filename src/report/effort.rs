@@ -123,6 +123,11 @@ pub static RULES: &[(&str, Complexity, &str)] = &[
         "emitted the column without its default",
     ),
     (
+        "F1007",
+        Complexity::Simple,
+        "left the computed column out of its table",
+    ),
+    (
         "F2001",
         Complexity::Trivial,
         "converted the column to a type that may not hold every value",

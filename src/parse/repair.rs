@@ -1,0 +1,994 @@
+//! Same-length repairs: phrases sqlparser 0.63 cannot read (../shared/SQLPARSER-GAPS.md),
+//! replaced by text of the same length that it can, so that every offset still points at the
+//! original text. `parse::sql::parse_one` applies the repair for the place a parse stopped at and
+//! retries; each repair becomes a diagnostic saying what was lost.
+
+use crate::diag::{Code, codes};
+use crate::dialect::Dialect;
+
+use super::sql::find_word;
+
+/// One repair: replace `start..end` of the statement's text by `replacement` (same length).
+pub struct Repair {
+    pub start: usize,
+    pub end: usize,
+    pub replacement: String,
+    pub code: &'static Code,
+    pub note: &'static str,
+}
+
+impl Repair {
+    /// A repair that loses only a detail: a note.
+    fn note(start: usize, end: usize, replacement: String, note: &'static str) -> Repair {
+        Repair {
+            start,
+            end,
+            replacement,
+            code: &codes::ATTRIBUTE_DROPPED,
+            note,
+        }
+    }
+}
+
+/// Phrases sqlparser 0.63 cannot read (../shared/SQLPARSER-GAPS.md) with a same-length
+/// replacement it can, and what the replacement loses. When a parse fails at one, the phrase is
+/// replaced (so offsets still point at the original text) and the parse retried.
+/// MySQL BINARY: <https://dev.mysql.com/doc/refman/8.0/en/string-type-syntax.html>;
+/// ZEROFILL: <https://dev.mysql.com/doc/refman/8.0/en/numeric-type-attributes.html>;
+/// PostgreSQL 18 virtual generated columns: <https://www.postgresql.org/docs/18/ddl-generated-columns.html>.
+const REPAIRS: &[(Dialect, &str, &str, &str)] = &[
+    (
+        Dialect::Mysql,
+        "BINARY",
+        "      ",
+        "the column attribute BINARY (a binary collation) is dropped: comparisons follow the target column's collation",
+    ),
+    (
+        Dialect::Mysql,
+        "ZEROFILL",
+        "        ",
+        "the column attribute ZEROFILL (display padding) is dropped: stored values are unchanged",
+    ),
+    (
+        Dialect::Postgres,
+        "VIRTUAL",
+        "STORED ",
+        "a VIRTUAL generated column (PostgreSQL 18) is read as STORED, the only kind PostgreSQL 15 has",
+    ),
+    (
+        Dialect::Postgres,
+        "WITH NO DATA",
+        "            ",
+        "WITH NO DATA is dropped: the materialized view is created populated",
+    ),
+];
+
+/// What follows a physical clause's keyword.
+#[derive(Clone, Copy)]
+enum ClauseArg {
+    None,
+    /// One word, number or quoted name: `ON [PRIMARY]`, `TABLESPACE users`, `PCTFREE 10`.
+    Word,
+    /// A parenthesised list: `WITH (PAD_INDEX = OFF)`, `STORAGE (INITIAL 64K)`.
+    Parens,
+}
+
+/// Storage and physical clauses sqlparser cannot read, which say how the source server stores
+/// data, not what the data is: each is blanked (same length) with a note when a parse stops at it.
+/// SQL Server: <https://learn.microsoft.com/en-us/sql/t-sql/statements/create-table-transact-sql>
+/// (`ON filegroup`, `TEXTIMAGE_ON`, `WITH (table_option)`, CLUSTERED / NONCLUSTERED) and
+/// <https://learn.microsoft.com/en-us/sql/t-sql/statements/alter-table-transact-sql>
+/// (`WITH CHECK | NOCHECK`: whether rows already there are checked). Oracle:
+/// <https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/physical_attributes_clause.html>,
+/// <https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/storage_clause.html>.
+const PHYSICAL_CLAUSES: &[(Dialect, &str, ClauseArg, &str)] = &[
+    (
+        Dialect::SqlServer,
+        "NONCLUSTERED",
+        ClauseArg::None,
+        "NONCLUSTERED (how the index is stored) is dropped",
+    ),
+    (
+        Dialect::SqlServer,
+        "CLUSTERED",
+        ClauseArg::None,
+        "CLUSTERED (rows stored in key order) is dropped: the target stores rows its own way",
+    ),
+    // Replication settings of identities, foreign keys and checks
+    // (https://learn.microsoft.com/en-us/sql/relational-databases/replication/control-constraints-identities-and-triggers-with-not-for-replication).
+    (
+        Dialect::SqlServer,
+        "NOT FOR REPLICATION",
+        ClauseArg::None,
+        "NOT FOR REPLICATION is dropped: the target has no replication agents to exempt",
+    ),
+    (
+        Dialect::SqlServer,
+        "SPARSE",
+        ClauseArg::None,
+        "SPARSE (storage of mostly-NULL columns) is dropped",
+    ),
+    (
+        Dialect::SqlServer,
+        "WITH NOCHECK",
+        ClauseArg::None,
+        "WITH NOCHECK (rows already there are not checked) is dropped: the target checks the constraint",
+    ),
+    (
+        Dialect::SqlServer,
+        "WITH CHECK",
+        ClauseArg::None,
+        "WITH CHECK is dropped: the target checks the constraint",
+    ),
+    (
+        Dialect::SqlServer,
+        "WITH",
+        ClauseArg::Parens,
+        "storage options WITH (...) are dropped",
+    ),
+    (
+        Dialect::SqlServer,
+        "TEXTIMAGE_ON",
+        ClauseArg::Word,
+        "the filegroup clause TEXTIMAGE_ON is dropped",
+    ),
+    (
+        Dialect::SqlServer,
+        "ON",
+        ClauseArg::Word,
+        "the filegroup clause ON ... is dropped",
+    ),
+    (
+        Dialect::SqlServer,
+        "ROWGUIDCOL",
+        ClauseArg::None,
+        "ROWGUIDCOL (the table's row GUID marker) is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "TABLESPACE",
+        ClauseArg::Word,
+        "the TABLESPACE clause is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "ENABLE ROW MOVEMENT",
+        ClauseArg::None,
+        "ENABLE ROW MOVEMENT is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "DISABLE ROW MOVEMENT",
+        ClauseArg::None,
+        "DISABLE ROW MOVEMENT is dropped",
+    ),
+    // Index and table organisation (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-INDEX.html,
+    // https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html):
+    // how rows and keys are stored.
+    (
+        Dialect::Oracle,
+        "BITMAP",
+        ClauseArg::None,
+        "BITMAP is dropped: the target builds its default index",
+    ),
+    (
+        Dialect::Oracle,
+        "LOCAL",
+        ClauseArg::None,
+        "LOCAL (an index per partition) is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "REVERSE",
+        ClauseArg::None,
+        "REVERSE (a reverse-key index) is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "ORGANIZATION INDEX",
+        ClauseArg::None,
+        "ORGANIZATION INDEX (rows stored in the primary key's index) is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "ORGANIZATION HEAP",
+        ClauseArg::None,
+        "ORGANIZATION HEAP is dropped",
+    ),
+    // Constraint states (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/constraint.html,
+    // constraint_state): ENABLE VALIDATE is what every target does. `CREATE OR REPLACE FORCE
+    // VIEW` creates a view whose tables are missing
+    // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-VIEW.html).
+    (
+        Dialect::Oracle,
+        "ENABLE",
+        ClauseArg::None,
+        "ENABLE (the constraint's default state) is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "VALIDATE",
+        ClauseArg::None,
+        "VALIDATE (the constraint's default state) is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "NOVALIDATE",
+        ClauseArg::None,
+        "NOVALIDATE is dropped: the target checks the rows already there too",
+    ),
+    (
+        Dialect::Oracle,
+        "DISABLE",
+        ClauseArg::None,
+        "DISABLE is dropped: the constraint is enforced on the target",
+    ),
+    (Dialect::Oracle, "RELY", ClauseArg::None, "RELY is dropped"),
+    (
+        Dialect::Oracle,
+        "NORELY",
+        ClauseArg::None,
+        "NORELY is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "NOFORCE",
+        ClauseArg::None,
+        "NOFORCE is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "FORCE",
+        ClauseArg::None,
+        "FORCE is dropped: the view is created after what it selects from",
+    ),
+    (
+        Dialect::Oracle,
+        "EDITIONABLE",
+        ClauseArg::None,
+        "EDITIONABLE is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "NONEDITIONABLE",
+        ClauseArg::None,
+        "NONEDITIONABLE is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "PCTFREE",
+        ClauseArg::Word,
+        "the physical attribute PCTFREE is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "PCTUSED",
+        ClauseArg::Word,
+        "the physical attribute PCTUSED is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "INITRANS",
+        ClauseArg::Word,
+        "the physical attribute INITRANS is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "MAXTRANS",
+        ClauseArg::Word,
+        "the physical attribute MAXTRANS is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "STORAGE",
+        ClauseArg::Parens,
+        "the STORAGE (...) clause is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "NOLOGGING",
+        ClauseArg::None,
+        "NOLOGGING is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "LOGGING",
+        ClauseArg::None,
+        "LOGGING is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "NOCOMPRESS",
+        ClauseArg::None,
+        "NOCOMPRESS is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "COMPRESS",
+        ClauseArg::None,
+        "COMPRESS (table compression) is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "NOCACHE",
+        ClauseArg::None,
+        "NOCACHE is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "NOPARALLEL",
+        ClauseArg::None,
+        "NOPARALLEL is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "PARALLEL",
+        ClauseArg::None,
+        "PARALLEL is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "NOMONITORING",
+        ClauseArg::None,
+        "NOMONITORING is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "MONITORING",
+        ClauseArg::None,
+        "MONITORING is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "SEGMENT CREATION IMMEDIATE",
+        ClauseArg::None,
+        "SEGMENT CREATION is dropped",
+    ),
+    (
+        Dialect::Oracle,
+        "SEGMENT CREATION DEFERRED",
+        ClauseArg::None,
+        "SEGMENT CREATION is dropped",
+    ),
+];
+
+/// Whether `rest` starts with `phrase` (words separated by any whitespace) as whole words;
+/// returns the length matched.
+pub fn starts_with_phrase(rest: &str, phrase: &str) -> Option<usize> {
+    let mut at = 0;
+    for (i, word) in phrase.split(' ').enumerate() {
+        if i > 0 {
+            let gap = rest[at..].len() - rest[at..].trim_start().len();
+            if gap == 0 {
+                return None;
+            }
+            at += gap;
+        }
+        let part = rest.get(at..at + word.len())?;
+        if !part.eq_ignore_ascii_case(word) {
+            return None;
+        }
+        at += word.len();
+    }
+    let next = rest[at..].chars().next();
+    (!next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(at)
+}
+
+/// Length of the clause argument at the start of `rest` (after leading whitespace).
+fn clause_arg_len(rest: &str, arg: ClauseArg) -> Option<usize> {
+    let gap = rest.len() - rest.trim_start().len();
+    let body = &rest[gap..];
+    let len = match arg {
+        ClauseArg::None => return Some(0),
+        ClauseArg::Word => match body.chars().next()? {
+            '[' => body.find(']')? + 1,
+            '"' => body[1..].find('"')? + 2,
+            c if c.is_ascii_alphanumeric() || c == '_' => body
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+                .unwrap_or(body.len()),
+            _ => return None,
+        },
+        ClauseArg::Parens => {
+            if !body.starts_with('(') {
+                return None;
+            }
+            let mut depth = 0usize;
+            let mut end = None;
+            for (i, c) in body.char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = Some(i + 1);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            end?
+        }
+    };
+    Some(gap + len)
+}
+
+/// Whether the parentheses of `text` close, outside quotes.
+fn balanced(text: &str) -> bool {
+    let mut depth = 0i64;
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    depth == 0 && !quoted
+}
+
+/// Whether `text` holds a comma outside parentheses and quotes.
+fn has_top_level_comma(text: &str) -> bool {
+    let mut depth = 0usize;
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '\'' | '"' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth = depth.saturating_sub(1),
+            ',' if !quoted && depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Spaces for `text`, newlines kept (so line numbers stay right).
+fn blank(text: &str) -> String {
+    text.chars()
+        .map(|c| if c == '\n' || c == '\r' { c } else { ' ' })
+        .collect()
+}
+
+/// A physical clause at `at` (or, in SQL Server, CLUSTERED after the UNIQUE where the parse
+/// stopped), blanked.
+fn physical_clause_at(text: &str, at: usize, dialect: Dialect) -> Option<Repair> {
+    let rest = text.get(at..)?;
+    // `CREATE UNIQUE NONCLUSTERED INDEX`: the parse stops at UNIQUE.
+    let at = match starts_with_phrase(rest, "UNIQUE") {
+        Some(n) if dialect == Dialect::SqlServer => {
+            at + n + rest[n..].len() - rest[n..].trim_start().len()
+        }
+        _ => at,
+    };
+    // The parse may also stop after the clause's keyword, at its argument (`STORAGE (`).
+    let before = text[..at].trim_end();
+    let word_len = before.len()
+        - before
+            .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            .len();
+    for start in [at, before.len() - word_len] {
+        let rest = &text[start..];
+        for (d, phrase, arg, note) in PHYSICAL_CLAUSES {
+            if *d != dialect {
+                continue;
+            }
+            let Some(n) = starts_with_phrase(rest, phrase) else {
+                continue;
+            };
+            let Some(m) = clause_arg_len(&rest[n..], *arg) else {
+                continue;
+            };
+            let end = start + n + m;
+            if end <= at {
+                continue;
+            }
+            return Some(Repair::note(start, end, blank(&text[start..end]), note));
+        }
+    }
+    None
+}
+
+/// Oracle phrases the parse stops at (`rest` is the text from there).
+fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
+    let rest = text.get(at..)?;
+    let before = text[..at].trim_end();
+    // `NUMBER(*, s)`: `*` is the largest precision, 38
+    // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html, NUMBER).
+    // Read as the word `X`, which lowering turns into 38.
+    if rest.starts_with('*') && before.to_ascii_uppercase().ends_with("NUMBER(") {
+        return Some(Repair::note(
+            at,
+            at + 1,
+            "X".to_string(),
+            "the precision * of NUMBER is read as 38, its meaning",
+        ));
+    }
+    // `PARTITION BY RANGE (c) (PARTITION p0 VALUES LESS THAN (...), ...)` and what follows it
+    // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html,
+    // table_partitioning_clauses): the table is created whole.
+    if starts_with_phrase(rest, "PARTITION BY").is_some() && balanced(rest) {
+        return Some(Repair {
+            start: at,
+            end: text.len(),
+            replacement: blank(rest),
+            code: &codes::FEATURE_DROPPED,
+            note: "the partitioning (PARTITION BY ... and the clauses after it) is dropped: the table is created unpartitioned",
+        });
+    }
+    // `LOB (c) STORE AS [SECUREFILE | BASICFILE] [name] [(...)]`: how large values are stored.
+    if let Some(n) = starts_with_phrase(rest, "LOB")
+        && let Some(cols) = clause_arg_len(&rest[n..], ClauseArg::Parens)
+        && let Some(store) = {
+            let r = &rest[n + cols..];
+            let gap = r.len() - r.trim_start().len();
+            starts_with_phrase(&r[gap..], "STORE AS").map(|m| gap + m)
+        }
+    {
+        let mut len = n + cols + store;
+        for _ in 0..2 {
+            let r = &rest[len..];
+            let gap = r.len() - r.trim_start().len();
+            let word = r[gap..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '"'))
+                .unwrap_or(r.len() - gap);
+            if word == 0 {
+                break;
+            }
+            len += gap + word;
+        }
+        len += clause_arg_len(&rest[len..], ClauseArg::Parens).unwrap_or(0);
+        return Some(Repair::note(
+            at,
+            at + len,
+            blank(&rest[..len]),
+            "the LOB storage clause is dropped",
+        ));
+    }
+    // `ALTER TABLE t ADD (CONSTRAINT ...)`: one constraint in parentheses.
+    if rest.starts_with('(')
+        && before.to_ascii_uppercase().ends_with("ADD")
+        && let Some(len) = clause_arg_len(rest, ClauseArg::Parens)
+        && !has_top_level_comma(&rest[1..len - 1])
+    {
+        let mut replacement = " ".to_string();
+        replacement.push_str(&rest[1..len - 1]);
+        replacement.push(' ');
+        return Some(Repair::note(
+            at,
+            at + len,
+            replacement,
+            "the parentheses around the added constraint are dropped",
+        ));
+    }
+    // Oracle `GENERATED BY DEFAULT ON NULL AS IDENTITY` (the parse stops at BY): a NULL
+    // inserted explicitly also takes the next value
+    // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html,
+    // identity_clause).
+    if let Some(n) = starts_with_phrase(rest, "BY DEFAULT ON NULL") {
+        let on = at + n - "ON NULL".len();
+        return Some(Repair::note(
+            on,
+            at + n,
+            blank(&text[on..at + n]),
+            "ON NULL of an identity is dropped: an explicit NULL is refused instead of replaced by the next value",
+        ));
+    }
+    // Oracle `TIMESTAMP WITH LOCAL TIME ZONE` (the parse stops at LOCAL): a point in time, as
+    // WITH TIME ZONE is once its zone is dropped.
+    if text[..at].trim_end().to_ascii_uppercase().ends_with("WITH")
+        && let Some(n) = starts_with_phrase(rest, "LOCAL")
+    {
+        return Some(Repair::note(
+            at,
+            at + n,
+            " ".repeat(n),
+            "WITH LOCAL TIME ZONE is read as WITH TIME ZONE: both hold a point in time",
+        ));
+    }
+    // Oracle `LONG RAW` (the parse stops at RAW): one type of two words, read as `long_raw`.
+    if starts_with_phrase(rest, "RAW").is_some()
+        && text[..at].to_ascii_uppercase().ends_with("LONG ")
+    {
+        return Some(Repair::note(
+            at - 1,
+            at,
+            "_".to_string(),
+            "LONG RAW is read as one word, `long_raw`",
+        ));
+    }
+    // Oracle `INTERVAL YEAR(p) TO MONTH`, `INTERVAL DAY(p) TO SECOND(s)` (the parse stops at
+    // YEAR or DAY): read as INTERVAL, which holds both.
+    if text[..at]
+        .trim_end()
+        .to_ascii_uppercase()
+        .ends_with("INTERVAL")
+        && let Some(last) = if starts_with_phrase(rest, "YEAR").is_some() {
+            Some("MONTH")
+        } else if starts_with_phrase(rest, "DAY").is_some() {
+            Some("SECOND")
+        } else {
+            None
+        }
+        && let Some(i) = find_word(&rest.to_ascii_uppercase(), last).filter(|i| *i < 40)
+    {
+        let after = i + last.len();
+        let end = after + clause_arg_len(&rest[after..], ClauseArg::Parens).unwrap_or(0);
+        return Some(Repair::note(
+            at,
+            at + end,
+            blank(&rest[..end]),
+            "the interval's fields (YEAR TO MONTH, DAY TO SECOND) are dropped: the target's interval holds both",
+        ));
+    }
+    // Oracle `CHAR(20 CHAR)`, `VARCHAR2(10 BYTE)`: the length's unit
+    // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html,
+    // "Length Semantics for Character Datatypes").
+    {
+        let before = text[..at].trim_end();
+        let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let unit = ["CHAR", "BYTE"]
+            .iter()
+            .find_map(|u| starts_with_phrase(rest, u));
+        if let Some(n) = unit
+            && digits > 0
+            && before[..before.len() - digits].trim_end().ends_with('(')
+        {
+            return Some(Repair::note(
+                at,
+                at + n,
+                " ".repeat(n),
+                "the length unit (CHAR or BYTE) is dropped: the target's length counts characters, which holds the value either way",
+            ));
+        }
+    }
+    None
+}
+
+/// SQL Server phrases the parse stops at.
+fn sqlserver_repair(text: &str, at: usize) -> Option<Repair> {
+    let rest = text.get(at..)?;
+    // SQL Server `NEXT VALUE FOR seq` (the parse stops at VALUE): the same-length
+    // `      nextval(seq)`, which lowering reads as the sequence's next value.
+    if starts_with_phrase(rest, "VALUE FOR").is_some()
+        && text[..at].to_ascii_uppercase().ends_with("NEXT ")
+    {
+        let start = at - "NEXT ".len();
+        let after = &text[at + "VALUE FOR".len()..];
+        let gap = after.len() - after.trim_start().len();
+        let name_len = after[gap..]
+            .find(|c: char| {
+                !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '"'))
+            })
+            .unwrap_or(after.len() - gap);
+        if name_len > 0 {
+            let end = at + "VALUE FOR".len() + gap + name_len;
+            let name = &text[end - name_len..end];
+            let call = format!("nextval({name})");
+            let replacement = format!("{}{call}", " ".repeat(end - start - call.len()));
+            return Some(Repair::note(
+                start,
+                end,
+                replacement,
+                "NEXT VALUE FOR is read as the sequence's next value",
+            ));
+        }
+    }
+    // SQL Server computed column `name AS (expression) [PERSISTED] [NOT NULL]`, which declares
+    // no type (https://learn.microsoft.com/en-us/sql/t-sql/statements/alter-table-computed-column-definition-transact-sql):
+    // the parse stops somewhere in its expression. It is left out, as a manual action.
+    if let Some(r) = computed_column_around(text, at) {
+        return Some(r);
+    }
+    // SQL Server accepts a comma before the closing parenthesis of a column list.
+    if rest.starts_with(')') {
+        let before = text[..at].trim_end();
+        if before.ends_with(',') {
+            let comma = before.len() - 1;
+            return Some(Repair::note(
+                comma,
+                comma + 1,
+                " ".to_string(),
+                "a trailing comma is dropped",
+            ));
+        }
+    }
+    None
+}
+
+/// The computed column definition (`name AS (...) [PERSISTED] [NOT NULL]` and its comma) that
+/// holds `at`, blanked. It starts after a `(` or `,` before `at`: the nearest one whose text
+/// reads as such a definition (the parse may stop inside the expression's own parentheses).
+fn computed_column_around(text: &str, at: usize) -> Option<Repair> {
+    let mut depth = 0usize;
+    for (i, c) in text[..at].char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' if depth > 0 => depth -= 1,
+            '(' | ',' if depth == 0 => {
+                if let Some(r) = computed_column_at(text, i + 1, at) {
+                    return Some(r);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A computed column definition starting at `item` (after whitespace) and reaching past `at`.
+fn computed_column_at(text: &str, item: usize, at: usize) -> Option<Repair> {
+    let rest = &text[item..];
+    let indent = rest.len() - rest.trim_start().len();
+    let def = &rest[indent..];
+    let name_len = match def.chars().next()? {
+        '[' => def.find(']')? + 1,
+        '"' => def[1..].find('"')? + 2,
+        _ => def.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?,
+    };
+    let after_name = &def[name_len..];
+    let gap = after_name.len() - after_name.trim_start().len();
+    let as_len = starts_with_phrase(&after_name[gap..], "AS")?;
+    let after_as = &after_name[gap + as_len..];
+    let expr_len = clause_arg_len(after_as, ClauseArg::Parens)?;
+    let mut len = name_len + gap + as_len + expr_len;
+    for tail in ["PERSISTED", "NOT NULL", "NULL"] {
+        let rest = &def[len..];
+        let gap = rest.len() - rest.trim_start().len();
+        if let Some(n) = starts_with_phrase(&rest[gap..], tail) {
+            len += gap + n;
+        }
+    }
+    let rest = &def[len..];
+    if rest.trim_start().starts_with(',') {
+        len += rest.len() - rest.trim_start().len() + 1;
+    }
+    let start = item + indent;
+    let end = start + len;
+    (end > at).then(|| Repair {
+        start,
+        end,
+        replacement: blank(&text[start..end]),
+        code: &codes::COMPUTED_COLUMN_MANUAL,
+        note: "a computed column (AS expression) is left out of the table: recreate it as a generated column",
+    })
+}
+
+/// `START WITH n INCREMENT BY m` where the parse stopped at INCREMENT: the two clauses swapped.
+fn start_before_increment(text: &str, at: usize) -> Option<Repair> {
+    let rest = text.get(at..)?;
+    let inc_len = starts_with_phrase(rest, "INCREMENT BY")?;
+    let after_inc = &rest[inc_len..];
+    let gap = after_inc.len() - after_inc.trim_start().len();
+    let num = after_inc[gap..]
+        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .unwrap_or(after_inc.len() - gap);
+    if num == 0 {
+        return None;
+    }
+    let increment = &rest[..inc_len + gap + num];
+    // Back over `START WITH n ` before it.
+    let before = &text[..at];
+    let start = before.to_ascii_uppercase().rfind("START")?;
+    let clause = &text[start..at];
+    let start_len = starts_with_phrase(clause, "START WITH")?;
+    let value = clause[start_len..].trim();
+    if value.is_empty() || !value.chars().all(|c| c.is_ascii_digit() || c == '-') {
+        return None;
+    }
+    let gap_after = clause.len() - clause.trim_end().len();
+    let start_clause = clause.trim_end();
+    let swapped = format!(
+        "{increment}{}{start_clause}",
+        &clause[start_clause.len()..][..gap_after]
+    );
+    let end = at + increment.len();
+    (swapped.len() == end - start).then(|| {
+        Repair::note(
+            start,
+            end,
+            swapped,
+            "START WITH is read after INCREMENT BY, the only order sqlparser takes",
+        )
+    })
+}
+
+/// The repair for a failed parse at byte `at` of `text`.
+pub fn repair_at(text: &str, at: usize, dialect: Dialect) -> Option<Repair> {
+    let vendor = match dialect {
+        Dialect::Oracle => oracle_repair(text, at),
+        Dialect::SqlServer => sqlserver_repair(text, at),
+        Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite => None,
+    };
+    // The dialect's own phrases first: they look at the words around (WITH LOCAL TIME ZONE is
+    // not the index clause LOCAL).
+    if let Some(r) = vendor.or_else(|| physical_clause_at(text, at, dialect)) {
+        return Some(r);
+    }
+    let rest = text.get(at..)?;
+    for (d, phrase, replacement, note) in REPAIRS {
+        let end = at + phrase.len();
+        if *d == dialect
+            && rest.len() >= phrase.len()
+            && rest.is_char_boundary(phrase.len())
+            && rest[..phrase.len()].eq_ignore_ascii_case(phrase)
+            && !text[end..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Some(Repair::note(at, end, replacement.to_string(), note));
+        }
+    }
+    // Identity and sequence options in the order sqlparser does not take: `(START WITH 10
+    // INCREMENT BY 2)` is written as `(INCREMENT BY 2 START WITH 10)`, the same characters
+    // (both engines take any order).
+    if let Some(r) = start_before_increment(text, at) {
+        return Some(r);
+    }
+    // PostgreSQL `ADD GENERATED ... AS IDENTITY (SEQUENCE NAME s ...)`: the sequence's name is
+    // PostgreSQL's own business; the identity's options follow it.
+    if dialect == Dialect::Postgres
+        && rest.len() >= 14
+        && rest[..14].eq_ignore_ascii_case("SEQUENCE NAME ")
+    {
+        let after = &rest[14..];
+        let name_len = after
+            .find(|c: char| c.is_whitespace() || c == ')')
+            .unwrap_or(after.len());
+        let end = at + 14 + name_len;
+        return Some(Repair::note(
+            at,
+            end,
+            " ".repeat(end - at),
+            "the identity's sequence name is dropped: the target names it",
+        ));
+    }
+    // SQLite takes any run of words as a type name (`BLOB SUB_TYPE TEXT`,
+    // https://www.sqlite.org/datatype3.html); join the word the parser stopped at to the one
+    // before it with `_`, which keeps the affinity rules' substrings.
+    if dialect == Dialect::Sqlite && rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        let before = &text[..at];
+        let gap = before.len() - before.trim_end_matches([' ', '\t']).len();
+        let prev_is_word = before
+            .trim_end_matches([' ', '\t'])
+            .ends_with(|c: char| c.is_ascii_alphanumeric() || c == ')');
+        if gap > 0 && prev_is_word {
+            return Some(Repair::note(
+                at - gap,
+                at,
+                "_".repeat(gap),
+                "a type name of several words is read as one word joined by `_`",
+            ));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dialect::Dialect;
+    use crate::parse::split::split;
+    use crate::parse::sql::parse_one;
+
+    /// Each statement parses after its repairs, and the notes name what was lost, in order.
+    fn check(dialect: Dialect, sql: &str, notes: &[&str]) {
+        let (raws, diags) = split(sql, dialect);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(raws.len(), 1, "{sql}");
+        let (_, got) =
+            parse_one(&raws[0], dialect).unwrap_or_else(|d| panic!("{sql}: {}", d.message));
+        assert_eq!(got.len(), notes.len(), "{sql}: {got:?}");
+        for (d, want) in got.iter().zip(notes) {
+            assert!(
+                d.message.contains(want),
+                "{sql}: `{}` lacks `{want}`",
+                d.message
+            );
+            // Spans stay on the original text: the note points at the repaired phrase.
+            let span = d.span.unwrap_or_else(|| panic!("{sql}: no span"));
+            assert!(
+                span.end <= sql.len() && span.start < span.end,
+                "{sql}: {span:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn oracle_phrases_sqlparser_cannot_read() {
+        let o = Dialect::Oracle;
+        check(
+            o,
+            "CREATE TABLE t (y NUMBER GENERATED ALWAYS AS IDENTITY (START WITH 10 INCREMENT BY 2))",
+            &["START WITH is read after INCREMENT BY"],
+        );
+        check(
+            o,
+            "CREATE TABLE t (y NUMBER GENERATED BY DEFAULT ON NULL AS IDENTITY)",
+            &["ON NULL"],
+        );
+        check(o, "CREATE TABLE t (a CHAR(3 CHAR))", &["length unit"]);
+        check(o, "CREATE TABLE t (a LONG RAW)", &["LONG RAW"]);
+        check(
+            o,
+            "CREATE TABLE t (a INTERVAL DAY(3) TO SECOND(2), b INTERVAL YEAR TO MONTH)",
+            &["interval's fields", "interval's fields"],
+        );
+        check(
+            o,
+            "CREATE TABLE t (a TIMESTAMP WITH LOCAL TIME ZONE)",
+            &["WITH LOCAL TIME ZONE"],
+        );
+        check(
+            o,
+            "CREATE TABLE t (a NUMBER, CONSTRAINT pk PRIMARY KEY (a) ENABLE) STORAGE (INITIAL 64K) NOLOGGING",
+            &["ENABLE", "STORAGE", "NOLOGGING"],
+        );
+        check(
+            o,
+            "CREATE OR REPLACE FORCE VIEW v AS SELECT 1 FROM dual",
+            &["FORCE"],
+        );
+        check(o, "CREATE TABLE t (a NUMBER(*,0))", &["precision *"]);
+        check(
+            o,
+            "ALTER TABLE t ADD (CONSTRAINT t_fk FOREIGN KEY (a) REFERENCES u (a))",
+            &["parentheses"],
+        );
+        check(
+            o,
+            "CREATE BITMAP INDEX i ON t (a) LOCAL",
+            &["BITMAP", "LOCAL"],
+        );
+        check(
+            o,
+            "CREATE TABLE s (id NUMBER, d DATE)\nPARTITION BY RANGE (d) INTERVAL (NUMTOYMINTERVAL(1, 'MONTH'))\n\
+             (PARTITION p0 VALUES LESS THAN (DATE '2020-01-01') TABLESPACE users,\n\
+             PARTITION p1 VALUES LESS THAN (MAXVALUE))\nENABLE ROW MOVEMENT",
+            &["partitioning"],
+        );
+        check(
+            o,
+            "CREATE TABLE l (id NUMBER, b CLOB) ENABLE ROW MOVEMENT LOB (b) STORE AS SECUREFILE lob_seg \
+             (TABLESPACE users ENABLE STORAGE IN ROW CHUNK 8192 NOCACHE LOGGING)",
+            &["ROW MOVEMENT", "LOB storage"],
+        );
+        check(
+            o,
+            "CREATE TABLE t (a NUMBER PRIMARY KEY) ORGANIZATION INDEX",
+            &["ORGANIZATION INDEX"],
+        );
+    }
+
+    #[test]
+    fn sqlserver_phrases_sqlparser_cannot_read() {
+        let s = Dialect::SqlServer;
+        check(
+            s,
+            "CREATE TABLE t ([a] int, [b] AS ([a] * 2) PERSISTED, [c] int)",
+            &["computed column"],
+        );
+        check(s, "CREATE TABLE t (a int,\n)", &["trailing comma"]);
+        check(
+            s,
+            "CREATE TABLE t (a int DEFAULT NEXT VALUE FOR dbo.s)",
+            &["NEXT VALUE FOR"],
+        );
+        check(
+            s,
+            "CREATE UNIQUE NONCLUSTERED INDEX i ON t (a) WITH (FILLFACTOR = 80) ON [PRIMARY]",
+            &["NONCLUSTERED", "WITH (...)", "filegroup"],
+        );
+        check(
+            s,
+            "ALTER TABLE t WITH NOCHECK ADD CONSTRAINT pk PRIMARY KEY CLUSTERED (a)",
+            &["WITH NOCHECK"],
+        );
+        check(
+            s,
+            "CREATE TABLE t (id int IDENTITY(1,1) NOT FOR REPLICATION NOT NULL, n int SPARSE NULL)",
+            &["NOT FOR REPLICATION", "SPARSE"],
+        );
+    }
+}
