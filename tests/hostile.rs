@@ -574,6 +574,35 @@ fn cases() -> Vec<Case> {
             &[2],
             "sqlite:",
         ),
+        // Found by the fuzzer (bench/fuzz.rs), minimised by hand.
+        case(
+            "parse error at a 4-byte character",
+            "CREATE TABLE t (a int 🚀);",
+            Convert("mysql"),
+            &[1],
+            ":1:23",
+        ),
+        case(
+            "parse error at a 2-byte character",
+            "CREATE TABLE t (a int,\n  b int é);",
+            Convert("sqlite"),
+            &[1],
+            ":2:9",
+        ),
+        case(
+            "PostgreSQL parse error before multi-byte text",
+            "CREATE TABLE t (a int) zéééééééé;",
+            Convert("postgres"),
+            &[1],
+            ":1:24",
+        ),
+        case(
+            "routine named in multi-byte letters",
+            "CREATE FUNCTION éééééééé() RETURNS int RETURN 1;",
+            Convert("mysql"),
+            &[1],
+            "function `éééééééé` must be rewritten",
+        ),
     ]
 }
 

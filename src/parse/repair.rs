@@ -830,8 +830,9 @@ pub fn repair_at(text: &str, at: usize, dialect: Dialect) -> Option<Repair> {
     // PostgreSQL `ADD GENERATED ... AS IDENTITY (SEQUENCE NAME s ...)`: the sequence's name is
     // PostgreSQL's own business; the identity's options follow it.
     if dialect == Dialect::Postgres
-        && rest.len() >= 14
-        && rest[..14].eq_ignore_ascii_case("SEQUENCE NAME ")
+        && rest
+            .get(..14)
+            .is_some_and(|s| s.eq_ignore_ascii_case("SEQUENCE NAME "))
     {
         let after = &rest[14..];
         let name_len = after

@@ -327,9 +327,14 @@ pub fn parse_one(
                 notes.push(Diagnostic::new(r.code, r.note).at(at));
             }
             _ => {
+                // The character the parser stopped at (whole, when it takes several bytes).
                 let at = offset.map_or(raw.span, |o| {
-                    let start = raw.span.start + o;
-                    Span::new(start, (start + 1).min(raw.span.end.max(start)))
+                    let o = (0..=o.min(raw.text.len()))
+                        .rev()
+                        .find(|i| raw.text.is_char_boundary(*i))
+                        .unwrap_or(0);
+                    let len = raw.text[o..].chars().next().map_or(0, char::len_utf8);
+                    Span::new(raw.span.start + o, raw.span.start + o + len)
                 });
                 let message = strip_location(msg.trim_start_matches("sql parser error: "));
                 return Err(Box::new(
