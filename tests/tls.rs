@@ -25,7 +25,7 @@ fn sqlite_source(name: &str) -> String {
 
 #[test]
 fn postgres_tls_modes_connect_or_fail_as_libpq_would() {
-    let Some(pg) = PrivatePg::start(54_330, true) else {
+    let Some(pg) = PrivatePg::start(common::free_port(), true) else {
         eprintln!("skipped: needs root and PostgreSQL 15's binaries to run a server of its own");
         return;
     };
@@ -89,7 +89,7 @@ fn postgres_tls_modes_connect_or_fail_as_libpq_would() {
 
 #[test]
 fn mysql_tls_modes_connect_or_fail_as_the_mysql_client_would() {
-    let Some(my) = common::private_mariadb::PrivateMariadb::start(33_307) else {
+    let Some(my) = common::private_mariadb::PrivateMariadb::start(common::free_port()) else {
         eprintln!("skipped: needs root and MariaDB's binaries to run a server of its own");
         return;
     };

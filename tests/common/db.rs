@@ -391,6 +391,20 @@ impl ScratchDb {
     /// tables (partitions count too) in every schema but the system ones, without the tables an
     /// extension creates (PostGIS's spatial_ref_sys is not the script's). MariaDB:
     /// information_schema.tables of this database with table_type 'BASE TABLE'.
+    /// Whether this database (and no other on the server) has a table of this name.
+    pub fn has_table(&self, name: &str) -> bool {
+        let sql = match self.engine {
+            Engine::Postgres => format!(
+                "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() AND table_name = '{name}'"
+            ),
+            Engine::Mariadb => format!(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = '{}' AND table_name = '{name}'",
+                self.name
+            ),
+        };
+        self.query_scalar(&sql).is_ok_and(|n| n.trim() != "0")
+    }
+
     pub fn table_count(&self) -> Result<usize, String> {
         let sql = match self.engine {
             Engine::Postgres => "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \

@@ -46,3 +46,12 @@ pub fn password_of(url: &str) -> String {
         .and_then(|(a, _)| a.split_once(':'))
         .map_or_else(String::new, |(_, p)| p.to_string())
 }
+
+/// A TCP port on 127.0.0.1 that nothing listens on now, for a server of a test's own (two
+/// test runs on one machine must not meet on a fixed port).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
