@@ -194,6 +194,16 @@ impl MysqlTarget {
              SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', \
              SESSION time_zone = '+00:00'",
         )?;
+        // A slot lock for as long as the connection lives (see `other_loads`).
+        for slot in 0..LOAD_SLOTS {
+            if t.count(&format!(
+                "SELECT GET_LOCK({}, 0)",
+                slot_lock(&slot.to_string())
+            ))? == 1
+            {
+                break;
+            }
+        }
         Ok(t)
     }
 
@@ -330,9 +340,14 @@ impl Target for MysqlTarget {
     }
 
     fn other_loads(&mut self) -> Result<u64, LoadError> {
+        // A killed load's connection lives on in the server until the server has read all it
+        // was sent (a COMMIT among it) and then its end: its slot lock goes only then.
+        let lock = slot_lock("n");
         self.count(&format!(
-            "SELECT count(*) FROM information_schema.processlist WHERE id <> CONNECTION_ID() \
-             AND db = DATABASE() AND info LIKE '{LOAD_TAG}%'"
+            "WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < {last}) \
+             SELECT count(*) FROM k WHERE IS_USED_LOCK({lock}) IS NOT NULL \
+             AND IS_USED_LOCK({lock}) <> CONNECTION_ID()",
+            last = LOAD_SLOTS - 1
         ))
     }
 
@@ -369,10 +384,19 @@ impl Target for MysqlTarget {
     }
 }
 
-/// The comment every statement a load sends starts with: the server's process list shows it
-/// while the statement runs, so a resumed load can wait for the statements (a COMMIT above
-/// all) of a killed one to end.
+/// The comment every statement a load sends starts with: the server's process list shows a
+/// database administrator which statements are ferry's.
 const LOAD_TAG: &str = "/* ferry-load */ ";
+
+/// Every target connection of a load holds a named lock `ferry-load-slot:DB:N`, the first of
+/// these slots that is free, for as long as it lives (https://mariadb.com/kb/en/get_lock/): a
+/// resumed load waits until no other connection holds one.
+const LOAD_SLOTS: u32 = 256;
+
+/// The SQL expression naming slot `n` (a number or a column) of the connection's database.
+fn slot_lock(n: &str) -> String {
+    format!("CONCAT('ferry-load-slot:', IFNULL(DATABASE(), ''), ':', {n})")
+}
 
 /// A live MySQL or MariaDB database read as a source.
 pub struct MysqlSource {
