@@ -371,22 +371,7 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
         };
         prepare(target.as_mut(), plan, how)?;
     }
-    let stats: Vec<TableStats> = plan
-        .tables
-        .iter()
-        .map(|t| TableStats {
-            table: t.source.to_string(),
-            ..TableStats::default()
-        })
-        .collect();
-    let run = Run {
-        plan,
-        rejects: &rejects,
-        skipped: Mutex::new(Default::default()),
-        stats: Mutex::new(stats),
-        progress: Mutex::new(Progress::new(opts.quiet, plan)),
-        kept: std::sync::atomic::AtomicU64::new(0),
-    };
+    let run = Run::new(plan, &rejects, opts.quiet);
     let mut kept_before = None;
     let mut saved = resumed;
     if phase <= state::Phase::Data {
@@ -516,7 +501,27 @@ struct Run<'a> {
     kept: std::sync::atomic::AtomicU64,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    /// A run of `plan` with no rows counted yet.
+    fn new(plan: &'a Plan, rejects: &'a Rejects, quiet: bool) -> Run<'a> {
+        Run {
+            plan,
+            rejects,
+            skipped: Mutex::new(Default::default()),
+            stats: Mutex::new(
+                plan.tables
+                    .iter()
+                    .map(|t| TableStats {
+                        table: t.source.to_string(),
+                        ..TableStats::default()
+                    })
+                    .collect(),
+            ),
+            progress: Mutex::new(Progress::new(quiet, plan)),
+            kept: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
     /// Adds one batch's counts to its table's and reports progress.
     fn add(&self, ti: usize, batch: &TableStats) {
         let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());

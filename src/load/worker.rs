@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use super::rejects::Rejects;
 use super::{
-    LoadError, LoadOptions, Orphans, Run, Summary, TableStats, Target, chunk_range, open_source,
-    open_sources, open_target, plan_chunks, planned_source_fingerprint, prepare, same_load, state,
+    LoadError, LoadOptions, Orphans, Run, Summary, Target, chunk_range, open_source, open_sources,
+    open_target, plan_chunks, planned_source_fingerprint, prepare, same_load, state,
 };
 use crate::conn::Endpoint;
 use crate::plan::{Plan, Preparation};
@@ -44,22 +44,7 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
     locked(&mut target, |t| set_up(t.as_mut(), plan))?;
     // Several processes may write rejects: each appends its own lines.
     let rejects = Rejects::open(plan.settings.reject_file.as_deref(), true)?;
-    let run = Run {
-        plan,
-        rejects: &rejects,
-        skipped: Mutex::new(Default::default()),
-        stats: Mutex::new(
-            plan.tables
-                .iter()
-                .map(|t| TableStats {
-                    table: t.source.to_string(),
-                    ..TableStats::default()
-                })
-                .collect(),
-        ),
-        progress: Mutex::new(super::Progress::new(opts.quiet, plan)),
-        kept: std::sync::atomic::AtomicU64::new(0),
-    };
+    let run = Run::new(plan, &rejects, opts.quiet);
     let sources = open_sources(&plan.source, plan.settings.jobs.max(1))?;
     let failure: Mutex<Option<LoadError>> = Mutex::new(None);
     std::thread::scope(|scope| {
