@@ -84,6 +84,20 @@ pub enum Applied {
 }
 
 impl Transform {
+    /// Whether `apply` can refuse a value (the loader then keeps the value's text for the
+    /// reject file before applying it; the others never fail).
+    pub fn may_reject(self) -> bool {
+        matches!(
+            self,
+            Transform::IntToBool
+                | Transform::BoolToInt
+                | Transform::ArrayToJson
+                | Transform::BitToInt
+                | Transform::BitToBool
+                | Transform::YearToInt
+        )
+    }
+
     /// Applies the transform to one value. NULL stays NULL. Err is a reason to reject the row.
     pub fn apply(self, v: Value) -> Result<(Value, Applied), String> {
         use Value as V;

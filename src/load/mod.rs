@@ -9,9 +9,10 @@
 
 pub mod dump;
 pub mod mysql;
+mod pg_copy;
 pub mod pg_source;
 pub mod post;
-pub mod postgres;
+mod postgres;
 pub mod rejects;
 pub mod sqlite;
 pub mod state;
@@ -606,15 +607,11 @@ impl<'a> Run<'a> {
                 }
                 let t0 = Instant::now();
                 let mut st = TableStats::default();
-                let moved = move_rows(
-                    target,
-                    &table,
-                    &shape,
-                    batch.rows,
-                    plan.settings.on_error,
-                    self.rejects,
-                    &mut st,
-                );
+                let on_error = plan.settings.on_error;
+                let moved = shape_rows(&table, &shape, batch.rows, on_error, self.rejects, &mut st)
+                    .and_then(|ready| {
+                        write_rows(target, &table, &ready, on_error, self.rejects, &mut st)
+                    });
                 st.seconds = t0.elapsed().as_secs_f64();
                 self.add(ti, &st);
                 if let Some((_, _, so_far)) = open.as_mut() {
@@ -674,7 +671,7 @@ impl<'a> Run<'a> {
         sources.truncate(work.len().max(1));
         let queue = Mutex::new(work);
         let failure: Mutex<Option<LoadError>> = Mutex::new(None);
-        let worker = |source: Box<dyn RowSource>| {
+        let worker = |mut source: Box<dyn RowSource>| {
             let result = (|| -> Result<(), LoadError> {
                 let mut target = open_target(&plan.target)?;
                 loop {
@@ -686,7 +683,7 @@ impl<'a> Run<'a> {
                         return Ok(());
                     };
                     target.execute("data", "BEGIN")?;
-                    self.chunk(source.as_ref(), target.as_mut(), unit, ti, range.as_ref())?;
+                    self.chunk(source.as_mut(), target.as_mut(), unit, ti, range.as_ref())?;
                 }
             })();
             if let Err(e) = result {
@@ -712,7 +709,7 @@ impl<'a> Run<'a> {
     /// it back on error.
     fn chunk(
         &self,
-        source: &dyn RowSource,
+        source: &mut dyn RowSource,
         target: &mut dyn Target,
         unit: i64,
         ti: usize,
@@ -720,25 +717,23 @@ impl<'a> Run<'a> {
     ) -> Result<(), LoadError> {
         let plan = self.plan;
         let table = &plan.tables[ti];
-        let shape = Shape::identity(table);
+        let on_error = plan.settings.on_error;
         let mut so_far = TableStats::default();
-        let moved = source.for_each_batch(table, range, plan.settings.batch_size, &mut |rows| {
-            let t0 = Instant::now();
-            let mut st = TableStats::default();
-            let r = move_rows(
-                target,
-                table,
-                &shape,
-                rows,
-                plan.settings.on_error,
-                self.rejects,
-                &mut st,
-            );
-            st.seconds = t0.elapsed().as_secs_f64();
-            self.add(ti, &st);
-            so_far.add(&st);
-            r
-        });
+        let moved = read_ahead(
+            source,
+            table,
+            range,
+            (plan.settings.batch_size, on_error),
+            self.rejects,
+            &mut |rows, mut st| {
+                let t0 = Instant::now();
+                let r = write_rows(target, table, &rows, on_error, self.rejects, &mut st);
+                st.seconds += t0.elapsed().as_secs_f64();
+                self.add(ti, &st);
+                so_far.add(&st);
+                r
+            },
+        );
         let result = moved.and_then(|()| commit_unit(target, state::chunk_done_sql(unit)));
         if result.is_err() {
             let _ = target.execute("data", "ROLLBACK");
@@ -1221,16 +1216,16 @@ impl Shape {
     }
 }
 
-/// Shapes, transforms and writes one batch; updates the table's counts.
-fn move_rows(
-    target: &mut dyn Target,
+/// A batch as read, typed and transformed for the target; the rows refused on the way are
+/// set aside (or stop the load, by `on_error`) and counted in `stats`.
+fn shape_rows(
     table: &TablePlan,
     shape: &Shape,
     rows: Vec<Row>,
     on_error: OnError,
     rejects: &Rejects,
     stats: &mut TableStats,
-) -> Result<(), LoadError> {
+) -> Result<Vec<Row>, LoadError> {
     let mut ready = Vec::with_capacity(rows.len());
     for row in rows {
         stats.rows_read += 1;
@@ -1250,13 +1245,71 @@ fn move_rows(
             }
         }
     }
-    for r in &ready {
+    Ok(ready)
+}
+
+/// Writes shaped rows; the rows the target refuses are set aside by `write_split` and counted.
+fn write_rows(
+    target: &mut dyn Target,
+    table: &TablePlan,
+    ready: &[Row],
+    on_error: OnError,
+    rejects: &Rejects,
+    stats: &mut TableStats,
+) -> Result<(), LoadError> {
+    for r in ready {
         stats.bytes += r.iter().map(value_size).sum::<u64>();
     }
-    let before = rejects.count();
-    stats.rows_written += target.write(table, &ready, on_error, rejects)?;
-    stats.rows_rejected += rejects.count() - before;
+    let written = target.write(table, ready, on_error, rejects)?;
+    stats.rows_written += written;
+    // Every row is written or rejected (an abort returns above): counting the difference,
+    // not the reject file's growth, which other workers add to at the same time.
+    stats.rows_rejected += (ready.len() as u64).saturating_sub(written);
     Ok(())
+}
+
+/// Reads a table's batches (of `range` only, when given) on a thread of its own, where they are
+/// also shaped, while this thread writes the batch before: the source, ferry and the target
+/// work at the same time. One batch waits at most, so memory stays at about three batches per
+/// worker. `write` gets each shaped batch with the counts of its shaping.
+fn read_ahead(
+    source: &mut dyn RowSource,
+    table: &TablePlan,
+    range: Option<&KeyRange>,
+    settings: (usize, OnError),
+    rejects: &Rejects,
+    write: &mut dyn FnMut(Vec<Row>, TableStats) -> Result<(), LoadError>,
+) -> Result<(), LoadError> {
+    let (batch, on_error) = settings;
+    let shape = Shape::identity(table);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<Row>, TableStats)>(1);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            source.for_each_batch(table, range, batch, &mut |rows| {
+                let t0 = Instant::now();
+                let mut st = TableStats::default();
+                let ready = shape_rows(table, &shape, rows, on_error, rejects, &mut st)?;
+                st.seconds = t0.elapsed().as_secs_f64();
+                // A closed channel means the writer stopped on an error of its own, which it
+                // reports: reading stops here.
+                tx.send((ready, st))
+                    .map_err(|_| LoadError("the writer stopped".to_string()))
+            })
+        });
+        let mut written = Ok(());
+        for (rows, st) in rx.iter() {
+            written = write(rows, st);
+            if written.is_err() {
+                break;
+            }
+        }
+        drop(rx);
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(LoadError("the reading thread panicked".to_string())));
+        // The writer's error comes first: the reader's is then only "the writer stopped".
+        written.and(read)
+    })
 }
 
 fn value_size(v: &Value) -> u64 {
@@ -1293,7 +1346,11 @@ pub(crate) fn shape_row(
         };
         let v = match c.transform {
             Some(tr) => {
-                let shown = v.display();
+                let shown = if tr.may_reject() {
+                    v.display()
+                } else {
+                    String::new()
+                };
                 match tr.apply(v) {
                     Ok((v, applied)) => {
                         match applied {

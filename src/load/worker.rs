@@ -48,10 +48,10 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
     let sources = open_sources(&plan.source, plan.settings.jobs.max(1))?;
     let failure: Mutex<Option<LoadError>> = Mutex::new(None);
     std::thread::scope(|scope| {
-        for source in sources {
+        for mut source in sources {
             let (run, failure) = (&run, &failure);
             scope.spawn(move || {
-                if let Err(e) = claim_chunks(run, source.as_ref(), failure) {
+                if let Err(e) = claim_chunks(run, source.as_mut(), failure) {
                     failure
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
@@ -134,7 +134,7 @@ fn set_up(target: &mut dyn Target, plan: &Plan) -> Result<(), LoadError> {
 /// this process failed).
 fn claim_chunks(
     run: &Run,
-    source: &dyn super::RowSource,
+    source: &mut dyn super::RowSource,
     failure: &Mutex<Option<LoadError>>,
 ) -> Result<(), LoadError> {
     let plan = run.plan;
