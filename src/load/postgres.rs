@@ -1,7 +1,7 @@
 //! PostgreSQL as a target, through tokio-postgres on a runtime of its own (the loader's code
-//! stays plain and blocking). Rows go in with `COPY ... FROM STDIN` in text format
-//! (https://www.postgresql.org/docs/current/sql-copy.html): every target type, enums, arrays and
-//! domains included, is read by the server from its text form. A batch the server refuses is
+//! stays plain and blocking). Rows go in with `COPY ... FROM STDIN`, in binary format where
+//! `pg_copy` can write every value exactly, else in text format, which the server reads for
+//! every target type, enums, arrays and domains included. A batch the server refuses is
 //! split in halves until the refused rows are found: they are rejected or stop the load by key,
 //! and every other row is written once. After the data, identity sequences are set past the
 //! loaded maximum.
@@ -11,11 +11,12 @@ use futures_util::SinkExt;
 use tokio::runtime::Runtime;
 use tokio_postgres::{Client, NoTls};
 
+use super::pg_copy::Encoder;
 use super::rejects::Rejects;
 use super::{LoadError, Target};
 use crate::conn::Server;
 use crate::plan::{OnError, Plan, TablePlan};
-use crate::value::{Row, Value};
+use crate::value::Row;
 
 pub struct PgTarget {
     rt: Runtime,
@@ -199,17 +200,26 @@ impl PgTarget {
     }
 
     /// One COPY of `rows`; Err carries the server's message and the refused row's index.
-    fn copy(&self, table: &TablePlan, rows: &[&Row]) -> Result<(), (String, Option<usize>)> {
-        let mut buf = Vec::with_capacity(rows.len() * 64);
-        for (i, row) in rows.iter().enumerate() {
-            encode_row(table, row, &mut buf).map_err(|reason| (reason, Some(i)))?;
-        }
+    fn copy(
+        &self,
+        table: &TablePlan,
+        encoder: &Encoder,
+        rows: &[&Row],
+    ) -> Result<(), (String, Option<usize>)> {
+        let (data, binary) = encoder
+            .encode(rows)
+            .map_err(|(reason, i)| (reason, Some(i)))?;
         let cols: Vec<&str> = table.columns.iter().map(|c| c.target.as_str()).collect();
-        let sql = format!("COPY {} ({}) FROM STDIN", table.target, cols.join(", "));
+        let format = if binary { " (FORMAT binary)" } else { "" };
+        let sql = format!(
+            "COPY {} ({}) FROM STDIN{format}",
+            table.target,
+            cols.join(", ")
+        );
         let result = self.rt.block_on(async {
             let sink = self.client.copy_in::<_, Bytes>(sql.as_str()).await?;
             let mut sink = Box::pin(sink);
-            sink.send(Bytes::from(buf)).await?;
+            sink.send(Bytes::from(data)).await?;
             sink.as_mut().finish().await
         });
         result.map(|_| ()).map_err(|e| {
@@ -228,110 +238,6 @@ fn copy_line(context: &str) -> Option<usize> {
     let rest = &context[context.find("line ")? + 5..];
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
-}
-
-/// Appends one row in COPY text format.
-fn encode_row(table: &TablePlan, row: &Row, out: &mut Vec<u8>) -> Result<(), String> {
-    for (i, (v, c)) in row.iter().zip(&table.columns).enumerate() {
-        if i > 0 {
-            out.push(b'\t');
-        }
-        let ty = c.target_type.to_ascii_lowercase();
-        let bytea = ty.starts_with("bytea");
-        if let Some(bits) = bit_width(&ty) {
-            // bit(n) and varbit take a string of 0 and 1.
-            let digits = match v {
-                Value::Bytes(b) => Some(b.iter().map(|x| format!("{x:08b}")).collect::<String>()),
-                Value::UInt(n) => Some(format!("{n:064b}")),
-                Value::Int(n) if *n >= 0 => Some(format!("{n:064b}")),
-                Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
-                _ => None,
-            };
-            if let Some(d) = digits {
-                let tail = &d[d.len().saturating_sub(bits)..];
-                let tail = if ty.starts_with("bit varying") || ty.starts_with("varbit") {
-                    d.trim_start_matches('0')
-                } else {
-                    tail
-                };
-                out.extend_from_slice(if tail.is_empty() { "0" } else { tail }.as_bytes());
-                continue;
-            }
-        }
-        match v {
-            Value::Null => out.extend_from_slice(b"\\N"),
-            Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
-            Value::Int(n) => out.extend_from_slice(n.to_string().as_bytes()),
-            Value::UInt(n) => out.extend_from_slice(n.to_string().as_bytes()),
-            Value::Float(f) => {
-                let s = if f.is_nan() {
-                    "NaN".to_string()
-                } else if f.is_infinite() {
-                    if *f > 0.0 { "Infinity" } else { "-Infinity" }.to_string()
-                } else {
-                    f.to_string()
-                };
-                out.extend_from_slice(s.as_bytes());
-            }
-            Value::Decimal(d) => out.extend_from_slice(d.as_bytes()),
-            Value::Text(t) if bytea => {
-                escape_into(format!("\\x{}", hex(t.as_bytes())).as_bytes(), out)
-            }
-            Value::Text(t) => {
-                if t.contains('\0') {
-                    return Err(format!(
-                        "column {}: text with a NUL byte, which PostgreSQL cannot store",
-                        c.source
-                    ));
-                }
-                escape_into(t.as_bytes(), out);
-            }
-            Value::Bytes(b) if bytea => escape_into(format!("\\x{}", hex(b)).as_bytes(), out),
-            Value::Bytes(b) => match std::str::from_utf8(b) {
-                Ok(t) if !t.contains('\0') => escape_into(t.as_bytes(), out),
-                _ => {
-                    return Err(format!(
-                        "column {}: the value is not valid UTF-8 text for {}",
-                        c.source, c.target_type
-                    ));
-                }
-            },
-        }
-    }
-    out.push(b'\n');
-    Ok(())
-}
-
-/// The width of a `bit(n)` / `bit varying(n)` target type (`bit` alone is bit(1)).
-fn bit_width(ty: &str) -> Option<usize> {
-    let rest = ty.strip_prefix("bit")?;
-    let rest = rest.trim_start();
-    let rest = rest.strip_prefix("varying").unwrap_or(rest).trim_start();
-    if rest.is_empty() {
-        return Some(1);
-    }
-    rest.strip_prefix('(')?
-        .strip_suffix(')')?
-        .trim()
-        .parse()
-        .ok()
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// COPY text escapes: backslash, and the line and field separators.
-fn escape_into(s: &[u8], out: &mut Vec<u8>) {
-    for &b in s {
-        match b {
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            _ => out.push(b),
-        }
-    }
 }
 
 impl Target for PgTarget {
@@ -366,6 +272,7 @@ impl Target for PgTarget {
         rejects: &Rejects,
     ) -> Result<u64, LoadError> {
         let refs: Vec<&Row> = rows.iter().collect();
+        let encoder = Encoder::new(&table.columns);
         // The caller's transaction holds a whole chunk: a refused COPY must not abort it, so
         // each attempt runs under a savepoint it rolls back to.
         super::write_split(
@@ -378,7 +285,7 @@ impl Target for PgTarget {
                 let plain = |e: LoadError| (e.0, None);
                 self.exec("savepoint", "SAVEPOINT ferry_batch")
                     .map_err(plain)?;
-                match self.copy(table, batch) {
+                match self.copy(table, &encoder, batch) {
                     Ok(()) => self
                         .exec("savepoint", "RELEASE SAVEPOINT ferry_batch")
                         .map_err(plain),
