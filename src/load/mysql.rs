@@ -120,6 +120,11 @@ fn quote(s: &str) -> String {
 /// (https://mariadb.com/kb/en/string-literals/).
 fn string_literal(s: &str, out: &mut String) {
     out.push('\'');
+    if !s.bytes().any(|b| matches!(b, b'\\' | b'\'' | b'\0')) {
+        out.push_str(s);
+        out.push('\'');
+        return;
+    }
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
@@ -136,13 +141,14 @@ fn is_binary(target_type: &str) -> bool {
     t.contains("blob") || t.contains("binary") || t.starts_with("bit")
 }
 
-/// One value as a MySQL literal; Err is a reason to refuse the row.
-fn literal(v: &Value, target_type: &str, out: &mut String) -> Result<(), String> {
+/// One value as a MySQL literal (`binary`: for a binary column); Err is a reason to refuse the
+/// row.
+fn literal(v: &Value, target_type: &str, binary: bool, out: &mut String) -> Result<(), String> {
     match v {
         Value::Null => out.push_str("NULL"),
         Value::Bool(b) => out.push(if *b { '1' } else { '0' }),
-        Value::Int(i) => out.push_str(&i.to_string()),
-        Value::UInt(u) => out.push_str(&u.to_string()),
+        Value::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+        Value::UInt(u) => out.push_str(itoa::Buffer::new().format(*u)),
         Value::Float(f) if !f.is_finite() => {
             return Err(format!("{f}: MySQL floats hold no NaN or infinity"));
         }
@@ -151,17 +157,9 @@ fn literal(v: &Value, target_type: &str, out: &mut String) -> Result<(), String>
             out.push_str(d)
         }
         Value::Decimal(d) => string_literal(d, out),
-        Value::Text(t) if is_binary(target_type) => {
-            out.push_str("X'");
-            out.push_str(&hex(t.as_bytes()));
-            out.push('\'');
-        }
+        Value::Text(t) if binary => hex_literal(t.as_bytes(), out),
         Value::Text(t) => string_literal(t, out),
-        Value::Bytes(b) if is_binary(target_type) => {
-            out.push_str("X'");
-            out.push_str(&hex(b));
-            out.push('\'');
-        }
+        Value::Bytes(b) if binary => hex_literal(b, out),
         Value::Bytes(b) => match std::str::from_utf8(b) {
             Ok(t) => string_literal(t, out),
             Err(_) => {
@@ -174,8 +172,26 @@ fn literal(v: &Value, target_type: &str, out: &mut String) -> Result<(), String>
     Ok(())
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+/// About the length of a value's literal, without printing it.
+fn literal_size(v: &Value) -> usize {
+    4 + match v {
+        Value::Null | Value::Bool(_) => 1,
+        Value::Int(_) | Value::UInt(_) | Value::Float(_) => 24,
+        Value::Decimal(t) | Value::Text(t) => t.len() + t.len() / 8,
+        Value::Bytes(b) => 2 * b.len(),
+    }
+}
+
+/// `X'00ff'`.
+fn hex_literal(b: &[u8], out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(b.len() * 2 + 3);
+    out.push_str("X'");
+    for x in b {
+        out.push(char::from(HEX[usize::from(x >> 4)]));
+        out.push(char::from(HEX[usize::from(x & 15)]));
+    }
+    out.push('\'');
 }
 
 pub struct MysqlTarget {
@@ -227,16 +243,21 @@ impl MysqlTarget {
             table.target,
             cols.join(", ")
         );
+        let binary: Vec<bool> = table
+            .columns
+            .iter()
+            .map(|c| is_binary(&c.target_type))
+            .collect();
         for (i, row) in rows.iter().enumerate() {
             if i > 0 {
                 sql.push(',');
             }
             sql.push('(');
-            for (j, (v, c)) in row.iter().zip(&table.columns).enumerate() {
+            for (j, ((v, c), bin)) in row.iter().zip(&table.columns).zip(&binary).enumerate() {
                 if j > 0 {
                     sql.push(',');
                 }
-                literal(v, &c.target_type, &mut sql)
+                literal(v, &c.target_type, *bin, &mut sql)
                     .map_err(|r| (format!("column {}: {r}", c.source), Some(i)))?;
             }
             sql.push(')');
@@ -290,7 +311,7 @@ impl Target for MysqlTarget {
         let mut start = 0;
         let mut size = 0;
         for (i, row) in rows.iter().enumerate() {
-            size += row.iter().map(|v| v.display().len() + 8).sum::<usize>();
+            size += row.iter().map(literal_size).sum::<usize>();
             if size > MAX_STATEMENT || i + 1 == rows.len() {
                 let refs: Vec<&Row> = rows[start..=i].iter().collect();
                 written +=
