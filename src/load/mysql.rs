@@ -538,20 +538,49 @@ impl super::RowSource for MysqlSource {
         };
         // As text: an unsigned 64-bit key beyond i64 is then simply not chunked.
         let sql = format!(
-            "SELECT CAST(min({k}) AS CHAR), CAST(max({k}) AS CHAR), count(*) FROM {}{}",
+            "SELECT CAST(min({k}) AS CHAR), CAST(max({k}) AS CHAR) FROM {}{}",
             quote(&table.source.name),
             where_clause(table, None, quote),
             k = quote(key)
         );
+        let fail = |e: mysql_async::Error| {
+            LoadError(format!("{}: reading {}: {e}", self.name, table.source))
+        };
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let r: Option<(Option<String>, Option<String>, i64)> = self
-            .rt
-            .block_on(conn.query_first(sql))
-            .map_err(|e| LoadError(format!("{}: reading {}: {e}", self.name, table.source)))?;
-        Ok(r.and_then(|(min, max, rows)| {
-            let parse = |v: Option<String>| v.and_then(|t| t.parse::<i64>().ok());
-            KeyBounds::from_row(key, parse(min), parse(max), rows)
-        }))
+        let r: Option<(Option<String>, Option<String>)> =
+            self.rt.block_on(conn.query_first(sql)).map_err(fail)?;
+        let parse = |v: Option<String>| v.and_then(|t| t.parse::<i64>().ok());
+        let Some((Some(min), Some(max))) = r.map(|(a, b)| (parse(a), parse(b))) else {
+            return Ok(None);
+        };
+        // Counting a large InnoDB table reads all of it (seconds for millions of rows): the
+        // statistics' estimate is used instead when it is plausible for the key's span (at
+        // least a tenth of it; a stale one usually says far fewer rows). The count only
+        // decides how many key ranges the table is read in.
+        let estimate: Option<u64> = if table.filter.is_none() {
+            self.rt
+                .block_on(conn.exec_first(
+                    "SELECT table_rows FROM information_schema.tables \
+                     WHERE table_schema = DATABASE() AND table_name = ?",
+                    (table.source.name.as_str(),),
+                ))
+                .map_err(fail)?
+                .flatten()
+        } else {
+            None
+        };
+        let span = u64::try_from(i128::from(max) - i128::from(min) + 1).unwrap_or(u64::MAX);
+        let rows = match estimate {
+            Some(e) if e > 0 && e.saturating_mul(10) >= span => e.min(span),
+            _ => {
+                let n: Option<i64> = self
+                    .rt
+                    .block_on(conn.query_first(count_sql(table, &quote(&table.source.name), quote)))
+                    .map_err(fail)?;
+                n.unwrap_or(0).max(0) as u64
+            }
+        };
+        Ok(KeyBounds::from_row(key, Some(min), Some(max), rows as i64))
     }
 
     fn for_each_batch(
