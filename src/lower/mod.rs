@@ -168,6 +168,16 @@ impl Lowering {
             Class::Data => stats.data_skipped += 1,
             Class::Routine => lower_routine(&cx, schema),
             Class::Unsupported(what) => diags.push(unsupported(&cx, what)),
+            Class::Hint(what) => diags.push(
+                Diagnostic::new(
+                    &codes::SKIPPED_STATEMENT,
+                    format!("skipped: the statement sets {what}, a setting of the source server that ferry does not convert"),
+                )
+                .at(Span::new(
+                    cx.span().start,
+                    cx.span().start + first_line_len(&cx.raw.text),
+                )),
+            ),
             Class::AddIdentity => sequence::add_identity(&cx, schema, diags),
             Class::AliasType => tsql::alias_type(&cx, schema, diags),
             Class::NamedDefault => tsql::named_default(&cx, schema, diags),

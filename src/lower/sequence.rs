@@ -257,6 +257,11 @@ pub fn add_identity(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) 
         );
         return;
     };
+    diags.extend(super::table::identity_limits_dropped(
+        &c.name,
+        (seq.min, seq.max, seq.cycle),
+        cx.span(),
+    ));
     c.identity = Some(crate::ir::Identity {
         kind: crate::ir::IdentityKind::Identity,
         always,

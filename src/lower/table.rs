@@ -419,8 +419,9 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
                     });
                 }
                 None => {
-                    let (start, increment) =
-                        seq_start_increment(sequence_options.as_deref().unwrap_or(&[]));
+                    let opts = sequence_options.as_deref().unwrap_or(&[]);
+                    let (start, increment) = seq_start_increment(opts);
+                    diags.extend(identity_limits_dropped(&name, seq_limits(opts), span));
                     c.identity = Some(Identity {
                         kind: IdentityKind::Identity,
                         always: matches!(generated_as, GeneratedAs::Always),
@@ -472,6 +473,52 @@ pub(crate) fn seq_start_increment(opts: &[ast::SequenceOptions]) -> (Option<i64>
         }
     }
     (start, increment)
+}
+
+/// MINVALUE, MAXVALUE and CYCLE of an identity's options, which the IR does not carry.
+fn seq_limits(opts: &[ast::SequenceOptions]) -> (Option<i64>, Option<i64>, bool) {
+    let (mut min, mut max, mut cycle) = (None, None, false);
+    for o in opts {
+        match o {
+            ast::SequenceOptions::MinValue(Some(e)) => min = expr_i64(e),
+            ast::SequenceOptions::MaxValue(Some(e)) => max = expr_i64(e),
+            // sqlparser reads `NO CYCLE` as `Cycle(true)`.
+            ast::SequenceOptions::Cycle(no) => cycle = !no,
+            _ => {}
+        }
+    }
+    (min, max, cycle)
+}
+
+/// A note for the limits of an identity that are not kept: MINVALUE (other than 1, where an
+/// ascending identity starts anyway), MAXVALUE, CYCLE. The target's identity counts from its
+/// start up to its type's largest value. (CACHE says how the server hands numbers out, not
+/// which: not noted.)
+pub(crate) fn identity_limits_dropped(
+    column: &str,
+    (min, max, cycle): (Option<i64>, Option<i64>, bool),
+    span: crate::source::Span,
+) -> Option<Diagnostic> {
+    let mut dropped = Vec::new();
+    if let Some(n) = min.filter(|n| *n != 1) {
+        dropped.push(format!("MINVALUE {n}"));
+    }
+    if let Some(n) = max {
+        dropped.push(format!("MAXVALUE {n}"));
+    }
+    if cycle {
+        dropped.push("CYCLE".to_string());
+    }
+    (!dropped.is_empty()).then(|| {
+        Diagnostic::new(
+            &codes::FEATURE_DROPPED,
+            format!(
+                "the identity of `{column}` loses {}: it counts up to its type's largest value",
+                dropped.join(", ")
+            ),
+        )
+        .at(span)
+    })
 }
 
 /// PostgreSQL's serial pseudo-types and their integer
@@ -744,8 +791,13 @@ pub fn alter_table(
                         generated_as,
                         sequence_options,
                     } => {
-                        let (start, increment) =
-                            seq_start_increment(sequence_options.as_deref().unwrap_or(&[]));
+                        let opts = sequence_options.as_deref().unwrap_or(&[]);
+                        let (start, increment) = seq_start_increment(opts);
+                        diags.extend(identity_limits_dropped(
+                            &col.name,
+                            seq_limits(opts),
+                            cx.span(),
+                        ));
                         col.identity = Some(Identity {
                             kind: IdentityKind::Identity,
                             always: matches!(generated_as, Some(GeneratedAs::Always)),

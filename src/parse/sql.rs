@@ -38,6 +38,9 @@ pub enum Class {
     NamedDefault,
     /// SQL Server `EXEC sp_addextendedproperty ...`: a comment, read by lowering.
     ExtendedProperty,
+    /// A hint to the source server's planner or storage that changes no schema (PostgreSQL
+    /// `ALTER COLUMN c SET STATISTICS n`): skipped with a note naming it.
+    Hint(&'static str),
     /// Everything else: parsed.
     Schema,
 }
@@ -101,6 +104,11 @@ pub fn classify(raw: &RawStatement, dialect: Dialect) -> Class {
     let first = w.first().copied().unwrap_or("");
     if let Some(class) = classify_vendor(raw, &w, dialect) {
         return class;
+    }
+    if w.starts_with(&["ALTER", "TABLE"])
+        && let Some(what) = column_hint(&raw.text)
+    {
+        return Class::Hint(what);
     }
     match first {
         // A DELIMITER line without its delimiter swallowed the statements after it: let the
@@ -281,6 +289,38 @@ pub fn find_word(haystack: &str, word: &str) -> Option<usize> {
         from = j;
     }
     None
+}
+
+/// PostgreSQL `ALTER TABLE [ONLY] t ALTER [COLUMN] c SET STATISTICS n | SET STORAGE s |
+/// SET COMPRESSION m | SET (attribute_option = v)`, alone in its statement: how the server
+/// plans queries on the column or stores its values, no schema
+/// (https://www.postgresql.org/docs/15/sql-altertable.html). What it sets, if so.
+fn column_hint(text: &str) -> Option<&'static str> {
+    let upper = text.to_ascii_uppercase();
+    // The second ALTER, of the column; one action only.
+    if find_word(&upper[5..], "ALTER").is_none() || upper.contains(',') && !upper.contains("SET (")
+    {
+        return None;
+    }
+    let set = find_word(&upper, "SET")?;
+    let after = upper[set + 3..].trim_start();
+    [
+        (
+            "STATISTICS",
+            "the column's statistics target (a planner hint)",
+        ),
+        (
+            "STORAGE",
+            "the column's storage mode (how the server stores long values)",
+        ),
+        ("COMPRESSION", "the column's compression method"),
+        ("(", "the column's attribute options (planner hints)"),
+    ]
+    .into_iter()
+    .find(|(kw, _)| {
+        after.starts_with(kw) && (*kw == "(" || starts_with_phrase(after, kw).is_some())
+    })
+    .map(|(_, what)| what)
 }
 
 fn is_owner_to(text: &str) -> bool {
