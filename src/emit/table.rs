@@ -386,12 +386,14 @@ impl<'a> Emitter<'a> {
                     sql.push_str(&format!(" CHARACTER SET {cs}"));
                 }
             }
-            if let Some(co) = &c.collation
-                && !Self::dropped(c, DropAttr::Collate)
-                && self.opts.from == Dialect::Mysql
-            {
-                sql.push_str(&format!(" COLLATE {co}"));
-            }
+        }
+        // An engine knows its own collations; another engine's are dropped by mapping, with a
+        // note.
+        if let Some(co) = &c.collation
+            && !Self::dropped(c, DropAttr::Collate)
+            && self.opts.from == to
+        {
+            sql.push_str(&format!(" COLLATE {co}"));
         }
         if let Some(id) = &c.identity {
             match to {
