@@ -437,7 +437,11 @@ pub struct Domain {
     pub name: Name,
     /// The base type, lower case, as a column would write it.
     pub base_type: String,
-    pub checks: Vec<ast::Expr>,
+    pub collation: Option<String>,
+    pub default: Option<Default>,
+    pub not_null: bool,
+    /// CHECK constraints on the keyword `VALUE`, which stands for the column's value.
+    pub checks: Vec<Check>,
     pub span: Span,
 }
 

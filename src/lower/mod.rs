@@ -180,6 +180,7 @@ impl Lowering {
             ),
             Class::AddIdentity => sequence::add_identity(&cx, schema, diags),
             Class::AliasType => tsql::alias_type(&cx, schema, diags),
+            Class::Domain => other::create_domain(&cx, schema, diags),
             Class::NamedDefault => tsql::named_default(&cx, schema, diags),
             Class::ExtendedProperty => tsql::extended_property(&cx, schema, diags),
             Class::Sequence => sequence::create_or_alter_sequence(&cx, schema, diags),
@@ -232,7 +233,6 @@ fn lower_statement(cx: &Ctx, stmt: &Statement, schema: &mut Schema, diags: &mut 
         Statement::CreateExtension(ce) => {
             schema.extensions.push((ce.name.value.clone(), cx.span()))
         }
-        Statement::CreateDomain(cd) => other::create_domain(cx, cd, schema),
         Statement::CreateSchema { schema_name, .. } => {
             if cx.dialect.has_schemas() {
                 schema.schemas.push(crate::ir::SchemaDef {

@@ -32,6 +32,9 @@ pub enum Class {
     /// `ALTER TABLE t ALTER COLUMN c ADD GENERATED ... AS IDENTITY (...)`: read from tokens, as
     /// sequences are (pg_dump writes the options in an order sqlparser does not take).
     AddIdentity,
+    /// PostgreSQL `CREATE DOMAIN`: read by lowering (sqlparser takes its clauses in one order
+    /// only, and no NOT NULL).
+    Domain,
     /// SQL Server `CREATE TYPE t FROM base`: read by lowering (sqlparser reads no alias type).
     AliasType,
     /// SQL Server `ALTER TABLE t ADD CONSTRAINT d DEFAULT expr FOR c`: read by lowering.
@@ -127,6 +130,7 @@ pub fn classify(raw: &RawStatement, dialect: Dialect) -> Class {
             match kinds.next() {
                 Some(&"DATABASE") | Some(&"LANGUAGE") | Some(&"PROCEDURAL") => Class::Noise,
                 Some(&"RULE") => Class::Unsupported("rule"),
+                Some(&"DOMAIN") => Class::Domain,
                 Some(&"AGGREGATE") => Class::Routine,
                 Some(&"OPERATOR") => Class::Unsupported("operator"),
                 Some(&"CAST") => Class::Unsupported("cast"),
