@@ -181,6 +181,7 @@ impl Lowering {
             Class::AddIdentity => sequence::add_identity(&cx, schema, diags),
             Class::AliasType => tsql::alias_type(&cx, schema, diags),
             Class::Domain => other::create_domain(&cx, schema, diags),
+            Class::SetVal => sequence::setval(&cx, schema, diags),
             Class::NamedDefault => tsql::named_default(&cx, schema, diags),
             Class::ExtendedProperty => tsql::extended_property(&cx, schema, diags),
             Class::Sequence => sequence::create_or_alter_sequence(&cx, schema, diags),

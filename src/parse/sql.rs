@@ -32,6 +32,9 @@ pub enum Class {
     /// `ALTER TABLE t ALTER COLUMN c ADD GENERATED ... AS IDENTITY (...)`: read from tokens, as
     /// sequences are (pg_dump writes the options in an order sqlparser does not take).
     AddIdentity,
+    /// pg_dump's `SELECT pg_catalog.setval('seq', n, called)`: where a sequence stands, read
+    /// by lowering.
+    SetVal,
     /// PostgreSQL `CREATE DOMAIN`: read by lowering (sqlparser takes its clauses in one order
     /// only, and no NOT NULL).
     Domain,
@@ -107,6 +110,9 @@ pub fn classify(raw: &RawStatement, dialect: Dialect) -> Class {
     let first = w.first().copied().unwrap_or("");
     if let Some(class) = classify_vendor(raw, &w, dialect) {
         return class;
+    }
+    if dialect == Dialect::Postgres && is_setval(&raw.text) {
+        return Class::SetVal;
     }
     if w.starts_with(&["ALTER", "TABLE"])
         && let Some(what) = column_hint(&raw.text)
@@ -293,6 +299,17 @@ pub fn find_word(haystack: &str, word: &str) -> Option<usize> {
         from = j;
     }
     None
+}
+
+/// `SELECT [pg_catalog.]setval(...)`, as pg_dump writes it.
+fn is_setval(text: &str) -> bool {
+    let words: String = text
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_uppercase();
+    words.starts_with("SELECT PG_CATALOG.SETVAL(") || words.starts_with("SELECT SETVAL(")
 }
 
 /// PostgreSQL `ALTER TABLE [ONLY] t ALTER [COLUMN] c SET STATISTICS n | SET STORAGE s |
