@@ -34,6 +34,7 @@ pub fn create_index(
         return;
     }
     let name = ci.name.as_ref().map(|n| cx.name(n).name);
+    index_details_dropped(cx, ci, diags);
     schema.indexes.push(Index {
         name,
         table,
@@ -45,6 +46,54 @@ pub fn create_index(
         include: ci.include.iter().map(|i| cx.ident(i)).collect(),
         span: cx.span(),
     });
+}
+
+/// What an index says that the IR does not hold, each named in a diagnostic
+/// (https://www.postgresql.org/docs/15/sql-createindex.html): NULLS NOT DISTINCT (a unique
+/// index that admits one NULL), operator classes, NULLS FIRST / LAST, storage parameters.
+fn index_details_dropped(cx: &Ctx, ci: &ast::CreateIndex, diags: &mut Vec<Diagnostic>) {
+    let index = ci
+        .name
+        .as_ref()
+        .map_or_else(String::new, |n| format!(" `{n}`"));
+    if ci.nulls_distinct == Some(false) {
+        diags.push(
+            Diagnostic::new(
+                &codes::FEATURE_DROPPED,
+                format!("NULLS NOT DISTINCT of index{index} is dropped: a unique index then admits several NULLs (on every target but SQL Server, whose admits one)"),
+            )
+            .at(cx.span()),
+        );
+    }
+    let mut dropped: Vec<String> = ci
+        .columns
+        .iter()
+        .flat_map(|c| {
+            let class = c
+                .operator_class
+                .as_ref()
+                .map(|o| format!("operator class {o}"));
+            let nulls = c
+                .column
+                .options
+                .nulls_first
+                .map(|first| if first { "NULLS FIRST" } else { "NULLS LAST" }.to_string());
+            class.into_iter().chain(nulls)
+        })
+        .collect();
+    if !ci.with.is_empty() {
+        let with: Vec<String> = ci.with.iter().map(ToString::to_string).collect();
+        dropped.push(format!("WITH ({})", with.join(", ")));
+    }
+    if !dropped.is_empty() {
+        diags.push(
+            Diagnostic::new(
+                &codes::ATTRIBUTE_DROPPED,
+                format!("index{index}: {} dropped", dropped.join(", ")),
+            )
+            .at(cx.span()),
+        );
+    }
 }
 
 pub fn create_view(

@@ -151,6 +151,29 @@ fn table_body(
     }
     table_options(cx, table, &ct.table_options, diags);
     let name = &table.name;
+    // PostgreSQL storage settings (https://www.postgresql.org/docs/15/sql-createtable.html):
+    // how the server writes the table, not what it holds.
+    let mut storage = Vec::new();
+    if ct.unlogged {
+        storage.push("UNLOGGED".to_string());
+    }
+    if let CreateTableOptions::With(params) = &ct.table_options
+        && !params.is_empty()
+    {
+        let params: Vec<String> = params.iter().map(ToString::to_string).collect();
+        storage.push(format!("WITH ({})", params.join(", ")));
+    }
+    if !storage.is_empty() {
+        let message = format!(
+            "the storage settings {} of table `{name}` are dropped: it is created as an ordinary table",
+            storage.join(" and ")
+        );
+        diags.push(
+            Diagnostic::new(&codes::ATTRIBUTE_DROPPED, message)
+                .at(cx.span())
+                .object(format!("table {name}")),
+        );
+    }
     if ct.partition_by.is_some() {
         diags.push(
             Diagnostic::new(&codes::FEATURE_DROPPED, format!("partitioning of table `{name}` is not converted"))
@@ -762,7 +785,21 @@ pub fn alter_table(
     };
     for op in &at.operations {
         match op {
-            AlterTableOperation::AddConstraint { constraint, .. } => {
+            AlterTableOperation::AddConstraint {
+                constraint,
+                not_valid,
+            } => {
+                // https://www.postgresql.org/docs/15/sql-altertable.html (ADD table_constraint
+                // [ NOT VALID ]): the rows already there are not checked.
+                if *not_valid {
+                    diags.push(
+                        Diagnostic::new(
+                            &codes::ATTRIBUTE_DROPPED,
+                            "NOT VALID is dropped: the target checks the rows already there too",
+                        )
+                        .at(cx.span()),
+                    );
+                }
                 add_constraint(cx, table, &mut indexes, constraint, diags)
             }
             AlterTableOperation::AddColumn { column_def, .. } => {
