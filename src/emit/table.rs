@@ -795,6 +795,15 @@ impl<'a> Emitter<'a> {
             if let Some(n) = t.auto_increment_start.or(identity_start).filter(|n| *n > 1) {
                 sql.push_str(&format!(" AUTO_INCREMENT={n}"));
             }
+            // The table's defaults for its text columns, in MySQL's own names.
+            if self.opts.from == Dialect::Mysql {
+                if let Some(cs) = &t.default_charset {
+                    sql.push_str(&format!(" DEFAULT CHARSET={cs}"));
+                }
+                if let Some(co) = &t.default_collation {
+                    sql.push_str(&format!(" COLLATE={co}"));
+                }
+            }
             if let Some(cm) = &t.comment {
                 sql.push_str(&format!(" COMMENT={}", to.quote_string(cm)));
             }

@@ -132,6 +132,8 @@ fn empty_table(cx: &Ctx, ct: &CreateTable, name: crate::ir::Name) -> Table {
         checks: Vec::new(),
         comment: ct.comment.as_ref().map(comment_text),
         auto_increment_start: None,
+        default_charset: None,
+        default_collation: None,
     }
 }
 
@@ -225,7 +227,11 @@ fn table_options(
                         table.comment = Some(s.clone());
                     }
                 }
-                // ENGINE, CHARSET, COLLATE, ROW_FORMAT...: storage details of the source server.
+                "DEFAULT CHARSET" | "CHARSET" | "DEFAULT CHARACTER SET" | "CHARACTER SET" => {
+                    table.default_charset = Some(option_word(value))
+                }
+                "DEFAULT COLLATE" | "COLLATE" => table.default_collation = Some(option_word(value)),
+                // ENGINE, ROW_FORMAT...: storage details of the source server.
                 _ => {}
             },
             SqlOption::Comment(c) => table.comment = Some(comment_text(c)),
@@ -233,6 +239,18 @@ fn table_options(
         }
     }
     let _ = cx;
+}
+
+/// A table option's value as written: `utf8mb4`, `'utf8mb4'`.
+fn option_word(value: &ast::Expr) -> String {
+    match value {
+        ast::Expr::Identifier(id) => id.value.clone(),
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
+            other => other.to_string(),
+        },
+        other => other.to_string(),
+    }
 }
 
 /// The column type as written, lower case; enum and set values are kept apart, unlowered.
