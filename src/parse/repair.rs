@@ -855,13 +855,43 @@ fn partitioning_at(text: &str, at: usize) -> Option<Repair> {
     })
 }
 
+/// `CREATE VIEW ... WITH [CASCADED | LOCAL] CHECK OPTION` at the end of a view, which sqlparser
+/// 0.63 does not read (PostgreSQL: https://www.postgresql.org/docs/15/sql-createview.html,
+/// MySQL: https://dev.mysql.com/doc/refman/8.0/en/view-check-option.html): dropped with a
+/// warning, since rows written through the view are then no longer checked against it.
+fn view_check_option_at(text: &str, at: usize) -> Option<Repair> {
+    let rest = text.get(at..)?;
+    find_word(&text.to_ascii_uppercase(), "VIEW")?;
+    let len = [
+        "WITH CHECK OPTION",
+        "WITH CASCADED CHECK OPTION",
+        "WITH LOCAL CHECK OPTION",
+    ]
+    .iter()
+    .find_map(|phrase| starts_with_phrase(rest, phrase))?;
+    if !rest[len..]
+        .trim_start_matches([';', ' ', '\t', '\r', '\n'])
+        .is_empty()
+    {
+        return None;
+    }
+    Some(Repair {
+        start: at,
+        end: at + len,
+        replacement: blank(&rest[..len]),
+        code: &codes::FEATURE_DROPPED,
+        note: "WITH CHECK OPTION is dropped: rows inserted or updated through the view are no longer checked against its WHERE".into(),
+    })
+}
+
 /// The repair for a failed parse at byte `at` of `text`.
 pub fn repair_at(text: &str, at: usize, dialect: Dialect) -> Option<Repair> {
     let vendor = match dialect {
         Dialect::Oracle => oracle_repair(text, at).or_else(|| partitioning_at(text, at)),
         Dialect::SqlServer => sqlserver_repair(text, at),
-        Dialect::Mysql => partitioning_at(text, at),
-        Dialect::Postgres | Dialect::Sqlite => None,
+        Dialect::Mysql => partitioning_at(text, at).or_else(|| view_check_option_at(text, at)),
+        Dialect::Postgres => view_check_option_at(text, at),
+        Dialect::Sqlite => None,
     };
     // The dialect's own phrases first: they look at the words around (WITH LOCAL TIME ZONE is
     // not the index clause LOCAL).
@@ -1037,6 +1067,22 @@ mod tests {
                 "sequence name is dropped",
             ],
         );
+    }
+
+    #[test]
+    fn view_check_option_is_dropped() {
+        for d in [Dialect::Postgres, Dialect::Mysql] {
+            check(
+                d,
+                "CREATE VIEW v AS SELECT a FROM t WHERE a > 1 WITH LOCAL CHECK OPTION",
+                &["WITH CHECK OPTION is dropped"],
+            );
+            check(
+                d,
+                "CREATE VIEW v AS SELECT a FROM t WHERE a > 1\nWITH CHECK OPTION;",
+                &["WITH CHECK OPTION is dropped"],
+            );
+        }
     }
 
     #[test]
