@@ -386,12 +386,14 @@ impl<'a> Emitter<'a> {
                     sql.push_str(&format!(" CHARACTER SET {cs}"));
                 }
             }
-            if let Some(co) = &c.collation
-                && !Self::dropped(c, DropAttr::Collate)
-                && self.opts.from == Dialect::Mysql
-            {
-                sql.push_str(&format!(" COLLATE {co}"));
-            }
+        }
+        // An engine knows its own collations; another engine's are dropped by mapping, with a
+        // note.
+        if let Some(co) = &c.collation
+            && !Self::dropped(c, DropAttr::Collate)
+            && self.opts.from == to
+        {
+            sql.push_str(&format!(" COLLATE {co}"));
         }
         if let Some(id) = &c.identity {
             match to {
@@ -792,6 +794,15 @@ impl<'a> Emitter<'a> {
                 .and_then(|s| u64::try_from(s).ok());
             if let Some(n) = t.auto_increment_start.or(identity_start).filter(|n| *n > 1) {
                 sql.push_str(&format!(" AUTO_INCREMENT={n}"));
+            }
+            // The table's defaults for its text columns, in MySQL's own names.
+            if self.opts.from == Dialect::Mysql {
+                if let Some(cs) = &t.default_charset {
+                    sql.push_str(&format!(" DEFAULT CHARSET={cs}"));
+                }
+                if let Some(co) = &t.default_collation {
+                    sql.push_str(&format!(" COLLATE={co}"));
+                }
             }
             if let Some(cm) = &t.comment {
                 sql.push_str(&format!(" COMMENT={}", to.quote_string(cm)));

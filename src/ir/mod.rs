@@ -155,6 +155,10 @@ pub struct Table {
     pub comment: Option<String>,
     /// The next AUTO_INCREMENT value the source declared (`AUTO_INCREMENT=1000` table option).
     pub auto_increment_start: Option<u64>,
+    /// MySQL's `DEFAULT CHARSET=...` and `COLLATE=...` table options: what the table's text
+    /// columns without their own take. Kept when the target is MySQL too.
+    pub default_charset: Option<String>,
+    pub default_collation: Option<String>,
 }
 
 impl Column {
@@ -437,7 +441,11 @@ pub struct Domain {
     pub name: Name,
     /// The base type, lower case, as a column would write it.
     pub base_type: String,
-    pub checks: Vec<ast::Expr>,
+    pub collation: Option<String>,
+    pub default: Option<Default>,
+    pub not_null: bool,
+    /// CHECK constraints on the keyword `VALUE`, which stands for the column's value.
+    pub checks: Vec<Check>,
     pub span: Span,
 }
 

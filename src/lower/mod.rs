@@ -168,8 +168,20 @@ impl Lowering {
             Class::Data => stats.data_skipped += 1,
             Class::Routine => lower_routine(&cx, schema),
             Class::Unsupported(what) => diags.push(unsupported(&cx, what)),
+            Class::Hint(what) => diags.push(
+                Diagnostic::new(
+                    &codes::SKIPPED_STATEMENT,
+                    format!("skipped: the statement sets {what}, a setting of the source server that ferry does not convert"),
+                )
+                .at(Span::new(
+                    cx.span().start,
+                    cx.span().start + first_line_len(&cx.raw.text),
+                )),
+            ),
             Class::AddIdentity => sequence::add_identity(&cx, schema, diags),
             Class::AliasType => tsql::alias_type(&cx, schema, diags),
+            Class::Domain => other::create_domain(&cx, schema, diags),
+            Class::SetVal => sequence::setval(&cx, schema, diags),
             Class::NamedDefault => tsql::named_default(&cx, schema, diags),
             Class::ExtendedProperty => tsql::extended_property(&cx, schema, diags),
             Class::Sequence => sequence::create_or_alter_sequence(&cx, schema, diags),
@@ -222,7 +234,6 @@ fn lower_statement(cx: &Ctx, stmt: &Statement, schema: &mut Schema, diags: &mut 
         Statement::CreateExtension(ce) => {
             schema.extensions.push((ce.name.value.clone(), cx.span()))
         }
-        Statement::CreateDomain(cd) => other::create_domain(cx, cd, schema),
         Statement::CreateSchema { schema_name, .. } => {
             if cx.dialect.has_schemas() {
                 schema.schemas.push(crate::ir::SchemaDef {

@@ -1,12 +1,20 @@
 //! Indexes, views, sequences, enum types, comments, and the passes that run once everything is
 //! read (type resolution, serial sequences).
 
+use std::ops::ControlFlow;
+
 use sqlparser::ast::{self, CommentObject, ObjectName};
+use sqlparser::dialect::Precedence;
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::Token;
 
 use super::Ctx;
+use super::default::lower_default;
 use super::table::index_parts;
 use crate::diag::{Diagnostic, codes};
-use crate::ir::{Domain, EnumType, Identity, IdentityKind, Index, IndexKind, Name, Schema, View};
+use crate::ir::{
+    Check, Domain, EnumType, Identity, IdentityKind, Index, IndexKind, Name, Schema, View,
+};
 
 pub fn create_index(
     cx: &Ctx,
@@ -26,6 +34,7 @@ pub fn create_index(
         return;
     }
     let name = ci.name.as_ref().map(|n| cx.name(n).name);
+    index_details_dropped(cx, ci, diags);
     schema.indexes.push(Index {
         name,
         table,
@@ -37,6 +46,54 @@ pub fn create_index(
         include: ci.include.iter().map(|i| cx.ident(i)).collect(),
         span: cx.span(),
     });
+}
+
+/// What an index says that the IR does not hold, each named in a diagnostic
+/// (https://www.postgresql.org/docs/15/sql-createindex.html): NULLS NOT DISTINCT (a unique
+/// index that admits one NULL), operator classes, NULLS FIRST / LAST, storage parameters.
+fn index_details_dropped(cx: &Ctx, ci: &ast::CreateIndex, diags: &mut Vec<Diagnostic>) {
+    let index = ci
+        .name
+        .as_ref()
+        .map_or_else(String::new, |n| format!(" `{n}`"));
+    if ci.nulls_distinct == Some(false) {
+        diags.push(
+            Diagnostic::new(
+                &codes::FEATURE_DROPPED,
+                format!("NULLS NOT DISTINCT of index{index} is dropped: a unique index then admits several NULLs (on every target but SQL Server, whose admits one)"),
+            )
+            .at(cx.span()),
+        );
+    }
+    let mut dropped: Vec<String> = ci
+        .columns
+        .iter()
+        .flat_map(|c| {
+            let class = c
+                .operator_class
+                .as_ref()
+                .map(|o| format!("operator class {o}"));
+            let nulls = c
+                .column
+                .options
+                .nulls_first
+                .map(|first| if first { "NULLS FIRST" } else { "NULLS LAST" }.to_string());
+            class.into_iter().chain(nulls)
+        })
+        .collect();
+    if !ci.with.is_empty() {
+        let with: Vec<String> = ci.with.iter().map(ToString::to_string).collect();
+        dropped.push(format!("WITH ({})", with.join(", ")));
+    }
+    if !dropped.is_empty() {
+        diags.push(
+            Diagnostic::new(
+                &codes::ATTRIBUTE_DROPPED,
+                format!("index{index}: {} dropped", dropped.join(", ")),
+            )
+            .at(cx.span()),
+        );
+    }
 }
 
 pub fn create_view(
@@ -128,28 +185,90 @@ pub fn comment_on(
     );
 }
 
-pub fn create_domain(cx: &Ctx, cd: &ast::CreateDomain, schema: &mut Schema) {
-    let checks = cd
-        .constraints
-        .iter()
-        .filter_map(|c| match c {
-            ast::TableConstraint::Check(ch) => Some((*ch.expr).clone()),
-            _ => None,
-        })
-        .collect();
-    schema.domains.push(Domain {
-        name: cx.name(&cd.name),
-        base_type: cd.data_type.to_string().to_lowercase(),
-        checks,
-        span: cx.span(),
+/// `CREATE DOMAIN name [AS] type` and its clauses in any order, as PostgreSQL takes them
+/// (https://www.postgresql.org/docs/15/sql-createdomain.html): `COLLATE c`, `DEFAULT expr`,
+/// `[CONSTRAINT name] CHECK (expr)`, `NOT NULL`, `NULL`. Read with sqlparser's building blocks:
+/// its own CREATE DOMAIN takes them in one order and no NOT NULL.
+pub fn create_domain(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+    let d = cx.dialect.parser();
+    let read = super::tsql::parser(cx, &*d).and_then(|mut p| {
+        p.expect_keywords(&[Keyword::CREATE, Keyword::DOMAIN])?;
+        let name = p.parse_object_name(false)?;
+        let _ = p.parse_keyword(Keyword::AS);
+        let ty = p.parse_data_type()?;
+        let mut domain = Domain {
+            name: cx.name(&name),
+            base_type: super::table::source_type(&ty, cx.dialect).0,
+            collation: None,
+            default: None,
+            not_null: false,
+            checks: Vec::new(),
+            span: cx.span(),
+        };
+        let mut constraint = None;
+        loop {
+            if p.parse_keyword(Keyword::COLLATE) {
+                domain.collation = Some(p.parse_object_name(false)?.to_string());
+            } else if p.parse_keyword(Keyword::DEFAULT) {
+                // Below IS: `DEFAULT 'x' NOT NULL` is a default and a constraint.
+                let default = p.parse_subexpr(d.prec_value(Precedence::Is))?;
+                domain.default = Some(lower_default(&default));
+            } else if p.parse_keyword(Keyword::CONSTRAINT) {
+                constraint = Some(cx.ident(&p.parse_identifier()?));
+                continue;
+            } else if p.parse_keyword(Keyword::CHECK) {
+                p.expect_token(&Token::LParen)?;
+                let expr = p.parse_expr()?;
+                p.expect_token(&Token::RParen)?;
+                domain.checks.push(Check {
+                    name: constraint.take(),
+                    expr,
+                    span: cx.span(),
+                });
+            } else if p.parse_keywords(&[Keyword::NOT, Keyword::NULL]) {
+                domain.not_null = true;
+            } else if !p.parse_keyword(Keyword::NULL) {
+                break;
+            }
+            constraint = None;
+        }
+        while p.consume_token(&Token::SemiColon) {}
+        if p.peek_token().token != Token::EOF {
+            return p.expected(
+                "a domain constraint or the end of the statement",
+                p.peek_token(),
+            );
+        }
+        Ok(domain)
     });
+    match read {
+        Ok(domain) => schema.domains.push(domain),
+        Err(e) => diags.push(super::tsql::cannot_read(cx, "this CREATE DOMAIN", &e)),
+    }
+}
+
+/// `expr` with the keyword `VALUE` of a domain's CHECK replaced by the column it applies to.
+fn check_on_column(expr: &ast::Expr, column: &str) -> ast::Expr {
+    let mut expr = expr.clone();
+    let _ = ast::visit_expressions_mut(&mut expr, |e| {
+        if let ast::Expr::Identifier(id) = e
+            && id.quote_style.is_none()
+            && id.value.eq_ignore_ascii_case("VALUE")
+        {
+            *e = ast::Expr::Identifier(ast::Ident::with_quote('"', column));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    expr
 }
 
 /// Columns whose type names a user enum type get the type's values; columns whose type names a
-/// domain get the domain's base type.
+/// domain get the domain's base type, and its collation, default, NOT NULL and CHECK
+/// constraints (on the column: the targets but PostgreSQL have no domains).
 pub fn resolve_types(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
     let enums = schema.enums.clone();
     for t in &mut schema.tables {
+        let mut checks = Vec::new();
         for c in &mut t.columns {
             let bare = c.source_type.trim_matches('"');
             let name = match bare.rsplit_once('.') {
@@ -160,24 +279,44 @@ pub fn resolve_types(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
             };
             if let Some(d) = schema.domains.iter().find(|d| d.name.matches(&name)) {
                 c.source_type = d.base_type.clone();
-                let code = if d.checks.is_empty() {
-                    &codes::TYPE_NOTE
-                } else {
-                    &codes::FEATURE_DROPPED
-                };
-                let mut diag = Diagnostic::new(
-                    code,
-                    format!(
-                        "column `{}.{}` uses domain `{}`: it gets the base type {}",
-                        t.name, c.name, d.name, d.base_type
-                    ),
-                )
-                .at(c.span)
-                .object(format!("table {}", t.name));
-                if !d.checks.is_empty() {
-                    diag = diag.note("the domain's CHECK constraints are not copied to the column");
+                let mut taken = Vec::new();
+                if d.not_null && c.nullable {
+                    c.nullable = false;
+                    taken.push("NOT NULL".to_string());
                 }
-                diags.push(diag);
+                if d.default.is_some() && c.default.is_none() {
+                    c.default = d.default.clone();
+                    taken.push("default".to_string());
+                }
+                if d.collation.is_some() && c.collation.is_none() {
+                    c.collation = d.collation.clone();
+                    taken.push("collation".to_string());
+                }
+                for ch in &d.checks {
+                    checks.push(Check {
+                        name: ch
+                            .name
+                            .as_ref()
+                            .map(|n| format!("{}_{}_{n}", t.name.name, c.name)),
+                        expr: check_on_column(&ch.expr, &c.name),
+                        span: c.span,
+                    });
+                }
+                if !d.checks.is_empty() {
+                    taken.push(format!("CHECK constraints ({})", d.checks.len()));
+                }
+                let mut message = format!(
+                    "column `{}.{}` uses domain `{}`: it gets the base type {}",
+                    t.name, c.name, d.name, d.base_type
+                );
+                if !taken.is_empty() {
+                    message.push_str(&format!(" and the domain's {}", taken.join(", ")));
+                }
+                diags.push(
+                    Diagnostic::new(&codes::TYPE_NOTE, message)
+                        .at(c.span)
+                        .object(format!("table {}", t.name)),
+                );
                 continue;
             }
             if let Some(e) = enums.iter().find(|e| e.name.matches(&name)) {
@@ -185,6 +324,7 @@ pub fn resolve_types(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
                 c.values = Some(e.values.clone());
             }
         }
+        t.checks.extend(checks);
     }
 }
 

@@ -257,6 +257,11 @@ pub fn add_identity(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) 
         );
         return;
     };
+    diags.extend(super::table::identity_limits_dropped(
+        &c.name,
+        (seq.min, seq.max, seq.cycle),
+        cx.span(),
+    ));
     c.identity = Some(crate::ir::Identity {
         kind: crate::ir::IdentityKind::Identity,
         always,
@@ -264,4 +269,114 @@ pub fn add_identity(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) 
         increment: seq.increment.filter(|s| *s != 1),
     });
     c.nullable = false;
+}
+
+/// pg_dump's `SELECT pg_catalog.setval('seq', n, called)` (after the data, even in a schema-only
+/// dump): the sequence hands out `n + increment` next (`n` when `called` is false,
+/// https://www.postgresql.org/docs/15/functions-sequence.html). A converted schema has no
+/// rows and no sequence state, so that value becomes the start: of the sequence, of the serial
+/// column that absorbs it, or of the identity column whose sequence it is (pg_dump names it
+/// `table_column_seq`). MySQL prints it as the table's AUTO_INCREMENT.
+pub fn setval(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+    let Some((name, value, called)) = setval_args(cx) else {
+        diags.push(
+            Diagnostic::new(&codes::PARSE_ERROR, "cannot read this setval call").at(cx.span()),
+        );
+        return;
+    };
+    let next = |increment: Option<i64>| {
+        if called {
+            value.checked_add(increment.unwrap_or(1))
+        } else {
+            Some(value)
+        }
+    };
+    // What the setval applies to, and the start it gives (None: past the largest bigint).
+    let mut target = None;
+    if let Some(seq) = schema.sequences.iter_mut().find(|s| s.name.matches(&name)) {
+        let n = next(seq.increment);
+        seq.start = n.or(seq.start);
+        target = Some(("sequence".to_string(), n));
+    } else {
+        for t in &mut schema.tables {
+            for c in &mut t.columns {
+                let Some(id) = c.identity.as_mut() else {
+                    continue;
+                };
+                let own = Name::new(
+                    t.name.schema.clone(),
+                    format!("{}_{}_seq", t.name.name, c.name),
+                );
+                if own.matches(&name) {
+                    let n = next(id.increment);
+                    id.start = n.or(id.start);
+                    target = Some((format!("identity of `{}.{}`", t.name, c.name), n));
+                }
+            }
+        }
+    }
+    let diag = match target {
+        Some((what, None)) => Diagnostic::new(
+            &codes::FEATURE_DROPPED,
+            format!(
+                "setval of `{name}`: the {what} would go past the largest bigint; its start is not changed"
+            ),
+        ),
+        Some((what, Some(n))) => Diagnostic::new(
+            &codes::IDENTITY_CONVERTED,
+            format!(
+                "setval of `{name}`: the {what} starts at {n} on the target, the value the source hands out next"
+            ),
+        ),
+        None => Diagnostic::new(
+            &codes::UNKNOWN_REFERENCE,
+            format!(
+                "setval names the sequence `{name}`, which the script does not create; it is not converted"
+            ),
+        ),
+    };
+    diags.push(diag.at(cx.span()));
+}
+
+/// The sequence name, value and `is_called` of `SELECT [pg_catalog.]setval('name', n [, b])`.
+fn setval_args(cx: &Ctx) -> Option<(Name, i64, bool)> {
+    let d = cx.dialect.parser();
+    let toks = Tokenizer::new(&*d, &cx.raw.text).tokenize().ok()?;
+    let mut toks = toks
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .skip_while(|t| *t != Token::LParen)
+        .skip(1);
+    let Some(Token::SingleQuotedString(text)) = toks.next() else {
+        return None;
+    };
+    if toks.next()? != Token::Comma {
+        return None;
+    }
+    let mut sign = 1;
+    let mut tok = toks.next()?;
+    if tok == Token::Minus {
+        sign = -1;
+        tok = toks.next()?;
+    }
+    let Token::Number(n, _) = tok else {
+        return None;
+    };
+    let value = n.parse::<i64>().ok()?.checked_mul(sign)?;
+    // `, false`: the value itself comes next; `, true` or nothing: the one after it.
+    let called = !matches!(
+        (toks.next(), toks.next()),
+        (Some(Token::Comma), Some(Token::Word(w))) if w.value.eq_ignore_ascii_case("false")
+    );
+    // The name is read as regclass reads it: dotted, unquoted parts folded.
+    let parts: Vec<String> = text
+        .split('.')
+        .map(
+            |p| match p.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                Some(quoted) => quoted.to_string(),
+                None => cx.dialect.fold_unquoted(p),
+            },
+        )
+        .collect();
+    Some((to_name(parts)?, value, called))
 }

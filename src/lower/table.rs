@@ -132,6 +132,8 @@ fn empty_table(cx: &Ctx, ct: &CreateTable, name: crate::ir::Name) -> Table {
         checks: Vec::new(),
         comment: ct.comment.as_ref().map(comment_text),
         auto_increment_start: None,
+        default_charset: None,
+        default_collation: None,
     }
 }
 
@@ -151,6 +153,29 @@ fn table_body(
     }
     table_options(cx, table, &ct.table_options, diags);
     let name = &table.name;
+    // PostgreSQL storage settings (https://www.postgresql.org/docs/15/sql-createtable.html):
+    // how the server writes the table, not what it holds.
+    let mut storage = Vec::new();
+    if ct.unlogged {
+        storage.push("UNLOGGED".to_string());
+    }
+    if let CreateTableOptions::With(params) = &ct.table_options
+        && !params.is_empty()
+    {
+        let params: Vec<String> = params.iter().map(ToString::to_string).collect();
+        storage.push(format!("WITH ({})", params.join(", ")));
+    }
+    if !storage.is_empty() {
+        let message = format!(
+            "the storage settings {} of table `{name}` are dropped: it is created as an ordinary table",
+            storage.join(" and ")
+        );
+        diags.push(
+            Diagnostic::new(&codes::ATTRIBUTE_DROPPED, message)
+                .at(cx.span())
+                .object(format!("table {name}")),
+        );
+    }
     if ct.partition_by.is_some() {
         diags.push(
             Diagnostic::new(&codes::FEATURE_DROPPED, format!("partitioning of table `{name}` is not converted"))
@@ -202,7 +227,11 @@ fn table_options(
                         table.comment = Some(s.clone());
                     }
                 }
-                // ENGINE, CHARSET, COLLATE, ROW_FORMAT...: storage details of the source server.
+                "DEFAULT CHARSET" | "CHARSET" | "DEFAULT CHARACTER SET" | "CHARACTER SET" => {
+                    table.default_charset = Some(option_word(value))
+                }
+                "DEFAULT COLLATE" | "COLLATE" => table.default_collation = Some(option_word(value)),
+                // ENGINE, ROW_FORMAT...: storage details of the source server.
                 _ => {}
             },
             SqlOption::Comment(c) => table.comment = Some(comment_text(c)),
@@ -210,6 +239,18 @@ fn table_options(
         }
     }
     let _ = cx;
+}
+
+/// A table option's value as written: `utf8mb4`, `'utf8mb4'`.
+fn option_word(value: &ast::Expr) -> String {
+    match value {
+        ast::Expr::Identifier(id) => id.value.clone(),
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
+            other => other.to_string(),
+        },
+        other => other.to_string(),
+    }
 }
 
 /// The column type as written, lower case; enum and set values are kept apart, unlowered.
@@ -419,8 +460,9 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
                     });
                 }
                 None => {
-                    let (start, increment) =
-                        seq_start_increment(sequence_options.as_deref().unwrap_or(&[]));
+                    let opts = sequence_options.as_deref().unwrap_or(&[]);
+                    let (start, increment) = seq_start_increment(opts);
+                    diags.extend(identity_limits_dropped(&name, seq_limits(opts), span));
                     c.identity = Some(Identity {
                         kind: IdentityKind::Identity,
                         always: matches!(generated_as, GeneratedAs::Always),
@@ -472,6 +514,52 @@ pub(crate) fn seq_start_increment(opts: &[ast::SequenceOptions]) -> (Option<i64>
         }
     }
     (start, increment)
+}
+
+/// MINVALUE, MAXVALUE and CYCLE of an identity's options, which the IR does not carry.
+fn seq_limits(opts: &[ast::SequenceOptions]) -> (Option<i64>, Option<i64>, bool) {
+    let (mut min, mut max, mut cycle) = (None, None, false);
+    for o in opts {
+        match o {
+            ast::SequenceOptions::MinValue(Some(e)) => min = expr_i64(e),
+            ast::SequenceOptions::MaxValue(Some(e)) => max = expr_i64(e),
+            // sqlparser reads `NO CYCLE` as `Cycle(true)`.
+            ast::SequenceOptions::Cycle(no) => cycle = !no,
+            _ => {}
+        }
+    }
+    (min, max, cycle)
+}
+
+/// A note for the limits of an identity that are not kept: MINVALUE (other than 1, where an
+/// ascending identity starts anyway), MAXVALUE, CYCLE. The target's identity counts from its
+/// start up to its type's largest value. (CACHE says how the server hands numbers out, not
+/// which: not noted.)
+pub(crate) fn identity_limits_dropped(
+    column: &str,
+    (min, max, cycle): (Option<i64>, Option<i64>, bool),
+    span: crate::source::Span,
+) -> Option<Diagnostic> {
+    let mut dropped = Vec::new();
+    if let Some(n) = min.filter(|n| *n != 1) {
+        dropped.push(format!("MINVALUE {n}"));
+    }
+    if let Some(n) = max {
+        dropped.push(format!("MAXVALUE {n}"));
+    }
+    if cycle {
+        dropped.push("CYCLE".to_string());
+    }
+    (!dropped.is_empty()).then(|| {
+        Diagnostic::new(
+            &codes::FEATURE_DROPPED,
+            format!(
+                "the identity of `{column}` loses {}: it counts up to its type's largest value",
+                dropped.join(", ")
+            ),
+        )
+        .at(span)
+    })
 }
 
 /// PostgreSQL's serial pseudo-types and their integer
@@ -715,7 +803,21 @@ pub fn alter_table(
     };
     for op in &at.operations {
         match op {
-            AlterTableOperation::AddConstraint { constraint, .. } => {
+            AlterTableOperation::AddConstraint {
+                constraint,
+                not_valid,
+            } => {
+                // https://www.postgresql.org/docs/15/sql-altertable.html (ADD table_constraint
+                // [ NOT VALID ]): the rows already there are not checked.
+                if *not_valid {
+                    diags.push(
+                        Diagnostic::new(
+                            &codes::ATTRIBUTE_DROPPED,
+                            "NOT VALID is dropped: the target checks the rows already there too",
+                        )
+                        .at(cx.span()),
+                    );
+                }
                 add_constraint(cx, table, &mut indexes, constraint, diags)
             }
             AlterTableOperation::AddColumn { column_def, .. } => {
@@ -744,8 +846,13 @@ pub fn alter_table(
                         generated_as,
                         sequence_options,
                     } => {
-                        let (start, increment) =
-                            seq_start_increment(sequence_options.as_deref().unwrap_or(&[]));
+                        let opts = sequence_options.as_deref().unwrap_or(&[]);
+                        let (start, increment) = seq_start_increment(opts);
+                        diags.extend(identity_limits_dropped(
+                            &col.name,
+                            seq_limits(opts),
+                            cx.span(),
+                        ));
                         col.identity = Some(Identity {
                             kind: IdentityKind::Identity,
                             always: matches!(generated_as, Some(GeneratedAs::Always)),

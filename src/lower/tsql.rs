@@ -15,11 +15,14 @@ use super::default::lower_default;
 use crate::diag::{Diagnostic, codes};
 use crate::ir::{Domain, Name, Schema};
 
-fn parser<'d>(cx: &Ctx, d: &'d dyn sqlparser::dialect::Dialect) -> Result<Parser<'d>, ParserError> {
+pub(super) fn parser<'d>(
+    cx: &Ctx,
+    d: &'d dyn sqlparser::dialect::Dialect,
+) -> Result<Parser<'d>, ParserError> {
     Parser::new(d).try_with_sql(&cx.raw.text)
 }
 
-fn cannot_read(cx: &Ctx, what: &str, err: &ParserError) -> Diagnostic {
+pub(super) fn cannot_read(cx: &Ctx, what: &str, err: &ParserError) -> Diagnostic {
     Diagnostic::new(&codes::PARSE_ERROR, format!("cannot read {what}: {err}")).at(cx.span())
 }
 
@@ -31,12 +34,16 @@ pub fn alias_type(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
         let name = p.parse_object_name(false)?;
         p.expect_keyword(Keyword::FROM)?;
         let ty = p.parse_data_type()?;
-        Ok((name, ty))
+        let not_null = p.parse_keywords(&[Keyword::NOT, Keyword::NULL]);
+        Ok((name, ty, not_null))
     });
     match read {
-        Ok((name, ty)) => schema.domains.push(Domain {
+        Ok((name, ty, not_null)) => schema.domains.push(Domain {
             name: cx.name(&name),
             base_type: super::table::source_type(&ty, cx.dialect).0,
+            collation: None,
+            default: None,
+            not_null,
             checks: Vec::new(),
             span: cx.span(),
         }),

@@ -1236,6 +1236,8 @@ fn table(name: &str, columns: Vec<Column>) -> Table {
         checks: Vec::new(),
         comment: None,
         auto_increment_start: None,
+        default_charset: None,
+        default_collation: None,
     }
 }
 

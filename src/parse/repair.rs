@@ -3,6 +3,8 @@
 //! original text. `parse::sql::parse_one` applies the repair for the place a parse stopped at and
 //! retries; each repair becomes a diagnostic saying what was lost.
 
+use std::borrow::Cow;
+
 use crate::diag::{Code, codes};
 use crate::dialect::Dialect;
 
@@ -14,18 +16,23 @@ pub struct Repair {
     pub end: usize,
     pub replacement: String,
     pub code: &'static Code,
-    pub note: &'static str,
+    pub note: Cow<'static, str>,
 }
 
 impl Repair {
     /// A repair that loses only a detail: a note.
-    fn note(start: usize, end: usize, replacement: String, note: &'static str) -> Repair {
+    fn note(
+        start: usize,
+        end: usize,
+        replacement: String,
+        note: impl Into<Cow<'static, str>>,
+    ) -> Repair {
         Repair {
             start,
             end,
             replacement,
             code: &codes::ATTRIBUTE_DROPPED,
-            note,
+            note: note.into(),
         }
     }
 }
@@ -487,7 +494,7 @@ fn physical_clause_at(text: &str, at: usize, dialect: Dialect) -> Option<Repair>
             if end <= at {
                 continue;
             }
-            return Some(Repair::note(start, end, blank(&text[start..end]), note));
+            return Some(Repair::note(start, end, blank(&text[start..end]), *note));
         }
     }
     None
@@ -507,18 +514,6 @@ fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
             "X".to_string(),
             "the precision * of NUMBER is read as 38, its meaning",
         ));
-    }
-    // `PARTITION BY RANGE (c) (PARTITION p0 VALUES LESS THAN (...), ...)` and what follows it
-    // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html,
-    // table_partitioning_clauses): the table is created whole.
-    if starts_with_phrase(rest, "PARTITION BY").is_some() && balanced(rest) {
-        return Some(Repair {
-            start: at,
-            end: text.len(),
-            replacement: blank(rest),
-            code: &codes::FEATURE_DROPPED,
-            note: "the partitioning (PARTITION BY ... and the clauses after it) is dropped: the table is created unpartitioned",
-        });
     }
     // `LOB (c) STORE AS [SECUREFILE | BASICFILE] [name] [(...)]`: how large values are stored.
     if let Some(n) = starts_with_phrase(rest, "LOB")
@@ -754,55 +749,149 @@ fn computed_column_at(text: &str, item: usize, at: usize) -> Option<Repair> {
         end,
         replacement: blank(&text[start..end]),
         code: &codes::COMPUTED_COLUMN_MANUAL,
-        note: "a computed column (AS expression) is left out of the table: recreate it as a generated column",
+        note: "a computed column (AS expression) is left out of the table: recreate it as a generated column".into(),
     })
 }
 
-/// `START WITH n INCREMENT BY m` where the parse stopped at INCREMENT: the two clauses swapped.
-fn start_before_increment(text: &str, at: usize) -> Option<Repair> {
-    let rest = text.get(at..)?;
-    let inc_len = starts_with_phrase(rest, "INCREMENT BY")?;
-    let after_inc = &rest[inc_len..];
-    let gap = after_inc.len() - after_inc.trim_start().len();
-    let num = after_inc[gap..]
-        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
-        .unwrap_or(after_inc.len() - gap);
-    if num == 0 {
+/// The options of an identity (`AS IDENTITY (...)`) in the one order sqlparser takes
+/// (`SEQUENCE NAME`, which a repair below drops, INCREMENT, MINVALUE, MAXVALUE, START, CACHE,
+/// CYCLE), when the parse stopped inside them: both PostgreSQL and Oracle take any order
+/// (https://www.postgresql.org/docs/15/sql-createsequence.html). The same words, so the same
+/// length once padded; nothing is lost.
+fn identity_options_in_order(text: &str, at: usize) -> Option<Repair> {
+    let open = text[..at].rfind('(')?;
+    if !text[..open]
+        .trim_end()
+        .to_ascii_uppercase()
+        .ends_with("IDENTITY")
+    {
         return None;
     }
-    let increment = &rest[..inc_len + gap + num];
-    // Back over `START WITH n ` before it.
-    let before = &text[..at];
-    let start = before.to_ascii_uppercase().rfind("START")?;
-    let clause = &text[start..at];
-    let start_len = starts_with_phrase(clause, "START WITH")?;
-    let value = clause[start_len..].trim();
-    if value.is_empty() || !value.chars().all(|c| c.is_ascii_digit() || c == '-') {
+    let close = open + text[open..].find(')')?;
+    if close < at {
         return None;
     }
-    let gap_after = clause.len() - clause.trim_end().len();
-    let start_clause = clause.trim_end();
-    let swapped = format!(
-        "{increment}{}{start_clause}",
-        &clause[start_clause.len()..][..gap_after]
-    );
-    let end = at + increment.len();
-    (swapped.len() == end - start).then(|| {
+    let list = &text[open + 1..close];
+    let rank = |word: &str| match word.to_ascii_uppercase().as_str() {
+        "SEQUENCE" => Some(0),
+        "INCREMENT" => Some(1),
+        "MINVALUE" => Some(2),
+        "MAXVALUE" => Some(3),
+        "START" => Some(4),
+        "CACHE" => Some(5),
+        "CYCLE" => Some(6),
+        _ => None,
+    };
+    // Clauses start at a keyword, or at NO before one (`NO MINVALUE`).
+    let mut clauses: Vec<(u8, Vec<&str>)> = Vec::new();
+    let words: Vec<&str> = list.split_whitespace().collect();
+    for (i, word) in words.iter().enumerate() {
+        let after_no = i > 0 && words[i - 1].eq_ignore_ascii_case("NO");
+        let starts = if word.eq_ignore_ascii_case("NO") {
+            words.get(i + 1).and_then(|w| rank(w))
+        } else if after_no {
+            None
+        } else {
+            rank(word)
+        };
+        match (starts, clauses.last_mut()) {
+            (Some(r), _) => clauses.push((r, vec![word])),
+            (None, Some((_, clause))) => clause.push(word),
+            (None, None) => return None,
+        }
+    }
+    if clauses.is_sorted_by_key(|(r, _)| *r) {
+        return None;
+    }
+    clauses.sort_by_key(|(r, _)| *r);
+    let ordered: Vec<String> = clauses.iter().map(|(_, c)| c.join(" ")).collect();
+    let ordered = ordered.join(" ");
+    let replacement = format!("{ordered:<width$}", width = list.len());
+    (replacement.len() == list.len()).then(|| {
         Repair::note(
-            start,
-            end,
-            swapped,
-            "START WITH is read after INCREMENT BY, the only order sqlparser takes",
+            open + 1,
+            close,
+            replacement,
+            "the identity's options are read in the order sqlparser takes (INCREMENT, MINVALUE, MAXVALUE, START, CACHE, CYCLE)",
         )
+    })
+}
+
+/// `PARTITION BY ...` at the end of a CREATE TABLE, with its partition list and what follows
+/// it: the table is created whole, with a warning naming the partitioning. MySQL
+/// (https://dev.mysql.com/doc/refman/8.0/en/create-table.html, partition_options; mysqldump
+/// wraps it in `/*!50100 ... */`, which the splitter opens) and Oracle
+/// (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html,
+/// table_partitioning_clauses).
+fn partitioning_at(text: &str, at: usize) -> Option<Repair> {
+    let rest = text.get(at..)?;
+    let by = starts_with_phrase(rest, "PARTITION BY")?;
+    if !balanced(rest) {
+        return None;
+    }
+    // Name it by its head: the method and its columns, and `PARTITIONS n` when it follows.
+    let paren = rest[by..].find('(').map(|i| by + i);
+    let mut head =
+        match paren.and_then(|p| clause_arg_len(&rest[p..], ClauseArg::Parens).map(|n| p + n)) {
+            Some(end) => end,
+            None => rest.trim_end().len(),
+        };
+    let after = &rest[head..];
+    let gap = after.len() - after.trim_start().len();
+    if let Some(n) = starts_with_phrase(&after[gap..], "PARTITIONS") {
+        head += gap + n + clause_arg_len(&after[gap + n..], ClauseArg::Word).unwrap_or(0);
+    }
+    let head: Vec<&str> = rest[..head].split_whitespace().collect();
+    Some(Repair {
+        start: at,
+        end: text.len(),
+        replacement: blank(rest),
+        code: &codes::FEATURE_DROPPED,
+        note: format!(
+            "the partitioning `{}` (and the partition list after it) is dropped: the table is created unpartitioned",
+            head.join(" ")
+        )
+        .into(),
+    })
+}
+
+/// `CREATE VIEW ... WITH [CASCADED | LOCAL] CHECK OPTION` at the end of a view, which sqlparser
+/// 0.63 does not read (PostgreSQL: https://www.postgresql.org/docs/15/sql-createview.html,
+/// MySQL: https://dev.mysql.com/doc/refman/8.0/en/view-check-option.html): dropped with a
+/// warning, since rows written through the view are then no longer checked against it.
+fn view_check_option_at(text: &str, at: usize) -> Option<Repair> {
+    let rest = text.get(at..)?;
+    find_word(&text.to_ascii_uppercase(), "VIEW")?;
+    let len = [
+        "WITH CHECK OPTION",
+        "WITH CASCADED CHECK OPTION",
+        "WITH LOCAL CHECK OPTION",
+    ]
+    .iter()
+    .find_map(|phrase| starts_with_phrase(rest, phrase))?;
+    if !rest[len..]
+        .trim_start_matches([';', ' ', '\t', '\r', '\n'])
+        .is_empty()
+    {
+        return None;
+    }
+    Some(Repair {
+        start: at,
+        end: at + len,
+        replacement: blank(&rest[..len]),
+        code: &codes::FEATURE_DROPPED,
+        note: "WITH CHECK OPTION is dropped: rows inserted or updated through the view are no longer checked against its WHERE".into(),
     })
 }
 
 /// The repair for a failed parse at byte `at` of `text`.
 pub fn repair_at(text: &str, at: usize, dialect: Dialect) -> Option<Repair> {
     let vendor = match dialect {
-        Dialect::Oracle => oracle_repair(text, at),
+        Dialect::Oracle => oracle_repair(text, at).or_else(|| partitioning_at(text, at)),
         Dialect::SqlServer => sqlserver_repair(text, at),
-        Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite => None,
+        Dialect::Mysql => partitioning_at(text, at).or_else(|| view_check_option_at(text, at)),
+        Dialect::Postgres => view_check_option_at(text, at),
+        Dialect::Sqlite => None,
     };
     // The dialect's own phrases first: they look at the words around (WITH LOCAL TIME ZONE is
     // not the index clause LOCAL).
@@ -818,13 +907,13 @@ pub fn repair_at(text: &str, at: usize, dialect: Dialect) -> Option<Repair> {
             && rest[..phrase.len()].eq_ignore_ascii_case(phrase)
             && !text[end..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
         {
-            return Some(Repair::note(at, end, replacement.to_string(), note));
+            return Some(Repair::note(at, end, replacement.to_string(), *note));
         }
     }
     // Identity and sequence options in the order sqlparser does not take: `(START WITH 10
     // INCREMENT BY 2)` is written as `(INCREMENT BY 2 START WITH 10)`, the same characters
     // (both engines take any order).
-    if let Some(r) = start_before_increment(text, at) {
+    if let Some(r) = identity_options_in_order(text, at) {
         return Some(r);
     }
     // PostgreSQL `ADD GENERATED ... AS IDENTITY (SEQUENCE NAME s ...)`: the sequence's name is
@@ -902,7 +991,7 @@ mod tests {
         check(
             o,
             "CREATE TABLE t (y NUMBER GENERATED ALWAYS AS IDENTITY (START WITH 10 INCREMENT BY 2))",
-            &["START WITH is read after INCREMENT BY"],
+            &["the identity's options are read in the order"],
         );
         check(
             o,
@@ -959,6 +1048,68 @@ mod tests {
             o,
             "CREATE TABLE t (a NUMBER PRIMARY KEY) ORGANIZATION INDEX",
             &["ORGANIZATION INDEX"],
+        );
+    }
+
+    #[test]
+    fn postgres_identity_options_in_any_order() {
+        let p = Dialect::Postgres;
+        check(
+            p,
+            "CREATE TABLE t (id bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 100 INCREMENT BY 5 MINVALUE 1 CACHE 10) PRIMARY KEY)",
+            &["the identity's options are read in the order"],
+        );
+        check(
+            p,
+            "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY (START 1 SEQUENCE NAME s NO CYCLE NO MAXVALUE))",
+            &[
+                "the identity's options are read in the order",
+                "sequence name is dropped",
+            ],
+        );
+    }
+
+    #[test]
+    fn view_check_option_is_dropped() {
+        for d in [Dialect::Postgres, Dialect::Mysql] {
+            check(
+                d,
+                "CREATE VIEW v AS SELECT a FROM t WHERE a > 1 WITH LOCAL CHECK OPTION",
+                &["WITH CHECK OPTION is dropped"],
+            );
+            check(
+                d,
+                "CREATE VIEW v AS SELECT a FROM t WHERE a > 1\nWITH CHECK OPTION;",
+                &["WITH CHECK OPTION is dropped"],
+            );
+        }
+    }
+
+    #[test]
+    fn mysql_partitioning_is_dropped_and_named() {
+        let m = Dialect::Mysql;
+        check(
+            m,
+            "CREATE TABLE t (id int) ENGINE=InnoDB /*!50100 PARTITION BY RANGE (id)\n\
+             (PARTITION p0 VALUES LESS THAN (10) ENGINE = InnoDB,\n\
+             PARTITION p1 VALUES LESS THAN MAXVALUE ENGINE = InnoDB) */",
+            &["`PARTITION BY RANGE (id)`"],
+        );
+        check(
+            m,
+            "CREATE TABLE t (d date) /*!50500 PARTITION BY RANGE  COLUMNS(d)\n\
+             (PARTITION p0 VALUES LESS THAN ('2020-01-01'), PARTITION p1 VALUES LESS THAN (MAXVALUE)) */",
+            &["`PARTITION BY RANGE COLUMNS(d)`"],
+        );
+        check(
+            m,
+            "CREATE TABLE t (id int) /*!50100 PARTITION BY HASH (id) PARTITIONS 4 */",
+            &["`PARTITION BY HASH (id) PARTITIONS 4`"],
+        );
+        check(
+            m,
+            "CREATE TABLE t (id int PRIMARY KEY) PARTITION BY KEY () PARTITIONS 2",
+            &["`PARTITION BY KEY () PARTITIONS 2`"],
         );
     }
 

@@ -32,12 +32,21 @@ pub enum Class {
     /// `ALTER TABLE t ALTER COLUMN c ADD GENERATED ... AS IDENTITY (...)`: read from tokens, as
     /// sequences are (pg_dump writes the options in an order sqlparser does not take).
     AddIdentity,
+    /// pg_dump's `SELECT pg_catalog.setval('seq', n, called)`: where a sequence stands, read
+    /// by lowering.
+    SetVal,
+    /// PostgreSQL `CREATE DOMAIN`: read by lowering (sqlparser takes its clauses in one order
+    /// only, and no NOT NULL).
+    Domain,
     /// SQL Server `CREATE TYPE t FROM base`: read by lowering (sqlparser reads no alias type).
     AliasType,
     /// SQL Server `ALTER TABLE t ADD CONSTRAINT d DEFAULT expr FOR c`: read by lowering.
     NamedDefault,
     /// SQL Server `EXEC sp_addextendedproperty ...`: a comment, read by lowering.
     ExtendedProperty,
+    /// A hint to the source server's planner or storage that changes no schema (PostgreSQL
+    /// `ALTER COLUMN c SET STATISTICS n`): skipped with a note naming it.
+    Hint(&'static str),
     /// Everything else: parsed.
     Schema,
 }
@@ -102,6 +111,14 @@ pub fn classify(raw: &RawStatement, dialect: Dialect) -> Class {
     if let Some(class) = classify_vendor(raw, &w, dialect) {
         return class;
     }
+    if dialect == Dialect::Postgres && is_setval(&raw.text) {
+        return Class::SetVal;
+    }
+    if w.starts_with(&["ALTER", "TABLE"])
+        && let Some(what) = column_hint(&raw.text)
+    {
+        return Class::Hint(what);
+    }
     match first {
         // A DELIMITER line without its delimiter swallowed the statements after it: let the
         // parser say where, rather than skip them as noise.
@@ -119,6 +136,7 @@ pub fn classify(raw: &RawStatement, dialect: Dialect) -> Class {
             match kinds.next() {
                 Some(&"DATABASE") | Some(&"LANGUAGE") | Some(&"PROCEDURAL") => Class::Noise,
                 Some(&"RULE") => Class::Unsupported("rule"),
+                Some(&"DOMAIN") => Class::Domain,
                 Some(&"AGGREGATE") => Class::Routine,
                 Some(&"OPERATOR") => Class::Unsupported("operator"),
                 Some(&"CAST") => Class::Unsupported("cast"),
@@ -281,6 +299,49 @@ pub fn find_word(haystack: &str, word: &str) -> Option<usize> {
         from = j;
     }
     None
+}
+
+/// `SELECT [pg_catalog.]setval(...)`, as pg_dump writes it.
+fn is_setval(text: &str) -> bool {
+    let words: String = text
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_uppercase();
+    words.starts_with("SELECT PG_CATALOG.SETVAL(") || words.starts_with("SELECT SETVAL(")
+}
+
+/// PostgreSQL `ALTER TABLE [ONLY] t ALTER [COLUMN] c SET STATISTICS n | SET STORAGE s |
+/// SET COMPRESSION m | SET (attribute_option = v)`, alone in its statement: how the server
+/// plans queries on the column or stores its values, no schema
+/// (https://www.postgresql.org/docs/15/sql-altertable.html). What it sets, if so.
+fn column_hint(text: &str) -> Option<&'static str> {
+    let upper = text.to_ascii_uppercase();
+    // The second ALTER, of the column; one action only.
+    if find_word(&upper[5..], "ALTER").is_none() || upper.contains(',') && !upper.contains("SET (")
+    {
+        return None;
+    }
+    let set = find_word(&upper, "SET")?;
+    let after = upper[set + 3..].trim_start();
+    [
+        (
+            "STATISTICS",
+            "the column's statistics target (a planner hint)",
+        ),
+        (
+            "STORAGE",
+            "the column's storage mode (how the server stores long values)",
+        ),
+        ("COMPRESSION", "the column's compression method"),
+        ("(", "the column's attribute options (planner hints)"),
+    ]
+    .into_iter()
+    .find(|(kw, _)| {
+        after.starts_with(kw) && (*kw == "(" || starts_with_phrase(after, kw).is_some())
+    })
+    .map(|(_, what)| what)
 }
 
 fn is_owner_to(text: &str) -> bool {
