@@ -62,6 +62,12 @@ const FUNCTION_MAP: &[(&str, Dialect, Option<&str>)] = &[
     // gen_random_uuid() is built into PostgreSQL 13 and later.
     ("newid", Dialect::Postgres, Some("gen_random_uuid")),
     ("newid", Dialect::SqlServer, Some("newid")),
+    // SQL Server's ISNULL(value, replacement) (https://learn.microsoft.com/en-us/sql/t-sql/functions/isnull-transact-sql);
+    // MySQL's ISNULL(x) is a test, so it becomes IFNULL there.
+    ("isnull", Dialect::Postgres, Some("coalesce")),
+    ("isnull", Dialect::Mysql, Some("ifnull")),
+    ("isnull", Dialect::Sqlite, Some("ifnull")),
+    ("isnull", Dialect::Oracle, Some("nvl")),
     ("nvl", Dialect::Oracle, Some("nvl")),
     ("nvl", Dialect::SqlServer, Some("coalesce")),
     ("ifnull", Dialect::Oracle, Some("nvl")),
@@ -194,29 +200,46 @@ impl Rewrite<'_> {
         }
     }
 
-    /// Whether an expression is a column that is boolean on the target in some table.
+    /// Whether an expression is a column that is boolean on the target: by the table it names
+    /// when ferry can tell which, else in some table.
     fn is_bool_column(&self, e: &Expr) -> Option<String> {
-        let col = match e {
-            Expr::Nested(inner) => return self.is_bool_column(inner),
-            Expr::Identifier(id) => &id.value,
-            Expr::CompoundIdentifier(ids) => &ids.last()?.value,
-            _ => return None,
-        };
-        self.namer
-            .bool_columns
-            .contains(&col.to_lowercase())
-            .then(|| col.clone())
+        match self.column_kind(e)? {
+            (col, Some(kind)) => (kind == ColumnKind::Bool).then_some(col),
+            (col, None) => self.namer.bool_columns.contains(&col).then_some(col),
+        }
+    }
+
+    /// Whether an expression is known to be text: a string literal, a text column, a
+    /// concatenation or a text function of one.
+    fn is_text(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Nested(inner) => self.is_text(inner),
+            Expr::BinaryOp {
+                left,
+                op: ast::BinaryOperator::Plus | ast::BinaryOperator::StringConcat,
+                right,
+            } => self.is_text(left) && self.is_text(right),
+            Expr::Function(f) if TEXT_FUNCTIONS.contains(&function_base_name(f).as_str()) => {
+                match &f.args {
+                    ast::FunctionArguments::List(l) => l.args.iter().all(|a| {
+                        matches!(a, ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x)) if self.is_text(x))
+                    }),
+                    _ => false,
+                }
+            }
+            _ => is_string(e) || self.is_text_column(e).is_some(),
+        }
     }
 
     /// Whether a column reference names a column whose target type is text.
     fn is_text_column(&self, e: &Expr) -> Option<String> {
-        let (col, text) = self.column_kind(e)?;
-        text.unwrap_or(false).then_some(col)
+        let (col, kind) = self.column_kind(e)?;
+        (kind == Some(ColumnKind::Text)).then_some(col)
     }
 
-    /// A column reference and whether its target type is text (None when ferry cannot tell):
+    /// A column reference and the kind of its target type (None when ferry cannot tell):
     /// through its qualifier when it has one, else by the tables in scope (or every table).
-    fn column_kind(&self, e: &Expr) -> Option<(String, Option<bool>)> {
+    fn column_kind(&self, e: &Expr) -> Option<(String, Option<ColumnKind>)> {
         let (qualifier, col) = match e {
             Expr::Identifier(id) => (None, id.value.to_lowercase()),
             Expr::CompoundIdentifier(ids) if ids.len() >= 2 => (
@@ -254,7 +277,7 @@ impl Rewrite<'_> {
                 }
             }
         };
-        Some((col, kind.map(|k| k == ColumnKind::Text)))
+        Some((col, kind))
     }
 
     /// The aliases and qualified wildcards of a query's select lists, on both sides of a UNION
@@ -473,9 +496,9 @@ impl VisitorMut for Rewrite<'_> {
                     && self.to == Dialect::Oracle
                     && is_comparison(op)
                     && (is_string(right)
-                        && self.column_kind(left).is_some_and(|k| k.1 == Some(false))
+                        && self.column_kind(left).is_some_and(|k| k.1.is_some_and(|k| k != ColumnKind::Text))
                         || is_string(left)
-                            && self.column_kind(right).is_some_and(|k| k.1 == Some(false))) =>
+                            && self.column_kind(right).is_some_and(|k| k.1.is_some_and(|k| k != ColumnKind::Text))) =>
             {
                 self.refuse("a text literal compared with a column that is not text converts by the session's format on Oracle".to_string());
             }
@@ -484,7 +507,7 @@ impl VisitorMut for Rewrite<'_> {
             } if cross
                 && self.to == Dialect::Oracle
                 && (is_string(low) || is_string(high))
-                && self.column_kind(expr).is_some_and(|k| k.1 == Some(false)) =>
+                && self.column_kind(expr).is_some_and(|k| k.1.is_some_and(|k| k != ColumnKind::Text)) =>
             {
                 self.refuse("a text literal compared with a column that is not text converts by the session's format on Oracle".to_string());
             }
@@ -500,6 +523,33 @@ impl VisitorMut for Rewrite<'_> {
             {
                 let to = self.to;
                 self.refuse(format!("a text column compared with a number fails on {to} for text that is not a number"));
+            }
+            // SQL Server's `+` of two texts concatenates them, NULL if either is
+            // (https://learn.microsoft.com/en-us/sql/t-sql/language-elements/string-concatenation-transact-sql):
+            // `||` on PostgreSQL and SQLite, CONCAT on MySQL (NULL if any argument is).
+            Expr::BinaryOp {
+                left,
+                op: ast::BinaryOperator::Plus,
+                right,
+            } if cross
+                && self.from == Dialect::SqlServer
+                && self.is_text(left)
+                && self.is_text(right) =>
+            {
+                match self.to {
+                    Dialect::Postgres | Dialect::Sqlite => {
+                        *e = Expr::BinaryOp {
+                            left: left.clone(),
+                            op: ast::BinaryOperator::StringConcat,
+                            right: right.clone(),
+                        }
+                    }
+                    Dialect::Mysql => *e = call("concat", vec![(**left).clone(), (**right).clone()]),
+                    _ => self.refuse(
+                        "`+` of texts is NULL when either is NULL on SQL Server; Oracle's || reads NULL as ''"
+                            .to_string(),
+                    ),
+                }
             }
             // `+` adds numbers everywhere but concatenates text on SQL Server.
             Expr::BinaryOp {
@@ -689,13 +739,35 @@ fn requote_tokens(sql: &str, to: Dialect) -> String {
 
 /// An expression for the target, or why it cannot be.
 pub fn expr(e: &Expr, from: Dialect, to: Dialect, namer: &Namer) -> Result<String, String> {
+    scoped_expr(e, from, to, namer, Vec::new())
+}
+
+/// An expression over the columns of one table (a generated column's), for the target.
+pub fn table_expr(
+    e: &Expr,
+    from: Dialect,
+    to: Dialect,
+    namer: &Namer,
+    table: &str,
+) -> Result<String, String> {
+    let t = table.to_lowercase();
+    scoped_expr(e, from, to, namer, vec![vec![(t.clone(), t)]])
+}
+
+fn scoped_expr(
+    e: &Expr,
+    from: Dialect,
+    to: Dialect,
+    namer: &Namer,
+    scopes: Vec<Vec<(String, String)>>,
+) -> Result<String, String> {
     let mut e = e.clone();
     let mut rw = Rewrite {
         from,
         to,
         namer,
         refused: None,
-        scopes: Vec::new(),
+        scopes,
     };
     let _ = VisitMut::visit(&mut e, &mut rw);
     match rw.refused {
@@ -902,6 +974,32 @@ fn is_number(e: &Expr) -> bool {
         Expr::UnaryOp { expr, .. } | Expr::Nested(expr) => is_number(expr),
         _ => false,
     }
+}
+
+/// Functions that return text when every argument is text.
+const TEXT_FUNCTIONS: &[&str] = &[
+    "upper", "lower", "ltrim", "rtrim", "trim", "isnull", "coalesce", "concat",
+];
+
+/// A call of a function by name with these arguments.
+fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(ast::Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: ast::FunctionArguments::None,
+        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .into_iter()
+                .map(|a| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a)))
+                .collect(),
+            clauses: Vec::new(),
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: Vec::new(),
+    })
 }
 
 /// How many arguments a call passes.

@@ -457,13 +457,21 @@ impl<'a> Emitter<'a> {
                 ),
             }
         }
+        // Whether the column is printed as generated (not refused to a plain column).
+        let mut generated = false;
         if let Some(g) = &c.generated {
-            match expr::expr(&g.expr, self.opts.from, to, &self.namer) {
+            generated = true;
+            match expr::table_expr(&g.expr, self.opts.from, to, &self.namer, &t.name.name) {
                 // SQL Server's computed column has no type: `name AS (expr) [PERSISTED]`
                 // (https://learn.microsoft.com/en-us/sql/t-sql/statements/alter-table-computed-column-definition-transact-sql).
                 Ok(e) if to == Dialect::SqlServer => {
                     let name = self.namer.ident(&c.name, diags);
-                    let persisted = if g.stored { " PERSISTED" } else { "" };
+                    // NOT NULL only on a persisted one.
+                    let persisted = match (g.stored, c.nullable) {
+                        (true, false) => " PERSISTED NOT NULL",
+                        (true, true) => " PERSISTED",
+                        (false, _) => "",
+                    };
                     return format!("{name} AS ({e}){persisted}");
                 }
                 // Oracle's virtual columns are computed when read; there is no stored kind
@@ -473,24 +481,38 @@ impl<'a> Emitter<'a> {
                     sql.push_str(&format!(" GENERATED ALWAYS AS ({e}) VIRTUAL"));
                 }
                 Ok(e) => {
-                    // PostgreSQL before 18 has stored generated columns only.
+                    // PostgreSQL before 18 has stored generated columns only
+                    // (https://www.postgresql.org/docs/15/ddl-generated-columns.html).
                     let stored = g.stored || to == Dialect::Postgres;
+                    if !g.stored && to == Dialect::Postgres {
+                        diags.push(
+                            Diagnostic::new(
+                                &codes::ATTRIBUTE_DROPPED,
+                                format!("generated column `{}.{}` is computed when written (STORED): PostgreSQL 15 has no virtual generated columns", t.name, c.name),
+                            )
+                            .at(c.span)
+                            .object(t_obj(t)),
+                        );
+                    }
                     sql.push_str(&format!(
                         " GENERATED ALWAYS AS ({e}) {}",
                         if stored { "STORED" } else { "VIRTUAL" }
                     ));
                 }
-                Err(why) => diags.push(
-                    Diagnostic::new(
-                        &codes::DEFAULT_MANUAL,
-                        format!(
-                            "generated column `{}.{}` becomes a plain column: {why}",
-                            t.name, c.name
-                        ),
+                Err(why) => {
+                    generated = false;
+                    diags.push(
+                        Diagnostic::new(
+                            &codes::DEFAULT_MANUAL,
+                            format!(
+                                "generated column `{}.{}` becomes a plain column: {why}",
+                                t.name, c.name
+                            ),
+                        )
+                        .at(c.span)
+                        .object(t_obj(t)),
                     )
-                    .at(c.span)
-                    .object(t_obj(t)),
-                ),
+                }
             }
         }
         let mut default = String::new();
@@ -504,7 +526,18 @@ impl<'a> Emitter<'a> {
         if to.default_before_constraints() {
             sql.push_str(&default);
         }
-        if !c.nullable && !Self::dropped(c, DropAttr::NotNull) && !rowid {
+        // MariaDB takes no NULL or NOT NULL on a generated column
+        // (https://mariadb.com/kb/en/generated-columns/, "Supported Features").
+        if !c.nullable && generated && to == Dialect::Mysql {
+            diags.push(
+                Diagnostic::new(
+                    &codes::ATTRIBUTE_DROPPED,
+                    format!("NOT NULL of generated column `{}.{}` is dropped: MariaDB takes none on a generated column", t.name, c.name),
+                )
+                .at(c.span)
+                .object(t_obj(t)),
+            );
+        } else if !c.nullable && !Self::dropped(c, DropAttr::NotNull) && !rowid {
             sql.push_str(" NOT NULL");
         }
         if !to.default_before_constraints() {

@@ -197,6 +197,21 @@ impl Sequence {
 }
 
 impl Table {
+    /// A table with nothing but a name.
+    pub fn new(name: Name, span: Span) -> Table {
+        Table {
+            name,
+            span,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+            comment: None,
+            auto_increment_start: None,
+        }
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns
             .iter()

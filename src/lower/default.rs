@@ -59,7 +59,8 @@ fn is_zero_date(s: &str) -> bool {
     s.starts_with("0000-00-00")
 }
 
-fn args(f: &ast::Function) -> Vec<&Expr> {
+/// A call's positional arguments.
+pub(super) fn args(f: &ast::Function) -> Vec<&Expr> {
     match &f.args {
         ast::FunctionArguments::List(l) => l
             .args

@@ -48,6 +48,9 @@ pub struct Parsed<'a> {
     pub class: Class,
     /// The parsed statement, for `Class::Schema` statements that parsed.
     pub ast: Option<Statement>,
+    /// SQL Server computed columns (`name AS (expr) [PERSISTED]`, file spans) that the repair
+    /// left out of the text so that it parses: lowering reads them on their own.
+    pub computed: Vec<Span>,
 }
 
 /// The first `n` words of a statement, upper-cased, skipping MySQL `DEFINER=...` clauses and
@@ -449,10 +452,18 @@ fn parse_statement<'a>(
     diags: &mut Vec<Diagnostic>,
 ) -> Parsed<'a> {
     let class = classify(raw, dialect);
+    let mut computed = Vec::new();
     let ast = if class == Class::Schema {
         match parse_one(raw, dialect) {
             Ok((s, notes)) => {
-                diags.extend(notes);
+                for n in notes {
+                    match n.span {
+                        Some(at) if std::ptr::eq(n.code, &codes::COMPUTED_COLUMN_MANUAL) => {
+                            computed.push(at)
+                        }
+                        _ => diags.push(n),
+                    }
+                }
                 Some(s)
             }
             Err(d) => {
@@ -463,7 +474,12 @@ fn parse_statement<'a>(
     } else {
         None
     };
-    Parsed { raw, class, ast }
+    Parsed {
+        raw,
+        class,
+        ast,
+        computed,
+    }
 }
 
 #[cfg(test)]
