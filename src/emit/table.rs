@@ -75,8 +75,8 @@ fn t_obj(t: &Table) -> String {
 impl<'a> Emitter<'a> {
     pub fn new(schema: &'a Schema, opts: &'a Options) -> Emitter<'a> {
         let mut namer = Namer::new(opts.to, opts.identifiers);
-        if let Some(max) = opts.max_ident_len {
-            namer.max_len = max.min(namer.max_len);
+        if let Some(release) = opts.oracle_compat.filter(|_| opts.to == Dialect::Oracle) {
+            namer.max_len = Dialect::oracle_ident_len(release).min(namer.max_len);
         }
         // What follows serves only `expr` (views, checks, expression defaults and indexes): a
         // schema without expressions, however large, skips it.
@@ -160,6 +160,73 @@ impl<'a> Emitter<'a> {
 
     fn to(&self) -> Dialect {
         self.opts.to
+    }
+
+    /// Oracle before 12c has no identity columns
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html>,
+    /// identity_clause, new in 12.1).
+    fn identity_by_trigger(&self) -> bool {
+        self.to() == Dialect::Oracle && self.opts.oracle_compat.is_some_and(|r| r < 12)
+    }
+
+    /// Oracle 11's numbering of an identity column: a sequence, and a BEFORE INSERT trigger that
+    /// gives a row without a value the sequence's next one
+    /// (<https://docs.oracle.com/cd/E11882_01/appdev.112/e25519/triggers.htm>, "Trigger Uses").
+    /// `lower/trigger_identity.rs` reads the pattern back as an identity.
+    fn identity_sequence_trigger(
+        &mut self,
+        t: &Table,
+        table: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<(String, Stmt)> {
+        let c = t.columns.iter().find(|c| c.identity.is_some())?;
+        let id = c.identity.as_ref()?;
+        let scope = Self::scope(&t.name);
+        let seq_raw =
+            self.namer
+                .unique_name(&scope, &format!("{}_seq", t.name.name), &t.name.name, diags);
+        let trig_raw =
+            self.namer
+                .unique_name(&scope, &format!("{}_bi", t.name.name), &t.name.name, diags);
+        let (seq, trig) = (
+            self.namer.quote_raw(&seq_raw),
+            self.namer.quote_raw(&trig_raw),
+        );
+        let col = self.namer.ident(&c.name, diags);
+        let mut sequence = format!("CREATE SEQUENCE {seq}");
+        if let Some(i) = id.increment {
+            sequence.push_str(&format!(" INCREMENT BY {i}"));
+        }
+        let start = id
+            .start
+            .or(t.auto_increment_start.and_then(|v| i64::try_from(v).ok()));
+        if let Some(v) = start {
+            sequence.push_str(&format!(" START WITH {v}"));
+        }
+        let mut d = Diagnostic::new(
+            &codes::IDENTITY_CONVERTED,
+            format!(
+                "`{}.{}` is numbered by sequence {seq} and trigger {trig}: Oracle 11 has no identity columns",
+                t.name, c.name
+            ),
+        )
+        .at(c.span)
+        .object(t_obj(t));
+        if id.always {
+            d = d.note("GENERATED ALWAYS is not enforced: the trigger numbers only rows inserted without a value");
+        }
+        diags.push(d);
+        let trigger = Stmt {
+            object: t_obj(t),
+            sql: format!(
+                "CREATE OR REPLACE TRIGGER {trig}\nBEFORE INSERT ON {table}\nFOR EACH ROW\nBEGIN\n  IF :NEW.{col} IS NULL THEN\n    SELECT {seq}.NEXTVAL INTO :NEW.{col} FROM DUAL;\n  END IF;\nEND;"
+            ),
+            end: End::Alone {
+                before: None,
+                after: "/",
+            },
+        };
+        Some((sequence, trigger))
     }
 
     fn scope(name: &Name) -> String {
@@ -395,6 +462,8 @@ impl<'a> Emitter<'a> {
         }
         if let Some(id) = &c.identity {
             match to {
+                // Before 12c: a sequence and a trigger, which `table` writes.
+                Dialect::Oracle if self.identity_by_trigger() => {}
                 // Oracle 12c and later: the same clause as PostgreSQL
                 // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html#GUID-F9CE0CC3-13AE-4744-A43C-EAC7A71AAAB6__CJAHJHJC).
                 Dialect::Postgres | Dialect::Oracle => {
@@ -830,7 +899,19 @@ impl<'a> Emitter<'a> {
                 sql.push_str(&format!(" COMMENT={}", to.quote_string(cm)));
             }
         }
-        self.pre(t_obj(t), sql);
+        let numbering = if self.identity_by_trigger() {
+            self.identity_sequence_trigger(t, &name, diags)
+        } else {
+            None
+        };
+        match numbering {
+            Some((sequence, trigger)) => {
+                self.pre(t_obj(t), sequence);
+                self.pre(t_obj(t), sql);
+                self.out.pre_data.push(trigger);
+            }
+            None => self.pre(t_obj(t), sql),
+        }
     }
 
     /// The first of `columns` whose target type the target cannot index: SQL Server's `(max)`
