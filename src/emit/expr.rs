@@ -322,11 +322,31 @@ impl Rewrite<'_> {
         if !matches!(to, Dialect::SqlServer | Dialect::Oracle) {
             return;
         }
-        if q.limit_clause.is_some() || q.fetch.is_some() {
-            self.refuse(format!("row limits are written differently on {to}"));
-        }
-        if to == Dialect::SqlServer && q.order_by.is_some() {
-            self.refuse("SQL Server takes ORDER BY in a view only with TOP".to_string());
+        let limit = match row_limit(q) {
+            Ok(l) => l,
+            Err(why) => {
+                self.refuse(why);
+                None
+            }
+        };
+        match limit {
+            // SQL Server skips rows with OFFSET ... FETCH, which needs an ORDER BY
+            // (https://learn.microsoft.com/en-us/sql/t-sql/queries/select-order-by-clause-transact-sql).
+            Some((_, offset))
+                if to == Dialect::SqlServer
+                    && q.order_by.is_none()
+                    && (offset.is_some()
+                        || !matches!(q.body.as_ref(), ast::SetExpr::Select(_))) =>
+            {
+                self.refuse(
+                    "SQL Server limits rows with OFFSET ... FETCH only after an ORDER BY"
+                        .to_string(),
+                );
+            }
+            None if to == Dialect::SqlServer && q.order_by.is_some() => {
+                self.refuse("SQL Server takes ORDER BY in a view only with TOP".to_string());
+            }
+            _ => {}
         }
         if let ast::SetExpr::Select(sel) = q.body.as_ref() {
             if to == Dialect::Oracle && sel.from.is_empty() {
@@ -372,8 +392,11 @@ impl Rewrite<'_> {
 impl VisitorMut for Rewrite<'_> {
     type Break = ();
 
-    fn post_visit_query(&mut self, _q: &mut ast::Query) -> ControlFlow<()> {
+    fn post_visit_query(&mut self, q: &mut ast::Query) -> ControlFlow<()> {
         self.scopes.pop();
+        if self.from != self.to && matches!(self.to, Dialect::SqlServer | Dialect::Oracle) {
+            write_row_limit(q, self.to);
+        }
         ControlFlow::Continue(())
     }
 
@@ -567,12 +590,67 @@ impl VisitorMut for Rewrite<'_> {
                     "`+` on text concatenates on SQL Server and adds elsewhere".to_string(),
                 );
             }
-            // SQL Server concatenates with + (https://learn.microsoft.com/en-us/sql/t-sql/language-elements/string-concatenation-transact-sql).
+            // SQL Server concatenates with + (https://learn.microsoft.com/en-us/sql/t-sql/language-elements/string-concatenation-transact-sql),
+            // NULL when either side is, as PostgreSQL's and SQLite's || is; on two texts only
+            // (with a number, + adds). Oracle's || reads NULL as '', as SQL Server's CONCAT does
+            // (https://learn.microsoft.com/en-us/sql/t-sql/functions/concat-transact-sql).
             Expr::BinaryOp {
+                left,
                 op: ast::BinaryOperator::StringConcat,
-                ..
-            } if cross && self.to == Dialect::SqlServer => {
-                self.refuse("SQL Server has no || operator".to_string());
+                right,
+            } if cross && self.to == Dialect::SqlServer => match self.from {
+                Dialect::Postgres | Dialect::Sqlite
+                    if self.is_text(left) && self.is_text(right) =>
+                {
+                    *e = Expr::BinaryOp {
+                        left: left.clone(),
+                        op: ast::BinaryOperator::Plus,
+                        right: right.clone(),
+                    }
+                }
+                Dialect::Oracle => *e = call("concat", vec![(**left).clone(), (**right).clone()]),
+                _ => self.refuse(
+                    "SQL Server has no || operator, and its + concatenates only two texts"
+                        .to_string(),
+                ),
+            },
+            // PostgreSQL's concat() skips NULL arguments, as SQL Server's CONCAT does and
+            // Oracle's two-argument CONCAT
+            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CONCAT.html).
+            // MySQL's CONCAT is NULL when an argument is; its CONCAT_WS skips NULLs
+            // (https://dev.mysql.com/doc/refman/8.0/en/string-functions.html#function_concat-ws).
+            Expr::Function(f)
+                if self.from == Dialect::Postgres
+                    && self.to == Dialect::Mysql
+                    && function_base_name(f) == "concat" =>
+            {
+                let mut args: Vec<Expr> = crate::parse::sql::call_args(f)
+                    .into_iter()
+                    .cloned()
+                    .collect();
+                if args.len() != function_arg_count(f) {
+                    self.refuse("concat() takes plain arguments here".to_string());
+                } else {
+                    args.insert(0, Expr::value(ast::Value::SingleQuotedString(String::new())));
+                    *e = call("concat_ws", args);
+                }
+            }
+            Expr::Function(f)
+                if self.from == Dialect::Postgres
+                    && matches!(self.to, Dialect::SqlServer | Dialect::Oracle)
+                    && function_base_name(f) == "concat" =>
+            {
+                let args = crate::parse::sql::call_args(f);
+                if args.len() < 2 || args.len() != function_arg_count(f) {
+                    self.refuse("concat() takes two or more plain arguments here".to_string());
+                } else if self.to == Dialect::Oracle {
+                    // concat(a, b, c) -> concat(a, concat(b, c)).
+                    let mut rev = args.into_iter().rev();
+                    let last = rev.next().cloned();
+                    if let Some(last) = last {
+                        *e = rev.fold(last, |acc, a| call("concat", vec![a.clone(), acc]));
+                    }
+                }
             }
             // SQL Server's ROUND wants the number of digits
             // (https://learn.microsoft.com/en-us/sql/t-sql/functions/round-transact-sql).
@@ -1000,6 +1078,74 @@ fn call(name: &str, args: Vec<Expr>) -> Expr {
         over: None,
         within_group: Vec::new(),
     })
+}
+
+/// A query's row limit as (count, rows skipped), when it has one ferry can write for SQL Server
+/// and Oracle: numbers, no MySQL `LIMIT ... BY`, no FETCH of the source's own.
+type RowLimit<'q> = Option<(Option<&'q Expr>, Option<&'q Expr>)>;
+
+fn row_limit(q: &ast::Query) -> Result<RowLimit<'_>, String> {
+    if q.fetch.is_some() {
+        return Err("FETCH FIRST in the source is not converted".to_string());
+    }
+    let (limit, offset) = match &q.limit_clause {
+        None => return Ok(None),
+        Some(ast::LimitClause::LimitOffset {
+            limit,
+            offset,
+            limit_by,
+        }) if limit_by.is_empty() => (limit.as_ref(), offset.as_ref().map(|o| &o.value)),
+        Some(ast::LimitClause::OffsetCommaLimit { offset, limit }) => (Some(limit), Some(offset)),
+        Some(_) => return Err("LIMIT ... BY is not converted".to_string()),
+    };
+    if limit.into_iter().chain(offset).all(is_number) {
+        Ok(Some((limit, offset)))
+    } else {
+        Err("a row limit that is not a number is not converted".to_string())
+    }
+}
+
+/// The row limit written as SQL Server and Oracle do: `SELECT TOP n` (SQL Server, no rows
+/// skipped: https://learn.microsoft.com/en-us/sql/t-sql/queries/top-transact-sql), else
+/// `OFFSET m ROWS FETCH FIRST n ROWS ONLY` (SQL Server 2012, Oracle 12c:
+/// https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SELECT.html, row_limiting_clause).
+fn write_row_limit(q: &mut ast::Query, to: Dialect) {
+    let Ok(Some((limit, offset))) = row_limit(q) else {
+        return;
+    };
+    let (limit, offset) = (limit.cloned(), offset.cloned());
+    let top = match (&limit, &offset, q.body.as_mut()) {
+        (Some(Expr::Value(v)), None, ast::SetExpr::Select(sel)) if to == Dialect::SqlServer => {
+            match &v.value {
+                ast::Value::Number(n, _) => n.parse().ok().map(|n| (sel, n)),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    if let Some((sel, n)) = top {
+        sel.top = Some(ast::Top {
+            with_ties: false,
+            percent: false,
+            quantity: Some(ast::TopQuantity::Constant(n)),
+        });
+        sel.top_before_distinct = false;
+        q.limit_clause = None;
+        return;
+    }
+    q.limit_clause = offset.map(|value| ast::LimitClause::LimitOffset {
+        limit: None,
+        offset: Some(ast::Offset {
+            value,
+            rows: ast::OffsetRows::Rows,
+        }),
+        limit_by: Vec::new(),
+    });
+    q.fetch = limit.map(|n| ast::Fetch {
+        with_ties: false,
+        percent: false,
+        quantity: Some(n),
+    });
 }
 
 /// How many arguments a call passes.

@@ -1503,10 +1503,37 @@ impl<'a> Emitter<'a> {
     pub fn view(&mut self, v: &View, diags: &mut Vec<Diagnostic>) {
         let to = self.to();
         let obj = format!("view {}", v.name);
+        // SQL Server takes ORDER BY in a view only with a row limit
+        // (https://learn.microsoft.com/en-us/sql/t-sql/statements/create-view-transact-sql); a
+        // view's rows have no order anyway unless the query that reads it asks for one.
+        let unordered = (to == Dialect::SqlServer
+            && self.opts.from != to
+            && v.query.order_by.is_some()
+            && v.query.limit_clause.is_none()
+            && v.query.fetch.is_none())
+        .then(|| sqlparser::ast::Query {
+            order_by: None,
+            ..v.query.clone()
+        });
         let query = match self.view_reads_missing(v) {
             Some(why) => Err(why),
-            None => expr::query(&v.query, self.opts.from, to, &self.namer),
+            None => expr::query(
+                unordered.as_ref().unwrap_or(&v.query),
+                self.opts.from,
+                to,
+                &self.namer,
+            ),
         };
+        if unordered.is_some() && query.is_ok() {
+            diags.push(
+                Diagnostic::new(
+                    &codes::FEATURE_DROPPED,
+                    format!("ORDER BY of view `{}` is dropped: SQL Server views are unordered; order the rows where the view is read", v.name),
+                )
+                .at(v.span)
+                .object(obj.clone()),
+            );
+        }
         match query {
             Ok(q) => {
                 let name = self.namer.object(&v.name, diags);

@@ -400,7 +400,7 @@ fn union_type(a: Ty, b: Ty) -> Result<Ty, String> {
 /// The few functions whose result type ferry knows and that re-print on every target.
 fn function_type(f: &ast::Function, table: &Table) -> Result<Ty, String> {
     let name = f.name.to_string().to_ascii_lowercase();
-    let args = super::default::args(f);
+    let args = crate::parse::sql::call_args(f);
     let unknown = || format!("ferry does not know the type of function `{}`", f.name);
     match (name.as_str(), args.as_slice()) {
         // ISNULL takes the type of its first argument; COALESCE that of highest precedence.

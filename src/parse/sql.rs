@@ -286,6 +286,23 @@ pub fn find_word(haystack: &str, word: &str) -> Option<usize> {
     None
 }
 
+/// A call's positional arguments (`f(a, b)`), for those who read a parsed expression.
+pub fn call_args(f: &sqlparser::ast::Function) -> Vec<&sqlparser::ast::Expr> {
+    match &f.args {
+        sqlparser::ast::FunctionArguments::List(l) => l
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e)) => {
+                    Some(e)
+                }
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn is_owner_to(text: &str) -> bool {
     let upper = text.to_ascii_uppercase();
     upper.contains(" OWNER TO ")
