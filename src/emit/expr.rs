@@ -464,6 +464,14 @@ impl VisitorMut for Rewrite<'_> {
             *rel = ObjectName::from(vec![id]);
             return ControlFlow::Continue(());
         }
+        // `dbo.x` names what lowering reads as plain `x` (`Dialect::implied_schema`).
+        if let (Some(implied), [.., ast::ObjectNamePart::Identifier(s), _]) =
+            (self.from.implied_schema(), rel.0.as_slice())
+            && self.from != self.to
+            && s.value.eq_ignore_ascii_case(implied)
+        {
+            rel.0.remove(rel.0.len() - 2);
+        }
         let keep_schema = self.to.has_schemas();
         let n = rel.0.len();
         for (i, part) in rel.0.iter_mut().enumerate() {
