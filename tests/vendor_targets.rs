@@ -218,6 +218,18 @@ fn oracle_compat_11_numbers_rows_with_a_sequence_and_a_trigger() {
         .map(|t| t.columns[0].identity.as_ref().map(|i| i.start.unwrap_or(1)))
         .collect();
     assert_eq!(ids, [Some(100), Some(1)], "{ddl}");
+    // Nor has Oracle 11 a row-limiting clause: a view with a limit is left out.
+    let file = SourceFile::new(
+        "limit.sql",
+        "CREATE TABLE t (id INT PRIMARY KEY);\nCREATE VIEW v AS SELECT id FROM t ORDER BY id LIMIT 3;\n",
+    );
+    let conv = ferry::convert(&file, &opts);
+    assert!(conv.output.views.is_empty());
+    assert!(
+        conv.diagnostics
+            .iter()
+            .any(|d| d.message.contains("Oracle 11 has no row-limiting clause"))
+    );
 }
 
 /// The fixtures that must convert cleanly: their SQL Server and Oracle DDL parses in that

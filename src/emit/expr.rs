@@ -329,6 +329,14 @@ impl Rewrite<'_> {
                 None
             }
         };
+        if limit.is_some()
+            && to == Dialect::Oracle
+            && self.namer.oracle_release.is_some_and(|r| r < 12)
+        {
+            self.refuse(
+                "Oracle 11 has no row-limiting clause (FETCH FIRST came in 12c)".to_string(),
+            );
+        }
         match limit {
             // SQL Server skips rows with OFFSET ... FETCH, which needs an ORDER BY
             // (https://learn.microsoft.com/en-us/sql/t-sql/queries/select-order-by-clause-transact-sql).

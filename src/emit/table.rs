@@ -77,6 +77,7 @@ impl<'a> Emitter<'a> {
         let mut namer = Namer::new(opts.to, opts.identifiers);
         if let Some(release) = opts.oracle_compat.filter(|_| opts.to == Dialect::Oracle) {
             namer.max_len = Dialect::oracle_ident_len(release).min(namer.max_len);
+            namer.oracle_release = Some(release);
         }
         // What follows serves only `expr` (views, checks, expression defaults and indexes): a
         // schema without expressions, however large, skips it.
