@@ -26,8 +26,8 @@ pub fn run_all(text: &str, variant: u64) -> Result<(), String> {
                 emulate_on_update: variant & 2 != 0,
                 user_mappings: None,
                 config: None,
-                // Oracle 11's 30-byte names on every fourth variant (`--oracle-compat 11`).
-                max_ident_len: (variant & 4 != 0).then_some(30),
+                // Oracle 11 (30-byte names, identity by trigger) on every fourth variant.
+                oracle_compat: (variant & 4 != 0).then_some(11),
             };
             let conv = convert(&file, &opts);
             for d in &conv.diagnostics {

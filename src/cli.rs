@@ -57,7 +57,8 @@ struct ConvertArgs {
     /// Extra type-mapping rules (see mappings/README.md), with the highest precedence.
     #[arg(long, value_name = "FILE")]
     mappings: Option<PathBuf>,
-    /// The Oracle release to write for: up to 12 (12.1) names keep to 30 bytes; 18 and later take 128.
+    /// The Oracle release to write for: up to 12 (12.1) names keep to 30 bytes, 18 and later take
+    /// 128; before 12 identity columns are a sequence and a BEFORE INSERT trigger.
     #[arg(long, value_name = "RELEASE")]
     oracle_compat: Option<u32>,
 }
@@ -355,9 +356,9 @@ fn run_pipeline(args: &ConvertArgs) -> Result<(SourceFile, crate::Conversion), E
         }
     };
     let user_mappings = read_user_mappings(args.mappings.as_ref())?;
-    let max_ident_len = match (args.oracle_compat, args.to) {
+    let oracle_compat = match (args.oracle_compat, args.to) {
         (None, _) => None,
-        (Some(release), Dialect::Oracle) => Some(Dialect::oracle_ident_len(release)),
+        (Some(release), Dialect::Oracle) => Some(release),
         (Some(_), to) => {
             return Err(usage_error(format_args!(
                 "--oracle-compat applies to --to oracle, not --to {to}"
@@ -371,7 +372,7 @@ fn run_pipeline(args: &ConvertArgs) -> Result<(SourceFile, crate::Conversion), E
         emulate_on_update: args.emulate.contains(&Emulate::OnUpdate),
         user_mappings,
         config: None,
-        max_ident_len,
+        oracle_compat,
     };
     let conv = convert(&file, &opts);
     if holds_nothing(&conv) {
@@ -644,7 +645,7 @@ fn build_plan(
         emulate_on_update: false,
         user_mappings,
         config: cfg.clone(),
-        max_ident_len: None,
+        oracle_compat: None,
     };
     let conv = convert(&file, &opts);
     if holds_nothing(&conv) {

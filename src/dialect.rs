@@ -309,12 +309,16 @@ impl Dialect {
     }
 
     /// Whether a type as ferry read it is still valid DDL of the same engine, so a conversion
-    /// within it may keep it verbatim. Oracle's INTERVAL types are read without their fields
-    /// (`parse/repair.rs`), and a bare INTERVAL is no Oracle type
-    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html>):
-    /// the write rules decide those columns.
+    /// within it may keep it verbatim. Oracle types of several words that `parse/repair.rs`
+    /// reads as one (`interval_ds(p,s)`, `timestamp_ltz(p)`, `long_raw`) are not, nor is a bare
+    /// INTERVAL (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html>):
+    /// the rules (mappings/oracle-oracle.toml) write those back.
     pub fn keeps_type_verbatim(self, ty: &str) -> bool {
-        !(self == Dialect::Oracle && ty == "interval")
+        !(self == Dialect::Oracle
+            && (ty == "interval"
+                || ty == "long_raw"
+                || ty.starts_with("interval_")
+                || ty.starts_with("timestamp_ltz")))
     }
 
     /// Whether the dialect has schemas inside a database (PostgreSQL); in MySQL a schema is a

@@ -44,8 +44,9 @@ pub struct ConvertOptions {
     pub user_mappings: Option<(String, String)>,
     /// `migration.toml`: tables selected, renamed, columns dropped.
     pub config: Option<config::MigrationConfig>,
-    /// A name limit lower than the target's, for an older release of it (`--oracle-compat 11`).
-    pub max_ident_len: Option<usize>,
+    /// The Oracle release to write for (`--oracle-compat 11`): names of 30 bytes up to 12.1,
+    /// identity as a sequence and a trigger before 12. Only for an Oracle target.
+    pub oracle_compat: Option<u32>,
 }
 
 /// Everything one conversion produced.
@@ -92,7 +93,7 @@ pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
         to: opts.to,
         identifiers: opts.identifiers,
         emulate_on_update: opts.emulate_on_update,
-        max_ident_len: opts.max_ident_len,
+        oracle_compat: opts.oracle_compat,
     };
     let (output, d) = emit::emit(&schema, &order, &emit_opts);
     diagnostics.extend(d);

@@ -300,7 +300,7 @@ mod tests {
             emulate_on_update: false,
             user_mappings: None,
             config: None,
-            max_ident_len: None,
+            oracle_compat: None,
         };
         let conv = convert(&file, &opts);
         let names: Vec<String> = conv

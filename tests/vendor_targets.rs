@@ -149,13 +149,8 @@ fn oracle_compat_11_keeps_names_to_30_bytes() {
                membership_identifier_for_reporting_purposes INT PRIMARY KEY\n);\n";
     let file = SourceFile::new("long.sql", sql);
     let opts = ferry::ConvertOptions {
-        from: Dialect::Mysql,
-        to: Dialect::Oracle,
-        identifiers: ferry::emit::IdentCase::Keep,
-        emulate_on_update: false,
-        user_mappings: None,
-        config: None,
-        max_ident_len: Some(Dialect::oracle_ident_len(11)),
+        oracle_compat: Some(11),
+        ..common::convert::options(Dialect::Mysql, Dialect::Oracle)
     };
     let conv = ferry::convert(&file, &opts);
     let ddl = conv.output.render(Section::All);
@@ -181,6 +176,59 @@ fn oracle_compat_11_keeps_names_to_30_bytes() {
         conv.diagnostics
             .iter()
             .all(|d| d.code.name != "name-shortened")
+    );
+}
+
+/// Oracle 11 has no identity columns: ferry writes a sequence and a BEFORE INSERT trigger,
+/// names within 30 bytes, and reads that back as the identity it was.
+#[test]
+fn oracle_compat_11_numbers_rows_with_a_sequence_and_a_trigger() {
+    let sql = "CREATE TABLE customer_loyalty_programme_memberships (\n  \
+               membership_id INT AUTO_INCREMENT PRIMARY KEY,\n  name VARCHAR(20)\n) AUTO_INCREMENT=100;\n\
+               CREATE TABLE t2 (id BIGINT AUTO_INCREMENT PRIMARY KEY);\n";
+    let file = SourceFile::new("identity.sql", sql);
+    let opts = ferry::ConvertOptions {
+        oracle_compat: Some(11),
+        ..common::convert::options(Dialect::Mysql, Dialect::Oracle)
+    };
+    let conv = ferry::convert(&file, &opts);
+    let ddl = conv.output.render(Section::All);
+    assert!(!ddl.contains("IDENTITY"), "{ddl}");
+    assert_eq!(ddl.matches("CREATE SEQUENCE").count(), 2, "{ddl}");
+    assert_eq!(ddl.matches("BEFORE INSERT ON").count(), 2, "{ddl}");
+    assert!(ddl.contains("START WITH 100"), "{ddl}");
+    for quoted in ddl.split('"').skip(1).step_by(2) {
+        assert!(
+            quoted.len() <= 30,
+            "`{quoted}` is longer than 30 bytes:\n{ddl}"
+        );
+    }
+    assert!(unparsed(&ddl, Dialect::Oracle).is_empty(), "{ddl}");
+    let back = common::convert::with_defaults(
+        Dialect::Oracle,
+        Dialect::Oracle,
+        &SourceFile::new("back.sql", ddl.clone()),
+    );
+    assert!(back.schema.routines.is_empty(), "{ddl}");
+    assert!(back.schema.sequences.is_empty(), "{ddl}");
+    let ids: Vec<Option<i64>> = back
+        .schema
+        .tables
+        .iter()
+        .map(|t| t.columns[0].identity.as_ref().map(|i| i.start.unwrap_or(1)))
+        .collect();
+    assert_eq!(ids, [Some(100), Some(1)], "{ddl}");
+    // Nor has Oracle 11 a row-limiting clause: a view with a limit is left out.
+    let file = SourceFile::new(
+        "limit.sql",
+        "CREATE TABLE t (id INT PRIMARY KEY);\nCREATE VIEW v AS SELECT id FROM t ORDER BY id LIMIT 3;\n",
+    );
+    let conv = ferry::convert(&file, &opts);
+    assert!(conv.output.views.is_empty());
+    assert!(
+        conv.diagnostics
+            .iter()
+            .any(|d| d.message.contains("Oracle 11 has no row-limiting clause"))
     );
 }
 

@@ -84,9 +84,11 @@ codes! {
         "The default expression uses a function or construct with no equivalent on the target. The \
          column is emitted without the default; add one by hand if the application relies on it.";
     COMPUTED_COLUMN_MANUAL = "F1007", "computed-column-manual", Manual,
-        "a computed column written without a type could not be read",
-        "SQL Server's computed columns (`name AS (expression) [PERSISTED]`) declare no type, which \
-         the SQL parser cannot read. The column is left out of the table; recreate it on the target \
+        "a computed column could not be converted",
+        "SQL Server's computed columns (`name AS (expression) [PERSISTED]`) declare no type. ferry \
+         converts one to a generated column when it can tell the expression's type by SQL Server's \
+         rules (columns, literals, arithmetic, concatenation, CASE, ISNULL, COALESCE and a few text \
+         functions). Any other is left out of the table, with the reason; recreate it on the target \
          as a generated column (`GENERATED ALWAYS AS (expression) STORED` on PostgreSQL and MySQL) \
          or a view column.";
     TYPE_LOSSY = "F2001", "type-lossy", Warning,

@@ -62,6 +62,12 @@ const FUNCTION_MAP: &[(&str, Dialect, Option<&str>)] = &[
     // gen_random_uuid() is built into PostgreSQL 13 and later.
     ("newid", Dialect::Postgres, Some("gen_random_uuid")),
     ("newid", Dialect::SqlServer, Some("newid")),
+    // SQL Server's ISNULL(value, replacement) (https://learn.microsoft.com/en-us/sql/t-sql/functions/isnull-transact-sql);
+    // MySQL's ISNULL(x) is a test, so it becomes IFNULL there.
+    ("isnull", Dialect::Postgres, Some("coalesce")),
+    ("isnull", Dialect::Mysql, Some("ifnull")),
+    ("isnull", Dialect::Sqlite, Some("ifnull")),
+    ("isnull", Dialect::Oracle, Some("nvl")),
     ("nvl", Dialect::Oracle, Some("nvl")),
     ("nvl", Dialect::SqlServer, Some("coalesce")),
     ("ifnull", Dialect::Oracle, Some("nvl")),
@@ -194,29 +200,46 @@ impl Rewrite<'_> {
         }
     }
 
-    /// Whether an expression is a column that is boolean on the target in some table.
+    /// Whether an expression is a column that is boolean on the target: by the table it names
+    /// when ferry can tell which, else in some table.
     fn is_bool_column(&self, e: &Expr) -> Option<String> {
-        let col = match e {
-            Expr::Nested(inner) => return self.is_bool_column(inner),
-            Expr::Identifier(id) => &id.value,
-            Expr::CompoundIdentifier(ids) => &ids.last()?.value,
-            _ => return None,
-        };
-        self.namer
-            .bool_columns
-            .contains(&col.to_lowercase())
-            .then(|| col.clone())
+        match self.column_kind(e)? {
+            (col, Some(kind)) => (kind == ColumnKind::Bool).then_some(col),
+            (col, None) => self.namer.bool_columns.contains(&col).then_some(col),
+        }
+    }
+
+    /// Whether an expression is known to be text: a string literal, a text column, a
+    /// concatenation or a text function of one.
+    fn is_text(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Nested(inner) => self.is_text(inner),
+            Expr::BinaryOp {
+                left,
+                op: ast::BinaryOperator::Plus | ast::BinaryOperator::StringConcat,
+                right,
+            } => self.is_text(left) && self.is_text(right),
+            Expr::Function(f) if TEXT_FUNCTIONS.contains(&function_base_name(f).as_str()) => {
+                match &f.args {
+                    ast::FunctionArguments::List(l) => l.args.iter().all(|a| {
+                        matches!(a, ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(x)) if self.is_text(x))
+                    }),
+                    _ => false,
+                }
+            }
+            _ => is_string(e) || self.is_text_column(e).is_some(),
+        }
     }
 
     /// Whether a column reference names a column whose target type is text.
     fn is_text_column(&self, e: &Expr) -> Option<String> {
-        let (col, text) = self.column_kind(e)?;
-        text.unwrap_or(false).then_some(col)
+        let (col, kind) = self.column_kind(e)?;
+        (kind == Some(ColumnKind::Text)).then_some(col)
     }
 
-    /// A column reference and whether its target type is text (None when ferry cannot tell):
+    /// A column reference and the kind of its target type (None when ferry cannot tell):
     /// through its qualifier when it has one, else by the tables in scope (or every table).
-    fn column_kind(&self, e: &Expr) -> Option<(String, Option<bool>)> {
+    fn column_kind(&self, e: &Expr) -> Option<(String, Option<ColumnKind>)> {
         let (qualifier, col) = match e {
             Expr::Identifier(id) => (None, id.value.to_lowercase()),
             Expr::CompoundIdentifier(ids) if ids.len() >= 2 => (
@@ -254,7 +277,7 @@ impl Rewrite<'_> {
                 }
             }
         };
-        Some((col, kind.map(|k| k == ColumnKind::Text)))
+        Some((col, kind))
     }
 
     /// The aliases and qualified wildcards of a query's select lists, on both sides of a UNION
@@ -299,11 +322,39 @@ impl Rewrite<'_> {
         if !matches!(to, Dialect::SqlServer | Dialect::Oracle) {
             return;
         }
-        if q.limit_clause.is_some() || q.fetch.is_some() {
-            self.refuse(format!("row limits are written differently on {to}"));
+        let limit = match row_limit(q) {
+            Ok(l) => l,
+            Err(why) => {
+                self.refuse(why);
+                None
+            }
+        };
+        if limit.is_some()
+            && to == Dialect::Oracle
+            && self.namer.oracle_release.is_some_and(|r| r < 12)
+        {
+            self.refuse(
+                "Oracle 11 has no row-limiting clause (FETCH FIRST came in 12c)".to_string(),
+            );
         }
-        if to == Dialect::SqlServer && q.order_by.is_some() {
-            self.refuse("SQL Server takes ORDER BY in a view only with TOP".to_string());
+        match limit {
+            // SQL Server skips rows with OFFSET ... FETCH, which needs an ORDER BY
+            // (https://learn.microsoft.com/en-us/sql/t-sql/queries/select-order-by-clause-transact-sql).
+            Some((_, offset))
+                if to == Dialect::SqlServer
+                    && q.order_by.is_none()
+                    && (offset.is_some()
+                        || !matches!(q.body.as_ref(), ast::SetExpr::Select(_))) =>
+            {
+                self.refuse(
+                    "SQL Server limits rows with OFFSET ... FETCH only after an ORDER BY"
+                        .to_string(),
+                );
+            }
+            None if to == Dialect::SqlServer && q.order_by.is_some() => {
+                self.refuse("SQL Server takes ORDER BY in a view only with TOP".to_string());
+            }
+            _ => {}
         }
         if let ast::SetExpr::Select(sel) = q.body.as_ref() {
             if to == Dialect::Oracle && sel.from.is_empty() {
@@ -349,8 +400,11 @@ impl Rewrite<'_> {
 impl VisitorMut for Rewrite<'_> {
     type Break = ();
 
-    fn post_visit_query(&mut self, _q: &mut ast::Query) -> ControlFlow<()> {
+    fn post_visit_query(&mut self, q: &mut ast::Query) -> ControlFlow<()> {
         self.scopes.pop();
+        if self.from != self.to && matches!(self.to, Dialect::SqlServer | Dialect::Oracle) {
+            write_row_limit(q, self.to);
+        }
         ControlFlow::Continue(())
     }
 
@@ -418,6 +472,14 @@ impl VisitorMut for Rewrite<'_> {
             *rel = ObjectName::from(vec![id]);
             return ControlFlow::Continue(());
         }
+        // `dbo.x` names what lowering reads as plain `x` (`Dialect::implied_schema`).
+        if let (Some(implied), [.., ast::ObjectNamePart::Identifier(s), _]) =
+            (self.from.implied_schema(), rel.0.as_slice())
+            && self.from != self.to
+            && s.value.eq_ignore_ascii_case(implied)
+        {
+            rel.0.remove(rel.0.len() - 2);
+        }
         let keep_schema = self.to.has_schemas();
         let n = rel.0.len();
         for (i, part) in rel.0.iter_mut().enumerate() {
@@ -473,9 +535,9 @@ impl VisitorMut for Rewrite<'_> {
                     && self.to == Dialect::Oracle
                     && is_comparison(op)
                     && (is_string(right)
-                        && self.column_kind(left).is_some_and(|k| k.1 == Some(false))
+                        && self.column_kind(left).is_some_and(|k| k.1.is_some_and(|k| k != ColumnKind::Text))
                         || is_string(left)
-                            && self.column_kind(right).is_some_and(|k| k.1 == Some(false))) =>
+                            && self.column_kind(right).is_some_and(|k| k.1.is_some_and(|k| k != ColumnKind::Text))) =>
             {
                 self.refuse("a text literal compared with a column that is not text converts by the session's format on Oracle".to_string());
             }
@@ -484,7 +546,7 @@ impl VisitorMut for Rewrite<'_> {
             } if cross
                 && self.to == Dialect::Oracle
                 && (is_string(low) || is_string(high))
-                && self.column_kind(expr).is_some_and(|k| k.1 == Some(false)) =>
+                && self.column_kind(expr).is_some_and(|k| k.1.is_some_and(|k| k != ColumnKind::Text)) =>
             {
                 self.refuse("a text literal compared with a column that is not text converts by the session's format on Oracle".to_string());
             }
@@ -500,6 +562,33 @@ impl VisitorMut for Rewrite<'_> {
             {
                 let to = self.to;
                 self.refuse(format!("a text column compared with a number fails on {to} for text that is not a number"));
+            }
+            // SQL Server's `+` of two texts concatenates them, NULL if either is
+            // (https://learn.microsoft.com/en-us/sql/t-sql/language-elements/string-concatenation-transact-sql):
+            // `||` on PostgreSQL and SQLite, CONCAT on MySQL (NULL if any argument is).
+            Expr::BinaryOp {
+                left,
+                op: ast::BinaryOperator::Plus,
+                right,
+            } if cross
+                && self.from == Dialect::SqlServer
+                && self.is_text(left)
+                && self.is_text(right) =>
+            {
+                match self.to {
+                    Dialect::Postgres | Dialect::Sqlite => {
+                        *e = Expr::BinaryOp {
+                            left: left.clone(),
+                            op: ast::BinaryOperator::StringConcat,
+                            right: right.clone(),
+                        }
+                    }
+                    Dialect::Mysql => *e = call("concat", vec![(**left).clone(), (**right).clone()]),
+                    _ => self.refuse(
+                        "`+` of texts is NULL when either is NULL on SQL Server; Oracle's || reads NULL as ''"
+                            .to_string(),
+                    ),
+                }
             }
             // `+` adds numbers everywhere but concatenates text on SQL Server.
             Expr::BinaryOp {
@@ -517,12 +606,67 @@ impl VisitorMut for Rewrite<'_> {
                     "`+` on text concatenates on SQL Server and adds elsewhere".to_string(),
                 );
             }
-            // SQL Server concatenates with + (https://learn.microsoft.com/en-us/sql/t-sql/language-elements/string-concatenation-transact-sql).
+            // SQL Server concatenates with + (https://learn.microsoft.com/en-us/sql/t-sql/language-elements/string-concatenation-transact-sql),
+            // NULL when either side is, as PostgreSQL's and SQLite's || is; on two texts only
+            // (with a number, + adds). Oracle's || reads NULL as '', as SQL Server's CONCAT does
+            // (https://learn.microsoft.com/en-us/sql/t-sql/functions/concat-transact-sql).
             Expr::BinaryOp {
+                left,
                 op: ast::BinaryOperator::StringConcat,
-                ..
-            } if cross && self.to == Dialect::SqlServer => {
-                self.refuse("SQL Server has no || operator".to_string());
+                right,
+            } if cross && self.to == Dialect::SqlServer => match self.from {
+                Dialect::Postgres | Dialect::Sqlite
+                    if self.is_text(left) && self.is_text(right) =>
+                {
+                    *e = Expr::BinaryOp {
+                        left: left.clone(),
+                        op: ast::BinaryOperator::Plus,
+                        right: right.clone(),
+                    }
+                }
+                Dialect::Oracle => *e = call("concat", vec![(**left).clone(), (**right).clone()]),
+                _ => self.refuse(
+                    "SQL Server has no || operator, and its + concatenates only two texts"
+                        .to_string(),
+                ),
+            },
+            // PostgreSQL's concat() skips NULL arguments, as SQL Server's CONCAT does and
+            // Oracle's two-argument CONCAT
+            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CONCAT.html).
+            // MySQL's CONCAT is NULL when an argument is; its CONCAT_WS skips NULLs
+            // (https://dev.mysql.com/doc/refman/8.0/en/string-functions.html#function_concat-ws).
+            Expr::Function(f)
+                if self.from == Dialect::Postgres
+                    && self.to == Dialect::Mysql
+                    && function_base_name(f) == "concat" =>
+            {
+                let mut args: Vec<Expr> = crate::parse::sql::call_args(f)
+                    .into_iter()
+                    .cloned()
+                    .collect();
+                if args.len() != function_arg_count(f) {
+                    self.refuse("concat() takes plain arguments here".to_string());
+                } else {
+                    args.insert(0, Expr::value(ast::Value::SingleQuotedString(String::new())));
+                    *e = call("concat_ws", args);
+                }
+            }
+            Expr::Function(f)
+                if self.from == Dialect::Postgres
+                    && matches!(self.to, Dialect::SqlServer | Dialect::Oracle)
+                    && function_base_name(f) == "concat" =>
+            {
+                let args = crate::parse::sql::call_args(f);
+                if args.len() < 2 || args.len() != function_arg_count(f) {
+                    self.refuse("concat() takes two or more plain arguments here".to_string());
+                } else if self.to == Dialect::Oracle {
+                    // concat(a, b, c) -> concat(a, concat(b, c)).
+                    let mut rev = args.into_iter().rev();
+                    let last = rev.next().cloned();
+                    if let Some(last) = last {
+                        *e = rev.fold(last, |acc, a| call("concat", vec![a.clone(), acc]));
+                    }
+                }
             }
             // SQL Server's ROUND wants the number of digits
             // (https://learn.microsoft.com/en-us/sql/t-sql/functions/round-transact-sql).
@@ -689,13 +833,35 @@ fn requote_tokens(sql: &str, to: Dialect) -> String {
 
 /// An expression for the target, or why it cannot be.
 pub fn expr(e: &Expr, from: Dialect, to: Dialect, namer: &Namer) -> Result<String, String> {
+    scoped_expr(e, from, to, namer, Vec::new())
+}
+
+/// An expression over the columns of one table (a generated column's), for the target.
+pub fn table_expr(
+    e: &Expr,
+    from: Dialect,
+    to: Dialect,
+    namer: &Namer,
+    table: &str,
+) -> Result<String, String> {
+    let t = table.to_lowercase();
+    scoped_expr(e, from, to, namer, vec![vec![(t.clone(), t)]])
+}
+
+fn scoped_expr(
+    e: &Expr,
+    from: Dialect,
+    to: Dialect,
+    namer: &Namer,
+    scopes: Vec<Vec<(String, String)>>,
+) -> Result<String, String> {
     let mut e = e.clone();
     let mut rw = Rewrite {
         from,
         to,
         namer,
         refused: None,
-        scopes: Vec::new(),
+        scopes,
     };
     let _ = VisitMut::visit(&mut e, &mut rw);
     match rw.refused {
@@ -902,6 +1068,100 @@ fn is_number(e: &Expr) -> bool {
         Expr::UnaryOp { expr, .. } | Expr::Nested(expr) => is_number(expr),
         _ => false,
     }
+}
+
+/// Functions that return text when every argument is text.
+const TEXT_FUNCTIONS: &[&str] = &[
+    "upper", "lower", "ltrim", "rtrim", "trim", "isnull", "coalesce", "concat",
+];
+
+/// A call of a function by name with these arguments.
+fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(ast::Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: ast::FunctionArguments::None,
+        args: ast::FunctionArguments::List(ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .into_iter()
+                .map(|a| ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a)))
+                .collect(),
+            clauses: Vec::new(),
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: Vec::new(),
+    })
+}
+
+/// A query's row limit as (count, rows skipped), when it has one ferry can write for SQL Server
+/// and Oracle: numbers, no MySQL `LIMIT ... BY`, no FETCH of the source's own.
+type RowLimit<'q> = Option<(Option<&'q Expr>, Option<&'q Expr>)>;
+
+fn row_limit(q: &ast::Query) -> Result<RowLimit<'_>, String> {
+    if q.fetch.is_some() {
+        return Err("FETCH FIRST in the source is not converted".to_string());
+    }
+    let (limit, offset) = match &q.limit_clause {
+        None => return Ok(None),
+        Some(ast::LimitClause::LimitOffset {
+            limit,
+            offset,
+            limit_by,
+        }) if limit_by.is_empty() => (limit.as_ref(), offset.as_ref().map(|o| &o.value)),
+        Some(ast::LimitClause::OffsetCommaLimit { offset, limit }) => (Some(limit), Some(offset)),
+        Some(_) => return Err("LIMIT ... BY is not converted".to_string()),
+    };
+    if limit.into_iter().chain(offset).all(is_number) {
+        Ok(Some((limit, offset)))
+    } else {
+        Err("a row limit that is not a number is not converted".to_string())
+    }
+}
+
+/// The row limit written as SQL Server and Oracle do: `SELECT TOP n` (SQL Server, no rows
+/// skipped: https://learn.microsoft.com/en-us/sql/t-sql/queries/top-transact-sql), else
+/// `OFFSET m ROWS FETCH FIRST n ROWS ONLY` (SQL Server 2012, Oracle 12c:
+/// https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SELECT.html, row_limiting_clause).
+fn write_row_limit(q: &mut ast::Query, to: Dialect) {
+    let Ok(Some((limit, offset))) = row_limit(q) else {
+        return;
+    };
+    let (limit, offset) = (limit.cloned(), offset.cloned());
+    let top = match (&limit, &offset, q.body.as_mut()) {
+        (Some(Expr::Value(v)), None, ast::SetExpr::Select(sel)) if to == Dialect::SqlServer => {
+            match &v.value {
+                ast::Value::Number(n, _) => n.parse().ok().map(|n| (sel, n)),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    if let Some((sel, n)) = top {
+        sel.top = Some(ast::Top {
+            with_ties: false,
+            percent: false,
+            quantity: Some(ast::TopQuantity::Constant(n)),
+        });
+        sel.top_before_distinct = false;
+        q.limit_clause = None;
+        return;
+    }
+    q.limit_clause = offset.map(|value| ast::LimitClause::LimitOffset {
+        limit: None,
+        offset: Some(ast::Offset {
+            value,
+            rows: ast::OffsetRows::Rows,
+        }),
+        limit_by: Vec::new(),
+    });
+    q.fetch = limit.map(|n| ast::Fetch {
+        with_ties: false,
+        percent: false,
+        quantity: Some(n),
+    });
 }
 
 /// How many arguments a call passes.

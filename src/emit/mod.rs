@@ -31,8 +31,8 @@ pub struct Options {
     pub identifiers: IdentCase,
     /// Emulate MySQL `ON UPDATE CURRENT_TIMESTAMP` with a trigger on PostgreSQL.
     pub emulate_on_update: bool,
-    /// A name limit lower than the target's (`Dialect::compat_ident_len`).
-    pub max_ident_len: Option<usize>,
+    /// The Oracle release to write for (`ConvertOptions::oracle_compat`).
+    pub oracle_compat: Option<u32>,
 }
 
 /// One emitted statement and the object it creates.

@@ -42,6 +42,8 @@ pub struct Namer {
     pub case: IdentCase,
     /// Longest name in bytes: the target's limit, or a lower one asked for (`--oracle-compat`).
     pub max_len: usize,
+    /// The Oracle release written for (`--oracle-compat`), when older than the current one.
+    pub oracle_release: Option<u32>,
     /// Index and key names already used, per schema, lower case (PostgreSQL and SQLite scope
     /// index names to the schema; MySQL to the table, where the set is per table instead).
     used: HashSet<String>,
@@ -71,6 +73,7 @@ impl Namer {
             target,
             case,
             max_len: target.max_ident_len(),
+            oracle_release: None,
             used: HashSet::new(),
             declared: std::collections::HashMap::new(),
             kinds_by_name: std::collections::HashMap::new(),

@@ -75,8 +75,9 @@ fn t_obj(t: &Table) -> String {
 impl<'a> Emitter<'a> {
     pub fn new(schema: &'a Schema, opts: &'a Options) -> Emitter<'a> {
         let mut namer = Namer::new(opts.to, opts.identifiers);
-        if let Some(max) = opts.max_ident_len {
-            namer.max_len = max.min(namer.max_len);
+        if let Some(release) = opts.oracle_compat.filter(|_| opts.to == Dialect::Oracle) {
+            namer.max_len = Dialect::oracle_ident_len(release).min(namer.max_len);
+            namer.oracle_release = Some(release);
         }
         // What follows serves only `expr` (views, checks, expression defaults and indexes): a
         // schema without expressions, however large, skips it.
@@ -160,6 +161,73 @@ impl<'a> Emitter<'a> {
 
     fn to(&self) -> Dialect {
         self.opts.to
+    }
+
+    /// Oracle before 12c has no identity columns
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html>,
+    /// identity_clause, new in 12.1).
+    fn identity_by_trigger(&self) -> bool {
+        self.to() == Dialect::Oracle && self.opts.oracle_compat.is_some_and(|r| r < 12)
+    }
+
+    /// Oracle 11's numbering of an identity column: a sequence, and a BEFORE INSERT trigger that
+    /// gives a row without a value the sequence's next one
+    /// (<https://docs.oracle.com/cd/E11882_01/appdev.112/e25519/triggers.htm>, "Trigger Uses").
+    /// `lower/trigger_identity.rs` reads the pattern back as an identity.
+    fn identity_sequence_trigger(
+        &mut self,
+        t: &Table,
+        table: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<(String, Stmt)> {
+        let c = t.columns.iter().find(|c| c.identity.is_some())?;
+        let id = c.identity.as_ref()?;
+        let scope = Self::scope(&t.name);
+        let seq_raw =
+            self.namer
+                .unique_name(&scope, &format!("{}_seq", t.name.name), &t.name.name, diags);
+        let trig_raw =
+            self.namer
+                .unique_name(&scope, &format!("{}_bi", t.name.name), &t.name.name, diags);
+        let (seq, trig) = (
+            self.namer.quote_raw(&seq_raw),
+            self.namer.quote_raw(&trig_raw),
+        );
+        let col = self.namer.ident(&c.name, diags);
+        let mut sequence = format!("CREATE SEQUENCE {seq}");
+        if let Some(i) = id.increment {
+            sequence.push_str(&format!(" INCREMENT BY {i}"));
+        }
+        let start = id
+            .start
+            .or(t.auto_increment_start.and_then(|v| i64::try_from(v).ok()));
+        if let Some(v) = start {
+            sequence.push_str(&format!(" START WITH {v}"));
+        }
+        let mut d = Diagnostic::new(
+            &codes::IDENTITY_CONVERTED,
+            format!(
+                "`{}.{}` is numbered by sequence {seq} and trigger {trig}: Oracle 11 has no identity columns",
+                t.name, c.name
+            ),
+        )
+        .at(c.span)
+        .object(t_obj(t));
+        if id.always {
+            d = d.note("GENERATED ALWAYS is not enforced: the trigger numbers only rows inserted without a value");
+        }
+        diags.push(d);
+        let trigger = Stmt {
+            object: t_obj(t),
+            sql: format!(
+                "CREATE OR REPLACE TRIGGER {trig}\nBEFORE INSERT ON {table}\nFOR EACH ROW\nBEGIN\n  IF :NEW.{col} IS NULL THEN\n    SELECT {seq}.NEXTVAL INTO :NEW.{col} FROM DUAL;\n  END IF;\nEND;"
+            ),
+            end: End::Alone {
+                before: None,
+                after: "/",
+            },
+        };
+        Some((sequence, trigger))
     }
 
     fn scope(name: &Name) -> String {
@@ -397,6 +465,8 @@ impl<'a> Emitter<'a> {
         }
         if let Some(id) = &c.identity {
             match to {
+                // Before 12c: a sequence and a trigger, which `table` writes.
+                Dialect::Oracle if self.identity_by_trigger() => {}
                 // Oracle 12c and later: the same clause as PostgreSQL
                 // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html#GUID-F9CE0CC3-13AE-4744-A43C-EAC7A71AAAB6__CJAHJHJC).
                 Dialect::Postgres | Dialect::Oracle => {
@@ -459,13 +529,21 @@ impl<'a> Emitter<'a> {
                 ),
             }
         }
+        // Whether the column is printed as generated (not refused to a plain column).
+        let mut generated = false;
         if let Some(g) = &c.generated {
-            match expr::expr(&g.expr, self.opts.from, to, &self.namer) {
+            generated = true;
+            match expr::table_expr(&g.expr, self.opts.from, to, &self.namer, &t.name.name) {
                 // SQL Server's computed column has no type: `name AS (expr) [PERSISTED]`
                 // (https://learn.microsoft.com/en-us/sql/t-sql/statements/alter-table-computed-column-definition-transact-sql).
                 Ok(e) if to == Dialect::SqlServer => {
                     let name = self.namer.ident(&c.name, diags);
-                    let persisted = if g.stored { " PERSISTED" } else { "" };
+                    // NOT NULL only on a persisted one.
+                    let persisted = match (g.stored, c.nullable) {
+                        (true, false) => " PERSISTED NOT NULL",
+                        (true, true) => " PERSISTED",
+                        (false, _) => "",
+                    };
                     return format!("{name} AS ({e}){persisted}");
                 }
                 // Oracle's virtual columns are computed when read; there is no stored kind
@@ -475,24 +553,38 @@ impl<'a> Emitter<'a> {
                     sql.push_str(&format!(" GENERATED ALWAYS AS ({e}) VIRTUAL"));
                 }
                 Ok(e) => {
-                    // PostgreSQL before 18 has stored generated columns only.
+                    // PostgreSQL before 18 has stored generated columns only
+                    // (https://www.postgresql.org/docs/15/ddl-generated-columns.html).
                     let stored = g.stored || to == Dialect::Postgres;
+                    if !g.stored && to == Dialect::Postgres {
+                        diags.push(
+                            Diagnostic::new(
+                                &codes::ATTRIBUTE_DROPPED,
+                                format!("generated column `{}.{}` is computed when written (STORED): PostgreSQL 15 has no virtual generated columns", t.name, c.name),
+                            )
+                            .at(c.span)
+                            .object(t_obj(t)),
+                        );
+                    }
                     sql.push_str(&format!(
                         " GENERATED ALWAYS AS ({e}) {}",
                         if stored { "STORED" } else { "VIRTUAL" }
                     ));
                 }
-                Err(why) => diags.push(
-                    Diagnostic::new(
-                        &codes::DEFAULT_MANUAL,
-                        format!(
-                            "generated column `{}.{}` becomes a plain column: {why}",
-                            t.name, c.name
-                        ),
+                Err(why) => {
+                    generated = false;
+                    diags.push(
+                        Diagnostic::new(
+                            &codes::DEFAULT_MANUAL,
+                            format!(
+                                "generated column `{}.{}` becomes a plain column: {why}",
+                                t.name, c.name
+                            ),
+                        )
+                        .at(c.span)
+                        .object(t_obj(t)),
                     )
-                    .at(c.span)
-                    .object(t_obj(t)),
-                ),
+                }
             }
         }
         let mut default = String::new();
@@ -506,7 +598,18 @@ impl<'a> Emitter<'a> {
         if to.default_before_constraints() {
             sql.push_str(&default);
         }
-        if !c.nullable && !Self::dropped(c, DropAttr::NotNull) && !rowid {
+        // MariaDB takes no NULL or NOT NULL on a generated column
+        // (https://mariadb.com/kb/en/generated-columns/, "Supported Features").
+        if !c.nullable && generated && to == Dialect::Mysql {
+            diags.push(
+                Diagnostic::new(
+                    &codes::ATTRIBUTE_DROPPED,
+                    format!("NOT NULL of generated column `{}.{}` is dropped: MariaDB takes none on a generated column", t.name, c.name),
+                )
+                .at(c.span)
+                .object(t_obj(t)),
+            );
+        } else if !c.nullable && !Self::dropped(c, DropAttr::NotNull) && !rowid {
             sql.push_str(" NOT NULL");
         }
         if !to.default_before_constraints() {
@@ -808,7 +911,19 @@ impl<'a> Emitter<'a> {
                 sql.push_str(&format!(" COMMENT={}", to.quote_string(cm)));
             }
         }
-        self.pre(t_obj(t), sql);
+        let numbering = if self.identity_by_trigger() {
+            self.identity_sequence_trigger(t, &name, diags)
+        } else {
+            None
+        };
+        match numbering {
+            Some((sequence, trigger)) => {
+                self.pre(t_obj(t), sequence);
+                self.pre(t_obj(t), sql);
+                self.out.pre_data.push(trigger);
+            }
+            None => self.pre(t_obj(t), sql),
+        }
     }
 
     /// The first of `columns` whose target type the target cannot index: SQL Server's `(max)`
@@ -1400,10 +1515,37 @@ impl<'a> Emitter<'a> {
     pub fn view(&mut self, v: &View, diags: &mut Vec<Diagnostic>) {
         let to = self.to();
         let obj = format!("view {}", v.name);
+        // SQL Server takes ORDER BY in a view only with a row limit
+        // (https://learn.microsoft.com/en-us/sql/t-sql/statements/create-view-transact-sql); a
+        // view's rows have no order anyway unless the query that reads it asks for one.
+        let unordered = (to == Dialect::SqlServer
+            && self.opts.from != to
+            && v.query.order_by.is_some()
+            && v.query.limit_clause.is_none()
+            && v.query.fetch.is_none())
+        .then(|| sqlparser::ast::Query {
+            order_by: None,
+            ..v.query.clone()
+        });
         let query = match self.view_reads_missing(v) {
             Some(why) => Err(why),
-            None => expr::query(&v.query, self.opts.from, to, &self.namer),
+            None => expr::query(
+                unordered.as_ref().unwrap_or(&v.query),
+                self.opts.from,
+                to,
+                &self.namer,
+            ),
         };
+        if unordered.is_some() && query.is_ok() {
+            diags.push(
+                Diagnostic::new(
+                    &codes::FEATURE_DROPPED,
+                    format!("ORDER BY of view `{}` is dropped: SQL Server views are unordered; order the rows where the view is read", v.name),
+                )
+                .at(v.span)
+                .object(obj.clone()),
+            );
+        }
         match query {
             Ok(q) => {
                 let name = self.namer.object(&v.name, diags);

@@ -201,6 +201,23 @@ impl Sequence {
 }
 
 impl Table {
+    /// A table with nothing but a name.
+    pub fn new(name: Name, span: Span) -> Table {
+        Table {
+            name,
+            span,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+            comment: None,
+            auto_increment_start: None,
+            default_charset: None,
+            default_collation: None,
+        }
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns
             .iter()

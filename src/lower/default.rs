@@ -59,23 +59,9 @@ fn is_zero_date(s: &str) -> bool {
     s.starts_with("0000-00-00")
 }
 
-fn args(f: &ast::Function) -> Vec<&Expr> {
-    match &f.args {
-        ast::FunctionArguments::List(l) => l
-            .args
-            .iter()
-            .filter_map(|a| match a {
-                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn function_default(f: &ast::Function) -> Option<Default> {
     let name = f.name.to_string().to_ascii_lowercase();
-    let args = args(f);
+    let args = crate::parse::sql::call_args(f);
     let precision = args
         .first()
         .and_then(|e| super::expr_i64(e))

@@ -4,6 +4,7 @@
 //! mapping guards and emitters test (defaults, identity, enum values). Nothing is dropped
 //! silently: a statement that is not converted leaves a diagnostic.
 
+mod computed;
 mod default;
 mod other;
 mod sequence;
@@ -121,7 +122,12 @@ pub fn prepare(mut parsed: Parsed<'_>, dialect: Dialect) -> Prepared<'_> {
                 raw: parsed.raw,
                 line_starts: std::cell::OnceCell::new(),
             };
-            table::prepare_table(&cx, ct)
+            let mut table = table::prepare_table(&cx, ct);
+            if let Some(new) = &mut table {
+                let computed = std::mem::take(&mut parsed.computed);
+                new.computed_columns(&cx, &computed);
+            }
+            table
         }
         _ => None,
     };
@@ -159,6 +165,10 @@ impl Lowering {
             raw: p.raw,
             line_starts: std::cell::OnceCell::new(),
         };
+        // Computed columns outside a CREATE TABLE that lowering reads whole stay manual.
+        for at in &p.computed {
+            diags.push(computed::computed_column_manual(*at, None));
+        }
         if let Some(new) = table {
             table::add_table(&cx, new, schema, diags);
             return;

@@ -38,6 +38,29 @@ pub fn prepare_table(cx: &Ctx, ct: &CreateTable) -> Option<NewTable> {
     Some(new)
 }
 
+impl NewTable {
+    /// Adds the SQL Server computed columns the parse left out (`tsql::computed_column`), each
+    /// where it stood among the columns, or reports why it stays a manual action.
+    pub fn computed_columns(&mut self, cx: &Ctx, spans: &[crate::source::Span]) {
+        for at in spans {
+            match super::computed::computed_column(cx, *at, &self.table) {
+                Ok(c) => {
+                    let i = self
+                        .table
+                        .columns
+                        .iter()
+                        .position(|o| o.span.start > at.start)
+                        .unwrap_or(self.table.columns.len());
+                    self.table.columns.insert(i, c);
+                }
+                Err(why) => self
+                    .diags
+                    .push(super::computed::computed_column_manual(*at, Some(&why))),
+            }
+        }
+    }
+}
+
 /// Adds a prepared table, unless the script created one of that name before.
 pub fn add_table(cx: &Ctx, new: NewTable, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
     if created_twice(cx, &new.table.name, schema, diags) {

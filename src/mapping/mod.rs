@@ -61,6 +61,14 @@ const BUILTIN: &[(&str, &str)] = &[
         "mappings/mysql-sqlite.toml",
         include_str!("../../mappings/mysql-sqlite.toml"),
     ),
+    (
+        "mappings/oracle-postgres.toml",
+        include_str!("../../mappings/oracle-postgres.toml"),
+    ),
+    (
+        "mappings/oracle-oracle.toml",
+        include_str!("../../mappings/oracle-oracle.toml"),
+    ),
 ];
 
 fn builtin(path: &str) -> Option<&'static str> {

@@ -1227,17 +1227,8 @@ fn garbage_never_panics() {
 
 fn table(name: &str, columns: Vec<Column>) -> Table {
     Table {
-        name: Name::bare(name),
-        span: Span::default(),
         columns,
-        primary_key: None,
-        uniques: Vec::new(),
-        foreign_keys: Vec::new(),
-        checks: Vec::new(),
-        comment: None,
-        auto_increment_start: None,
-        default_charset: None,
-        default_collation: None,
+        ..Table::new(Name::bare(name), Span::default())
     }
 }
 

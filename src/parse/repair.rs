@@ -573,17 +573,22 @@ fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
             "ON NULL of an identity is dropped: an explicit NULL is refused instead of replaced by the next value",
         ));
     }
-    // Oracle `TIMESTAMP WITH LOCAL TIME ZONE` (the parse stops at LOCAL): a point in time, as
-    // WITH TIME ZONE is once its zone is dropped.
-    if text[..at].trim_end().to_ascii_uppercase().ends_with("WITH")
-        && let Some(n) = starts_with_phrase(rest, "LOCAL")
+    // Oracle `TIMESTAMP[(p)] WITH LOCAL TIME ZONE` (the parse stops at LOCAL): one type, read as
+    // `timestamp_ltz(p)` (p is 6 when not given,
+    // https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html).
+    if let Some(n) = starts_with_phrase(rest, "LOCAL TIME ZONE")
+        && let Some((start, precision)) = timestamp_with_before(text, at)
     {
-        return Some(Repair::note(
-            at,
-            at + n,
-            " ".repeat(n),
-            "WITH LOCAL TIME ZONE is read as WITH TIME ZONE: both hold a point in time",
-        ));
+        let end = at + n;
+        let ty = format!("timestamp_ltz({})", precision.unwrap_or("6"));
+        if ty.len() <= end - start {
+            return Some(Repair::note(
+                start,
+                end,
+                format!("{ty:<width$}", width = end - start),
+                "TIMESTAMP WITH LOCAL TIME ZONE is read as one word, `timestamp_ltz(p)`",
+            ));
+        }
     }
     // Oracle `LONG RAW` (the parse stops at RAW): one type of two words, read as `long_raw`.
     if starts_with_phrase(rest, "RAW").is_some()
@@ -596,29 +601,12 @@ fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
             "LONG RAW is read as one word, `long_raw`",
         ));
     }
-    // Oracle `INTERVAL YEAR(p) TO MONTH`, `INTERVAL DAY(p) TO SECOND(s)` (the parse stops at
-    // YEAR or DAY): read as INTERVAL, which holds both.
-    if text[..at]
-        .trim_end()
-        .to_ascii_uppercase()
-        .ends_with("INTERVAL")
-        && let Some(last) = if starts_with_phrase(rest, "YEAR").is_some() {
-            Some("MONTH")
-        } else if starts_with_phrase(rest, "DAY").is_some() {
-            Some("SECOND")
-        } else {
-            None
-        }
-        && let Some(i) = find_word(&rest.to_ascii_uppercase(), last).filter(|i| *i < 40)
-    {
-        let after = i + last.len();
-        let end = after + clause_arg_len(&rest[after..], ClauseArg::Parens).unwrap_or(0);
-        return Some(Repair::note(
-            at,
-            at + end,
-            blank(&rest[..end]),
-            "the interval's fields (YEAR TO MONTH, DAY TO SECOND) are dropped: the target's interval holds both",
-        ));
+    // Oracle `INTERVAL YEAR[(p)] TO MONTH`, `INTERVAL DAY[(p)] TO SECOND[(s)]` (the parse stops
+    // at YEAR or DAY): one type each, read as `interval_ym(p)` and `interval_ds(p,s)`, the
+    // precisions that were not given at their defaults, 2 and 6
+    // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html).
+    if let Some(r) = interval_with_fields(text, at) {
+        return Some(r);
     }
     // Oracle `CHAR(20 CHAR)`, `VARCHAR2(10 BYTE)`: the length's unit
     // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html,
@@ -642,6 +630,88 @@ fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
         }
     }
     None
+}
+
+/// `TIMESTAMP[(p)] WITH ` just before `at`: where TIMESTAMP starts, and p when given.
+fn timestamp_with_before(text: &str, at: usize) -> Option<(usize, Option<&str>)> {
+    let before = text[..at].trim_end();
+    let before = before
+        .len()
+        .checked_sub(4)
+        .filter(|i| {
+            before
+                .get(*i..)
+                .is_some_and(|w| w.eq_ignore_ascii_case("WITH"))
+        })
+        .map(|i| before[..i].trim_end())?;
+    let (before, precision) = match before.strip_suffix(')') {
+        Some(b) => {
+            let open = b.rfind('(')?;
+            let p = b[open + 1..].trim();
+            if p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            (b[..open].trim_end(), Some(p))
+        }
+        None => (before, None),
+    };
+    let start = before.len().checked_sub("TIMESTAMP".len())?;
+    let word = before.get(start..)?;
+    let bounded =
+        start == 0 || !before[..start].ends_with(|c: char| c.is_alphanumeric() || c == '_');
+    (word.eq_ignore_ascii_case("TIMESTAMP") && bounded).then_some((start, precision))
+}
+
+/// The digits of `(n)` at the start of `rest` (after spaces), and the length up to `)`.
+fn paren_number(rest: &str) -> Option<(&str, usize)> {
+    let gap = rest.len() - rest.trim_start().len();
+    let inner = rest[gap..].strip_prefix('(')?;
+    let close = inner.find(')')?;
+    let n = inner[..close].trim();
+    (!n.is_empty() && n.bytes().all(|c| c.is_ascii_digit())).then_some((n, gap + close + 2))
+}
+
+/// `INTERVAL YEAR[(p)] TO MONTH` / `INTERVAL DAY[(p)] TO SECOND[(s)]` with `at` after INTERVAL,
+/// replaced by one word with both precisions.
+fn interval_with_fields(text: &str, at: usize) -> Option<Repair> {
+    let before = text[..at].trim_end();
+    let start = before.len().checked_sub("INTERVAL".len())?;
+    if !before.get(start..)?.eq_ignore_ascii_case("INTERVAL") {
+        return None;
+    }
+    let rest = &text[at..];
+    let (lead, last, name, default_lead) = if let Some(n) = starts_with_phrase(rest, "YEAR") {
+        (n, "TO MONTH", "interval_ym", "2")
+    } else if let Some(n) = starts_with_phrase(rest, "DAY") {
+        (n, "TO SECOND", "interval_ds", "2")
+    } else {
+        return None;
+    };
+    let mut len = lead;
+    let p = paren_number(&rest[len..]).map(|(p, n)| {
+        len += n;
+        p
+    });
+    let gap = rest[len..].len() - rest[len..].trim_start().len();
+    len += gap + starts_with_phrase(&rest[len + gap..], last)?;
+    let ty = if name == "interval_ds" {
+        let s = paren_number(&rest[len..]).map(|(s, n)| {
+            len += n;
+            s
+        });
+        format!("{name}({},{})", p.unwrap_or(default_lead), s.unwrap_or("6"))
+    } else {
+        format!("{name}({})", p.unwrap_or(default_lead))
+    };
+    let end = at + len;
+    (ty.len() <= end - start).then(|| {
+        Repair::note(
+            start,
+            end,
+            format!("{ty:<width$}", width = end - start),
+            "INTERVAL ... TO ... is read as one word, `interval_ym(p)` or `interval_ds(p,s)`",
+        )
+    })
 }
 
 /// SQL Server phrases the parse stops at.
@@ -1003,12 +1073,12 @@ mod tests {
         check(
             o,
             "CREATE TABLE t (a INTERVAL DAY(3) TO SECOND(2), b INTERVAL YEAR TO MONTH)",
-            &["interval's fields", "interval's fields"],
+            &["interval_ym(p)", "interval_ym(p)"],
         );
         check(
             o,
             "CREATE TABLE t (a TIMESTAMP WITH LOCAL TIME ZONE)",
-            &["WITH LOCAL TIME ZONE"],
+            &["timestamp_ltz(p)"],
         );
         check(
             o,

@@ -57,6 +57,9 @@ pub struct Parsed<'a> {
     pub class: Class,
     /// The parsed statement, for `Class::Schema` statements that parsed.
     pub ast: Option<Statement>,
+    /// SQL Server computed columns (`name AS (expr) [PERSISTED]`, file spans) that the repair
+    /// left out of the text so that it parses: lowering reads them on their own.
+    pub computed: Vec<Span>,
 }
 
 /// The first `n` words of a statement, upper-cased, skipping MySQL `DEFINER=...` clauses and
@@ -344,6 +347,23 @@ fn column_hint(text: &str) -> Option<&'static str> {
     .map(|(_, what)| what)
 }
 
+/// A call's positional arguments (`f(a, b)`), for those who read a parsed expression.
+pub fn call_args(f: &sqlparser::ast::Function) -> Vec<&sqlparser::ast::Expr> {
+    match &f.args {
+        sqlparser::ast::FunctionArguments::List(l) => l
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e)) => {
+                    Some(e)
+                }
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn is_owner_to(text: &str) -> bool {
     let upper = text.to_ascii_uppercase();
     upper.contains(" OWNER TO ")
@@ -510,10 +530,18 @@ fn parse_statement<'a>(
     diags: &mut Vec<Diagnostic>,
 ) -> Parsed<'a> {
     let class = classify(raw, dialect);
+    let mut computed = Vec::new();
     let ast = if class == Class::Schema {
         match parse_one(raw, dialect) {
             Ok((s, notes)) => {
-                diags.extend(notes);
+                for n in notes {
+                    match n.span {
+                        Some(at) if std::ptr::eq(n.code, &codes::COMPUTED_COLUMN_MANUAL) => {
+                            computed.push(at)
+                        }
+                        _ => diags.push(n),
+                    }
+                }
                 Some(s)
             }
             Err(d) => {
@@ -524,7 +552,12 @@ fn parse_statement<'a>(
     } else {
         None
     };
-    Parsed { raw, class, ast }
+    Parsed {
+        raw,
+        class,
+        ast,
+        computed,
+    }
 }
 
 #[cfg(test)]

@@ -8,16 +8,20 @@ use ferry::source::SourceFile;
 use ferry::{Conversion, ConvertOptions, convert};
 
 pub fn with_defaults(from: Dialect, to: Dialect, file: &SourceFile) -> Conversion {
-    let opts = ConvertOptions {
+    convert(file, &options(from, to))
+}
+
+/// The default options of a conversion.
+pub fn options(from: Dialect, to: Dialect) -> ConvertOptions {
+    ConvertOptions {
         from,
         to,
         identifiers: IdentCase::Keep,
         emulate_on_update: false,
         user_mappings: None,
         config: None,
-        max_ident_len: None,
-    };
-    convert(file, &opts)
+        oracle_compat: None,
+    }
 }
 
 /// The MySQL, PostgreSQL and SQLite corpus files: (dialect, path relative to tests/corpus).
