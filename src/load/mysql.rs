@@ -198,12 +198,19 @@ pub struct MysqlTarget {
     rt: Runtime,
     conn: Conn,
     name: String,
+    /// Whether a refused statement undoes only itself (see `write`).
+    statement_rollback: bool,
 }
 
 impl MysqlTarget {
     pub fn open(server: &Server) -> Result<MysqlTarget, LoadError> {
         let (rt, conn, name) = connect(server)?;
-        let mut t = MysqlTarget { rt, conn, name };
+        let mut t = MysqlTarget {
+            rt,
+            conn,
+            name,
+            statement_rollback: false,
+        };
         t.exec(
             "session",
             "SET NAMES utf8mb4, SESSION foreign_key_checks = 0, SESSION unique_checks = 0, \
@@ -306,6 +313,16 @@ impl Target for MysqlTarget {
         on_error: OnError,
         rejects: &Rejects,
     ) -> Result<u64, LoadError> {
+        // With unique_checks and foreign_key_checks off, InnoDB loads an empty table in bulk
+        // and a refused statement then undoes every row the transaction put in that table,
+        // not only its own (https://jira.mariadb.org/browse/MDEV-24621): rows written before
+        // a rejected one would be lost. Setting bad rows aside needs statement rollback, so
+        // unique checks go back on for it; a load that aborts on a bad row rolls its chunk
+        // back anyway and keeps the bulk load.
+        if on_error == OnError::RejectRows && !self.statement_rollback {
+            self.exec("session", "SET SESSION unique_checks = 1")?;
+            self.statement_rollback = true;
+        }
         // Statements of at most MAX_STATEMENT bytes, judged by the values' sizes.
         let mut written = 0;
         let mut start = 0;
