@@ -17,21 +17,27 @@ use super::{
 use crate::conn::Endpoint;
 use crate::plan::{OrphanPolicy, Plan, Preparation};
 
-/// Counts the rows that break each foreign key, then does what the plan says with them.
+/// Counts the rows that break each foreign key (over `jobs` connections: each count reads a
+/// whole table), then does what the plan says with them.
 fn settle_orphans(target: &mut dyn Target, plan: &Plan) -> Result<Vec<Orphans>, LoadError> {
+    let keys: Vec<_> = plan
+        .tables
+        .iter()
+        .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
+        .collect();
+    let counts = over_connections(target, plan, keys.clone(), &|target, (t, fk)| {
+        target.count(&orphan_count_sql(&t.target, fk))
+    })?;
     let mut found = Vec::new();
-    for t in &plan.tables {
-        for fk in &t.foreign_keys {
-            let rows = target.count(&orphan_count_sql(&t.target, fk))?;
-            if rows > 0 {
-                found.push(Orphans {
-                    table: t.source.to_string(),
-                    target_table: t.target.clone(),
-                    constraint: fk.describe.clone(),
-                    rows,
-                    deleted: false,
-                });
-            }
+    for ((t, fk), rows) in keys.into_iter().zip(counts) {
+        if rows > 0 {
+            found.push(Orphans {
+                table: t.source.to_string(),
+                target_table: t.target.clone(),
+                constraint: fk.describe.clone(),
+                rows,
+                deleted: false,
+            });
         }
     }
     match plan.settings.orphans {
@@ -136,18 +142,31 @@ fn finish(
     target.after_load(plan)
 }
 
-/// Runs steps over up to `jobs` connections (this one and new ones; one on SQLite).
+/// Runs steps over up to `jobs` connections.
 fn in_parallel(
     target: &mut dyn Target,
     plan: &Plan,
     steps: Vec<Step>,
     started: &[i64],
 ) -> Result<(), LoadError> {
+    over_connections(target, plan, steps, &|t, step| run_step(t, step, started)).map(|_| ())
+}
+
+/// Calls `each` for every item over up to `jobs` connections (this one and new ones; one on
+/// SQLite), the items taken in order from a queue; the results in the items' order. The first
+/// error stops the rest.
+fn over_connections<T: Sync, R: Send>(
+    target: &mut dyn Target,
+    plan: &Plan,
+    items: Vec<T>,
+    each: &(dyn Fn(&mut dyn Target, &T) -> Result<R, LoadError> + Sync),
+) -> Result<Vec<R>, LoadError> {
     let jobs = match plan.target {
         Endpoint::Sqlite { .. } => 1,
-        _ => plan.settings.jobs.clamp(1, steps.len().max(1)),
+        _ => plan.settings.jobs.clamp(1, items.len().max(1)),
     };
-    let queue = Mutex::new(steps.into_iter());
+    let queue = Mutex::new(items.iter().enumerate());
+    let results: Mutex<Vec<Option<R>>> = Mutex::new(items.iter().map(|_| None).collect());
     let failure: Mutex<Option<LoadError>> = Mutex::new(None);
     let work = |target: &mut dyn Target| -> Result<(), LoadError> {
         loop {
@@ -155,8 +174,9 @@ fn in_parallel(
                 return Ok(());
             }
             let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
-            let Some(step) = next else { return Ok(()) };
-            run_step(target, &step, started)?;
+            let Some((i, item)) = next else { return Ok(()) };
+            let r = each(target, item)?;
+            results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(r);
         }
     };
     let fail = |e: LoadError| {
@@ -177,10 +197,15 @@ fn in_parallel(
             fail(e);
         }
     });
-    match failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        Some(e) => Err(e),
-        None => Ok(()),
+    if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
     }
+    results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .map(|r| r.ok_or_else(|| LoadError("a parallel step did not run".to_string())))
+        .collect()
 }
 
 /// One step: recorded as begun, then run with its `done` mark in one transaction.
