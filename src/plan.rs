@@ -215,7 +215,8 @@ impl Default for Settings {
 
 /// Builds the plan for moving what `conv` converted from `source` to `target`.
 pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Settings) -> Plan {
-    let sql = |stmts: &[crate::emit::Stmt]| stmts.iter().map(|s| s.sql.clone()).collect();
+    let sql =
+        |stmts: &[crate::emit::Stmt]| stmts.iter().map(|s| s.sql.clone()).collect::<Vec<String>>();
     let by_source: std::collections::HashMap<&Name, &TableTarget> =
         conv.output.tables.iter().map(|t| (&t.source, t)).collect();
     let tables = conv
@@ -286,13 +287,22 @@ pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Se
             })
         })
         .collect();
+    // CHECK constraints go on the empty tables, before the data: the server then checks each
+    // row as it arrives (a row that breaks one is refused like any bad row, with its key)
+    // instead of reading every table again afterwards under an exclusive lock, as pg_dump
+    // also does.
+    let (checks, post_data): (Vec<String>, Vec<String>) = sql(&conv.output.post_data)
+        .into_iter()
+        .partition(|s| is_check_constraint(s));
+    let mut pre_data = sql(&conv.output.pre_data);
+    pre_data.extend(checks);
     Plan {
         plan_version: PLAN_VERSION,
         ferry_version: env!("CARGO_PKG_VERSION").to_string(),
         source,
         target,
-        pre_data: sql(&conv.output.pre_data),
-        post_data: sql(&conv.output.post_data),
+        pre_data,
+        post_data,
         views: sql(&conv.output.views),
         tables,
         settings,
@@ -363,4 +373,13 @@ pub fn parse(text: &str) -> Result<Plan, String> {
         None => return Err("not a plan: no plan_version".into()),
     }
     serde_json::from_value(v).map_err(|e| format!("not a valid plan: {e}"))
+}
+
+/// `ALTER TABLE t ADD CONSTRAINT c CHECK (...)`, as the emitters print a check constraint that
+/// is not part of its CREATE TABLE.
+fn is_check_constraint(sql: &str) -> bool {
+    sql.trim_start().starts_with("ALTER TABLE ")
+        && sql.contains(" ADD CONSTRAINT ")
+        && sql.contains(" CHECK (")
+        && !sql.contains(" FOREIGN KEY ")
 }
