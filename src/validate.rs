@@ -255,9 +255,8 @@ impl Side<'_> {
             .for_each_batch(table, range, 10_000, &mut |rows: Vec<Row>| {
                 for row in rows {
                     let shaped = if self.transforms {
-                        load::shape_row(table, &shape, row, &mut stats).map_err(|(c, v, r)| {
-                            LoadError(format!("{}: {c} = {v}: {r}", table.source))
-                        })?
+                        load::shape_row(table, &shape, row, &mut stats)
+                            .map_err(|e| LoadError(format!("{}: {e}", table.source)))?
                     } else {
                         row.into_iter()
                             .zip(&table.columns)
@@ -531,7 +530,7 @@ fn dump_sums(
         let sum = sums.entry(ti).or_default();
         for row in batch.rows {
             let shaped = load::shape_row(&table, &shape, row, &mut stats)
-                .map_err(|(c, v, r)| LoadError(format!("{}: {c} = {v}: {r}", table.source)))?;
+                .map_err(|e| LoadError(format!("{}: {e}", table.source)))?;
             let texts: Vec<String> = shaped
                 .iter()
                 .zip(&table.columns)

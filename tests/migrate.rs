@@ -356,9 +356,10 @@ fn bad_input_gives_a_located_error_and_no_silent_partial_load() {
 
 /// MySQL before 8.0.16 ignored CHECK constraints, so its dumps can hold rows that break them.
 /// The checks are on the target's tables before the data: such a row is refused with its key
-/// and the reason, like any bad row, and the rest arrive (on PostgreSQL and on MariaDB).
+/// and the reason, like any bad row, and the rest arrive (on PostgreSQL and on MariaDB). A value
+/// that a transform refuses (not a number for a TINYINT(1) boolean) is named by its key too.
 #[test]
-fn a_row_that_breaks_a_check_constraint_is_refused_with_its_key() {
+fn a_row_that_breaks_a_check_constraint_or_a_transform_is_refused_with_its_key() {
     let (Some(_), Some(_)) = (pg_url(), mysql_url()) else {
         eprintln!("skipped: FERRY_TEST_PG or FERRY_TEST_MYSQL not set (check constraints)");
         return;
@@ -368,7 +369,9 @@ fn a_row_that_breaks_a_check_constraint_is_refused_with_its_key() {
     std::fs::write(
         &dump,
         "CREATE TABLE stock (id int PRIMARY KEY, qty int, CONSTRAINT qty_positive CHECK (qty >= 0));\n\
-         INSERT INTO stock VALUES (1,5),(2,-3),(3,7);\n",
+         INSERT INTO stock VALUES (1,5),(2,-3),(3,7);\n\
+         CREATE TABLE flags (id int PRIMARY KEY, on_sale tinyint(1));\n\
+         INSERT INTO flags VALUES (1,1),(2,'maybe'),(3,0);\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let dump = dump.display().to_string();
@@ -391,15 +394,23 @@ fn a_row_that_breaks_a_check_constraint_is_refused_with_its_key() {
         ]);
         assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
         let lines = std::fs::read_to_string(&rejects).unwrap_or_default();
-        assert_eq!(lines.lines().count(), 1, "{lines}");
+        assert_eq!(lines.lines().count(), 2, "{lines}");
+        let stock = lines.lines().find(|l| l.contains("\"table\":\"stock\""));
         assert!(
-            lines.contains("\"key\":\"id=2\"") && lines.contains("qty_positive"),
+            stock.is_some_and(|l| l.contains("\"key\":\"id=2\"") && l.contains("qty_positive")),
             "{lines}"
         );
-        let n = target
-            .query_scalar("SELECT count(*) FROM stock")
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(n.trim(), "2");
+        let flags = lines.lines().find(|l| l.contains("\"table\":\"flags\""));
+        assert!(
+            flags.is_some_and(|l| l.contains("\"key\":\"id=2\"") && l.contains("maybe")),
+            "{lines}"
+        );
+        for table in ["stock", "flags"] {
+            let n = target
+                .query_scalar(&format!("SELECT count(*) FROM {table}"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(n.trim(), "2", "{table}");
+        }
     }
 }
 

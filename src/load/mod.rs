@@ -1231,8 +1231,13 @@ fn shape_rows(
         stats.rows_read += 1;
         match shape_row(table, shape, row, stats) {
             Ok(r) => ready.push(r),
-            Err((column, value, reason)) => {
-                let key = format!("row {}", stats.rows_read);
+            Err(Refused {
+                column,
+                value,
+                reason,
+                key,
+            }) => {
+                let key = key.unwrap_or_else(|| format!("row {}", stats.rows_read));
                 if on_error == OnError::Abort {
                     return Err(LoadError(format!(
                         "table {}, {key}, column {column}: {reason} (value {value}); \
@@ -1322,19 +1327,62 @@ fn value_size(v: &Value) -> u64 {
     }
 }
 
-/// One row in plan order, typed and transformed; Err is (column, value, reason).
+/// A value that shaping refused.
+pub(crate) struct Refused {
+    pub column: String,
+    /// The value as text.
+    pub value: String,
+    pub reason: String,
+    /// The row's key (`id=4`), None for a table without one.
+    pub key: Option<String>,
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} = {}: {}", self.column, self.value, self.reason)
+    }
+}
+
+/// The key of a row being shaped: key columns before `at` are in `done` (plan order), the one
+/// at `at` is `current`, later ones still in `rest` (source order).
+fn refused_key(
+    table: &TablePlan,
+    shape: &Shape,
+    (done, at, current): (&[Value], usize, &str),
+    rest: &[Option<Value>],
+) -> Option<String> {
+    let parts: Vec<String> = table
+        .key
+        .iter()
+        .filter_map(|k| {
+            let i = table.columns.iter().position(|c| &c.source == k)?;
+            let v = match i.cmp(&at) {
+                std::cmp::Ordering::Less => done.get(i)?.display(),
+                std::cmp::Ordering::Equal => current.to_string(),
+                std::cmp::Ordering::Greater => {
+                    rest.get(*shape.positions.get(i)?)?.as_ref()?.display()
+                }
+            };
+            Some(format!("{k}={v}"))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// One row in plan order, typed and transformed.
 pub(crate) fn shape_row(
     table: &TablePlan,
     shape: &Shape,
     row: Row,
     stats: &mut TableStats,
-) -> Result<Row, (String, String, String)> {
+) -> Result<Row, Refused> {
     if row.len() != shape.width {
-        return Err((
-            String::from("(row)"),
-            format!("{} values", row.len()),
-            format!("expected {} values", shape.width),
-        ));
+        return Err(Refused {
+            column: String::from("(row)"),
+            value: format!("{} values", row.len()),
+            reason: format!("expected {} values", shape.width),
+            key: None,
+        });
     }
     let mut row: Vec<Option<Value>> = row.into_iter().map(Some).collect();
     let mut out = Vec::with_capacity(table.columns.len());
@@ -1360,7 +1408,15 @@ pub(crate) fn shape_row(
                         }
                         v
                     }
-                    Err(reason) => return Err((c.source.clone(), shown, reason)),
+                    Err(reason) => {
+                        let key = refused_key(table, shape, (&out, out.len(), &shown), &row);
+                        return Err(Refused {
+                            column: c.source.clone(),
+                            value: shown,
+                            reason,
+                            key,
+                        });
+                    }
                 }
             }
             None => v,
