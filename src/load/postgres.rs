@@ -167,10 +167,13 @@ impl PgTarget {
         let (rt, client, name) = connect(server)?;
         let t = PgTarget { rt, client, name };
         // Values without an offset are UTC, as every source session is set to read them. The
-        // application name lets a resumed load wait for a killed one's sessions to end.
+        // application name lets a resumed load wait for a killed one's sessions to end. Index
+        // builds sort in memory up to maintenance_work_mem (default 64MB): a few million keys
+        // fit in 256MB instead of spilling to disk (pgloader sets 128MB).
         t.exec(
             "session",
-            "SET TIME ZONE 'UTC'; SET application_name = 'ferry-load'",
+            "SET TIME ZONE 'UTC'; SET application_name = 'ferry-load'; \
+             SET maintenance_work_mem = '256MB'",
         )?;
         Ok(t)
     }
