@@ -135,11 +135,96 @@ fn finish(
             .into_iter()
             .partition(|s| s.what == "post-data" && one_table(&s.sql));
         in_parallel(target, plan, side_by_side, started)?;
+        let (foreign_keys, in_order): (Vec<Step>, Vec<Step>) = in_order
+            .into_iter()
+            .partition(|s| s.what == "post-data" && s.sql.contains(" FOREIGN KEY "));
+        foreign_keys_in_parallel(target, plan, foreign_keys, started)?;
         for step in &in_order {
             run_step(target, step, started)?;
         }
     }
     target.after_load(plan)
+}
+
+/// The two tables a foreign key statement locks (`ALTER TABLE child ADD CONSTRAINT ... FOREIGN
+/// KEY (...) REFERENCES parent (...)`, as the emitters print it), None when the text does not
+/// say plainly.
+fn fk_tables(sql: &str) -> Option<[String; 2]> {
+    let rest = sql.trim_start().strip_prefix("ALTER TABLE ")?;
+    let child = &rest[..rest.find(" ADD ")?];
+    let after = &rest[rest.find(" REFERENCES ")? + " REFERENCES ".len()..];
+    let parent = &after[..after.find(" (").or_else(|| after.find('('))?];
+    Some([child.trim().to_string(), parent.trim().to_string()])
+}
+
+/// Runs the foreign key steps over up to `jobs` connections, never two at once that share a
+/// table: each locks its two tables, and two that lock the same ones in opposite orders could
+/// deadlock. A step whose tables ferry cannot read runs alone.
+fn foreign_keys_in_parallel(
+    target: &mut dyn Target,
+    plan: &Plan,
+    steps: Vec<Step>,
+    started: &[i64],
+) -> Result<(), LoadError> {
+    use std::collections::HashSet;
+    if steps.is_empty() {
+        return Ok(());
+    }
+    let slots: Vec<()> = vec![(); plan.settings.jobs.clamp(1, steps.len())];
+    /// The steps not begun, and the tables of the running ones (None: one runs alone).
+    struct Board {
+        waiting: Vec<(Step, Option<[String; 2]>)>,
+        busy: Vec<Option<[String; 2]>>,
+    }
+    let board = Mutex::new(Board {
+        waiting: steps
+            .into_iter()
+            .map(|s| {
+                let tables = fk_tables(&s.sql);
+                (s, tables)
+            })
+            .collect(),
+        busy: Vec::new(),
+    });
+    let turn = std::sync::Condvar::new();
+    let free = |busy: &[Option<[String; 2]>], tables: &Option<[String; 2]>| match tables {
+        None => busy.is_empty(),
+        Some(t) => busy.iter().all(|b| {
+            b.as_ref().is_some_and(|b| {
+                let mine: HashSet<&String> = t.iter().collect();
+                b.iter().all(|x| !mine.contains(x))
+            })
+        }),
+    };
+    over_connections(target, plan, slots, &|target, ()| {
+        loop {
+            let mut b = board.lock().unwrap_or_else(|p| p.into_inner());
+            let (step, tables) = loop {
+                if b.waiting.is_empty() {
+                    return Ok(());
+                }
+                match b.waiting.iter().position(|(_, t)| free(&b.busy, t)) {
+                    Some(i) => break b.waiting.remove(i),
+                    None => b = turn.wait(b).unwrap_or_else(|p| p.into_inner()),
+                }
+            };
+            b.busy.push(tables.clone());
+            drop(b);
+            let result = run_step(target, &step, started);
+            let mut b = board.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(i) = b.busy.iter().position(|t| *t == tables) {
+                b.busy.remove(i);
+            }
+            if result.is_err() {
+                // The others stop taking steps: the load stops with this error.
+                b.waiting.clear();
+            }
+            drop(b);
+            turn.notify_all();
+            result?;
+        }
+    })
+    .map(|_| ())
 }
 
 /// Runs steps over up to `jobs` connections.
@@ -254,4 +339,31 @@ pub(super) fn post_data(
         target.run("state", &[drop])?;
     }
     Ok(orphans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fk_tables;
+
+    #[test]
+    fn a_foreign_key_names_its_two_tables() {
+        let t = |a: &str, b: &str| Some([a.to_string(), b.to_string()]);
+        assert_eq!(
+            fk_tables(
+                "ALTER TABLE orders ADD CONSTRAINT fk_c FOREIGN KEY (customer_id) REFERENCES customers (id)"
+            ),
+            t("orders", "customers")
+        );
+        assert_eq!(
+            fk_tables(
+                "ALTER TABLE \"Order Lines\" ADD CONSTRAINT x FOREIGN KEY (a, b) REFERENCES public.\"Order\" (a, b) ON DELETE CASCADE NOT VALID"
+            ),
+            t("\"Order Lines\"", "public.\"Order\"")
+        );
+        assert_eq!(
+            fk_tables("ALTER TABLE `t` ADD CONSTRAINT `f` FOREIGN KEY (`p`) REFERENCES `t`(`id`)"),
+            t("`t`", "`t`")
+        );
+        assert_eq!(fk_tables("COMMENT ON TABLE t IS 'x'"), None);
+    }
 }
