@@ -4,9 +4,9 @@
 //!
 //! The steps run in waves. First the indexes, unique and check constraints, in parallel over
 //! `jobs` connections (each touches one table: they wait for each other's locks at worst and
-//! cannot deadlock); then, one at a time and in the plan's order, the foreign keys (each locks
-//! two tables: in parallel, two of them could deadlock), comments, triggers and routines; then
-//! the views.
+//! cannot deadlock); then the foreign keys, in parallel too but never two at once that share a
+//! table (each locks two tables: two sharing one could deadlock); then, one at a time and in the
+//! plan's order, comments, triggers and routines; then the views.
 
 use std::sync::Mutex;
 
