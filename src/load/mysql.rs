@@ -586,16 +586,11 @@ impl super::RowSource for MysqlSource {
         } else {
             None
         };
+        drop(conn);
         let span = u64::try_from(i128::from(max) - i128::from(min) + 1).unwrap_or(u64::MAX);
         let rows = match estimate {
             Some(e) if e > 0 && e.saturating_mul(10) >= span => e.min(span),
-            _ => {
-                let n: Option<i64> = self
-                    .rt
-                    .block_on(conn.query_first(count_sql(table, &quote(&table.source.name), quote)))
-                    .map_err(fail)?;
-                n.unwrap_or(0).max(0) as u64
-            }
+            _ => super::RowSource::count(self, table)?,
         };
         Ok(KeyBounds::from_row(key, Some(min), Some(max), rows as i64))
     }

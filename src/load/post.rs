@@ -166,7 +166,6 @@ fn foreign_keys_in_parallel(
     steps: Vec<Step>,
     started: &[i64],
 ) -> Result<(), LoadError> {
-    use std::collections::HashSet;
     if steps.is_empty() {
         return Ok(());
     }
@@ -189,12 +188,9 @@ fn foreign_keys_in_parallel(
     let turn = std::sync::Condvar::new();
     let free = |busy: &[Option<[String; 2]>], tables: &Option<[String; 2]>| match tables {
         None => busy.is_empty(),
-        Some(t) => busy.iter().all(|b| {
-            b.as_ref().is_some_and(|b| {
-                let mine: HashSet<&String> = t.iter().collect();
-                b.iter().all(|x| !mine.contains(x))
-            })
-        }),
+        Some(t) => busy
+            .iter()
+            .all(|b| b.as_ref().is_some_and(|b| !t.iter().any(|x| b.contains(x)))),
     };
     over_connections(target, plan, slots, &|target, ()| {
         loop {

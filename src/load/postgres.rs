@@ -249,7 +249,7 @@ impl Target for PgTarget {
     }
 
     fn run(&mut self, what: &str, statements: &[String]) -> Result<(), LoadError> {
-        self.run_in_transaction(what, statements)
+        super::state::in_transaction(self, what, statements)
     }
 
     fn drop_sql(&self, name: &str) -> String {
@@ -407,18 +407,5 @@ impl Target for PgTarget {
             }
         }
         Ok(())
-    }
-}
-
-impl PgTarget {
-    fn run_in_transaction(&self, what: &str, statements: &[String]) -> Result<(), LoadError> {
-        self.exec(what, "BEGIN")?;
-        for sql in statements {
-            if let Err(e) = self.exec(what, sql) {
-                let _ = self.exec(what, "ROLLBACK");
-                return Err(e);
-            }
-        }
-        self.exec(what, "COMMIT")
     }
 }
