@@ -1,6 +1,5 @@
-//! Sakila (MySQL's sample database, schema and data: 3.4 MB, read from `../shared/corpus` when
-//! it is there, as the GPL corpus test does; the data file is too large to copy into
-//! tests/corpus) loaded into MariaDB, then migrated to PostgreSQL. Checked: every value (ferry's
+//! Sakila (MySQL's sample database, schema and data: 3.4 MB, from tests/corpus, where the data
+//! file is kept gzip-compressed) loaded into MariaDB, then migrated to PostgreSQL. Checked: every value (ferry's
 //! own validation, which migrate runs), every row count, and the objects that arrived: each
 //! NOT NULL column, default, index and view of the source exists on the target, or a
 //! diagnostic names it. pgloader, measured on the same migration, keeps 59 of 72 NOT NULL
@@ -13,13 +12,20 @@ use std::path::PathBuf;
 use common::db::{ScratchDb, mysql_url, pg_url};
 use common::ferry;
 
-fn sakila() -> Option<(String, String)> {
-    let dir = match std::env::var_os("FERRY_SHARED") {
-        Some(d) => PathBuf::from(d).join("corpus/mysql/sakila"),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/mysql/sakila"),
-    };
-    let read = |f: &str| std::fs::read_to_string(dir.join(f)).ok();
-    Some((read("sakila-mv-schema.sql")?, read("sakila-mv-data.sql")?))
+/// Sakila's schema and data from `tests/corpus` (the data gzip-compressed there: 3.4 MB as text).
+fn sakila() -> (String, String) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/mysql/sakila");
+    let schema = std::fs::read_to_string(dir.join("sakila-mv-schema.sql"))
+        .unwrap_or_else(|e| panic!("sakila-mv-schema.sql: {e}"));
+    let gz = dir.join("sakila-mv-data.sql.gz");
+    let out = std::process::Command::new("gzip")
+        .arg("-dc")
+        .arg(&gz)
+        .output()
+        .unwrap_or_else(|e| panic!("gzip -dc {}: {e}", gz.display()));
+    assert!(out.status.success(), "gzip -dc {} failed", gz.display());
+    let data = String::from_utf8(out.stdout).unwrap_or_else(|e| panic!("{}: {e}", gz.display()));
+    (schema, data)
 }
 
 /// The script without its own schema switching (and its views' `sakila.` qualifiers): it runs
@@ -49,14 +55,11 @@ fn lines(s: &str) -> Vec<String> {
 
 #[test]
 fn sakila_mariadb_to_postgres_keeps_values_and_objects() {
-    let Some((schema, data)) = sakila() else {
-        eprintln!("skipped: ../shared/corpus/mysql/sakila is not here (set FERRY_SHARED)");
-        return;
-    };
     let (Some(_), Some(_)) = (mysql_url(), pg_url()) else {
         eprintln!("skipped: FERRY_TEST_MYSQL or FERRY_TEST_PG not set");
         return;
     };
+    let (schema, data) = sakila();
     let my = ScratchDb::mariadb("sakila");
     my.run_script(&in_scratch(&schema))
         .unwrap_or_else(|e| panic!("{e}"));
