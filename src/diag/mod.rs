@@ -53,6 +53,15 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// The same finding about a text that holds the one it was made on at `offset`.
+    pub fn shifted(mut self, offset: usize) -> Diagnostic {
+        self.span = self.span.map(|s| s.shift(offset));
+        for (span, _) in &mut self.labels {
+            *span = span.shift(offset);
+        }
+        self
+    }
+
     pub fn new(code: &'static Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,

@@ -54,7 +54,88 @@ pub enum RawKind {
 /// Splits a script into statements. Never fails: a construct left open at the end of the file
 /// (a quote, a comment, a BEGIN … END block) is one `UNTERMINATED` diagnostic, and the statement
 /// it is in is not returned.
+///
+/// A large MySQL, PostgreSQL or SQLite script is split on all cores: it is cut into pieces
+/// after lines that end in `;`, and each piece is split on its own. A piece's statements are
+/// those of the whole script when the piece is clean: no diagnostic, and its last statement,
+/// comment or command ended before the piece's closing newline. (A cut inside a quote, a
+/// comment, a routine, a DELIMITER section or COPY data leaves that construct open at the
+/// piece's end, and the grammar decides nothing before it by looking past a `;`.) From the
+/// first piece that is not clean on, the rest of the script is split in one go.
 pub fn split(src: &str, dialect: Dialect) -> (Vec<RawStatement>, Vec<Diagnostic>) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cuts = match dialect {
+        // SQL Server and Oracle scripts end statements at lines that follow (`GO`, `/`).
+        Dialect::SqlServer | Dialect::Oracle => Vec::new(),
+        Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite => cut_points(src, threads),
+    };
+    split_at(src, dialect, &cuts)
+}
+
+/// `split` with the script cut at `cuts` (ascending offsets just after a newline).
+fn split_at(src: &str, dialect: Dialect, cuts: &[usize]) -> (Vec<RawStatement>, Vec<Diagnostic>) {
+    if cuts.is_empty() {
+        let (statements, diagnostics, _) = split_piece(src, dialect);
+        return (statements, diagnostics);
+    }
+    let bounds: Vec<(usize, usize)> = std::iter::once(0)
+        .chain(cuts.iter().copied())
+        .zip(cuts.iter().copied().chain(std::iter::once(src.len())))
+        .collect();
+    let pieces = std::thread::scope(|s| {
+        let handles: Vec<_> = bounds
+            .iter()
+            .map(|&(a, b)| s.spawn(move || split_piece(src.get(a..b).unwrap_or(""), dialect)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect::<Vec<_>>()
+    });
+    let mut statements = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (i, ((stmts, diags, last_end), &(start, end))) in
+        pieces.into_iter().zip(&bounds).enumerate()
+    {
+        let clean = i + 1 == bounds.len() || (diags.is_empty() && last_end < end - start);
+        let (stmts, diags) = if clean {
+            (stmts, diags)
+        } else {
+            let (stmts, diags, _) = split_piece(src.get(start..).unwrap_or(""), dialect);
+            (stmts, diags)
+        };
+        statements.extend(stmts.into_iter().map(|st| st.shifted(start)));
+        diagnostics.extend(diags.into_iter().map(|d| d.shifted(start)));
+        if !clean {
+            break;
+        }
+    }
+    (statements, diagnostics)
+}
+
+/// Pieces of at least this many bytes are worth a thread.
+const MIN_PIECE: usize = 256 * 1024;
+
+/// Where to cut a script into about `threads` pieces: just after a `;` that ends a line.
+fn cut_points(src: &str, threads: usize) -> Vec<usize> {
+    let pieces = (src.len() / MIN_PIECE).min(threads);
+    let mut cuts: Vec<usize> = Vec::new();
+    for k in 1..pieces {
+        let from = (src.len() * k / pieces).max(cuts.last().map_or(0, |c| c + MIN_PIECE / 2));
+        let Some(rest) = src.as_bytes().get(from..) else {
+            break;
+        };
+        match rest.windows(2).position(|w| w == b";\n") {
+            Some(at) if from + at + 2 < src.len() => cuts.push(from + at + 2),
+            _ => break,
+        }
+    }
+    cuts
+}
+
+/// Splits one piece of a script (or all of it) as if it were the whole; also returns where
+/// the last statement, comment or command at its top level ends.
+fn split_piece(src: &str, dialect: Dialect) -> (Vec<RawStatement>, Vec<Diagnostic>, usize) {
     let rule = match dialect {
         Dialect::Mysql => Rule::mysql_script,
         Dialect::Postgres => Rule::pg_script,
@@ -68,9 +149,17 @@ pub fn split(src: &str, dialect: Dialect) -> (Vec<RawStatement>, Vec<Diagnostic>
         statements: Vec::new(),
         diagnostics: Vec::new(),
     };
+    let mut last_end = 0;
     match ScriptParser::parse(rule, src) {
         Ok(pairs) => {
             for pair in pairs {
+                last_end = pair
+                    .clone()
+                    .into_inner()
+                    .filter(|p| p.as_rule() != Rule::EOI)
+                    .map(|p| p.as_span().end())
+                    .max()
+                    .unwrap_or(0);
                 splitter.item(pair);
             }
         }
@@ -87,7 +176,18 @@ pub fn split(src: &str, dialect: Dialect) -> (Vec<RawStatement>, Vec<Diagnostic>
                 .push(Diagnostic::new(&codes::PARSE_ERROR, message).at(Span::new(at, at)));
         }
     }
-    (splitter.statements, splitter.diagnostics)
+    (splitter.statements, splitter.diagnostics, last_end)
+}
+
+impl RawStatement {
+    /// The statement of a piece that starts at `offset` in the file, placed in the file.
+    fn shifted(mut self, offset: usize) -> RawStatement {
+        self.span = self.span.shift(offset);
+        if let RawKind::CopyFromStdin { data } = &mut self.kind {
+            *data = data.shift(offset);
+        }
+        self
+    }
 }
 
 struct Splitter<'s> {
@@ -1076,5 +1176,82 @@ mod tests {
         }
         files.sort();
         files
+    }
+
+    /// Every place `split` may cut a script: just after a `;` that ends a line.
+    fn candidates(src: &str) -> Vec<usize> {
+        src.match_indices(";\n")
+            .map(|(i, _)| i + 2)
+            .filter(|&c| c < src.len())
+            .collect()
+    }
+
+    /// Splitting in pieces cut at `cuts` gives what splitting the whole script gives.
+    fn assert_same_in_pieces(dialect: Dialect, src: &str, cuts: &[usize]) {
+        let (whole, whole_diags) = split_at(src, dialect, &[]);
+        let (pieces, diags) = split_at(src, dialect, cuts);
+        assert_eq!(pieces, whole, "{dialect} script cut at {cuts:?}");
+        assert_eq!(
+            format!("{diags:?}"),
+            format!("{whole_diags:?}"),
+            "{dialect} cut at {cuts:?}"
+        );
+    }
+
+    /// Scripts whose `;`-ended lines sit inside strings, comments, routines, DELIMITER sections,
+    /// dollar quotes and COPY data, and scripts left open at the end: cut at every candidate
+    /// and at every pair of candidates, they split as they do whole.
+    #[test]
+    fn pieces_split_as_the_whole_script_does() {
+        let mysql = "CREATE TABLE a (x int);\nINSERT INTO a VALUES ('one;\ntwo');\n\
+            CREATE TABLE b ( -- why;\n y int);\n# note;\n/* block;\n*/ SELECT 1;\n\
+            /*!50001 CREATE VIEW v AS SELECT 1;\n*/;\nDELIMITER ;;\nCREATE TRIGGER t BEFORE INSERT ON a \
+            FOR EACH ROW BEGIN\n SET NEW.x = 1;\n SET NEW.x = 2;\nEND;;\nDELIMITER ;\n\
+            CREATE PROCEDURE p() BEGIN\n SELECT 1;\n SELECT 2;\nEND;\nSELECT \"q;\n\";\nSELECT `a;\nb`;\n\
+            SELECT 'open;\n";
+        let postgres = "CREATE TABLE a (x int);\nCOPY a (x) FROM stdin;\n1;\n2;\n\\.\n\
+            CREATE FUNCTION f() RETURNS int AS $$\nBEGIN\n RETURN 1;\nEND;\n$$ LANGUAGE plpgsql;\n\
+            /* outer; /* inner;\n */ still;\n */ SELECT E'a\\';\nb';\n\\connect x;\nSELECT 1;\n\
+            COPY a (x) FROM stdin;\n3;\n";
+        let sqlite = "CREATE TABLE a (x int);\nCREATE TRIGGER t AFTER INSERT ON a BEGIN\n \
+            UPDATE a SET x = 1;\nEND;\nSELECT [a;\n];\nSELECT 'x;\n'; /* open;\n";
+        for (dialect, src) in [
+            (Dialect::Mysql, mysql),
+            (Dialect::Postgres, postgres),
+            (Dialect::Sqlite, sqlite),
+        ] {
+            let cuts = candidates(src);
+            for (i, &a) in cuts.iter().enumerate() {
+                assert_same_in_pieces(dialect, src, &[a]);
+                for &b in &cuts[i + 1..] {
+                    assert_same_in_pieces(dialect, src, &[a, b]);
+                }
+            }
+        }
+    }
+
+    /// The corpus's scripts (triggers in DELIMITER sections, dollar-quoted functions, COPY
+    /// data, dumps of rows) split in pieces as they do whole, at a sample of cuts.
+    #[test]
+    fn corpus_scripts_split_in_pieces_as_whole() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+        for (dialect, file) in [
+            (Dialect::Mysql, "mysql/sakila/sakila-mv-schema.sql"),
+            (Dialect::Mysql, "mysql/chinook/Chinook_MySql.sql"),
+            (Dialect::Postgres, "postgresql/pagila/pagila-schema.sql"),
+            (Dialect::Postgres, "postgresql/northwind/northwind.sql"),
+            (Dialect::Sqlite, "sqlite/chinook/Chinook_Sqlite.sql"),
+        ] {
+            let src = std::fs::read_to_string(root.join(file)).expect("a corpus file");
+            let cuts = candidates(&src);
+            let step = (cuts.len() / 40).max(1);
+            for &cut in cuts.iter().step_by(step) {
+                assert_same_in_pieces(dialect, &src, &[cut]);
+            }
+            assert!(
+                !cut_points(&src, 2).is_empty() || src.len() < 2 * MIN_PIECE,
+                "{file}"
+            );
+        }
     }
 }
