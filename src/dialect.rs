@@ -177,6 +177,20 @@ impl Dialect {
     }
 
     /// An unquoted identifier as this dialect stores it.
+    /// Whether the target keeps an unquoted `name` as it is spelled (`fold_unquoted` changes
+    /// nothing).
+    pub fn keeps_unquoted(self, name: &str) -> bool {
+        match self.fold() {
+            Fold::Keep => true,
+            Fold::Lower => name
+                .chars()
+                .all(|c| c.to_lowercase().eq(std::iter::once(c))),
+            Fold::Upper => name
+                .chars()
+                .all(|c| c.to_uppercase().eq(std::iter::once(c))),
+        }
+    }
+
     pub fn fold_unquoted(self, name: &str) -> String {
         match self.fold() {
             Fold::Keep => name.to_string(),
@@ -506,8 +520,8 @@ const MYSQL_RESERVED: &[&str] = &[
     "DISTINCT",
     "DISTINCTROW",
     "DIV",
-    "DO_DOMAIN_IDS",
     "DOUBLE",
+    "DO_DOMAIN_IDS",
     "DROP",
     "DUAL",
     "EACH",
@@ -643,8 +657,8 @@ const MYSQL_RESERVED: &[&str] = &[
     "READ_WRITE",
     "REAL",
     "RECURSIVE",
-    "REF_SYSTEM_ID",
     "REFERENCES",
+    "REF_SYSTEM_ID",
     "REGEXP",
     "RELEASE",
     "RENAME",
@@ -659,8 +673,8 @@ const MYSQL_RESERVED: &[&str] = &[
     "RIGHT",
     "RLIKE",
     "ROW",
-    "ROW_NUMBER",
     "ROWS",
+    "ROW_NUMBER",
     "SCHEMA",
     "SCHEMAS",
     "SECOND_MICROSECOND",
@@ -675,12 +689,12 @@ const MYSQL_RESERVED: &[&str] = &[
     "SPATIAL",
     "SPECIFIC",
     "SQL",
-    "SQL_BIG_RESULT",
-    "SQL_CALC_FOUND_ROWS",
-    "SQL_SMALL_RESULT",
     "SQLEXCEPTION",
     "SQLSTATE",
     "SQLWARNING",
+    "SQL_BIG_RESULT",
+    "SQL_CALC_FOUND_ROWS",
+    "SQL_SMALL_RESULT",
     "SSL",
     "STARTING",
     "STATS_AUTO_RECALC",
@@ -1244,7 +1258,6 @@ pub const POSTGRES_KNOWN_EXTENSIONS: &[&str] = &[
 impl Dialect {
     /// Whether a word is reserved in this dialect, so a name spelled like it must be quoted.
     pub fn is_reserved(self, word: &str) -> bool {
-        let upper = word.to_ascii_uppercase();
         let list = match self {
             Dialect::Mysql => MYSQL_RESERVED,
             Dialect::Postgres => POSTGRES_RESERVED,
@@ -1252,6 +1265,46 @@ impl Dialect {
             Dialect::SqlServer => SQLSERVER_RESERVED,
             Dialect::Oracle => ORACLE_RESERVED,
         };
-        list.contains(&upper.as_str())
+        // The lists are in byte order (a test holds them so), upper case.
+        list.binary_search_by(|k| k.bytes().cmp(word.bytes().map(|b| b.to_ascii_uppercase())))
+            .is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_word_lists_are_upper_case_in_byte_order() {
+        for list in [
+            MYSQL_RESERVED,
+            POSTGRES_RESERVED,
+            SQLITE_RESERVED,
+            SQLSERVER_RESERVED,
+            ORACLE_RESERVED,
+        ] {
+            for pair in list.windows(2) {
+                assert!(pair[0] < pair[1], "{pair:?}");
+            }
+            assert!(list.iter().all(|w| *w == w.to_ascii_uppercase()));
+        }
+        assert!(Dialect::Mysql.is_reserved("double"));
+        assert!(Dialect::Mysql.is_reserved("Do_Domain_Ids"));
+        assert!(!Dialect::Mysql.is_reserved("doubles"));
+        assert!(Dialect::Postgres.is_reserved("user"));
+    }
+
+    #[test]
+    fn keeping_an_unquoted_name_agrees_with_folding_it() {
+        for d in [Dialect::Mysql, Dialect::Postgres, Dialect::Oracle] {
+            for name in ["abc", "Abc", "ABC", "a_1", "straße", "ǅx", "İi", ""] {
+                assert_eq!(
+                    d.keeps_unquoted(name),
+                    d.fold_unquoted(name) == name,
+                    "{d} {name}"
+                );
+            }
+        }
     }
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::diag::Diagnostic;
 use crate::dialect::Dialect;
-use crate::ir::Schema;
+use crate::ir::{Schema, Table};
 use crate::order::{Object, Order};
 pub use names::{IdentCase, Namer};
 
@@ -85,6 +85,15 @@ pub struct TableTarget {
 }
 
 impl Output {
+    /// Adds what another emitter printed after what this one holds.
+    fn append(&mut self, other: Output) {
+        self.pre_data.extend(other.pre_data);
+        self.post_data.extend(other.post_data);
+        self.views.extend(other.views);
+        self.tables.extend(other.tables);
+        self.sequence_defaults.extend(other.sequence_defaults);
+    }
+
     /// How many CREATE TABLE statements the output holds.
     pub fn tables_created(&self) -> usize {
         self.pre_data
@@ -149,24 +158,102 @@ pub fn emit(schema: &Schema, order: &Order, opts: &Options) -> (Output, Vec<Diag
         })
         .collect();
     e.namer.settle(&names, &mut diags);
-    for obj in &order.objects {
+    // Runs of tables (most of a schema) are printed on all cores; the rest one by one.
+    let mut objects = order.objects.iter().peekable();
+    while let Some(obj) = objects.next() {
         match *obj {
             Object::Enum(i) => e.enum_type(&schema.enums[i], &mut diags),
             Object::Sequence(i) => e.sequence(&schema.sequences[i], &mut diags),
-            Object::Table(i) => e.table(&schema.tables[i], &mut diags),
             Object::View(i) => e.view(&schema.views[i], &mut diags),
+            Object::Table(i) => {
+                let mut run = vec![&schema.tables[i]];
+                while let Some(&&Object::Table(j)) = objects.peek() {
+                    run.push(&schema.tables[j]);
+                    objects.next();
+                }
+                each_in_order(&mut e, &run, &mut diags, |e, t, d| e.table(t, d));
+            }
         }
     }
-    for ix in &schema.indexes {
-        e.index(ix, &mut diags);
-    }
-    for obj in &order.objects {
-        if let Object::Table(i) = *obj {
-            e.table_post_data(&schema.tables[i], &mut diags);
-        }
-    }
+    each_in_order(&mut e, &schema.indexes, &mut diags, |e, ix, d| {
+        e.index(ix, d)
+    });
+    let tables: Vec<&Table> = order
+        .objects
+        .iter()
+        .filter_map(|obj| match *obj {
+            Object::Table(i) => Some(&schema.tables[i]),
+            _ => None,
+        })
+        .collect();
+    each_in_order(&mut e, &tables, &mut diags, |e, t, d| {
+        e.table_post_data(t, d)
+    });
     e.routines(&mut diags);
     (e.out, diags)
+}
+
+/// Fewer items than this per core are printed on one: a thread costs more than it saves.
+const MIN_PIECE: usize = 128;
+
+/// Runs `f` on every item, with the result of running it on each in order on one emitter, but
+/// on all cores: the items are cut into one contiguous piece per core; the first piece runs on
+/// `e`, each other on a copy (`Emitter::fork`) that journals every name it asks for. The
+/// pieces are then joined in order. The names taken are the only state one item's printing
+/// leaves for the next (`Emitter::may_fork`), so a piece that asked for no name an earlier
+/// piece took printed exactly what the loop would have; one that did is thrown away and run
+/// again on `e` after the pieces before it. The output never depends on the number of cores.
+fn each_in_order<'a, T: Sync>(
+    e: &mut table::Emitter<'a>,
+    items: &[T],
+    diags: &mut Vec<Diagnostic>,
+    f: impl Fn(&mut table::Emitter<'a>, &T, &mut Vec<Diagnostic>) + Sync,
+) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 2 * MIN_PIECE || !e.may_fork() {
+        items.iter().for_each(|item| f(e, item, diags));
+        return;
+    }
+    let size = items.len().div_ceil(threads).max(MIN_PIECE);
+    let (first, rest) = items.split_at(size);
+    let forks: Vec<_> = rest.chunks(size).map(|piece| (piece, e.fork())).collect();
+    e.namer.start_journal();
+    let f = &f;
+    let done: Vec<(table::Emitter<'a>, Vec<Diagnostic>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = forks
+            .into_iter()
+            .map(|(piece, mut fork)| {
+                s.spawn(move || {
+                    let mut d = Vec::new();
+                    piece.iter().for_each(|item| f(&mut fork, item, &mut d));
+                    (fork, d)
+                })
+            })
+            .collect();
+        first.iter().for_each(|item| f(e, item, diags));
+        // A panic in a worker is a bug: re-raise it here with its own message.
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let fresh =
+        |journal: Vec<(String, bool)>| journal.into_iter().filter_map(|(k, t)| t.then_some(k));
+    let mut taken: std::collections::HashSet<String> = fresh(e.namer.end_journal()).collect();
+    for ((mut fork, d), piece) in done.into_iter().zip(rest.chunks(size)) {
+        let journal = fork.namer.end_journal();
+        if journal.iter().any(|(key, _)| taken.contains(key)) {
+            e.namer.start_journal();
+            piece.iter().for_each(|item| f(e, item, diags));
+            taken.extend(fresh(e.namer.end_journal()));
+        } else {
+            let new: Vec<String> = fresh(journal).collect();
+            e.namer.absorb(new.iter().cloned());
+            taken.extend(new);
+            diags.extend(d);
+            e.out.append(fork.out);
+        }
+    }
 }
 
 /// Diagnostic for an object left out of the output.

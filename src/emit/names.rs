@@ -1,7 +1,8 @@
 //! Target identifiers: case policy, length limits, quoting, and names that must be unique in a
 //! schema on the target even where the source scoped them to a table (MySQL index names).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::diag::{Diagnostic, codes};
 use crate::dialect::Dialect;
@@ -37,6 +38,9 @@ impl ColumnKind {
     }
 }
 
+/// Cloned for each core when tables are printed in parallel (`emit::each_in_order`): the facts
+/// read while printing sit behind `Arc`s, so a copy costs only the set of names used.
+#[derive(Clone)]
 pub struct Namer {
     pub target: Dialect,
     pub case: IdentCase,
@@ -47,24 +51,26 @@ pub struct Namer {
     /// Index and key names already used, per schema, lower case (PostgreSQL and SQLite scope
     /// index names to the schema; MySQL to the table, where the set is per table instead).
     used: HashSet<String>,
+    /// While set, every key `used` is asked about, and whether this namer took it (`journal`).
+    journal: Option<Vec<(String, bool)>>,
     /// Declared spelling of every table, view and column name, by lower case; None where two
     /// declarations differ only in case (then no spelling is preferred).
-    declared: std::collections::HashMap<String, Option<String>>,
+    declared: Arc<HashMap<String, Option<String>>>,
     /// Column names (lower case) -> their kind, None where tables that have them disagree;
     /// used where a view names a column without its table.
-    pub kinds_by_name: std::collections::HashMap<String, Option<ColumnKind>>,
+    pub kinds_by_name: Arc<HashMap<String, Option<ColumnKind>>>,
     /// (table, column), lower case -> the kind of the column's canonical type: PostgreSQL
     /// casts neither text to numbers nor numbers to booleans implicitly.
-    pub column_types: std::collections::HashMap<(String, String), ColumnKind>,
+    pub column_types: Arc<HashMap<(String, String), ColumnKind>>,
     /// Column names (lower case) whose target type is boolean in some table: SQL Server's BIT
     /// columns compared with 0 or 1 cannot be compared so on PostgreSQL.
-    pub bool_columns: HashSet<String>,
+    pub bool_columns: Arc<HashSet<String>>,
     /// Functions and aggregates the script defines (lower case, unqualified): ferry does not
     /// emit them, so nothing that calls them can be emitted either.
-    pub routines: HashSet<String>,
+    pub routines: Arc<HashSet<String>>,
     /// Tables, views, sequences and types renamed so that they stay distinct on the target
     /// (`settle`): source name -> target name (case policy applied, not quoted).
-    renamed: std::collections::HashMap<Name, String>,
+    renamed: Arc<HashMap<Name, String>>,
 }
 
 impl Namer {
@@ -75,12 +81,13 @@ impl Namer {
             max_len: target.max_ident_len(),
             oracle_release: None,
             used: HashSet::new(),
-            declared: std::collections::HashMap::new(),
-            kinds_by_name: std::collections::HashMap::new(),
-            column_types: std::collections::HashMap::new(),
-            bool_columns: HashSet::new(),
-            routines: HashSet::new(),
-            renamed: std::collections::HashMap::new(),
+            journal: None,
+            declared: Arc::default(),
+            kinds_by_name: Arc::default(),
+            column_types: Arc::default(),
+            bool_columns: Arc::default(),
+            routines: Arc::default(),
+            renamed: Arc::default(),
         }
     }
 
@@ -140,7 +147,7 @@ impl Namer {
                     )
                     .object(format!("{kind} {name}")),
                 );
-                self.renamed.insert((*name).clone(), c);
+                Arc::make_mut(&mut self.renamed).insert((*name).clone(), c);
             }
         }
     }
@@ -148,9 +155,9 @@ impl Namer {
     /// Records the names a script declares, so references written in another case can be
     /// printed the way the object was declared.
     pub fn declare<'n>(&mut self, names: impl IntoIterator<Item = &'n str>) {
+        let declared = Arc::make_mut(&mut self.declared);
         for n in names {
-            let e = self
-                .declared
+            let e = declared
                 .entry(n.to_lowercase())
                 .or_insert_with(|| Some(n.to_string()));
             if e.as_deref() != Some(n) {
@@ -221,7 +228,7 @@ impl Namer {
                 .next()
                 .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && self.target.fold_unquoted(name) == name
+            && self.target.keeps_unquoted(name)
             && !self.target.is_reserved(name);
         if plain {
             name.to_string()
@@ -272,10 +279,7 @@ impl Namer {
             };
             n += 1;
             let name = self.raw(&candidate, diags);
-            if self
-                .used
-                .insert(format!("{scope}\u{0}{}", name.to_lowercase()))
-            {
+            if self.take(format!("{scope}\u{0}{}", name.to_lowercase())) {
                 return name;
             }
         }
@@ -283,11 +287,38 @@ impl Namer {
 
     /// Records a name that the target creates in a schema (a table, view, sequence, type).
     pub fn reserve(&mut self, scope: &str, name: &str) {
-        self.used.insert(format!(
+        self.take(format!(
             "{}\u{0}{}",
             scope.to_lowercase(),
             name.to_lowercase()
         ));
+    }
+
+    /// Marks `key` used; false if it was already. Journaled while a journal is kept.
+    fn take(&mut self, key: String) -> bool {
+        match &mut self.journal {
+            Some(journal) => {
+                let fresh = self.used.insert(key.clone());
+                journal.push((key, fresh));
+                fresh
+            }
+            None => self.used.insert(key),
+        }
+    }
+
+    /// Starts recording every name this namer is asked to take (see `take`).
+    pub fn start_journal(&mut self) {
+        self.journal = Some(Vec::new());
+    }
+
+    /// Stops recording and returns each name asked for, with whether this namer took it.
+    pub fn end_journal(&mut self) -> Vec<(String, bool)> {
+        self.journal.take().unwrap_or_default()
+    }
+
+    /// Takes the names another copy of this namer took (`end_journal`'s fresh ones).
+    pub fn absorb(&mut self, taken: impl IntoIterator<Item = String>) {
+        self.used.extend(taken);
     }
 }
 

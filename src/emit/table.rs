@@ -1,6 +1,7 @@
 //! The emitter proper: one method per kind of object.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::{End, Options, Output, Stmt, expr, left_out};
 use crate::diag::{Diagnostic, codes};
@@ -126,28 +127,28 @@ impl<'a> Emitter<'a> {
                     .mapped
                     .as_ref()
                     .map_or(ColumnKind::Other, |m| ColumnKind::of(&m.canonical));
-                namer
-                    .column_types
+                Arc::make_mut(&mut namer.column_types)
                     .insert((t.name.name.to_lowercase(), c.name.to_lowercase()), kind);
-                let e = namer
-                    .kinds_by_name
+                let e = Arc::make_mut(&mut namer.kinds_by_name)
                     .entry(c.name.to_lowercase())
                     .or_insert(Some(kind));
                 if *e != Some(kind) {
                     *e = None;
                 }
                 if kind == ColumnKind::Bool {
-                    namer.bool_columns.insert(c.name.to_lowercase());
+                    Arc::make_mut(&mut namer.bool_columns).insert(c.name.to_lowercase());
                 }
             }
         }
         // Calls of the script's own routines re-print only where the routines are emitted too.
         if opts.from != opts.to {
-            namer.routines = schema
-                .routines
-                .iter()
-                .map(|r| r.name.name.to_lowercase())
-                .collect();
+            namer.routines = Arc::new(
+                schema
+                    .routines
+                    .iter()
+                    .map(|r| r.name.name.to_lowercase())
+                    .collect(),
+            );
         }
         Emitter {
             schema,
@@ -161,6 +162,27 @@ impl<'a> Emitter<'a> {
 
     fn to(&self) -> Dialect {
         self.opts.to
+    }
+
+    /// Whether objects may be printed by copies of this emitter (`fork`) whose results are
+    /// joined in order: only the names used are shared state then, which the namer's journal
+    /// checks. Not for SQL Server, whose foreign keys depend on the cascade paths kept before.
+    pub fn may_fork(&self) -> bool {
+        self.to() != Dialect::SqlServer
+    }
+
+    /// A copy that prints into an output of its own and journals the names it takes.
+    pub fn fork(&self) -> Emitter<'a> {
+        let mut namer = self.namer.clone();
+        namer.start_journal();
+        Emitter {
+            schema: self.schema,
+            opts: self.opts,
+            namer,
+            out: Output::default(),
+            dropped_views: self.dropped_views.clone(),
+            cascades: super::cascade::CascadePaths::default(),
+        }
     }
 
     /// Oracle before 12c has no identity columns
