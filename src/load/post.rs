@@ -17,9 +17,22 @@ use super::{
 use crate::conn::Endpoint;
 use crate::plan::{OrphanPolicy, Plan, Preparation};
 
+/// Whether the target checks the existing rows when it creates a foreign key (PostgreSQL): then
+/// a key's orphans are counted only when creating it fails (`foreign_key_step`), instead of
+/// reading every referencing table once more before the keys. MySQL and SQLite targets take
+/// the keys without checking (the load turned the checks off), so their orphans are counted
+/// first (`settle_orphans`).
+fn checks_keys_itself(plan: &Plan) -> bool {
+    matches!(plan.target, Endpoint::Postgres(_))
+}
+
 /// Counts the rows that break each foreign key (over `jobs` connections: each count reads a
-/// whole table), then does what the plan says with them.
+/// whole table), then does what the plan says with them. Nothing to do where the target checks
+/// the rows itself.
 fn settle_orphans(target: &mut dyn Target, plan: &Plan) -> Result<Vec<Orphans>, LoadError> {
+    if checks_keys_itself(plan) {
+        return Ok(Vec::new());
+    }
     let keys: Vec<_> = plan
         .tables
         .iter()
@@ -43,16 +56,10 @@ fn settle_orphans(target: &mut dyn Target, plan: &Plan) -> Result<Vec<Orphans>, 
     match plan.settings.orphans {
         _ if found.is_empty() => {}
         OrphanPolicy::Abort => {
-            let list: Vec<String> = found
-                .iter()
-                .map(|o| format!("  {} rows break {}", o.rows, o.constraint))
-                .collect();
-            return Err(LoadError(format!(
-                "rows match no referenced row, so these foreign keys cannot be created:\n{}\n\
-                 The data is loaded, the foreign keys and later DDL are not: rerun with \
-                 --orphans delete or --orphans not-valid (and --prepare drop-and-create).",
-                list.join("\n")
-            )));
+            return Err(orphans_stop(
+                &found,
+                "the foreign keys and later DDL are not",
+            ));
         }
         OrphanPolicy::Delete => {
             for (t, fk) in plan
@@ -71,6 +78,100 @@ fn settle_orphans(target: &mut dyn Target, plan: &Plan) -> Result<Vec<Orphans>, 
         OrphanPolicy::NotValid => {}
     }
     Ok(found)
+}
+
+/// The error of `--orphans abort`: which keys the rows break, and what is loaded.
+fn orphans_stop(found: &[Orphans], not_loaded: &str) -> LoadError {
+    let list: Vec<String> = found
+        .iter()
+        .map(|o| format!("  {} rows break {}", o.rows, o.constraint))
+        .collect();
+    LoadError(format!(
+        "rows match no referenced row, so these foreign keys cannot be created:\n{}\n\
+         The data is loaded, {not_loaded}: rerun with \
+         --orphans delete or --orphans not-valid (and --prepare drop-and-create).",
+        list.join("\n")
+    ))
+}
+
+/// Runs a foreign key step on a target that checks the existing rows itself. When creating the
+/// key fails and rows of its table break it, they are counted and dealt with as the plan says
+/// (deleted and the key created; the key created `NOT VALID`; or, with `abort`, the key left
+/// out), and recorded in `found`. Any other failure is the step's error.
+fn foreign_key_step(
+    target: &mut dyn Target,
+    plan: &Plan,
+    step: &Step,
+    started: &[i64],
+    found: &Mutex<Vec<Orphans>>,
+) -> Result<(), LoadError> {
+    let Err(error) = run_step(target, step, started) else {
+        return Ok(());
+    };
+    let mut broken = Vec::new();
+    for (t, fk) in keys_of_step(plan, &step.sql) {
+        let rows = target.count(&orphan_count_sql(&t.target, fk))?;
+        if rows > 0 {
+            broken.push((t, fk, rows));
+        }
+    }
+    if broken.is_empty() {
+        return Err(error);
+    }
+    // The first attempt recorded the step as begun.
+    let begun = [step.number];
+    let deleted = plan.settings.orphans == OrphanPolicy::Delete;
+    match plan.settings.orphans {
+        OrphanPolicy::Abort => {}
+        OrphanPolicy::Delete => {
+            for (t, fk, _) in &broken {
+                target.run("orphan delete", &[orphan_delete_sql(&t.target, fk)])?;
+            }
+            run_step(target, step, &begun)?;
+        }
+        OrphanPolicy::NotValid => {
+            let sql = format!("{} NOT VALID", step.sql.trim_end().trim_end_matches(';'));
+            run_step(target, &Step { sql, ..*step }, &begun)?;
+        }
+    }
+    found
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .extend(broken.into_iter().map(|(t, fk, rows)| Orphans {
+            table: t.source.to_string(),
+            target_table: t.target.clone(),
+            constraint: fk.describe.clone(),
+            rows,
+            deleted,
+        }));
+    Ok(())
+}
+
+/// The plan's foreign keys that a foreign key statement may create: those of its table that
+/// reference its referenced table (all of its table's when none match by that name).
+fn keys_of_step<'p>(
+    plan: &'p Plan,
+    sql: &str,
+) -> Vec<(&'p crate::plan::TablePlan, &'p crate::plan::ForeignKeyPlan)> {
+    let Some([child, parent]) = fk_tables(sql) else {
+        return Vec::new();
+    };
+    let of_child: Vec<_> = plan
+        .tables
+        .iter()
+        .filter(|t| t.target == child)
+        .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
+        .collect();
+    let to_parent: Vec<_> = of_child
+        .iter()
+        .copied()
+        .filter(|(_, fk)| fk.ref_table == parent)
+        .collect();
+    if to_parent.is_empty() {
+        of_child
+    } else {
+        to_parent
+    }
 }
 
 /// One post-data or view statement, numbered in the plan's order (its step in the state).
@@ -92,15 +193,15 @@ fn one_table(sql: &str) -> bool {
 }
 
 /// Runs the post-data DDL and the views (when the load created the tables), then the engine's
-/// own finishing work. Foreign keys of tables with orphans kept are created NOT VALID where
-/// the engine would otherwise check the existing rows (PostgreSQL). Steps an interrupted load
-/// ran are not run again; a step it began but did not record may have run where DDL commits
-/// by itself (MySQL): run again, its "already exists" error means it had.
+/// own finishing work. Where the target checks a foreign key's rows itself, a key that its rows
+/// break is dealt with as `--orphans` says (`foreign_key_step`) and added to `found`. Steps an
+/// interrupted load ran are not run again; a step it began but did not record may have run
+/// where DDL commits by itself (MySQL): run again, its "already exists" error means it had.
 fn finish(
     target: &mut dyn Target,
     plan: &Plan,
-    orphans: &[Orphans],
     saved: Option<&state::State>,
+    found: &Mutex<Vec<Orphans>>,
 ) -> Result<(), LoadError> {
     let (done, started) = saved.map_or((&[][..], &[][..]), |s| {
         (&s.steps_done[..], &s.steps_started[..])
@@ -109,22 +210,7 @@ fn finish(
         plan.settings.prepare,
         Preparation::Create | Preparation::DropAndCreate
     ) {
-        let post = plan.post_data.iter().map(|sql| {
-            let keeps_orphans = orphans.iter().any(|o| {
-                !o.deleted && sql.starts_with(&format!("ALTER TABLE {} ", o.target_table))
-            });
-            if keeps_orphans
-                && sql.contains(" FOREIGN KEY ")
-                && matches!(plan.target, Endpoint::Postgres(_))
-            {
-                (
-                    "post-data",
-                    format!("{} NOT VALID", sql.trim_end().trim_end_matches(';')),
-                )
-            } else {
-                ("post-data", sql.clone())
-            }
-        });
+        let post = plan.post_data.iter().map(|sql| ("post-data", sql.clone()));
         let views = plan.views.iter().map(|sql| ("view", sql.clone()));
         let steps: Vec<Step> = (0i64..)
             .zip(post.chain(views))
@@ -138,7 +224,23 @@ fn finish(
         let (foreign_keys, in_order): (Vec<Step>, Vec<Step>) = in_order
             .into_iter()
             .partition(|s| s.what == "post-data" && s.sql.contains(" FOREIGN KEY "));
-        foreign_keys_in_parallel(target, plan, foreign_keys, started)?;
+        if checks_keys_itself(plan) {
+            foreign_keys_in_parallel(target, plan, foreign_keys, &|t, step| {
+                foreign_key_step(t, plan, step, started, found)
+            })?;
+        } else {
+            foreign_keys_in_parallel(target, plan, foreign_keys, &|t, step| {
+                run_step(t, step, started)
+            })?;
+        }
+        let found = found.lock().unwrap_or_else(|p| p.into_inner());
+        if plan.settings.orphans == OrphanPolicy::Abort && !found.is_empty() {
+            return Err(orphans_stop(
+                &found,
+                "as are its indexes and the other foreign keys; these keys and later DDL are not",
+            ));
+        }
+        drop(found);
         for step in &in_order {
             run_step(target, step, started)?;
         }
@@ -164,7 +266,7 @@ fn foreign_keys_in_parallel(
     target: &mut dyn Target,
     plan: &Plan,
     steps: Vec<Step>,
-    started: &[i64],
+    run: &(dyn Fn(&mut dyn Target, &Step) -> Result<(), LoadError> + Sync),
 ) -> Result<(), LoadError> {
     if steps.is_empty() {
         return Ok(());
@@ -206,7 +308,7 @@ fn foreign_keys_in_parallel(
             };
             b.busy.push(tables.clone());
             drop(b);
-            let result = run_step(target, &step, started);
+            let result = run(target, &step);
             let mut b = board.lock().unwrap_or_else(|p| p.into_inner());
             if let Some(i) = b.busy.iter().position(|t| *t == tables) {
                 b.busy.remove(i);
@@ -316,11 +418,14 @@ pub(super) fn post_data(
     mut saved: Option<state::State>,
     opts: &LoadOptions,
 ) -> Result<Vec<Orphans>, LoadError> {
-    let mut orphans = Vec::new();
+    // Orphans found by the keys themselves stay found when a lost target makes the phase start
+    // again (their steps are done then); those counted first are counted again.
+    let by_keys = Mutex::new(Vec::new());
+    let mut counted = Vec::new();
     for attempt in 0.. {
         let done = settle_orphans(target.as_mut(), plan).and_then(|found| {
-            orphans = found;
-            finish(target.as_mut(), plan, &orphans, saved.as_ref())
+            counted = found;
+            finish(target.as_mut(), plan, saved.as_ref(), &by_keys)
         });
         let Err(e) = done else { break };
         match after_lost_target(target, plan, &e, attempt, opts.quiet)? {
@@ -334,7 +439,8 @@ pub(super) fn post_data(
         let drop = target.drop_sql(state::TABLE);
         target.run("state", &[drop])?;
     }
-    Ok(orphans)
+    counted.extend(by_keys.into_inner().unwrap_or_else(|p| p.into_inner()));
+    Ok(counted)
 }
 
 #[cfg(test)]
