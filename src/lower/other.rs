@@ -266,7 +266,10 @@ fn check_on_column(expr: &ast::Expr, column: &str) -> ast::Expr {
 /// domain get the domain's base type, and its collation, default, NOT NULL and CHECK
 /// constraints (on the column: the targets but PostgreSQL have no domains).
 pub fn resolve_types(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
-    let enums = schema.enums.clone();
+    if schema.enums.is_empty() && schema.domains.is_empty() {
+        return; // MySQL and SQLite scripts: nothing to resolve
+    }
+    let enums = std::mem::take(&mut schema.enums);
     for t in &mut schema.tables {
         let mut checks = Vec::new();
         for c in &mut t.columns {
@@ -326,6 +329,7 @@ pub fn resolve_types(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
         }
         t.checks.extend(checks);
     }
+    schema.enums = enums;
 }
 
 /// A column whose default is `nextval('seq')` of a sequence owned by that column (what pg_dump

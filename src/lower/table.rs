@@ -907,44 +907,69 @@ pub fn alter_table(
 
 /// Facts mapping guards test, computed once everything is read.
 pub fn compute_facts(schema: &mut Schema) {
-    // (table, column) pairs, lower case, that are part of some key, on either side of a foreign
-    // key too. Table names compare without their schema, as `Name::matches` does.
-    let key = |t: &crate::ir::Name, c: &str| (t.name.to_lowercase(), c.to_lowercase());
-    let mut keyed: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
+    // Columns of each table (lower case) that another object makes part of a key: the
+    // referenced side of foreign keys, and indexes. Table names compare without their schema,
+    // as `Name::matches` does. A table's own keys are looked at on the table itself.
+    let mut from_outside: std::collections::HashMap<String, Vec<&str>> =
+        std::collections::HashMap::new();
     for t in &schema.tables {
-        let own = t
-            .primary_key
-            .iter()
-            .chain(&t.uniques)
-            .flat_map(|k| k.columns.iter());
-        keyed.extend(own.map(|c| key(&t.name, c)));
         for fk in &t.foreign_keys {
-            keyed.extend(fk.columns.iter().map(|c| key(&t.name, c)));
-            keyed.extend(fk.ref_columns.iter().map(|c| key(&fk.ref_table, c)));
+            from_outside
+                .entry(fk.ref_table.name.to_lowercase())
+                .or_default()
+                .extend(fk.ref_columns.iter().map(String::as_str));
         }
     }
     for ix in &schema.indexes {
         for p in &ix.parts {
             if let IndexExpr::Column(c) = &p.expr {
-                keyed.insert(key(&ix.table, c));
+                from_outside
+                    .entry(ix.table.name.to_lowercase())
+                    .or_default()
+                    .push(c);
             }
         }
     }
+    let from_outside: std::collections::HashMap<String, Vec<String>> = from_outside
+        .into_iter()
+        .map(|(t, cols)| (t, cols.into_iter().map(str::to_string).collect()))
+        .collect();
     for t in &mut schema.tables {
+        let outside = from_outside
+            .get(&t.name.name.to_lowercase())
+            .map_or(&[][..], Vec::as_slice);
         let pk: Vec<String> = t
             .primary_key
             .as_ref()
             .map(|k| k.columns.clone())
             .unwrap_or_default();
+        let keyed: Vec<String> = t
+            .primary_key
+            .iter()
+            .chain(&t.uniques)
+            .flat_map(|k| k.columns.iter())
+            .chain(t.foreign_keys.iter().flat_map(|fk| fk.columns.iter()))
+            .chain(outside)
+            .cloned()
+            .collect();
         for c in &mut t.columns {
             c.facts.auto_increment = c.identity.is_some();
             c.facts.primary_key = pk.iter().any(|p| p.eq_ignore_ascii_case(&c.name));
             c.facts.zero_dates = matches!(c.default, Some(crate::ir::Default::ZeroDate(_)));
-            c.facts.key = keyed.contains(&key(&t.name, &c.name));
+            c.facts.key = keyed.iter().any(|k| same_name(k, &c.name));
             if c.facts.primary_key {
                 c.nullable = false;
             }
         }
+    }
+}
+
+/// Names equal ignoring case (Unicode lower case, as the rest of lowering compares them).
+fn same_name(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
     }
 }
 
