@@ -186,11 +186,12 @@ fn default_orphans() -> OrphanPolicy {
 }
 
 /// Rows whose foreign-key values match no referenced row (common in MySQL databases that ran
-/// without foreign-key checks), found after the data and before the foreign keys are created.
+/// without foreign-key checks), found after the data, as the foreign keys are created.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum OrphanPolicy {
-    /// Stop before creating the foreign keys, listing them.
+    /// Stop, listing them: before creating the foreign keys, or on PostgreSQL (which checks
+    /// the rows itself) after creating those that no row breaks.
     Abort,
     /// Delete them (counted in the summary).
     Delete,
