@@ -224,15 +224,14 @@ fn finish(
         let (foreign_keys, in_order): (Vec<Step>, Vec<Step>) = in_order
             .into_iter()
             .partition(|s| s.what == "post-data" && s.sql.contains(" FOREIGN KEY "));
-        if checks_keys_itself(plan) {
-            foreign_keys_in_parallel(target, plan, foreign_keys, &|t, step| {
+        let checks_itself = checks_keys_itself(plan);
+        foreign_keys_in_parallel(target, plan, foreign_keys, &|t, step| {
+            if checks_itself {
                 foreign_key_step(t, plan, step, started, found)
-            })?;
-        } else {
-            foreign_keys_in_parallel(target, plan, foreign_keys, &|t, step| {
+            } else {
                 run_step(t, step, started)
-            })?;
-        }
+            }
+        })?;
         let found = found.lock().unwrap_or_else(|p| p.into_inner());
         if plan.settings.orphans == OrphanPolicy::Abort && !found.is_empty() {
             return Err(orphans_stop(

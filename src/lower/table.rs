@@ -907,17 +907,17 @@ pub fn alter_table(
 
 /// Facts mapping guards test, computed once everything is read.
 pub fn compute_facts(schema: &mut Schema) {
-    // Columns of each table (lower case) that another object makes part of a key: the
+    // Columns of each table (by its lower-case name) that another object makes part of a key: the
     // referenced side of foreign keys, and indexes. Table names compare without their schema,
     // as `Name::matches` does. A table's own keys are looked at on the table itself.
-    let mut from_outside: std::collections::HashMap<String, Vec<&str>> =
+    let mut from_outside: std::collections::HashMap<String, Vec<String>> =
         std::collections::HashMap::new();
     for t in &schema.tables {
         for fk in &t.foreign_keys {
             from_outside
                 .entry(fk.ref_table.name.to_lowercase())
                 .or_default()
-                .extend(fk.ref_columns.iter().map(String::as_str));
+                .extend(fk.ref_columns.iter().cloned());
         }
     }
     for ix in &schema.indexes {
@@ -926,31 +926,22 @@ pub fn compute_facts(schema: &mut Schema) {
                 from_outside
                     .entry(ix.table.name.to_lowercase())
                     .or_default()
-                    .push(c);
+                    .push(c.clone());
             }
         }
     }
-    let from_outside: std::collections::HashMap<String, Vec<String>> = from_outside
-        .into_iter()
-        .map(|(t, cols)| (t, cols.into_iter().map(str::to_string).collect()))
-        .collect();
     for t in &mut schema.tables {
         let outside = from_outside
             .get(&t.name.name.to_lowercase())
             .map_or(&[][..], Vec::as_slice);
-        let pk: Vec<String> = t
-            .primary_key
-            .as_ref()
-            .map(|k| k.columns.clone())
-            .unwrap_or_default();
-        let keyed: Vec<String> = t
+        let pk: &[String] = t.primary_key.as_ref().map_or(&[], |k| &k.columns);
+        let keyed: Vec<&String> = t
             .primary_key
             .iter()
             .chain(&t.uniques)
             .flat_map(|k| k.columns.iter())
             .chain(t.foreign_keys.iter().flat_map(|fk| fk.columns.iter()))
             .chain(outside)
-            .cloned()
             .collect();
         for c in &mut t.columns {
             c.facts.auto_increment = c.identity.is_some();
