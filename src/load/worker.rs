@@ -148,13 +148,15 @@ fn claim_chunks(
             Ok(rows) => rows,
             Err(e) => {
                 let _ = target.execute("claim", "ROLLBACK");
-                return Err(e);
+                return finished_by_others(target.as_mut(), e);
             }
         };
         let Some(&[unit, tbl, lo, hi, last]) = claimed.first().map(Vec::as_slice) else {
             target.execute("claim", "COMMIT")?;
-            if target.count(&state::chunks_left_sql())? == 0 {
-                return Ok(());
+            match target.count(&state::chunks_left_sql()) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(e) => return finished_by_others(target.as_mut(), e),
             }
             // Chunks claimed by other workers are not done yet; one of them may die.
             std::thread::sleep(IDLE_WAIT);
@@ -174,6 +176,16 @@ fn claim_chunks(
             }
         };
         run.chunk(source, target.as_mut(), unit, chunk.table, range.as_ref())?;
+    }
+}
+
+/// A claim that failed because the state is gone: another worker found every chunk done,
+/// ran the post-data phase and dropped the state between this thread's last chunk and its
+/// next claim. Nothing is left to do; any other failure stands.
+fn finished_by_others(target: &mut dyn Target, error: LoadError) -> Result<(), LoadError> {
+    match state::read(target) {
+        Ok(None) => Ok(()),
+        _ => Err(error),
     }
 }
 
