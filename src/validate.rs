@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::conn::Endpoint;
 use crate::load::{self, KeyBounds, KeyRange, LoadError, RowSource, Shape, TableStats, chunk_key};
 use crate::plan::{ColumnPlan, Plan, TablePlan, target_name};
-use crate::value::{Row, Value};
+use crate::value::{Row, TextKind, Value};
 
 /// Ranges this small are compared row by row.
 const LEAF_KEYS: i64 = 64;
@@ -261,7 +261,7 @@ impl Side<'_> {
                         row.into_iter()
                             .zip(&table.columns)
                             .map(|(v, c)| match v {
-                                Value::Text(t) => Value::from_text(t, &c.canonical),
+                                Value::Text(t) => Value::from_text(t, TextKind::of(&c.canonical)),
                                 other => other,
                             })
                             .collect()

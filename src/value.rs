@@ -46,33 +46,61 @@ impl Value {
         }
     }
 
-    /// Interprets text from a text-only source (a dump's literal or COPY field, a SQLite text)
-    /// by the column's canonical type: `t`/`f` booleans, integers, `\x` hex bytea.
-    pub fn from_text(text: String, canonical: &str) -> Value {
-        let base = canonical.split('(').next().unwrap_or(canonical);
-        match base {
-            "bool" => match text.as_str() {
+    /// Interprets text from a text-only source (a dump's literal or COPY field, a SQLite text,
+    /// MySQL's text protocol) by the column's kind: `t`/`f` booleans, integers, `\x` hex bytea.
+    pub fn from_text(text: String, kind: TextKind) -> Value {
+        match kind {
+            TextKind::Bool => match text.as_str() {
                 "t" | "true" | "1" | "TRUE" => Value::Bool(true),
                 "f" | "false" | "0" | "FALSE" => Value::Bool(false),
                 _ => Value::Text(text),
             },
-            "int1" | "int2" | "int3" | "int4" | "int8" => {
-                text.parse().map_or(Value::Text(text), Value::Int)
+            TextKind::Int => text.parse().map_or(Value::Text(text), Value::Int),
+            TextKind::UInt => text.parse().map_or(Value::Text(text), Value::UInt),
+            TextKind::Float => text.parse().map_or(Value::Text(text), Value::Float),
+            TextKind::Decimal => Value::Decimal(text),
+            TextKind::Date | TextKind::DateTime => {
+                match iso_datetime(&text, kind == TextKind::Date) {
+                    Some(iso) => Value::Text(iso),
+                    None => Value::Text(text),
+                }
             }
-            "uint1" | "uint2" | "uint3" | "uint4" | "uint8" => {
-                text.parse().map_or(Value::Text(text), Value::UInt)
-            }
-            "float4" | "float8" => text.parse().map_or(Value::Text(text), Value::Float),
-            "decimal" => Value::Decimal(text),
-            "date" | "timestamp" | "timestamptz" => match iso_datetime(&text, base == "date") {
-                Some(iso) => Value::Text(iso),
-                None => Value::Text(text),
-            },
-            "bytes" | "varbinary" | "binary" | "blob" => match text.strip_prefix("\\x") {
+            TextKind::Bytes => match text.strip_prefix("\\x") {
                 Some(hex) => decode_hex(hex).map_or(Value::Text(text), Value::Bytes),
                 None => Value::Bytes(text.into_bytes()),
             },
-            _ => Value::Text(text),
+            TextKind::Text => Value::Text(text),
+        }
+    }
+}
+
+/// What a column's text is read as, decided once per column from its canonical type (not
+/// per value: a load reads millions).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TextKind {
+    Bool,
+    Int,
+    UInt,
+    Float,
+    Decimal,
+    Date,
+    DateTime,
+    Bytes,
+    Text,
+}
+
+impl TextKind {
+    pub fn of(canonical: &str) -> TextKind {
+        match canonical.split('(').next().unwrap_or(canonical) {
+            "bool" => TextKind::Bool,
+            "int1" | "int2" | "int3" | "int4" | "int8" => TextKind::Int,
+            "uint1" | "uint2" | "uint3" | "uint4" | "uint8" => TextKind::UInt,
+            "float4" | "float8" => TextKind::Float,
+            "decimal" => TextKind::Decimal,
+            "date" => TextKind::Date,
+            "timestamp" | "timestamptz" => TextKind::DateTime,
+            "bytes" | "varbinary" | "binary" | "blob" => TextKind::Bytes,
+            _ => TextKind::Text,
         }
     }
 }
@@ -188,35 +216,27 @@ pub fn decode_hex(hex: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
+    fn read(text: &str, canonical: &str) -> Value {
+        Value::from_text(text.to_string(), TextKind::of(canonical))
+    }
+
     #[test]
     fn text_is_read_by_canonical_type() {
-        assert_eq!(Value::from_text("t".into(), "bool"), Value::Bool(true));
-        assert_eq!(Value::from_text("-5".into(), "int4"), Value::Int(-5));
-        assert_eq!(
-            Value::from_text("18446744073709551615".into(), "uint8"),
-            Value::UInt(u64::MAX)
-        );
-        assert_eq!(
-            Value::from_text("1.10".into(), "decimal(10,2)"),
-            Value::Decimal("1.10".into())
-        );
-        assert_eq!(
-            Value::from_text("\\x00ff".into(), "bytes"),
-            Value::Bytes(vec![0, 255])
-        );
+        assert_eq!(read("t", "bool"), Value::Bool(true));
+        assert_eq!(read("-5", "int4"), Value::Int(-5));
+        assert_eq!(read("18446744073709551615", "uint8"), Value::UInt(u64::MAX));
+        assert_eq!(read("1.10", "decimal(10,2)"), Value::Decimal("1.10".into()));
+        assert_eq!(read("\\x00ff", "bytes"), Value::Bytes(vec![0, 255]));
         assert_eq!(decode_hex("0g"), None);
         assert_eq!(
-            Value::from_text("1962/2/18".into(), "timestamp(0)"),
+            read("1962/2/18", "timestamp(0)"),
             Value::Text("1962-02-18 00:00:00".into())
         );
         assert_eq!(
-            Value::from_text("2004-1-2 8:05:07.5".into(), "timestamp(6)"),
+            read("2004-1-2 8:05:07.5", "timestamp(6)"),
             Value::Text("2004-01-02 08:05:07.5".into())
         );
-        assert_eq!(
-            Value::from_text("2004/01/02".into(), "date"),
-            Value::Text("2004-01-02".into())
-        );
+        assert_eq!(read("2004/01/02", "date"), Value::Text("2004-01-02".into()));
         for kept in [
             "2020-01-01 10:00:00+02",
             "2020-01-01 10:00:00-05",
@@ -224,7 +244,7 @@ mod tests {
             "0000-00-00 00:00:00",
         ] {
             assert_eq!(
-                Value::from_text(kept.into(), "timestamptz"),
+                read(kept, "timestamptz"),
                 Value::Text(kept.into()),
                 "{kept}"
             );

@@ -1038,6 +1038,104 @@ fn mariadb_as_target_and_as_live_source() {
     }
 }
 
+/// Dates, times, years and floats of every precision, read off MariaDB's binary protocol, are
+/// written as MariaDB itself prints them: a MariaDB copy prints the same text, byte for byte,
+/// and SQLite (which keeps the text) holds that text.
+#[test]
+fn temporal_and_float_values_from_mariadb_keep_their_printed_form() {
+    if mysql_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_MYSQL not set (MariaDB temporal values)");
+        return;
+    }
+    let src = ScratchDb::mariadb("temporal_my");
+    src.run_script(
+        "SET SESSION sql_mode = '';\n\
+         CREATE TABLE tv (id int PRIMARY KEY, d date, dt3 datetime(3), dt0 datetime, \
+           tm time, tm6 time(6), y year, f float, db double, mi mediumint unsigned, si smallint);\n\
+         INSERT INTO tv VALUES \
+           (1, '2024-02-29', '2024-02-29 23:59:59.120', '1000-01-01 00:00:00', '-838:59:59', \
+            '-00:00:01.500000', 2155, 0.1, 1e308, 16777215, -32768), \
+           (2, '0000-00-00', '9999-12-31 23:59:59.999', '2000-01-01 00:00:00', '838:59:59', \
+            '12:34:56.000001', 1901, 3.40282e38, -2.2250738585072014e-308, 0, 32767), \
+           (3, '1970-01-01', '1970-01-01 00:00:00.000', '1970-01-01 00:00:01', '00:00:00', \
+            '-100:00:00.000000', 0, -1.5, 123456789.123456789, 1, 0), \
+           (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let select = "SELECT * FROM tv ORDER BY id";
+    let want = src.query_scalar(select).unwrap_or_else(|e| panic!("{e}"));
+
+    let copy = ScratchDb::mariadb("temporal_my_copy");
+    migrate_ok(&["migrate", &src.url(), &copy.url(), "-q"]);
+    let got = copy.query_scalar(select).unwrap_or_else(|e| panic!("{e}"));
+    // The one difference: the zero date became NULL (the mapping's zero_date_to_null).
+    assert!(want.contains("\t0000-00-00\t"), "{want}");
+    let want = want.replace("\t0000-00-00\t", "\tNULL\t");
+    assert_eq!(got, want, "the MariaDB copy prints what the source prints");
+
+    let dir = scratch_dir("temporal-my");
+    let sqlite = format!("sqlite:{}", dir.join("tv.db").display());
+    migrate_ok(&["migrate", &src.url(), &sqlite, "-q"]);
+    let conn = rusqlite::Connection::open(dir.join("tv.db")).unwrap_or_else(|e| panic!("{e}"));
+    let row = |id: i64| -> Vec<rusqlite::types::Value> {
+        conn.query_row(
+            "SELECT d, dt3, dt0, tm, tm6, y, f, db, mi, si FROM tv WHERE id = ?1",
+            [id],
+            |r| (0..10).map(|i| r.get(i)).collect(),
+        )
+        .unwrap_or_else(|e| panic!("row {id}: {e}"))
+    };
+    use rusqlite::types::Value as V;
+    let t = |s: &str| V::Text(s.to_string());
+    assert_eq!(
+        row(1),
+        vec![
+            t("2024-02-29"),
+            t("2024-02-29 23:59:59.120"),
+            t("1000-01-01 00:00:00"),
+            t("-838:59:59"),
+            t("-00:00:01.500000"),
+            V::Integer(2155),
+            V::Real(0.1),
+            V::Real(1e308),
+            V::Integer(16_777_215),
+            V::Integer(-32768),
+        ]
+    );
+    assert_eq!(
+        row(2),
+        vec![
+            V::Null,
+            t("9999-12-31 23:59:59.999"),
+            t("2000-01-01 00:00:00"),
+            t("838:59:59"),
+            t("12:34:56.000001"),
+            V::Integer(1901),
+            V::Real(3.40282e38),
+            V::Real(-2.2250738585072014e-308),
+            V::Integer(0),
+            V::Integer(32767),
+        ],
+        "the zero date became NULL"
+    );
+    assert_eq!(
+        row(3),
+        vec![
+            t("1970-01-01"),
+            t("1970-01-01 00:00:00.000"),
+            t("1970-01-01 00:00:01"),
+            t("00:00:00"),
+            t("-100:00:00.000000"),
+            V::Integer(0),
+            V::Real(-1.5),
+            V::Real(123_456_789.123_456_79),
+            V::Integer(1),
+            V::Integer(0),
+        ]
+    );
+    assert_eq!(row(4), vec![V::Null; 10]);
+}
+
 /// MySQL values that are easy to lose, from a live MariaDB into PostgreSQL and SQLite.
 #[test]
 fn edge_values_from_mariadb_arrive_intact() {

@@ -27,9 +27,9 @@ use serde::Serialize;
 
 use crate::conn::Endpoint;
 use crate::ir::Name;
-use crate::plan::{ForeignKeyPlan, OnError, Plan, Preparation, TablePlan};
+use crate::plan::{ColumnPlan, ForeignKeyPlan, OnError, Plan, Preparation, TablePlan};
 use crate::transform::Applied;
-use crate::value::{Row, Value};
+use crate::value::{Row, TextKind, Value};
 use rejects::Rejects;
 
 /// A load that cannot go on; the message names the table, row key or statement.
@@ -1156,10 +1156,14 @@ impl TableIndex {
     }
 }
 
-/// Where each planned column's value sits in an incoming row.
+/// Where each planned column's value sits in an incoming row, and what its text is read as.
 pub(crate) struct Shape {
     positions: Vec<usize>,
     width: usize,
+    /// Per planned column (of the table `new` returns).
+    kinds: Vec<TextKind>,
+    /// The row is in plan order already: shaped in place.
+    in_order: bool,
 }
 
 impl Shape {
@@ -1168,6 +1172,8 @@ impl Shape {
         Shape {
             positions: (0..table.columns.len()).collect(),
             width: table.columns.len(),
+            kinds: text_kinds(&table.columns),
+            in_order: true,
         }
     }
 
@@ -1206,14 +1212,22 @@ impl Shape {
                 ..table.clone()
             })
         };
+        let in_order =
+            positions.len() == names.len() && positions.iter().enumerate().all(|(i, p)| i == *p);
         Ok((
             Shape {
                 positions,
                 width: names.len(),
+                kinds: text_kinds(&table.columns),
+                in_order,
             },
             table,
         ))
     }
+}
+
+fn text_kinds(columns: &[ColumnPlan]) -> Vec<TextKind> {
+    columns.iter().map(|c| TextKind::of(&c.canonical)).collect()
 }
 
 /// A batch as read, typed and transformed for the target; the rows refused on the way are
@@ -1343,33 +1357,22 @@ impl std::fmt::Display for Refused {
     }
 }
 
-/// The key of a row being shaped: key columns before `at` are in `done` (plan order), the one
-/// at `at` is `current`, later ones still in `rest` (source order).
-fn refused_key(
-    table: &TablePlan,
-    shape: &Shape,
-    (done, at, current): (&[Value], usize, &str),
-    rest: &[Option<Value>],
-) -> Option<String> {
+/// The key of a row refused at planned column `at`, for the reject file: `shown(i)` is the
+/// value of planned column `i` as text.
+fn refused_key(table: &TablePlan, shown: &dyn Fn(usize) -> Option<String>) -> Option<String> {
     let parts: Vec<String> = table
         .key
         .iter()
         .filter_map(|k| {
             let i = table.columns.iter().position(|c| &c.source == k)?;
-            let v = match i.cmp(&at) {
-                std::cmp::Ordering::Less => done.get(i)?.display(),
-                std::cmp::Ordering::Equal => current.to_string(),
-                std::cmp::Ordering::Greater => {
-                    rest.get(*shape.positions.get(i)?)?.as_ref()?.display()
-                }
-            };
-            Some(format!("{k}={v}"))
+            Some(format!("{k}={}", shown(i)?))
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join(", "))
 }
 
-/// One row in plan order, typed and transformed.
+/// One row in plan order, typed and transformed. A row already in plan order (every live
+/// source) is shaped in place; a dump's row is picked into plan order.
 pub(crate) fn shape_row(
     table: &TablePlan,
     shape: &Shape,
@@ -1384,46 +1387,84 @@ pub(crate) fn shape_row(
             key: None,
         });
     }
-    let mut row: Vec<Option<Value>> = row.into_iter().map(Some).collect();
-    let mut out = Vec::with_capacity(table.columns.len());
-    for (c, &p) in table.columns.iter().zip(&shape.positions) {
-        let v = row.get_mut(p).and_then(Option::take).unwrap_or(Value::Null);
-        let v = match v {
-            Value::Text(t) => Value::from_text(t, &c.canonical),
-            other => other,
+    let refused =
+        |c: &ColumnPlan, (value, reason), shown: &dyn Fn(usize) -> Option<String>| Refused {
+            column: c.source.clone(),
+            key: refused_key(table, shown),
+            value,
+            reason,
         };
-        let v = match c.transform {
-            Some(tr) => {
-                let shown = if tr.may_reject() {
-                    v.display()
-                } else {
-                    String::new()
-                };
-                match tr.apply(v) {
-                    Ok((v, applied)) => {
-                        match applied {
-                            Applied::ZeroDateNulled => stats.zero_dates_nulled += 1,
-                            Applied::NulStripped => stats.nul_stripped += 1,
-                            Applied::Kept | Applied::Changed => {}
-                        }
-                        v
-                    }
-                    Err(reason) => {
-                        let key = refused_key(table, shape, (&out, out.len(), &shown), &row);
-                        return Err(Refused {
-                            column: c.source.clone(),
-                            value: shown,
-                            reason,
-                            key,
-                        });
-                    }
+    if shape.in_order {
+        let mut row = row;
+        for (i, (c, kind)) in table.columns.iter().zip(&shape.kinds).enumerate() {
+            let v = std::mem::replace(&mut row[i], Value::Null);
+            match shape_value(c, *kind, v, stats) {
+                Ok(v) => row[i] = v,
+                Err(e) => {
+                    let value = e.0.clone();
+                    let shown = |k: usize| match k == i {
+                        true => Some(value.clone()),
+                        false => row.get(k).map(Value::display),
+                    };
+                    return Err(refused(c, e, &shown));
                 }
             }
-            None => v,
-        };
-        out.push(v);
+        }
+        return Ok(row);
+    }
+    let mut row: Vec<Option<Value>> = row.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(table.columns.len());
+    for (i, (c, kind)) in table.columns.iter().zip(&shape.kinds).enumerate() {
+        let p = shape.positions[i];
+        let v = row.get_mut(p).and_then(Option::take).unwrap_or(Value::Null);
+        match shape_value(c, *kind, v, stats) {
+            Ok(v) => out.push(v),
+            Err(e) => {
+                // Planned columns before `i` are shaped in `out`; later ones still in `row`.
+                let value = e.0.clone();
+                let shown = |k: usize| match k.cmp(&i) {
+                    std::cmp::Ordering::Less => out.get(k).map(Value::display),
+                    std::cmp::Ordering::Equal => Some(value.clone()),
+                    std::cmp::Ordering::Greater => row
+                        .get(*shape.positions.get(k)?)?
+                        .as_ref()
+                        .map(Value::display),
+                };
+                return Err(refused(c, e, &shown));
+            }
+        }
     }
     Ok(out)
+}
+
+/// One value typed by its column's kind and transformed; Err is (the value as text, the
+/// reason) for the reject file.
+fn shape_value(
+    c: &ColumnPlan,
+    kind: TextKind,
+    v: Value,
+    stats: &mut TableStats,
+) -> Result<Value, (String, String)> {
+    let v = match v {
+        Value::Text(t) => Value::from_text(t, kind),
+        other => other,
+    };
+    let Some(tr) = c.transform else {
+        return Ok(v);
+    };
+    // The value before the transform, for the reject file (a copy only when it may refuse).
+    let before = tr.may_reject().then(|| v.clone());
+    match tr.apply(v) {
+        Ok((v, applied)) => {
+            match applied {
+                Applied::ZeroDateNulled => stats.zero_dates_nulled += 1,
+                Applied::NulStripped => stats.nul_stripped += 1,
+                Applied::Kept | Applied::Changed => {}
+            }
+            Ok(v)
+        }
+        Err(reason) => Err((before.map(|b| b.display()).unwrap_or_default(), reason)),
+    }
 }
 
 /// Progress on standard error: on a terminal, a bar per table (rows, rate, and the share done

@@ -12,8 +12,10 @@
 //!
 //! Source: the schema from `SHOW CREATE TABLE` and information_schema.views, read in one
 //! `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`
-//! (https://mariadb.com/kb/en/start-transaction/); rows streamed with the text protocol, one
-//! row at a time off the socket. MySQL cannot share a snapshot between connections: several
+//! (https://mariadb.com/kb/en/start-transaction/); rows streamed with the binary protocol of a
+//! prepared statement, one row at a time off the socket: numbers and dates arrive as they are
+//! stored, not as text to allocate and parse, and dates and times are written back in the text
+//! MySQL prints for them (https://mariadb.com/kb/en/resultset-row/). MySQL cannot share a snapshot between connections: several
 //! workers begin theirs while a coordinator holds `FLUSH TABLES WITH READ LOCK`, released as
 //! soon as the last one began (https://mariadb.com/kb/en/flush/; mydumper does the same), so
 //! they all read one moment and writers wait only for that moment.
@@ -603,27 +605,46 @@ impl super::RowSource for MysqlSource {
         each: &mut dyn FnMut(Vec<Row>) -> Result<(), LoadError>,
     ) -> Result<(), LoadError> {
         let sql = select_sql(table, range, &quote(&table.source.name), quote);
-        // Binary columns and bit strings keep their bytes; the rest is text.
-        let bytes: Vec<bool> = table
-            .columns
-            .iter()
-            .map(|c| {
-                let canon = c.canonical.split('(').next().unwrap_or("");
-                matches!(canon, "binary" | "varbinary" | "blob" | "bit" | "varbit")
-                    || matches!(
-                        c.transform,
-                        Some(Transform::BitToBool | Transform::BitToInt)
-                    )
-            })
-            .collect();
         let fail = |e: mysql_async::Error| {
             LoadError(format!("{}: reading {}: {e}", self.name, table.source))
         };
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let mut result = self.rt.block_on(conn.query_iter(sql)).map_err(fail)?;
+        // The binary protocol sends numbers and dates as they are stored, with no text to
+        // allocate and parse per value. A column type mysql_async cannot decode in it (none
+        // known today) falls back to the text protocol.
+        let stmt = self.rt.block_on(conn.prep(sql.as_str())).map_err(fail)?;
+        let reads: Vec<ReadAs> = stmt
+            .columns()
+            .iter()
+            .zip(&table.columns)
+            .map(|(col, c)| ReadAs::of(col, &c.canonical, c.transform))
+            .collect();
+        let result = if reads.iter().all(|r| *r != ReadAs::TextOnly) {
+            let mut result = self.rt.block_on(conn.exec_iter(&stmt, ())).map_err(fail)?;
+            let r = self.stream(&mut result, &reads, batch, each, &fail);
+            drop(result);
+            r
+        } else {
+            let mut result = self.rt.block_on(conn.query_iter(sql)).map_err(fail)?;
+            self.stream(&mut result, &reads, batch, each, &fail)
+        };
+        result?;
+        self.rt.block_on(conn.close(stmt)).map_err(fail)
+    }
+}
+
+impl MysqlSource {
+    /// Reads a result set in batches of `batch` rows, each read inside one await; `each` runs
+    /// outside it (it may block on the target's own runtime).
+    fn stream<P: mysql_async::prelude::Protocol>(
+        &self,
+        result: &mut mysql_async::QueryResult<'_, '_, P>,
+        reads: &[ReadAs],
+        batch: usize,
+        each: &mut dyn FnMut(Vec<Row>) -> Result<(), LoadError>,
+        fail: &dyn Fn(mysql_async::Error) -> LoadError,
+    ) -> Result<(), LoadError> {
         loop {
-            // A batch is read inside one await; `each` runs outside it (it may block on the
-            // target's own runtime).
             let rows: Vec<Row> = self
                 .rt
                 .block_on(async {
@@ -633,8 +654,8 @@ impl super::RowSource for MysqlSource {
                             Some(r) => rows.push(
                                 r.unwrap()
                                     .into_iter()
-                                    .zip(&bytes)
-                                    .map(|(v, b)| from_mysql(v, *b))
+                                    .zip(reads)
+                                    .map(|(v, read)| from_mysql(v, *read))
                                     .collect(),
                             ),
                             None => break,
@@ -644,24 +665,154 @@ impl super::RowSource for MysqlSource {
                 })
                 .map_err(fail)?;
             if rows.is_empty() {
-                break;
+                return Ok(());
             }
             each(rows)?;
         }
-        Ok(())
     }
 }
 
-/// A text-protocol value: NULL, or bytes that are text (or binary data).
-fn from_mysql(v: mysql_async::Value, binary: bool) -> Value {
-    match v {
-        mysql_async::Value::NULL => Value::Null,
-        mysql_async::Value::Bytes(b) if binary => Value::Bytes(b),
-        mysql_async::Value::Bytes(b) => super::dump::text_or_bytes(b),
-        mysql_async::Value::Int(i) => Value::Int(i),
-        mysql_async::Value::UInt(u) => Value::UInt(u),
-        mysql_async::Value::Float(f) => Value::Float(f64::from(f)),
-        mysql_async::Value::Double(f) => Value::Float(f),
-        other => Value::Text(other.as_sql(true).trim_matches('\'').to_string()),
+/// How a column's values come off the wire: what the plan's canonical type and the result's
+/// column type say about bytes, text and the text form of a temporal value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum ReadAs {
+    /// Binary columns and bit strings keep their bytes.
+    Bytes,
+    /// Text, or bytes when they are not UTF-8; numbers as numbers.
+    Value,
+    /// A date: `2009-01-31`.
+    Date,
+    /// A date and time with this many fractional digits at least: `2009-01-31 08:05:00.120`.
+    DateTime(u8),
+    /// A time of day or duration: `-838:59:59.5`.
+    Time(u8),
+    /// A column type mysql_async's binary protocol does not decode: read as text.
+    TextOnly,
+}
+
+impl ReadAs {
+    fn of(column: &mysql_async::Column, canonical: &str, transform: Option<Transform>) -> ReadAs {
+        use mysql_async::consts::ColumnType as T;
+        let canon = canonical.split('(').next().unwrap_or("");
+        let bytes = matches!(canon, "binary" | "varbinary" | "blob" | "bit" | "varbit")
+            || matches!(transform, Some(Transform::BitToBool | Transform::BitToInt));
+        match column.column_type() {
+            T::MYSQL_TYPE_DATE | T::MYSQL_TYPE_NEWDATE => ReadAs::Date,
+            T::MYSQL_TYPE_DATETIME | T::MYSQL_TYPE_TIMESTAMP => ReadAs::DateTime(column.decimals()),
+            T::MYSQL_TYPE_TIME => ReadAs::Time(column.decimals()),
+            T::MYSQL_TYPE_STRING
+            | T::MYSQL_TYPE_VAR_STRING
+            | T::MYSQL_TYPE_BLOB
+            | T::MYSQL_TYPE_TINY_BLOB
+            | T::MYSQL_TYPE_MEDIUM_BLOB
+            | T::MYSQL_TYPE_LONG_BLOB
+            | T::MYSQL_TYPE_SET
+            | T::MYSQL_TYPE_ENUM
+            | T::MYSQL_TYPE_DECIMAL
+            | T::MYSQL_TYPE_VARCHAR
+            | T::MYSQL_TYPE_BIT
+            | T::MYSQL_TYPE_NEWDECIMAL
+            | T::MYSQL_TYPE_GEOMETRY
+            | T::MYSQL_TYPE_JSON
+            | T::MYSQL_TYPE_TINY
+            | T::MYSQL_TYPE_SHORT
+            | T::MYSQL_TYPE_YEAR
+            | T::MYSQL_TYPE_LONG
+            | T::MYSQL_TYPE_INT24
+            | T::MYSQL_TYPE_LONGLONG
+            | T::MYSQL_TYPE_FLOAT
+            | T::MYSQL_TYPE_DOUBLE
+            | T::MYSQL_TYPE_NULL => {
+                if bytes {
+                    ReadAs::Bytes
+                } else {
+                    ReadAs::Value
+                }
+            }
+            _ => ReadAs::TextOnly,
+        }
     }
+}
+
+/// A value of either protocol as a ferry value. Temporal values become the text the text
+/// protocol prints for them (so both protocols give the same rows); a FLOAT becomes the double
+/// of its shortest decimal form, as MySQL shows it (`0.1`, not `0.10000000149011612`).
+fn from_mysql(v: mysql_async::Value, read: ReadAs) -> Value {
+    use mysql_async::Value as M;
+    match v {
+        M::NULL => Value::Null,
+        M::Bytes(b) if read == ReadAs::Bytes => Value::Bytes(b),
+        M::Bytes(b) => super::dump::text_or_bytes(b),
+        M::Int(i) => Value::Int(i),
+        M::UInt(u) => Value::UInt(u),
+        M::Float(f) => Value::Float(f.to_string().parse().unwrap_or(f64::from(f))),
+        M::Double(f) => Value::Float(f),
+        M::Date(y, m, d, h, mi, s, us) => {
+            let mut t = String::with_capacity(26);
+            push_digits(&mut t, u32::from(y), 4);
+            t.push('-');
+            push_digits(&mut t, u32::from(m), 2);
+            t.push('-');
+            push_digits(&mut t, u32::from(d), 2);
+            if let ReadAs::DateTime(decimals) | ReadAs::Time(decimals) = read {
+                t.push(' ');
+                push_clock(&mut t, (u32::from(h), mi, s), us, decimals);
+            } else if read != ReadAs::Date || (h, mi, s, us) != (0, 0, 0, 0) {
+                t.push(' ');
+                push_clock(&mut t, (u32::from(h), mi, s), us, 0);
+            }
+            Value::Text(t)
+        }
+        M::Time(negative, days, h, mi, s, us) => {
+            let mut t = String::with_capacity(18);
+            if negative {
+                t.push('-');
+            }
+            let decimals = match read {
+                ReadAs::Time(d) | ReadAs::DateTime(d) => d,
+                _ => 0,
+            };
+            push_clock(&mut t, (days * 24 + u32::from(h), mi, s), us, decimals);
+            Value::Text(t)
+        }
+    }
+}
+
+/// `HH:MM:SS`, then the fraction with `decimals` digits, or more when the value has more (a
+/// digit is never cut; MariaDB reports 39 decimals for a computed time of unknown precision).
+fn push_clock(out: &mut String, (h, mi, s): (u32, u8, u8), micros: u32, decimals: u8) {
+    push_digits(out, h, 2);
+    out.push(':');
+    push_digits(out, u32::from(mi), 2);
+    out.push(':');
+    push_digits(out, u32::from(s), 2);
+    let mut needed = 6;
+    let mut rest = micros;
+    while needed > 0 && rest % 10 == 0 {
+        rest /= 10;
+        needed -= 1;
+    }
+    let digits = if decimals <= 6 {
+        decimals.max(needed)
+    } else {
+        needed
+    };
+    if digits > 0 {
+        out.push('.');
+        let mut frac = micros;
+        for _ in digits..6 {
+            frac /= 10;
+        }
+        push_digits(out, frac, usize::from(digits));
+    }
+}
+
+/// `n` in decimal, zero-padded to `width` digits at least.
+fn push_digits(out: &mut String, n: u32, width: usize) {
+    let mut buf = itoa::Buffer::new();
+    let s = buf.format(n);
+    for _ in s.len()..width {
+        out.push('0');
+    }
+    out.push_str(s);
 }
