@@ -885,6 +885,49 @@ fn orphans_stop_the_load_or_are_deleted_or_kept_not_valid() {
         assert!(err.contains(said), "{err}");
         assert_eq!(err.contains("DIFFERENT"), policy == "delete", "{err}");
     }
+
+    // A live source's row estimates show 2 orders against 40 customers: PostgreSQL checks
+    // that key by index probes (hash joins off for its transaction), and orphans are handled
+    // the same way.
+    let src = dir.join("orphans.db");
+    let conn = rusqlite::Connection::open(&src).unwrap_or_else(|e| panic!("{e}"));
+    let customers: Vec<String> = (1..=40).map(|i| format!("({i},'c{i}')")).collect();
+    conn.execute_batch(&format!(
+        "PRAGMA foreign_keys = OFF;\n\
+         CREATE TABLE customer (id integer PRIMARY KEY, name varchar(20));\n\
+         CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer \
+           CONSTRAINT fk_customer REFERENCES customer (id));\n\
+         INSERT INTO customer VALUES {};\n\
+         INSERT INTO orders VALUES (1,7),(2,99);\n",
+        customers.join(",")
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    drop(conn);
+    let src = format!("sqlite:{}", src.display());
+    for (policy, rows, validated) in [("not-valid", "2", "f"), ("delete", "1", "t")] {
+        let o = ferry(&[
+            "migrate",
+            &src,
+            &pg.url(),
+            "-q",
+            "--prepare",
+            "drop-and-create",
+            "--orphans",
+            policy,
+        ]);
+        let err = text(&o.stderr);
+        let said = if policy == "delete" {
+            "1 rows of orders were deleted"
+        } else {
+            "kept"
+        };
+        assert!(err.contains(said), "{policy}: {err}");
+        let count = pg.query_scalar("SELECT count(*) FROM orders");
+        assert_eq!(count.ok().as_deref(), Some(rows), "{policy}: {err}");
+        let valid =
+            pg.query_scalar("SELECT convalidated FROM pg_constraint WHERE conname = 'fk_customer'");
+        assert_eq!(valid.ok().as_deref(), Some(validated), "{policy}: {err}");
+    }
 }
 
 #[test]
