@@ -4,3 +4,4 @@
 pub mod repair;
 pub mod split;
 pub mod sql;
+pub mod tokens;

@@ -371,7 +371,16 @@ fn is_owner_to(text: &str) -> bool {
 
 fn parse_text(text: &str, dialect: Dialect) -> Result<Statement, sqlparser::parser::ParserError> {
     let d = dialect.parser();
-    Parser::new(&*d).try_with_sql(text).and_then(|mut p| {
+    let parser = Parser::new(&*d);
+    let fast = match dialect {
+        Dialect::Mysql => super::tokens::mysql(text),
+        _ => None,
+    };
+    let parser = match fast {
+        Some(tokens) => Ok(parser.with_tokens_with_locations(tokens)),
+        None => parser.try_with_sql(text),
+    };
+    parser.and_then(|mut p| {
         let stmt = p.parse_statement()?;
         // A statement must be the whole text: anything after it is an error too.
         while p.consume_token(&sqlparser::tokenizer::Token::SemiColon) {}
