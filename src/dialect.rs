@@ -182,6 +182,8 @@ impl Dialect {
     pub fn keeps_unquoted(self, name: &str) -> bool {
         match self.fold() {
             Fold::Keep => true,
+            Fold::Lower if name.is_ascii() => !name.bytes().any(|b| b.is_ascii_uppercase()),
+            Fold::Upper if name.is_ascii() => !name.bytes().any(|b| b.is_ascii_lowercase()),
             Fold::Lower => name
                 .chars()
                 .all(|c| c.to_lowercase().eq(std::iter::once(c))),

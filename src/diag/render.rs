@@ -51,6 +51,10 @@ pub fn to_string(file: &SourceFile, diags: &[Diagnostic]) -> String {
 
 /// Renders to standard error, coloured when it is a terminal.
 pub fn to_stderr(file: &SourceFile, diags: &[Diagnostic]) {
+    // Indexing the lines of a large file costs more than the rest of a quiet run's output.
+    if diags.is_empty() {
+        return;
+    }
     let files = SimpleFile::new(file.name.as_str(), file.text.as_str());
     let config = Config::default();
     let writer = termcolor::StandardStream::stderr(termcolor::ColorChoice::Auto);

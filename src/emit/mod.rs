@@ -104,7 +104,6 @@ impl Output {
 
     /// The script for a section, statements separated by `;` and a blank line.
     pub fn render(&self, section: Section) -> String {
-        let mut out = String::new();
         let parts: Vec<(&str, &Vec<Stmt>)> = match section {
             Section::All => vec![
                 ("pre-data", &self.pre_data),
@@ -114,6 +113,13 @@ impl Output {
             Section::PreData => vec![("pre-data", &self.pre_data)],
             Section::PostData => vec![("post-data", &self.post_data), ("views", &self.views)],
         };
+        // Every statement's text and its ending: one allocation for a script of megabytes.
+        let size: usize = parts
+            .iter()
+            .flat_map(|(_, stmts)| stmts.iter())
+            .map(|s| s.sql.len() + 32)
+            .sum();
+        let mut out = String::with_capacity(size + 64);
         for (title, stmts) in parts {
             if stmts.is_empty() {
                 continue;

@@ -182,6 +182,8 @@ fn map_tables(tables: &mut [Table], rules: &Rules) -> Vec<Diagnostic> {
     let mut known: HashMap<String, Known> = HashMap::new();
     let mut diags = Vec::new();
     for table in tables {
+        // Findings name the table as every other stage does: schema-qualified.
+        let object = format!("table {}", table.name);
         for i in 0..table.columns.len() {
             let column = &table.columns[i];
             if !known.contains_key(&column.source_type) {
@@ -240,8 +242,6 @@ fn map_tables(tables: &mut [Table], rules: &Rules) -> Vec<Diagnostic> {
                     ..decision
                 };
             } else {
-                // Findings name the table as every other stage does: schema-qualified.
-                let object = format!("table {}", table.name);
                 diags.extend(d.into_iter().map(|x| x.object(object.clone())));
             }
             table.columns[i].mapped = Some(decision);

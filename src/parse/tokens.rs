@@ -23,8 +23,8 @@ use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Whitespace, Wor
 /// The tokens of a MySQL statement, or `None` where sqlparser's own tokenizer must read it.
 pub fn mysql(text: &str) -> Option<Vec<TokenWithSpan>> {
     let b = text.as_bytes();
-    // About one token per four bytes in DDL.
-    let mut out = Vec::with_capacity(b.len() / 4 + 8);
+    // A token per two bytes of DDL, counting each blank as sqlparser does (one token a char).
+    let mut out = Vec::with_capacity(b.len() / 2 + 8);
     let mut at = Cursor {
         i: 0,
         line: 1,
