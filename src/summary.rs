@@ -3,7 +3,9 @@
 //! that names no object the IR holds (an unsupported statement, a statement that did not parse)
 //! is an object of kind `statement` of its own, so nothing that needs a person goes uncounted.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use serde::Serialize;
 

@@ -245,7 +245,7 @@ fn each_in_order<'a, T: Sync>(
     });
     let fresh =
         |journal: Vec<(String, bool)>| journal.into_iter().filter_map(|(k, t)| t.then_some(k));
-    let mut taken: std::collections::HashSet<String> = fresh(e.namer.end_journal()).collect();
+    let mut taken: foldhash::HashSet<String> = fresh(e.namer.end_journal()).collect();
     for ((mut fork, d), piece) in done.into_iter().zip(rest.chunks(size)) {
         let journal = fork.namer.end_journal();
         if journal.iter().any(|(key, _)| taken.contains(key)) {

@@ -1,7 +1,7 @@
 //! Target identifiers: case policy, length limits, quoting, and names that must be unique in a
 //! schema on the target even where the source scoped them to a table (MySQL index names).
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, codes};

@@ -73,7 +73,7 @@ pub struct Schema {
     pub routines: Vec<Routine>,
     /// Positions in `tables` by lower-case table name, kept by `add_table`: a schema of
     /// thousands of tables looks tables up for every key, index and foreign key.
-    tables_by_name: std::collections::HashMap<String, Vec<usize>>,
+    tables_by_name: foldhash::HashMap<String, Vec<usize>>,
     /// How many tables `tables_by_name` holds.
     tables_indexed: usize,
 }

@@ -18,7 +18,7 @@ mod vocab;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use crate::diag::Diagnostic;
 use crate::dialect::Dialect;

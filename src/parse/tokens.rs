@@ -14,7 +14,6 @@
 //! tokenizes the statement as before, and reports its errors. The tests below compare both
 //! tokenizers on every MySQL statement of the corpus and the fixtures, and on mutations of them.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use sqlparser::keywords::{ALL_KEYWORDS, ALL_KEYWORDS_INDEX, Keyword};
@@ -215,7 +214,7 @@ fn quoted(b: &[u8], at: &mut Cursor, quote: u8, is_string: bool) -> Option<Strin
 /// sqlparser's keyword for an unquoted word (its own lookup is a binary search over 900
 /// keywords with a case-folding comparison at each step).
 fn keyword(word: &str) -> Keyword {
-    static TABLE: OnceLock<HashMap<&'static str, Keyword>> = OnceLock::new();
+    static TABLE: OnceLock<foldhash::HashMap<&'static str, Keyword>> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
         ALL_KEYWORDS
             .iter()
