@@ -208,7 +208,10 @@ const MIN_PIECE: usize = 128;
 /// pieces are then joined in order. The names taken are the only state one item's printing
 /// leaves for the next (`Emitter::may_fork`), so a piece that asked for no name an earlier
 /// piece took printed exactly what the loop would have; one that did is thrown away and run
-/// again on `e` after the pieces before it. The output never depends on the number of cores.
+/// again on `e` after the pieces before it. A name the copy found taken was taken before the
+/// copy was made, for every piece alike; so the test is whether `e`, when the piece's turn
+/// comes, holds one of the names the copy took fresh. The output never depends on the number
+/// of cores.
 fn each_in_order<'a, T: Sync>(
     e: &mut table::Emitter<'a>,
     items: &[T],
@@ -223,7 +226,6 @@ fn each_in_order<'a, T: Sync>(
     let size = items.len().div_ceil(threads).max(MIN_PIECE);
     let (first, rest) = items.split_at(size);
     let forks: Vec<_> = rest.chunks(size).map(|piece| (piece, e.fork())).collect();
-    e.namer.start_journal();
     let f = &f;
     let done: Vec<(table::Emitter<'a>, Vec<Diagnostic>)> = std::thread::scope(|s| {
         let handles: Vec<_> = forks
@@ -243,19 +245,14 @@ fn each_in_order<'a, T: Sync>(
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    let fresh =
-        |journal: Vec<(String, bool)>| journal.into_iter().filter_map(|(k, t)| t.then_some(k));
-    let mut taken: foldhash::HashSet<String> = fresh(e.namer.end_journal()).collect();
     for ((mut fork, d), piece) in done.into_iter().zip(rest.chunks(size)) {
-        let journal = fork.namer.end_journal();
-        if journal.iter().any(|(key, _)| taken.contains(key)) {
-            e.namer.start_journal();
+        let fresh: Vec<String> = (fork.namer.end_journal().into_iter())
+            .filter_map(|(key, fresh)| fresh.then_some(key))
+            .collect();
+        if fresh.iter().any(|key| e.namer.is_taken(key)) {
             piece.iter().for_each(|item| f(e, item, diags));
-            taken.extend(fresh(e.namer.end_journal()));
         } else {
-            let new: Vec<String> = fresh(journal).collect();
-            e.namer.absorb(new.iter().cloned());
-            taken.extend(new);
+            e.namer.absorb(fresh);
             diags.extend(d);
             e.out.append(fork.out);
         }
@@ -270,4 +267,45 @@ pub(crate) fn left_out(
     object: String,
 ) -> Diagnostic {
     Diagnostic::new(code, what).at(span).object(object)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dialect::Dialect;
+    use crate::source::SourceFile;
+
+    /// Enough tables for a piece per core, each with an index named `idx`: PostgreSQL names
+    /// indexes per schema, so every piece after the first asks for a name an earlier piece took
+    /// and must be printed again in order. The names must be those of printing one by one.
+    #[test]
+    fn pieces_that_take_an_earlier_pieces_name_are_printed_again_in_order() {
+        let n = 4 * super::MIN_PIECE;
+        let text: String = (0..n)
+            .map(|i| format!("CREATE TABLE t{i:04} (a INT, KEY idx (a));\n"))
+            .collect();
+        let opts = crate::ConvertOptions {
+            from: Dialect::Mysql,
+            to: Dialect::Postgres,
+            identifiers: super::IdentCase::Keep,
+            emulate_on_update: false,
+            user_mappings: None,
+            config: None,
+            oracle_compat: None,
+        };
+        let conv = crate::convert(&SourceFile::new("t.sql", text), &opts);
+        let names: Vec<String> = conv
+            .output
+            .post_data
+            .iter()
+            .filter_map(|s| s.sql.strip_prefix("CREATE INDEX "))
+            .map(|s| s.split(' ').next().unwrap_or_default().to_string())
+            .collect();
+        let expected: Vec<String> = (0..n)
+            .map(|i| match i {
+                0 => "idx".to_string(),
+                _ => format!("t{i:04}_idx"),
+            })
+            .collect();
+        assert_eq!(names, expected);
+    }
 }

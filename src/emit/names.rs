@@ -316,6 +316,11 @@ impl Namer {
         self.journal.take().unwrap_or_default()
     }
 
+    /// Whether `key` (as `take` spells it) is taken.
+    pub fn is_taken(&self, key: &str) -> bool {
+        self.used.contains(key)
+    }
+
     /// Takes the names another copy of this namer took (`end_journal`'s fresh ones).
     pub fn absorb(&mut self, taken: impl IntoIterator<Item = String>) {
         self.used.extend(taken);

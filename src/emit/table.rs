@@ -355,8 +355,10 @@ impl<'a> Emitter<'a> {
         let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for t in &self.schema.tables {
             for c in &t.columns {
-                if let Some((name, values)) = c.mapped.as_ref().and_then(|m| m.new_enum.clone()) {
-                    wanted.entry(name).or_insert(values);
+                if let Some((name, values)) = c.mapped.as_ref().and_then(|m| m.new_enum.as_ref())
+                    && !wanted.contains_key(name)
+                {
+                    wanted.insert(name.clone(), values.clone());
                 }
             }
         }
