@@ -204,7 +204,7 @@ const MIN_PIECE: usize = 128;
 
 /// Runs `f` on every item, with the result of running it on each in order on one emitter, but
 /// on all cores: the items are cut into one contiguous piece per core; the first piece runs on
-/// `e`, each other on a copy (`Emitter::fork`) that journals every name it asks for. The
+/// `e`, each other on a copy (`Emitter::fork`) that journals every name it takes fresh. The
 /// pieces are then joined in order. The names taken are the only state one item's printing
 /// leaves for the next (`Emitter::may_fork`), so a piece that asked for no name an earlier
 /// piece took printed exactly what the loop would have; one that did is thrown away and run
@@ -246,9 +246,7 @@ fn each_in_order<'a, T: Sync>(
             .collect()
     });
     for ((mut fork, d), piece) in done.into_iter().zip(rest.chunks(size)) {
-        let fresh: Vec<String> = (fork.namer.end_journal().into_iter())
-            .filter_map(|(key, fresh)| fresh.then_some(key))
-            .collect();
+        let fresh = fork.namer.end_journal();
         if fresh.iter().any(|key| e.namer.is_taken(key)) {
             piece.iter().for_each(|item| f(e, item, diags));
         } else {

@@ -51,8 +51,8 @@ pub struct Namer {
     /// Index and key names already used, per schema, lower case (PostgreSQL and SQLite scope
     /// index names to the schema; MySQL to the table, where the set is per table instead).
     used: HashSet<String>,
-    /// While set, every key `used` is asked about, and whether this namer took it (`journal`).
-    journal: Option<Vec<(String, bool)>>,
+    /// While set, every key this namer took fresh (`start_journal`).
+    journal: Option<Vec<String>>,
     /// Declared spelling of every table, view and column name, by lower case; None where two
     /// declarations differ only in case (then no spelling is preferred).
     declared: Arc<HashMap<String, Option<String>>>,
@@ -299,20 +299,22 @@ impl Namer {
         match &mut self.journal {
             Some(journal) => {
                 let fresh = self.used.insert(key.clone());
-                journal.push((key, fresh));
+                if fresh {
+                    journal.push(key);
+                }
                 fresh
             }
             None => self.used.insert(key),
         }
     }
 
-    /// Starts recording every name this namer is asked to take (see `take`).
+    /// Starts recording every name this namer takes fresh (see `take`).
     pub fn start_journal(&mut self) {
         self.journal = Some(Vec::new());
     }
 
-    /// Stops recording and returns each name asked for, with whether this namer took it.
-    pub fn end_journal(&mut self) -> Vec<(String, bool)> {
+    /// Stops recording and returns the names taken fresh since `start_journal`.
+    pub fn end_journal(&mut self) -> Vec<String> {
         self.journal.take().unwrap_or_default()
     }
 
@@ -321,7 +323,7 @@ impl Namer {
         self.used.contains(key)
     }
 
-    /// Takes the names another copy of this namer took (`end_journal`'s fresh ones).
+    /// Takes the names another copy of this namer took (`end_journal`).
     pub fn absorb(&mut self, taken: impl IntoIterator<Item = String>) {
         self.used.extend(taken);
     }

@@ -42,8 +42,7 @@ pub fn mysql(text: &str) -> Option<Vec<TokenWithSpan>> {
             }
             // sqlparser reads `\r` and `\r\n` as one newline; its column counts the `\r`.
             b'\r' => {
-                at.i += 1;
-                at.col += 1;
+                at.step();
                 if next == Some(b'\n') {
                     at.newline();
                 }
