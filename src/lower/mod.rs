@@ -115,7 +115,7 @@ pub struct Prepared<'a> {
 
 /// What lowering can do for a statement on its own (see `Prepared`).
 pub fn prepare(mut parsed: Parsed<'_>, dialect: Dialect) -> Prepared<'_> {
-    let table = match &parsed.ast {
+    let table = match parsed.ast.as_deref() {
         Some(Statement::CreateTable(ct)) => {
             let cx = Ctx {
                 dialect,
@@ -195,7 +195,7 @@ impl Lowering {
             Class::NamedDefault => tsql::named_default(&cx, schema, diags),
             Class::ExtendedProperty => tsql::extended_property(&cx, schema, diags),
             Class::Sequence => sequence::create_or_alter_sequence(&cx, schema, diags),
-            Class::Schema => match &p.ast {
+            Class::Schema => match p.ast.as_deref() {
                 Some(stmt) => lower_statement(&cx, stmt, schema, diags),
                 None => stats.parse_errors += 1,
             },

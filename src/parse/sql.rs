@@ -56,7 +56,7 @@ pub struct Parsed<'a> {
     pub raw: &'a RawStatement,
     pub class: Class,
     /// The parsed statement, for `Class::Schema` statements that parsed.
-    pub ast: Option<Statement>,
+    pub ast: Option<Box<Statement>>,
     /// SQL Server computed columns (`name AS (expr) [PERSISTED]`, file spans) that the repair
     /// left out of the text so that it parses: lowering reads them on their own.
     pub computed: Vec<Span>,
@@ -369,7 +369,12 @@ fn is_owner_to(text: &str) -> bool {
     upper.contains(" OWNER TO ")
 }
 
-fn parse_text(text: &str, dialect: Dialect) -> Result<Statement, sqlparser::parser::ParserError> {
+/// The statement comes boxed: a `Statement` is 3.4 KB, and it is moved from here to lowering
+/// through several calls and a channel.
+fn parse_text(
+    text: &str,
+    dialect: Dialect,
+) -> Result<Box<Statement>, sqlparser::parser::ParserError> {
     let d = dialect.parser();
     let parser = Parser::new(&*d);
     let fast = match dialect {
@@ -381,7 +386,7 @@ fn parse_text(text: &str, dialect: Dialect) -> Result<Statement, sqlparser::pars
         None => parser.try_with_sql(text),
     };
     parser.and_then(|mut p| {
-        let stmt = p.parse_statement()?;
+        let stmt = Box::new(p.parse_statement()?);
         // A statement must be the whole text: anything after it is an error too.
         while p.consume_token(&sqlparser::tokenizer::Token::SemiColon) {}
         if p.peek_token().token != sqlparser::tokenizer::Token::EOF {
@@ -397,8 +402,9 @@ fn parse_text(text: &str, dialect: Dialect) -> Result<Statement, sqlparser::pars
 pub fn parse_one(
     raw: &RawStatement,
     dialect: Dialect,
-) -> Result<(Statement, Vec<Diagnostic>), Box<Diagnostic>> {
-    let mut text = raw.text.clone();
+) -> Result<(Box<Statement>, Vec<Diagnostic>), Box<Diagnostic>> {
+    // The text is copied only for a repair.
+    let mut text = std::borrow::Cow::Borrowed(raw.text.as_str());
     let mut notes = Vec::new();
     loop {
         let err = match parse_text(&text, dialect) {
@@ -412,7 +418,7 @@ pub fn parse_one(
             // Each repair replaces what the parser stopped at, so the loop ends; 64 is a bound
             // for pathological input.
             Some(r) if notes.len() < 64 => {
-                text.replace_range(r.start..r.end, &r.replacement);
+                text.to_mut().replace_range(r.start..r.end, &r.replacement);
                 let at = Span::new(raw.span.start + r.start, raw.span.start + r.end);
                 notes.push(Diagnostic::new(r.code, r.note).at(at));
             }
