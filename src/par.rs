@@ -1,6 +1,13 @@
 //! Work split over the machine's cores with results in input order, so that nothing ferry
 //! prints depends on the number of threads.
 
+/// The number of cores to use, found once: the standard library reads the cgroup's CPU quota
+/// from files on each call.
+pub fn threads() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Runs `f` on contiguous chunks of `items`, one chunk per core (chunks of at least `min_chunk`
 /// items: below that a thread costs more than it saves), and returns the results in the order of
 /// the chunks.
@@ -9,7 +16,7 @@ pub fn chunks_mut<T: Send, R: Send>(
     min_chunk: usize,
     f: impl Fn(&mut [T]) -> R + Sync,
 ) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = threads();
     let chunk = items.len().div_ceil(threads).max(min_chunk).max(1);
     if items.len() <= chunk {
         return vec![f(items)];

@@ -199,12 +199,16 @@ pub fn emit(schema: &Schema, order: &Order, opts: &Options) -> (Output, Vec<Diag
     (e.out, diags)
 }
 
-/// Fewer items than this per core are printed on one: a thread costs more than it saves.
+/// Fewer items than this in a piece are printed on one core: a copy costs more than it saves.
 const MIN_PIECE: usize = 128;
 
+/// Pieces per core: more than one, so that the cores finish together when some items take
+/// longer to print than others (a table's foreign keys, a fresh thread's first allocations).
+const PIECES_PER_CORE: usize = 4;
+
 /// Runs `f` on every item, with the result of running it on each in order on one emitter, but
-/// on all cores: the items are cut into one contiguous piece per core; the first piece runs on
-/// `e`, each other on a copy (`Emitter::fork`) that journals every name it takes fresh. The
+/// on all cores: the items are cut into contiguous pieces that the cores take in turn, each
+/// printed on a copy of `e` (`Emitter::fork`) that journals every name it takes fresh. The
 /// pieces are then joined in order. The names taken are the only state one item's printing
 /// leaves for the next (`Emitter::may_fork`), so a piece that asked for no name an earlier
 /// piece took printed exactly what the loop would have; one that did is thrown away and run
@@ -218,34 +222,43 @@ fn each_in_order<'a, T: Sync>(
     diags: &mut Vec<Diagnostic>,
     f: impl Fn(&mut table::Emitter<'a>, &T, &mut Vec<Diagnostic>) + Sync,
 ) {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = crate::par::threads();
     if threads < 2 || items.len() < 2 * MIN_PIECE || !e.may_fork() {
         items.iter().for_each(|item| f(e, item, diags));
         return;
     }
-    let size = items.len().div_ceil(threads).max(MIN_PIECE);
-    let (first, rest) = items.split_at(size);
-    let forks: Vec<_> = rest.chunks(size).map(|piece| (piece, e.fork())).collect();
-    let f = &f;
-    let done: Vec<(table::Emitter<'a>, Vec<Diagnostic>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = forks
-            .into_iter()
-            .map(|(piece, mut fork)| {
-                s.spawn(move || {
-                    let mut d = Vec::new();
-                    piece.iter().for_each(|item| f(&mut fork, item, &mut d));
-                    (fork, d)
-                })
-            })
-            .collect();
-        first.iter().for_each(|item| f(e, item, diags));
+    let size = items
+        .len()
+        .div_ceil(threads * PIECES_PER_CORE)
+        .max(MIN_PIECE);
+    let pieces: Vec<&[T]> = items.chunks(size).collect();
+    let base: &table::Emitter<'a> = e;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    // Each core takes the next piece until none is left; the pieces come back numbered.
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(piece) = pieces.get(k) else {
+                return done;
+            };
+            let mut fork = base.fork();
+            let mut d = Vec::new();
+            piece.iter().for_each(|item| f(&mut fork, item, &mut d));
+            done.push((k, fork, d));
+        }
+    };
+    let mut done: Vec<(usize, table::Emitter<'a>, Vec<Diagnostic>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mut done = work();
         // A panic in a worker is a bug: re-raise it here with its own message.
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+        for h in handles {
+            done.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        done
     });
-    for ((mut fork, d), piece) in done.into_iter().zip(rest.chunks(size)) {
+    done.sort_by_key(|(k, _, _)| *k);
+    for ((_, mut fork, d), piece) in done.into_iter().zip(pieces) {
         let fresh = fork.namer.end_journal();
         if fresh.iter().any(|key| e.namer.is_taken(key)) {
             piece.iter().for_each(|item| f(e, item, diags));

@@ -63,7 +63,7 @@ pub enum RawKind {
 /// piece's end, and the grammar decides nothing before it by looking past a `;`.) From the
 /// first piece that is not clean on, the rest of the script is split in one go.
 pub fn split(src: &str, dialect: Dialect) -> (Vec<RawStatement>, Vec<Diagnostic>) {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = crate::par::threads();
     let cuts = match dialect {
         // SQL Server and Oracle scripts end statements at lines that follow (`GO`, `/`).
         Dialect::SqlServer | Dialect::Oracle => Vec::new(),

@@ -481,7 +481,7 @@ pub fn parse_each<'a, T: Send>(
     mut each: impl FnMut(T),
 ) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = crate::par::threads();
     if threads == 1 || raws.len() <= 4 * BLOCK {
         for raw in raws {
             each(prepare(parse_statement(raw, dialect, &mut diags)));
