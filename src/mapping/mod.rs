@@ -244,7 +244,7 @@ fn map_tables(tables: &mut [Table], rules: &Rules) -> Vec<Diagnostic> {
             } else {
                 diags.extend(d.into_iter().map(|x| x.object(object.clone())));
             }
-            table.columns[i].mapped = Some(decision);
+            table.columns[i].mapped = Some(Box::new(decision));
         }
     }
     diags
