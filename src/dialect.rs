@@ -1260,16 +1260,34 @@ pub const POSTGRES_KNOWN_EXTENSIONS: &[&str] = &[
 impl Dialect {
     /// Whether a word is reserved in this dialect, so a name spelled like it must be quoted.
     pub fn is_reserved(self, word: &str) -> bool {
-        let list = match self {
-            Dialect::Mysql => MYSQL_RESERVED,
-            Dialect::Postgres => POSTGRES_RESERVED,
-            Dialect::Sqlite => SQLITE_RESERVED,
-            Dialect::SqlServer => SQLSERVER_RESERVED,
-            Dialect::Oracle => ORACLE_RESERVED,
+        // One set per dialect, built on first use: a conversion asks for every name it prints.
+        static SETS: std::sync::OnceLock<[foldhash::HashSet<&'static [u8]>; 5]> =
+            std::sync::OnceLock::new();
+        let sets = SETS.get_or_init(|| {
+            [
+                MYSQL_RESERVED,
+                POSTGRES_RESERVED,
+                SQLITE_RESERVED,
+                SQLSERVER_RESERVED,
+                ORACLE_RESERVED,
+            ]
+            .map(|list| list.iter().map(|w| w.as_bytes()).collect())
+        });
+        let set = &sets[match self {
+            Dialect::Mysql => 0,
+            Dialect::Postgres => 1,
+            Dialect::Sqlite => 2,
+            Dialect::SqlServer => 3,
+            Dialect::Oracle => 4,
+        }];
+        // The lists are upper case and hold no word longer than 32 bytes (a test holds them so).
+        let mut buf = [0u8; 32];
+        let Some(upper) = buf.get_mut(..word.len()) else {
+            return false;
         };
-        // The lists are in byte order (a test holds them so), upper case.
-        list.binary_search_by(|k| k.bytes().cmp(word.bytes().map(|b| b.to_ascii_uppercase())))
-            .is_ok()
+        upper.copy_from_slice(word.as_bytes());
+        upper.make_ascii_uppercase();
+        set.contains(&*upper)
     }
 }
 
@@ -1289,12 +1307,14 @@ mod tests {
             for pair in list.windows(2) {
                 assert!(pair[0] < pair[1], "{pair:?}");
             }
-            assert!(list.iter().all(|w| *w == w.to_ascii_uppercase()));
+            assert!(list.iter().all(|w| *w == w.to_ascii_uppercase() && w.len() <= 32));
         }
         assert!(Dialect::Mysql.is_reserved("double"));
         assert!(Dialect::Mysql.is_reserved("Do_Domain_Ids"));
         assert!(!Dialect::Mysql.is_reserved("doubles"));
         assert!(Dialect::Postgres.is_reserved("user"));
+        assert!(!Dialect::Postgres.is_reserved(&"a".repeat(40)));
+        assert!(!Dialect::Postgres.is_reserved("straße"));
     }
 
     #[test]

@@ -222,24 +222,34 @@ impl Namer {
     /// target's folding of unquoted names (PostgreSQL to lower case, Oracle to upper case), or a
     /// reserved word of the target.
     pub fn quote_raw(&self, name: &str) -> String {
-        let plain = !name.is_empty()
-            && name
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && self.target.keeps_unquoted(name)
-            && !self.target.is_reserved(name);
-        if plain {
+        if self.is_plain(name) {
             name.to_string()
         } else {
             self.target.quote_ident(name)
         }
     }
 
+    /// `quote_raw` for a name already owned, which a plain word is returned as.
+    fn quote_owned(&self, name: String) -> String {
+        if self.is_plain(&name) {
+            name
+        } else {
+            self.target.quote_ident(&name)
+        }
+    }
+
+    /// Whether a name prints unquoted on the target (`quote_raw`).
+    fn is_plain(&self, name: &str) -> bool {
+        let b = name.as_bytes();
+        b.first().is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+            && self.target.keeps_unquoted(name)
+            && !self.target.is_reserved(name)
+    }
+
     /// A column or constraint name, ready to print.
     pub fn ident(&self, name: &str, diags: &mut Vec<Diagnostic>) -> String {
-        self.quote_raw(&self.raw(name, diags))
+        self.quote_owned(self.raw(name, diags))
     }
 
     /// A table, view, type or sequence name, ready to print. Schemas exist only on PostgreSQL.
