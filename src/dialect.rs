@@ -1307,7 +1307,10 @@ mod tests {
             for pair in list.windows(2) {
                 assert!(pair[0] < pair[1], "{pair:?}");
             }
-            assert!(list.iter().all(|w| *w == w.to_ascii_uppercase() && w.len() <= 32));
+            assert!(
+                list.iter()
+                    .all(|w| *w == w.to_ascii_uppercase() && w.len() <= 32)
+            );
         }
         assert!(Dialect::Mysql.is_reserved("double"));
         assert!(Dialect::Mysql.is_reserved("Do_Domain_Ids"));

@@ -241,7 +241,8 @@ impl Namer {
     /// Whether a name prints unquoted on the target (`quote_raw`).
     fn is_plain(&self, name: &str) -> bool {
         let b = name.as_bytes();
-        b.first().is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+        b.first()
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
             && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
             && self.target.keeps_unquoted(name)
             && !self.target.is_reserved(name)

@@ -255,9 +255,10 @@ pub struct Column {
     pub values: Option<Vec<String>>,
     /// The named enum type this column uses (PostgreSQL `CREATE TYPE ... AS ENUM`).
     pub enum_type: Option<Name>,
-    /// Filled by `mapping`: the target type and how it was decided. Boxed: it is half the size
-    /// of a column, and lowering, which makes 20 columns a table, leaves it empty.
-    pub mapped: Option<Box<TypeDecision>>,
+    /// Filled by `mapping`: the target type and how it was decided. Shared: the columns of one
+    /// type and the same facts hold one decision (`mapping::map_tables`), and it is half the size
+    /// of a column, which lowering leaves empty.
+    pub mapped: Option<std::sync::Arc<TypeDecision>>,
 }
 
 /// Facts about a column that mapping rules may require with `with <fact>` guards.

@@ -8,6 +8,8 @@ use super::rules::{AttrAction, AttrRule, Found, Rule, RuleSet, Target, tie_error
 use super::{ColumnCtx, Rules};
 use crate::diag::{Diagnostic, codes};
 use crate::dialect::Dialect;
+use std::sync::Arc;
+
 use crate::ir::{DropAttr, Risk, TypeDecision};
 use crate::transform::Transform;
 
@@ -81,7 +83,8 @@ pub fn decide(
     parsed: &Result<TypeSpec, String>,
 ) -> (TypeDecision, Vec<Diagnostic>) {
     let core = decide_type(rules, ctx, parsed);
-    finish(rules, ctx, core.decision, core.diags)
+    let (decision, diags) = finish(rules, ctx, Arc::new(core.decision), core.diags);
+    (Arc::unwrap_or_clone(decision), diags)
 }
 
 /// What the type rules decide for a column, before its attributes are looked at.
@@ -189,13 +192,14 @@ pub fn decide_type(rules: &Rules, ctx: &ColumnCtx, parsed: &Result<TypeSpec, Str
 }
 
 /// Completes a type decision with what the column's own attributes call for (CHARACTER SET,
-/// COLLATE, DEFAULT, NOT NULL dropped) and the diagnostic its risk and note call for.
+/// COLLATE, DEFAULT, NOT NULL dropped) and the diagnostic its risk and note call for. A shared
+/// decision is copied only when the column's attributes change it.
 pub fn finish(
     rules: &Rules,
     ctx: &ColumnCtx,
-    mut decision: TypeDecision,
+    mut decision: Arc<TypeDecision>,
     mut diags: Vec<Diagnostic>,
-) -> (TypeDecision, Vec<Diagnostic>) {
+) -> (Arc<TypeDecision>, Vec<Diagnostic>) {
     attributes(rules, ctx, &mut decision, &mut diags);
     if let Some(diag) = type_diagnostic(ctx, source_text(ctx.column), &decision) {
         diags.push(diag);
@@ -505,7 +509,7 @@ fn compose(
 fn attributes(
     rules: &Rules,
     ctx: &ColumnCtx,
-    decision: &mut TypeDecision,
+    decision: &mut Arc<TypeDecision>,
     diags: &mut Vec<Diagnostic>,
 ) {
     let col = ctx.column;
@@ -533,7 +537,7 @@ fn attributes(
             continue;
         }
         if !by_rule {
-            decision.drop.push(attr);
+            Arc::make_mut(decision).drop.push(attr);
         }
         let (origin, note) = match (by_rule, rule) {
             (false, Some(r)) => {

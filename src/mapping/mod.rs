@@ -22,6 +22,8 @@ use foldhash::{HashMap, HashMapExt};
 
 use crate::diag::Diagnostic;
 use crate::dialect::Dialect;
+use std::sync::Arc;
+
 use crate::ir::{Column, Schema, Table, TypeDecision};
 
 pub use pattern::{TypeSpec, parse_concrete};
@@ -213,11 +215,12 @@ fn map_tables(tables: &mut [Table], rules: &Rules) -> Vec<Diagnostic> {
                 Some(core) => decide::finish(rules, &ctx, core, Vec::new()),
                 None => {
                     let core = decide::decide_type(rules, &ctx, &k.parsed);
+                    let decision = Arc::new(core.decision);
                     if by_type && core.shared {
                         k.decided
-                            .push((column.facts.clone(), core.decision.clone()));
+                            .push((column.facts.clone(), Arc::clone(&decision)));
                     }
-                    decide::finish(rules, &ctx, core.decision, core.diags)
+                    decide::finish(rules, &ctx, decision, core.diags)
                 }
             };
             // Within one engine the declared type is already right: keep it verbatim (the
@@ -230,7 +233,7 @@ fn map_tables(tables: &mut [Table], rules: &Rules) -> Vec<Diagnostic> {
                 && !rules.has_user_rules()
                 && decision.risk != crate::ir::Risk::Manual
             {
-                decision = TypeDecision {
+                decision = Arc::new(TypeDecision {
                     target: column.source_type.clone(),
                     transform: None,
                     risk: crate::ir::Risk::None,
@@ -239,12 +242,12 @@ fn map_tables(tables: &mut [Table], rules: &Rules) -> Vec<Diagnostic> {
                     drop: Vec::new(),
                     check: None,
                     new_enum: None,
-                    ..decision
-                };
+                    ..Arc::unwrap_or_clone(decision)
+                });
             } else {
                 diags.extend(d.into_iter().map(|x| x.object(object.clone())));
             }
-            table.columns[i].mapped = Some(Box::new(decision));
+            table.columns[i].mapped = Some(decision);
         }
     }
     diags
@@ -253,7 +256,7 @@ fn map_tables(tables: &mut [Table], rules: &Rules) -> Vec<Diagnostic> {
 /// A source type met before: parsed, and the decisions shared by its columns, by facts.
 struct Known {
     parsed: Result<TypeSpec, String>,
-    decided: Vec<(crate::ir::ColumnFacts, TypeDecision)>,
+    decided: Vec<(crate::ir::ColumnFacts, Arc<TypeDecision>)>,
 }
 
 /// MySQL and SQL Server want a foreign key column to have the referenced column's type, size and sign
@@ -331,7 +334,11 @@ fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> 
         };
         let t = &mut schema.tables[ti];
         let table = t.name.to_string();
-        if let Some(m) = t.column_mut(&col).and_then(|c| c.mapped.as_mut()) {
+        if let Some(m) = t
+            .column_mut(&col)
+            .and_then(|c| c.mapped.as_mut())
+            .map(Arc::make_mut)
+        {
             diags.push(
                 Diagnostic::new(
                     &crate::diag::codes::TYPE_NOTE,

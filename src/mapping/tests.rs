@@ -1280,7 +1280,11 @@ fn map_schema_decides_like_each_column_alone() {
     let mapped: Vec<TypeDecision> = schema
         .tables
         .iter()
-        .flat_map(|t| t.columns.iter().filter_map(|c| c.mapped.as_deref().cloned()))
+        .flat_map(|t| {
+            t.columns
+                .iter()
+                .filter_map(|c| c.mapped.as_deref().cloned())
+        })
         .collect();
     assert_eq!(mapped, alone);
     let messages: Vec<String> = diags.into_iter().map(|d| d.message).collect();
