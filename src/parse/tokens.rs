@@ -90,16 +90,16 @@ pub fn mysql(text: &str) -> Option<Vec<TokenWithSpan>> {
                 at.one(Token::Period)
             }
             b'`' => {
-                let value = quoted(b, &mut at, b'`', false)?;
+                let value = quoted(text, &mut at, b'`', false)?;
                 Token::Word(Word {
                     value,
                     quote_style: Some('`'),
                     keyword: Keyword::NoKeyword,
                 })
             }
-            b'\'' => Token::SingleQuotedString(quoted(b, &mut at, b'\'', true)?),
+            b'\'' => Token::SingleQuotedString(quoted(text, &mut at, b'\'', true)?),
             // In MySQL (without ANSI_QUOTES) `"` quotes a string, as sqlparser reads it.
-            b'"' => Token::DoubleQuotedString(quoted(b, &mut at, b'"', true)?),
+            b'"' => Token::DoubleQuotedString(quoted(text, &mut at, b'"', true)?),
             b'(' => at.one(Token::LParen),
             b')' => at.one(Token::RParen),
             b',' => at.one(Token::Comma),
@@ -177,26 +177,30 @@ fn digits(b: &[u8]) -> usize {
 
 /// Reads a quoted string or name starting at the opening quote. A doubled quote stands for one
 /// (sqlparser unescapes it); a backslash in a string, or a quote never closed, declines.
-fn quoted(b: &[u8], at: &mut Cursor, quote: u8, is_string: bool) -> Option<String> {
-    let mut value = Vec::new();
+fn quoted(text: &str, at: &mut Cursor, quote: u8, is_string: bool) -> Option<String> {
+    let b = text.as_bytes();
+    let mut value = String::new();
     at.step();
+    // The text since the last doubled quote: copied whole, between two ASCII quotes (so on
+    // char boundaries).
+    let mut from = at.i;
     loop {
         let c = *b.get(at.i)?;
         if c == quote {
+            value.push_str(text.get(from..at.i)?);
             if b.get(at.i + 1) == Some(&quote) {
-                value.push(quote);
+                value.push(char::from(quote));
                 at.i += 2;
                 at.col += 2;
+                from = at.i;
                 continue;
             }
             at.step();
-            // The content is whole chars of valid UTF-8: it lies between two ASCII quotes.
-            return String::from_utf8(value).ok();
+            return Some(value);
         }
         if c == b'\\' && is_string {
             return None;
         }
-        value.push(c);
         at.i += 1;
         match c {
             b'\n' => {
@@ -213,11 +217,11 @@ fn quoted(b: &[u8], at: &mut Cursor, quote: u8, is_string: bool) -> Option<Strin
 /// sqlparser's keyword for an unquoted word (its own lookup is a binary search over 900
 /// keywords with a case-folding comparison at each step).
 fn keyword(word: &str) -> Keyword {
-    static TABLE: OnceLock<foldhash::HashMap<&'static str, Keyword>> = OnceLock::new();
+    static TABLE: OnceLock<foldhash::HashMap<&'static [u8], Keyword>> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
         ALL_KEYWORDS
             .iter()
-            .copied()
+            .map(|k| k.as_bytes())
             .zip(ALL_KEYWORDS_INDEX.iter().copied())
             .collect()
     });
@@ -227,10 +231,7 @@ fn keyword(word: &str) -> Keyword {
     };
     upper.copy_from_slice(word.as_bytes());
     upper.make_ascii_uppercase();
-    std::str::from_utf8(upper)
-        .ok()
-        .and_then(|w| table.get(w).copied())
-        .unwrap_or(Keyword::NoKeyword)
+    table.get(&*upper).copied().unwrap_or(Keyword::NoKeyword)
 }
 
 #[cfg(test)]
