@@ -77,8 +77,14 @@ impl Ctx<'_> {
     fn offset_of(&self, line: u64, column: u64) -> Option<usize> {
         let text = &self.raw.text;
         let starts = self.line_starts.get_or_init(|| {
+            // Lines of DDL are short: a byte loop beats a search per line.
             std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .chain(
+                    text.bytes()
+                        .enumerate()
+                        .filter(|(_, b)| *b == b'\n')
+                        .map(|(i, _)| i + 1),
+                )
                 .collect()
         });
         let start = *starts.get(usize::try_from(line).ok()?.checked_sub(1)?)?;
@@ -99,7 +105,7 @@ impl Ctx<'_> {
             return self.raw.span;
         };
         let rest = &self.raw.text[start..];
-        let len = rest.find('\n').unwrap_or(rest.len());
+        let len = rest.bytes().position(|b| b == b'\n').unwrap_or(rest.len());
         let line = rest[..len].trim_end().trim_end_matches(',');
         Span::new(start, start + line.len()).shift(self.raw.span.start)
     }
