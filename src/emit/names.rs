@@ -280,13 +280,12 @@ impl Namer {
             scope
         }
         .to_lowercase();
-        let prefixed = format!("{table}_{wanted}");
         let mut n = 1;
         loop {
             let candidate = match n {
                 1 => wanted.to_string(),
-                2 => prefixed.clone(),
-                _ => format!("{prefixed}_{n}"),
+                2 => format!("{table}_{wanted}"),
+                _ => format!("{table}_{wanted}_{n}"),
             };
             n += 1;
             let name = self.raw(&candidate, diags);
