@@ -285,6 +285,45 @@ mod tests {
     use crate::dialect::Dialect;
     use crate::source::SourceFile;
 
+    /// An unsigned column's CHECK names the column as CREATE TABLE does: lower-cased with
+    /// `--identifiers lower`, shortened past the target's limit.
+    #[test]
+    fn a_column_check_names_the_column_as_the_target_has_it() {
+        let long = format!("C{}", "x".repeat(70));
+        let text = format!("CREATE TABLE T1 (Foo INT UNSIGNED, {long} INT UNSIGNED);");
+        let opts = crate::ConvertOptions {
+            from: Dialect::Mysql,
+            to: Dialect::Postgres,
+            identifiers: super::IdentCase::Lower,
+            emulate_on_update: false,
+            user_mappings: None,
+            config: None,
+            oracle_compat: None,
+        };
+        let conv = crate::convert(&SourceFile::new("t.sql", text), &opts);
+        let sql: Vec<&str> = conv
+            .output
+            .post_data
+            .iter()
+            .map(|s| s.sql.as_str())
+            .collect();
+        assert!(
+            sql.iter().any(|s| s.ends_with(r#"CHECK ("foo" >= 0)"#)),
+            "{sql:#?}"
+        );
+        let create = &conv.output.pre_data[0].sql;
+        let short = create
+            .split_whitespace()
+            .find(|w| w.starts_with("cxxx"))
+            .unwrap_or_default();
+        assert_eq!(short.len(), 63, "{create}");
+        assert!(
+            sql.iter()
+                .any(|s| s.ends_with(&format!(r#"CHECK ("{short}" >= 0)"#))),
+            "{sql:#?}"
+        );
+    }
+
     /// Enough tables for a piece per core, each with an index named `idx`: PostgreSQL names
     /// indexes per schema, so every piece after the first asks for a name an earlier piece took
     /// and must be printed again in order. The names must be those of printing one by one.

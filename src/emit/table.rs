@@ -1036,7 +1036,12 @@ impl<'a> Emitter<'a> {
             }
         }
         for c in &t.columns {
-            if let Some(check) = c.mapped.as_ref().and_then(|m| m.check.as_deref()) {
+            if let Some(check) = c.mapped.as_ref().and_then(|m| m.check.as_ref()) {
+                // The column as CREATE TABLE named it (its shortening was reported there).
+                let column = self
+                    .to()
+                    .quote_ident(&self.namer.raw(&c.name, &mut Vec::new()));
+                let check = check.sql(&column);
                 let n = format!("{}_{}_check", t.name.name, c.name);
                 let n = self
                     .namer

@@ -532,6 +532,45 @@ pub enum DropAttr {
     Collate,
 }
 
+/// A CHECK condition on one column, with the column's name left out: the columns of one type
+/// share it, and `emit` writes each column's name in as the target spells it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ColumnCheck {
+    pub pieces: Vec<CheckPiece>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckPiece {
+    Sql(String),
+    /// The column's name, quoted for the target.
+    Column,
+}
+
+impl ColumnCheck {
+    /// The condition for the column named `column` (quoted for the target).
+    pub fn sql(&self, column: &str) -> String {
+        self.pieces
+            .iter()
+            .map(|p| match p {
+                CheckPiece::Sql(s) => s.as_str(),
+                CheckPiece::Column => column,
+            })
+            .collect()
+    }
+
+    /// Several conditions that must all hold: `(a) AND (b)`.
+    pub fn all(checks: Vec<ColumnCheck>) -> ColumnCheck {
+        let mut pieces = Vec::new();
+        for (i, c) in checks.into_iter().enumerate() {
+            let open = if i == 0 { "(" } else { ") AND (" };
+            pieces.push(CheckPiece::Sql(open.to_string()));
+            pieces.extend(c.pieces);
+        }
+        pieces.push(CheckPiece::Sql(")".to_string()));
+        ColumnCheck { pieces }
+    }
+}
+
 /// What the mapping stage decided for one column.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TypeDecision {
@@ -545,9 +584,9 @@ pub struct TypeDecision {
     /// Where the deciding rule(s) stand, e.g. `mappings/mysql.toml:12 + mappings/postgres.toml:40`.
     pub origin: String,
     pub drop: Vec<DropAttr>,
-    /// A CHECK constraint the target needs to keep the source's domain, with the column name
-    /// already substituted (quoted for the target).
-    pub check: Option<String>,
+    /// A CHECK constraint the target needs to keep the source's domain, around the column's
+    /// name, which `emit` fills in as the target names the column.
+    pub check: Option<ColumnCheck>,
     /// A PostgreSQL enum type this column needs: (type name, values).
     pub new_enum: Option<(String, Vec<String>)>,
 }

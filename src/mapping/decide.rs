@@ -3,14 +3,14 @@
 //! what the rules say (transform, risk, note, drop, check); apply `[attributes]`; turn the
 //! result into diagnostics.
 
-use super::pattern::{Bindings, TypeSpec, lookup};
+use super::pattern::{Bindings, Piece, TypeSpec, lookup};
 use super::rules::{AttrAction, AttrRule, Found, Rule, RuleSet, Target, tie_error};
 use super::{ColumnCtx, Rules};
 use crate::diag::{Diagnostic, codes};
 use crate::dialect::Dialect;
 use std::sync::Arc;
 
-use crate::ir::{DropAttr, Risk, TypeDecision};
+use crate::ir::{CheckPiece, ColumnCheck, DropAttr, Risk, TypeDecision};
 use crate::transform::Transform;
 
 /// What the rules used so far have said.
@@ -21,7 +21,7 @@ struct Draft {
     notes: Vec<String>,
     origins: Vec<String>,
     drop: Vec<DropAttr>,
-    checks: Vec<String>,
+    checks: Vec<ColumnCheck>,
     new_enum: Option<(String, Vec<String>)>,
     diags: Vec<Diagnostic>,
 }
@@ -174,13 +174,7 @@ pub fn decide_type(rules: &Rules, ctx: &ColumnCtx, parsed: &Result<TypeSpec, Str
         check: match d.checks.len() {
             0 => None,
             1 => d.checks.pop(),
-            _ => Some(
-                d.checks
-                    .iter()
-                    .map(|c| format!("({c})"))
-                    .collect::<Vec<_>>()
-                    .join(" AND "),
-            ),
+            _ => Some(ColumnCheck::all(d.checks)),
         },
         new_enum: d.new_enum,
     };
@@ -403,23 +397,38 @@ fn render_check(
     env: &Env,
     d: &mut Draft,
 ) {
-    let value = |name: &str| -> Option<String> {
-        match name {
-            "col" => {
-                env.named.set(true);
-                Some(env.ctx.target.quote_ident(&env.ctx.column.name))
+    // `{col}` stays a piece of its own, which `emit` fills in: so the check does not make the
+    // decision this column's alone.
+    let mut pieces = Vec::new();
+    for p in &check.pieces {
+        let text = match p {
+            Piece::Lit(s) => s.clone(),
+            Piece::Var(v) if v == "col" => {
+                pieces.push(CheckPiece::Column);
+                continue;
             }
-            "values" => env.values.clone(),
-            var => lookup(bindings, var).map(|v| v.to_string()),
+            Piece::Var(v) if v == "values" => match &env.values {
+                Some(values) => values.clone(),
+                None => return missing_check_var(check, v, d),
+            },
+            Piece::Var(v) => match lookup(bindings, v) {
+                Some(value) => value.to_string(),
+                None => return missing_check_var(check, v, d),
+            },
+        };
+        match pieces.last_mut() {
+            Some(CheckPiece::Sql(s)) => s.push_str(&text),
+            _ => pieces.push(CheckPiece::Sql(text)),
         }
-    };
-    match check.render(&value) {
-        Ok(c) => d.checks.push(c),
-        Err(missing) => d.notes.push(format!(
-            "CHECK `{}` not added: the column has no {{{missing}}}",
-            check.text
-        )),
     }
+    d.checks.push(ColumnCheck { pieces });
+}
+
+fn missing_check_var(check: &super::pattern::TextTemplate, missing: &str, d: &mut Draft) {
+    d.notes.push(format!(
+        "CHECK `{}` not added: the column has no {{{missing}}}",
+        check.text
+    ));
 }
 
 /// `{enum_type}`: the column's named enum type, or `<table>_<column>` for an inline enum, which

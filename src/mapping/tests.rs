@@ -50,6 +50,11 @@ fn column(source_type: &str, flags: &[&str]) -> Column {
     c
 }
 
+/// A decision's CHECK for the column `col`, quoted as PostgreSQL and SQLite quote it.
+fn check_sql(d: &TypeDecision, col: &str) -> Option<String> {
+    d.check.as_ref().map(|c| c.sql(&format!("\"{col}\"")))
+}
+
 /// THE matrix helper: maps column `t.c` of `source_type` from `from` to `to` with the built-in
 /// rules and asserts the target type. Returns the decision and diagnostics for further checks.
 #[track_caller]
@@ -141,7 +146,7 @@ fn mysql_integers_to_postgres() {
         ("serial", "numeric(20)"),
     ] {
         let (d, diags) = check(M, P, ty, &[], target);
-        assert_eq!(d.check.as_deref(), Some("\"c\" >= 0"), "{ty}");
+        assert_eq!(check_sql(&d, "c").as_deref(), Some("\"c\" >= 0"), "{ty}");
         assert_eq!(d.risk, Risk::None, "{ty}");
         assert_eq!(codes_of(&diags), ["type-note"], "{ty}");
     }
@@ -224,7 +229,10 @@ fn mysql_enum_and_set_to_postgres() {
     // SET: an array with a CHECK on its members.
     let (d, diags) = check(M, P, "set", &["values=a|b"], "text[]");
     assert_eq!(d.transform, Some(Transform::SetToArray));
-    assert_eq!(d.check.as_deref(), Some("\"c\" <@ ARRAY['a','b']::text[]"));
+    assert_eq!(
+        check_sql(&d, "c").as_deref(),
+        Some("\"c\" <@ ARRAY['a','b']::text[]")
+    );
     assert_eq!(codes_of(&diags), ["type-note"]);
     check(M, P, "set('x','y')", &[], "text[]");
 }
@@ -317,7 +325,7 @@ fn mysql_numbers_to_postgres() {
     check(M, P, "dec(5,1)", &[], "numeric(5,1)");
     check(M, P, "fixed(5,1)", &[], "numeric(5,1)");
     let (d, _) = check(M, P, "decimal(10,2) unsigned", &[], "numeric(10,2)");
-    assert_eq!(d.check.as_deref(), Some("\"c\" >= 0"));
+    assert_eq!(check_sql(&d, "c").as_deref(), Some("\"c\" >= 0"));
     check(M, P, "float", &[], "real");
     check(M, P, "float(10)", &[], "real");
     check(M, P, "float(24)", &[], "real");
@@ -328,7 +336,7 @@ fn mysql_numbers_to_postgres() {
     check(M, P, "double precision", &[], "double precision");
     check(M, P, "real", &[], "double precision");
     let (d, _) = check(M, P, "double unsigned", &[], "double precision");
-    assert_eq!(d.check.as_deref(), Some("\"c\" >= 0"));
+    assert_eq!(check_sql(&d, "c").as_deref(), Some("\"c\" >= 0"));
 }
 
 #[test]
@@ -567,7 +575,7 @@ fn mysql_to_sqlite() {
         assert!(diags.is_empty() && d.check.is_none(), "{ty}");
     }
     let (d, _) = check(M, S, "int unsigned", &[], "integer");
-    assert_eq!(d.check.as_deref(), Some("\"c\" >= 0"));
+    assert_eq!(check_sql(&d, "c").as_deref(), Some("\"c\" >= 0"));
     let (d, _) = check(M, S, "bigint unsigned", &["auto_increment"], "integer");
     assert_eq!(d.risk, Risk::Lossy);
     // The pair file: SQLite keeps TINYINT(1) integers as they are.
@@ -581,7 +589,7 @@ fn mysql_to_sqlite() {
     check(M, S, "bool", &[], "boolean");
     // ENUM: text with a CHECK of its values.
     let (d, _) = check(M, S, "enum", &["values=a|b'c"], "text");
-    assert_eq!(d.check.as_deref(), Some("\"c\" IN ('a','b''c')"));
+    assert_eq!(check_sql(&d, "c").as_deref(), Some("\"c\" IN ('a','b''c')"));
     assert_eq!(d.new_enum, None);
     let (d, _) = check(M, S, "set", &["values=a|b"], "text");
     assert_eq!(d.transform, None);
@@ -641,7 +649,7 @@ fn postgres_to_sqlite() {
     let (d, _) = check(P, S, "interval", &[], "text");
     assert_eq!(d.risk, Risk::Lossy);
     let (d, _) = check(P, S, "mood", &["enum_type=mood", "values=x|y"], "text");
-    assert_eq!(d.check.as_deref(), Some("\"c\" IN ('x','y')"));
+    assert_eq!(check_sql(&d, "c").as_deref(), Some("\"c\" IN ('x','y')"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1234,8 +1242,9 @@ fn table(name: &str, columns: Vec<Column>) -> Table {
 
 #[test]
 fn map_schema_decides_like_each_column_alone() {
-    // Columns that share a type and facts share the type rules' decision; what is the column's
-    // own (its name in a CHECK or an enum type, its values, its attributes) stays its own.
+    // Columns that share a type and facts share the type rules' decision (a CHECK leaves the
+    // column's name for emit to fill in); what is the column's own (an enum type named after it,
+    // its values, its attributes) stays its own.
     let named = |n: &str, ty: &str, flags: &[&str]| Column {
         name: n.into(),
         ..column(ty, flags)
@@ -1289,8 +1298,8 @@ fn map_schema_decides_like_each_column_alone() {
     assert_eq!(mapped, alone);
     let messages: Vec<String> = diags.into_iter().map(|d| d.message).collect();
     assert_eq!(messages, alone_diags);
-    assert_eq!(mapped[0].check.as_deref(), Some("\"x\" >= 0"));
-    assert_eq!(mapped[1].check.as_deref(), Some("\"y\" >= 0"));
+    assert_eq!(check_sql(&mapped[0], "x").as_deref(), Some("\"x\" >= 0"));
+    assert_eq!(check_sql(&mapped[1], "y").as_deref(), Some("\"y\" >= 0"));
 }
 
 #[test]
