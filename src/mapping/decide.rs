@@ -468,11 +468,8 @@ fn report_tie(set: &RuleSet, found: &Found, d: &mut Draft, ctx: &ColumnCtx) {
     if set.load_ties.contains(&key) {
         return;
     }
-    d.diags.push(
-        tie_error(&set.rules[found.rule], &set.rules[other])
-            .at(ctx.column.span)
-            .object(format!("table {}", ctx.table)),
-    );
+    d.diags
+        .push(tie_error(&set.rules[found.rule], &set.rules[other]).at(ctx.column.span));
 }
 
 /// One column takes one value transform. Two rules (read and write) may each name one: the
@@ -504,8 +501,7 @@ fn compose(
                         a.name()
                     ),
                 )
-                .at(ctx.column.span)
-                .object(format!("table {}", ctx.table)),
+                .at(ctx.column.span),
             ),
         }
     }
@@ -586,9 +582,7 @@ fn attributes(
 }
 
 fn attr_diag(ctx: &ColumnCtx, msg: String) -> Diagnostic {
-    Diagnostic::new(&codes::ATTRIBUTE_DROPPED, msg)
-        .at(ctx.column.span)
-        .object(format!("table {}", ctx.table))
+    Diagnostic::new(&codes::ATTRIBUTE_DROPPED, msg).at(ctx.column.span)
 }
 
 /// The diagnostic a decision's risk and note call for: lossy -> warning, manual -> manual
@@ -609,9 +603,7 @@ fn type_diagnostic(
         "`{}.{}`: {source_text} -> {}: {note} ({})",
         ctx.table, ctx.column.name, decision.target, decision.origin
     );
-    let mut diag = Diagnostic::new(code, msg)
-        .at(ctx.column.span)
-        .object(format!("table {}", ctx.table));
+    let mut diag = Diagnostic::new(code, msg).at(ctx.column.span);
     if decision.risk == Risk::Manual {
         diag = diag.help(
             "decide the type yourself with a rule in a --mappings file (see mappings/README.md)",

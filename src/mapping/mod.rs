@@ -159,7 +159,13 @@ pub struct ColumnCtx<'a> {
 /// fallback `to` (text for the target).
 pub fn map_column(rules: &Rules, ctx: &ColumnCtx) -> (TypeDecision, Vec<Diagnostic>) {
     let parsed = parse_concrete(&ctx.column.source_type);
-    decide::decide(rules, ctx, &parsed)
+    let (decision, diags) = decide::decide(rules, ctx, &parsed);
+    let object = format!("table {}", ctx.table);
+    let diags = diags
+        .into_iter()
+        .map(|d| d.object(object.clone()))
+        .collect();
+    (decision, diags)
 }
 
 /// Fill `mapped` for every column of every table; diagnostics at the column's span, with
