@@ -77,14 +77,8 @@ impl Ctx<'_> {
     fn offset_of(&self, line: u64, column: u64) -> Option<usize> {
         let text = &self.raw.text;
         let starts = self.line_starts.get_or_init(|| {
-            // Lines of DDL are short: a byte loop beats a search per line.
             std::iter::once(0)
-                .chain(
-                    text.bytes()
-                        .enumerate()
-                        .filter(|(_, b)| *b == b'\n')
-                        .map(|(i, _)| i + 1),
-                )
+                .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
                 .collect()
         });
         let start = *starts.get(usize::try_from(line).ok()?.checked_sub(1)?)?;

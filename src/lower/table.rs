@@ -334,8 +334,25 @@ pub(super) fn source_type(dt: &DataType, dialect: Dialect) -> (String, Option<Ve
         {
             (format!("{name}({})", modifiers[0]).to_lowercase(), None)
         }
-        other => (other.to_string().to_lowercase(), None),
+        other => (type_text(other), None),
     }
+}
+
+/// A type's text, lower case. A schema spells a few dozen types over thousands of columns, so
+/// each parser thread remembers the text of the types it has printed.
+fn type_text(dt: &DataType) -> String {
+    thread_local! {
+        static KNOWN: std::cell::RefCell<foldhash::HashMap<DataType, String>> =
+            std::cell::RefCell::new(foldhash::HashMap::default());
+    }
+    KNOWN.with_borrow_mut(|known| {
+        if let Some(text) = known.get(dt) {
+            return text.clone();
+        }
+        let text = dt.to_string().to_lowercase();
+        known.insert(dt.clone(), text.clone());
+        text
+    })
 }
 
 fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut Vec<Diagnostic>) {
