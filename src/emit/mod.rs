@@ -208,7 +208,7 @@ const PIECES_PER_CORE: usize = 4;
 
 /// Runs `f` on every item, with the result of running it on each in order on one emitter, but
 /// on all cores: the items are cut into contiguous pieces that the cores take in turn, each
-/// printed on a copy of `e` (`Emitter::fork`) that journals every name it takes fresh. The
+/// printed on a copy of `e` (`Emitter::fork`) that keeps apart every name it takes fresh. The
 /// pieces are then joined in order. The names taken are the only state one item's printing
 /// leaves for the next (`Emitter::may_fork`), so a piece that asked for no name an earlier
 /// piece took printed exactly what the loop would have; one that did is thrown away and run
@@ -232,6 +232,7 @@ fn each_in_order<'a, T: Sync>(
         .div_ceil(threads * PIECES_PER_CORE)
         .max(MIN_PIECE);
     let pieces: Vec<&[T]> = items.chunks(size).collect();
+    e.namer.freeze();
     let base: &table::Emitter<'a> = e;
     let next = std::sync::atomic::AtomicUsize::new(0);
     // Each core takes the next piece until none is left; the pieces come back numbered.
@@ -259,7 +260,7 @@ fn each_in_order<'a, T: Sync>(
     });
     done.sort_by_key(|(k, _, _)| *k);
     for ((_, mut fork, d), piece) in done.into_iter().zip(pieces) {
-        let fresh = fork.namer.end_journal();
+        let fresh = fork.namer.taken_fresh();
         if fresh.iter().any(|key| e.namer.is_taken(key)) {
             piece.iter().for_each(|item| f(e, item, diags));
         } else {

@@ -38,8 +38,9 @@ impl ColumnKind {
     }
 }
 
-/// Cloned for each core when tables are printed in parallel (`emit::each_in_order`): the facts
-/// read while printing sit behind `Arc`s, so a copy costs only the set of names used.
+/// Copied for each piece when tables are printed in parallel (`emit::each_in_order`): the facts
+/// read while printing, and the names used before the copy (`freeze`), sit behind `Arc`s, so a
+/// copy (`fork`) starts with no set of its own.
 #[derive(Clone)]
 pub struct Namer {
     pub target: Dialect,
@@ -49,10 +50,10 @@ pub struct Namer {
     /// The Oracle release written for (`--oracle-compat`), when older than the current one.
     pub oracle_release: Option<u32>,
     /// Index and key names already used, per schema, lower case (PostgreSQL and SQLite scope
-    /// index names to the schema; MySQL to the table, where the set is per table instead).
+    /// index names to the schema; MySQL to the table, where the set is per table instead):
+    /// those used before each `freeze`, shared with copies, and those used since.
+    used_before: Vec<Arc<HashSet<String>>>,
     used: HashSet<String>,
-    /// While set, every key this namer took fresh (`start_journal`).
-    journal: Option<Vec<String>>,
     /// Declared spelling of every table, view and column name, by lower case; None where two
     /// declarations differ only in case (then no spelling is preferred).
     declared: Arc<HashMap<String, Option<String>>>,
@@ -80,8 +81,8 @@ impl Namer {
             case,
             max_len: target.max_ident_len(),
             oracle_release: None,
+            used_before: Vec::new(),
             used: HashSet::new(),
-            journal: None,
             declared: Arc::default(),
             kinds_by_name: Arc::default(),
             column_types: Arc::default(),
@@ -304,36 +305,40 @@ impl Namer {
         ));
     }
 
-    /// Marks `key` used; false if it was already. Journaled while a journal is kept.
+    /// Marks `key` used; false if it was already.
     fn take(&mut self, key: String) -> bool {
-        match &mut self.journal {
-            Some(journal) => {
-                let fresh = self.used.insert(key.clone());
-                if fresh {
-                    journal.push(key);
-                }
-                fresh
-            }
-            None => self.used.insert(key),
+        !self.used_before.iter().any(|set| set.contains(&key)) && self.used.insert(key)
+    }
+
+    /// Shares the names used so far with the copies `fork` makes from now on.
+    pub fn freeze(&mut self) {
+        if !self.used.is_empty() {
+            self.used_before
+                .push(Arc::new(std::mem::take(&mut self.used)));
         }
     }
 
-    /// Starts recording every name this namer takes fresh (see `take`).
-    pub fn start_journal(&mut self) {
-        self.journal = Some(Vec::new());
+    /// A copy that knows the names used before the last `freeze` and takes its own from there;
+    /// `taken_fresh` tells which it took.
+    pub fn fork(&self) -> Namer {
+        debug_assert!(self.used.is_empty(), "freeze before fork");
+        Namer {
+            used: HashSet::new(),
+            ..self.clone()
+        }
     }
 
-    /// Stops recording and returns the names taken fresh since `start_journal`.
-    pub fn end_journal(&mut self) -> Vec<String> {
-        self.journal.take().unwrap_or_default()
+    /// The names this copy took since `fork`.
+    pub fn taken_fresh(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.used).into_iter().collect()
     }
 
     /// Whether `key` (as `take` spells it) is taken.
     pub fn is_taken(&self, key: &str) -> bool {
-        self.used.contains(key)
+        self.used_before.iter().any(|set| set.contains(key)) || self.used.contains(key)
     }
 
-    /// Takes the names another copy of this namer took (`end_journal`).
+    /// Takes the names a copy of this namer took (`taken_fresh`).
     pub fn absorb(&mut self, taken: impl IntoIterator<Item = String>) {
         self.used.extend(taken);
     }

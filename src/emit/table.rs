@@ -165,20 +165,19 @@ impl<'a> Emitter<'a> {
     }
 
     /// Whether objects may be printed by copies of this emitter (`fork`) whose results are
-    /// joined in order: only the names used are shared state then, which the namer's journal
-    /// checks. Not for SQL Server, whose foreign keys depend on the cascade paths kept before.
+    /// joined in order: only the names used are shared state then, which the copies' namers
+    /// tell. Not for SQL Server, whose foreign keys depend on the cascade paths kept before.
     pub fn may_fork(&self) -> bool {
         self.to() != Dialect::SqlServer
     }
 
-    /// A copy that prints into an output of its own and journals the names it takes.
+    /// A copy that prints into an output of its own and keeps apart the names it takes
+    /// (`Namer::fork`: freeze the namer first).
     pub fn fork(&self) -> Emitter<'a> {
-        let mut namer = self.namer.clone();
-        namer.start_journal();
         Emitter {
             schema: self.schema,
             opts: self.opts,
-            namer,
+            namer: self.namer.fork(),
             out: Output::default(),
             dropped_views: self.dropped_views.clone(),
             cascades: super::cascade::CascadePaths::default(),
