@@ -351,13 +351,13 @@ impl<'a> Emitter<'a> {
 
     /// PostgreSQL enum types that the mapping created for inline enums (MySQL ENUM columns).
     pub fn new_enum_types(&mut self, _diags: &mut Vec<Diagnostic>) {
-        let mut wanted: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for t in &self.schema.tables {
+        let schema = self.schema;
+        let mut wanted: BTreeMap<&str, &[String]> = BTreeMap::new();
+        for t in &schema.tables {
             for c in &t.columns {
                 if let Some((name, values)) = c.mapped.as_ref().and_then(|m| m.new_enum.as_ref())
-                    && !wanted.contains_key(name)
                 {
-                    wanted.insert(name.clone(), values.clone());
+                    wanted.entry(name).or_insert(values);
                 }
             }
         }
