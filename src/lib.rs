@@ -62,6 +62,30 @@ pub struct Conversion {
 
 /// Reads a source script and converts it; never fails, never panics: problems are diagnostics.
 pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
+    // The mapping rules are read on a thread of their own while the script is read.
+    std::thread::scope(|s| {
+        let rules = s.spawn(|| {
+            let user = opts
+                .user_mappings
+                .as_ref()
+                .map(|(n, t)| (n.as_str(), t.as_str()));
+            mapping::Rules::load(opts.from, opts.to, user)
+        });
+        let (schema, stats, order, mut diagnostics) = read(file, opts);
+        // A panic there is a bug: re-raise it here with its own message.
+        let (rules, d) = rules
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        diagnostics.extend(d);
+        finish(schema, stats, order, &rules, diagnostics, opts)
+    })
+}
+
+/// Split, parse, lower, configure and order: the schema as the script declares it.
+fn read(
+    file: &SourceFile,
+    opts: &ConvertOptions,
+) -> (ir::Schema, lower::Stats, order::Order, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let (raws, d) = parse::split::split(&file.text, opts.from);
     diagnostics.extend(d);
@@ -81,13 +105,19 @@ pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
     }
     let (order, d) = order::order(&mut schema);
     diagnostics.extend(d);
-    let user = opts
-        .user_mappings
-        .as_ref()
-        .map(|(n, t)| (n.as_str(), t.as_str()));
-    let (rules, d) = mapping::Rules::load(opts.from, opts.to, user);
-    diagnostics.extend(d);
-    diagnostics.extend(mapping::map_schema(&mut schema, &rules));
+    (schema, stats, order, diagnostics)
+}
+
+/// Map and emit.
+fn finish(
+    mut schema: ir::Schema,
+    stats: lower::Stats,
+    order: order::Order,
+    rules: &mapping::Rules,
+    mut diagnostics: Vec<Diagnostic>,
+    opts: &ConvertOptions,
+) -> Conversion {
+    diagnostics.extend(mapping::map_schema(&mut schema, rules));
     let emit_opts = emit::Options {
         from: opts.from,
         to: opts.to,

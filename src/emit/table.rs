@@ -355,8 +355,7 @@ impl<'a> Emitter<'a> {
         let mut wanted: BTreeMap<&str, &[String]> = BTreeMap::new();
         for t in &schema.tables {
             for c in &t.columns {
-                if let Some((name, values)) = c.mapped.as_ref().and_then(|m| m.new_enum.as_ref())
-                {
+                if let Some((name, values)) = c.mapped.as_ref().and_then(|m| m.new_enum.as_ref()) {
                     wanted.entry(name).or_insert(values);
                 }
             }
