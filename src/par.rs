@@ -35,6 +35,28 @@ pub fn chunks_mut<T: Send, R: Send>(
     })
 }
 
+/// `chunks_mut` for work that only reads the items.
+pub fn chunks<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    min_chunk: usize,
+    f: impl Fn(&'a [T]) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads();
+    let chunk = items.len().div_ceil(threads).max(min_chunk).max(1);
+    if items.len() <= chunk {
+        return vec![f(items)];
+    }
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items.chunks(chunk).map(|c| s.spawn(move || f(c))).collect();
+        // A panic in a worker is a bug: re-raise it here with its own message.
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

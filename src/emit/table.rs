@@ -351,14 +351,19 @@ impl<'a> Emitter<'a> {
 
     /// PostgreSQL enum types that the mapping created for inline enums (MySQL ENUM columns).
     pub fn new_enum_types(&mut self, _diags: &mut Vec<Diagnostic>) {
-        let schema = self.schema;
+        // Every column is looked at: on all cores for a large schema, the first column that
+        // needs a type (in table order) giving its values.
+        let found = crate::par::chunks(&self.schema.tables, 256, |tables| {
+            tables
+                .iter()
+                .flat_map(|t| &t.columns)
+                .filter_map(|c| c.mapped.as_ref()?.new_enum.as_ref())
+                .map(|(name, values)| (name.as_str(), values.as_slice()))
+                .collect::<Vec<_>>()
+        });
         let mut wanted: BTreeMap<&str, &[String]> = BTreeMap::new();
-        for t in &schema.tables {
-            for c in &t.columns {
-                if let Some((name, values)) = c.mapped.as_ref().and_then(|m| m.new_enum.as_ref()) {
-                    wanted.entry(name).or_insert(values);
-                }
-            }
+        for (name, values) in found.into_iter().flatten() {
+            wanted.entry(name).or_insert(values);
         }
         for (name, values) in wanted {
             let vals: Vec<String> = values.iter().map(|v| self.to().quote_string(v)).collect();

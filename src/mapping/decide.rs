@@ -599,10 +599,24 @@ fn type_diagnostic(
         Risk::None => return None,
     };
     let note = decision.note.as_deref().unwrap_or(default_note);
-    let msg = format!(
-        "`{}.{}`: {source_text} -> {}: {note} ({})",
-        ctx.table, ctx.column.name, decision.target, decision.origin
-    );
+    // `t.c`: source -> target: note (origin), joined without formatting: a large schema has a
+    // finding like this for most of its columns.
+    let parts = [
+        "`",
+        ctx.table,
+        ".",
+        &ctx.column.name,
+        "`: ",
+        source_text,
+        " -> ",
+        &decision.target,
+        ": ",
+        note,
+        " (",
+        &decision.origin,
+        ")",
+    ];
+    let msg = parts.concat();
     let mut diag = Diagnostic::new(code, msg).at(ctx.column.span);
     if decision.risk == Risk::Manual {
         diag = diag.help(
