@@ -350,6 +350,11 @@ fn type_text(dt: &DataType) -> String {
             return text.clone();
         }
         let text = dt.to_string().to_lowercase();
+        // Bounded: a script of endless distinct types (`varchar(1)`, `varchar(2)`, ...) starts
+        // the memory over rather than growing it.
+        if known.len() >= 4096 {
+            known.clear();
+        }
         known.insert(dt.clone(), text.clone());
         text
     })
