@@ -1257,6 +1257,15 @@ pub const POSTGRES_KNOWN_EXTENSIONS: &[&str] = &[
     "xml2",
 ];
 
+/// `word` in ASCII upper case, written into `buf`, for a lookup in a list of upper-case words;
+/// None when it is longer than `buf` (then no such word is in the list).
+pub(crate) fn ascii_upper<'b>(word: &str, buf: &'b mut [u8]) -> Option<&'b [u8]> {
+    let upper = buf.get_mut(..word.len())?;
+    upper.copy_from_slice(word.as_bytes());
+    upper.make_ascii_uppercase();
+    Some(upper)
+}
+
 impl Dialect {
     /// Whether a word is reserved in this dialect, so a name spelled like it must be quoted.
     pub fn is_reserved(self, word: &str) -> bool {
@@ -1282,12 +1291,7 @@ impl Dialect {
         }];
         // The lists are upper case and hold no word longer than 32 bytes (a test holds them so).
         let mut buf = [0u8; 32];
-        let Some(upper) = buf.get_mut(..word.len()) else {
-            return false;
-        };
-        upper.copy_from_slice(word.as_bytes());
-        upper.make_ascii_uppercase();
-        set.contains(&*upper)
+        ascii_upper(word, &mut buf).is_some_and(|upper| set.contains(upper))
     }
 }
 

@@ -16,23 +16,11 @@ pub fn chunks_mut<T: Send, R: Send>(
     min_chunk: usize,
     f: impl Fn(&mut [T]) -> R + Sync,
 ) -> Vec<R> {
-    let threads = threads();
-    let chunk = items.len().div_ceil(threads).max(min_chunk).max(1);
+    let chunk = chunk_len(items.len(), min_chunk);
     if items.len() <= chunk {
         return vec![f(items)];
     }
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks_mut(chunk)
-            .map(|c| s.spawn(move || f(c)))
-            .collect();
-        // A panic in a worker is a bug: re-raise it here with its own message.
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    each_on_a_thread(items.chunks_mut(chunk), f)
 }
 
 /// `chunks_mut` for work that only reads the items.
@@ -41,14 +29,26 @@ pub fn chunks<'a, T: Sync, R: Send>(
     min_chunk: usize,
     f: impl Fn(&'a [T]) -> R + Sync,
 ) -> Vec<R> {
-    let threads = threads();
-    let chunk = items.len().div_ceil(threads).max(min_chunk).max(1);
+    let chunk = chunk_len(items.len(), min_chunk);
     if items.len() <= chunk {
         return vec![f(items)];
     }
+    each_on_a_thread(items.chunks(chunk), f)
+}
+
+/// Items per chunk: one chunk per core, at least `min_chunk`.
+fn chunk_len(len: usize, min_chunk: usize) -> usize {
+    len.div_ceil(threads()).max(min_chunk).max(1)
+}
+
+/// Runs `f` on each piece on a thread of its own; the results in the order of the pieces.
+fn each_on_a_thread<P: Send, R: Send>(
+    pieces: impl Iterator<Item = P>,
+    f: impl Fn(P) -> R + Sync,
+) -> Vec<R> {
     let f = &f;
     std::thread::scope(|s| {
-        let handles: Vec<_> = items.chunks(chunk).map(|c| s.spawn(move || f(c))).collect();
+        let handles: Vec<_> = pieces.map(|p| s.spawn(move || f(p))).collect();
         // A panic in a worker is a bug: re-raise it here with its own message.
         handles
             .into_iter()

@@ -25,6 +25,13 @@ impl Span {
     }
 }
 
+/// The byte offset of each line's start in `text`: 0, and each offset after a `\n`.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+        .collect()
+}
+
 /// One input file: its display name, its text, and an index of line starts.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -44,11 +51,7 @@ impl SourceFile {
     }
 
     fn line_starts(&self) -> &[usize] {
-        self.line_starts.get_or_init(|| {
-            let mut starts = vec![0];
-            starts.extend(self.text.match_indices('\n').map(|(i, _)| i + 1));
-            starts
-        })
+        self.line_starts.get_or_init(|| line_starts(&self.text))
     }
 
     /// 1-based line and 1-based column (in characters) of a byte offset.

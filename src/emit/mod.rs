@@ -286,22 +286,26 @@ mod tests {
     use crate::dialect::Dialect;
     use crate::source::SourceFile;
 
+    fn mysql_to_postgres(text: String, identifiers: super::IdentCase) -> crate::Conversion {
+        let opts = crate::ConvertOptions {
+            from: Dialect::Mysql,
+            to: Dialect::Postgres,
+            identifiers,
+            emulate_on_update: false,
+            user_mappings: None,
+            config: None,
+            oracle_compat: None,
+        };
+        crate::convert(&SourceFile::new("t.sql", text), &opts)
+    }
+
     /// An unsigned column's CHECK names the column as CREATE TABLE does: lower-cased with
     /// `--identifiers lower`, shortened past the target's limit.
     #[test]
     fn a_column_check_names_the_column_as_the_target_has_it() {
         let long = format!("C{}", "x".repeat(70));
         let text = format!("CREATE TABLE T1 (Foo INT UNSIGNED, {long} INT UNSIGNED);");
-        let opts = crate::ConvertOptions {
-            from: Dialect::Mysql,
-            to: Dialect::Postgres,
-            identifiers: super::IdentCase::Lower,
-            emulate_on_update: false,
-            user_mappings: None,
-            config: None,
-            oracle_compat: None,
-        };
-        let conv = crate::convert(&SourceFile::new("t.sql", text), &opts);
+        let conv = mysql_to_postgres(text, super::IdentCase::Lower);
         let sql: Vec<&str> = conv
             .output
             .post_data
@@ -334,16 +338,7 @@ mod tests {
         let text: String = (0..n)
             .map(|i| format!("CREATE TABLE t{i:04} (a INT, KEY idx (a));\n"))
             .collect();
-        let opts = crate::ConvertOptions {
-            from: Dialect::Mysql,
-            to: Dialect::Postgres,
-            identifiers: super::IdentCase::Keep,
-            emulate_on_update: false,
-            user_mappings: None,
-            config: None,
-            oracle_compat: None,
-        };
-        let conv = crate::convert(&SourceFile::new("t.sql", text), &opts);
+        let conv = mysql_to_postgres(text, super::IdentCase::Keep);
         let names: Vec<String> = conv
             .output
             .post_data

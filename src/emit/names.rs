@@ -223,14 +223,10 @@ impl Namer {
     /// target's folding of unquoted names (PostgreSQL to lower case, Oracle to upper case), or a
     /// reserved word of the target.
     pub fn quote_raw(&self, name: &str) -> String {
-        if self.is_plain(name) {
-            name.to_string()
-        } else {
-            self.target.quote_ident(name)
-        }
+        self.quote_owned(name.to_string())
     }
 
-    /// `quote_raw` for a name already owned, which a plain word is returned as.
+    /// `quote_raw` for a name already owned: a plain word is returned as it is.
     fn quote_owned(&self, name: String) -> String {
         if self.is_plain(&name) {
             name

@@ -76,11 +76,9 @@ impl Ctx<'_> {
     /// Byte offset in the statement of sqlparser's 1-based line and character column.
     fn offset_of(&self, line: u64, column: u64) -> Option<usize> {
         let text = &self.raw.text;
-        let starts = self.line_starts.get_or_init(|| {
-            std::iter::once(0)
-                .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
-                .collect()
-        });
+        let starts = self
+            .line_starts
+            .get_or_init(|| crate::source::line_starts(text));
         let start = *starts.get(usize::try_from(line).ok()?.checked_sub(1)?)?;
         let col = usize::try_from(column).ok()?.checked_sub(1)?;
         let line_text = &text[start..];

@@ -60,8 +60,8 @@ struct Env<'a> {
     /// The enum type's name quoted for the target, and whether ferry must create it.
     enum_type: String,
     enum_is_new: Option<String>,
-    /// Set when a template used the table's or the column's name (`{col}`, `{enum_type}`): the
-    /// decision is then this column's alone.
+    /// Set when a template used the table's or the column's name (`{enum_type}`): the decision
+    /// is then this column's alone. (A CHECK's `{col}` is left for emit to fill in.)
     named: std::cell::Cell<bool>,
 }
 
@@ -92,7 +92,8 @@ pub struct Core {
     pub decision: TypeDecision,
     pub diags: Vec<Diagnostic>,
     /// Whether the decision holds for every column of the same source type and facts: no
-    /// diagnostic names this column and no template used its table's or its own name. Enum and
+    /// diagnostic names this column and no type template used its table's or its own name
+    /// (a CHECK leaves the column's name out). Enum and
     /// set values and named enum types are the column's too; the caller checks those.
     pub shared: bool,
 }

@@ -226,12 +226,9 @@ fn keyword(word: &str) -> Keyword {
             .collect()
     });
     let mut buf = [0u8; 64];
-    let Some(upper) = buf.get_mut(..word.len()) else {
-        return Keyword::NoKeyword;
-    };
-    upper.copy_from_slice(word.as_bytes());
-    upper.make_ascii_uppercase();
-    table.get(&*upper).copied().unwrap_or(Keyword::NoKeyword)
+    crate::dialect::ascii_upper(word, &mut buf)
+        .and_then(|upper| table.get(upper).copied())
+        .unwrap_or(Keyword::NoKeyword)
 }
 
 #[cfg(test)]
