@@ -398,3 +398,290 @@ fn sqlserver_and_oracle_convert_by_name_and_alias_but_move_no_data() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("moving data out of sqlserver scripts is not supported yet"));
 }
+
+/// A MySQL script of `n` tables that each give the same two kinds of findings (an unsigned
+/// column, ON UPDATE), as large generated schemas do.
+fn many_alike_tables(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "CREATE TABLE t{i:04} (id INT UNSIGNED PRIMARY KEY, \
+                 at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP);\n"
+            )
+        })
+        .collect()
+}
+
+/// Runs ferry with `input` on its standard input.
+fn ferry_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run ferry: {e}"));
+    let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
+    // A command that refuses before it reads closes the pipe early: not the test's failure.
+    if let Err(e) = stdin.write_all(input) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
+    drop(stdin);
+    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
+}
+
+const ESC: &str = "\u{1b}[";
+
+#[test]
+fn colour_only_on_a_terminal_or_when_asked() {
+    let sakila = "tests/corpus/mysql/sakila/sakila-mv-schema.sql";
+    // Standard error is a pipe here, as with `2>file`: no escape codes.
+    let o = convert(sakila, "mysql", "postgres", &[]);
+    assert!(stderr(&o).contains("warning["), "{}", stderr(&o));
+    assert!(!stderr(&o).contains(ESC), "colour on a pipe");
+    let o = convert(sakila, "mysql", "postgres", &["--color", "always"]);
+    assert!(stderr(&o).contains(ESC), "--color always gave no colour");
+    let o = convert(sakila, "mysql", "postgres", &["--color", "never"]);
+    assert!(!stderr(&o).contains(ESC));
+    // On a terminal (a pseudo-terminal from util-linux `script`): colour, unless NO_COLOR is set.
+    let bin = env!("CARGO_BIN_EXE_ferry");
+    let on_tty = |no_color: bool| {
+        let cmd = format!(
+            "{bin} convert {sakila} --from mysql --to postgres -o /dev/null 2>&1 >/dev/null"
+        );
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("NO_COLOR");
+        if no_color {
+            c.env("NO_COLOR", "1");
+        }
+        let o = c
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run script: {e}"));
+        stdout(&o)
+    };
+    let tty = on_tty(false);
+    assert!(tty.contains("warning") && tty.contains(ESC), "{tty}");
+    let tty = on_tty(true);
+    assert!(
+        tty.contains("warning") && !tty.contains(ESC),
+        "NO_COLOR: {tty}"
+    );
+}
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    use std::io::BufRead;
+    let script = scratch("closed_pipe.sql", many_alike_tables(400).as_bytes());
+    for args in [
+        vec![
+            "check", &script, "--from", "mysql", "--to", "postgres", "--format", "json",
+        ],
+        vec![
+            "convert", &script, "--from", "mysql", "--to", "postgres", "-q",
+        ],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        // `| head -1`: one line read, then the pipe is closed.
+        let mut first = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut first)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!first.is_empty());
+        let o = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let err = stderr(&o);
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+        // The command's own exit code: 0 clean, 1 with the script's findings (warnings are not
+        // denied, so 0 here); never 101, the code of a panic.
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_dash_reads_the_script_from_stdin() {
+    let text = std::fs::read("tests/corpus/mysql/chinook/Chinook_MySql.sql")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let o = ferry_stdin(
+        &["convert", "-", "--from", "mysql", "--to", "sqlite"],
+        &text,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("CREATE TABLE Album ("),
+        "{}",
+        stdout(&o)
+    );
+    // Its dialect is inferred as a file's is, and findings name it `<stdin>:LINE:COLUMN`.
+    let o = ferry_stdin(
+        &["check", "-", "--to", "postgres"],
+        b"-- MySQL dump 10.13\nCREATE TABLE t (a INT);\nCREATE TABLE u (a INT UNSIGNED, b GARBAGE(;\n",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("<stdin>:3:"), "{}", stderr(&o));
+    // Not UTF-8 on stdin: named as such, exit 2.
+    let o = ferry_stdin(
+        &["convert", "-", "--from", "mysql", "--to", "sqlite"],
+        b"\n\xff",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("<stdin>:2: the file is not valid UTF-8"),
+        "{}",
+        stderr(&o)
+    );
+    // A plan must read its source again: standard input is refused with the reason.
+    let db = scratch("stdin_target.db", b"");
+    let target = format!("sqlite:{db}");
+    let o = ferry_stdin(&["plan", "-", &target, "--from", "mysql"], &text);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot be standard input"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn every_command_takes_the_output_flags() {
+    let chinook = "tests/corpus/mysql/chinook/Chinook_MySql.sql";
+    let db = scratch("flags_target.db", b"");
+    let target = format!("sqlite:{db}");
+    let plan = scratch("flags_plan.json", b"");
+    // Before and after the command's own arguments.
+    for flags in [["-q", "--color=never"], ["--verbose", "--color=always"]] {
+        let mut args = vec![
+            flags[0], "plan", chinook, &target, "-o", &plan, "--from", "mysql",
+        ];
+        args.push(flags[1]);
+        let o = ferry(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let o = ferry(&["validate", &plan, flags[0], flags[1]]);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "an empty target: the tables are missing"
+        );
+        for cmd in [
+            vec!["convert", chinook, "--from", "mysql", "--to", "sqlite"],
+            vec!["check", chinook, "--from", "mysql", "--to", "sqlite"],
+            vec![
+                "report", chinook, "--from", "mysql", "--to", "sqlite", "--format", "md",
+            ],
+            vec!["explain", "F2001"],
+            vec!["mappings", "show", "mysql", "sqlite"],
+        ] {
+            let mut args = cmd.clone();
+            args.extend_from_slice(&flags);
+            let o = ferry(&args);
+            assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        }
+    }
+    // -q on plan: no findings, only the summary line.
+    let o = ferry(&["plan", chinook, &target, "--from", "mysql", "-q"]);
+    assert!(!stderr(&o).contains("note["), "{}", stderr(&o));
+    assert!(stdout(&o).contains("\"tables\""));
+}
+
+#[test]
+fn alike_findings_are_grouped_unless_verbose() {
+    let script = scratch("alike.sql", many_alike_tables(300).as_bytes());
+    let args = ["convert", &script, "--from", "mysql", "--to", "postgres"];
+    let o = ferry(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    // Two kinds of finding, each shown three times, then one line for the other 297.
+    assert_eq!(err.matches("and 297 more like this").count(), 2, "{err}");
+    assert!(err.contains("`t0003.id`"), "the line names a few: {err}");
+    assert!(err.lines().count() < 100, "{} lines", err.lines().count());
+    // --verbose shows every one, as JSON lists every one.
+    let mut verbose = args.to_vec();
+    verbose.push("-v");
+    let err = stderr(&ferry(&verbose));
+    let json = ferry(&[
+        "check", &script, "--from", "mysql", "--to", "postgres", "--format", "json",
+    ]);
+    let doc: serde_json::Value =
+        serde_json::from_slice(&json.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let total = doc["diagnostics"].as_array().map_or(0, Vec::len);
+    assert_eq!(total, 2 * 300, "two per table");
+    let headers = err
+        .lines()
+        .filter(|l| l.starts_with("note[") || l.starts_with("warning["))
+        .count();
+    assert_eq!(headers, total, "{err}");
+    assert!(!err.contains("more like this"));
+}
+
+#[test]
+fn options_that_do_not_apply_are_refused() {
+    let chinook = "tests/corpus/mysql/chinook/Chinook_MySql.sql";
+    // A report exits 0 once written; --deny would be silently ignored, so it is refused.
+    let o = ferry(&[
+        "report", chinook, "--from", "mysql", "--to", "sqlite", "--deny", "warnings",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--deny"), "{}", stderr(&o));
+    // Oracle releases that do not exist.
+    let oracle = "tests/corpus/oracle/chinook/Chinook_Oracle.sql";
+    for bad in ["3", "13", "x"] {
+        let o = convert(oracle, "oracle", "oracle", &["--oracle-compat", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(
+            stderr(&o).contains("not an Oracle release ferry knows"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let o = convert(oracle, "oracle", "oracle", &["--oracle-compat", "19"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn validate_prints_its_result_on_stdout_in_both_formats() {
+    let db = scratch("validate_src.db", b"");
+    let _ = std::fs::remove_file(&db);
+    let src = rusqlite::Connection::open(&db).unwrap_or_else(|e| panic!("{e}"));
+    src.execute_batch(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b');",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    drop(src);
+    let dst = scratch("validate_dst.db", b"");
+    let _ = std::fs::remove_file(&dst);
+    let plan = scratch("validate_plan.json", b"");
+    let (source, target) = (format!("sqlite:{db}"), format!("sqlite:{dst}"));
+    let o = ferry(&["plan", &source, &target, "-o", &plan]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = ferry(&["load", &plan, "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = ferry(&["validate", &plan]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let table_line = stdout(&o)
+        .lines()
+        .find(|l| l.starts_with("t "))
+        .map(str::to_string);
+    assert!(
+        table_line
+            .as_deref()
+            .is_some_and(|l| l.contains(" 2 ") && l.ends_with("equal")),
+        "the result is on stdout: {}",
+        stdout(&o)
+    );
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    let o = ferry(&["validate", &plan, "--format", "json"]);
+    let doc: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(doc["tables"][0]["equal"], true, "{doc}");
+}

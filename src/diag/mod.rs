@@ -4,6 +4,7 @@
 //! Codes and their explanations are data, in `codes.rs`.
 
 pub mod codes;
+pub mod group;
 pub mod render;
 
 pub use codes::Code;

@@ -49,16 +49,44 @@ pub fn to_string(file: &SourceFile, diags: &[Diagnostic]) -> String {
     out
 }
 
-/// Renders to standard error, coloured when it is a terminal.
-pub fn to_stderr(file: &SourceFile, diags: &[Diagnostic]) {
+/// Renders findings into `out` (standard error, in the CLI), grouped unless `every` is set: a
+/// group of alike findings (`group.rs`) shows its first few and one line for the rest. Write
+/// errors end the rendering (a closed standard error is not worth a panic).
+pub fn to_writer(
+    out: &mut dyn termcolor::WriteColor,
+    file: &SourceFile,
+    diags: &[Diagnostic],
+    every: bool,
+) {
     // Indexing the lines of a large file costs more than the rest of a quiet run's output.
     if diags.is_empty() {
         return;
     }
     let files = SimpleFile::new(file.name.as_str(), file.text.as_str());
     let config = Config::default();
-    let writer = termcolor::StandardStream::stderr(termcolor::ColorChoice::Auto);
-    for d in diags {
-        let _ = term::emit_to_write_style(&mut writer.lock(), &config, &files, &to_codespan(d));
+    let mut emit = |d: &CsDiagnostic<()>| term::emit_to_write_style(out, &config, &files, d);
+    if every {
+        for d in diags {
+            if emit(&to_codespan(d)).is_err() {
+                return;
+            }
+        }
+        return;
+    }
+    for g in super::group::groups(diags) {
+        for &i in g.shown() {
+            if emit(&to_codespan(&diags[i])).is_err() {
+                return;
+            }
+        }
+        if let Some(line) = super::group::rest_line(diags, &g) {
+            let first = &diags[g.members[0]];
+            let mut rest = to_codespan(first).with_message(line);
+            rest.labels.clear();
+            rest.notes.clear();
+            if emit(&rest).is_err() {
+                return;
+            }
+        }
     }
 }
