@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::{End, Options, Output, Stmt, expr, left_out};
 use crate::diag::{Diagnostic, codes};
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, FkRefusal};
 use crate::emit::names::{ColumnKind, Namer};
 use crate::ir::{
     Column, Default, Deferrable, DropAttr, EnumType, FkAction, ForeignKey, Index, IndexExpr,
@@ -1141,34 +1141,15 @@ impl<'a> Emitter<'a> {
         ));
         for (what, action) in [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)] {
             let Some(a) = action else { continue };
-            if a == FkAction::SetDefault && to == Dialect::Mysql {
-                // InnoDB rejects SET DEFAULT (https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html).
-                diags.push(
-                    Diagnostic::new(&codes::FEATURE_DROPPED, format!("ON {what} SET DEFAULT of a foreign key of `{}` is dropped: InnoDB rejects it", t.name))
-                        .at(fk.span)
-                        .object(t_obj(t)),
-                );
-                continue;
-            }
             let not_null = fk
                 .columns
                 .iter()
                 .any(|c| t.column(c).is_some_and(|c| !c.nullable));
-            if a == FkAction::SetNull && not_null && to == Dialect::Mysql {
-                // InnoDB rejects SET NULL on a NOT NULL column; PostgreSQL accepts the declaration
-                // and refuses the delete at run time, which NO ACTION also does.
-                diags.push(
-                    Diagnostic::new(&codes::FEATURE_DROPPED, format!("ON {what} SET NULL of a foreign key of `{}` becomes NO ACTION: its column is NOT NULL, which InnoDB rejects", t.name))
-                        .at(fk.span)
-                        .object(t_obj(t)),
-                );
-                continue;
-            }
             let cascading = matches!(
                 a,
                 FkAction::Cascade | FkAction::SetNull | FkAction::SetDefault
             );
-            if to == Dialect::SqlServer
+            if to.one_cascade_path()
                 && cascading
                 && !self
                     .cascades
@@ -1182,22 +1163,27 @@ impl<'a> Emitter<'a> {
                 );
                 continue;
             }
-            match to.fk_action(what == "DELETE", a) {
-                Ok(Some(a)) => sql.push_str(&format!(" ON {what} {}", fk_action_sql(a))),
-                Ok(None) => {}
-                Err(why) => diags.push(
-                    Diagnostic::new(
-                        &codes::FEATURE_DROPPED,
-                        format!(
-                            "ON {what} {} of a foreign key of `{}` is dropped: {why}",
-                            fk_action_sql(a),
-                            t.name
-                        ),
-                    )
-                    .at(fk.span)
-                    .object(t_obj(t)),
-                ),
-            }
+            let (becomes, why) = match to.fk_action(what == "DELETE", a, not_null) {
+                Ok(Some(a)) => {
+                    sql.push_str(&format!(" ON {what} {}", fk_action_sql(a)));
+                    continue;
+                }
+                Ok(None) => continue,
+                Err(FkRefusal::Dropped(why)) => ("is dropped", why),
+                Err(FkRefusal::NoAction(why)) => ("becomes NO ACTION", why),
+            };
+            diags.push(
+                Diagnostic::new(
+                    &codes::FEATURE_DROPPED,
+                    format!(
+                        "ON {what} {} of a foreign key of `{}` {becomes}: {why}",
+                        fk_action_sql(a),
+                        t.name
+                    ),
+                )
+                .at(fk.span)
+                .object(t_obj(t)),
+            );
         }
         match (fk.deferrable, to) {
             (Some(_), Dialect::Mysql | Dialect::SqlServer) => diags.push(
