@@ -345,3 +345,80 @@ fn mariadb_default_and_generated_column_follow_a_rename() {
             .is_err()
     );
 }
+
+/// `ferry check --format json` on a script; (stdout as JSON, exit code).
+fn check_json(dir: &Path, name: &str, script: &str, from: &str) -> (serde_json::Value, i32) {
+    let file = write(dir, name, script);
+    let o = ferry(&[
+        "check", &file, "--from", from, "--to", "postgres", "--format", "json",
+    ]);
+    let json =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&o.stderr)));
+    (json, o.status.code().unwrap_or(-1))
+}
+
+/// Issue 21, fault 9: TABLESPACE clauses and table options the lowering does not read are
+/// dropped with a note naming them (PostgreSQL's `CREATE INDEX ... TABLESPACE` included, which
+/// did not parse); and a repair that blanks a clause holding multi-byte characters keeps the
+/// column of a later error in the statement right.
+#[test]
+fn dropped_storage_clauses_are_named_and_positions_survive_multibyte_blanking() {
+    let dir = scratch_dir("config_edits", "storage");
+    let cases = [
+        (
+            "postgres",
+            "CREATE TABLE t (a int) TABLESPACE fast;\nCREATE INDEX t_a ON t (a) TABLESPACE fast;\n",
+            vec![
+                "TABLESPACE fast of table `t`",
+                "the TABLESPACE clause is dropped",
+            ],
+        ),
+        (
+            "oracle",
+            "CREATE TABLE t (a NUMBER(10)) TABLESPACE users;\n",
+            vec!["TABLESPACE users of table `T`"],
+        ),
+        (
+            "mysql",
+            "CREATE TABLE t (a int) ENGINE=InnoDB ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8;\n",
+            vec!["ROW_FORMAT = COMPRESSED, KEY_BLOCK_SIZE = 8 of table `t`"],
+        ),
+    ];
+    for (from, script, says) in cases {
+        let (json, code) = check_json(&dir, &format!("{from}.sql"), script, from);
+        assert_eq!(code, 0, "{json}");
+        let messages: Vec<&str> = json["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["code"] == "F2003")
+            .filter_map(|d| d["message"].as_str())
+            .collect();
+        for s in says {
+            assert!(
+                messages.iter().any(|m| m.contains(s)),
+                "{from}: {s}: {messages:?}"
+            );
+        }
+        assert!(
+            !messages.iter().any(|m| m.contains("ENGINE")),
+            "ENGINE is dropped quietly: {messages:?}"
+        );
+    }
+    // `garbage` stands 69 characters (75 bytes) into the line.
+    let script =
+        "CREATE TABLE t (a NUMBER(10)) STORAGE (BUFFER_POOL \"☕☕☕\") PCTFREE 10 garbage here;\n";
+    let (json, code) = check_json(&dir, "multibyte.sql", script, "oracle");
+    assert_eq!(code, 1, "{json}");
+    let d = &json["diagnostics"][0];
+    assert_eq!(d["code"], "F0001", "{json}");
+    assert!(
+        d["message"].as_str().is_some_and(|m| m.contains("garbage")),
+        "{json}"
+    );
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(1), Some(70)),
+        "{json}"
+    );
+}
