@@ -33,9 +33,12 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::diag::{Diagnostic, codes};
+use crate::dialect::Dialect;
 use crate::emit::IdentCase;
-use crate::ir::{IndexExpr, Name, Schema};
+use crate::ir::{Name, Schema, Table};
 use crate::plan::{OnError, Preparation};
+
+mod references;
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -143,43 +146,6 @@ impl MigrationConfig {
         for_table(&self.filter, name).cloned()
     }
 
-    /// The source's name of a table the configuration may have renamed.
-    pub fn source_name(&self, name: &Name) -> Name {
-        let mut out = name.clone();
-        if let Some(s) = &name.schema
-            && let Some((old, _)) = self.rename.schemas.iter().find(|(_, new)| *new == s)
-        {
-            out.schema = Some(old.clone());
-        }
-        if let Some((old, _)) = self
-            .rename
-            .tables
-            .iter()
-            .find(|(_, new)| **new == name.name)
-        {
-            let old_name = old.rsplit('.').next().unwrap_or(old);
-            out.name = old_name.to_string();
-        }
-        out
-    }
-
-    /// The source's name of a column the configuration may have renamed (`table` is the
-    /// source's table name).
-    pub fn source_column(&self, table: &Name, column: &str) -> String {
-        self.rename
-            .columns
-            .iter()
-            .find(|(key, new)| {
-                *new == column
-                    && key.rsplit_once('.').is_some_and(|(t, _)| {
-                        t.eq_ignore_ascii_case(&table.to_string())
-                            || t.eq_ignore_ascii_case(&table.name)
-                    })
-            })
-            .and_then(|(key, _)| key.rsplit_once('.').map(|(_, c)| c.to_string()))
-            .unwrap_or_else(|| column.to_string())
-    }
-
     /// Table names in the config that match no source table: each is a mistake to report.
     fn unknown_names(&self, schema: &Schema) -> Vec<String> {
         let known = |k: &str| {
@@ -209,11 +175,93 @@ impl MigrationConfig {
     }
 }
 
+/// What the source calls each table `apply` kept, written down before the edits: the plan
+/// reads the source by these names, and a positional row (a dump's `INSERT INTO t VALUES
+/// (...)`) carries a value for every source column, dropped ones included.
+#[derive(Clone, Debug, Default)]
+pub struct SourceNames {
+    pub tables: Vec<SourceTable>,
+}
+
+/// One kept table: its name after the edits and in the source, and its source columns.
+#[derive(Clone, Debug)]
+pub struct SourceTable {
+    /// As the edited schema (and so the target DDL) names it.
+    pub name: Name,
+    /// As the source names it.
+    pub source: Name,
+    /// Every column of the source table, in the source's order: its source name, and its name
+    /// after the edits (`None`: dropped).
+    pub columns: Vec<(String, Option<String>)>,
+}
+
+impl SourceNames {
+    /// The record of the table the edited schema names `name`.
+    pub fn by_name(&self, name: &Name) -> Option<&SourceTable> {
+        self.tables
+            .iter()
+            .find(|t| t.name == *name)
+            .or_else(|| self.tables.iter().find(|t| t.name.matches(name)))
+    }
+}
+
+impl SourceTable {
+    fn new(t: &Table) -> SourceTable {
+        SourceTable {
+            name: t.name.clone(),
+            source: t.name.clone(),
+            columns: t
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), Some(c.name.clone())))
+                .collect(),
+        }
+    }
+
+    /// What became of the source column `name`: `Some(None)` dropped, `Some(Some(new))` kept
+    /// (maybe renamed), `None` the table has no such column.
+    pub fn column(&self, name: &str) -> Option<&Option<String>> {
+        self.columns
+            .iter()
+            .find(|(c, _)| c == name)
+            .or_else(|| {
+                self.columns
+                    .iter()
+                    .find(|(c, _)| c.eq_ignore_ascii_case(name))
+            })
+            .map(|(_, now)| now)
+    }
+
+    /// The source name of a column as the edited schema names it.
+    pub fn source_column(&self, now: &str) -> Option<&str> {
+        self.columns
+            .iter()
+            .find(|(_, n)| n.as_deref() == Some(now))
+            .map(|(c, _)| c.as_str())
+    }
+
+    fn edit_column(&mut self, source: &str, now: Option<String>) {
+        if let Some((_, n)) = self
+            .columns
+            .iter_mut()
+            .find(|(c, _)| c.eq_ignore_ascii_case(source))
+        {
+            *n = now;
+        }
+    }
+}
+
 /// Edits the schema as the config says: drops unselected tables and dropped columns, renames
-/// schemas, tables and columns (and what refers to them: keys, foreign keys, indexes). Each
-/// edit that leaves something behind (a view over a removed table, a check on a renamed
-/// column) is reported; a config name that matches nothing is an error.
-pub fn apply(schema: &mut Schema, cfg: &MigrationConfig) -> Vec<Diagnostic> {
+/// schemas, tables and columns, and follows the edits into what refers to them (keys, foreign
+/// keys here; views, indexes, checks, defaults and generated columns in `references`). An
+/// object the edits leave behind (a view over a removed table, a check over a dropped column)
+/// is left out with a diagnostic; a config name that matches nothing is an error. Returns the
+/// source's names of what is kept, for the plan.
+pub fn apply(
+    schema: &mut Schema,
+    cfg: &MigrationConfig,
+    dialect: Dialect,
+) -> (Vec<Diagnostic>, SourceNames) {
     let mut diags = Vec::new();
     for name in cfg.unknown_names(schema) {
         diags.push(Diagnostic::new(
@@ -255,8 +303,12 @@ pub fn apply(schema: &mut Schema, cfg: &MigrationConfig) -> Vec<Diagnostic> {
             !gone
         });
     }
+    // From here on no table goes away: `names` runs alongside `schema.tables`.
+    let mut names = SourceNames {
+        tables: schema.tables.iter().map(SourceTable::new).collect(),
+    };
     // Dropped columns.
-    for t in &mut schema.tables {
+    for (t, rec) in schema.tables.iter_mut().zip(&mut names.tables) {
         let Some(cols) = for_table(&cfg.drop_columns, &t.name) else {
             continue;
         };
@@ -268,15 +320,7 @@ pub fn apply(schema: &mut Schema, cfg: &MigrationConfig) -> Vec<Diagnostic> {
                 ));
                 continue;
             }
-            let used = t
-                .primary_key
-                .iter()
-                .chain(&t.uniques)
-                .any(|k| k.columns.iter().any(|k| k.eq_ignore_ascii_case(c)))
-                || t.foreign_keys
-                    .iter()
-                    .any(|f| f.columns.iter().any(|k| k.eq_ignore_ascii_case(c)));
-            if used {
+            if in_key(t, c) {
                 diags.push(Diagnostic::new(
                     &codes::CONFIG_ERROR,
                     format!(
@@ -287,17 +331,7 @@ pub fn apply(schema: &mut Schema, cfg: &MigrationConfig) -> Vec<Diagnostic> {
                 continue;
             }
             t.columns.retain(|x| !x.name.eq_ignore_ascii_case(c));
-            let name = t.name.clone();
-            schema.indexes.retain(|i| {
-                !(i.table.matches(&name)
-                    && i.parts.iter().any(
-                        |p| matches!(&p.expr, IndexExpr::Column(x) if x.eq_ignore_ascii_case(c)),
-                    ))
-            });
-            // A covering column dropped leaves the index without it.
-            for i in schema.indexes.iter_mut().filter(|i| i.table.matches(&name)) {
-                i.include.retain(|x| !x.eq_ignore_ascii_case(c));
-            }
+            rec.edit_column(c, None);
         }
     }
     // Column renames, before table renames (their keys use source table names).
@@ -328,6 +362,7 @@ pub fn apply(schema: &mut Schema, cfg: &MigrationConfig) -> Vec<Diagnostic> {
                 continue;
             }
         }
+        names.tables[ti].edit_column(col, Some(new.clone()));
         for k in t.primary_key.iter_mut().chain(t.uniques.iter_mut()) {
             k.columns
                 .iter_mut()
@@ -340,15 +375,6 @@ pub fn apply(schema: &mut Schema, cfg: &MigrationConfig) -> Vec<Diagnostic> {
                 .filter(|x| same(x))
                 .for_each(|x| *x = new.clone());
         }
-        if !t.checks.is_empty() {
-            diags.push(
-                Diagnostic::new(
-                    &codes::FEATURE_DROPPED,
-                    format!("`{table_name}` has CHECK constraints: check that none uses the renamed column `{col}`"),
-                )
-                .object(format!("table {table_name}")),
-            );
-        }
         for other in &mut schema.tables {
             for fk in &mut other.foreign_keys {
                 if fk.ref_table.matches(&table_name) {
@@ -359,26 +385,10 @@ pub fn apply(schema: &mut Schema, cfg: &MigrationConfig) -> Vec<Diagnostic> {
                 }
             }
         }
-        for i in schema
-            .indexes
-            .iter_mut()
-            .filter(|i| i.table.matches(&table_name))
-        {
-            for p in &mut i.parts {
-                if let IndexExpr::Column(x) = &mut p.expr
-                    && same(x)
-                {
-                    *x = new.clone();
-                }
-            }
-            for x in i.include.iter_mut().filter(|x| same(x)) {
-                *x = new.clone();
-            }
-        }
     }
     // Table and schema renames.
     let mut renamed: Vec<(Name, Name)> = Vec::new();
-    for t in &mut schema.tables {
+    for (t, rec) in schema.tables.iter_mut().zip(&mut names.tables) {
         let mut name = t.name.clone();
         if let Some(new) = for_table(&cfg.rename.tables, &t.name) {
             name.name = new.clone();
@@ -390,7 +400,8 @@ pub fn apply(schema: &mut Schema, cfg: &MigrationConfig) -> Vec<Diagnostic> {
         }
         if name != t.name {
             renamed.push((t.name.clone(), name.clone()));
-            t.name = name;
+            t.name = name.clone();
+            rec.name = name;
         }
     }
     for (old, new) in &renamed {
@@ -412,36 +423,52 @@ pub fn apply(schema: &mut Schema, cfg: &MigrationConfig) -> Vec<Diagnostic> {
             s.name = new.clone();
         }
     }
-    // Views over removed or renamed tables would name tables that do not exist.
-    let touched: Vec<&Name> = removed
-        .iter()
-        .chain(renamed.iter().map(|(o, _)| o))
-        .collect();
+    for v in &mut schema.views {
+        if let Some(s) = &v.name.schema
+            && let Some(new) = cfg.rename.schemas.get(s)
+        {
+            v.name.schema = Some(new.clone());
+        }
+    }
+    // Views over removed tables would name tables that do not exist.
     schema.views.retain(|v| {
-        let uses = crate::order::relations_of(&v.query)
-            .iter()
-            .any(|r| {
-                let last = r.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone());
-                last.is_some_and(|l| touched.iter().any(|t| t.name.eq_ignore_ascii_case(&l)))
-            });
+        let uses = crate::order::relations_of(&v.query).iter().any(|r| {
+            let last =
+                r.0.last()
+                    .and_then(|p| p.as_ident())
+                    .map(|i| i.value.clone());
+            last.is_some_and(|l| removed.iter().any(|t| t.name.eq_ignore_ascii_case(&l)))
+        });
         if uses {
             diags.push(
                 Diagnostic::new(
                     &codes::VIEW_MANUAL,
                     format!(
-                        "view `{}` is not converted: it reads a table the configuration removes or renames",
+                        "view `{}` is not converted: it reads a table the configuration leaves out",
                         v.name
                     ),
                 )
                 .at(v.span)
                 .object(format!("view {}", v.name))
-                .help("rewrite the view for the new names and create it by hand"),
+                .help("create the view by hand if the table is moved some other way"),
             );
         }
         !uses
     });
+    diags.extend(references::follow(schema, &mut names, dialect));
     schema.reindex();
-    diags
+    (diags, names)
+}
+
+/// Whether a column is part of the table's primary key, a unique key or a foreign key.
+fn in_key(t: &Table, column: &str) -> bool {
+    t.primary_key
+        .iter()
+        .chain(&t.uniques)
+        .any(|k| k.columns.iter().any(|k| k.eq_ignore_ascii_case(column)))
+        || t.foreign_keys
+            .iter()
+            .any(|f| f.columns.iter().any(|k| k.eq_ignore_ascii_case(column)))
 }
 
 #[cfg(test)]

@@ -58,6 +58,9 @@ pub struct Conversion {
     pub output: Output,
     pub stats: Stats,
     pub diagnostics: Vec<Diagnostic>,
+    /// What the source calls the tables and columns the configuration renamed or dropped
+    /// (empty without a configuration): the plan reads the source by these.
+    pub source_names: config::SourceNames,
 }
 
 /// Reads a source script and converts it; never fails, never panics: problems are diagnostics.
@@ -71,13 +74,15 @@ pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
                 .map(|(n, t)| (n.as_str(), t.as_str()));
             mapping::Rules::load(opts.from, opts.to, user)
         });
-        let (schema, stats, order, mut diagnostics) = read(file, opts);
+        let (schema, stats, order, mut diagnostics, names) = read(file, opts);
         // A panic there is a bug: re-raise it here with its own message.
         let (rules, d) = rules
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         diagnostics.extend(d);
-        finish(schema, stats, order, &rules, diagnostics, opts)
+        let mut conv = finish(schema, stats, order, &rules, diagnostics, opts);
+        conv.source_names = names;
+        conv
     })
 }
 
@@ -85,7 +90,13 @@ pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
 fn read(
     file: &SourceFile,
     opts: &ConvertOptions,
-) -> (ir::Schema, lower::Stats, order::Order, Vec<Diagnostic>) {
+) -> (
+    ir::Schema,
+    lower::Stats,
+    order::Order,
+    Vec<Diagnostic>,
+    config::SourceNames,
+) {
     let mut diagnostics = Vec::new();
     let (raws, d) = parse::split::split(&file.text, opts.from);
     diagnostics.extend(d);
@@ -100,12 +111,15 @@ fn read(
     ));
     let (mut schema, stats, d) = lowering.finish();
     diagnostics.extend(d);
+    let mut names = config::SourceNames::default();
     if let Some(cfg) = &opts.config {
-        diagnostics.extend(config::apply(&mut schema, cfg));
+        let (d, n) = config::apply(&mut schema, cfg, opts.from);
+        diagnostics.extend(d);
+        names = n;
     }
     let (order, d) = order::order(&mut schema);
     diagnostics.extend(d);
-    (schema, stats, order, diagnostics)
+    (schema, stats, order, diagnostics, names)
 }
 
 /// Map and emit.
@@ -136,6 +150,7 @@ fn finish(
         output,
         stats,
         diagnostics,
+        source_names: config::SourceNames::default(),
     }
 }
 

@@ -311,6 +311,25 @@ pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Se
     }
 }
 
+/// Points the plan at the source's own names where `migration.toml` renamed or dropped:
+/// the DDL (and the target) use the new names, the reads use the source's. Every source column
+/// stays in `source_columns`, dropped ones included, so that a positional row (a dump's
+/// `INSERT INTO t VALUES (...)`) is read by position and the dropped column's value skipped.
+pub fn use_source_names(plan: &mut Plan, cfg: &crate::config::MigrationConfig, conv: &Conversion) {
+    for t in &mut plan.tables {
+        if let Some(rec) = conv.source_names.by_name(&t.source) {
+            let source = |c: &str| rec.source_column(c).unwrap_or(c).to_string();
+            for c in &mut t.columns {
+                c.source = source(&c.source);
+            }
+            t.key = t.key.iter().map(|c| source(c)).collect();
+            t.source_columns = rec.columns.iter().map(|(c, _)| c.clone()).collect();
+            t.source = rec.source.clone();
+        }
+        t.filter = cfg.filter_for(&t.source);
+    }
+}
+
 /// MySQL stores zero dates (`0000-00-00`) in any DATE or DATETIME column its sql_mode allowed
 /// at the time, whatever the column's default says; no other engine has them. The load turns
 /// them into NULL (counted) rather than failing on the first one.

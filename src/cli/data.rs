@@ -113,17 +113,7 @@ fn build_plan(
     let mut plan = crate::plan::build(&conv, source, target, settings);
     plan.source_fingerprint = Some(format!("{fingerprint:016x}"));
     if let Some(cfg) = &cfg {
-        // The plan reads the source by its own names; the DDL already uses the new ones.
-        for t in &mut plan.tables {
-            t.source = cfg.source_name(&t.source);
-            for c in &mut t.columns {
-                c.source = cfg.source_column(&t.source, &c.source);
-            }
-            for c in t.source_columns.iter_mut().chain(t.key.iter_mut()) {
-                *c = cfg.source_column(&t.source, c);
-            }
-            t.filter = cfg.filter_for(&t.source);
-        }
+        crate::plan::use_source_names(&mut plan, cfg, &conv);
     }
     // The queries, row counts and chunks, read from a database source now.
     crate::load::survey(&mut plan).map_err(|e| out.error(e.0))?;

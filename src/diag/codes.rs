@@ -91,6 +91,16 @@ codes! {
          functions). Any other is left out of the table, with the reason; recreate it on the target \
          as a generated column (`GENERATED ALWAYS AS (expression) STORED` on PostgreSQL and MySQL) \
          or a view column.";
+    CONFIG_REFERENCE_MANUAL = "F1008", "config-reference-manual", Manual,
+        "an object refers to a column the configuration drops, or in a way ferry cannot follow",
+        "migration.toml renames and drops columns, tables and schemas; ferry rewrites every reference \
+         to them in views, indexes (expressions and partial-index predicates), CHECK constraints, \
+         defaults and generated columns. Where it cannot be sure the rewritten object means what the \
+         source's did, the object is left out of the output and the message names it and the \
+         column: a reference to a dropped column (a generated column over one is dropped with it), a \
+         column name that several tables of a view's query have, a qualifier ferry cannot resolve \
+         (a subquery's or CTE's name), or USING / NATURAL joins over an edited column. Create the \
+         object by hand for the new names, or keep the column.";
     TYPE_LOSSY = "F2001", "type-lossy", Warning,
         "a column type conversion may lose information",
         "The mapping rule used for this column carries risk = lossy: some values of the source type \

@@ -225,11 +225,16 @@ fn comment_text(c: &ast::CommentDef) -> String {
     }
 }
 
+/// The table options lowering reads (AUTO_INCREMENT, COMMENT, the default character set and
+/// collation); ENGINE is dropped quietly (every MySQL table names one, and the target stores
+/// tables its own way). Any other option (TABLESPACE, ROW_FORMAT, KEY_BLOCK_SIZE, ...) says
+/// how the source server stores the table: dropped with a note naming it. The options of
+/// `WITH (...)` are PostgreSQL storage settings, reported with UNLOGGED by `table_body`.
 fn table_options(
     cx: &Ctx,
     table: &mut Table,
     opts: &CreateTableOptions,
-    _diags: &mut Vec<Diagnostic>,
+    diags: &mut Vec<Diagnostic>,
 ) {
     let list = match opts {
         CreateTableOptions::Plain(l)
@@ -237,6 +242,7 @@ fn table_options(
         | CreateTableOptions::Options(l) => l,
         _ => return,
     };
+    let mut dropped = Vec::new();
     for o in list {
         match o {
             SqlOption::KeyValue { key, value } => match key.value.to_ascii_uppercase().as_str() {
@@ -254,14 +260,28 @@ fn table_options(
                     table.default_charset = Some(option_word(value))
                 }
                 "DEFAULT COLLATE" | "COLLATE" => table.default_collation = Some(option_word(value)),
-                // ENGINE, ROW_FORMAT...: storage details of the source server.
-                _ => {}
+                "ENGINE" => {}
+                _ => dropped.push(o.to_string()),
             },
             SqlOption::Comment(c) => table.comment = Some(comment_text(c)),
-            _ => {}
+            SqlOption::NamedParenthesizedList(l) if l.key.value.eq_ignore_ascii_case("ENGINE") => {}
+            _ => dropped.push(o.to_string()),
         }
     }
-    let _ = cx;
+    if !dropped.is_empty() && !matches!(opts, CreateTableOptions::With(_)) {
+        let name = &table.name;
+        diags.push(
+            Diagnostic::new(
+                &codes::ATTRIBUTE_DROPPED,
+                format!(
+                    "the table options {} of table `{name}` are dropped: they say how the source server stores the table",
+                    dropped.join(", ")
+                ),
+            )
+            .at(cx.span())
+            .object(format!("table {name}")),
+        );
+    }
 }
 
 /// A table option's value as written: `utf8mb4`, `'utf8mb4'`.

@@ -157,6 +157,14 @@ const PHYSICAL_CLAUSES: &[(Dialect, &str, ClauseArg, &str)] = &[
         ClauseArg::Word,
         "the TABLESPACE clause is dropped",
     ),
+    // https://www.postgresql.org/docs/15/sql-createindex.html: where the server keeps the
+    // index (or, after `WITH (...)`, the table).
+    (
+        Dialect::Postgres,
+        "TABLESPACE",
+        ClauseArg::Word,
+        "the TABLESPACE clause is dropped",
+    ),
     (
         Dialect::Oracle,
         "ENABLE ROW MOVEMENT",
@@ -454,10 +462,17 @@ fn has_top_level_comma(text: &str) -> bool {
     false
 }
 
-/// Spaces for `text`, newlines kept (so line numbers stay right).
+/// Spaces for `text`, one per byte (a multi-byte character becomes as many spaces as it has
+/// bytes, so later offsets stay file offsets), newlines kept (so line numbers stay right).
 fn blank(text: &str) -> String {
-    text.chars()
-        .map(|c| if c == '\n' || c == '\r' { c } else { ' ' })
+    text.bytes()
+        .map(|b| {
+            if b == b'\n' || b == b'\r' {
+                b as char
+            } else {
+                ' '
+            }
+        })
         .collect()
 }
 

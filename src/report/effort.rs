@@ -128,6 +128,11 @@ pub static RULES: &[(&str, Complexity, &str)] = &[
         "left the computed column out of its table",
     ),
     (
+        "F1008",
+        Complexity::Simple,
+        "left the object that refers to an edited column out of the output",
+    ),
+    (
         "F2001",
         Complexity::Trivial,
         "converted the column to a type that may not hold every value",
