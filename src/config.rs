@@ -28,6 +28,7 @@
 //! rental = "rental_date >= '2005-06-01'"
 //! ```
 
+use crate::diag::{ObjectKind, ObjectRef};
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -297,7 +298,7 @@ pub fn apply(
                         ),
                     )
                     .at(fk.span)
-                    .object(format!("table {}", t.name)),
+                    .object(ObjectRef::table(&t.name)),
                 );
             }
             !gone
@@ -449,7 +450,7 @@ pub fn apply(
                     ),
                 )
                 .at(v.span)
-                .object(format!("view {}", v.name))
+                .object(ObjectRef::new(ObjectKind::View, &v.name))
                 .help("create the view by hand if the table is moved some other way"),
             );
         }

@@ -9,7 +9,7 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 
 use serde::Serialize;
 
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Diagnostic, ObjectKind, ObjectRef, Severity};
 use crate::ir::Schema;
 use crate::lower::Stats;
 use crate::source::Span;
@@ -48,9 +48,9 @@ pub struct ObjectStatus {
     pub kind: &'static str,
     /// The name as the source spells it (schema-qualified when it was).
     pub name: String,
-    /// The key diagnostics use to name it (`table film`).
+    /// The object as diagnostics name it.
     #[serde(skip)]
-    pub key: String,
+    pub key: ObjectRef,
     #[serde(skip)]
     pub span: Option<Span>,
     pub status: Status,
@@ -58,19 +58,19 @@ pub struct ObjectStatus {
 
 /// Every object of the schema with its status, in source order per kind.
 pub fn objects(schema: &Schema, diags: &[Diagnostic]) -> Vec<ObjectStatus> {
-    let mut worst: HashMap<&str, Severity> = HashMap::new();
+    let mut worst: HashMap<&ObjectRef, Severity> = HashMap::new();
     for d in diags {
         if let Some(o) = &d.object {
-            let e = worst.entry(o.as_str()).or_insert(Severity::Note);
+            let e = worst.entry(o).or_insert(Severity::Note);
             *e = (*e).max(d.severity());
         }
     }
     let mut out = Vec::new();
-    let mut add = |kind: &'static str, name: String, span: Span| {
-        let key = format!("{kind} {name}");
-        let status = Status::of(worst.get(key.as_str()).copied().unwrap_or(Severity::Note));
+    let mut add = |kind: ObjectKind, name: String, span: Span| {
+        let key = ObjectRef::new(kind, &name);
+        let status = Status::of(worst.get(&key).copied().unwrap_or(Severity::Note));
         out.push(ObjectStatus {
-            kind,
+            kind: kind.as_str(),
             name,
             key,
             span: Some(span),
@@ -78,26 +78,32 @@ pub fn objects(schema: &Schema, diags: &[Diagnostic]) -> Vec<ObjectStatus> {
         });
     };
     for e in &schema.enums {
-        add("type", e.name.to_string(), e.span);
+        add(ObjectKind::Type, e.name.to_string(), e.span);
     }
     for q in &schema.sequences {
-        add("sequence", q.name.to_string(), q.span);
+        add(ObjectKind::Sequence, q.name.to_string(), q.span);
     }
     for t in &schema.tables {
-        add("table", t.name.to_string(), t.span);
+        add(ObjectKind::Table, t.name.to_string(), t.span);
     }
     for v in &schema.views {
-        add("view", v.name.to_string(), v.span);
+        add(ObjectKind::View, v.name.to_string(), v.span);
     }
     for r in &schema.routines {
-        add(r.kind.as_str(), r.name.to_string(), r.span);
+        add(r.kind.object_kind(), r.name.to_string(), r.span);
     }
-    let mut known: HashSet<String> = out.iter().map(|o| o.key.clone()).collect();
+    let mut known: HashSet<ObjectRef> = out.iter().map(|o| o.key.clone()).collect();
     for d in diags.iter().filter(|d| d.severity() >= Severity::Manual) {
-        let name = d.object.clone().unwrap_or_else(|| d.message.clone());
-        let key = match &d.object {
-            Some(o) => o.clone(),
-            None => format!("{name}@{:?}", d.span),
+        // A finding that names no object stands for its statement, one per place.
+        let (name, key) = match &d.object {
+            Some(o) => (o.to_string(), o.clone()),
+            None => (
+                d.message.clone(),
+                ObjectRef::new(
+                    ObjectKind::Unsupported("statement"),
+                    format_args!("{}@{:?}", d.message, d.span),
+                ),
+            ),
         };
         // One entry per statement: a second finding on the same object is not a second object.
         if !known.insert(key.clone()) {

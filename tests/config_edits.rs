@@ -59,9 +59,9 @@ fn migrate_and_validate(dir: &Path, source: &str, target: &str, cfg: &str, env: 
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let o = ferry_env(&["validate", &plan], env);
-    let err = text(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{err}");
-    assert!(err.contains("equal"), "{err}");
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("equal"), "{out}");
 }
 
 /// The first column of a query's rows in a SQLite file, as text.

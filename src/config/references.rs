@@ -11,6 +11,7 @@
 //! treat differently, a qualifier it cannot resolve (a subquery's or a CTE's name) in front of
 //! an edited column, a USING or NATURAL join over an edited column.
 
+use crate::diag::{ObjectKind, ObjectRef};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
@@ -58,7 +59,7 @@ pub(super) fn follow(
                 }
                 let at = t.column(&column).map(|c| c.span);
                 let mut d = left_out(format!("generated column `{}.{column}`", t.name), &why)
-                    .object(format!("table {}", t.name));
+                    .object(ObjectRef::table(&t.name));
                 if let Some(at) = at {
                     d = d.at(at);
                 }
@@ -87,7 +88,7 @@ pub(super) fn follow(
                 diags.push(
                     left_out(format!("the default of `{}.{}`", t.name, c.name), &why)
                         .at(c.span)
-                        .object(format!("table {}", t.name)),
+                        .object(ObjectRef::table(&t.name)),
                 );
                 c.default = None;
             }
@@ -104,7 +105,7 @@ pub(super) fn follow(
                     diags.push(
                         left_out(what, &why)
                             .at(k.span)
-                            .object(format!("table {table}")),
+                            .object(ObjectRef::table(&table)),
                     );
                     false
                 }
@@ -124,7 +125,7 @@ pub(super) fn follow(
                 diags.push(
                     left_out(what, &why)
                         .at(i.span)
-                        .object(format!("table {}", i.table)),
+                        .object(ObjectRef::table(&i.table)),
                 );
                 false
             }
@@ -150,7 +151,7 @@ pub(super) fn follow(
                     diags.push(
                         left_out(format!("view `{}`", v.name), &why)
                             .at(v.span)
-                            .object(format!("view {}", v.name)),
+                            .object(ObjectRef::new(ObjectKind::View, &v.name)),
                     );
                     gone.push(v.name.clone());
                     false

@@ -37,6 +37,85 @@ impl Severity {
     }
 }
 
+/// The kind of object a finding or an emitted statement speaks about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ObjectKind {
+    Schema,
+    Table,
+    View,
+    Sequence,
+    /// An enum or composite type.
+    Type,
+    Domain,
+    Extension,
+    Index,
+    Function,
+    Procedure,
+    Trigger,
+    Aggregate,
+    /// A routine of another kind.
+    Routine,
+    /// A session setting an emitted script makes (`SET check_function_bodies = false`).
+    Setting,
+    /// A statement kind ferry does not convert (`rule`, `cast`, ...), by the word that names it.
+    Unsupported(&'static str),
+}
+
+impl ObjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Schema => "schema",
+            ObjectKind::Table => "table",
+            ObjectKind::View => "view",
+            ObjectKind::Sequence => "sequence",
+            ObjectKind::Type => "type",
+            ObjectKind::Domain => "domain",
+            ObjectKind::Extension => "extension",
+            ObjectKind::Index => "index",
+            ObjectKind::Function => "function",
+            ObjectKind::Procedure => "procedure",
+            ObjectKind::Trigger => "trigger",
+            ObjectKind::Aggregate => "aggregate",
+            ObjectKind::Routine => "object",
+            ObjectKind::Setting => "setting",
+            ObjectKind::Unsupported(word) => word,
+        }
+    }
+}
+
+/// An object of the schema by kind and name. It prints, and serialises, as `table film`, the
+/// form the JSON outputs have always had.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectRef {
+    pub kind: ObjectKind,
+    pub name: String,
+}
+
+impl ObjectRef {
+    pub fn new(kind: ObjectKind, name: impl std::fmt::Display) -> ObjectRef {
+        ObjectRef {
+            kind,
+            name: name.to_string(),
+        }
+    }
+
+    pub fn table(name: impl std::fmt::Display) -> ObjectRef {
+        ObjectRef::new(ObjectKind::Table, name)
+    }
+}
+
+impl std::fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.kind.as_str(), self.name)
+    }
+}
+
+impl Serialize for ObjectRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// A finding about the source, located at a span of the source text.
 #[derive(Clone, Debug, Serialize)]
 pub struct Diagnostic {
@@ -50,7 +129,7 @@ pub struct Diagnostic {
     /// What the user should do.
     pub help: Option<String>,
     /// The object it speaks about, e.g. `table film`; used to count objects by status.
-    pub object: Option<String>,
+    pub object: Option<ObjectRef>,
 }
 
 impl Diagnostic {
@@ -99,8 +178,8 @@ impl Diagnostic {
         self
     }
 
-    pub fn object(mut self, object: impl Into<String>) -> Diagnostic {
-        self.object = Some(object.into());
+    pub fn object(mut self, object: ObjectRef) -> Diagnostic {
+        self.object = Some(object);
         self
     }
 }

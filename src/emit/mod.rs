@@ -8,6 +8,7 @@ pub mod expr;
 pub mod names;
 mod table;
 
+use crate::diag::{ObjectKind, ObjectRef};
 use serde::Serialize;
 
 use crate::diag::Diagnostic;
@@ -38,7 +39,7 @@ pub struct Options {
 /// One emitted statement and the object it creates.
 #[derive(Clone, Debug, Serialize)]
 pub struct Stmt {
-    pub object: String,
+    pub object: ObjectRef,
     pub sql: String,
     /// How the script ends the statement.
     #[serde(skip)]
@@ -98,7 +99,7 @@ impl Output {
     pub fn tables_created(&self) -> usize {
         self.pre_data
             .iter()
-            .filter(|s| s.object.starts_with("table ") && s.sql.starts_with("CREATE TABLE"))
+            .filter(|s| s.object.kind == ObjectKind::Table && s.sql.starts_with("CREATE TABLE"))
             .count()
     }
 
@@ -153,14 +154,14 @@ pub fn emit(schema: &Schema, order: &Order, opts: &Options) -> (Output, Vec<Diag
     e.schemas(&mut diags);
     e.extensions(&mut diags);
     e.new_enum_types(&mut diags);
-    let names: Vec<(&str, &crate::ir::Name)> = order
+    let names: Vec<(ObjectKind, &crate::ir::Name)> = order
         .objects
         .iter()
         .map(|obj| match *obj {
-            Object::Enum(i) => ("type", &schema.enums[i].name),
-            Object::Sequence(i) => ("sequence", &schema.sequences[i].name),
-            Object::Table(i) => ("table", &schema.tables[i].name),
-            Object::View(i) => ("view", &schema.views[i].name),
+            Object::Enum(i) => (ObjectKind::Type, &schema.enums[i].name),
+            Object::Sequence(i) => (ObjectKind::Sequence, &schema.sequences[i].name),
+            Object::Table(i) => (ObjectKind::Table, &schema.tables[i].name),
+            Object::View(i) => (ObjectKind::View, &schema.views[i].name),
         })
         .collect();
     e.namer.settle(&names, &mut diags);
@@ -276,7 +277,7 @@ pub(crate) fn left_out(
     code: &'static crate::diag::Code,
     what: String,
     span: crate::source::Span,
-    object: String,
+    object: ObjectRef,
 ) -> Diagnostic {
     Diagnostic::new(code, what).at(span).object(object)
 }

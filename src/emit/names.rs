@@ -4,7 +4,7 @@
 use foldhash::{HashMap, HashSet, HashSetExt};
 use std::sync::Arc;
 
-use crate::diag::{Diagnostic, codes};
+use crate::diag::{Diagnostic, ObjectKind, ObjectRef, codes};
 use crate::dialect::Dialect;
 use crate::ir::Name;
 
@@ -99,7 +99,7 @@ impl Namer {
     /// output order is renamed, `schema_name` first, else numbered, with a warning. Names
     /// without a schema claim theirs first, so that a flattened `a.t` yields to a plain `t`.
     /// `names` pairs each name with its object kind (`table`, `view`, ...) for the diagnostic.
-    pub fn settle(&mut self, names: &[(&str, &Name)], diags: &mut Vec<Diagnostic>) {
+    pub fn settle(&mut self, names: &[(ObjectKind, &Name)], diags: &mut Vec<Diagnostic>) {
         // PostgreSQL and Oracle keep quoted names exact (ferry quotes where case matters).
         let ignores_case = !matches!(self.target, Dialect::Postgres | Dialect::Oracle);
         let key = |schema: &str, name: &str| {
@@ -142,11 +142,12 @@ impl Namer {
                     Diagnostic::new(
                         &codes::NAME_COLLISION,
                         format!(
-                            "{kind} `{name}` would have the name of another object on {}; it becomes `{c}`",
+                            "{} `{name}` would have the name of another object on {}; it becomes `{c}`",
+                            kind.as_str(),
                             self.target
                         ),
                     )
-                    .object(format!("{kind} {name}")),
+                    .object(ObjectRef::new(*kind, name)),
                 );
                 Arc::make_mut(&mut self.renamed).insert((*name).clone(), c);
             }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{End, Options, Output, Stmt, expr, left_out};
-use crate::diag::{Diagnostic, codes};
+use crate::diag::{Diagnostic, ObjectKind, ObjectRef, codes};
 use crate::dialect::{Dialect, FkRefusal};
 use crate::emit::names::{ColumnKind, Namer};
 use crate::ir::{
@@ -69,8 +69,8 @@ fn hex_or_bit_default(e: &sqlparser::ast::Expr, to: Dialect, ty: &str) -> Option
     }
 }
 
-fn t_obj(t: &Table) -> String {
-    format!("table {}", t.name)
+fn t_obj(t: &Table) -> ObjectRef {
+    ObjectRef::table(&t.name)
 }
 
 impl<'a> Emitter<'a> {
@@ -255,7 +255,7 @@ impl<'a> Emitter<'a> {
         name.schema.clone().unwrap_or_default()
     }
 
-    fn pre(&mut self, object: String, sql: String) {
+    fn pre(&mut self, object: ObjectRef, sql: String) {
         self.out.pre_data.push(Stmt {
             object,
             sql,
@@ -263,7 +263,7 @@ impl<'a> Emitter<'a> {
         });
     }
 
-    fn post(&mut self, object: String, sql: String) {
+    fn post(&mut self, object: ObjectRef, sql: String) {
         self.out.post_data.push(Stmt {
             object,
             sql,
@@ -304,7 +304,7 @@ impl<'a> Emitter<'a> {
         for n in names.into_iter().filter(|n| n != "public") {
             let q = self.namer.ident(&n, diags);
             self.pre(
-                format!("schema {n}"),
+                ObjectRef::new(ObjectKind::Schema, &n),
                 format!("CREATE SCHEMA IF NOT EXISTS {q}"),
             );
         }
@@ -324,13 +324,13 @@ impl<'a> Emitter<'a> {
                         ),
                     )
                     .at(*span)
-                    .object(format!("extension {name}"))
+                    .object(ObjectRef::new(ObjectKind::Extension, name))
                     .help("install it on the target and create it before the objects that use it"),
                 );
             } else if self.to() == Dialect::Postgres && self.opts.from == Dialect::Postgres {
                 let q = self.namer.ident(name, diags);
                 self.pre(
-                    format!("extension {name}"),
+                    ObjectRef::new(ObjectKind::Extension, name),
                     format!("CREATE EXTENSION IF NOT EXISTS {q}"),
                 );
             } else {
@@ -343,7 +343,7 @@ impl<'a> Emitter<'a> {
                         ),
                     )
                     .at(*span)
-                    .object(format!("extension {name}")),
+                    .object(ObjectRef::new(ObjectKind::Extension, name)),
                 );
             }
         }
@@ -368,7 +368,7 @@ impl<'a> Emitter<'a> {
         for (name, values) in wanted {
             let vals: Vec<String> = values.iter().map(|v| self.to().quote_string(v)).collect();
             self.pre(
-                format!("type {name}"),
+                ObjectRef::new(ObjectKind::Type, name),
                 format!("CREATE TYPE {name} AS ENUM ({})", vals.join(", ")),
             );
         }
@@ -386,7 +386,7 @@ impl<'a> Emitter<'a> {
                     ),
                 )
                 .at(e.span)
-                .object(format!("type {}", e.name)),
+                .object(ObjectRef::new(ObjectKind::Type, &e.name)),
             );
             return;
         }
@@ -394,7 +394,7 @@ impl<'a> Emitter<'a> {
         self.namer.reserve(&Self::scope(&e.name), &e.name.name);
         let vals: Vec<String> = e.values.iter().map(|v| self.to().quote_string(v)).collect();
         self.pre(
-            format!("type {}", e.name),
+            ObjectRef::new(ObjectKind::Type, &e.name),
             format!("CREATE TYPE {name} AS ENUM ({})", vals.join(", ")),
         );
     }
@@ -409,7 +409,7 @@ impl<'a> Emitter<'a> {
                     self.to()
                 ),
                 s.span,
-                format!("sequence {}", s.name),
+                ObjectRef::new(ObjectKind::Sequence, &s.name),
             ));
             return;
         }
@@ -437,7 +437,7 @@ impl<'a> Emitter<'a> {
         if s.cycle {
             sql.push_str(" CYCLE");
         }
-        self.pre(format!("sequence {}", s.name), sql);
+        self.pre(ObjectRef::new(ObjectKind::Sequence, &s.name), sql);
     }
 
     /// The target type of a column: the mapping decision, or the source type verbatim when the
@@ -1537,7 +1537,7 @@ impl<'a> Emitter<'a> {
 
     pub fn view(&mut self, v: &View, diags: &mut Vec<Diagnostic>) {
         let to = self.to();
-        let obj = format!("view {}", v.name);
+        let obj = ObjectRef::new(ObjectKind::View, &v.name);
         // SQL Server takes ORDER BY in a view only with a row limit
         // (https://learn.microsoft.com/en-us/sql/t-sql/statements/create-view-transact-sql); a
         // view's rows have no order anyway unless the query that reads it asks for one.
@@ -1665,7 +1665,7 @@ impl<'a> Emitter<'a> {
             // bodies at creation unless told not to, which is what pg_dump does too
             // (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-CHECK-FUNCTION-BODIES).
             self.post(
-                "routines".to_string(),
+                ObjectRef::new(ObjectKind::Setting, "check_function_bodies"),
                 "SET check_function_bodies = false".to_string(),
             );
         }
@@ -1677,7 +1677,7 @@ impl<'a> Emitter<'a> {
     /// Procedural code runs unchanged on the engine it was written for; anywhere else it is a
     /// manual-action item.
     fn routine(&mut self, r: &crate::ir::Routine, diags: &mut Vec<Diagnostic>) {
-        let object = format!("{} {}", r.kind.as_str(), r.name);
+        let object = ObjectRef::new(r.kind.object_kind(), &r.name);
         if self.opts.from == self.to() {
             let body = r.body.trim().to_string();
             let end = match self.to().unit_lines() {

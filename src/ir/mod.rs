@@ -490,6 +490,18 @@ pub enum RoutineKind {
 }
 
 impl RoutineKind {
+    /// The kind findings and statements name it by.
+    pub fn object_kind(self) -> crate::diag::ObjectKind {
+        use crate::diag::ObjectKind;
+        match self {
+            RoutineKind::Function => ObjectKind::Function,
+            RoutineKind::Procedure => ObjectKind::Procedure,
+            RoutineKind::Trigger => ObjectKind::Trigger,
+            RoutineKind::Aggregate => ObjectKind::Aggregate,
+            RoutineKind::Other => ObjectKind::Routine,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             RoutineKind::Function => "function",

@@ -14,7 +14,7 @@ mod tsql;
 
 use sqlparser::ast::{self, Ident, ObjectName, Statement};
 
-use crate::diag::{Diagnostic, codes};
+use crate::diag::{Diagnostic, ObjectKind, ObjectRef, codes};
 use crate::dialect::Dialect;
 use crate::ir::{Name, Routine, RoutineKind, Schema};
 use crate::parse::split::RawStatement;
@@ -284,7 +284,7 @@ fn statement_kind(_stmt: &Statement, raw: &RawStatement) -> String {
 }
 
 /// A recognised statement that is not converted.
-fn unsupported(cx: &Ctx, what: &str) -> Diagnostic {
+fn unsupported(cx: &Ctx, what: &'static str) -> Diagnostic {
     let line = Span::new(
         cx.span().start,
         cx.span().start + first_line_len(&cx.raw.text),
@@ -301,7 +301,10 @@ fn unsupported(cx: &Ctx, what: &str) -> Diagnostic {
         format!("a {what} is not converted"),
     )
     .at(line)
-    .object(format!("{what} {}", unsupported_name(cx, what)))
+    .object(ObjectRef::new(
+        ObjectKind::Unsupported(what),
+        unsupported_name(cx, what),
+    ))
     .help("recreate it by hand on the target if you need it")
 }
 

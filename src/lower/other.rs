@@ -1,6 +1,7 @@
 //! Indexes, views, sequences, enum types, comments, and the passes that run once everything is
 //! read (type resolution, serial sequences).
 
+use crate::diag::{ObjectKind, ObjectRef};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{self, CommentObject, ObjectName};
@@ -145,7 +146,7 @@ pub fn create_type(
                 ),
             )
             .at(cx.span())
-            .object(format!("type {name}")),
+            .object(ObjectRef::new(ObjectKind::Type, &name)),
         ),
     }
 }
@@ -318,7 +319,7 @@ pub fn resolve_types(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
                 diags.push(
                     Diagnostic::new(&codes::TYPE_NOTE, message)
                         .at(c.span)
-                        .object(format!("table {}", t.name)),
+                        .object(ObjectRef::table(&t.name)),
                 );
                 continue;
             }
@@ -377,7 +378,7 @@ pub fn absorb_serial_sequences(schema: &mut Schema, diags: &mut Vec<Diagnostic>)
                     ),
                 )
                 .at(s.span)
-                .object(format!("sequence {}", s.name)),
+                .object(ObjectRef::new(ObjectKind::Sequence, &s.name)),
             );
         }
         keep

@@ -3,6 +3,7 @@
 //! while pg_dump writes `START WITH 1 INCREMENT BY 1 NO MINVALUE ...` and `OWNED BY t.c`.
 //! Options follow <https://www.postgresql.org/docs/current/sql-createsequence.html>.
 
+use crate::diag::{ObjectKind, ObjectRef};
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::Ctx;
@@ -144,7 +145,7 @@ fn options(cx: &Ctx, toks: &[Tok], mut i: usize, seq: &mut Sequence, diags: &mut
                     ),
                 )
                 .at(cx.span())
-                .object(format!("sequence {}", seq.name)),
+                .object(ObjectRef::new(ObjectKind::Sequence, &seq.name)),
             ),
         }
     }

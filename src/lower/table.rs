@@ -1,5 +1,6 @@
 //! CREATE TABLE and ALTER TABLE.
 
+use crate::diag::ObjectRef;
 use sqlparser::ast::{
     self, AlterColumnOperation, AlterTableOperation, ColumnOption, CreateTable, CreateTableOptions,
     DataType, GeneratedAs, SqlOption, TableConstraint,
@@ -80,7 +81,7 @@ pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut
                 format!("table `{name}` is defined by a query or copied from another table"),
             )
             .at(cx.span())
-            .object(format!("table {name}"))
+            .object(ObjectRef::table(&name))
             .help("create the table with explicit columns"),
         );
         return;
@@ -103,13 +104,13 @@ pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut
                     ),
                 )
                 .at(cx.span())
-                .object(format!("table {name}")),
+                .object(ObjectRef::table(&name)),
             ),
         }
         diags.push(
             Diagnostic::new(&codes::FEATURE_DROPPED, format!("table `{name}` inherits from `{pname}`: it gets the parent's columns, but the inheritance itself is not converted"))
                 .at(cx.span())
-                .object(format!("table {name}"))
+                .object(ObjectRef::table(&name))
                 .note("queries on the parent no longer see the child's rows"),
         );
     }
@@ -138,7 +139,7 @@ fn created_twice(
                 format!("table `{name}` is created twice; the second definition is ignored"),
             )
             .at(cx.span())
-            .object(format!("table {name}")),
+            .object(ObjectRef::table(name)),
         );
     }
     twice
@@ -196,14 +197,14 @@ fn table_body(
         diags.push(
             Diagnostic::new(&codes::ATTRIBUTE_DROPPED, message)
                 .at(cx.span())
-                .object(format!("table {name}")),
+                .object(ObjectRef::table(name)),
         );
     }
     if ct.partition_by.is_some() {
         diags.push(
             Diagnostic::new(&codes::FEATURE_DROPPED, format!("partitioning of table `{name}` is not converted"))
                 .at(cx.span())
-                .object(format!("table {name}"))
+                .object(ObjectRef::table(name))
                 .note("the table is created unpartitioned; its partitions, if any, become tables of their own"),
         );
     }
@@ -214,7 +215,7 @@ fn table_body(
                 format!("WITHOUT ROWID on table `{name}` has no equivalent"),
             )
             .at(cx.span())
-            .object(format!("table {name}")),
+            .object(ObjectRef::table(name)),
         );
     }
 }
@@ -279,7 +280,7 @@ fn table_options(
                 ),
             )
             .at(cx.span())
-            .object(format!("table {name}")),
+            .object(ObjectRef::table(name)),
         );
     }
 }
@@ -458,7 +459,7 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
                             format!("ON UPDATE {e} on column `{name}` is not converted"),
                         )
                         .at(span)
-                        .object(format!("table {}", table.name)),
+                        .object(ObjectRef::table(&table.name)),
                     );
                 }
             }
@@ -494,7 +495,7 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
                             ),
                         )
                         .at(span)
-                        .object(format!("table {}", table.name)),
+                        .object(ObjectRef::table(&table.name)),
                     );
                 }
             }
@@ -545,7 +546,7 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
                     format!("column option `{other}` on `{name}` is not converted"),
                 )
                 .at(span)
-                .object(format!("table {}", table.name)),
+                .object(ObjectRef::table(&table.name)),
             ),
         }
     }
@@ -823,7 +824,7 @@ fn add_constraint(
                 ),
             )
             .at(span)
-            .object(format!("table {}", table.name)),
+            .object(ObjectRef::table(&table.name)),
         ),
     }
 }
@@ -835,7 +836,7 @@ fn unsupported_key(cx: &Ctx, table: &Table, what: &str, diags: &mut Vec<Diagnost
             format!("{what} on table `{}` is not converted", table.name),
         )
         .at(cx.span())
-        .object(format!("table {}", table.name)),
+        .object(ObjectRef::table(&table.name)),
     );
 }
 
@@ -940,7 +941,7 @@ pub fn alter_table(
                     format!("ALTER TABLE operation `{other}` is not converted"),
                 )
                 .at(cx.span())
-                .object(format!("table {name}")),
+                .object(ObjectRef::table(&name)),
             ),
         }
     }

@@ -7,6 +7,7 @@
 //! is absorbed with its sequence; one that does more stays (a manual action on other engines)
 //! and keeps its sequence.
 
+use crate::diag::ObjectRef;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::diag::{Diagnostic, codes};
@@ -127,7 +128,7 @@ pub fn absorb_trigger_identities(schema: &mut Schema, diags: &mut Vec<Diagnostic
         );
         let diag = Diagnostic::new(&codes::IDENTITY_CONVERTED, what)
             .at(r.head)
-            .object(format!("table {t_name}"));
+            .object(ObjectRef::table(&t_name));
         if only_identity {
             absorbed_triggers.push(ri);
             absorbed_sequences.push(seq_name);

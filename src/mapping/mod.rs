@@ -18,6 +18,7 @@ mod vocab;
 #[cfg(test)]
 mod tests;
 
+use crate::diag::ObjectRef;
 use foldhash::{HashMap, HashMapExt};
 
 use crate::diag::Diagnostic;
@@ -160,7 +161,7 @@ pub struct ColumnCtx<'a> {
 pub fn map_column(rules: &Rules, ctx: &ColumnCtx) -> (TypeDecision, Vec<Diagnostic>) {
     let parsed = parse_concrete(&ctx.column.source_type);
     let (decision, diags) = decide::decide(rules, ctx, &parsed);
-    let object = format!("table {}", ctx.table);
+    let object = ObjectRef::table(ctx.table);
     let diags = diags
         .into_iter()
         .map(|d| d.object(object.clone()))
@@ -191,7 +192,7 @@ fn map_tables(tables: &mut [Table], rules: &Rules) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for table in tables {
         // Findings name the table as every other stage does: schema-qualified.
-        let object = format!("table {}", table.name);
+        let object = ObjectRef::table(&table.name);
         for i in 0..table.columns.len() {
             let column = &table.columns[i];
             if !known.contains_key(&column.source_type) {
@@ -351,7 +352,7 @@ fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> 
                     format!("`{table}.{col}` becomes {target} (was {}) to match `{referenced}`, which its foreign key references: {why}", m.target),
                 )
                 .at(span)
-                .object(format!("table {table}")),
+                .object(ObjectRef::table(&table)),
             );
             m.target = target;
             if new_enum.is_some() {

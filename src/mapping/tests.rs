@@ -1345,7 +1345,7 @@ fn map_schema_fills_every_column_and_locates_diagnostics() {
     assert!(
         diags
             .iter()
-            .all(|d| d.object.as_deref() == Some("table Film") && d.span.is_some())
+            .all(|d| d.object == Some(crate::diag::ObjectRef::table("Film")) && d.span.is_some())
     );
     assert!(
         diags[1].message.contains("CHARACTER SET latin1 dropped"),

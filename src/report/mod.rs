@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::Conversion;
-use crate::diag::Severity;
+use crate::diag::{ObjectRef, Severity};
 use crate::ir::Risk;
 use crate::order::{Object, name_of};
 use crate::source::{SourceFile, Span};
@@ -178,13 +178,13 @@ pub struct OrderInfo {
 pub fn build(file: &SourceFile, conv: &Conversion) -> Report {
     let schema = &conv.schema;
     let statuses = summary::objects(schema, &conv.diagnostics);
-    let kind_of: HashMap<&str, &'static str> =
-        statuses.iter().map(|o| (o.key.as_str(), o.kind)).collect();
+    let kind_of: HashMap<&ObjectRef, &'static str> =
+        statuses.iter().map(|o| (&o.key, o.kind)).collect();
     // Several objects may share a key (PostgreSQL triggers of one name on many tables).
-    let mut spans_of: HashMap<&str, Vec<Span>> = HashMap::new();
+    let mut spans_of: HashMap<&ObjectRef, Vec<Span>> = HashMap::new();
     for o in &statuses {
         if let Some(span) = o.span {
-            spans_of.entry(o.key.as_str()).or_default().push(span);
+            spans_of.entry(&o.key).or_default().push(span);
         }
     }
     let lines_of = |span: Option<Span>| {
@@ -196,19 +196,19 @@ pub fn build(file: &SourceFile, conv: &Conversion) -> Report {
     };
 
     // Codes per object, worst first.
-    let mut codes_of: HashMap<&str, Vec<&'static crate::diag::Code>> = HashMap::new();
+    let mut codes_of: HashMap<&ObjectRef, Vec<&'static crate::diag::Code>> = HashMap::new();
     for d in &conv.diagnostics {
         if let Some(o) = &d.object {
-            let v = codes_of.entry(o.as_str()).or_default();
+            let v = codes_of.entry(o).or_default();
             if !v.iter().any(|c| c.id == d.code.id) {
                 v.push(d.code);
             }
         }
     }
-    let columns_of: HashMap<String, usize> = schema
+    let columns_of: HashMap<ObjectRef, usize> = schema
         .tables
         .iter()
-        .map(|t| (format!("table {}", t.name), t.columns.len()))
+        .map(|t| (ObjectRef::table(&t.name), t.columns.len()))
         .collect();
 
     let mut per_kind: BTreeMap<&'static str, KindCounts> = BTreeMap::new();
@@ -224,7 +224,7 @@ pub fn build(file: &SourceFile, conv: &Conversion) -> Report {
         if o.status != Status::Manual {
             weight_done += w;
         }
-        let mut codes = codes_of.get(o.key.as_str()).cloned().unwrap_or_default();
+        let mut codes = codes_of.get(&o.key).cloned().unwrap_or_default();
         codes.sort_by_key(|c| std::cmp::Reverse(c.severity));
         objects.push(ObjectEntry {
             kind: o.kind,
@@ -245,7 +245,7 @@ pub fn build(file: &SourceFile, conv: &Conversion) -> Report {
         }
         // Code is sized, and shown, whole: the finding points at its first line only.
         let whole = d.span.and_then(|at| {
-            let spans = spans_of.get(d.object.as_deref()?)?;
+            let spans = spans_of.get(d.object.as_ref()?)?;
             spans
                 .iter()
                 .copied()
@@ -266,10 +266,10 @@ pub fn build(file: &SourceFile, conv: &Conversion) -> Report {
             severity: d.severity(),
             object_kind: d
                 .object
-                .as_deref()
+                .as_ref()
                 .and_then(|o| kind_of.get(o).copied())
                 .unwrap_or("statement"),
-            object: d.object.clone(),
+            object: d.object.as_ref().map(ObjectRef::to_string),
             message: d.message.clone(),
             location: d.span.map(|s| location(file, s)),
             snippet: shown.map(|s| snippet(file, s)),
