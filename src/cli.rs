@@ -129,6 +129,10 @@ struct MoveArgs {
     /// Rows that break a foreign key: stop, delete them, or keep them [default: abort].
     #[arg(long, value_enum)]
     orphans: Option<crate::plan::OrphanPolicy>,
+    /// Seconds a server may leave a request unanswered before ferry checks it with a new
+    /// connection; one that answers neither stops the load (resumable). 0 waits for ever [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    io_timeout: Option<u64>,
     /// A variable holding the password of the servers (default PGPASSWORD / MYSQL_PWD).
     #[arg(long, value_name = "NAME")]
     password_env: Option<String>,
@@ -640,7 +644,12 @@ fn build_plan(
             "row filters ([filter] in the configuration) need a database source, not a dump file",
         ));
     }
-    let file = crate::load::source_schema(&source).map_err(usage_error)?;
+    let timeouts = crate::load::Timeouts::new(
+        args.io_timeout
+            .or(set.io_timeout)
+            .unwrap_or(crate::load::timeout::DEFAULT_IO_TIMEOUT),
+    );
+    let file = crate::load::source_schema(&source, timeouts).map_err(usage_error)?;
     let user_mappings = read_user_mappings(args.mappings.as_ref())?;
     let opts = ConvertOptions {
         from: source.dialect(),
@@ -698,9 +707,12 @@ fn build_plan(
             .or(set.orphans)
             .unwrap_or(crate::plan::OrphanPolicy::Abort),
         chunk_rows: args.chunk_rows.or(set.chunk_rows).unwrap_or(500_000).max(1),
+        io_timeout: args
+            .io_timeout
+            .or(set.io_timeout)
+            .unwrap_or(crate::load::timeout::DEFAULT_IO_TIMEOUT),
     };
-    let fingerprint =
-        crate::load::schema_fingerprint(&source, &file.text).map_err(|e| usage_error(e.0))?;
+    let fingerprint = crate::load::schema_fingerprint(&source, &file.text).map_err(usage_error)?;
     let mut plan = crate::plan::build(&conv, source, target, settings);
     plan.source_fingerprint = Some(format!("{fingerprint:016x}"));
     if let Some(cfg) = &cfg {
@@ -717,7 +729,7 @@ fn build_plan(
         }
     }
     // The queries, row counts and chunks, read from a database source now.
-    crate::load::survey(&mut plan).map_err(|e| usage_error(e.0))?;
+    crate::load::survey(&mut plan).map_err(usage_error)?;
     Ok((plan, conv))
 }
 
@@ -764,7 +776,7 @@ fn run_load(
         }
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(2)
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -854,7 +866,7 @@ fn run_validate(
         }
         Err(e) => {
             eprintln!("error: validation could not run: {e}");
-            ExitCode::from(2)
+            ExitCode::from(e.exit_code())
         }
     }
 }

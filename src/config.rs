@@ -11,6 +11,7 @@
 //! reject_file = "rejects.jsonl"
 //! identifiers = "lower"           # keep | lower
 //! orphans = "delete"              # abort | delete | not_valid
+//! io_timeout = 30                 # seconds without an answer before a server is checked
 //!
 //! [tables]
 //! include = ["public.*"]          # globs over `schema.table` or `table`; * and ?
@@ -65,6 +66,7 @@ pub struct ConfigSettings {
     pub identifiers: Option<IdentCase>,
     pub orphans: Option<crate::plan::OrphanPolicy>,
     pub chunk_rows: Option<u64>,
+    pub io_timeout: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

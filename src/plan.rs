@@ -175,10 +175,27 @@ pub struct Settings {
     /// of about this size, by several workers at once.
     #[serde(default = "default_chunk_rows")]
     pub chunk_rows: u64,
+    /// Seconds a server may leave a request unanswered before a new connection checks that
+    /// it lives; one that answers neither is given up (the load stops, resumable, or
+    /// reconnects). Also sets TCP keepalive and the connect timeout (`load::timeout`); 0
+    /// waits for ever.
+    #[serde(default = "default_io_timeout")]
+    pub io_timeout: u64,
 }
 
 fn default_chunk_rows() -> u64 {
     500_000
+}
+
+fn default_io_timeout() -> u64 {
+    crate::load::timeout::DEFAULT_IO_TIMEOUT
+}
+
+impl Settings {
+    /// The timeouts of the load's connections.
+    pub fn timeouts(&self) -> crate::load::Timeouts {
+        crate::load::Timeouts::new(self.io_timeout)
+    }
 }
 
 fn default_orphans() -> OrphanPolicy {
@@ -210,6 +227,7 @@ impl Default for Settings {
             reject_file: None,
             orphans: OrphanPolicy::Abort,
             chunk_rows: default_chunk_rows(),
+            io_timeout: default_io_timeout(),
         }
     }
 }

@@ -8,6 +8,7 @@
 //! run the post-data DDL and the views.
 
 pub mod dump;
+pub mod error;
 pub mod mysql;
 mod pg_copy;
 pub mod pg_source;
@@ -16,6 +17,7 @@ mod postgres;
 pub mod rejects;
 pub mod sqlite;
 pub mod state;
+pub mod timeout;
 pub mod worker;
 
 use std::borrow::Cow;
@@ -31,16 +33,9 @@ use crate::plan::{ColumnPlan, ForeignKeyPlan, OnError, Plan, Preparation, TableP
 use crate::transform::Applied;
 use crate::value::{Row, TextKind, Value};
 use rejects::Rejects;
+pub use timeout::Timeouts;
 
-/// A load that cannot go on; the message names the table, row key or statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadError(pub String);
-
-impl std::fmt::Display for LoadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+pub use error::{ErrorKind, LoadError, SqlCode};
 
 /// What happened to one table.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -132,7 +127,7 @@ pub trait Target: Send {
     /// Takes (`true`) or releases the lock that lets one `--worker` process at a time set up
     /// or finish a load shared by several (held by the session: a dead process drops it).
     fn setup_lock(&mut self, _take: bool) -> Result<(), LoadError> {
-        Err(LoadError(format!(
+        Err(LoadError::config(format!(
             "{}: --worker needs a PostgreSQL or MySQL target, whose locks the workers share",
             self.describe()
         )))
@@ -154,7 +149,7 @@ fn prepare(target: &mut dyn Target, plan: &Plan, how: Preparation) -> Result<(),
         Preparation::Create => {
             for t in &plan.tables {
                 if target.table_exists(&t.target)? {
-                    return Err(LoadError(format!(
+                    return Err(LoadError::state(format!(
                         "{}: table {} already exists; use --prepare drop-and-create to replace it, or truncate to empty it",
                         target.describe(),
                         t.target
@@ -194,12 +189,12 @@ pub struct LoadOptions {
 }
 
 /// A connection to the plan's target.
-fn open_target(target: &Endpoint) -> Result<Box<dyn Target>, LoadError> {
+fn open_target(target: &Endpoint, timeouts: Timeouts) -> Result<Box<dyn Target>, LoadError> {
     match target {
         Endpoint::Sqlite { path } => Ok(Box::new(sqlite::SqliteTarget::open(path)?)),
-        Endpoint::Postgres(server) => Ok(Box::new(postgres::PgTarget::open(server)?)),
-        Endpoint::Mysql(server) => Ok(Box::new(mysql::MysqlTarget::open(server)?)),
-        Endpoint::Dump { path, .. } => Err(LoadError(format!(
+        Endpoint::Postgres(server) => Ok(Box::new(postgres::PgTarget::open(server, timeouts)?)),
+        Endpoint::Mysql(server) => Ok(Box::new(mysql::MysqlTarget::open(server, timeouts)?)),
+        Endpoint::Dump { path, .. } => Err(LoadError::config(format!(
             "{}: a dump file cannot be a target; load into sqlite:FILE, postgres:// or mysql://",
             path.display()
         ))),
@@ -207,42 +202,45 @@ fn open_target(target: &Endpoint) -> Result<Box<dyn Target>, LoadError> {
 }
 
 /// Reads the source's schema as DDL text: a dump without its data, a SQLite catalog, or a
-/// server's catalog.
-pub fn source_schema(source: &Endpoint) -> Result<crate::source::SourceFile, String> {
+/// server's catalog (whose answers are waited for as `timeouts` say).
+pub fn source_schema(
+    source: &Endpoint,
+    timeouts: Timeouts,
+) -> Result<crate::source::SourceFile, LoadError> {
     use crate::source::SourceFile;
     match source {
         Endpoint::Dump { path, dialect } => {
             let f = std::fs::File::open(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                .map_err(|e| LoadError::io(format!("cannot read {}: {e}", path.display()), e))?;
             let text = dump::DumpReader::new(f, *dialect)
                 .schema_text()
-                .map_err(|e| format!("{}:{e}", path.display()))?;
+                .map_err(|e| LoadError::input(format!("{}:{e}", path.display())))?;
             Ok(SourceFile::new(path.display().to_string(), text))
         }
         Endpoint::Sqlite { path } => {
-            let s = sqlite::SqliteSource::open(path).map_err(|e| e.0)?;
-            let text = s.schema_text().map_err(|e| e.0)?;
+            let s = sqlite::SqliteSource::open(path)?;
+            let text = s.schema_text()?;
             Ok(SourceFile::new(
                 format!("sqlite:{} (schema)", path.display()),
                 text,
             ))
         }
         Endpoint::Postgres(server) => {
-            let s = pg_source::PgSource::open(server, None).map_err(|e| e.0)?;
-            let text = s.schema_text().map_err(|e| e.0)?;
+            let s = pg_source::PgSource::open(server, None, timeouts)?;
+            let text = s.schema_text()?;
             Ok(SourceFile::new(format!("{source} (catalog)"), text))
         }
         Endpoint::Mysql(server) => {
-            let s = mysql::MysqlSource::open(server).map_err(|e| e.0)?;
-            let text = s.schema_text().map_err(|e| e.0)?;
+            let s = mysql::MysqlSource::open(server, timeouts)?;
+            let text = s.schema_text()?;
             Ok(SourceFile::new(format!("{source} (catalog)"), text))
         }
     }
 }
 
 /// The fingerprint of the source as it is now (see `state::source_fingerprint`).
-pub fn current_source_fingerprint(source: &Endpoint) -> Result<u64, LoadError> {
-    let file = source_schema(source).map_err(LoadError)?;
+pub fn current_source_fingerprint(source: &Endpoint, timeouts: Timeouts) -> Result<u64, LoadError> {
+    let file = source_schema(source, timeouts)?;
     schema_fingerprint(source, &file.text)
 }
 
@@ -251,7 +249,7 @@ pub fn schema_fingerprint(source: &Endpoint, schema: &str) -> Result<u64, LoadEr
     let dump_len = match source {
         Endpoint::Dump { path, .. } => Some(
             std::fs::metadata(path)
-                .map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?
+                .map_err(|e| LoadError::io(format!("cannot read {}: {e}", path.display()), e))?
                 .len(),
         ),
         _ => None,
@@ -267,7 +265,7 @@ fn planned_source_fingerprint(plan: &Plan) -> Result<u64, LoadError> {
         .and_then(|f| u64::from_str_radix(f, 16).ok())
     {
         Some(f) => Ok(f),
-        None => current_source_fingerprint(&plan.source),
+        None => current_source_fingerprint(&plan.source, plan.settings.timeouts()),
     }
 }
 
@@ -286,7 +284,7 @@ fn begin_state(
             .is_some_and(|s| s.phase != state::Phase::Done)
             && plan.settings.prepare != Preparation::DropAndCreate
         {
-            return Err(LoadError(format!(
+            return Err(LoadError::state(format!(
                 "{where_}: an interrupted load left its state there (table {}): rerun with \
                  --resume to finish it, or with --prepare drop-and-create to start over",
                 state::TABLE
@@ -308,7 +306,7 @@ fn begin_state(
             break;
         }
         if waited.elapsed() > std::time::Duration::from_secs(60) {
-            return Err(LoadError(format!(
+            return Err(LoadError::state(format!(
                 "{where_}: another ferry load is still working in this database ({others} \
                  sessions after 60 s); let it finish or stop it, then resume"
             )));
@@ -317,14 +315,14 @@ fn begin_state(
     }
     let existing = state::read(target)?;
     let Some(st) = existing else {
-        return Err(LoadError(format!(
+        return Err(LoadError::state(format!(
             "{where_}: nothing to resume: no load state (table {}) is there; the load finished \
              or never began. Load without --resume.",
             state::TABLE
         )));
     };
     if st.phase == state::Phase::Done {
-        return Err(LoadError(format!(
+        return Err(LoadError::state(format!(
             "{where_}: nothing to resume: the load that left the state (table {}) finished",
             state::TABLE
         )));
@@ -336,14 +334,15 @@ fn begin_state(
 /// Checks that the state a target holds was written for this plan and this source schema.
 fn same_load(where_: &str, plan: &Plan, st: &state::State) -> Result<(), LoadError> {
     if st.plan_fingerprint != plan.fingerprint() {
-        return Err(LoadError(format!(
+        return Err(LoadError::state(format!(
             "{where_}: cannot resume: the plan is not the one the interrupted load ran (its \
              tables, DDL or endpoints changed). Resume with that plan, or start over with \
              --prepare drop-and-create."
         )));
     }
-    if st.source_fingerprint != current_source_fingerprint(&plan.source)? {
-        return Err(LoadError(format!(
+    if st.source_fingerprint != current_source_fingerprint(&plan.source, plan.settings.timeouts())?
+    {
+        return Err(LoadError::state(format!(
             "{where_}: cannot resume: the source schema changed since the interrupted load \
              began ({}). Start over with --prepare drop-and-create.",
             plan.source
@@ -359,7 +358,7 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
         return worker::load(plan, opts);
     }
     let started = Instant::now();
-    let mut target = open_target(&plan.target)?;
+    let mut target = open_target(&plan.target, plan.settings.timeouts())?;
     let resumed = begin_state(target.as_mut(), plan, opts)?;
     let phase = resumed.as_ref().map_or(state::Phase::Prepare, |s| s.phase);
     let rejects = Rejects::open(plan.settings.reject_file.as_deref(), resumed.is_some())?;
@@ -404,11 +403,13 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
             let _ = rejects.finish();
             let stats = run.stats.lock().unwrap_or_else(|p| p.into_inner());
             let written: u64 = stats.iter().map(|s| s.rows_written).sum();
-            return Err(LoadError(format!(
-                "{e}\nThe load stopped: {written} rows were committed, in whole chunks; the \
-                 chunk that failed was rolled back. The target keeps the load's state: fix the \
-                 cause and rerun with --resume to load the rest."
-            )));
+            return Err(e.map_message(|e| {
+                format!(
+                    "{e}\nThe load stopped: {written} rows were committed, in whole chunks; the \
+                     chunk that failed was rolled back. The target keeps the load's state: fix \
+                     the cause and rerun with --resume to load the rest."
+                )
+            }));
         }
         run.progress
             .lock()
@@ -450,19 +451,19 @@ fn after_lost_target(
     attempt: usize,
     quiet: bool,
 ) -> Result<Option<state::State>, LoadError> {
-    if attempt >= RECONNECTS || target.count("SELECT 1").is_ok() {
+    if attempt >= RECONNECTS || !error.is_connection_lost() {
         return Ok(None);
     }
     if !quiet {
         eprintln!(
-            "ferry: lost the target ({error}); reconnecting to {}",
+            "ferry: lost a connection ({error}); reconnecting to {} and carrying on",
             target.describe()
         );
     }
     let mut last = None;
     for ms in RECONNECT_WAITS_MS {
         std::thread::sleep(std::time::Duration::from_millis(ms));
-        match open_target(&plan.target) {
+        match open_target(&plan.target, plan.settings.timeouts()) {
             Ok(t) => {
                 *target = t;
                 last = None;
@@ -472,14 +473,16 @@ fn after_lost_target(
         }
     }
     if let Some(e) = last {
-        return Err(LoadError(format!(
-            "{error}\nThe target went away and did not come back within {} s ({e}). It keeps \
-             the load's state: rerun with --resume once it is back.",
-            RECONNECT_WAITS_MS.iter().sum::<u64>() / 1000
-        )));
+        return Err(error.clone().map_message(|error| {
+            format!(
+                "{error}\nThe target went away and did not come back within {} s ({e}). It \
+                 keeps the load's state: rerun with --resume once it is back.",
+                RECONNECT_WAITS_MS.iter().sum::<u64>() / 1000
+            )
+        }));
     }
     let st = state::read(target.as_mut())?.ok_or_else(|| {
-        LoadError(format!(
+        LoadError::state(format!(
             "{error}\nAfter reconnecting, {} holds no load state (table {}): the load cannot \
              carry on; start over with --prepare drop-and-create.",
             target.describe(),
@@ -559,7 +562,7 @@ impl<'a> Run<'a> {
     ) -> Result<(), LoadError> {
         let plan = self.plan;
         let file = std::fs::File::open(path)
-            .map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
+            .map_err(|e| LoadError::io(format!("cannot read {}: {e}", path.display()), e))?;
         let mut reader = dump::DumpReader::new(file, dialect);
         let index = TableIndex::new(plan);
         let mut segment: i64 = 0;
@@ -570,7 +573,7 @@ impl<'a> Run<'a> {
             loop {
                 let batch = reader
                     .next_batch(plan.settings.batch_size)
-                    .map_err(|e| LoadError(format!("{}: {e}", path.display())))?;
+                    .map_err(|e| LoadError::input(format!("{}: {e}", path.display())))?;
                 let Some(batch) = batch else { break };
                 if current.as_ref() != Some(&batch.table) {
                     if let Some((unit, _, _)) = open.take() {
@@ -594,7 +597,7 @@ impl<'a> Run<'a> {
                 }
                 let (shape, table) = Shape::new(&plan.tables[ti], batch.columns.as_deref())
                     .map_err(|e| {
-                        LoadError(format!(
+                        LoadError::input(format!(
                             "{}:{}: table {}: {e}",
                             path.display(),
                             batch.line,
@@ -649,10 +652,10 @@ impl<'a> Run<'a> {
             Endpoint::Sqlite { .. } => 1,
             _ => plan.settings.jobs.max(1),
         };
-        let mut sources = open_sources(&plan.source, most)?;
+        let mut sources = open_sources(&plan.source, most, plan.settings.timeouts())?;
         let first = sources
             .first()
-            .ok_or_else(|| LoadError("no source connection".to_string()))?;
+            .ok_or_else(|| LoadError::state("no source connection".to_string()))?;
         let chunks = if saved.is_empty() {
             let chunks = plan_chunks(plan, first.as_ref())?;
             state::start_data(target, &chunks)?;
@@ -673,7 +676,7 @@ impl<'a> Run<'a> {
         let failure: Mutex<Option<LoadError>> = Mutex::new(None);
         let worker = |mut source: Box<dyn RowSource>| {
             let result = (|| -> Result<(), LoadError> {
-                let mut target = open_target(&plan.target)?;
+                let mut target = open_target(&plan.target, plan.settings.timeouts())?;
                 loop {
                     if failure.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
                         return Ok(());
@@ -800,7 +803,7 @@ pub fn survey(plan: &mut Plan) -> Result<(), LoadError> {
     if matches!(plan.source, Endpoint::Dump { .. }) {
         return Ok(());
     }
-    let source = open_source(&plan.source, None)?;
+    let source = open_source(&plan.source, None, plan.settings.timeouts())?;
     let chunk_rows = plan.settings.chunk_rows;
     for t in &mut plan.tables {
         t.query = Some(source.query(t));
@@ -818,7 +821,7 @@ pub fn survey(plan: &mut Plan) -> Result<(), LoadError> {
 /// The key range a chunk of the state reads, checked against the plan.
 fn chunk_range(plan: &Plan, c: &state::Chunk) -> Result<Option<KeyRange>, LoadError> {
     let table = plan.tables.get(c.table).ok_or_else(|| {
-        LoadError(format!(
+        LoadError::state(format!(
             "the load state names table number {} of a plan with {}",
             c.table,
             plan.tables.len()
@@ -832,7 +835,7 @@ fn chunk_range(plan: &Plan, c: &state::Chunk) -> Result<Option<KeyRange>, LoadEr
             hi,
             last,
         })),
-        (Some(_), None) => Err(LoadError(format!(
+        (Some(_), None) => Err(LoadError::state(format!(
             "the load state has key ranges for table {}, which has no integer key",
             table.source
         ))),
@@ -1019,18 +1022,19 @@ pub trait RowSource: Send {
 pub(crate) fn open_sources(
     source: &Endpoint,
     n: usize,
+    timeouts: Timeouts,
 ) -> Result<Vec<Box<dyn RowSource>>, LoadError> {
     if let Endpoint::Mysql(server) = source {
-        return Ok(mysql::open_together(server, n)?
+        return Ok(mysql::open_together(server, n, timeouts)?
             .into_iter()
             .map(|s| Box::new(s) as Box<dyn RowSource>)
             .collect());
     }
-    let first = open_source(source, None)?;
+    let first = open_source(source, None, timeouts)?;
     let snapshot = first.snapshot()?;
     let mut all = vec![first];
     for _ in 1..n.max(1) {
-        all.push(open_source(source, snapshot.as_deref())?);
+        all.push(open_source(source, snapshot.as_deref(), timeouts)?);
     }
     Ok(all)
 }
@@ -1040,19 +1044,37 @@ pub(crate) fn open_sources(
 pub(crate) fn open_source(
     source: &Endpoint,
     snapshot: Option<&str>,
+    timeouts: Timeouts,
 ) -> Result<Box<dyn RowSource>, LoadError> {
     match source {
         Endpoint::Sqlite { path } => Ok(Box::new(sqlite::SqliteSource::open(path)?)),
-        Endpoint::Postgres(server) => Ok(Box::new(pg_source::PgSource::open(server, snapshot)?)),
-        Endpoint::Mysql(server) => Ok(Box::new(mysql::MysqlSource::open(server)?)),
-        other => Err(LoadError(format!(
+        Endpoint::Postgres(server) => Ok(Box::new(pg_source::PgSource::open(
+            server, snapshot, timeouts,
+        )?)),
+        Endpoint::Mysql(server) => Ok(Box::new(mysql::MysqlSource::open(server, timeouts)?)),
+        other => Err(LoadError::config(format!(
             "reading from {other} is not supported yet: the sources today are dump files, SQLite files and PostgreSQL"
         ))),
     }
 }
 
-/// One attempt to write rows: Err is the engine's reason and, when known, the refused row.
-pub type Attempt<'a> = dyn FnMut(&[&Row]) -> Result<(), (String, Option<usize>)> + 'a;
+/// Why an attempt to write rows failed.
+pub enum Refusal {
+    /// The engine refused the rows: its reason and, when known, the refused row's index.
+    Row(String, Option<usize>),
+    /// The write could not be made at all (the connection is lost, the server silent): the
+    /// rows are not to blame, the load stops.
+    Stop(LoadError),
+}
+
+impl From<LoadError> for Refusal {
+    fn from(e: LoadError) -> Refusal {
+        Refusal::Stop(e)
+    }
+}
+
+/// One attempt to write rows.
+pub type Attempt<'a> = dyn FnMut(&[&Row]) -> Result<(), Refusal> + 'a;
 
 /// Writes `rows` with `attempt`; a refused batch is split in halves until the refused rows are
 /// alone, so every other row is written once. A refused row is rejected, or ends the load
@@ -1070,7 +1092,8 @@ pub fn write_split(
     }
     match attempt(rows) {
         Ok(()) => Ok(rows.len() as u64),
-        Err((reason, at)) => {
+        Err(Refusal::Stop(e)) => Err(e),
+        Err(Refusal::Row(reason, at)) => {
             // With the refused row known, abort at once; otherwise split to find it (the rows
             // found good on the way are written, and the message says so).
             let known = at.and_then(|i| rows.get(i));
@@ -1078,7 +1101,7 @@ pub fn write_split(
                 let culprit = known.unwrap_or(&rows[0]);
                 let key = sqlite::row_key(table, culprit);
                 if on_error == OnError::Abort {
-                    return Err(LoadError(format!(
+                    return Err(LoadError::refused_row(format!(
                         "table {}, {key}: {engine} refused the row: {reason}; the rows of its \
                          chunk were rolled back (rerun with --on-error reject-rows to set such \
                          rows aside)",
@@ -1253,7 +1276,7 @@ fn shape_rows(
             }) => {
                 let key = key.unwrap_or_else(|| format!("row {}", stats.rows_read));
                 if on_error == OnError::Abort {
-                    return Err(LoadError(format!(
+                    return Err(LoadError::refused_row(format!(
                         "table {}, {key}, column {column}: {reason} (value {value}); \
                          rerun with --on-error reject-rows to set such rows aside",
                         table.source
@@ -1312,7 +1335,7 @@ fn read_ahead(
                 // A closed channel means the writer stopped on an error of its own, which it
                 // reports: reading stops here.
                 tx.send((ready, st))
-                    .map_err(|_| LoadError("the writer stopped".to_string()))
+                    .map_err(|_| LoadError::state("the writer stopped".to_string()))
             })
         });
         let mut written = Ok(());
@@ -1325,7 +1348,7 @@ fn read_ahead(
         drop(rx);
         let read = reader
             .join()
-            .unwrap_or_else(|_| Err(LoadError("the reading thread panicked".to_string())));
+            .unwrap_or_else(|_| Err(LoadError::state("the reading thread panicked".to_string())));
         // The writer's error comes first: the reader's is then only "the writer stopped".
         written.and(read)
     })
