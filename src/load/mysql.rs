@@ -889,3 +889,54 @@ fn push_digits(out: &mut String, n: u32, width: usize) {
     }
     out.push_str(s);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On the shared MariaDB (`FERRY_TEST_MYSQL`; skipped without it): a foreign key added
+    /// twice fails with error 1005, whose note 121 says the name is taken, and a CHECK added
+    /// twice with 1826; both read as "already exists" by their codes, a malformed key not.
+    #[test]
+    fn a_constraint_made_twice_already_exists_by_its_codes() {
+        let Ok(url) = std::env::var("FERRY_TEST_MYSQL") else {
+            eprintln!("skipped: FERRY_TEST_MYSQL is not set");
+            return;
+        };
+        let Ok(crate::conn::Endpoint::Mysql(server)) = crate::conn::parse(&url, None) else {
+            panic!("FERRY_TEST_MYSQL is not a mysql:// URL");
+        };
+        let mut t =
+            MysqlTarget::open(&server, Timeouts::default()).unwrap_or_else(|e| panic!("{e}"));
+        let setup = [
+            "CREATE DATABASE IF NOT EXISTS ferry_unit_exists",
+            "USE ferry_unit_exists",
+            "DROP TABLE IF EXISTS c, p",
+            "CREATE TABLE p (id INT PRIMARY KEY)",
+            "CREATE TABLE c (id INT, pid INT, s VARCHAR(3))",
+            "ALTER TABLE c ADD CONSTRAINT c_fk FOREIGN KEY (pid) REFERENCES p (id)",
+            "ALTER TABLE c ADD CONSTRAINT c_ck CHECK (id > 0)",
+        ];
+        for sql in setup {
+            t.exec("test", sql).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let again = |t: &mut MysqlTarget, sql: &str| match t.exec("test", sql) {
+            Err(e) => e,
+            Ok(()) => panic!("{sql} succeeded twice"),
+        };
+        let fk = again(
+            &mut t,
+            "ALTER TABLE c ADD CONSTRAINT c_fk FOREIGN KEY (pid) REFERENCES p (id)",
+        );
+        assert!(fk.already_exists(), "{fk} ({:?})", fk.kind());
+        let ck = again(&mut t, "ALTER TABLE c ADD CONSTRAINT c_ck CHECK (id > 0)");
+        assert!(ck.already_exists(), "{ck} ({:?})", ck.kind());
+        // A key whose types do not match is refused (1005, errno 150), not a duplicate.
+        let bad = again(
+            &mut t,
+            "ALTER TABLE c ADD CONSTRAINT c_bad FOREIGN KEY (s) REFERENCES p (id)",
+        );
+        assert!(!bad.already_exists(), "{bad} ({:?})", bad.kind());
+        let _ = t.exec("test", "DROP DATABASE ferry_unit_exists");
+    }
+}
