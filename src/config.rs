@@ -11,6 +11,7 @@
 //! reject_file = "rejects.jsonl"
 //! identifiers = "lower"           # keep | lower
 //! orphans = "delete"              # abort | delete | not_valid
+//! io_timeout = 30                 # seconds without an answer before a server is checked
 //!
 //! [tables]
 //! include = ["public.*"]          # globs over `schema.table` or `table`; * and ?
@@ -58,17 +59,40 @@ pub struct MigrationConfig {
     pub filter: BTreeMap<String, String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+/// The settings of a load, as `[settings]` in migration.toml and as the options of `ferry plan`
+/// and `ferry migrate` (one struct read by both; the command line wins). Unset ones take
+/// `plan::Settings::DEFAULT` (`plan::Settings::layered`).
+#[derive(Clone, Debug, Default, Deserialize, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigSettings {
+    /// Tables loaded at once [default: 2].
+    #[arg(long)]
     pub jobs: Option<usize>,
+    /// Rows per batch (and per target transaction) [default: 10000].
+    #[arg(long)]
     pub batch_size: Option<usize>,
+    /// What to do with target tables first [default: create].
+    #[arg(long, value_enum)]
     pub prepare: Option<Preparation>,
+    /// What a bad row does: stop the load, or go to the reject file [default: abort].
+    #[arg(long, value_enum)]
     pub on_error: Option<OnError>,
+    /// Where rejected rows go (JSON lines); default ferry-rejects.jsonl with --on-error reject-rows.
+    #[arg(long, value_name = "FILE")]
     pub reject_file: Option<String>,
+    /// Keep identifiers as the source stores them, or lower-case them [default: keep].
+    #[arg(long, value_enum)]
     pub identifiers: Option<IdentCase>,
+    /// Rows that break a foreign key: stop, delete them, or keep them [default: abort].
+    #[arg(long, value_enum)]
     pub orphans: Option<crate::plan::OrphanPolicy>,
+    /// Tables larger than this with one integer key are read in chunks in parallel [default: 500000].
+    #[arg(long)]
     pub chunk_rows: Option<u64>,
+    /// Seconds a server may leave a request unanswered before ferry checks it with a new
+    /// connection; one that answers neither stops the load (resumable). 0 waits for ever [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    pub io_timeout: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -91,10 +115,32 @@ pub struct Renames {
     pub columns: BTreeMap<String, String>,
 }
 
-/// Reads a config file's text; Err names the file and what is wrong (TOML's own message
-/// carries the line and column).
-pub fn parse(name: &str, text: &str) -> Result<MigrationConfig, String> {
-    toml::from_str(text).map_err(|e| format!("{name}: {e}"))
+/// A configuration file that cannot be read as one: the file's name and TOML's own error,
+/// whose message carries the line and column.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub file: String,
+    pub error: toml::de::Error,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.file, self.error)
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// Reads a config file's text.
+pub fn parse(name: &str, text: &str) -> Result<MigrationConfig, ConfigError> {
+    toml::from_str(text).map_err(|error| ConfigError {
+        file: name.to_string(),
+        error,
+    })
 }
 
 /// `*` any run of characters, `?` one; case-insensitive.
@@ -499,7 +545,7 @@ mod tests {
     fn unknown_keys_are_errors_with_a_place() {
         let e = parse("m.toml", "[tables]\ninclud = [\"x\"]\n");
         assert!(
-            matches!(&e, Err(m) if m.contains("m.toml") && m.contains("includ")),
+            matches!(&e, Err(m) if m.to_string().contains("m.toml") && m.to_string().contains("includ")),
             "{e:?}"
         );
         let e = parse("m.toml", "[settings]\nprepare = \"nuke\"\n");

@@ -76,7 +76,7 @@ impl Endpoint {
 
     /// Fills a missing password from the environment: the variable `password_env` names, else
     /// the engine's own (`PGPASSWORD`, `MYSQL_PWD`). A password in the URL wins.
-    pub fn resolve_password(&mut self, password_env: Option<&str>) -> Result<(), String> {
+    pub fn resolve_password(&mut self, password_env: Option<&str>) -> Result<(), EndpointError> {
         let (server, default_var) = match self {
             Endpoint::Postgres(s) => (s, "PGPASSWORD"),
             Endpoint::Mysql(s) => (s, "MYSQL_PWD"),
@@ -91,7 +91,9 @@ impl Endpoint {
                     server.password = Some(Secret::new(p));
                     Ok(())
                 }
-                Err(_) => Err(format!("--password-env names `{var}`, which is not set")),
+                Err(_) => Err(EndpointError::PasswordEnvUnset {
+                    var: var.to_string(),
+                }),
             };
         }
         if let Ok(p) = std::env::var(default_var) {
@@ -126,9 +128,76 @@ impl fmt::Display for Endpoint {
     }
 }
 
+/// Why an endpoint on the command line cannot be used. Messages never carry a password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndpointError {
+    /// A server URL that does not parse: the URL (redacted) and what is wrong.
+    BadUrl { url: String, problem: UrlProblem },
+    /// `sqlite:` without a path.
+    NoSqlitePath,
+    /// `scheme://` of an engine ferry does not talk to (the URL redacted).
+    UnknownScheme { url: String },
+    /// A dump of a dialect whose data ferry cannot read (SQL Server, Oracle scripts).
+    DumpDataUnsupported { path: String, dialect: Dialect },
+    /// A dump file whose dialect neither `--from` nor its header tells.
+    DumpDialectUnknown { path: String },
+    /// `--password-env VAR` names a variable that is not set.
+    PasswordEnvUnset { var: String },
+}
+
+/// What is wrong in a server URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlProblem {
+    BadPort(String),
+    NoHost,
+    ShortEscape,
+    BadEscape(String),
+    EscapeNotUtf8,
+}
+
+impl fmt::Display for UrlProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UrlProblem::BadPort(p) => write!(f, "port `{p}` is not a number from 1 to 65535"),
+            UrlProblem::NoHost => write!(f, "the URL names no host"),
+            UrlProblem::ShortEscape => write!(f, "a `%` escape is cut short"),
+            UrlProblem::BadEscape(hex) => write!(f, "`%{hex}` is not an escape"),
+            UrlProblem::EscapeNotUtf8 => write!(f, "an escape decodes to invalid UTF-8"),
+        }
+    }
+}
+
+impl fmt::Display for EndpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EndpointError::BadUrl { url, problem } => write!(f, "{url}: {problem}"),
+            EndpointError::NoSqlitePath => {
+                write!(f, "sqlite: needs a file path, e.g. sqlite:out.db")
+            }
+            EndpointError::UnknownScheme { url } => write!(
+                f,
+                "{url}: unknown scheme; use postgres://, mysql://, sqlite: or a dump file path"
+            ),
+            EndpointError::DumpDataUnsupported { path, dialect } => write!(
+                f,
+                "{path}: moving data out of {dialect} scripts is not supported yet; `ferry convert --from {dialect}` converts their schema"
+            ),
+            EndpointError::DumpDialectUnknown { path } => write!(
+                f,
+                "{path}: cannot tell the dialect of this dump; pass --from mysql|postgres|sqlite"
+            ),
+            EndpointError::PasswordEnvUnset { var } => {
+                write!(f, "--password-env names `{var}`, which is not set")
+            }
+        }
+    }
+}
+
+impl std::error::Error for EndpointError {}
+
 /// Parses an endpoint. `dump_dialect` is the dialect of a dump file (from `--from` or the
 /// file's header); Err names what is wrong, without the password.
-pub fn parse(text: &str, dump_dialect: Option<Dialect>) -> Result<Endpoint, String> {
+pub fn parse(text: &str, dump_dialect: Option<Dialect>) -> Result<Endpoint, EndpointError> {
     let lower = text.to_ascii_lowercase();
     for (scheme, pg) in [
         ("postgres://", true),
@@ -137,8 +206,12 @@ pub fn parse(text: &str, dump_dialect: Option<Dialect>) -> Result<Endpoint, Stri
         ("mariadb://", false),
     ] {
         if lower.starts_with(scheme) {
-            let s = parse_server(&text[scheme.len()..], if pg { 5432 } else { 3306 })
-                .map_err(|e| format!("{}: {e}", redact(text)))?;
+            let s = parse_server(&text[scheme.len()..], if pg { 5432 } else { 3306 }).map_err(
+                |problem| EndpointError::BadUrl {
+                    url: redact(text),
+                    problem,
+                },
+            )?;
             return Ok(if pg {
                 Endpoint::Postgres(s)
             } else {
@@ -151,32 +224,30 @@ pub fn parse(text: &str, dump_dialect: Option<Dialect>) -> Result<Endpoint, Stri
         .or_else(|| text.strip_prefix("sqlite:"))
     {
         if path.is_empty() {
-            return Err("sqlite: needs a file path, e.g. sqlite:out.db".into());
+            return Err(EndpointError::NoSqlitePath);
         }
         return Ok(Endpoint::Sqlite {
             path: PathBuf::from(path),
         });
     }
     if text.contains("://") {
-        return Err(format!(
-            "{}: unknown scheme; use postgres://, mysql://, sqlite: or a dump file path",
-            redact(text)
-        ));
+        return Err(EndpointError::UnknownScheme { url: redact(text) });
     }
     let path = PathBuf::from(text);
     match dump_dialect {
-        Some(dialect) if !dialect.reads_dump_data() => Err(format!(
-            "{text}: moving data out of {dialect} scripts is not supported yet; `ferry convert --from {dialect}` converts their schema"
-        )),
+        Some(dialect) if !dialect.reads_dump_data() => Err(EndpointError::DumpDataUnsupported {
+            path: text.to_string(),
+            dialect,
+        }),
         Some(dialect) => Ok(Endpoint::Dump { path, dialect }),
-        None => Err(format!(
-            "{text}: cannot tell the dialect of this dump; pass --from mysql|postgres|sqlite"
-        )),
+        None => Err(EndpointError::DumpDialectUnknown {
+            path: text.to_string(),
+        }),
     }
 }
 
 /// `user[:password]@host[:port]/database[?k=v&...]`
-fn parse_server(rest: &str, default_port: u16) -> Result<Server, String> {
+fn parse_server(rest: &str, default_port: u16) -> Result<Server, UrlProblem> {
     let (rest, query) = match rest.split_once('?') {
         Some((r, q)) => (r, Some(q)),
         None => (rest, None),
@@ -200,12 +271,12 @@ fn parse_server(rest: &str, default_port: u16) -> Result<Server, String> {
         Some((h, p)) => (
             h.to_string(),
             p.parse::<u16>()
-                .map_err(|_| format!("port `{p}` is not a number from 1 to 65535"))?,
+                .map_err(|_| UrlProblem::BadPort(p.to_string()))?,
         ),
         None => (hostport.to_string(), default_port),
     };
     if host.is_empty() {
-        return Err("the URL names no host".into());
+        return Err(UrlProblem::NoHost);
     }
     let mut params = Vec::new();
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
@@ -222,15 +293,15 @@ fn parse_server(rest: &str, default_port: u16) -> Result<Server, String> {
     })
 }
 
-fn percent_decode(s: &str) -> Result<String, String> {
+fn percent_decode(s: &str) -> Result<String, UrlProblem> {
     let mut out = Vec::with_capacity(s.len());
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' {
-            let hex = s.get(i + 1..i + 3).ok_or("a `%` escape is cut short")?;
+            let hex = s.get(i + 1..i + 3).ok_or(UrlProblem::ShortEscape)?;
             let byte =
-                u8::from_str_radix(hex, 16).map_err(|_| format!("`%{hex}` is not an escape"))?;
+                u8::from_str_radix(hex, 16).map_err(|_| UrlProblem::BadEscape(hex.to_string()))?;
             out.push(byte);
             i += 3;
         } else {
@@ -238,7 +309,7 @@ fn percent_decode(s: &str) -> Result<String, String> {
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| "an escape decodes to invalid UTF-8".to_string())
+    String::from_utf8(out).map_err(|_| UrlProblem::EscapeNotUtf8)
 }
 
 /// A URL with any password replaced by `***`, for messages about URLs that did not parse.
@@ -308,14 +379,20 @@ mod tests {
                 ..
             })
         ));
-        assert!(parse("dump.sql", None).is_err());
-        assert!(parse("sqlite:", None).is_err());
+        assert!(matches!(
+            parse("dump.sql", None),
+            Err(EndpointError::DumpDialectUnknown { .. })
+        ));
+        assert_eq!(parse("sqlite:", None), Err(EndpointError::NoSqlitePath));
         let bad = parse("mysql://u:pw1@h:99999/db", None);
         assert!(
-            matches!(&bad, Err(m) if m.contains("99999") && !m.contains("pw1")),
+            matches!(&bad, Err(e @ EndpointError::BadUrl { problem: UrlProblem::BadPort(_), .. })
+                if e.to_string().contains("99999") && !e.to_string().contains("pw1")),
             "{bad:?}"
         );
-        assert!(matches!(parse("oracle://u:pw1@h/x", None), Err(m) if !m.contains("pw1")));
+        assert!(
+            matches!(parse("oracle://u:pw1@h/x", None), Err(e @ EndpointError::UnknownScheme { .. }) if !e.to_string().contains("pw1"))
+        );
     }
 
     #[test]

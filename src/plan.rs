@@ -175,14 +175,82 @@ pub struct Settings {
     /// of about this size, by several workers at once.
     #[serde(default = "default_chunk_rows")]
     pub chunk_rows: u64,
+    /// Seconds a server may leave a request unanswered before a new connection checks that
+    /// it lives; one that answers neither is given up (the load stops, resumable, or
+    /// reconnects). Also sets TCP keepalive and the connect timeout (`load::timeout`); 0
+    /// waits for ever.
+    #[serde(default = "default_io_timeout")]
+    pub io_timeout: u64,
 }
 
 fn default_chunk_rows() -> u64 {
-    500_000
+    Settings::DEFAULT.chunk_rows
+}
+
+fn default_io_timeout() -> u64 {
+    Settings::DEFAULT.io_timeout
+}
+
+impl Settings {
+    /// The defaults, the one place they are written (`--help` repeats them).
+    pub const DEFAULT: Settings = Settings {
+        jobs: 2,
+        batch_size: 10_000,
+        prepare: Preparation::Create,
+        on_error: OnError::Abort,
+        reject_file: None,
+        orphans: OrphanPolicy::Abort,
+        chunk_rows: 500_000,
+        io_timeout: crate::load::timeout::DEFAULT_IO_TIMEOUT,
+    };
+
+    /// The reject file of `on_error = reject_rows` when none is named.
+    pub const DEFAULT_REJECT_FILE: &str = "ferry-rejects.jsonl";
+
+    /// The settings of a plan: each from the command line, else from migration.toml, else
+    /// the default. Counts are at least 1.
+    pub fn layered(
+        cli: &crate::config::ConfigSettings,
+        file: &crate::config::ConfigSettings,
+    ) -> Settings {
+        let d = Settings::DEFAULT;
+        let on_error = cli.on_error.or(file.on_error).unwrap_or(d.on_error);
+        let reject_file = match (
+            on_error,
+            cli.reject_file.clone().or(file.reject_file.clone()),
+        ) {
+            (_, Some(f)) => Some(f),
+            (OnError::RejectRows, None) => Some(Settings::DEFAULT_REJECT_FILE.to_string()),
+            (OnError::Abort, None) => None,
+        };
+        Settings {
+            jobs: cli.jobs.or(file.jobs).unwrap_or(d.jobs).max(1),
+            batch_size: cli
+                .batch_size
+                .or(file.batch_size)
+                .unwrap_or(d.batch_size)
+                .max(1),
+            prepare: cli.prepare.or(file.prepare).unwrap_or(d.prepare),
+            on_error,
+            reject_file,
+            orphans: cli.orphans.or(file.orphans).unwrap_or(d.orphans),
+            chunk_rows: cli
+                .chunk_rows
+                .or(file.chunk_rows)
+                .unwrap_or(d.chunk_rows)
+                .max(1),
+            io_timeout: cli.io_timeout.or(file.io_timeout).unwrap_or(d.io_timeout),
+        }
+    }
+
+    /// The timeouts of the load's connections.
+    pub fn timeouts(&self) -> crate::load::Timeouts {
+        crate::load::Timeouts::new(self.io_timeout)
+    }
 }
 
 fn default_orphans() -> OrphanPolicy {
-    OrphanPolicy::Abort
+    Settings::DEFAULT.orphans
 }
 
 /// Rows whose foreign-key values match no referenced row (common in MySQL databases that ran
@@ -202,15 +270,7 @@ pub enum OrphanPolicy {
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings {
-            jobs: 2,
-            batch_size: 10_000,
-            prepare: Preparation::Create,
-            on_error: OnError::Abort,
-            reject_file: None,
-            orphans: OrphanPolicy::Abort,
-            chunk_rows: default_chunk_rows(),
-        }
+        Settings::DEFAULT
     }
 }
 

@@ -256,7 +256,7 @@ impl Side<'_> {
                 for row in rows {
                     let shaped = if self.transforms {
                         load::shape_row(table, &shape, row, &mut stats)
-                            .map_err(|e| LoadError(format!("{}: {e}", table.source)))?
+                            .map_err(|e| LoadError::refused_row(format!("{}: {e}", table.source)))?
                     } else {
                         row.into_iter()
                             .zip(&table.columns)
@@ -298,7 +298,7 @@ impl Side<'_> {
 
 /// Validates every table of the plan; `max_keys` bounds the differing keys named per table.
 pub fn validate(plan: &Plan, max_keys: usize) -> Result<Vec<TableResult>, LoadError> {
-    let target_reader = load::open_source(&plan.target, None)?;
+    let target_reader = load::open_source(&plan.target, None, plan.settings.timeouts())?;
     let target = Side {
         reader: target_reader.as_ref(),
         transforms: false,
@@ -331,7 +331,7 @@ pub fn validate(plan: &Plan, max_keys: usize) -> Result<Vec<TableResult>, LoadEr
         }
         return Ok(results);
     }
-    let source_reader = load::open_source(&plan.source, None)?;
+    let source_reader = load::open_source(&plan.source, None, plan.settings.timeouts())?;
     let source = Side {
         reader: source_reader.as_ref(),
         transforms: true,
@@ -339,7 +339,7 @@ pub fn validate(plan: &Plan, max_keys: usize) -> Result<Vec<TableResult>, LoadEr
     // Both sides are read at once: the target on a thread with a connection of its own.
     let (source_sums, target_sums) = std::thread::scope(|scope| {
         let other = scope.spawn(|| -> Result<Vec<Sum>, LoadError> {
-            let reader = load::open_source(&plan.target, None)?;
+            let reader = load::open_source(&plan.target, None, plan.settings.timeouts())?;
             let side = Side {
                 reader: reader.as_ref(),
                 transforms: false,
@@ -353,7 +353,7 @@ pub fn validate(plan: &Plan, max_keys: usize) -> Result<Vec<TableResult>, LoadEr
             plan.tables.iter().map(|t| source.sum(t, None)).collect();
         let theirs = other
             .join()
-            .unwrap_or_else(|_| Err(LoadError("the target reader stopped unexpectedly".into())));
+            .unwrap_or_else(|_| Err(LoadError::state("the target reader stopped unexpectedly")));
         (mine, theirs)
     });
     let (source_sums, target_sums) = (source_sums?, target_sums?);
@@ -507,7 +507,7 @@ fn dump_sums(
     LoadError,
 > {
     let file = std::fs::File::open(path)
-        .map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| LoadError::io(format!("cannot read {}: {e}", path.display()), e))?;
     let mut reader = load::dump::DumpReader::new(file, dialect);
     let index = load::TableIndex::new(plan);
     let mut sums: HashMap<usize, Sum> = HashMap::new();
@@ -515,13 +515,13 @@ fn dump_sums(
     let mut stats = TableStats::default();
     while let Some(batch) = reader
         .next_batch(10_000)
-        .map_err(|e| LoadError(format!("{}: {e}", path.display())))?
+        .map_err(|e| LoadError::input(format!("{}: {e}", path.display())))?
     {
         let Some(ti) = index.find(&batch.table) else {
             continue;
         };
         let (shape, table) = Shape::new(&plan.tables[ti], batch.columns.as_deref())
-            .map_err(|e| LoadError(format!("{}:{}: {e}", path.display(), batch.line)))?;
+            .map_err(|e| LoadError::input(format!("{}:{}: {e}", path.display(), batch.line)))?;
         for c in &plan.tables[ti].columns {
             if !table.columns.iter().any(|x| x.source == c.source) {
                 omitted.entry(ti).or_default().insert(c.source.clone());
@@ -530,7 +530,7 @@ fn dump_sums(
         let sum = sums.entry(ti).or_default();
         for row in batch.rows {
             let shaped = load::shape_row(&table, &shape, row, &mut stats)
-                .map_err(|e| LoadError(format!("{}: {e}", table.source)))?;
+                .map_err(|e| LoadError::refused_row(format!("{}: {e}", table.source)))?;
             let texts: Vec<String> = shaped
                 .iter()
                 .zip(&table.columns)

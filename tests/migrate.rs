@@ -1261,3 +1261,48 @@ fn edge_values_from_mariadb_arrive_intact() {
     assert_eq!(val("t", 1), V::Text("😀 ünï".into()));
     assert_eq!(val("st", 1), V::Text("b".into()));
 }
+
+/// A MariaDB login without RELOAD cannot take FLUSH TABLES WITH READ LOCK: the workers read a
+/// snapshot each, and a warning says so, unless `-q` asks for quiet.
+#[test]
+fn the_read_lock_warning_follows_quiet() {
+    if mysql_url().is_none() || pg_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_MYSQL or FERRY_TEST_PG is not set");
+        return;
+    }
+    let src = ScratchDb::mariadb("noreload");
+    src.run_script(
+        "CREATE TABLE a (id INT PRIMARY KEY, v TEXT); INSERT INTO a VALUES (1, 'x'), (2, 'y');\n\
+         CREATE TABLE b (id INT PRIMARY KEY); INSERT INTO b VALUES (1);",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let user = format!("{}_u", src.name);
+    src.run_script(&format!(
+        "DROP USER IF EXISTS '{user}'@'%';\n\
+         CREATE USER '{user}'@'%' IDENTIFIED BY 'noreload';\n\
+         GRANT SELECT, SHOW VIEW ON `{db}`.* TO '{user}'@'%';",
+        db = src.name
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let url = src.url();
+    let host = url.split('@').nth(1).unwrap_or_default();
+    let source = format!("mysql://{user}:noreload@{host}");
+    // Several workers read the source only into a server (SQLite takes one writer).
+    for (quiet, warned) in [(false, true), (true, false)] {
+        let dst = ScratchDb::postgres("noreload");
+        let target = dst.url();
+        let mut args = vec!["migrate", &source, &target, "--jobs", "2"];
+        if quiet {
+            args.push("-q");
+        }
+        let o = migrate_ok(&args);
+        let err = text(&o.stderr);
+        assert_eq!(
+            err.contains("FLUSH TABLES WITH READ LOCK was refused"),
+            warned,
+            "-q {quiet}: {err}"
+        );
+    }
+    src.run_script(&format!("DROP USER '{user}'@'%';"))
+        .unwrap_or_else(|e| panic!("{e}"));
+}

@@ -10,7 +10,6 @@ use super::{
 };
 use crate::ConvertOptions;
 use crate::diag::Severity;
-use crate::plan::{OnError, Preparation};
 
 /// Converts the source's schema and builds the plan; prints the findings.
 fn build_plan(
@@ -59,12 +58,18 @@ fn build_plan(
             "row filters ([filter] in the configuration) need a database source, not a dump file",
         ));
     }
-    let file = crate::load::source_schema(&source).map_err(|e| out.error(e))?;
+    let settings = crate::plan::Settings::layered(&args.settings, &set);
+    let file =
+        crate::load::source_schema(&source, settings.timeouts()).map_err(|e| out.error(e))?;
     let user_mappings = read_user_mappings(out, args.mappings.as_ref())?;
     let opts = ConvertOptions {
         from: source.dialect(),
         to: target.dialect(),
-        identifiers: args.identifiers.or(set.identifiers).unwrap_or_default(),
+        identifiers: args
+            .settings
+            .identifiers
+            .or(set.identifiers)
+            .unwrap_or_default(),
         emulate_on_update: false,
         user_mappings,
         config: cfg.clone(),
@@ -90,33 +95,15 @@ fn build_plan(
     {
         return Err(out.error("the source schema could not be read; nothing to load"));
     }
-    let on_error = args.on_error.or(set.on_error).unwrap_or(OnError::Abort);
-    let reject_file = match (on_error, args.reject_file.clone().or(set.reject_file)) {
-        (_, Some(f)) => Some(f),
-        (OnError::RejectRows, None) => Some("ferry-rejects.jsonl".to_string()),
-        (OnError::Abort, None) => None,
-    };
-    let settings = crate::plan::Settings {
-        jobs: args.jobs.or(set.jobs).unwrap_or(2).max(1),
-        batch_size: args.batch_size.or(set.batch_size).unwrap_or(10_000).max(1),
-        prepare: args.prepare.or(set.prepare).unwrap_or(Preparation::Create),
-        on_error,
-        reject_file,
-        orphans: args
-            .orphans
-            .or(set.orphans)
-            .unwrap_or(crate::plan::OrphanPolicy::Abort),
-        chunk_rows: args.chunk_rows.or(set.chunk_rows).unwrap_or(500_000).max(1),
-    };
     let fingerprint =
-        crate::load::schema_fingerprint(&source, &file.text).map_err(|e| out.error(e.0))?;
+        crate::load::schema_fingerprint(&source, &file.text).map_err(|e| out.error(e))?;
     let mut plan = crate::plan::build(&conv, source, target, settings);
     plan.source_fingerprint = Some(format!("{fingerprint:016x}"));
     if let Some(cfg) = &cfg {
         crate::plan::use_source_names(&mut plan, cfg, &conv);
     }
     // The queries, row counts and chunks, read from a database source now.
-    crate::load::survey(&mut plan).map_err(|e| out.error(e.0))?;
+    crate::load::survey(&mut plan).map_err(|e| out.error(e))?;
     Ok((plan, conv))
 }
 
@@ -155,7 +142,10 @@ fn run_load(
                 ExitCode::SUCCESS
             }
         }
-        Err(e) => out.error(e),
+        Err(e) => {
+            out.error(&e);
+            ExitCode::from(e.exit_code())
+        }
     }
 }
 
@@ -246,7 +236,10 @@ fn run_validate(
     }
     let results = match crate::validate::validate(&plan, max_keys) {
         Ok(r) => r,
-        Err(e) => return out.error(format_args!("validation could not run: {e}")),
+        Err(e) => {
+            out.error(format_args!("validation could not run: {e}"));
+            return ExitCode::from(e.exit_code());
+        }
     };
     let text = match format {
         ValidateFormat::Human => crate::validate::human(&results),

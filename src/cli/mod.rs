@@ -20,7 +20,6 @@ use clap::{Parser, Subcommand};
 use crate::diag::{Diagnostic, Severity};
 use crate::dialect::Dialect;
 use crate::emit::{IdentCase, Section};
-use crate::plan::{OnError, Preparation};
 use crate::summary;
 use output::{Output, OutputArgs};
 
@@ -143,33 +142,11 @@ struct MoveArgs {
     /// migration.toml: tables to move, renames, dropped columns, row filters, settings (README).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Keep identifiers as the source stores them, or lower-case them [default: keep].
-    #[arg(long, value_enum)]
-    identifiers: Option<IdentCase>,
     /// Extra type-mapping rules (see mappings/README.md).
     #[arg(long, value_name = "FILE")]
     mappings: Option<PathBuf>,
-    /// Tables loaded at once [default: 2].
-    #[arg(long)]
-    jobs: Option<usize>,
-    /// Rows per batch (and per target transaction) [default: 10000].
-    #[arg(long)]
-    batch_size: Option<usize>,
-    /// What to do with target tables first [default: create].
-    #[arg(long, value_enum)]
-    prepare: Option<Preparation>,
-    /// What a bad row does: stop the load, or go to the reject file [default: abort].
-    #[arg(long, value_enum)]
-    on_error: Option<OnError>,
-    /// Where rejected rows go (JSON lines); default ferry-rejects.jsonl with --on-error reject-rows.
-    #[arg(long, value_name = "FILE")]
-    reject_file: Option<String>,
-    /// Tables larger than this with one integer key are read in chunks in parallel [default: 500000].
-    #[arg(long)]
-    chunk_rows: Option<u64>,
-    /// Rows that break a foreign key: stop, delete them, or keep them [default: abort].
-    #[arg(long, value_enum)]
-    orphans: Option<crate::plan::OrphanPolicy>,
+    #[command(flatten)]
+    settings: crate::config::ConfigSettings,
     /// A variable holding the password of the servers (default PGPASSWORD / MYSQL_PWD).
     #[arg(long, value_name = "NAME")]
     password_env: Option<String>,

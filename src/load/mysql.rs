@@ -26,9 +26,11 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder};
 use tokio::runtime::Runtime;
 
+use super::error::mysql_error;
 use super::rejects::Rejects;
+use super::timeout::{Link, Probe, Timeouts};
 use super::{
-    KeyBounds, KeyRange, LoadError, Target, chunk_key, count_sql, select_sql, where_clause,
+    KeyBounds, KeyRange, LoadError, Refusal, Target, chunk_key, count_sql, select_sql, where_clause,
 };
 use crate::conn::Server;
 use crate::plan::{OnError, Plan, TablePlan};
@@ -38,7 +40,9 @@ use crate::value::{Row, Value};
 /// INSERT statements are cut at about this many bytes (MariaDB's max_allowed_packet is 16 MB).
 const MAX_STATEMENT: usize = 4 << 20;
 
-fn connect(server: &Server) -> Result<(Runtime, Conn, String), LoadError> {
+/// Connects to a MySQL or MariaDB server; the error names the server, never the password.
+/// The `Link` watches the connection's answers (see `timeout.rs`).
+fn connect(server: &Server, timeouts: Timeouts) -> Result<(Runtime, Conn, Link), LoadError> {
     let name = format!(
         "mysql://{}@{}:{}/{}",
         server.user, server.host, server.port, server.database
@@ -54,11 +58,12 @@ fn connect(server: &Server) -> Result<(Runtime, Conn, String), LoadError> {
         .or_else(|| param("sslmode"))
         .unwrap_or("PREFERRED")
         .to_ascii_uppercase();
-    let tls = tls_options(&mode, param("ssl-ca")).map_err(|e| LoadError(format!("{name}: {e}")))?;
+    let tls = tls_options(&mode, param("ssl-ca"))
+        .map_err(|e| LoadError::config(format!("{name}: {e}")))?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| LoadError(format!("cannot start the I/O runtime: {e}")))?;
+        .map_err(|e| LoadError::io(format!("cannot start the I/O runtime: {e}"), e))?;
     let opts = |tls: Option<mysql_async::SslOpts>| {
         OptsBuilder::default()
             .ip_or_hostname(server.host.clone())
@@ -67,24 +72,55 @@ fn connect(server: &Server) -> Result<(Runtime, Conn, String), LoadError> {
             .pass(server.password.as_ref().map(|p| p.expose().to_string()))
             .db_name((!server.database.is_empty()).then(|| server.database.clone()))
             .prefer_socket(false)
+            .tcp_keepalive(Some(timeouts.keepalive().0))
             .ssl_opts(tls)
     };
-    let open = |o: OptsBuilder| {
-        rt.block_on(async {
-            tokio::time::timeout(std::time::Duration::from_secs(10), Conn::new(o)).await
-        })
-        .map_err(|_| LoadError(format!("{name}: cannot connect: no answer in 10 s")))
-    };
-    let conn =
-        match open(opts(tls.clone()))? {
-            // PREFERRED: a server without TLS is spoken to in plain text, as the mysql client does.
-            Err(mysql_async::Error::Driver(
-                mysql_async::DriverError::NoClientSslFlagFromServer,
-            )) if mode == "PREFERRED" => open(opts(None))?,
-            other => other,
+    let open = |o: OptsBuilder| Link::connect_within(&rt, timeouts, &name, Conn::new(o));
+    let mut used = opts(tls.clone());
+    let conn = match open(used.clone())? {
+        // PREFERRED: a server without TLS is spoken to in plain text, as the mysql client does.
+        Err(mysql_async::Error::Driver(mysql_async::DriverError::NoClientSslFlagFromServer))
+            if mode == "PREFERRED" =>
+        {
+            used = opts(None);
+            open(used.clone())?
         }
-        .map_err(|e| LoadError(format!("{name}: cannot connect (ssl-mode={mode}): {e}")))?;
-    Ok((rt, conn, name))
+        other => other,
+    }
+    .map_err(|e| LoadError::connect(format!("{name}: cannot connect (ssl-mode={mode}): {e}"), e))?;
+    // The check that a silent server lives: a new connection and `SELECT 1`. Any answer, a
+    // refusal included, is one.
+    let probe: Probe = Box::new(move || {
+        let o = used.clone();
+        Box::pin(async move {
+            match Conn::new(o).await {
+                Ok(mut c) => {
+                    let alive = match c.query_drop("SELECT 1").await {
+                        Ok(()) => true,
+                        Err(e) => matches!(e, mysql_async::Error::Server(_)),
+                    };
+                    let _ = c.disconnect().await;
+                    alive
+                }
+                Err(e) => matches!(e, mysql_async::Error::Server(_)),
+            }
+        })
+    });
+    Ok((rt, conn, Link::new(name, timeouts, probe)))
+}
+
+/// Runs one request on `rt`, watched by `link`. Err, by kind, is "`server`: `doing` failed:
+/// the server's message", or a `Timeout` when the server stopped answering.
+fn run<T>(
+    rt: &Runtime,
+    link: &Link,
+    work: impl std::future::Future<Output = Result<T, mysql_async::Error>>,
+    doing: impl Fn() -> String,
+) -> Result<T, LoadError> {
+    link.wait(rt, work, &doing)?.map_err(|e| {
+        let message = format!("{}: {} failed: {e}", link.name, doing());
+        mysql_error(message, e, Vec::new())
+    })
 }
 
 /// TLS as the MySQL and MariaDB clients' `--ssl-mode` asks for it
@@ -199,18 +235,18 @@ fn hex_literal(b: &[u8], out: &mut String) {
 pub struct MysqlTarget {
     rt: Runtime,
     conn: Conn,
-    name: String,
+    link: Link,
     /// Whether a refused statement undoes only itself (see `write`).
     statement_rollback: bool,
 }
 
 impl MysqlTarget {
-    pub fn open(server: &Server) -> Result<MysqlTarget, LoadError> {
-        let (rt, conn, name) = connect(server)?;
+    pub fn open(server: &Server, timeouts: Timeouts) -> Result<MysqlTarget, LoadError> {
+        let (rt, conn, link) = connect(server, timeouts)?;
         let mut t = MysqlTarget {
             rt,
             conn,
-            name,
+            link,
             statement_rollback: false,
         };
         t.exec(
@@ -234,18 +270,41 @@ impl MysqlTarget {
 
     fn exec(&mut self, what: &str, sql: &str) -> Result<(), LoadError> {
         let tagged = format!("{LOAD_TAG}{sql}");
-        self.rt.block_on(self.conn.query_drop(tagged)).map_err(|e| {
+        let doing = || {
             let first = sql.lines().next().unwrap_or("");
             let first: String = first.chars().take(120).collect();
-            LoadError(format!(
-                "{}: {what} statement `{first}` failed: {e}",
-                self.name
-            ))
+            format!("{what} statement `{first}`")
+        };
+        let result = self
+            .link
+            .wait(&self.rt, self.conn.query_drop(tagged), doing)?;
+        result.map_err(|e| {
+            // Error 1005 "can't create table" says why only in the notes it leaves behind.
+            let notes = match &e {
+                mysql_async::Error::Server(s) if s.code == 1005 => self.warning_codes(),
+                _ => Vec::new(),
+            };
+            let message = format!("{}: {} failed: {e}", self.link.name, doing());
+            mysql_error(message, e, notes)
         })
     }
 
-    /// One INSERT of `rows`; Err is the server's message.
-    fn insert(&mut self, table: &TablePlan, rows: &[&Row]) -> Result<(), (String, Option<usize>)> {
+    /// The codes of the session's last notes (`SHOW WARNINGS`); none when they cannot be read.
+    fn warning_codes(&mut self) -> Vec<i64> {
+        let rows: Vec<(String, i64, String)> = self
+            .link
+            .wait(&self.rt, self.conn.query("SHOW WARNINGS"), || {
+                "SHOW WARNINGS".to_string()
+            })
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        rows.into_iter().map(|(_, code, _)| code).collect()
+    }
+
+    /// One INSERT of `rows`; a refusal carries the server's message, a lost or silent server
+    /// stops the write.
+    fn insert(&mut self, table: &TablePlan, rows: &[&Row]) -> Result<(), Refusal> {
         let cols: Vec<&str> = table.columns.iter().map(|c| c.target.as_str()).collect();
         let mut sql = format!(
             "{LOAD_TAG}INSERT INTO {} ({}) VALUES ",
@@ -267,26 +326,35 @@ impl MysqlTarget {
                     sql.push(',');
                 }
                 literal(v, &c.target_type, *bin, &mut sql)
-                    .map_err(|r| (format!("column {}: {r}", c.source), Some(i)))?;
+                    .map_err(|r| Refusal::Row(format!("column {}: {r}", c.source), Some(i)))?;
             }
             sql.push(')');
         }
-        self.rt
-            .block_on(self.conn.query_drop(sql))
-            .map_err(|e| (e.to_string(), None))
+        let doing = || format!("INSERT into {}", table.target);
+        let result = self.link.wait(&self.rt, self.conn.query_drop(sql), doing)?;
+        result.map_err(|e| match e {
+            // The server's own refusal: the rows are to blame.
+            mysql_async::Error::Server(_) => Refusal::Row(e.to_string(), None),
+            e => {
+                let message = format!("{}: {} failed: {e}", self.link.name, doing());
+                Refusal::Stop(mysql_error(message, e, Vec::new()))
+            }
+        })
     }
 }
 
 impl Target for MysqlTarget {
     fn table_exists(&mut self, name: &str) -> Result<bool, LoadError> {
         let bare = crate::plan::target_name(name).name;
-        let n: Option<i64> = self
-            .rt
-            .block_on(self.conn.exec_first(
+        let n: Option<i64> = run(
+            &self.rt,
+            &self.link,
+            self.conn.exec_first(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
-                (bare,),
-            ))
-            .map_err(|e| LoadError(format!("{}: {e}", self.name)))?;
+                (bare.as_str(),),
+            ),
+            || format!("looking for table {bare}"),
+        )?;
         Ok(n.unwrap_or(0) > 0)
     }
 
@@ -345,10 +413,9 @@ impl Target for MysqlTarget {
     }
 
     fn count(&mut self, sql: &str) -> Result<u64, LoadError> {
-        let n: Option<i64> = self
-            .rt
-            .block_on(self.conn.query_first(sql))
-            .map_err(|e| LoadError(format!("{}: `{sql}` failed: {e}", self.name)))?;
+        let n: Option<i64> = run(&self.rt, &self.link, self.conn.query_first(sql), || {
+            format!("`{sql}`")
+        })?;
         Ok(n.unwrap_or(0).max(0) as u64)
     }
 
@@ -357,7 +424,7 @@ impl Target for MysqlTarget {
     }
 
     fn describe(&self) -> String {
-        self.name.clone()
+        self.link.name.clone()
     }
 
     fn execute(&mut self, what: &str, sql: &str) -> Result<(), LoadError> {
@@ -372,9 +439,9 @@ impl Target for MysqlTarget {
         }
         match self.count(&format!("SELECT GET_LOCK({NAME}, 600)"))? {
             1 => Ok(()),
-            _ => Err(LoadError(format!(
+            _ => Err(LoadError::state(format!(
                 "{}: another ferry worker held the set-up lock for 10 minutes",
-                self.name
+                self.link.name
             ))),
         }
     }
@@ -392,19 +459,14 @@ impl Target for MysqlTarget {
     }
 
     fn applied_already(&self, error: &LoadError) -> bool {
-        // https://mariadb.com/kb/en/mariadb-error-code-reference/: 1050 table (view) exists,
-        // 1061 duplicate key name, 1826 duplicate foreign key or CHECK name; errno 121 is
-        // InnoDB's duplicate constraint name.
-        ["ERROR 1050 ", "ERROR 1061 ", "ERROR 1826 ", "errno: 121 "]
-            .iter()
-            .any(|code| error.0.contains(code))
+        // By the server's error code (see `SqlCode::already_exists`).
+        error.already_exists()
     }
 
     fn query_ints(&mut self, sql: &str) -> Result<Vec<Vec<i64>>, LoadError> {
-        let rows: Vec<mysql_async::Row> = self
-            .rt
-            .block_on(self.conn.query(sql))
-            .map_err(|e| LoadError(format!("{}: `{sql}` failed: {e}", self.name)))?;
+        let rows: Vec<mysql_async::Row> = run(&self.rt, &self.link, self.conn.query(sql), || {
+            format!("`{sql}`")
+        })?;
         rows.iter()
             .map(|r| {
                 (0..r.len())
@@ -412,9 +474,9 @@ impl Target for MysqlTarget {
                         r.get_opt::<i64, usize>(i)
                             .and_then(Result::ok)
                             .ok_or_else(|| {
-                                LoadError(format!(
+                                LoadError::sql(format!(
                                     "{}: `{sql}`: column {i} is not an integer",
-                                    self.name
+                                    self.link.name
                                 ))
                             })
                     })
@@ -442,44 +504,54 @@ fn slot_lock(n: &str) -> String {
 pub struct MysqlSource {
     rt: Runtime,
     conn: Mutex<Conn>,
-    name: String,
+    link: Link,
 }
 
 /// `n` sources reading one moment of the database (see the module's comment). Without the
-/// RELOAD privilege the lock is refused: the workers then read a snapshot each, and a warning
+/// RELOAD privilege the lock is refused: the workers then read a snapshot each, and `warn`
 /// says so.
-pub fn open_together(server: &Server, n: usize) -> Result<Vec<MysqlSource>, LoadError> {
+pub fn open_together(
+    server: &Server,
+    n: usize,
+    timeouts: Timeouts,
+    warn: &dyn Fn(String),
+) -> Result<Vec<MysqlSource>, LoadError> {
     if n <= 1 {
-        return Ok(vec![MysqlSource::open(server)?]);
+        return Ok(vec![MysqlSource::open(server, timeouts)?]);
     }
-    let (rt, mut conn, name) = connect(server)?;
-    let locked = rt.block_on(async {
+    let (rt, mut conn, link) = connect(server, timeouts)?;
+    let name = &link.name;
+    let lock = async {
         conn.query_drop("SET SESSION lock_wait_timeout = 30")
             .await?;
         conn.query_drop("FLUSH TABLES WITH READ LOCK").await
-    });
+    };
+    let locked = link.wait(&rt, lock, || "FLUSH TABLES WITH READ LOCK".to_string())?;
     if let Err(e) = &locked {
-        eprintln!(
+        warn(format!(
             "ferry: warning: {name}: FLUSH TABLES WITH READ LOCK was refused ({e}): the {n} \
              workers read a consistent snapshot each, not one moment; grant RELOAD, or use \
              --jobs 1"
-        );
+        ));
     }
-    let sources = (0..n).map(|_| MysqlSource::open(server)).collect();
+    let sources = (0..n)
+        .map(|_| MysqlSource::open(server, timeouts))
+        .collect();
     if locked.is_ok() {
-        rt.block_on(conn.query_drop("UNLOCK TABLES"))
-            .map_err(|e| LoadError(format!("{name}: UNLOCK TABLES failed: {e}")))?;
+        run(&rt, &link, conn.query_drop("UNLOCK TABLES"), || {
+            "UNLOCK TABLES".to_string()
+        })?;
     }
     sources
 }
 
 impl MysqlSource {
-    pub fn open(server: &Server) -> Result<MysqlSource, LoadError> {
-        let (rt, conn, name) = connect(server)?;
+    pub fn open(server: &Server, timeouts: Timeouts) -> Result<MysqlSource, LoadError> {
+        let (rt, conn, link) = connect(server, timeouts)?;
         let src = MysqlSource {
             rt,
             conn: Mutex::new(conn),
-            name,
+            link,
         };
         src.exec("SET NAMES utf8mb4, SESSION time_zone = '+00:00'")?;
         src.exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
@@ -489,16 +561,22 @@ impl MysqlSource {
 
     fn exec(&self, sql: &str) -> Result<(), LoadError> {
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        self.rt
-            .block_on(conn.query_drop(sql))
-            .map_err(|e| LoadError(format!("{}: {e}", self.name)))
+        run(&self.rt, &self.link, conn.query_drop(sql), || {
+            format!("`{sql}`")
+        })
     }
 
     fn strings(&self, sql: &str) -> Result<Vec<(String, String)>, LoadError> {
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        self.rt
-            .block_on(conn.query::<(String, String), _>(sql))
-            .map_err(|e| LoadError(format!("{}: reading the catalog: {e}", self.name)))
+        run(
+            &self.rt,
+            &self.link,
+            conn.query::<(String, String), _>(sql),
+            || {
+                let first: String = sql.chars().take(80).collect();
+                format!("reading the catalog (`{first}`)")
+            },
+        )
     }
 
     /// The database's schema as MySQL DDL: `SHOW CREATE TABLE` of every base table, then the
@@ -544,10 +622,9 @@ impl super::RowSource for MysqlSource {
     fn count(&self, table: &TablePlan) -> Result<u64, LoadError> {
         let sql = count_sql(table, &quote(&table.source.name), quote);
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        let n: Option<i64> = self
-            .rt
-            .block_on(conn.query_first(sql))
-            .map_err(|e| LoadError(format!("{}: counting {}: {e}", self.name, table.source)))?;
+        let n: Option<i64> = run(&self.rt, &self.link, conn.query_first(sql), || {
+            format!("counting {}", table.source)
+        })?;
         Ok(n.unwrap_or(0).max(0) as u64)
     }
 
@@ -562,12 +639,10 @@ impl super::RowSource for MysqlSource {
             where_clause(table, None, quote),
             k = quote(key)
         );
-        let fail = |e: mysql_async::Error| {
-            LoadError(format!("{}: reading {}: {e}", self.name, table.source))
-        };
+        let doing = || format!("reading {}", table.source);
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let r: Option<(Option<String>, Option<String>)> =
-            self.rt.block_on(conn.query_first(sql)).map_err(fail)?;
+            run(&self.rt, &self.link, conn.query_first(sql), doing)?;
         let parse = |v: Option<String>| v.and_then(|t| t.parse::<i64>().ok());
         let Some((Some(min), Some(max))) = r.map(|(a, b)| (parse(a), parse(b))) else {
             return Ok(None);
@@ -577,14 +652,17 @@ impl super::RowSource for MysqlSource {
         // least a tenth of it; a stale one usually says far fewer rows). The count only
         // decides how many key ranges the table is read in.
         let estimate: Option<u64> = if table.filter.is_none() {
-            self.rt
-                .block_on(conn.exec_first(
+            run(
+                &self.rt,
+                &self.link,
+                conn.exec_first(
                     "SELECT table_rows FROM information_schema.tables \
                      WHERE table_schema = DATABASE() AND table_name = ?",
                     (table.source.name.as_str(),),
-                ))
-                .map_err(fail)?
-                .flatten()
+                ),
+                doing,
+            )?
+            .flatten()
         } else {
             None
         };
@@ -605,14 +683,12 @@ impl super::RowSource for MysqlSource {
         each: &mut dyn FnMut(Vec<Row>) -> Result<(), LoadError>,
     ) -> Result<(), LoadError> {
         let sql = select_sql(table, range, &quote(&table.source.name), quote);
-        let fail = |e: mysql_async::Error| {
-            LoadError(format!("{}: reading {}: {e}", self.name, table.source))
-        };
+        let doing = || format!("reading {}", table.source);
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         // The binary protocol sends numbers and dates as they are stored, with no text to
         // allocate and parse per value. A column type mysql_async cannot decode in it (none
         // known today) falls back to the text protocol.
-        let stmt = self.rt.block_on(conn.prep(sql.as_str())).map_err(fail)?;
+        let stmt = run(&self.rt, &self.link, conn.prep(sql.as_str()), doing)?;
         let reads: Vec<ReadAs> = stmt
             .columns()
             .iter()
@@ -620,16 +696,16 @@ impl super::RowSource for MysqlSource {
             .map(|(col, c)| ReadAs::of(col, &c.canonical, c.transform))
             .collect();
         let result = if reads.iter().all(|r| *r != ReadAs::TextOnly) {
-            let mut result = self.rt.block_on(conn.exec_iter(&stmt, ())).map_err(fail)?;
-            let r = self.stream(&mut result, &reads, batch, each, &fail);
+            let mut result = run(&self.rt, &self.link, conn.exec_iter(&stmt, ()), doing)?;
+            let r = self.stream(&mut result, &reads, batch, each, &doing);
             drop(result);
             r
         } else {
-            let mut result = self.rt.block_on(conn.query_iter(sql)).map_err(fail)?;
-            self.stream(&mut result, &reads, batch, each, &fail)
+            let mut result = run(&self.rt, &self.link, conn.query_iter(sql), doing)?;
+            self.stream(&mut result, &reads, batch, each, &doing)
         };
         result?;
-        self.rt.block_on(conn.close(stmt)).map_err(fail)
+        run(&self.rt, &self.link, conn.close(stmt), doing)
     }
 }
 
@@ -642,28 +718,26 @@ impl MysqlSource {
         reads: &[ReadAs],
         batch: usize,
         each: &mut dyn FnMut(Vec<Row>) -> Result<(), LoadError>,
-        fail: &dyn Fn(mysql_async::Error) -> LoadError,
+        doing: &dyn Fn() -> String,
     ) -> Result<(), LoadError> {
         loop {
-            let rows: Vec<Row> = self
-                .rt
-                .block_on(async {
-                    let mut rows = Vec::with_capacity(batch.min(65_536));
-                    while rows.len() < batch {
-                        match result.next().await? {
-                            Some(r) => rows.push(
-                                r.unwrap()
-                                    .into_iter()
-                                    .zip(reads)
-                                    .map(|(v, read)| from_mysql(v, *read))
-                                    .collect(),
-                            ),
-                            None => break,
-                        }
+            let next = async {
+                let mut rows = Vec::with_capacity(batch.min(65_536));
+                while rows.len() < batch {
+                    match result.next().await? {
+                        Some(r) => rows.push(
+                            r.unwrap()
+                                .into_iter()
+                                .zip(reads)
+                                .map(|(v, read)| from_mysql(v, *read))
+                                .collect(),
+                        ),
+                        None => break,
                     }
-                    Ok::<_, mysql_async::Error>(rows)
-                })
-                .map_err(fail)?;
+                }
+                Ok::<_, mysql_async::Error>(rows)
+            };
+            let rows: Vec<Row> = run(&self.rt, &self.link, next, doing)?;
             if rows.is_empty() {
                 return Ok(());
             }
@@ -815,4 +889,55 @@ fn push_digits(out: &mut String, n: u32, width: usize) {
         out.push('0');
     }
     out.push_str(s);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On the shared MariaDB (`FERRY_TEST_MYSQL`; skipped without it): a foreign key added
+    /// twice fails with error 1005, whose note 121 says the name is taken, and a CHECK added
+    /// twice with 1826; both read as "already exists" by their codes, a malformed key not.
+    #[test]
+    fn a_constraint_made_twice_already_exists_by_its_codes() {
+        let Ok(url) = std::env::var("FERRY_TEST_MYSQL") else {
+            eprintln!("skipped: FERRY_TEST_MYSQL is not set");
+            return;
+        };
+        let Ok(crate::conn::Endpoint::Mysql(server)) = crate::conn::parse(&url, None) else {
+            panic!("FERRY_TEST_MYSQL is not a mysql:// URL");
+        };
+        let mut t =
+            MysqlTarget::open(&server, Timeouts::default()).unwrap_or_else(|e| panic!("{e}"));
+        let setup = [
+            "CREATE DATABASE IF NOT EXISTS ferry_unit_exists",
+            "USE ferry_unit_exists",
+            "DROP TABLE IF EXISTS c, p",
+            "CREATE TABLE p (id INT PRIMARY KEY)",
+            "CREATE TABLE c (id INT, pid INT, s VARCHAR(3))",
+            "ALTER TABLE c ADD CONSTRAINT c_fk FOREIGN KEY (pid) REFERENCES p (id)",
+            "ALTER TABLE c ADD CONSTRAINT c_ck CHECK (id > 0)",
+        ];
+        for sql in setup {
+            t.exec("test", sql).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let again = |t: &mut MysqlTarget, sql: &str| match t.exec("test", sql) {
+            Err(e) => e,
+            Ok(()) => panic!("{sql} succeeded twice"),
+        };
+        let fk = again(
+            &mut t,
+            "ALTER TABLE c ADD CONSTRAINT c_fk FOREIGN KEY (pid) REFERENCES p (id)",
+        );
+        assert!(fk.already_exists(), "{fk} ({:?})", fk.kind());
+        let ck = again(&mut t, "ALTER TABLE c ADD CONSTRAINT c_ck CHECK (id > 0)");
+        assert!(ck.already_exists(), "{ck} ({:?})", ck.kind());
+        // A key whose types do not match is refused (1005, errno 150), not a duplicate.
+        let bad = again(
+            &mut t,
+            "ALTER TABLE c ADD CONSTRAINT c_bad FOREIGN KEY (s) REFERENCES p (id)",
+        );
+        assert!(!bad.already_exists(), "{bad} ({:?})", bad.kind());
+        let _ = t.exec("test", "DROP DATABASE ferry_unit_exists");
+    }
 }

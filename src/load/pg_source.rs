@@ -7,11 +7,10 @@
 //! functions: https://www.postgresql.org/docs/current/functions-info.html
 
 use futures_util::StreamExt;
-use tokio::runtime::Runtime;
-use tokio_postgres::Client;
 
 use super::dump::{copy_unescape, text_or_bytes};
-use super::postgres::{connect, pg_message};
+use super::postgres::{PgConn, connect};
+use super::timeout::Timeouts;
 use super::{KeyBounds, KeyRange, LoadError, chunk_key, count_sql, select_sql, where_clause};
 use crate::conn::Server;
 use crate::plan::TablePlan;
@@ -21,9 +20,7 @@ use crate::value::{Row, Value};
 const SYSTEM_SCHEMAS: &str = "('pg_catalog', 'information_schema', 'pg_toast')";
 
 pub struct PgSource {
-    rt: Runtime,
-    client: Client,
-    name: String,
+    conn: PgConn,
 }
 
 fn ident(s: &str) -> String {
@@ -38,9 +35,14 @@ impl PgSource {
     /// Connects and opens the read transaction; with `snapshot`, it reads the data another
     /// connection's exported snapshot sees
     /// (https://www.postgresql.org/docs/current/sql-set-transaction.html).
-    pub fn open(server: &Server, snapshot: Option<&str>) -> Result<PgSource, LoadError> {
-        let (rt, client, name) = connect(server)?;
-        let src = PgSource { rt, client, name };
+    pub fn open(
+        server: &Server,
+        snapshot: Option<&str>,
+        timeouts: Timeouts,
+    ) -> Result<PgSource, LoadError> {
+        let src = PgSource {
+            conn: connect(server, timeouts)?,
+        };
         src.exec("SET TIME ZONE 'UTC'")?;
         src.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
         if let Some(id) = snapshot {
@@ -50,18 +52,14 @@ impl PgSource {
     }
 
     fn exec(&self, sql: &str) -> Result<(), LoadError> {
-        self.rt
-            .block_on(self.client.batch_execute(sql))
-            .map_err(|e| LoadError(format!("{}: {}", self.name, pg_message(&e))))
+        self.conn
+            .run(self.conn.client.batch_execute(sql), || format!("`{sql}`"))
     }
 
     fn rows(&self, sql: &str) -> Result<Vec<tokio_postgres::Row>, LoadError> {
-        self.rt.block_on(self.client.query(sql, &[])).map_err(|e| {
-            LoadError(format!(
-                "{}: reading the catalog: {}",
-                self.name,
-                pg_message(&e)
-            ))
+        self.conn.run(self.conn.client.query(sql, &[]), || {
+            let first: String = sql.chars().take(80).collect();
+            format!("reading the catalog (`{first}`)")
         })
     }
 
@@ -261,25 +259,20 @@ impl super::RowSource for PgSource {
             "COPY ({}) TO STDOUT",
             select_sql(table, range, &from_name(table), ident)
         );
-        let fail = |e: tokio_postgres::Error| {
-            LoadError(format!(
-                "{}: reading {}: {}",
-                self.name,
-                table.source,
-                pg_message(&e)
-            ))
-        };
+        let doing = || format!("reading {}", table.source);
         // Each chunk is awaited on its own: `each` writes into the target, which may run a
         // runtime of its own, and runtimes cannot nest.
         let stream = self
-            .rt
-            .block_on(self.client.copy_out(sql.as_str()))
-            .map_err(fail)?;
+            .conn
+            .run(self.conn.client.copy_out(sql.as_str()), doing)?;
         let mut stream = Box::pin(stream);
         let mut pending: Vec<u8> = Vec::new();
         let mut rows = Vec::with_capacity(batch.min(65_536));
-        while let Some(chunk) = self.rt.block_on(stream.next()) {
-            pending.extend_from_slice(&chunk.map_err(fail)?);
+        while let Some(chunk) = self
+            .conn
+            .run(async { stream.next().await.transpose() }, doing)?
+        {
+            pending.extend_from_slice(&chunk);
             let mut start = 0;
             while let Some(nl) = pending[start..].iter().position(|b| *b == b'\n') {
                 rows.push(copy_line(&pending[start..start + nl]));

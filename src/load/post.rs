@@ -86,7 +86,7 @@ fn orphans_stop(found: &[Orphans], not_loaded: &str) -> LoadError {
         .iter()
         .map(|o| format!("  {} rows break {}", o.rows, o.constraint))
         .collect();
-    LoadError(format!(
+    LoadError::state(format!(
         "rows match no referenced row, so these foreign keys cannot be created:\n{}\n\
          The data is loaded, {not_loaded}: rerun with \
          --orphans delete or --orphans not-valid (and --prepare drop-and-create).",
@@ -405,7 +405,9 @@ fn over_connections<T: Sync, R: Send>(
     std::thread::scope(|scope| {
         for _ in 1..jobs {
             scope.spawn(|| {
-                if let Err(e) = open_target(&plan.target).and_then(|mut t| work(t.as_mut())) {
+                if let Err(e) = open_target(&plan.target, plan.settings.timeouts())
+                    .and_then(|mut t| work(t.as_mut()))
+                {
                     fail(e);
                 }
             });
@@ -421,7 +423,7 @@ fn over_connections<T: Sync, R: Send>(
         .into_inner()
         .unwrap_or_else(|p| p.into_inner())
         .into_iter()
-        .map(|r| r.ok_or_else(|| LoadError("a parallel step did not run".to_string())))
+        .map(|r| r.ok_or_else(|| LoadError::state("a parallel step did not run")))
         .collect()
 }
 

@@ -11,22 +11,51 @@ use futures_util::SinkExt;
 use tokio::runtime::Runtime;
 use tokio_postgres::{Client, NoTls};
 
+use std::future::Future;
+
+use super::error::pg_error;
 use super::pg_copy::Encoder;
 use super::rejects::Rejects;
-use super::{LoadError, Target};
+use super::timeout::{Link, Probe, Timeouts};
+use super::{LoadError, Refusal, Target};
 use crate::conn::Server;
 use crate::plan::{OnError, Plan, TablePlan};
 use crate::value::Row;
 
 pub struct PgTarget {
-    rt: Runtime,
-    client: Client,
-    /// `postgres://user@host:port/db`, for messages (no password).
-    name: String,
+    conn: PgConn,
+}
+
+/// A PostgreSQL connection with its runtime and the watch over its answers.
+pub struct PgConn {
+    pub rt: Runtime,
+    pub client: Client,
+    /// Its server (`postgres://user@host:port/db`, no password) and timeouts.
+    pub link: Link,
+}
+
+impl PgConn {
+    /// The server, for messages.
+    pub fn name(&self) -> &str {
+        &self.link.name
+    }
+
+    /// Runs one request. Err, by kind, is "`server`: `doing` failed: the server's message",
+    /// or a `Timeout` when the server stopped answering.
+    pub fn run<T>(
+        &self,
+        work: impl Future<Output = Result<T, tokio_postgres::Error>>,
+        doing: impl Fn() -> String,
+    ) -> Result<T, LoadError> {
+        self.link.wait(&self.rt, work, &doing)?.map_err(|e| {
+            let message = format!("{}: {} failed: {}", self.name(), doing(), pg_message(&e));
+            pg_error(message, e)
+        })
+    }
 }
 
 /// Connects to a PostgreSQL server; the error names the server, never the password.
-pub fn connect(server: &Server) -> Result<(Runtime, Client, String), LoadError> {
+pub fn connect(server: &Server, timeouts: Timeouts) -> Result<PgConn, LoadError> {
     let name = format!(
         "postgres://{}@{}:{}/{}",
         server.user, server.host, server.port, server.database
@@ -39,44 +68,88 @@ pub fn connect(server: &Server) -> Result<(Runtime, Client, String), LoadError> 
             .map(|(_, v)| v.as_str())
     };
     let mode = param("sslmode").unwrap_or("prefer");
-    let tls =
-        tls_connector(mode, param("sslrootcert")).map_err(|e| LoadError(format!("{name}: {e}")))?;
+    let tls = tls_connector(mode, param("sslrootcert"))
+        .map_err(|e| LoadError::config(format!("{name}: {e}")))?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| LoadError(format!("cannot start the I/O runtime: {e}")))?;
+        .map_err(|e| LoadError::io(format!("cannot start the I/O runtime: {e}"), e))?;
     let mut config = tokio_postgres::Config::new();
+    let (idle, interval) = timeouts.keepalive();
     config
         .host(&server.host)
         .port(server.port)
         .user(&server.user)
         .dbname(&server.database)
         .application_name("ferry")
-        .connect_timeout(std::time::Duration::from_secs(10));
+        .connect_timeout(timeouts.connect())
+        .keepalives(true)
+        .keepalives_idle(idle)
+        .keepalives_interval(interval)
+        .keepalives_retries(3);
+    if let Some(t) = timeouts.io() {
+        // Data sent and not acknowledged for this long closes the connection (Linux).
+        config.tcp_user_timeout(t);
+    }
     if let Some(p) = &server.password {
         config.password(p.expose());
     }
-    let fail = |e: tokio_postgres::Error| {
-        LoadError(format!(
-            "{name}: cannot connect (sslmode={mode}): {}",
-            tls_message(&e)
-        ))
-    };
-    let client = match tls {
+    let tls = match tls {
         None => {
             config.ssl_mode(tokio_postgres::config::SslMode::Disable);
-            let (client, connection) = rt.block_on(config.connect(NoTls)).map_err(fail)?;
-            rt.spawn(connection);
-            client
+            None
         }
         Some((ssl_mode, connector)) => {
             config.ssl_mode(ssl_mode);
-            let (client, connection) = rt.block_on(config.connect(connector)).map_err(fail)?;
-            rt.spawn(connection);
-            client
+            Some(connector)
         }
     };
-    Ok((rt, client, name))
+    let client =
+        Link::connect_within(&rt, timeouts, &name, open_client(&config, &tls))?.map_err(|e| {
+            let message = format!(
+                "{name}: cannot connect (sslmode={mode}): {}",
+                tls_message(&e)
+            );
+            LoadError::connect(message, e)
+        })?;
+    // The check that a silent server lives: a new connection and `SELECT 1`. Any answer, a
+    // refusal included, is one.
+    let probe: Probe = Box::new(move || {
+        let (config, tls) = (config.clone(), tls.clone());
+        Box::pin(async move {
+            match open_client(&config, &tls).await {
+                Ok(client) => match client.simple_query("SELECT 1").await {
+                    Ok(_) => true,
+                    Err(e) => e.as_db_error().is_some(),
+                },
+                Err(e) => e.as_db_error().is_some(),
+            }
+        })
+    });
+    Ok(PgConn {
+        rt,
+        client,
+        link: Link::new(name, timeouts, probe),
+    })
+}
+
+/// A client whose connection runs on the current runtime.
+async fn open_client(
+    config: &tokio_postgres::Config,
+    tls: &Option<postgres_native_tls::MakeTlsConnector>,
+) -> Result<Client, tokio_postgres::Error> {
+    match tls {
+        None => {
+            let (client, connection) = config.connect(NoTls).await?;
+            tokio::spawn(connection);
+            Ok(client)
+        }
+        Some(connector) => {
+            let (client, connection) = config.connect(connector.clone()).await?;
+            tokio::spawn(connection);
+            Ok(client)
+        }
+    }
 }
 
 /// TLS as libpq's `sslmode` asks for it (https://www.postgresql.org/docs/15/libpq-ssl.html):
@@ -163,9 +236,10 @@ pub fn pg_message(e: &tokio_postgres::Error) -> String {
 }
 
 impl PgTarget {
-    pub fn open(server: &Server) -> Result<PgTarget, LoadError> {
-        let (rt, client, name) = connect(server)?;
-        let t = PgTarget { rt, client, name };
+    pub fn open(server: &Server, timeouts: Timeouts) -> Result<PgTarget, LoadError> {
+        let t = PgTarget {
+            conn: connect(server, timeouts)?,
+        };
         // Values without an offset are UTC, as every source session is set to read them. The
         // application name lets a resumed load wait for a killed one's sessions to end. Index
         // builds sort in memory up to maintenance_work_mem (default 64MB): a few million keys
@@ -179,39 +253,28 @@ impl PgTarget {
     }
 
     fn exec(&self, what: &str, sql: &str) -> Result<(), LoadError> {
-        self.rt
-            .block_on(self.client.batch_execute(sql))
-            .map_err(|e| {
-                let first = sql.lines().next().unwrap_or("");
-                LoadError(format!(
-                    "{}: {what} statement `{first}` failed: {}",
-                    self.name,
-                    pg_message(&e)
-                ))
-            })
+        self.conn.run(self.conn.client.batch_execute(sql), || {
+            let first = sql.lines().next().unwrap_or("");
+            format!("{what} statement `{first}`")
+        })
     }
 
     fn exists(&self, target_name: &str) -> Result<bool, LoadError> {
-        let row = self
-            .rt
-            .block_on(
-                self.client
-                    .query_one("SELECT to_regclass($1) IS NOT NULL", &[&target_name]),
-            )
-            .map_err(|e| LoadError(format!("{}: {}", self.name, pg_message(&e))))?;
+        let row = self.conn.run(
+            self.conn
+                .client
+                .query_one("SELECT to_regclass($1) IS NOT NULL", &[&target_name]),
+            || format!("looking for table {target_name}"),
+        )?;
         Ok(row.get::<_, bool>(0))
     }
 
-    /// One COPY of `rows`; Err carries the server's message and the refused row's index.
-    fn copy(
-        &self,
-        table: &TablePlan,
-        encoder: &Encoder,
-        rows: &[&Row],
-    ) -> Result<(), (String, Option<usize>)> {
+    /// One COPY of `rows`; a refusal carries the server's message and the refused row's
+    /// index; a lost or silent server stops the write.
+    fn copy(&self, table: &TablePlan, encoder: &Encoder, rows: &[&Row]) -> Result<(), Refusal> {
         let (data, binary) = encoder
             .encode(rows)
-            .map_err(|(reason, i)| (reason, Some(i)))?;
+            .map_err(|(reason, i)| Refusal::Row(reason, Some(i)))?;
         let cols: Vec<&str> = table.columns.iter().map(|c| c.target.as_str()).collect();
         let format = if binary { " (FORMAT binary)" } else { "" };
         let sql = format!(
@@ -219,19 +282,27 @@ impl PgTarget {
             table.target,
             cols.join(", ")
         );
-        let result = self.rt.block_on(async {
-            let sink = self.client.copy_in::<_, Bytes>(sql.as_str()).await?;
+        let work = async {
+            let sink = self.conn.client.copy_in::<_, Bytes>(sql.as_str()).await?;
             let mut sink = Box::pin(sink);
             sink.send(Bytes::from(data)).await?;
             sink.as_mut().finish().await
-        });
+        };
+        let doing = || format!("COPY into {}", table.target);
+        let result = self.conn.link.wait(&self.conn.rt, work, doing)?;
         result.map(|_| ()).map_err(|e| {
-            let line = e
-                .as_db_error()
-                .and_then(|d| d.where_())
-                .and_then(copy_line)
-                .map(|l| l.saturating_sub(1));
-            (pg_message(&e), line)
+            let Some(db) = e.as_db_error() else {
+                // No answer of the server's own: the connection is lost, not the row refused.
+                let message = format!(
+                    "{}: {} failed: {}",
+                    self.conn.name(),
+                    doing(),
+                    pg_message(&e)
+                );
+                return Refusal::Stop(pg_error(message, e));
+            };
+            let line = db.where_().and_then(copy_line).map(|l| l.saturating_sub(1));
+            Refusal::Row(pg_message(&e), line)
         })
     }
 }
@@ -264,7 +335,7 @@ impl Target for PgTarget {
     }
 
     fn describe(&self) -> String {
-        self.name.clone()
+        self.conn.name().to_string()
     }
 
     fn write(
@@ -285,18 +356,14 @@ impl Target for PgTarget {
             on_error,
             rejects,
             &mut |batch| {
-                let plain = |e: LoadError| (e.0, None);
-                self.exec("savepoint", "SAVEPOINT ferry_batch")
-                    .map_err(plain)?;
+                self.exec("savepoint", "SAVEPOINT ferry_batch")?;
                 match self.copy(table, &encoder, batch) {
-                    Ok(()) => self
-                        .exec("savepoint", "RELEASE SAVEPOINT ferry_batch")
-                        .map_err(plain),
-                    Err(refused) => {
-                        self.exec("savepoint", "ROLLBACK TO SAVEPOINT ferry_batch")
-                            .map_err(plain)?;
-                        Err(refused)
+                    Ok(()) => Ok(self.exec("savepoint", "RELEASE SAVEPOINT ferry_batch")?),
+                    Err(Refusal::Row(reason, at)) => {
+                        self.exec("savepoint", "ROLLBACK TO SAVEPOINT ferry_batch")?;
+                        Err(Refusal::Row(reason, at))
                     }
+                    Err(stop) => Err(stop),
                 }
             },
         )
@@ -325,9 +392,8 @@ impl Target for PgTarget {
 
     fn query_ints(&mut self, sql: &str) -> Result<Vec<Vec<i64>>, LoadError> {
         let rows = self
-            .rt
-            .block_on(self.client.query(sql, &[]))
-            .map_err(|e| LoadError(format!("{}: `{sql}` failed: {}", self.name, pg_message(&e))))?;
+            .conn
+            .run(self.conn.client.query(sql, &[]), || format!("`{sql}`"))?;
         rows.iter()
             .map(|r| {
                 (0..r.len())
@@ -335,7 +401,9 @@ impl Target for PgTarget {
                         r.try_get::<_, i64>(i)
                             .or_else(|_| r.try_get::<_, i32>(i).map(i64::from))
                             .or_else(|_| r.try_get::<_, i16>(i).map(i64::from))
-                            .map_err(|e| LoadError(format!("{}: `{sql}`: {e}", self.name)))
+                            .map_err(|e| {
+                                LoadError::sql(format!("{}: `{sql}`: {e}", self.conn.name()))
+                            })
                     })
                     .collect()
             })
@@ -344,13 +412,12 @@ impl Target for PgTarget {
 
     fn count(&mut self, sql: &str) -> Result<u64, LoadError> {
         let row = self
-            .rt
-            .block_on(self.client.query_one(sql, &[]))
-            .map_err(|e| LoadError(format!("{}: `{sql}` failed: {}", self.name, pg_message(&e))))?;
+            .conn
+            .run(self.conn.client.query_one(sql, &[]), || format!("`{sql}`"))?;
         let n = row
             .try_get::<_, i64>(0)
             .or_else(|_| row.try_get::<_, i32>(0).map(i64::from))
-            .map_err(|e| LoadError(format!("{}: `{sql}`: {e}", self.name)))?;
+            .map_err(|e| LoadError::sql(format!("{}: `{sql}`: {e}", self.conn.name())))?;
         Ok(n.max(0) as u64)
     }
 
@@ -370,16 +437,9 @@ impl Target for PgTarget {
                     col = c.target,
                     table = t.target
                 );
-                self.rt
-                    .block_on(self.client.query(sql.as_str(), &[]))
-                    .map_err(|e| {
-                        LoadError(format!(
-                            "{}: cannot set the sequence {seq} past {}.{}: {}",
-                            self.name,
-                            t.target,
-                            c.target,
-                            pg_message(&e)
-                        ))
+                self.conn
+                    .run(self.conn.client.query(sql.as_str(), &[]), || {
+                        format!("setting the sequence {seq} past {}.{}", t.target, c.target)
                     })?;
             }
         }
@@ -393,17 +453,10 @@ impl Target for PgTarget {
                     table = t.target
                 );
                 let col = crate::plan::target_name(&c.target).name;
-                self.rt
-                    .block_on(self.client.query(sql.as_str(), &[&t.target, &col]))
-                    .map_err(|e| {
-                        LoadError(format!(
-                            "{}: cannot reset the sequence of {}.{}: {}",
-                            self.name,
-                            t.target,
-                            c.target,
-                            pg_message(&e)
-                        ))
-                    })?;
+                self.conn.run(
+                    self.conn.client.query(sql.as_str(), &[&t.target, &col]),
+                    || format!("resetting the sequence of {}.{}", t.target, c.target),
+                )?;
             }
         }
         Ok(())

@@ -25,7 +25,9 @@ impl Rejects {
                     .append(append)
                     .truncate(!append)
                     .open(p)
-                    .map_err(|e| LoadError(format!("cannot create the reject file {p}: {e}")))?;
+                    .map_err(|e| {
+                        LoadError::io(format!("cannot create the reject file {p}: {e}"), e)
+                    })?;
                 Some(Mutex::new((p.to_string(), std::io::BufWriter::new(f))))
             }
             None => None,
@@ -49,7 +51,7 @@ impl Rejects {
         reason: &str,
     ) -> Result<(), LoadError> {
         let Some(file) = &self.file else {
-            return Err(LoadError(format!(
+            return Err(LoadError::refused_row(format!(
                 "table {table}, {key}: {reason}; no reject file is set to put the row in"
             )));
         };
@@ -59,7 +61,7 @@ impl Rejects {
         let mut guard = file.lock().unwrap_or_else(|p| p.into_inner());
         let (path, w) = &mut *guard;
         writeln!(w, "{line}")
-            .map_err(|e| LoadError(format!("cannot write the reject file {path}: {e}")))?;
+            .map_err(|e| LoadError::io(format!("cannot write the reject file {path}: {e}"), e))?;
         self.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
@@ -68,8 +70,9 @@ impl Rejects {
         if let Some(file) = &self.file {
             let mut guard = file.lock().unwrap_or_else(|p| p.into_inner());
             let (path, w) = &mut *guard;
-            w.flush()
-                .map_err(|e| LoadError(format!("cannot write the reject file {path}: {e}")))?;
+            w.flush().map_err(|e| {
+                LoadError::io(format!("cannot write the reject file {path}: {e}"), e)
+            })?;
         }
         Ok(())
     }

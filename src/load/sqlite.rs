@@ -8,6 +8,7 @@ use std::path::Path;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags};
 
+use super::error::ErrorKind;
 use super::rejects::Rejects;
 use super::{
     KeyBounds, KeyRange, LoadError, Target, chunk_key, count_sql, select_sql, where_clause,
@@ -15,8 +16,21 @@ use super::{
 use crate::plan::{OnError, Plan, TablePlan};
 use crate::value::{Row, Value};
 
-fn err(path: &Path, what: &str, e: impl std::fmt::Display) -> LoadError {
-    LoadError(format!("sqlite:{}: {what}: {e}", path.display()))
+/// A SQLite error by kind: a file that cannot be opened is a connect error, the rest are
+/// statements refused, with SQLite's extended result code.
+fn err(path: &Path, what: &str, e: rusqlite::Error) -> LoadError {
+    let message = format!("sqlite:{}: {what}: {e}", path.display());
+    let engine = e.sqlite_error().map(|f| i64::from(f.extended_code));
+    let cannot_open = e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen);
+    let source: Option<super::error::Cause> = Some(std::sync::Arc::new(e));
+    if cannot_open {
+        return LoadError::new(ErrorKind::Connect { source }, message);
+    }
+    let code = super::SqlCode {
+        engine,
+        ..super::SqlCode::default()
+    };
+    LoadError::new(ErrorKind::Sql { code, source }, message)
 }
 
 pub struct SqliteTarget {
@@ -169,7 +183,7 @@ impl Target for SqliteTarget {
                     Err(reason) => {
                         let key = row_key(table, row);
                         if on_error == OnError::Abort {
-                            return Err(LoadError(format!(
+                            return Err(LoadError::refused_row(format!(
                                 "table {}, {key}: {reason}; the rows of its chunk were rolled back \
                                  (rerun with --on-error reject-rows to set such rows aside)",
                                 table.source
@@ -217,7 +231,7 @@ pub struct SqliteSource {
 impl SqliteSource {
     pub fn open(path: &Path) -> Result<SqliteSource, LoadError> {
         if !path.is_file() {
-            return Err(LoadError(format!(
+            return Err(LoadError::config(format!(
                 "sqlite:{}: no such file",
                 path.display()
             )));

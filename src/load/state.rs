@@ -128,7 +128,7 @@ pub fn read(target: &mut dyn Target) -> Result<Option<State>, LoadError> {
     ))?;
     let name = target.describe();
     let bad = |what: &str| {
-        LoadError(format!(
+        LoadError::state(format!(
             "{name}: the table {TABLE} is not a ferry load state ({what}); drop it, or load with --prepare drop-and-create"
         ))
     };

@@ -34,18 +34,23 @@ const IDLE_WAIT: Duration = Duration::from_millis(300);
 pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
     let started = Instant::now();
     if let Endpoint::Dump { path, .. } = &plan.source {
-        return Err(LoadError(format!(
+        return Err(LoadError::config(format!(
             "{}: --worker reads a database source; a dump file is one stream, read by one \
              process (load it without --worker)",
             path.display()
         )));
     }
-    let mut target = open_target(&plan.target)?;
+    let mut target = open_target(&plan.target, plan.settings.timeouts())?;
     locked(&mut target, |t| set_up(t.as_mut(), plan))?;
     // Several processes may write rejects: each appends its own lines.
     let rejects = Rejects::open(plan.settings.reject_file.as_deref(), true)?;
     let run = Run::new(plan, &rejects, opts.quiet);
-    let sources = open_sources(&plan.source, plan.settings.jobs.max(1))?;
+    let sources = open_sources(
+        &plan.source,
+        plan.settings.jobs.max(1),
+        plan.settings.timeouts(),
+        &|w| run.warn(&w),
+    )?;
     let failure: Mutex<Option<LoadError>> = Mutex::new(None);
     std::thread::scope(|scope| {
         for mut source in sources {
@@ -66,10 +71,12 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
         .finish();
     if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
         let _ = rejects.finish();
-        return Err(LoadError(format!(
-            "{e}\nThis worker stopped; its chunk was rolled back and the other workers (or a \
-             new one) load it."
-        )));
+        return Err(e.map_message(|e| {
+            format!(
+                "{e}\nThis worker stopped; its chunk was rolled back and the other workers (or \
+                 a new one) load it."
+            )
+        }));
     }
     let orphans = locked(&mut target, |t| finish(t, plan, opts))?;
     rejects.finish()?;
@@ -114,7 +121,7 @@ fn set_up(target: &mut dyn Target, plan: &Plan) -> Result<(), LoadError> {
                     how => how,
                 },
                 state::Phase::Done => {
-                    return Err(LoadError(format!(
+                    return Err(LoadError::state(format!(
                         "{}: nothing to do: the load of this plan finished (its state was kept \
                          with --keep-state)",
                         target.describe()
@@ -125,7 +132,7 @@ fn set_up(target: &mut dyn Target, plan: &Plan) -> Result<(), LoadError> {
         }
     };
     prepare(target, plan, how)?;
-    let source = open_source(&plan.source, None)?;
+    let source = open_source(&plan.source, None, plan.settings.timeouts())?;
     let chunks = plan_chunks(plan, source.as_ref())?;
     state::start_data(target, &chunks)
 }
@@ -138,7 +145,7 @@ fn claim_chunks(
     failure: &Mutex<Option<LoadError>>,
 ) -> Result<(), LoadError> {
     let plan = run.plan;
-    let mut target = open_target(&plan.target)?;
+    let mut target = open_target(&plan.target, plan.settings.timeouts())?;
     loop {
         if failure.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
             return Ok(());

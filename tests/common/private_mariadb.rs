@@ -82,6 +82,13 @@ impl PrivateMariadb {
         format!("mysql://tls@127.0.0.1:{}/d", self.port)
     }
 
+    /// The server's process (one, with threads), for a test that freezes it (SIGSTOP).
+    pub fn pids(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join("pid"))
+            .map(|p| vec![p.trim().to_string()])
+            .unwrap_or_default()
+    }
+
     pub fn cert(&self) -> PathBuf {
         self.dir.join("server.crt")
     }

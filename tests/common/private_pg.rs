@@ -86,6 +86,24 @@ impl PrivatePg {
         format!("postgres://ferry@127.0.0.1:{}/postgres", self.port)
     }
 
+    /// The server's processes: the postmaster (from `postmaster.pid`) and its children, for
+    /// a test that freezes the server (SIGSTOP) under a load.
+    pub fn pids(&self) -> Vec<String> {
+        let pid_file =
+            std::fs::read_to_string(self.data().join("postmaster.pid")).unwrap_or_default();
+        let Some(main) = pid_file.lines().next().map(|l| l.trim().to_string()) else {
+            return Vec::new();
+        };
+        let children = Command::new("pgrep")
+            .args(["-P", &main])
+            .output()
+            .map(|o| text(&o.stdout))
+            .unwrap_or_default();
+        std::iter::once(main)
+            .chain(children.split_whitespace().map(str::to_string))
+            .collect()
+    }
+
     pub fn scalar(&self, sql: &str) -> Option<String> {
         let out = Command::new("psql")
             .args(["-X", "-At", "-h", "127.0.0.1", "-p"])
