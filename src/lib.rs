@@ -4,6 +4,7 @@
 //! Every stage is a plain function returning its value and the diagnostics it found; only the
 //! CLI turns diagnostics into an exit code.
 
+pub mod canonical;
 pub mod cli;
 pub mod config;
 pub mod conn;

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Conversion;
+use crate::canonical::{CanonicalType, Family};
 use crate::conn::Endpoint;
 use crate::emit::TableTarget;
 use crate::ir::Name;
@@ -125,7 +126,7 @@ pub struct ColumnPlan {
     /// Quoted where the target needs it.
     pub target: String,
     pub source_type: String,
-    pub canonical: String,
+    pub canonical: crate::canonical::CanonicalType,
     pub target_type: String,
     pub transform: Option<Transform>,
     /// An auto-increment / identity / serial column: its sequence is set past the loaded
@@ -297,10 +298,10 @@ pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Se
                         source: c.name.clone(),
                         target: target.clone(),
                         source_type: c.source_type.clone(),
-                        canonical: m.map_or_else(|| "other".to_string(), |m| m.canonical.clone()),
+                        canonical: m.map_or_else(CanonicalType::other, |m| m.canonical.clone()),
                         target_type: m.map_or_else(String::new, |m| m.target.clone()),
                         transform: m.and_then(|m| m.transform).or_else(|| {
-                            zero_dates_possible(conv.from, m.map_or("", |m| &m.canonical))
+                            m.is_some_and(|m| zero_dates_possible(conv.from, &m.canonical))
                                 .then_some(Transform::ZeroDateToNull)
                         }),
                         identity: c.identity.is_some(),
@@ -393,9 +394,9 @@ pub fn use_source_names(plan: &mut Plan, cfg: &crate::config::MigrationConfig, c
 /// MySQL stores zero dates (`0000-00-00`) in any DATE or DATETIME column its sql_mode allowed
 /// at the time, whatever the column's default says; no other engine has them. The load turns
 /// them into NULL (counted) rather than failing on the first one.
-fn zero_dates_possible(from: crate::dialect::Dialect, canonical: &str) -> bool {
-    let base = canonical.split('(').next().unwrap_or(canonical);
-    from == crate::dialect::Dialect::Mysql && matches!(base, "date" | "timestamp" | "timestamptz")
+fn zero_dates_possible(from: crate::dialect::Dialect, canonical: &CanonicalType) -> bool {
+    from == crate::dialect::Dialect::Mysql
+        && matches!(canonical.family(), Family::Date | Family::Timestamp)
 }
 
 /// A target name as the target stores it: `"a"."b"` -> a.b (quotes and doubled quotes undone).

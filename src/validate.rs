@@ -11,6 +11,7 @@ use std::hash::{Hash, Hasher};
 
 use serde::Serialize;
 
+use crate::canonical::{CanonicalType, Family};
 use crate::conn::Endpoint;
 use crate::load::{self, KeyBounds, KeyRange, LoadError, RowSource, Shape, TableStats, chunk_key};
 use crate::plan::{ColumnPlan, Plan, TablePlan, target_name};
@@ -59,8 +60,8 @@ impl Sum {
 }
 
 /// One value as comparable text, by the column's canonical type.
-pub fn normalize(v: &Value, canonical: &str) -> String {
-    let base = canonical.split('(').next().unwrap_or(canonical);
+pub fn normalize(v: &Value, canonical: &CanonicalType) -> String {
+    let family = canonical.family();
     // Numbers compare by value whatever the side stored them as (a DECIMAL as REAL in SQLite).
     let number = match v {
         Value::Int(i) => Some(i.to_string()),
@@ -69,21 +70,20 @@ pub fn normalize(v: &Value, canonical: &str) -> String {
         Value::Decimal(d) | Value::Text(d) => Some(d.clone()),
         _ => None,
     };
-    match (base, number) {
-        ("float4", Some(n)) => return n.parse::<f32>().map_or(n, |f| float_text(f64::from(f), 6)),
-        ("float8", Some(n)) => return n.parse::<f64>().map_or(n, |f| float_text(f, 12)),
-        (
-            "decimal" | "int1" | "int2" | "int3" | "int4" | "int8" | "uint1" | "uint2" | "uint3"
-            | "uint4" | "uint8",
-            Some(n),
-        ) => return number_text(&n),
+    match (family, number) {
+        (Family::Float, Some(n)) if canonical.name() == "float4" => {
+            return n.parse::<f32>().map_or(n, |f| float_text(f64::from(f), 6));
+        }
+        (Family::Float, Some(n)) => return n.parse::<f64>().map_or(n, |f| float_text(f, 12)),
+        (Family::Decimal | Family::Int | Family::UInt, Some(n)) => return number_text(&n),
         _ => {}
     }
     // Bit strings as 0/1 digits of the declared width; arrays and sets as JSON arrays.
-    if matches!(base, "bit" | "varbit") {
-        let width: usize = canonical
-            .split_once('(')
-            .and_then(|(_, w)| w.trim_end_matches(')').parse().ok())
+    if family == Family::Bits {
+        let width = canonical
+            .numbers()
+            .first()
+            .and_then(|w| usize::try_from(*w).ok())
             .unwrap_or(1);
         match v {
             Value::Bytes(b) => {
@@ -95,7 +95,7 @@ pub fn normalize(v: &Value, canonical: &str) -> String {
             _ => {}
         }
     }
-    if (base == "set" || canonical.ends_with("[]"))
+    if (family == Family::Set || canonical.is_array())
         && let Value::Text(t) = v
         && let Ok(items) = crate::transform::parse_pg_array(t)
     {
@@ -105,6 +105,12 @@ pub fn normalize(v: &Value, canonical: &str) -> String {
             .collect();
         return serde_json::Value::Array(json).to_string();
     }
+    // Names tell apart what a family does not (a zone, blank padding); an array is its own case.
+    let base = if canonical.is_array() {
+        ""
+    } else {
+        canonical.name()
+    };
     match v {
         Value::Null => "\\N".into(),
         Value::Bool(b) => if *b { "t" } else { "f" }.into(),
@@ -134,7 +140,7 @@ pub fn normalize(v: &Value, canonical: &str) -> String {
             "char" => t.trim_end_matches(' ').to_string(),
             "json" | "jsonb" => serde_json::from_str::<serde_json::Value>(t)
                 .map_or_else(|_| t.clone(), |j| j.to_string()),
-            _ if canonical.ends_with("[]") => serde_json::from_str::<serde_json::Value>(t)
+            _ if canonical.is_array() => serde_json::from_str::<serde_json::Value>(t)
                 .map_or_else(|_| t.clone(), |j| j.to_string()),
             _ => t.clone(),
         },
@@ -573,15 +579,19 @@ pub fn human(results: &[TableResult]) -> String {
 mod tests {
     use super::*;
 
+    fn c(text: &str) -> CanonicalType {
+        CanonicalType::parse(text).unwrap_or_default()
+    }
+
     #[test]
     fn values_compare_across_engines() {
         assert_eq!(
-            normalize(&Value::Int(1), "bool"),
-            normalize(&Value::Text("t".into()), "bool")
+            normalize(&Value::Int(1), &c("bool")),
+            normalize(&Value::Text("t".into()), &c("bool"))
         );
         assert_eq!(
-            normalize(&Value::Decimal("1.50".into()), "decimal(10,2)"),
-            normalize(&Value::Float(1.5), "decimal(10,2)")
+            normalize(&Value::Decimal("1.50".into()), &c("decimal(10,2)")),
+            normalize(&Value::Float(1.5), &c("decimal(10,2)"))
         );
         assert_eq!(number_text("-0012.3400"), "-12.34");
         assert_eq!(number_text("-0.00"), "0");
@@ -594,8 +604,8 @@ mod tests {
             "2020-01-01 10:00:00+02"
         );
         assert_eq!(
-            normalize(&Value::Text("{\"b\": 1, \"a\": [1,2]}".into()), "jsonb"),
-            normalize(&Value::Text("{\"a\":[1,2],\"b\":1}".into()), "json")
+            normalize(&Value::Text("{\"b\": 1, \"a\": [1,2]}".into()), &c("jsonb")),
+            normalize(&Value::Text("{\"a\":[1,2],\"b\":1}".into()), &c("json"))
         );
         assert_eq!(target_name("\"my \"\"x\"\"\".\"t\"").name, "t");
         assert_eq!(target_name("`a`.`b`").schema.as_deref(), Some("a"));

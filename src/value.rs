@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use crate::canonical::{CanonicalType, Family};
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Value {
     Null,
@@ -90,16 +92,16 @@ pub enum TextKind {
 }
 
 impl TextKind {
-    pub fn of(canonical: &str) -> TextKind {
-        match canonical.split('(').next().unwrap_or(canonical) {
-            "bool" => TextKind::Bool,
-            "int1" | "int2" | "int3" | "int4" | "int8" => TextKind::Int,
-            "uint1" | "uint2" | "uint3" | "uint4" | "uint8" => TextKind::UInt,
-            "float4" | "float8" => TextKind::Float,
-            "decimal" => TextKind::Decimal,
-            "date" => TextKind::Date,
-            "timestamp" | "timestamptz" => TextKind::DateTime,
-            "bytes" | "varbinary" | "binary" | "blob" => TextKind::Bytes,
+    pub fn of(canonical: &CanonicalType) -> TextKind {
+        match canonical.family() {
+            Family::Bool => TextKind::Bool,
+            Family::Int => TextKind::Int,
+            Family::UInt => TextKind::UInt,
+            Family::Float => TextKind::Float,
+            Family::Decimal => TextKind::Decimal,
+            Family::Date => TextKind::Date,
+            Family::Timestamp => TextKind::DateTime,
+            Family::Binary => TextKind::Bytes,
             _ => TextKind::Text,
         }
     }
@@ -217,7 +219,8 @@ mod tests {
     use super::*;
 
     fn read(text: &str, canonical: &str) -> Value {
-        Value::from_text(text.to_string(), TextKind::of(canonical))
+        let canonical = CanonicalType::parse(canonical).unwrap_or_default();
+        Value::from_text(text.to_string(), TextKind::of(&canonical))
     }
 
     #[test]
@@ -226,7 +229,7 @@ mod tests {
         assert_eq!(read("-5", "int4"), Value::Int(-5));
         assert_eq!(read("18446744073709551615", "uint8"), Value::UInt(u64::MAX));
         assert_eq!(read("1.10", "decimal(10,2)"), Value::Decimal("1.10".into()));
-        assert_eq!(read("\\x00ff", "bytes"), Value::Bytes(vec![0, 255]));
+        assert_eq!(read("\\x00ff", "varbinary(16)"), Value::Bytes(vec![0, 255]));
         assert_eq!(decode_hex("0g"), None);
         assert_eq!(
             read("1962/2/18", "timestamp(0)"),

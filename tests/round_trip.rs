@@ -36,7 +36,7 @@ fn facts(s: &Schema) -> Vec<String> {
             let canonical = c
                 .mapped
                 .as_ref()
-                .map_or("?".to_string(), |m| m.canonical.clone());
+                .map_or("?".to_string(), |m| m.canonical.to_string());
             out.push(format!(
                 "{}.{} {canonical} null={} identity={}",
                 t.name.name,

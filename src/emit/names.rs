@@ -29,10 +29,11 @@ pub enum ColumnKind {
 
 impl ColumnKind {
     /// The kind of a canonical type (`varchar(20)`, `bool`, ...).
-    pub fn of(canonical: &str) -> ColumnKind {
-        match canonical.split('(').next().unwrap_or("") {
-            "char" | "varchar" | "text" => ColumnKind::Text,
-            "bool" => ColumnKind::Bool,
+    pub fn of(canonical: &crate::canonical::CanonicalType) -> ColumnKind {
+        use crate::canonical::Family;
+        match canonical.family() {
+            Family::Text => ColumnKind::Text,
+            Family::Bool => ColumnKind::Bool,
             _ => ColumnKind::Other,
         }
     }

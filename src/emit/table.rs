@@ -26,11 +26,10 @@ pub struct Emitter<'a> {
 
 /// Whether a column holds numbers that are not integers (floats, decimals).
 fn is_numeric_canonical(c: &Column) -> bool {
-    c.mapped.as_ref().is_some_and(|m| {
-        m.canonical.starts_with("float")
-            || m.canonical.starts_with("decimal")
-            || m.canonical.starts_with("numeric")
-    })
+    use crate::canonical::Family;
+    c.mapped
+        .as_ref()
+        .is_some_and(|m| matches!(m.canonical.family(), Family::Float | Family::Decimal))
 }
 
 /// A MySQL SET value (`a,b`) as a PostgreSQL array literal (`{"a","b"}`).
@@ -677,7 +676,10 @@ impl<'a> Emitter<'a> {
     ) -> Option<String> {
         let to = self.to();
         let ty = self.column_type(c).to_lowercase();
-        let is_bool = c.mapped.as_ref().is_some_and(|m| m.canonical == "bool");
+        let is_bool = c
+            .mapped
+            .as_ref()
+            .is_some_and(|m| m.canonical.family() == crate::canonical::Family::Bool);
         let text_like = is_texty(&ty);
         let wrap = |s: String| {
             if to == Dialect::Mysql && text_like {

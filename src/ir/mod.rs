@@ -589,7 +589,7 @@ pub struct TypeDecision {
     /// The target type as SQL text, e.g. `numeric(20)`, `varchar(45)`, `"film_rating"`.
     pub target: String,
     /// The canonical type in between, e.g. `uint8`, `varchar(45)`.
-    pub canonical: String,
+    pub canonical: crate::canonical::CanonicalType,
     pub transform: Option<Transform>,
     pub risk: Risk,
     pub note: Option<String>,

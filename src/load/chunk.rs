@@ -186,20 +186,8 @@ pub fn chunk_key(table: &TablePlan) -> Option<&str> {
         return None;
     };
     let c = table.columns.iter().find(|c| &c.source == k)?;
-    matches!(
-        c.canonical.as_str(),
-        "int1"
-            | "int2"
-            | "int3"
-            | "int4"
-            | "int8"
-            | "uint1"
-            | "uint2"
-            | "uint3"
-            | "uint4"
-            | "uint8"
-    )
-    .then_some(k.as_str())
+    use crate::canonical::Family;
+    matches!(c.canonical.family(), Family::Int | Family::UInt).then_some(k.as_str())
 }
 
 #[cfg(test)]

@@ -765,10 +765,14 @@ enum ReadAs {
 }
 
 impl ReadAs {
-    fn of(column: &mysql_async::Column, canonical: &str, transform: Option<Transform>) -> ReadAs {
+    fn of(
+        column: &mysql_async::Column,
+        canonical: &crate::canonical::CanonicalType,
+        transform: Option<Transform>,
+    ) -> ReadAs {
+        use crate::canonical::Family;
         use mysql_async::consts::ColumnType as T;
-        let canon = canonical.split('(').next().unwrap_or("");
-        let bytes = matches!(canon, "binary" | "varbinary" | "blob" | "bit" | "varbit")
+        let bytes = matches!(canonical.family(), Family::Binary | Family::Bits)
             || matches!(transform, Some(Transform::BitToBool | Transform::BitToInt));
         match column.column_type() {
             T::MYSQL_TYPE_DATE | T::MYSQL_TYPE_NEWDATE => ReadAs::Date,

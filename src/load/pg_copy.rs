@@ -62,7 +62,7 @@ impl Field {
             "time" | "time without time zone" if !tail.contains("with time zone") => Field::Time,
             "uuid" => Field::Uuid,
             // A created enum type: its binary form is its label.
-            _ if c.canonical == "enum" => Field::Text,
+            _ if c.canonical.family() == crate::canonical::Family::Enum => Field::Text,
             _ => return None,
         })
     }
@@ -566,7 +566,7 @@ mod tests {
             source: "c".to_string(),
             target: "c".to_string(),
             source_type: String::new(),
-            canonical: canonical.to_string(),
+            canonical: crate::canonical::CanonicalType::parse(canonical).unwrap_or_default(),
             target_type: target_type.to_string(),
             transform: None,
             identity: false,

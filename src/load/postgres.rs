@@ -427,7 +427,8 @@ impl Target for PgTarget {
         for t in &plan.tables {
             for c in &t.columns {
                 let Some(seq) = &c.sequence else { continue };
-                if !c.canonical.starts_with("int") && !c.canonical.starts_with("uint") {
+                use crate::canonical::Family;
+                if !matches!(c.canonical.family(), Family::Int | Family::UInt) {
                     continue;
                 }
                 let sql = format!(

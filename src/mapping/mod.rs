@@ -15,6 +15,8 @@ mod rules;
 mod show;
 mod vocab;
 
+pub use vocab::family_of;
+
 #[cfg(test)]
 mod tests;
 
@@ -276,15 +278,11 @@ struct Known {
 /// becomes a type of its own and two enum types never compare: the referencing column takes
 /// the referenced column's enum type.
 fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> {
-    const INTEGERS: &[&str] = &[
-        "int1", "int2", "int3", "int4", "int8", "uint1", "uint2", "uint3", "uint4", "uint8",
-    ];
     // An exact number without decimals (Oracle's NUMBER(38), INTEGER) holds integers too.
     let is_int = |c: &crate::ir::Column| {
-        c.mapped.as_ref().is_some_and(|m| {
-            INTEGERS.contains(&m.canonical.as_str())
-                || (m.canonical.starts_with("decimal(") && m.canonical.ends_with(",0)"))
-        })
+        c.mapped
+            .as_ref()
+            .is_some_and(|m| m.canonical.holds_integers())
     };
     let mut changes = Vec::new();
     for (ti, t) in schema.tables.iter().enumerate() {

@@ -380,7 +380,7 @@ fn type_mappings(conv: &Conversion) -> Vec<TypeMappingUse> {
             if let Some(m) = &c.mapped {
                 let key = (
                     c.source_type.to_lowercase(),
-                    m.canonical.clone(),
+                    m.canonical.to_string(),
                     m.target.clone(),
                     m.risk,
                     m.transform,

@@ -62,8 +62,11 @@ pub fn shape(schema: &Schema) -> Shape {
             .columns
             .iter()
             .map(|c| {
-                let canonical = c.mapped.as_ref().map_or("?", |m| m.canonical.as_str());
-                (fold(&c.name), family(canonical), c.nullable)
+                let canonical = c
+                    .mapped
+                    .as_ref()
+                    .map_or("?".to_string(), |m| m.canonical.to_string());
+                (fold(&c.name), family(&canonical), c.nullable)
             })
             .collect();
         let mut foreign_keys: Vec<_> = t
