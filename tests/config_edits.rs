@@ -391,7 +391,7 @@ fn dropped_storage_clauses_are_named_and_positions_survive_multibyte_blanking() 
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|d| d["code"] == "F2003")
+            .filter(|d| d["code"] == "F2026")
             .filter_map(|d| d["message"].as_str())
             .collect();
         for s in says {
