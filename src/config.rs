@@ -337,7 +337,7 @@ pub fn apply(
             if gone {
                 diags.push(
                     Diagnostic::new(
-                        &codes::FEATURE_DROPPED,
+                        &codes::FK_TARGET_LEFT_OUT,
                         format!(
                             "foreign key of `{}` to `{}` is not created: the configuration leaves `{}` out",
                             t.name, fk.ref_table, fk.ref_table

@@ -264,8 +264,16 @@ fn explain_prints_every_code() {
         let o = ferry(&["explain", code.id]);
         assert_eq!(o.status.code(), Some(0));
         assert!(stdout(&o).contains(code.explanation));
+        assert!(stdout(&o).contains(code.ferry_did));
     }
     assert_eq!(ferry(&["explain", "F9999"]).status.code(), Some(2));
+    // A code that a split retired still answers, with the codes that replaced it.
+    for retired in ["F2008", "feature-dropped"] {
+        let o = ferry(&["explain", retired]);
+        assert_eq!(o.status.code(), Some(0));
+        assert!(stdout(&o).contains("F2008 feature-dropped (retired)"));
+        assert!(stdout(&o).contains("F2018 index-prefix-dropped"));
+    }
 }
 
 #[test]
@@ -287,6 +295,80 @@ fn check_json_is_versioned_and_located() {
     assert_eq!(first["code"], "F0001");
     assert_eq!(first["line"], 2);
     assert_eq!(first["column"], 42);
+}
+
+/// `check --format json`, the report's action items and SARIF print one finding alike: the
+/// same fields, taken from one `diag::Finding`.
+#[test]
+fn check_report_and_sarif_print_a_finding_alike() {
+    let src = "tests/corpus/mysql/sakila/sakila-mv-schema.sql";
+    let run = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec![args[0], src, "--from", "mysql", "--to", "sqlserver"];
+        all.extend(&args[1..]);
+        let o = ferry(&all);
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&o)))
+    };
+    let check = run(&["check", "--format", "json"]);
+    let report = run(&["report", "--format", "json"]);
+    let sarif = run(&["check", "--format", "sarif"]);
+    let found = check["diagnostics"].as_array().cloned().unwrap_or_default();
+    let items = report["action_items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let results = sarif["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(found.len(), results.len());
+    let keys = [
+        "code",
+        "name",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "object",
+        "help",
+        "notes",
+    ];
+    let warnings: Vec<&serde_json::Value> =
+        found.iter().filter(|f| f["severity"] != "note").collect();
+    assert!(!items.is_empty());
+    assert_eq!(warnings.len(), items.len());
+    for (f, i) in warnings.iter().zip(&items) {
+        for key in keys {
+            assert!(f.get(key).is_some(), "check JSON lacks {key}: {f}");
+            assert_eq!(f[key], i[key], "{key}: {f} / {i}");
+        }
+        if f["line"] != 0 {
+            assert_eq!(i["location"]["line"], f["line"]);
+            assert_eq!(i["location"]["end_column"], f["end_column"]);
+        }
+    }
+    for (f, r) in found.iter().zip(&results) {
+        assert_eq!(r["ruleId"], f["code"]);
+        assert!(
+            r["message"]["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with(f["message"].as_str().unwrap_or("?"))),
+            "{r}"
+        );
+        let region = &r["locations"][0]["physicalLocation"]["region"];
+        if f["line"] != 0 {
+            for (sarif_key, key) in [
+                ("startLine", "line"),
+                ("startColumn", "column"),
+                ("endLine", "end_line"),
+                ("endColumn", "end_column"),
+            ] {
+                assert_eq!(region[sarif_key], f[key], "{sarif_key}");
+            }
+        }
+    }
 }
 
 #[test]

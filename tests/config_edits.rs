@@ -391,7 +391,7 @@ fn dropped_storage_clauses_are_named_and_positions_survive_multibyte_blanking() 
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|d| d["code"] == "F2003")
+            .filter(|d| d["code"] == "F2026")
             .filter_map(|d| d["message"].as_str())
             .collect();
         for s in says {
@@ -421,4 +421,32 @@ fn dropped_storage_clauses_are_named_and_positions_survive_multibyte_blanking() 
         (Some(1), Some(70)),
         "{json}"
     );
+}
+
+/// A foreign key to a table the configuration leaves out is not created, and said so with a
+/// code of its own (F2031): the plan's DDL holds the table without the key.
+#[test]
+fn a_key_to_a_table_left_out_is_named() {
+    let dir = scratch_dir("config_edits", "fk_left_out");
+    let script = write(
+        &dir,
+        "schema.sql",
+        "CREATE TABLE author (id int PRIMARY KEY);\n\
+         CREATE TABLE book (id int PRIMARY KEY, author_id int REFERENCES author (id));\n",
+    );
+    let cfg = write(&dir, "migration.toml", "[tables]\nexclude = [\"author\"]\n");
+    let plan = dir.join("plan.json").display().to_string();
+    let target = format!("sqlite:{}", dir.join("dst.db").display());
+    let o = ferry(&[
+        "plan", &script, &target, "--from", "postgres", "--config", &cfg, "-o", &plan,
+    ]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning[F2031 fk-target-left-out]: foreign key of `book` to `author`"),
+        "{err}"
+    );
+    let plan = std::fs::read_to_string(&plan).unwrap_or_else(|e| panic!("{e}"));
+    assert!(plan.contains("CREATE TABLE book"), "{plan}");
+    assert!(!plan.contains("REFERENCES"), "{plan}");
 }

@@ -83,7 +83,7 @@ fn check_arithmetic(name: &str, conv: &ferry::Conversion, r: &Report) {
         assert!(
             !i.user_must.is_empty(),
             "{name}: {} says what to do",
-            i.code
+            i.finding.code
         );
     }
     let mapped: usize = r.type_mappings.iter().map(|m| m.columns).sum();

@@ -9,7 +9,7 @@ use super::{
     CheckFormat, ConvertArgs, Emulate, GraphFormat, ReportFormat, exit_code, holds_nothing,
     json_text, read_user_mappings, summary_line,
 };
-use crate::diag::Severity;
+use crate::diag::{Finding, Severity};
 use crate::dialect::Dialect;
 use crate::emit::Section;
 use crate::source::SourceFile;
@@ -97,17 +97,10 @@ pub fn check(
             Ok(())
         }
         CheckFormat::Json => {
-            let items: Vec<serde_json::Value> = conv
+            let items: Vec<Finding> = conv
                 .diagnostics
                 .iter()
-                .map(|d| {
-                    let (line, column) = d.span.map_or((0, 0), |s| file.line_col(s.start));
-                    serde_json::json!({
-                        "code": d.code.id, "name": d.code.name, "severity": d.severity().as_str(),
-                        "message": d.message, "file": file.name, "line": line, "column": column,
-                        "object": d.object, "help": d.help,
-                    })
-                })
+                .map(|d| Finding::new(&file, d))
                 .collect();
             let s = summary::summarize(&conv.schema, &conv.stats, &conv.diagnostics);
             let doc = serde_json::json!({ "version": 1, "summary": s, "diagnostics": items });
@@ -158,16 +151,24 @@ pub fn report(
 }
 
 pub fn explain(out: &Output, code: &str) -> ExitCode {
-    match crate::diag::codes::find(code) {
-        Some(c) => {
-            let text = format!(
-                "{} {} ({})\n\n{}\n\n{}\n",
-                c.id,
-                c.name,
-                c.severity.as_str(),
-                c.summary,
-                c.explanation
-            );
+    use crate::diag::codes;
+    if let Some(c) = codes::find(code) {
+        let text = format!(
+            "{} {} ({})\n\n{}\n\n{}\n\nferry: {}.\nEffort: {}, {}.\n",
+            c.id,
+            c.name,
+            c.severity.as_str(),
+            c.summary,
+            c.explanation,
+            c.ferry_did,
+            c.effort.as_str(),
+            c.effort.description()
+        );
+        return out.stdout(&text).err().unwrap_or(ExitCode::SUCCESS);
+    }
+    match codes::find_retired(code) {
+        Some((id, name, what)) => {
+            let text = format!("{id} {name} (retired)\n\n{what}\n");
             out.stdout(&text).err().unwrap_or(ExitCode::SUCCESS)
         }
         None => out.error(format_args!(

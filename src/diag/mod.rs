@@ -1,13 +1,16 @@
 //! One `Diagnostic` type for the whole pipeline, kept apart from how it is rendered.
 //!
 //! Every stage returns `(T, Vec<Diagnostic>)`; only the CLI turns diagnostics into an exit code.
-//! Codes and their explanations are data, in `codes.rs`.
+//! Codes and their explanations are data, in `codes.rs`; `Finding` is a diagnostic as the JSON
+//! outputs print it.
 
 pub mod codes;
+pub mod finding;
 pub mod group;
 pub mod render;
 
 pub use codes::Code;
+pub use finding::Finding;
 use serde::Serialize;
 
 use crate::source::Span;
@@ -35,6 +38,23 @@ impl Severity {
             Severity::Error => "error",
         }
     }
+}
+
+/// How hard one finding is for a person to act on: each code declares its class (`codes.rs`);
+/// `report::effort` turns classes into hours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Complexity {
+    /// Nothing to do: information only.
+    None,
+    /// Read it and confirm: a lossy type, a dropped attribute, a changed default.
+    Trivial,
+    /// A small edit by hand: a column type, a default, an index.
+    Simple,
+    /// Rewrite one statement: a view's query, an unsupported statement, an unreadable one.
+    Medium,
+    /// Rewrite and test procedural code: a routine or trigger.
+    Complex,
 }
 
 /// The kind of object a finding or an emitted statement speaks about.

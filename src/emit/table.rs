@@ -288,7 +288,7 @@ impl<'a> Emitter<'a> {
             }
             if used.len() > 1 {
                 diags.push(
-                    Diagnostic::new(&codes::FEATURE_DROPPED, format!("objects of the schemas {} land in one {} database: schema qualifiers are dropped", used.join(", "), self.to()))
+                    Diagnostic::new(&codes::SCHEMAS_MERGED, format!("objects of the schemas {} land in one {} database: schema qualifiers are dropped", used.join(", "), self.to()))
                         .help("convert one schema at a time if two of them hold objects of the same name"),
                 );
             }
@@ -335,7 +335,7 @@ impl<'a> Emitter<'a> {
             } else {
                 diags.push(
                     Diagnostic::new(
-                        &codes::FEATURE_DROPPED,
+                        &codes::EXTENSION_DROPPED,
                         format!(
                             "PostgreSQL extension `{name}` has no equivalent on {}",
                             self.to()
@@ -522,7 +522,7 @@ impl<'a> Emitter<'a> {
                     // setting (https://dev.mysql.com/doc/refman/8.0/en/replication-options-source.html#sysvar_auto_increment_increment).
                     if let Some(i) = id.increment.filter(|i| *i != 1) {
                         diags.push(
-                            Diagnostic::new(&codes::FEATURE_DROPPED, format!("increment {i} of `{}.{}` is not kept: MySQL sets the step for the whole server (auto_increment_increment)", t.name, c.name))
+                            Diagnostic::new(&codes::IDENTITY_OPTION_DROPPED, format!("increment {i} of `{}.{}` is not kept: MySQL sets the step for the whole server (auto_increment_increment)", t.name, c.name))
                                 .at(c.span)
                                 .object(t_obj(t)),
                         );
@@ -545,7 +545,7 @@ impl<'a> Emitter<'a> {
                         // https://www.sqlite.org/autoinc.html: the next value comes from the
                         // sqlite_sequence table, which DDL cannot set.
                         diags.push(
-                            Diagnostic::new(&codes::FEATURE_DROPPED, format!("start value {n} of `{}.{}` is not kept: SQLite's AUTOINCREMENT continues after the largest rowid", t.name, c.name))
+                            Diagnostic::new(&codes::IDENTITY_OPTION_DROPPED, format!("start value {n} of `{}.{}` is not kept: SQLite's AUTOINCREMENT continues after the largest rowid", t.name, c.name))
                                 .at(c.span)
                                 .object(t_obj(t))
                                 .help("insert the row (name, seq) into sqlite_sequence after loading to set it"),
@@ -553,7 +553,7 @@ impl<'a> Emitter<'a> {
                     }
                 }
                 Dialect::Sqlite => diags.push(
-                    Diagnostic::new(&codes::FEATURE_DROPPED, format!("auto-increment on `{}.{}` is dropped: SQLite has it only on an INTEGER PRIMARY KEY", t.name, c.name))
+                    Diagnostic::new(&codes::AUTO_INCREMENT_DROPPED, format!("auto-increment on `{}.{}` is dropped: SQLite has it only on an INTEGER PRIMARY KEY", t.name, c.name))
                         .at(c.span)
                         .object(t_obj(t)),
                 ),
@@ -589,7 +589,7 @@ impl<'a> Emitter<'a> {
                     if !g.stored && to == Dialect::Postgres {
                         diags.push(
                             Diagnostic::new(
-                                &codes::ATTRIBUTE_DROPPED,
+                                &codes::GENERATED_COLUMN_STORED,
                                 format!("generated column `{}.{}` is computed when written (STORED): PostgreSQL 15 has no virtual generated columns", t.name, c.name),
                             )
                             .at(c.span)
@@ -605,7 +605,7 @@ impl<'a> Emitter<'a> {
                     generated = false;
                     diags.push(
                         Diagnostic::new(
-                            &codes::DEFAULT_MANUAL,
+                            &codes::GENERATED_COLUMN_PLAIN,
                             format!(
                                 "generated column `{}.{}` becomes a plain column: {why}",
                                 t.name, c.name
@@ -1001,7 +1001,7 @@ impl<'a> Emitter<'a> {
                 match t.column(c) {
                     Some(col) if self.to() == Dialect::Mysql && is_blob_or_text(&self.column_type(col)) => {
                         diags.push(
-                            Diagnostic::new(&codes::FEATURE_DROPPED, format!("key on `{}.{c}` indexes only its first 255 characters on MySQL, which cannot index whole TEXT/BLOB values", t.name))
+                            Diagnostic::new(&codes::INDEX_PREFIX_ADDED, format!("key on `{}.{c}` indexes only its first 255 characters on MySQL, which cannot index whole TEXT/BLOB values", t.name))
                                 .at(col.span)
                                 .object(t_obj(t)),
                         );
@@ -1158,7 +1158,7 @@ impl<'a> Emitter<'a> {
                     .admit(what == "DELETE", &rt.name.name, &t.name.name)
             {
                 diags.push(
-                    Diagnostic::new(&codes::FEATURE_DROPPED, format!("ON {what} {} of a foreign key of `{}` becomes NO ACTION: SQL Server refuses a second cascade path (or a cycle) from `{}`", fk_action_sql(a), t.name, rt.name))
+                    Diagnostic::new(&codes::FK_ACTION_CHANGED, format!("ON {what} {} of a foreign key of `{}` becomes NO ACTION: SQL Server refuses a second cascade path (or a cycle) from `{}`", fk_action_sql(a), t.name, rt.name))
                         .at(fk.span)
                         .object(t_obj(t))
                         .help("cascade in a trigger, or in the application"),
@@ -1176,7 +1176,7 @@ impl<'a> Emitter<'a> {
             };
             diags.push(
                 Diagnostic::new(
-                    &codes::FEATURE_DROPPED,
+                    &codes::FK_ACTION_CHANGED,
                     format!(
                         "ON {what} {} of a foreign key of `{}` {becomes}: {why}",
                         fk_action_sql(a),
@@ -1189,7 +1189,7 @@ impl<'a> Emitter<'a> {
         }
         match (fk.deferrable, to) {
             (Some(_), Dialect::Mysql | Dialect::SqlServer) => diags.push(
-                Diagnostic::new(&codes::FEATURE_DROPPED, format!("a deferrable foreign key of `{}` becomes immediate: {} checks foreign keys at once", t.name, to.title()))
+                Diagnostic::new(&codes::FK_DEFERRABLE_DROPPED, format!("a deferrable foreign key of `{}` becomes immediate: {} checks foreign keys at once", t.name, to.title()))
                     .at(fk.span)
                     .object(t_obj(t)),
             ),
@@ -1269,7 +1269,7 @@ impl<'a> Emitter<'a> {
         {
             diags.push(
                 Diagnostic::new(
-                    &codes::ATTRIBUTE_DROPPED,
+                    &codes::COMMENT_DROPPED,
                     format!(
                         "comments on `{}` are dropped: SQLite has no comments",
                         t.name
@@ -1398,7 +1398,7 @@ impl<'a> Emitter<'a> {
                         (None, Dialect::Mysql) if is_blob_or_text(&col_ty) => format!("{q}(255)"),
                         (Some(_), _) => {
                             diags.push(
-                                Diagnostic::new(&codes::FEATURE_DROPPED, format!("prefix length of index `{what}` on `{}` is dropped: {to} indexes the whole value", t.name))
+                                Diagnostic::new(&codes::INDEX_PREFIX_DROPPED, format!("prefix length of index `{what}` on `{}` is dropped: {to} indexes the whole value", t.name))
                                     .at(ix.span)
                                     .object(obj.clone()),
                             );
@@ -1516,7 +1516,7 @@ impl<'a> Emitter<'a> {
         if !to.has_index_include() {
             diags.push(
                 Diagnostic::new(
-                    &codes::ATTRIBUTE_DROPPED,
+                    &codes::INDEX_OPTION_DROPPED,
                     format!(
                         "the covering columns INCLUDE ({}) of an index on `{}` are dropped: {} has no INCLUDE",
                         ix.include.join(", "),
@@ -1564,7 +1564,7 @@ impl<'a> Emitter<'a> {
         if unordered.is_some() && query.is_ok() {
             diags.push(
                 Diagnostic::new(
-                    &codes::FEATURE_DROPPED,
+                    &codes::VIEW_ORDER_DROPPED,
                     format!("ORDER BY of view `{}` is dropped: SQL Server views are unordered; order the rows where the view is read", v.name),
                 )
                 .at(v.span)
@@ -1591,7 +1591,7 @@ impl<'a> Emitter<'a> {
                     if v.materialized {
                         diags.push(
                             Diagnostic::new(
-                                &codes::FEATURE_DROPPED,
+                                &codes::MATERIALIZED_VIEW_CHANGED,
                                 format!(
                                     "materialized view `{}` becomes a plain view on {to}",
                                     v.name

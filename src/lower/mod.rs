@@ -291,7 +291,7 @@ fn unsupported(cx: &Ctx, what: &'static str) -> Diagnostic {
     );
     if what == "partition attachment" {
         return Diagnostic::new(
-            &codes::FEATURE_DROPPED,
+            &codes::PARTITION_DETACHED,
             "partition attachment is not converted: the partition stays a table of its own",
         )
         .at(line);

@@ -60,7 +60,7 @@ fn index_details_dropped(cx: &Ctx, ci: &ast::CreateIndex, diags: &mut Vec<Diagno
     if ci.nulls_distinct == Some(false) {
         diags.push(
             Diagnostic::new(
-                &codes::FEATURE_DROPPED,
+                &codes::UNIQUE_NULLS_CHANGED,
                 format!("NULLS NOT DISTINCT of index{index} is dropped: a unique index then admits several NULLs (on every target but SQL Server, whose admits one)"),
             )
             .at(cx.span()),
@@ -89,7 +89,7 @@ fn index_details_dropped(cx: &Ctx, ci: &ast::CreateIndex, diags: &mut Vec<Diagno
     if !dropped.is_empty() {
         diags.push(
             Diagnostic::new(
-                &codes::ATTRIBUTE_DROPPED,
+                &codes::INDEX_OPTION_DROPPED,
                 format!("index{index}: {} dropped", dropped.join(", ")),
             )
             .at(cx.span()),
@@ -179,7 +179,7 @@ pub fn comment_on(
     }
     diags.push(
         Diagnostic::new(
-            &codes::FEATURE_DROPPED,
+            &codes::COMMENT_DROPPED,
             format!("COMMENT ON {kind} {object} is not converted"),
         )
         .at(cx.span()),

@@ -138,7 +138,7 @@ fn options(cx: &Ctx, toks: &[Tok], mut i: usize, seq: &mut Sequence, diags: &mut
             }
             other => diags.push(
                 Diagnostic::new(
-                    &codes::FEATURE_DROPPED,
+                    &codes::IDENTITY_OPTION_DROPPED,
                     format!(
                         "sequence option `{other}` of `{}` is not converted",
                         seq.name
@@ -318,7 +318,7 @@ pub fn setval(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
     }
     let diag = match target {
         Some((what, None)) => Diagnostic::new(
-            &codes::FEATURE_DROPPED,
+            &codes::IDENTITY_OPTION_DROPPED,
             format!(
                 "setval of `{name}`: the {what} would go past the largest bigint; its start is not changed"
             ),

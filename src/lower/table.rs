@@ -108,7 +108,7 @@ pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut
             ),
         }
         diags.push(
-            Diagnostic::new(&codes::FEATURE_DROPPED, format!("table `{name}` inherits from `{pname}`: it gets the parent's columns, but the inheritance itself is not converted"))
+            Diagnostic::new(&codes::INHERITANCE_DROPPED, format!("table `{name}` inherits from `{pname}`: it gets the parent's columns, but the inheritance itself is not converted"))
                 .at(cx.span())
                 .object(ObjectRef::table(&name))
                 .note("queries on the parent no longer see the child's rows"),
@@ -195,14 +195,14 @@ fn table_body(
             storage.join(" and ")
         );
         diags.push(
-            Diagnostic::new(&codes::ATTRIBUTE_DROPPED, message)
+            Diagnostic::new(&codes::PHYSICAL_CLAUSE_DROPPED, message)
                 .at(cx.span())
                 .object(ObjectRef::table(name)),
         );
     }
     if ct.partition_by.is_some() {
         diags.push(
-            Diagnostic::new(&codes::FEATURE_DROPPED, format!("partitioning of table `{name}` is not converted"))
+            Diagnostic::new(&codes::PARTITIONING_DROPPED, format!("partitioning of table `{name}` is not converted"))
                 .at(cx.span())
                 .object(ObjectRef::table(name))
                 .note("the table is created unpartitioned; its partitions, if any, become tables of their own"),
@@ -211,7 +211,7 @@ fn table_body(
     if ct.without_rowid {
         diags.push(
             Diagnostic::new(
-                &codes::FEATURE_DROPPED,
+                &codes::PHYSICAL_CLAUSE_DROPPED,
                 format!("WITHOUT ROWID on table `{name}` has no equivalent"),
             )
             .at(cx.span())
@@ -273,7 +273,7 @@ fn table_options(
         let name = &table.name;
         diags.push(
             Diagnostic::new(
-                &codes::ATTRIBUTE_DROPPED,
+                &codes::PHYSICAL_CLAUSE_DROPPED,
                 format!(
                     "the table options {} of table `{name}` are dropped: they say how the source server stores the table",
                     dropped.join(", ")
@@ -455,7 +455,7 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
                 } else {
                     diags.push(
                         Diagnostic::new(
-                            &codes::FEATURE_DROPPED,
+                            &codes::ON_UPDATE_DROPPED,
                             format!("ON UPDATE {e} on column `{name}` is not converted"),
                         )
                         .at(span)
@@ -488,7 +488,7 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
                 } else {
                     diags.push(
                         Diagnostic::new(
-                            &codes::FEATURE_DROPPED,
+                            &codes::UNKNOWN_COLUMN_OPTION,
                             format!(
                                 "column attribute `{}` on `{name}` is not converted",
                                 words.join(" ")
@@ -542,7 +542,7 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
             }
             other => diags.push(
                 Diagnostic::new(
-                    &codes::FEATURE_DROPPED,
+                    &codes::UNKNOWN_COLUMN_OPTION,
                     format!("column option `{other}` on `{name}` is not converted"),
                 )
                 .at(span)
@@ -618,7 +618,7 @@ pub(crate) fn identity_limits_dropped(
     }
     (!dropped.is_empty()).then(|| {
         Diagnostic::new(
-            &codes::FEATURE_DROPPED,
+            &codes::IDENTITY_OPTION_DROPPED,
             format!(
                 "the identity of `{column}` loses {}: it counts up to its type's largest value",
                 dropped.join(", ")
@@ -878,7 +878,7 @@ pub fn alter_table(
                 if *not_valid {
                     diags.push(
                         Diagnostic::new(
-                            &codes::ATTRIBUTE_DROPPED,
+                            &codes::CONSTRAINT_NOW_CHECKED,
                             "NOT VALID is dropped: the target checks the rows already there too",
                         )
                         .at(cx.span()),

@@ -20,8 +20,9 @@ pub struct Repair {
 }
 
 impl Repair {
-    /// A repair that loses only a detail: a note.
-    fn note(
+    /// A repair whose finding is `code`, with `note` saying what the replacement loses.
+    fn new(
+        code: &'static Code,
         start: usize,
         end: usize,
         replacement: String,
@@ -31,7 +32,7 @@ impl Repair {
             start,
             end,
             replacement,
-            code: &codes::ATTRIBUTE_DROPPED,
+            code,
             note: note.into(),
         }
     }
@@ -43,29 +44,33 @@ impl Repair {
 /// MySQL BINARY: <https://dev.mysql.com/doc/refman/8.0/en/string-type-syntax.html>;
 /// ZEROFILL: <https://dev.mysql.com/doc/refman/8.0/en/numeric-type-attributes.html>;
 /// PostgreSQL 18 virtual generated columns: <https://www.postgresql.org/docs/18/ddl-generated-columns.html>.
-const REPAIRS: &[(Dialect, &str, &str, &str)] = &[
+const REPAIRS: &[(Dialect, &str, &str, &Code, &str)] = &[
     (
         Dialect::Mysql,
         "BINARY",
         "      ",
+        &codes::ATTRIBUTE_DROPPED,
         "the column attribute BINARY (a binary collation) is dropped: comparisons follow the target column's collation",
     ),
     (
         Dialect::Mysql,
         "ZEROFILL",
         "        ",
+        &codes::ATTRIBUTE_DROPPED,
         "the column attribute ZEROFILL (display padding) is dropped: stored values are unchanged",
     ),
     (
         Dialect::Postgres,
         "VIRTUAL",
         "STORED ",
+        &codes::GENERATED_COLUMN_STORED,
         "a VIRTUAL generated column (PostgreSQL 18) is read as STORED, the only kind PostgreSQL 15 has",
     ),
     (
         Dialect::Postgres,
         "WITH NO DATA",
         "            ",
+        &codes::MATERIALIZED_VIEW_CHANGED,
         "WITH NO DATA is dropped: the materialized view is created populated",
     ),
 ];
@@ -88,17 +93,19 @@ enum ClauseArg {
 /// (`WITH CHECK | NOCHECK`: whether rows already there are checked). Oracle:
 /// <https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/physical_attributes_clause.html>,
 /// <https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/storage_clause.html>.
-const PHYSICAL_CLAUSES: &[(Dialect, &str, ClauseArg, &str)] = &[
+const PHYSICAL_CLAUSES: &[(Dialect, &str, ClauseArg, &Code, &str)] = &[
     (
         Dialect::SqlServer,
         "NONCLUSTERED",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "NONCLUSTERED (how the index is stored) is dropped",
     ),
     (
         Dialect::SqlServer,
         "CLUSTERED",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "CLUSTERED (rows stored in key order) is dropped: the target stores rows its own way",
     ),
     // Replication settings of identities, foreign keys and checks
@@ -107,54 +114,63 @@ const PHYSICAL_CLAUSES: &[(Dialect, &str, ClauseArg, &str)] = &[
         Dialect::SqlServer,
         "NOT FOR REPLICATION",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "NOT FOR REPLICATION is dropped: the target has no replication agents to exempt",
     ),
     (
         Dialect::SqlServer,
         "SPARSE",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "SPARSE (storage of mostly-NULL columns) is dropped",
     ),
     (
         Dialect::SqlServer,
         "WITH NOCHECK",
         ClauseArg::None,
+        &codes::CONSTRAINT_NOW_CHECKED,
         "WITH NOCHECK (rows already there are not checked) is dropped: the target checks the constraint",
     ),
     (
         Dialect::SqlServer,
         "WITH CHECK",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "WITH CHECK is dropped: the target checks the constraint",
     ),
     (
         Dialect::SqlServer,
         "WITH",
         ClauseArg::Parens,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "storage options WITH (...) are dropped",
     ),
     (
         Dialect::SqlServer,
         "TEXTIMAGE_ON",
         ClauseArg::Word,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "the filegroup clause TEXTIMAGE_ON is dropped",
     ),
     (
         Dialect::SqlServer,
         "ON",
         ClauseArg::Word,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "the filegroup clause ON ... is dropped",
     ),
     (
         Dialect::SqlServer,
         "ROWGUIDCOL",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "ROWGUIDCOL (the table's row GUID marker) is dropped",
     ),
     (
         Dialect::Oracle,
         "TABLESPACE",
         ClauseArg::Word,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "the TABLESPACE clause is dropped",
     ),
     // https://www.postgresql.org/docs/15/sql-createindex.html: where the server keeps the
@@ -163,18 +179,21 @@ const PHYSICAL_CLAUSES: &[(Dialect, &str, ClauseArg, &str)] = &[
         Dialect::Postgres,
         "TABLESPACE",
         ClauseArg::Word,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "the TABLESPACE clause is dropped",
     ),
     (
         Dialect::Oracle,
         "ENABLE ROW MOVEMENT",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "ENABLE ROW MOVEMENT is dropped",
     ),
     (
         Dialect::Oracle,
         "DISABLE ROW MOVEMENT",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "DISABLE ROW MOVEMENT is dropped",
     ),
     // Index and table organisation (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-INDEX.html,
@@ -184,30 +203,35 @@ const PHYSICAL_CLAUSES: &[(Dialect, &str, ClauseArg, &str)] = &[
         Dialect::Oracle,
         "BITMAP",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "BITMAP is dropped: the target builds its default index",
     ),
     (
         Dialect::Oracle,
         "LOCAL",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "LOCAL (an index per partition) is dropped",
     ),
     (
         Dialect::Oracle,
         "REVERSE",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "REVERSE (a reverse-key index) is dropped",
     ),
     (
         Dialect::Oracle,
         "ORGANIZATION INDEX",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "ORGANIZATION INDEX (rows stored in the primary key's index) is dropped",
     ),
     (
         Dialect::Oracle,
         "ORGANIZATION HEAP",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "ORGANIZATION HEAP is dropped",
     ),
     // Constraint states (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/constraint.html,
@@ -218,151 +242,182 @@ const PHYSICAL_CLAUSES: &[(Dialect, &str, ClauseArg, &str)] = &[
         Dialect::Oracle,
         "ENABLE",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "ENABLE (the constraint's default state) is dropped",
     ),
     (
         Dialect::Oracle,
         "VALIDATE",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "VALIDATE (the constraint's default state) is dropped",
     ),
     (
         Dialect::Oracle,
         "NOVALIDATE",
         ClauseArg::None,
+        &codes::CONSTRAINT_NOW_CHECKED,
         "NOVALIDATE is dropped: the target checks the rows already there too",
     ),
     (
         Dialect::Oracle,
         "DISABLE",
         ClauseArg::None,
+        &codes::CONSTRAINT_NOW_CHECKED,
         "DISABLE is dropped: the constraint is enforced on the target",
     ),
-    (Dialect::Oracle, "RELY", ClauseArg::None, "RELY is dropped"),
+    (
+        Dialect::Oracle,
+        "RELY",
+        ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
+        "RELY is dropped",
+    ),
     (
         Dialect::Oracle,
         "NORELY",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "NORELY is dropped",
     ),
     (
         Dialect::Oracle,
         "NOFORCE",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "NOFORCE is dropped",
     ),
     (
         Dialect::Oracle,
         "FORCE",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "FORCE is dropped: the view is created after what it selects from",
     ),
     (
         Dialect::Oracle,
         "EDITIONABLE",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "EDITIONABLE is dropped",
     ),
     (
         Dialect::Oracle,
         "NONEDITIONABLE",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "NONEDITIONABLE is dropped",
     ),
     (
         Dialect::Oracle,
         "PCTFREE",
         ClauseArg::Word,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "the physical attribute PCTFREE is dropped",
     ),
     (
         Dialect::Oracle,
         "PCTUSED",
         ClauseArg::Word,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "the physical attribute PCTUSED is dropped",
     ),
     (
         Dialect::Oracle,
         "INITRANS",
         ClauseArg::Word,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "the physical attribute INITRANS is dropped",
     ),
     (
         Dialect::Oracle,
         "MAXTRANS",
         ClauseArg::Word,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "the physical attribute MAXTRANS is dropped",
     ),
     (
         Dialect::Oracle,
         "STORAGE",
         ClauseArg::Parens,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "the STORAGE (...) clause is dropped",
     ),
     (
         Dialect::Oracle,
         "NOLOGGING",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "NOLOGGING is dropped",
     ),
     (
         Dialect::Oracle,
         "LOGGING",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "LOGGING is dropped",
     ),
     (
         Dialect::Oracle,
         "NOCOMPRESS",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "NOCOMPRESS is dropped",
     ),
     (
         Dialect::Oracle,
         "COMPRESS",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "COMPRESS (table compression) is dropped",
     ),
     (
         Dialect::Oracle,
         "NOCACHE",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "NOCACHE is dropped",
     ),
     (
         Dialect::Oracle,
         "NOPARALLEL",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "NOPARALLEL is dropped",
     ),
     (
         Dialect::Oracle,
         "PARALLEL",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "PARALLEL is dropped",
     ),
     (
         Dialect::Oracle,
         "NOMONITORING",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "NOMONITORING is dropped",
     ),
     (
         Dialect::Oracle,
         "MONITORING",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "MONITORING is dropped",
     ),
     (
         Dialect::Oracle,
         "SEGMENT CREATION IMMEDIATE",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "SEGMENT CREATION is dropped",
     ),
     (
         Dialect::Oracle,
         "SEGMENT CREATION DEFERRED",
         ClauseArg::None,
+        &codes::PHYSICAL_CLAUSE_DROPPED,
         "SEGMENT CREATION is dropped",
     ),
 ];
@@ -495,7 +550,7 @@ fn physical_clause_at(text: &str, at: usize, dialect: Dialect) -> Option<Repair>
             .len();
     for start in [at, before.len() - word_len] {
         let rest = &text[start..];
-        for (d, phrase, arg, note) in PHYSICAL_CLAUSES {
+        for (d, phrase, arg, code, note) in PHYSICAL_CLAUSES {
             if *d != dialect {
                 continue;
             }
@@ -509,7 +564,13 @@ fn physical_clause_at(text: &str, at: usize, dialect: Dialect) -> Option<Repair>
             if end <= at {
                 continue;
             }
-            return Some(Repair::note(start, end, blank(&text[start..end]), *note));
+            return Some(Repair::new(
+                code,
+                start,
+                end,
+                blank(&text[start..end]),
+                *note,
+            ));
         }
     }
     None
@@ -523,7 +584,8 @@ fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
     // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html, NUMBER).
     // Read as the word `X`, which lowering turns into 38.
     if rest.starts_with('*') && before.to_ascii_uppercase().ends_with("NUMBER(") {
-        return Some(Repair::note(
+        return Some(Repair::new(
+            &codes::READ_AS_EQUIVALENT,
             at,
             at + 1,
             "X".to_string(),
@@ -552,7 +614,8 @@ fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
             len += gap + word;
         }
         len += clause_arg_len(&rest[len..], ClauseArg::Parens).unwrap_or(0);
-        return Some(Repair::note(
+        return Some(Repair::new(
+            &codes::PHYSICAL_CLAUSE_DROPPED,
             at,
             at + len,
             blank(&rest[..len]),
@@ -568,7 +631,8 @@ fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
         let mut replacement = " ".to_string();
         replacement.push_str(&rest[1..len - 1]);
         replacement.push(' ');
-        return Some(Repair::note(
+        return Some(Repair::new(
+            &codes::READ_AS_EQUIVALENT,
             at,
             at + len,
             replacement,
@@ -581,7 +645,8 @@ fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
     // identity_clause).
     if let Some(n) = starts_with_phrase(rest, "BY DEFAULT ON NULL") {
         let on = at + n - "ON NULL".len();
-        return Some(Repair::note(
+        return Some(Repair::new(
+            &codes::IDENTITY_OPTION_DROPPED,
             on,
             at + n,
             blank(&text[on..at + n]),
@@ -597,7 +662,8 @@ fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
         let end = at + n;
         let ty = format!("timestamp_ltz({})", precision.unwrap_or("6"));
         if ty.len() <= end - start {
-            return Some(Repair::note(
+            return Some(Repair::new(
+                &codes::READ_AS_EQUIVALENT,
                 start,
                 end,
                 format!("{ty:<width$}", width = end - start),
@@ -609,7 +675,8 @@ fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
     if starts_with_phrase(rest, "RAW").is_some()
         && text[..at].to_ascii_uppercase().ends_with("LONG ")
     {
-        return Some(Repair::note(
+        return Some(Repair::new(
+            &codes::READ_AS_EQUIVALENT,
             at - 1,
             at,
             "_".to_string(),
@@ -636,7 +703,8 @@ fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
             && digits > 0
             && before[..before.len() - digits].trim_end().ends_with('(')
         {
-            return Some(Repair::note(
+            return Some(Repair::new(
+                &codes::READ_AS_EQUIVALENT,
                 at,
                 at + n,
                 " ".repeat(n),
@@ -720,7 +788,8 @@ fn interval_with_fields(text: &str, at: usize) -> Option<Repair> {
     };
     let end = at + len;
     (ty.len() <= end - start).then(|| {
-        Repair::note(
+        Repair::new(
+            &codes::READ_AS_EQUIVALENT,
             start,
             end,
             format!("{ty:<width$}", width = end - start),
@@ -750,7 +819,8 @@ fn sqlserver_repair(text: &str, at: usize) -> Option<Repair> {
             let name = &text[end - name_len..end];
             let call = format!("nextval({name})");
             let replacement = format!("{}{call}", " ".repeat(end - start - call.len()));
-            return Some(Repair::note(
+            return Some(Repair::new(
+                &codes::READ_AS_EQUIVALENT,
                 start,
                 end,
                 replacement,
@@ -769,7 +839,8 @@ fn sqlserver_repair(text: &str, at: usize) -> Option<Repair> {
         let before = text[..at].trim_end();
         if before.ends_with(',') {
             let comma = before.len() - 1;
-            return Some(Repair::note(
+            return Some(Repair::new(
+                &codes::READ_AS_EQUIVALENT,
                 comma,
                 comma + 1,
                 " ".to_string(),
@@ -893,7 +964,8 @@ fn identity_options_in_order(text: &str, at: usize) -> Option<Repair> {
     let ordered = ordered.join(" ");
     let replacement = format!("{ordered:<width$}", width = list.len());
     (replacement.len() == list.len()).then(|| {
-        Repair::note(
+        Repair::new(
+            &codes::READ_AS_EQUIVALENT,
             open + 1,
             close,
             replacement,
@@ -931,7 +1003,7 @@ fn partitioning_at(text: &str, at: usize) -> Option<Repair> {
         start: at,
         end: text.len(),
         replacement: blank(rest),
-        code: &codes::FEATURE_DROPPED,
+        code: &codes::PARTITIONING_DROPPED,
         note: format!(
             "the partitioning `{}` (and the partition list after it) is dropped: the table is created unpartitioned",
             head.join(" ")
@@ -964,7 +1036,7 @@ fn view_check_option_at(text: &str, at: usize) -> Option<Repair> {
         start: at,
         end: at + len,
         replacement: blank(&rest[..len]),
-        code: &codes::FEATURE_DROPPED,
+        code: &codes::VIEW_CHECK_OPTION_DROPPED,
         note: "WITH CHECK OPTION is dropped: rows inserted or updated through the view are no longer checked against its WHERE".into(),
     })
 }
@@ -984,7 +1056,7 @@ pub fn repair_at(text: &str, at: usize, dialect: Dialect) -> Option<Repair> {
         return Some(r);
     }
     let rest = text.get(at..)?;
-    for (d, phrase, replacement, note) in REPAIRS {
+    for (d, phrase, replacement, code, note) in REPAIRS {
         let end = at + phrase.len();
         if *d == dialect
             && rest.len() >= phrase.len()
@@ -992,7 +1064,7 @@ pub fn repair_at(text: &str, at: usize, dialect: Dialect) -> Option<Repair> {
             && rest[..phrase.len()].eq_ignore_ascii_case(phrase)
             && !text[end..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
         {
-            return Some(Repair::note(at, end, replacement.to_string(), *note));
+            return Some(Repair::new(code, at, end, replacement.to_string(), *note));
         }
     }
     // Identity and sequence options in the order sqlparser does not take: `(START WITH 10
@@ -1013,7 +1085,8 @@ pub fn repair_at(text: &str, at: usize, dialect: Dialect) -> Option<Repair> {
             .find(|c: char| c.is_whitespace() || c == ')')
             .unwrap_or(after.len());
         let end = at + 14 + name_len;
-        return Some(Repair::note(
+        return Some(Repair::new(
+            &codes::READ_AS_EQUIVALENT,
             at,
             end,
             " ".repeat(end - at),
@@ -1030,7 +1103,8 @@ pub fn repair_at(text: &str, at: usize, dialect: Dialect) -> Option<Repair> {
             .trim_end_matches([' ', '\t'])
             .ends_with(|c: char| c.is_ascii_alphanumeric() || c == ')');
         if gap > 0 && prev_is_word {
-            return Some(Repair::note(
+            return Some(Repair::new(
+                &codes::READ_AS_EQUIVALENT,
                 at - gap,
                 at,
                 "_".repeat(gap),

@@ -179,7 +179,7 @@ fn action_items(out: &mut String, r: &Report) {
         BTreeMap::new();
     for i in &r.action_items {
         groups
-            .entry((std::cmp::Reverse(i.severity), i.object_kind))
+            .entry((std::cmp::Reverse(i.finding.severity), i.object_kind))
             .or_default()
             .push(i);
     }
@@ -210,7 +210,7 @@ fn severity_word(s: Severity) -> &'static str {
 }
 
 fn item(out: &mut String, i: &ActionItem) {
-    let class = if i.severity >= Severity::Manual {
+    let class = if i.finding.severity >= Severity::Manual {
         "item manual"
     } else {
         "item"
@@ -218,13 +218,17 @@ fn item(out: &mut String, i: &ActionItem) {
     let at = i.location.as_ref().map_or(String::new(), |l| {
         format!(" <code>{}</code>", escape(&l.to_string()))
     });
-    let object = escape(i.object.as_deref().unwrap_or("statement"));
+    let object = i
+        .finding
+        .object
+        .as_ref()
+        .map_or_else(|| "statement".to_string(), |o| escape(&o.to_string()));
     let (class_word, hours) = (i.complexity.as_str(), hours_text(i.hours));
     let _ = write!(
         out,
         "<div class=\"{class}\"><div class=\"head\">{} — {}</div><div class=\"meta\">{object}{at} · {class_word} · {hours}</div>",
         i.title(),
-        prose(&i.message),
+        prose(&i.finding.message),
     );
     if let Some(sn) = &i.snippet {
         out.push_str("<pre class=\"snippet\">");
@@ -251,7 +255,7 @@ fn item(out: &mut String, i: &ActionItem) {
         prose(i.ferry_did),
         prose(&i.user_must)
     );
-    for n in &i.notes {
+    for n in &i.finding.notes {
         let _ = write!(out, "<div class=\"meta\">note: {}</div>", prose(n));
     }
     out.push_str("</div>");

@@ -55,7 +55,7 @@ pub fn render(r: &Report) -> String {
     }
     let mut items: Vec<&ActionItem> = r.action_items.iter().collect();
     // Manual first, then warnings; source order within each (a stable sort keeps it).
-    items.sort_by_key(|i| std::cmp::Reverse(i.severity));
+    items.sort_by_key(|i| std::cmp::Reverse(i.finding.severity));
     let _ = writeln!(out, "### Action items\n");
     for i in items.iter().take(MAX_ITEMS) {
         item(&mut out, i);
@@ -104,7 +104,7 @@ pub fn render(r: &Report) -> String {
 }
 
 fn item(out: &mut String, i: &ActionItem) {
-    let tag = match i.severity {
+    let tag = match i.finding.severity {
         Severity::Warning => "warning",
         Severity::Manual => "manual action",
         _ => "error",
@@ -117,7 +117,7 @@ fn item(out: &mut String, i: &ActionItem) {
         out,
         "- **{tag} {}**{at}: {}  \n  ferry {}. To do ({}, {}): {}",
         i.title(),
-        one_line(&i.message),
+        one_line(&i.finding.message),
         i.ferry_did,
         i.complexity.as_str(),
         hours_text(i.hours),

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::Conversion;
-use crate::diag::{ObjectRef, Severity};
+use crate::diag::{Finding, ObjectRef, Severity};
 use crate::ir::Risk;
 use crate::order::{Object, name_of};
 use crate::source::{SourceFile, Span};
@@ -126,20 +126,19 @@ pub struct Snippet {
     pub more_lines: usize,
 }
 
+/// A warning or manual-action finding: the `Finding` every JSON output prints (its fields
+/// inline), and what the report adds to it.
 #[derive(Debug, Serialize)]
 pub struct ActionItem {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
+    #[serde(flatten)]
+    pub finding: Finding,
     /// The kind of object it concerns (`table`, `view`, `function`, ..., `statement`).
     pub object_kind: &'static str,
-    pub object: Option<String>,
-    pub message: String,
+    /// The finding's place again, as one value (the report's format before `Finding`).
     pub location: Option<Location>,
     pub snippet: Option<Snippet>,
     pub ferry_did: &'static str,
     pub user_must: String,
-    pub notes: Vec<String>,
     pub complexity: Complexity,
     pub hours: f64,
 }
@@ -147,7 +146,7 @@ pub struct ActionItem {
 impl ActionItem {
     /// `F1002 routine-manual`: the code and its name.
     pub fn title(&self) -> String {
-        format!("{} {}", self.code, self.name)
+        self.finding.title()
     }
 }
 
@@ -260,27 +259,23 @@ pub fn build(file: &SourceFile, conv: &Conversion) -> Report {
         let e = effort_by_complexity.entry(complexity.as_str()).or_default();
         e.items += 1;
         e.hours += hours;
+        let finding = Finding::new(file, d);
         action_items.push(ActionItem {
-            code: d.code.id,
-            name: d.code.name,
-            severity: d.severity(),
             object_kind: d
                 .object
                 .as_ref()
                 .and_then(|o| kind_of.get(o).copied())
                 .unwrap_or("statement"),
-            object: d.object.as_ref().map(ObjectRef::to_string),
-            message: d.message.clone(),
-            location: d.span.map(|s| location(file, s)),
+            location: location(&finding),
             snippet: shown.map(|s| snippet(file, s)),
-            ferry_did: effort::ferry_did(d.code),
+            ferry_did: d.code.ferry_did,
             user_must: d
                 .help
                 .clone()
                 .unwrap_or_else(|| d.code.explanation.to_string()),
-            notes: d.notes.clone(),
             complexity,
             hours,
+            finding,
         });
     }
 
@@ -298,11 +293,11 @@ pub fn build(file: &SourceFile, conv: &Conversion) -> Report {
         effort_by_complexity,
         warnings: action_items
             .iter()
-            .filter(|i| i.severity == Severity::Warning)
+            .filter(|i| i.finding.severity == Severity::Warning)
             .count(),
         manual_items: action_items
             .iter()
-            .filter(|i| i.severity >= Severity::Manual)
+            .filter(|i| i.finding.severity >= Severity::Manual)
             .count(),
         objects: per_kind,
         all_objects,
@@ -330,16 +325,14 @@ pub fn build(file: &SourceFile, conv: &Conversion) -> Report {
     }
 }
 
-fn location(file: &SourceFile, span: Span) -> Location {
-    let (line, column) = file.line_col(span.start);
-    let (end_line, end_column) = file.line_col(span.end);
-    Location {
-        file: file.name.clone(),
-        line,
-        column,
-        end_line,
-        end_column,
-    }
+fn location(f: &Finding) -> Option<Location> {
+    f.located().then(|| Location {
+        file: f.file.clone(),
+        line: f.line,
+        column: f.column,
+        end_line: f.end_line,
+        end_column: f.end_column,
+    })
 }
 
 fn snippet(file: &SourceFile, span: Span) -> Snippet {

@@ -1,11 +1,12 @@
-//! Diagnostics as SARIF 2.1.0, so code-scanning tools annotate the schema file's lines.
+//! Diagnostics as SARIF 2.1.0, so code-scanning tools annotate the schema file's lines. Each
+//! result takes its fields from the `diag::Finding` that `check --format json` prints.
 //! One run, one tool (`ferry`) whose rules are the diagnostic codes; columns count Unicode code
 //! points (`columnKind`), as ferry's diagnostics do.
 //! Spec: https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
 
 use serde_json::{Value, json};
 
-use crate::diag::{Diagnostic, Severity, codes};
+use crate::diag::{Diagnostic, Finding, Severity, codes};
 use crate::source::SourceFile;
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -51,32 +52,28 @@ pub fn render(file: &SourceFile, diags: &[Diagnostic]) -> Value {
     let results: Vec<Value> = diags
         .iter()
         .map(|d| {
-            let rule_index = codes::ALL.iter().position(|c| c.id == d.code.id);
-            let mut text = d.message.clone();
-            if let Some(h) = &d.help {
+            let f = Finding::new(file, d);
+            let rule_index = codes::ALL.iter().position(|c| c.id == f.code);
+            let mut text = f.message.clone();
+            if let Some(h) = &f.help {
                 text.push_str(&format!(" Help: {h}"));
             }
             let mut result = json!({
-                "ruleId": d.code.id,
-                "level": level(d.severity()),
+                "ruleId": f.code,
+                "level": level(f.severity),
                 "message": { "text": text },
-                "properties": { "ferry-severity": d.severity().as_str() },
+                "properties": { "ferry-severity": f.severity.as_str() },
             });
             if let Some(i) = rule_index {
                 result["ruleIndex"] = json!(i);
             }
-            let region = d.span.map(|s| {
-                let (line, column) = file.line_col(s.start);
-                let (end_line, end_column) = file.line_col(s.end);
-                json!({ "startLine": line, "startColumn": column,
-                        "endLine": end_line, "endColumn": end_column })
-            });
             let mut physical = json!({ "artifactLocation": { "uri": uri, "index": 0 } });
-            if let Some(r) = region {
-                physical["region"] = r;
+            if f.located() {
+                physical["region"] = json!({ "startLine": f.line, "startColumn": f.column,
+                                             "endLine": f.end_line, "endColumn": f.end_column });
             }
             result["locations"] = json!([{ "physicalLocation": physical }]);
-            if let Some(o) = &d.object {
+            if let Some(o) = &f.object {
                 result["locations"][0]["logicalLocations"] = json!([{ "fullyQualifiedName": o }]);
             }
             result
