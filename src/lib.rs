@@ -67,24 +67,19 @@ pub struct Conversion {
 /// Reads a source script and converts it; never fails, never panics: problems are diagnostics.
 pub fn convert(file: &SourceFile, opts: &ConvertOptions) -> Conversion {
     // The mapping rules are read on a thread of their own while the script is read.
-    std::thread::scope(|s| {
-        let rules = s.spawn(|| {
-            let user = opts
-                .user_mappings
-                .as_ref()
-                .map(|(n, t)| (n.as_str(), t.as_str()));
-            mapping::Rules::load(opts.from, opts.to, user)
-        });
-        let (schema, stats, order, mut diagnostics, names) = read(file, opts);
-        // A panic there is a bug: re-raise it here with its own message.
-        let (rules, d) = rules
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        diagnostics.extend(d);
-        let mut conv = finish(schema, stats, order, &rules, diagnostics, opts);
-        conv.source_names = names;
-        conv
-    })
+    let load_rules = || {
+        let user = opts
+            .user_mappings
+            .as_ref()
+            .map(|(n, t)| (n.as_str(), t.as_str()));
+        mapping::Rules::load(opts.from, opts.to, user)
+    };
+    let ((rules, d), (schema, stats, order, mut diagnostics, names)) =
+        par::beside(load_rules, || read(file, opts));
+    diagnostics.extend(d);
+    let mut conv = finish(schema, stats, order, &rules, diagnostics, opts);
+    conv.source_names = names;
+    conv
 }
 
 /// Split, parse, lower, configure and order: the schema as the script declares it.

@@ -235,32 +235,13 @@ fn each_in_order<'a, T: Sync>(
     let pieces: Vec<&[T]> = items.chunks(size).collect();
     e.namer.freeze();
     let base: &table::Emitter<'a> = e;
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    // Each core takes the next piece until none is left; the pieces come back numbered.
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(piece) = pieces.get(k) else {
-                return done;
-            };
-            let mut fork = base.fork();
-            let mut d = Vec::new();
-            piece.iter().for_each(|item| f(&mut fork, item, &mut d));
-            done.push((k, fork, d));
-        }
-    };
-    let mut done: Vec<(usize, table::Emitter<'a>, Vec<Diagnostic>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
-        let mut done = work();
-        // A panic in a worker is a bug: re-raise it here with its own message.
-        for h in handles {
-            done.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-        }
-        done
+    let done = crate::par::pieces_in_turn(&pieces, |piece| {
+        let mut fork = base.fork();
+        let mut d = Vec::new();
+        piece.iter().for_each(|item| f(&mut fork, item, &mut d));
+        (fork, d)
     });
-    done.sort_by_key(|(k, _, _)| *k);
-    for ((_, mut fork, d), piece) in done.into_iter().zip(pieces) {
+    for ((mut fork, d), piece) in done.into_iter().zip(pieces) {
         let fresh = fork.namer.taken_fresh();
         if fresh.iter().any(|key| e.namer.is_taken(key)) {
             piece.iter().for_each(|item| f(e, item, diags));

@@ -82,15 +82,8 @@ fn split_at(src: &str, dialect: Dialect, cuts: &[usize]) -> (Vec<RawStatement>, 
         .chain(cuts.iter().copied())
         .zip(cuts.iter().copied().chain(std::iter::once(src.len())))
         .collect();
-    let pieces = std::thread::scope(|s| {
-        let handles: Vec<_> = bounds
-            .iter()
-            .map(|&(a, b)| s.spawn(move || split_piece(src.get(a..b).unwrap_or(""), dialect)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect::<Vec<_>>()
+    let pieces = crate::par::each_on_a_thread(bounds.iter(), |&(a, b)| {
+        split_piece(src.get(a..b).unwrap_or(""), dialect)
     });
     let mut statements = Vec::new();
     let mut diagnostics = Vec::new();

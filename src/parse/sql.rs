@@ -488,53 +488,19 @@ pub fn parse_each<'a, T: Send>(
         }
         return diags;
     }
-    let prepare = &prepare;
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let blocks = raws.len().div_ceil(BLOCK);
-    std::thread::scope(|s| {
-        // Bounded: when lowering falls behind, the workers wait instead of piling up trees.
-        let (tx, rx) = std::sync::mpsc::sync_channel(2 * threads);
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let tx = tx.clone();
-                let next = &next;
-                s.spawn(move || {
-                    loop {
-                        let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(block) = raws.chunks(BLOCK).nth(b) else {
-                            break;
-                        };
-                        let mut d = Vec::new();
-                        let parsed: Vec<T> = block
-                            .iter()
-                            .map(|raw| prepare(parse_statement(raw, dialect, &mut d)))
-                            .collect();
-                        // The receiver is gone only when the caller is unwinding: stop.
-                        if tx.send((b, parsed, d)).is_err() {
-                            break;
-                        }
-                    }
-                })
-            })
+    // Bounded: when lowering falls behind, the parsers wait instead of piling up trees.
+    let blocks: Vec<&[RawStatement]> = raws.chunks(BLOCK).collect();
+    let parse_block = |block: &&'a [RawStatement]| {
+        let mut d = Vec::new();
+        let parsed: Vec<T> = block
+            .iter()
+            .map(|raw| prepare(parse_statement(raw, dialect, &mut d)))
             .collect();
-        drop(tx);
-        // Blocks arrive roughly in order; the few that overtake wait here for their turn.
-        let mut waiting = std::collections::BTreeMap::new();
-        let mut due = 0;
-        for (b, parsed, d) in rx {
-            waiting.insert(b, (parsed, d));
-            while let Some((parsed, d)) = waiting.remove(&due) {
-                diags.extend(d);
-                parsed.into_iter().for_each(&mut each);
-                due += 1;
-            }
-        }
-        // A panic in a parser thread is a bug in a dependency: re-raise it here rather than
-        // lose the statements of that block.
-        for h in handles {
-            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-        }
-        debug_assert_eq!(due, blocks);
+        (parsed, d)
+    };
+    crate::par::stream_in_order(&blocks, parse_block, |(parsed, d)| {
+        diags.extend(d);
+        parsed.into_iter().for_each(&mut each);
     });
     diags
 }
