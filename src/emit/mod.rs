@@ -42,6 +42,7 @@ pub struct Stmt {
     pub object: ObjectRef,
     /// What the statement does, decided where it is printed: the loader runs the plan's steps
     /// by it, never by reading their text.
+    #[serde(flatten)]
     pub kind: StepKind,
     pub sql: String,
     /// How the script ends the statement.
