@@ -2,18 +2,26 @@
 //! conversion: the target DDL in sections, and per table the source it reads, the columns with
 //! their canonical type and value transform, and the key. `plan.json` is the one serialisation
 //! boundary of the pipeline; it never holds a password (see `conn`).
+//!
+//! Each DDL statement is a `Step`: its SQL and its kind (`emit::StepKind`), which the loader
+//! decides by. Version 1 plans held the SQL only; `parse` still reads them (`v1.rs`).
+
+mod v1;
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::Conversion;
 use crate::canonical::{CanonicalType, Family};
 use crate::conn::Endpoint;
+pub use crate::emit::StepKind;
 use crate::emit::TableTarget;
 use crate::ir::Name;
 use crate::transform::Transform;
 
-/// The version of the plan format; `load` refuses another.
-pub const PLAN_VERSION: u32 = 1;
+/// The version of the plan format that ferry writes. `parse` reads it and version 1.
+pub const PLAN_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Plan {
@@ -21,12 +29,14 @@ pub struct Plan {
     pub ferry_version: String,
     pub source: Endpoint,
     pub target: Endpoint,
-    /// Target DDL run before the data: schemas, types, sequences, tables with primary keys.
-    pub pre_data: Vec<String>,
-    /// Target DDL run after the data: unique constraints, indexes, foreign keys, checks.
-    pub post_data: Vec<String>,
+    /// Target DDL run before the data: schemas, types, sequences, tables with primary keys,
+    /// check constraints.
+    pub pre_data: Vec<Step>,
+    /// Target DDL run after the data: indexes, unique constraints, foreign keys, comments,
+    /// routines, triggers.
+    pub post_data: Vec<Step>,
     /// Views, after everything else.
-    pub views: Vec<String>,
+    pub views: Vec<Step>,
     pub tables: Vec<TablePlan>,
     pub settings: Settings,
     /// The fingerprint of the source schema the plan was made from (16 hex digits, see
@@ -38,7 +48,9 @@ pub struct Plan {
 impl Plan {
     /// What identifies the work of a plan: its endpoints, DDL and tables, not the settings a
     /// rerun may change (jobs, batch size, what to do with bad rows) nor the source's row
-    /// counts (a resumed load follows the chunks its state wrote down).
+    /// counts (a resumed load follows the chunks its state wrote down). The DDL counts by its
+    /// text, which decides the kinds: a version 1 plan keeps its fingerprint when read by a
+    /// ferry that writes version 2, so a load the older ferry began can be resumed.
     pub fn fingerprint(&self) -> u64 {
         let tables: Vec<TablePlan> = self
             .tables
@@ -52,13 +64,29 @@ impl Plan {
         let identity = serde_json::json!([
             self.source,
             self.target,
-            self.pre_data,
-            self.post_data,
-            self.views,
+            Step::sql_of(&self.pre_data),
+            Step::sql_of(&self.post_data),
+            Step::sql_of(&self.views),
             tables,
             self.source_fingerprint,
         ]);
         crate::load::state::fingerprint(&identity.to_string())
+    }
+}
+
+/// One DDL statement of the plan and what it does: `{"kind": "index", "sql": "CREATE INDEX ..."}`;
+/// a foreign key also names its two tables (`StepKind::ForeignKey`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    #[serde(flatten)]
+    pub kind: StepKind,
+    pub sql: String,
+}
+
+impl Step {
+    /// The SQL of each step, in order: what a target runs.
+    pub fn sql_of(steps: &[Step]) -> Vec<String> {
+        steps.iter().map(|s| s.sql.clone()).collect()
     }
 }
 
@@ -277,8 +305,15 @@ impl Default for Settings {
 
 /// Builds the plan for moving what `conv` converted from `source` to `target`.
 pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Settings) -> Plan {
-    let sql =
-        |stmts: &[crate::emit::Stmt]| stmts.iter().map(|s| s.sql.clone()).collect::<Vec<String>>();
+    let steps = |stmts: &[crate::emit::Stmt]| {
+        stmts
+            .iter()
+            .map(|s| Step {
+                kind: s.kind.clone(),
+                sql: s.sql.clone(),
+            })
+            .collect::<Vec<Step>>()
+    };
     let by_source: std::collections::HashMap<&Name, &TableTarget> =
         conv.output.tables.iter().map(|t| (&t.source, t)).collect();
     let tables = conv
@@ -353,10 +388,10 @@ pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Se
     // row as it arrives (a row that breaks one is refused like any bad row, with its key)
     // instead of reading every table again afterwards under an exclusive lock, as pg_dump
     // also does.
-    let (checks, post_data): (Vec<String>, Vec<String>) = sql(&conv.output.post_data)
+    let (checks, post_data): (Vec<Step>, Vec<Step>) = steps(&conv.output.post_data)
         .into_iter()
-        .partition(|s| is_check_constraint(s));
-    let mut pre_data = sql(&conv.output.pre_data);
+        .partition(|s| s.kind == StepKind::Check);
+    let mut pre_data = steps(&conv.output.pre_data);
     pre_data.extend(checks);
     Plan {
         plan_version: PLAN_VERSION,
@@ -365,7 +400,7 @@ pub fn build(conv: &Conversion, source: Endpoint, target: Endpoint, settings: Se
         target,
         pre_data,
         post_data,
-        views: sql(&conv.output.views),
+        views: steps(&conv.output.views),
         tables,
         settings,
         source_fingerprint: None,
@@ -440,27 +475,139 @@ fn target_columns(t: &TableTarget, cols: &[String]) -> Option<Vec<String>> {
         .collect()
 }
 
-/// Reads a plan file's text; Err says why it cannot be used.
-pub fn parse(text: &str) -> Result<Plan, String> {
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not a plan (invalid JSON): {e}"))?;
-    match v.get("plan_version").and_then(serde_json::Value::as_u64) {
-        Some(n) if n == u64::from(PLAN_VERSION) => {}
-        Some(n) => {
-            return Err(format!(
-                "plan_version {n} is not supported by this ferry (it reads version {PLAN_VERSION})"
-            ));
-        }
-        None => return Err("not a plan: no plan_version".into()),
-    }
-    serde_json::from_value(v).map_err(|e| format!("not a valid plan: {e}"))
+/// Why a plan file's text cannot be used. The message says what the user reads; serde_json's
+/// error, where there is one, is the `source()`.
+#[derive(Debug)]
+pub enum PlanError {
+    /// The text is not JSON.
+    InvalidJson(serde_json::Error),
+    /// JSON without a numeric `plan_version`.
+    NoVersion,
+    /// A `plan_version` this ferry does not read.
+    UnsupportedVersion(u64),
+    /// JSON of a version ferry reads whose content is not a plan of that version.
+    InvalidPlan(serde_json::Error),
 }
 
-/// `ALTER TABLE t ADD CONSTRAINT c CHECK (...)`, as the emitters print a check constraint that
-/// is not part of its CREATE TABLE.
-fn is_check_constraint(sql: &str) -> bool {
-    sql.trim_start().starts_with("ALTER TABLE ")
-        && sql.contains(" ADD CONSTRAINT ")
-        && sql.contains(" CHECK (")
-        && !sql.contains(" FOREIGN KEY ")
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PlanError::InvalidJson(e) => write!(f, "not a plan (invalid JSON): {e}"),
+            PlanError::NoVersion => write!(f, "not a plan: no plan_version"),
+            PlanError::UnsupportedVersion(n) => write!(
+                f,
+                "plan_version {n} is not supported by this ferry (it reads versions 1 to {PLAN_VERSION})"
+            ),
+            PlanError::InvalidPlan(e) => write!(f, "not a valid plan: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PlanError::InvalidJson(e) | PlanError::InvalidPlan(e) => Some(e),
+            PlanError::NoVersion | PlanError::UnsupportedVersion(_) => None,
+        }
+    }
+}
+
+/// Reads a plan file's text, of the current version or of version 1 (whose statements are
+/// given their kinds by `v1::typed_steps`, the one place that reads a kind from SQL text).
+pub fn parse(text: &str) -> Result<Plan, PlanError> {
+    let mut v: serde_json::Value = serde_json::from_str(text).map_err(PlanError::InvalidJson)?;
+    match v.get("plan_version").and_then(serde_json::Value::as_u64) {
+        Some(n) if n == u64::from(PLAN_VERSION) => {}
+        Some(1) => v1::typed_steps(&mut v),
+        Some(n) => return Err(PlanError::UnsupportedVersion(n)),
+        None => return Err(PlanError::NoVersion),
+    }
+    serde_json::from_value(v).map_err(PlanError::InvalidPlan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PlanError, StepKind, parse};
+    use std::error::Error;
+
+    /// A version 2 plan as text: the version 1 plan of the fixtures, read and written again.
+    fn plan_v2_text() -> String {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/plan-v1/shop-postgres.plan.json"
+        );
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let plan = parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::to_string_pretty(&plan).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_version_2_plan_reads_back_as_written() {
+        let text = plan_v2_text();
+        assert!(text.contains("\"plan_version\": 2"), "{text}");
+        let plan = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            serde_json::to_string_pretty(&plan).unwrap_or_else(|e| panic!("{e}")),
+            text
+        );
+        let fk = plan
+            .post_data
+            .iter()
+            .find(|s| matches!(s.kind, StepKind::ForeignKey { .. }))
+            .unwrap_or_else(|| panic!("no foreign key in {text}"));
+        let json = serde_json::to_value(fk).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(json["kind"], "foreign_key");
+        assert_eq!(json["table"], "category");
+        assert_eq!(json["references"], "category");
+    }
+
+    #[test]
+    fn a_plan_that_cannot_be_read_says_why_by_kind() {
+        let v2 = plan_v2_text();
+        let cases: [(&str, String); 6] = [
+            ("invalid JSON", "{\"plan_version\": 2,".to_string()),
+            ("no version", "{\"tables\": []}".to_string()),
+            ("unsupported version", "{\"plan_version\": 3}".to_string()),
+            ("invalid plan", "{\"plan_version\": 2}".to_string()),
+            (
+                "invalid plan",
+                v2.replacen("\"kind\": \"index\"", "\"kind\": \"spatial\"", 1),
+            ),
+            (
+                "invalid plan",
+                v2.replacen("\"table\": \"category\",", "", 1),
+            ),
+        ];
+        for (why, text) in cases {
+            let e = match parse(&text) {
+                Ok(_) => panic!("{why}: read as a plan:\n{text}"),
+                Err(e) => e,
+            };
+            let kind = match e {
+                PlanError::InvalidJson(_) => "invalid JSON",
+                PlanError::NoVersion => "no version",
+                PlanError::UnsupportedVersion(3) => "unsupported version",
+                PlanError::UnsupportedVersion(_) => "another version",
+                PlanError::InvalidPlan(_) => "invalid plan",
+            };
+            assert_eq!(kind, why, "{e}");
+            assert_eq!(
+                e.source().is_some(),
+                matches!(e, PlanError::InvalidJson(_) | PlanError::InvalidPlan(_)),
+                "{e}"
+            );
+        }
+        // A version 2 plan's statements are steps: text alone is not one.
+        let text_steps = v2.replacen(
+            "\"post_data\": [",
+            "\"post_data\": [\"CREATE INDEX i ON t (a)\",",
+            1,
+        );
+        let e = parse(&text_steps).err().map(|e| e.to_string());
+        assert!(
+            e.as_deref()
+                .is_some_and(|e| e.starts_with("not a valid plan: ")),
+            "{e:?}"
+        );
+    }
 }

@@ -431,13 +431,13 @@ fn plan_is_versioned_and_holds_no_password() {
     let p = std::fs::read_to_string(&plan).unwrap_or_default();
     assert!(!p.contains("hunter2secret") && !text(&o.stderr).contains("hunter2secret"));
     let v: serde_json::Value = serde_json::from_str(&p).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(v["plan_version"], 1);
+    assert_eq!(v["plan_version"], 2);
     assert_eq!(v["tables"].as_array().map(Vec::len), Some(11));
     // A plan of another version is refused with a clear message.
     let old = dir.join("old.json");
     std::fs::write(
         &old,
-        p.replacen("\"plan_version\": 1", "\"plan_version\": 99", 1),
+        p.replacen("\"plan_version\": 2", "\"plan_version\": 99", 1),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let o = ferry(&["load", &old.display().to_string()]);

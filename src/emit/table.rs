@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{End, Options, Output, Stmt, expr, left_out};
+use super::{End, Options, Output, StepKind, Stmt, expr, left_out};
 use crate::diag::{Diagnostic, ObjectKind, ObjectRef, codes};
 use crate::dialect::{Dialect, FkRefusal};
 use crate::emit::names::{ColumnKind, Namer};
@@ -239,6 +239,7 @@ impl<'a> Emitter<'a> {
         diags.push(d);
         let trigger = Stmt {
             object: t_obj(t),
+            kind: StepKind::Trigger,
             sql: format!(
                 "CREATE OR REPLACE TRIGGER {trig}\nBEFORE INSERT ON {table}\nFOR EACH ROW\nBEGIN\n  IF :NEW.{col} IS NULL THEN\n    SELECT {seq}.NEXTVAL INTO :NEW.{col} FROM DUAL;\n  END IF;\nEND;"
             ),
@@ -254,17 +255,19 @@ impl<'a> Emitter<'a> {
         name.schema.clone().unwrap_or_default()
     }
 
-    fn pre(&mut self, object: ObjectRef, sql: String) {
+    fn pre(&mut self, kind: StepKind, object: ObjectRef, sql: String) {
         self.out.pre_data.push(Stmt {
             object,
+            kind,
             sql,
             end: End::Semicolon,
         });
     }
 
-    fn post(&mut self, object: ObjectRef, sql: String) {
+    fn post(&mut self, kind: StepKind, object: ObjectRef, sql: String) {
         self.out.post_data.push(Stmt {
             object,
+            kind,
             sql,
             end: End::Semicolon,
         });
@@ -303,6 +306,7 @@ impl<'a> Emitter<'a> {
         for n in names.into_iter().filter(|n| n != "public") {
             let q = self.namer.ident(&n, diags);
             self.pre(
+                StepKind::Schema,
                 ObjectRef::new(ObjectKind::Schema, &n),
                 format!("CREATE SCHEMA IF NOT EXISTS {q}"),
             );
@@ -329,6 +333,7 @@ impl<'a> Emitter<'a> {
             } else if self.to() == Dialect::Postgres && self.opts.from == Dialect::Postgres {
                 let q = self.namer.ident(name, diags);
                 self.pre(
+                    StepKind::Extension,
                     ObjectRef::new(ObjectKind::Extension, name),
                     format!("CREATE EXTENSION IF NOT EXISTS {q}"),
                 );
@@ -367,6 +372,7 @@ impl<'a> Emitter<'a> {
         for (name, values) in wanted {
             let vals: Vec<String> = values.iter().map(|v| self.to().quote_string(v)).collect();
             self.pre(
+                StepKind::Type,
                 ObjectRef::new(ObjectKind::Type, name),
                 format!("CREATE TYPE {name} AS ENUM ({})", vals.join(", ")),
             );
@@ -393,6 +399,7 @@ impl<'a> Emitter<'a> {
         self.namer.reserve(&Self::scope(&e.name), &e.name.name);
         let vals: Vec<String> = e.values.iter().map(|v| self.to().quote_string(v)).collect();
         self.pre(
+            StepKind::Type,
             ObjectRef::new(ObjectKind::Type, &e.name),
             format!("CREATE TYPE {name} AS ENUM ({})", vals.join(", ")),
         );
@@ -436,7 +443,11 @@ impl<'a> Emitter<'a> {
         if s.cycle {
             sql.push_str(" CYCLE");
         }
-        self.pre(ObjectRef::new(ObjectKind::Sequence, &s.name), sql);
+        self.pre(
+            StepKind::Sequence,
+            ObjectRef::new(ObjectKind::Sequence, &s.name),
+            sql,
+        );
     }
 
     /// The target type of a column: the mapping decision, or the source type verbatim when the
@@ -906,7 +917,7 @@ impl<'a> Emitter<'a> {
                 lines.push(ch.1);
             }
             for fk in &t.foreign_keys {
-                if let Some(sql) = self.fk_sql(t, fk, diags) {
+                if let Some((sql, _)) = self.fk_sql(t, fk, diags) {
                     lines.push(sql);
                 }
             }
@@ -952,11 +963,11 @@ impl<'a> Emitter<'a> {
         };
         match numbering {
             Some((sequence, trigger)) => {
-                self.pre(t_obj(t), sequence);
-                self.pre(t_obj(t), sql);
+                self.pre(StepKind::Sequence, t_obj(t), sequence);
+                self.pre(StepKind::Table, t_obj(t), sql);
                 self.out.pre_data.push(trigger);
             }
-            None => self.pre(t_obj(t), sql),
+            None => self.pre(StepKind::Table, t_obj(t), sql),
         }
     }
 
@@ -1060,13 +1071,14 @@ impl<'a> Emitter<'a> {
         out
     }
 
-    /// A FOREIGN KEY clause, or None with a diagnostic when the target could not create it.
+    /// A FOREIGN KEY clause and the referenced table's target name, or None with a diagnostic
+    /// when the target could not create it.
     fn fk_sql(
         &mut self,
         t: &Table,
         fk: &ForeignKey,
         diags: &mut Vec<Diagnostic>,
-    ) -> Option<String> {
+    ) -> Option<(String, String)> {
         let to = self.to();
         let Some(rt) = self.schema.table(&fk.ref_table) else {
             diags.push(left_out(
@@ -1197,7 +1209,7 @@ impl<'a> Emitter<'a> {
             (Some(Deferrable::Immediate), _) => sql.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
             (None, _) => {}
         }
-        Some(sql)
+        Some((sql, rname))
     }
 
     /// Unique constraints, foreign keys, checks, comments and triggers of a table (not SQLite,
@@ -1227,16 +1239,25 @@ impl<'a> Emitter<'a> {
                     .unique_name(&Self::scope(&t.name), &wanted, &t.name.name, diags);
                 let q = self.namer.quote_raw(&n);
                 self.post(
+                    StepKind::Unique,
                     t_obj(t),
                     format!("ALTER TABLE {name} ADD CONSTRAINT {q} UNIQUE ({cols})"),
                 );
             }
             for (_, ch) in self.check_sqls(t, diags) {
-                self.post(t_obj(t), format!("ALTER TABLE {name} ADD {ch}"));
+                self.post(
+                    StepKind::Check,
+                    t_obj(t),
+                    format!("ALTER TABLE {name} ADD {ch}"),
+                );
             }
             for fk in &t.foreign_keys {
-                if let Some(sql) = self.fk_sql(t, fk, diags) {
-                    self.post(t_obj(t), format!("ALTER TABLE {name} ADD {sql}"));
+                if let Some((sql, references)) = self.fk_sql(t, fk, diags) {
+                    let kind = StepKind::ForeignKey {
+                        table: name.clone(),
+                        references,
+                    };
+                    self.post(kind, t_obj(t), format!("ALTER TABLE {name} ADD {sql}"));
                 }
             }
         }
@@ -1245,6 +1266,7 @@ impl<'a> Emitter<'a> {
         if matches!(to, Dialect::Postgres | Dialect::Oracle) {
             if let Some(cm) = &t.comment {
                 self.post(
+                    StepKind::Comment,
                     t_obj(t),
                     format!("COMMENT ON TABLE {name} IS {}", to.quote_string(cm)),
                 );
@@ -1253,6 +1275,7 @@ impl<'a> Emitter<'a> {
                 if let Some(cm) = &c.comment {
                     let cn = self.namer.ident(&c.name, diags);
                     self.post(
+                        StepKind::Comment,
                         t_obj(t),
                         format!("COMMENT ON COLUMN {name}.{cn} IS {}", to.quote_string(cm)),
                     );
@@ -1296,12 +1319,17 @@ impl<'a> Emitter<'a> {
             q(&table)
         );
         if let Some(cm) = &t.comment {
-            self.post(t_obj(t), format!("{head}{}, {on_table}", q(cm)));
+            self.post(
+                StepKind::Comment,
+                t_obj(t),
+                format!("{head}{}, {on_table}", q(cm)),
+            );
         }
         for c in &t.columns {
             if let Some(cm) = &c.comment {
                 let column = self.namer.raw(&c.name, diags);
                 self.post(
+                    StepKind::Comment,
                     t_obj(t),
                     format!(
                         "{head}{}, {on_table}, {}, {}",
@@ -1339,11 +1367,12 @@ impl<'a> Emitter<'a> {
             })
             .collect();
         self.post(
+            StepKind::Routine,
             t_obj(t),
             format!("CREATE FUNCTION {func}() RETURNS trigger LANGUAGE plpgsql AS $ferry$\nBEGIN\n{sets}  RETURN NEW;\nEND\n$ferry$"),
         );
         let trig = self.namer.quote_raw(&func_raw);
-        self.post(t_obj(t), format!("CREATE TRIGGER {trig} BEFORE UPDATE ON {name} FOR EACH ROW EXECUTE FUNCTION {func}()"));
+        self.post(StepKind::Trigger, t_obj(t), format!("CREATE TRIGGER {trig} BEFORE UPDATE ON {name} FOR EACH ROW EXECUTE FUNCTION {func}()"));
     }
 
     pub fn index(&mut self, ix: &Index, diags: &mut Vec<Diagnostic>) {
@@ -1502,7 +1531,7 @@ impl<'a> Emitter<'a> {
             (String::new(), method)
         };
         let include = self.include_columns(t, ix, diags);
-        self.post(obj, format!("CREATE {unique}{kind}INDEX {q} ON {table}{using_before} ({}){using_after}{include}{predicate}", parts.join(", ")));
+        self.post(StepKind::Index, obj, format!("CREATE {unique}{kind}INDEX {q} ON {table}{using_before} ({}){using_after}{include}{predicate}", parts.join(", ")));
     }
 
     /// ` INCLUDE (...)`: columns a covering index carries without sorting on them, where the
@@ -1605,6 +1634,7 @@ impl<'a> Emitter<'a> {
                 };
                 self.out.views.push(Stmt {
                     object: obj,
+                    kind: StepKind::View,
                     sql: format!("CREATE {kind} {name}{cols} AS {q}"),
                     end: self
                         .to()
@@ -1667,6 +1697,7 @@ impl<'a> Emitter<'a> {
             // bodies at creation unless told not to, which is what pg_dump does too
             // (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-CHECK-FUNCTION-BODIES).
             self.post(
+                StepKind::Setting,
                 ObjectRef::new(ObjectKind::Setting, "check_function_bodies"),
                 "SET check_function_bodies = false".to_string(),
             );
@@ -1689,6 +1720,7 @@ impl<'a> Emitter<'a> {
             };
             self.out.post_data.push(Stmt {
                 object,
+                kind: StepKind::Routine,
                 sql: body,
                 end,
             });

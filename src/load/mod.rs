@@ -32,7 +32,7 @@ pub mod worker;
 use std::time::Instant;
 
 use crate::conn::Endpoint;
-use crate::plan::{OnError, Plan, Preparation, TablePlan};
+use crate::plan::{OnError, Plan, Preparation, Step, TablePlan};
 use crate::value::Row;
 use rejects::Rejects;
 pub use timeout::Timeouts;
@@ -113,7 +113,7 @@ fn prepare(target: &mut dyn Target, plan: &Plan, how: Preparation) -> Result<(),
                     )));
                 }
             }
-            target.run("pre-data", &plan.pre_data)
+            target.run("pre-data", &Step::sql_of(&plan.pre_data))
         }
         Preparation::DropAndCreate => {
             let drops: Vec<String> = plan
@@ -122,7 +122,7 @@ fn prepare(target: &mut dyn Target, plan: &Plan, how: Preparation) -> Result<(),
                 .map(|t| target.drop_sql(&t.target))
                 .collect();
             target.run("drop", &drops)?;
-            target.run("pre-data", &plan.pre_data)
+            target.run("pre-data", &Step::sql_of(&plan.pre_data))
         }
         Preparation::Truncate => {
             let names: Vec<&str> = plan.tables.iter().map(|t| t.target.as_str()).collect();

@@ -2,11 +2,12 @@
 //! dealt with; the post-data DDL and the views run as steps recorded in the load state
 //! (`state.rs`), so that a resumed load runs only those not done.
 //!
-//! The steps run in waves. First the indexes, unique and check constraints, in parallel over
-//! `jobs` connections (each touches one table: they wait for each other's locks at worst and
-//! cannot deadlock); then the foreign keys, in parallel too but never two at once that share a
-//! table (each locks two tables: two sharing one could deadlock); then, one at a time and in the
-//! plan's order, comments, triggers and routines; then the views.
+//! The steps run in waves, chosen by each step's kind (`plan::StepKind`), never by its text.
+//! First the indexes, unique and check constraints, in parallel over `jobs` connections (each
+//! touches one table: they wait for each other's locks at worst and cannot deadlock); then the
+//! foreign keys, in parallel too but never two at once that share a table (each locks the two
+//! tables its step names: two sharing one could deadlock); then, one at a time and in the plan's
+//! order, the rest (comments, routines, triggers, settings); then the views.
 
 use std::sync::Mutex;
 
@@ -15,7 +16,7 @@ use super::{
     orphan_delete_sql, state,
 };
 use crate::conn::Endpoint;
-use crate::plan::{OrphanPolicy, Plan, Preparation};
+use crate::plan::{OrphanPolicy, Plan, Preparation, StepKind};
 
 /// Whether the target checks the existing rows when it creates a foreign key (PostgreSQL): then
 /// a key's orphans are counted only when creating it fails (`foreign_key_step`), instead of
@@ -105,7 +106,10 @@ fn foreign_key_step(
     started: &[i64],
     found: &Mutex<Vec<Orphans>>,
 ) -> Result<(), LoadError> {
-    let settings: &[&str] = if probes_by_index(plan, &step.sql) {
+    let Some(tables) = step.tables() else {
+        return run_step(target, step, started);
+    };
+    let settings: &[&str] = if probes_by_index(plan, tables) {
         &PROBE_BY_INDEX
     } else {
         &[]
@@ -114,7 +118,7 @@ fn foreign_key_step(
         return Ok(());
     };
     let mut broken = Vec::new();
-    for (t, fk) in keys_of_step(plan, &step.sql) {
+    for (t, fk) in keys_of_step(plan, tables) {
         let rows = target.count(&orphan_count_sql(&t.target, fk))?;
         if rows > 0 {
             broken.push((t, fk, rows));
@@ -136,7 +140,12 @@ fn foreign_key_step(
         }
         OrphanPolicy::NotValid => {
             let sql = format!("{} NOT VALID", step.sql.trim_end().trim_end_matches(';'));
-            run_step(target, &Step { sql, ..*step }, &begun)?;
+            let not_valid = Step {
+                sql,
+                kind: step.kind.clone(),
+                ..*step
+            };
+            run_step(target, &not_valid, &begun)?;
         }
     }
     found
@@ -168,29 +177,23 @@ const PROBE_BY_INDEX: [&str; 2] = [
 /// probe costs about 20 times a hash-table insert, measured as above).
 const PROBE_RATIO: u64 = 20;
 
-fn probes_by_index(plan: &Plan, sql: &str) -> bool {
-    let Some([child, parent]) = fk_tables(sql) else {
-        return false;
-    };
+fn probes_by_index(plan: &Plan, [child, parent]: [&str; 2]) -> bool {
     let rows = |name: &str| {
         plan.tables
             .iter()
             .find(|t| t.target == name)
             .and_then(|t| t.estimated_rows)
     };
-    matches!((rows(&child), rows(&parent)),
+    matches!((rows(child), rows(parent)),
         (Some(c), Some(p)) if c.saturating_mul(PROBE_RATIO) <= p)
 }
 
-/// The plan's foreign keys that a foreign key statement may create: those of its table that
+/// The plan's foreign keys that a foreign key step may create: those of its table that
 /// reference its referenced table (all of its table's when none match by that name).
 fn keys_of_step<'p>(
     plan: &'p Plan,
-    sql: &str,
+    [child, parent]: [&str; 2],
 ) -> Vec<(&'p crate::plan::TablePlan, &'p crate::plan::ForeignKeyPlan)> {
-    let Some([child, parent]) = fk_tables(sql) else {
-        return Vec::new();
-    };
     let of_child: Vec<_> = plan
         .tables
         .iter()
@@ -213,18 +216,28 @@ fn keys_of_step<'p>(
 struct Step {
     number: i64,
     what: &'static str,
+    kind: StepKind,
     sql: String,
 }
 
-/// Whether a statement touches one table only (an index, a unique or check constraint), so
-/// that it can run beside others.
-fn one_table(sql: &str) -> bool {
-    let head = sql.trim_start();
-    head.starts_with("CREATE INDEX ")
-        || head.starts_with("CREATE UNIQUE INDEX ")
-        || (head.starts_with("ALTER TABLE ")
-            && !sql.contains(" FOREIGN KEY ")
-            && (sql.contains(" UNIQUE (") || sql.contains(" CHECK ")))
+impl Step {
+    /// Whether the step touches one table only (an index, a unique or check constraint), so
+    /// that it can run beside others.
+    fn one_table(&self) -> bool {
+        matches!(
+            self.kind,
+            StepKind::Index | StepKind::Unique | StepKind::Check
+        )
+    }
+
+    /// A foreign key's two tables (its own, the referenced), which its creation locks; None
+    /// for other steps.
+    fn tables(&self) -> Option<[&str; 2]> {
+        match &self.kind {
+            StepKind::ForeignKey { table, references } => Some([table, references]),
+            _ => None,
+        }
+    }
 }
 
 /// Runs the post-data DDL and the views (when the load created the tables), then the engine's
@@ -245,20 +258,23 @@ fn finish(
         plan.settings.prepare,
         Preparation::Create | Preparation::DropAndCreate
     ) {
-        let post = plan.post_data.iter().map(|sql| ("post-data", sql.clone()));
-        let views = plan.views.iter().map(|sql| ("view", sql.clone()));
+        let post = plan.post_data.iter().map(|s| ("post-data", s));
+        let views = plan.views.iter().map(|s| ("view", s));
         let steps: Vec<Step> = (0i64..)
             .zip(post.chain(views))
             .filter(|(number, _)| !done.contains(number))
-            .map(|(number, (what, sql))| Step { number, what, sql })
+            .map(|(number, (what, s))| Step {
+                number,
+                what,
+                kind: s.kind.clone(),
+                sql: s.sql.clone(),
+            })
             .collect();
-        let (side_by_side, in_order): (Vec<Step>, Vec<Step>) = steps
-            .into_iter()
-            .partition(|s| s.what == "post-data" && one_table(&s.sql));
+        let (side_by_side, in_order): (Vec<Step>, Vec<Step>) =
+            steps.into_iter().partition(Step::one_table);
         in_parallel(target, plan, side_by_side, started)?;
-        let (foreign_keys, in_order): (Vec<Step>, Vec<Step>) = in_order
-            .into_iter()
-            .partition(|s| s.what == "post-data" && s.sql.contains(" FOREIGN KEY "));
+        let (foreign_keys, in_order): (Vec<Step>, Vec<Step>) =
+            in_order.into_iter().partition(|s| s.tables().is_some());
         let checks_itself = checks_keys_itself(plan);
         foreign_keys_in_parallel(target, plan, foreign_keys, &|t, step| {
             if checks_itself {
@@ -282,20 +298,10 @@ fn finish(
     target.after_load(plan)
 }
 
-/// The two tables a foreign key statement locks (`ALTER TABLE child ADD CONSTRAINT ... FOREIGN
-/// KEY (...) REFERENCES parent (...)`, as the emitters print it), None when the text does not
-/// say plainly.
-fn fk_tables(sql: &str) -> Option<[String; 2]> {
-    let rest = sql.trim_start().strip_prefix("ALTER TABLE ")?;
-    let child = &rest[..rest.find(" ADD ")?];
-    let after = &rest[rest.find(" REFERENCES ")? + " REFERENCES ".len()..];
-    let parent = &after[..after.find(" (").or_else(|| after.find('('))?];
-    Some([child.trim().to_string(), parent.trim().to_string()])
-}
-
 /// Runs the foreign key steps over up to `jobs` connections, never two at once that share a
 /// table: each locks its two tables, and two that lock the same ones in opposite orders could
-/// deadlock. A step whose tables ferry cannot read runs alone.
+/// deadlock. A step that names no two tables (none does: the caller passes foreign keys) runs
+/// alone.
 fn foreign_keys_in_parallel(
     target: &mut dyn Target,
     plan: &Plan,
@@ -315,7 +321,7 @@ fn foreign_keys_in_parallel(
         waiting: steps
             .into_iter()
             .map(|s| {
-                let tables = fk_tables(&s.sql);
+                let tables = s.tables().map(|t| t.map(str::to_string));
                 (s, tables)
             })
             .collect(),
@@ -486,31 +492,4 @@ pub(super) fn post_data(
     }
     counted.extend(by_keys.into_inner().unwrap_or_else(|p| p.into_inner()));
     Ok(counted)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fk_tables;
-
-    #[test]
-    fn a_foreign_key_names_its_two_tables() {
-        let t = |a: &str, b: &str| Some([a.to_string(), b.to_string()]);
-        assert_eq!(
-            fk_tables(
-                "ALTER TABLE orders ADD CONSTRAINT fk_c FOREIGN KEY (customer_id) REFERENCES customers (id)"
-            ),
-            t("orders", "customers")
-        );
-        assert_eq!(
-            fk_tables(
-                "ALTER TABLE \"Order Lines\" ADD CONSTRAINT x FOREIGN KEY (a, b) REFERENCES public.\"Order\" (a, b) ON DELETE CASCADE NOT VALID"
-            ),
-            t("\"Order Lines\"", "public.\"Order\"")
-        );
-        assert_eq!(
-            fk_tables("ALTER TABLE `t` ADD CONSTRAINT `f` FOREIGN KEY (`p`) REFERENCES `t`(`id`)"),
-            t("`t`", "`t`")
-        );
-        assert_eq!(fk_tables("COMMENT ON TABLE t IS 'x'"), None);
-    }
 }
