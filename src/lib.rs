@@ -1,6 +1,6 @@
-//! ferry: convert a database schema from one engine to another.
-//!
-//! The pipeline (see ARCHITECTURE.md): split -> parse -> lower -> order -> map -> emit.
+//! ferry: move a database from one engine to another: convert its schema (`convert`, the pure
+//! compiler stages: split -> parse -> lower -> config -> order -> map -> emit), move its data
+//! (`plan`, `load`) and prove nothing was lost (`validate`). See ARCHITECTURE.md.
 //! Every stage is a plain function returning its value and the diagnostics it found; only the
 //! CLI turns diagnostics into an exit code.
 

@@ -3,6 +3,7 @@
 //! what the rules say (transform, risk, note, drop, check); apply `[attributes]`; turn the
 //! result into diagnostics.
 
+use super::error::PatternError;
 use super::pattern::{Bindings, Piece, TypeSpec, lookup};
 use super::rules::{AttrAction, AttrRule, Found, Rule, RuleSet, Target, tie_error};
 use super::{ColumnCtx, Rules};
@@ -80,7 +81,7 @@ fn fallback_type(to: Dialect) -> &'static str {
 pub fn decide(
     rules: &Rules,
     ctx: &ColumnCtx,
-    parsed: &Result<TypeSpec, String>,
+    parsed: &Result<TypeSpec, PatternError>,
 ) -> (TypeDecision, Vec<Diagnostic>) {
     let core = decide_type(rules, ctx, parsed);
     let (decision, diags) = finish(rules, ctx, Arc::new(core.decision), core.diags);
@@ -100,7 +101,11 @@ pub struct Core {
 
 /// The type rules' decision for a column: depends on its source type, its facts, its enum
 /// values and enum type, and (when `Core::shared` is false) on its table's and its own name.
-pub fn decide_type(rules: &Rules, ctx: &ColumnCtx, parsed: &Result<TypeSpec, String>) -> Core {
+pub fn decide_type(
+    rules: &Rules,
+    ctx: &ColumnCtx,
+    parsed: &Result<TypeSpec, PatternError>,
+) -> Core {
     let col = ctx.column;
     let fact = |f: &str| col.facts.get(f).unwrap_or(false);
     // A column of a named enum type (PostgreSQL CREATE TYPE ... AS ENUM) is matched as `enum`,
@@ -109,7 +114,7 @@ pub fn decide_type(rules: &Rules, ctx: &ColumnCtx, parsed: &Result<TypeSpec, Str
         base: "enum".to_string(),
         ..TypeSpec::default()
     };
-    let subject: Result<&TypeSpec, &String> = if col.enum_type.is_some() {
+    let subject: Result<&TypeSpec, &PatternError> = if col.enum_type.is_some() {
         Ok(&enum_spec)
     } else {
         parsed.as_ref()
@@ -288,7 +293,7 @@ fn unmatched(
     rules: &Rules,
     col: &crate::ir::Column,
     source_text: &str,
-    parse_error: Option<&String>,
+    parse_error: Option<&PatternError>,
     d: &mut Draft,
 ) -> TypeSpec {
     if rules.from == Dialect::Sqlite {

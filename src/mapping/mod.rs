@@ -10,6 +10,7 @@
 //! - `show.rs`: `ferry mappings show FROM TO`.
 
 mod decide;
+pub mod error;
 mod pattern;
 mod rules;
 mod show;
@@ -264,7 +265,7 @@ fn map_tables(tables: &mut [Table], rules: &Rules) -> Vec<Diagnostic> {
 
 /// A source type met before: parsed, and the decisions shared by its columns, by facts.
 struct Known {
-    parsed: Result<TypeSpec, String>,
+    parsed: Result<TypeSpec, error::PatternError>,
     decided: Vec<(crate::ir::ColumnFacts, Arc<TypeDecision>)>,
 }
 

@@ -9,6 +9,8 @@ use pest::Parser;
 use pest::iterators::Pair;
 use pest_derive::Parser;
 
+use super::error::PatternError;
+
 #[derive(Parser)]
 #[grammar = "grammar/type_pattern.pest"]
 struct TypeGrammar;
@@ -478,18 +480,22 @@ pub struct TextTemplate {
 impl TextTemplate {
     /// Splits `text` at `{name}` placeholders. A `{` that does not open a placeholder is an error,
     /// so that a typo never reaches the target DDL.
-    pub fn parse(text: &str) -> Result<TextTemplate, String> {
+    pub fn parse(text: &str) -> Result<TextTemplate, PatternError> {
         let mut pieces = Vec::new();
         let mut lit = String::new();
         let mut rest = text;
         while let Some(open) = rest.find(['{', '}']) {
             lit.push_str(&rest[..open]);
             if rest[open..].starts_with('}') {
-                return Err(format!("`}}` without `{{` in `{text}`"));
+                return Err(PatternError::CloseWithoutOpen {
+                    text: text.to_string(),
+                });
             }
             let after = &rest[open + 1..];
             let Some(close) = after.find('}') else {
-                return Err(format!("`{{` without `}}` in `{text}`"));
+                return Err(PatternError::OpenWithoutClose {
+                    text: text.to_string(),
+                });
             };
             let name = &after[..close];
             let ok = name
@@ -498,9 +504,10 @@ impl TextTemplate {
                 .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !ok {
-                return Err(format!(
-                    "`{{{name}}}` is not a placeholder name in `{text}`"
-                ));
+                return Err(PatternError::BadPlaceholder {
+                    name: name.to_string(),
+                    text: text.to_string(),
+                });
             }
             if !lit.is_empty() {
                 pieces.push(Piece::Lit(std::mem::take(&mut lit)));
@@ -547,7 +554,7 @@ fn normalize_name(text: &str) -> String {
         .to_lowercase()
 }
 
-fn short_error(e: &pest::error::Error<Rule>) -> String {
+fn short_error(e: &pest::error::Error<Rule>) -> PatternError {
     use pest::error::{ErrorVariant, InputLocation};
     let at = match e.location {
         InputLocation::Pos(p) => p,
@@ -557,7 +564,7 @@ fn short_error(e: &pest::error::Error<Rule>) -> String {
         ErrorVariant::CustomError { message } => message.clone(),
         ErrorVariant::ParsingError { .. } => "unexpected input".to_string(),
     };
-    format!("{what} at character {}", at + 1)
+    PatternError::Syntax { what, at: at + 1 }
 }
 
 fn unquote_string(s: &str) -> String {
@@ -581,10 +588,10 @@ fn unquote_string(s: &str) -> String {
     out
 }
 
-fn number(p: &Pair<Rule>) -> Result<u64, String> {
+fn number(p: &Pair<Rule>) -> Result<u64, PatternError> {
     p.as_str()
         .parse::<u64>()
-        .map_err(|_| format!("number `{}` is too large", p.as_str()))
+        .map_err(|_| PatternError::NumberTooLarge(p.as_str().to_string()))
 }
 
 /// The pieces of a `type_expr` (name, parameters, modifiers, array), shared by patterns and
@@ -629,9 +636,9 @@ fn raw_type(expr: Pair<'_, Rule>) -> RawType<'_> {
 }
 
 /// Parses a column's declared type. An empty string is the untyped column (`base` empty).
-pub fn parse_concrete(text: &str) -> Result<TypeSpec, String> {
+pub fn parse_concrete(text: &str) -> Result<TypeSpec, PatternError> {
     let mut pairs = TypeGrammar::parse(Rule::concrete, text).map_err(|e| short_error(&e))?;
-    let top = pairs.next().ok_or("empty parse")?;
+    let top = pairs.next().ok_or(PatternError::Empty)?;
     let mut ty = TypeSpec::default();
     if let Some(expr) = top.into_inner().find(|p| p.as_rule() == Rule::type_expr) {
         let raw = raw_type(expr);
@@ -658,9 +665,9 @@ pub fn parse_concrete(text: &str) -> Result<TypeSpec, String> {
 
 /// Parses a rule key. Checks the pattern's own consistency (variables named once, conditions on
 /// bound variables, satisfiable); whether the names exist is the loader's business.
-pub fn parse_pattern(text: &str) -> Result<Pattern, String> {
+pub fn parse_pattern(text: &str) -> Result<Pattern, PatternError> {
     let mut pairs = TypeGrammar::parse(Rule::pattern, text).map_err(|e| short_error(&e))?;
-    let top = pairs.next().ok_or("empty parse")?;
+    let top = pairs.next().ok_or(PatternError::Empty)?;
     let mut pat = Pattern {
         text: text.to_string(),
         base: Some(String::new()),
@@ -696,15 +703,12 @@ pub fn parse_pattern(text: &str) -> Result<Pattern, String> {
                             Rule::ident => {
                                 let v = p.as_str().to_lowercase();
                                 if params.contains(&PParam::Var(v.clone())) {
-                                    return Err(format!("variable `{v}` is named twice"));
+                                    return Err(PatternError::VariableTwice(v));
                                 }
                                 PParam::Var(v)
                             }
                             _ => {
-                                return Err(format!(
-                                    "`{}`: a pattern parameter is a name or a number",
-                                    p.as_str()
-                                ));
+                                return Err(PatternError::BadParameter(p.as_str().to_string()));
                             }
                         });
                     }
@@ -720,7 +724,7 @@ pub fn parse_pattern(text: &str) -> Result<Pattern, String> {
                             let (Some(var), Some(op), Some(value)) =
                                 (it.next(), it.next(), it.next())
                             else {
-                                return Err("incomplete condition".to_string());
+                                return Err(PatternError::IncompleteCondition);
                             };
                             let var = var.as_str().to_lowercase();
                             let pos = pat
@@ -729,10 +733,8 @@ pub fn parse_pattern(text: &str) -> Result<Pattern, String> {
                                 .and_then(|ps| {
                                     ps.iter().position(|p| *p == PParam::Var(var.clone()))
                                 })
-                                .ok_or_else(|| {
-                                    format!("`when {var}`: the pattern has no parameter `{var}`")
-                                })?;
-                            let op = Op::parse(op.as_str()).ok_or("unknown operator")?;
+                                .ok_or_else(|| PatternError::NoSuchParameter(var.to_string()))?;
+                            let op = Op::parse(op.as_str()).ok_or(PatternError::UnknownOperator)?;
                             pat.conds.push(Cond {
                                 var,
                                 pos,
@@ -748,15 +750,15 @@ pub fn parse_pattern(text: &str) -> Result<Pattern, String> {
         }
     }
     if !pat.satisfiable() {
-        return Err("the conditions can never hold together".to_string());
+        return Err(PatternError::ConditionsNeverHold);
     }
     Ok(pat)
 }
 
 /// Parses the `to` of a `[read]` rule.
-pub fn parse_canonical(text: &str) -> Result<CanonTemplate, String> {
+pub fn parse_canonical(text: &str) -> Result<CanonTemplate, PatternError> {
     let mut pairs = TypeGrammar::parse(Rule::canonical, text).map_err(|e| short_error(&e))?;
-    let top = pairs.next().ok_or("empty parse")?;
+    let top = pairs.next().ok_or(PatternError::Empty)?;
     let mut t = CanonTemplate {
         text: text.to_string(),
         base: None,

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::error::{PatternError, RuleError};
 use super::pattern::{self, Bindings, CanonTemplate, Pattern, TextTemplate, TypeSpec};
 use super::vocab;
 use crate::diag::{Diagnostic, codes};
@@ -402,10 +403,7 @@ impl Loader {
                         "collate" => self.collate = Some(a),
                         other => found.push((
                             origin.line,
-                            err(
-                                &origin,
-                                format!("unknown attribute `{other}` (known: charset, collate)"),
-                            ),
+                            err(&origin, RuleError::UnknownAttribute(other.to_string())),
                         )),
                     },
                     Err(msg) => found.push((origin.line, err(&origin, msg))),
@@ -433,11 +431,11 @@ fn names<T>(list: &[(&str, T)]) -> String {
     list.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
 }
 
-fn string_field(value: &toml::Value, field: &str) -> Result<String, String> {
+fn string_field(value: &toml::Value, field: &'static str) -> Result<String, RuleError> {
     value
         .as_str()
         .map(str::to_string)
-        .ok_or_else(|| format!("`{field}` must be a string"))
+        .ok_or(RuleError::NotAString { field })
 }
 
 /// Checks and builds one rule from its key and value.
@@ -447,24 +445,25 @@ fn rule(
     section: Section,
     level: Level,
     origin: &Origin,
-) -> Result<Rule, String> {
-    let pattern =
-        pattern::parse_pattern(key).map_err(|e| format!("bad type pattern `{key}`: {e}"))?;
+) -> Result<Rule, RuleError> {
+    let pattern = pattern::parse_pattern(key).map_err(|error| RuleError::BadPattern {
+        key: key.to_string(),
+        error,
+    })?;
     for f in &pattern.facts {
         if !ColumnFacts::NAMES.contains(&f.as_str()) {
-            return Err(format!(
-                "`with {f}` in `{key}`: unknown fact (known: {})",
-                ColumnFacts::NAMES.join(", ")
-            ));
+            return Err(RuleError::UnknownFact {
+                fact: f.clone(),
+                key: key.to_string(),
+                known: ColumnFacts::NAMES.join(", "),
+            });
         }
     }
     if section == Section::Write
         && let Some(base) = &pattern.base
     {
         if vocab::find(base).is_none() {
-            return Err(format!(
-                "`{base}` is not a canonical type (see mappings/README.md)"
-            ));
+            return Err(PatternError::NotCanonical(base.clone()).into());
         }
         // A bare name matches every parameter count, so only a written count is checked.
         if let Some(params) = &pattern.params {
@@ -488,7 +487,11 @@ fn rule(
                         let name = string_field(v, "transform")?;
                         let known: Vec<&str> = Transform::ALL.iter().map(|t| t.name()).collect();
                         transform = Some(Transform::from_name(&name).ok_or_else(|| {
-                            format!("unknown transform `{name}` (known: {})", known.join(", "))
+                            RuleError::UnknownName {
+                                what: "transform",
+                                name: name.clone(),
+                                known: known.join(", "),
+                            }
                         })?);
                     }
                     "risk" => {
@@ -497,57 +500,65 @@ fn rule(
                             .iter()
                             .find(|(n, _)| *n == name)
                             .map(|(_, r)| *r)
-                            .ok_or_else(|| {
-                                format!("unknown risk `{name}` (known: {})", names(RISK_NAMES))
+                            .ok_or_else(|| RuleError::UnknownName {
+                                what: "risk",
+                                name: name.clone(),
+                                known: names(RISK_NAMES),
                             })?;
                     }
                     "note" => note = Some(string_field(v, "note")?),
                     "drop" => {
-                        let list = v.as_array().ok_or("`drop` must be a list of names")?;
+                        let list = v.as_array().ok_or(RuleError::DropNotAList)?;
                         for item in list {
-                            let name = item.as_str().ok_or("`drop` must be a list of names")?;
+                            let name = item.as_str().ok_or(RuleError::DropNotAList)?;
                             let attr = DROP_NAMES
                                 .iter()
                                 .find(|(n, _)| *n == name)
                                 .map(|(_, a)| *a)
-                                .ok_or_else(|| {
-                                    format!("unknown drop `{name}` (known: {})", names(DROP_NAMES))
+                                .ok_or_else(|| RuleError::UnknownName {
+                                    what: "drop",
+                                    name: name.to_string(),
+                                    known: names(DROP_NAMES),
                                 })?;
                             drop.push(attr);
                         }
                     }
                     "check" => check = Some(string_field(v, "check")?),
                     other => {
-                        return Err(format!(
-                            "unknown field `{other}` (known: to, transform, risk, note, drop, check)"
-                        ));
+                        return Err(RuleError::UnknownField {
+                            field: other.to_string(),
+                            known: "to, transform, risk, note, drop, check",
+                        });
                     }
                 }
             }
         }
-        _ => return Err("a rule is a string or a table `{ to = \"...\", ... }`".to_string()),
+        _ => return Err(RuleError::NotARule),
     }
-    let to = to.ok_or("the rule has no `to`")?;
+    let to = to.ok_or(RuleError::Missing {
+        what: "the rule",
+        field: "to",
+    })?;
     let vars = pattern.vars();
 
     let target = match section {
         Section::Read => {
-            let t = pattern::parse_canonical(&to)
-                .map_err(|e| format!("bad canonical type `{to}`: {e}"))?;
+            let t = pattern::parse_canonical(&to).map_err(|error| RuleError::BadCanonical {
+                to: to.clone(),
+                error,
+            })?;
             match &t.base {
                 Some(base) => vocab::check(base, t.params.len())?,
-                None if !pattern.array => {
-                    return Err(
-                        "`{elem}` is the element of an array: the pattern must end in `[]`"
-                            .to_string(),
-                    );
-                }
+                None if !pattern.array => return Err(RuleError::ElemWithoutArray),
                 None => {}
             }
             if let Some(v) = t.vars().into_iter().find(|v| !vars.contains(v)) {
-                return Err(format!(
-                    "`{to}` uses `{{{v}}}` but the pattern `{key}` does not bind it"
-                ));
+                return Err(RuleError::Unbound {
+                    to: to.clone(),
+                    var: v.to_string(),
+                    key: key.to_string(),
+                    hint: "",
+                });
             }
             Target::Canon(t)
         }
@@ -564,9 +575,12 @@ fn rule(
                     } else {
                         ""
                     };
-                    return Err(format!(
-                        "`{to}` uses `{{{v}}}` but the pattern `{key}` does not bind it{hint}"
-                    ));
+                    return Err(RuleError::Unbound {
+                        to: to.clone(),
+                        var: v.to_string(),
+                        key: key.to_string(),
+                        hint,
+                    });
                 }
             }
             Target::Text(t)
@@ -579,9 +593,10 @@ fn rule(
                 .vars()
                 .find(|v| !(vars.contains(v) || *v == "col" || *v == "values"))
             {
-                return Err(format!(
-                    "check `{c}` uses `{{{v}}}`, which is not `{{col}}`, `{{values}}` or a pattern variable"
-                ));
+                return Err(RuleError::CheckUnbound {
+                    check: c.clone(),
+                    var: v.to_string(),
+                });
             }
             Some(t)
         }
@@ -603,10 +618,8 @@ fn rule(
     })
 }
 
-fn attribute(value: &toml::Value, origin: &Origin) -> Result<AttrRule, String> {
-    let t = value
-        .as_table()
-        .ok_or("an attribute rule is a table `{ action = \"drop\", note = \"...\" }`")?;
+fn attribute(value: &toml::Value, origin: &Origin) -> Result<AttrRule, RuleError> {
+    let t = value.as_table().ok_or(RuleError::NotAnAttributeRule)?;
     let mut action = None;
     let mut note = None;
     for (field, v) in t {
@@ -615,22 +628,34 @@ fn attribute(value: &toml::Value, origin: &Origin) -> Result<AttrRule, String> {
                 action = Some(match string_field(v, "action")?.as_str() {
                     "keep" => AttrAction::Keep,
                     "drop" => AttrAction::Drop,
-                    other => return Err(format!("unknown action `{other}` (known: keep, drop)")),
+                    other => {
+                        return Err(RuleError::UnknownName {
+                            what: "action",
+                            name: other.to_string(),
+                            known: "keep, drop".to_string(),
+                        });
+                    }
                 })
             }
             "note" => {
                 let n = TextTemplate::parse(&string_field(v, "note")?)?;
                 if let Some(v) = n.vars().find(|v| !matches!(*v, "charset" | "collate")) {
-                    return Err(format!(
-                        "note uses `{{{v}}}` (known: {{charset}}, {{collate}})"
-                    ));
+                    return Err(RuleError::NoteUnbound { var: v.to_string() });
                 }
                 note = Some(n);
             }
-            other => return Err(format!("unknown field `{other}` (known: action, note)")),
+            other => {
+                return Err(RuleError::UnknownField {
+                    field: other.to_string(),
+                    known: "action, note",
+                });
+            }
         }
     }
-    let action = action.ok_or("the attribute rule has no `action`")?;
+    let action = action.ok_or(RuleError::Missing {
+        what: "the attribute rule",
+        field: "action",
+    })?;
     Ok(AttrRule {
         action,
         note,

@@ -281,18 +281,17 @@ pub fn family_of(name: &str) -> Family {
 }
 
 /// Checks a canonical type's name and parameter count; the message says what is wrong.
-pub fn check(name: &str, arity: usize) -> Result<(), String> {
+pub fn check(name: &str, arity: usize) -> Result<(), super::error::PatternError> {
+    use super::error::PatternError;
     let Some(c) = find(name) else {
-        return Err(format!(
-            "`{name}` is not a canonical type (see mappings/README.md)"
-        ));
+        return Err(PatternError::NotCanonical(name.to_string()));
     };
     if !c.arities.contains(&arity) {
-        let allowed: Vec<String> = c.arities.iter().map(|a| a.to_string()).collect();
-        return Err(format!(
-            "canonical type `{name}` takes {} parameter(s), not {arity}",
-            allowed.join(" or ")
-        ));
+        return Err(PatternError::Arity {
+            name: name.to_string(),
+            allowed: c.arities.to_vec(),
+            given: arity,
+        });
     }
     Ok(())
 }
