@@ -345,8 +345,9 @@ impl Dialect {
     }
 
     /// Whether a type as ferry read it is still valid DDL of the same engine, so a conversion
-    /// within it may keep it verbatim. Oracle types of several words that `parse/repair.rs`
-    /// reads as one (`interval_ds(p,s)`, `timestamp_ltz(p)`, `long_raw`) are not, nor is a bare
+    /// within it may keep it verbatim. Oracle types of several words that
+    /// `parse/repair/oracle.rs` reads as one (`interval_ds(p,s)`, `timestamp_ltz(p)`,
+    /// `long_raw`) are not, nor is a bare
     /// INTERVAL (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html>):
     /// the rules (mappings/oracle-oracle.toml) write those back.
     pub fn keeps_type_verbatim(self, ty: &str) -> bool {
@@ -1337,7 +1338,6 @@ const DIALECT_TESTS_ELSEWHERE: &[(&str, usize)] = &[
     ("src/lower/table.rs", 3),
     ("src/mapping/decide.rs", 1),
     ("src/mapping/mod.rs", 1),
-    ("src/parse/repair.rs", 3),
     ("src/parse/split.rs", 1),
     ("src/parse/sql.rs", 1),
 ];

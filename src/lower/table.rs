@@ -329,7 +329,7 @@ pub(super) fn source_type(dt: &DataType, dialect: Dialect) -> (String, Option<Ve
                 )
             }
         }
-        // Oracle `NUMBER(*, s)`, which parse/repair.rs reads as `NUMBER(X, s)`: precision 38.
+        // Oracle `NUMBER(*, s)`, which parse/repair/oracle.rs reads as `NUMBER(X, s)`: precision 38.
         DataType::Custom(name, modifiers)
             if dialect == Dialect::Oracle
                 && name.to_string().eq_ignore_ascii_case("number")
