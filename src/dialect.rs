@@ -345,8 +345,9 @@ impl Dialect {
     }
 
     /// Whether a type as ferry read it is still valid DDL of the same engine, so a conversion
-    /// within it may keep it verbatim. Oracle types of several words that `parse/repair.rs`
-    /// reads as one (`interval_ds(p,s)`, `timestamp_ltz(p)`, `long_raw`) are not, nor is a bare
+    /// within it may keep it verbatim. Oracle types of several words that
+    /// `parse/repair/oracle.rs` reads as one (`interval_ds(p,s)`, `timestamp_ltz(p)`,
+    /// `long_raw`) are not, nor is a bare
     /// INTERVAL (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html>):
     /// the rules (mappings/oracle-oracle.toml) write those back.
     pub fn keeps_type_verbatim(self, ty: &str) -> bool {
@@ -364,6 +365,118 @@ impl Dialect {
     /// default schema.
     pub fn has_schemas(self) -> bool {
         matches!(self, Dialect::Postgres)
+    }
+
+    /// Whether `"..."` is a string rather than a quoted name: MySQL reads it as a string unless
+    /// the ANSI_QUOTES mode is set
+    /// (<https://dev.mysql.com/doc/refman/8.0/en/string-literals.html>); elsewhere `"` quotes a
+    /// name, as the standard says.
+    pub fn double_quoted_strings(self) -> bool {
+        matches!(self, Dialect::Mysql)
+    }
+
+    /// Whether `SELECT setval('seq', n, called)` sets where a sequence stands: PostgreSQL's
+    /// sequence function (<https://www.postgresql.org/docs/current/functions-sequence.html>),
+    /// which pg_dump writes after the data. Lowering reads it as the sequence's next value.
+    pub fn has_setval(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// Whether `serial`, `bigserial` and `smallserial` (and `serial2/4/8`) are an integer with
+    /// a sequence behind it: PostgreSQL's serial types
+    /// (<https://www.postgresql.org/docs/current/datatype-numeric.html#DATATYPE-SERIAL>).
+    /// MySQL's SERIAL is another thing, BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE
+    /// (<https://dev.mysql.com/doc/refman/8.0/en/numeric-type-syntax.html>), and the mapping
+    /// rules read it so.
+    pub fn has_serial_types(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// The precision `*` stands for in `NUMBER(*, s)`: Oracle's largest, 38
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html>,
+    /// NUMBER). `parse/repair/oracle.rs` reads the `*` as `X`.
+    pub fn number_star_precision(self) -> Option<u32> {
+        match self {
+            Dialect::Oracle => Some(38),
+            Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite | Dialect::SqlServer => None,
+        }
+    }
+
+    /// Whether a character type's length may carry its unit, `VARCHAR2(10 CHAR)` or
+    /// `VARCHAR2(10 BYTE)`: Oracle's length semantics
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html>,
+    /// "Length Semantics for Character Datatypes"). Lowering leaves the unit out of the type:
+    /// the target's length counts characters, which holds the value either way.
+    pub fn has_length_units(self) -> bool {
+        matches!(self, Dialect::Oracle)
+    }
+
+    /// Whether a column may be declared with any type name, its values kept by an affinity
+    /// that rules on the name's text decide: SQLite
+    /// (<https://www.sqlite.org/datatype3.html#determination_of_column_affinity>). A SQLite
+    /// type no mapping rule names is mapped by its affinity.
+    pub fn has_type_affinity(self) -> bool {
+        matches!(self, Dialect::Sqlite)
+    }
+
+    /// What the target demands of the types of a foreign key's two sides.
+    /// - MySQL (InnoDB) wants one type, size and sign
+    ///   (<https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html>), and so does
+    ///   SQL Server
+    ///   (<https://learn.microsoft.com/en-us/sql/relational-databases/tables/create-foreign-key-relationships>).
+    /// - PostgreSQL lets a smallint reference an integer, but not a numeric reference a bigint
+    ///   (no cross-type index operator:
+    ///   <https://www.postgresql.org/docs/current/sql-createtable.html>); Oracle's NUMBER columns
+    ///   of any precision reference each other.
+    /// - SQLite compares the values, whatever the declared types
+    ///   (<https://www.sqlite.org/foreignkeys.html>).
+    pub fn fk_types(self) -> FkTypes {
+        match self {
+            Dialect::Mysql | Dialect::SqlServer => FkTypes::Same,
+            Dialect::Postgres | Dialect::Oracle => FkTypes::NumericApart,
+            Dialect::Sqlite => FkTypes::Any,
+        }
+    }
+
+    /// How this dialect's dump tool writes data statements and literals, for the dump reader
+    /// (`load/dump.rs`): mysqldump, pg_dump (and its `--inserts`), sqlite3 `.dump`. SQL Server
+    /// and Oracle scripts are not read for data (`reads_dump_data`); theirs is plain SQL.
+    pub fn dump_syntax(self) -> DumpSyntax {
+        let plain = DumpSyntax {
+            double_quoted_strings: self.double_quoted_strings(),
+            hash_comments: false,
+            backslash_escapes: false,
+            introducers: false,
+            replace_statements: false,
+            delimiter_lines: false,
+            escape_strings: false,
+            dollar_quotes: false,
+            copy_blocks: false,
+            bracket_names: false,
+            text_functions: false,
+        };
+        match self {
+            Dialect::Mysql => DumpSyntax {
+                hash_comments: true,
+                backslash_escapes: true,
+                introducers: true,
+                replace_statements: true,
+                delimiter_lines: true,
+                ..plain
+            },
+            Dialect::Postgres => DumpSyntax {
+                escape_strings: true,
+                dollar_quotes: true,
+                copy_blocks: true,
+                ..plain
+            },
+            Dialect::Sqlite => DumpSyntax {
+                bracket_names: true,
+                text_functions: true,
+                ..plain
+            },
+            Dialect::SqlServer | Dialect::Oracle => plain,
+        }
     }
 }
 
@@ -1295,6 +1408,60 @@ pub enum FkRefusal {
     NoAction(&'static str),
 }
 
+/// What a target demands of the types of a foreign key's two sides (`Dialect::fk_types`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FkTypes {
+    /// One type on both sides (MySQL, SQL Server).
+    Same,
+    /// Integer types of any width, but a numeric column only against a numeric one
+    /// (PostgreSQL, Oracle).
+    NumericApart,
+    /// Any types: the values are compared (SQLite).
+    Any,
+}
+
+/// What a dump reader must know of a dialect's dump files to find their rows and skip the
+/// rest (`Dialect::dump_syntax`, which says for which dialect each holds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DumpSyntax {
+    /// `"..."` is a string, not a name (`Dialect::double_quoted_strings`).
+    pub double_quoted_strings: bool,
+    /// `#` starts a comment to the end of the line (MySQL,
+    /// <https://dev.mysql.com/doc/refman/8.0/en/comments.html>).
+    pub hash_comments: bool,
+    /// A backslash escapes the next character in `'...'`, `N'...'` and `"..."` strings (MySQL
+    /// unless NO_BACKSLASH_ESCAPES is set, which mysqldump does not do:
+    /// <https://dev.mysql.com/doc/refman/8.0/en/string-literals.html>).
+    pub backslash_escapes: bool,
+    /// A character set introducer may lead a string: `_binary '...'` is bytes, `_utf8mb4 '...'`
+    /// text (MySQL, <https://dev.mysql.com/doc/refman/8.0/en/charset-introducer.html>;
+    /// mysqldump writes `_binary` for binary columns).
+    pub introducers: bool,
+    /// `REPLACE INTO` carries rows as INSERT does (MySQL,
+    /// <https://dev.mysql.com/doc/refman/8.0/en/replace.html>; `mysqldump --replace`).
+    pub replace_statements: bool,
+    /// `DELIMITER x` lines change what ends a statement (the mysql client,
+    /// <https://dev.mysql.com/doc/refman/8.0/en/stored-programs-defining.html>; mysqldump
+    /// writes them around routines and triggers).
+    pub delimiter_lines: bool,
+    /// `E'...'` strings take backslash escapes (PostgreSQL,
+    /// <https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-STRINGS-ESCAPE>).
+    pub escape_strings: bool,
+    /// `$tag$ ... $tag$` quotes a string, a function body (PostgreSQL,
+    /// <https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-DOLLAR-QUOTING>).
+    pub dollar_quotes: bool,
+    /// `COPY t (cols) FROM stdin;` is followed by rows in COPY's text format up to a `\.` line
+    /// (PostgreSQL, <https://www.postgresql.org/docs/current/sql-copy.html>; pg_dump's default).
+    pub copy_blocks: bool,
+    /// `[name]` quotes a name (SQLite, for compatibility with MS Access and SQL Server:
+    /// <https://www.sqlite.org/lang_keywords.html>).
+    pub bracket_names: bool,
+    /// Values may be written as `replace('a\nb','\n',char(10))` and `char(n, ...)`: sqlite3's
+    /// `.dump` writes text with line breaks so
+    /// (<https://sqlite.org/cli.html>, <https://www.sqlite.org/lang_corefunc.html#replace>).
+    pub text_functions: bool,
+}
+
 impl Dialect {
     /// Whether a word is reserved in this dialect, so a name spelled like it must be quoted.
     pub fn is_reserved(self, word: &str) -> bool {
@@ -1333,13 +1500,6 @@ const DIALECT_TESTS_ELSEWHERE: &[(&str, usize)] = &[
     ("src/emit/expr.rs", 36),
     ("src/emit/names.rs", 1),
     ("src/emit/table.rs", 44),
-    ("src/load/dump.rs", 16),
-    ("src/lower/table.rs", 3),
-    ("src/mapping/decide.rs", 1),
-    ("src/mapping/mod.rs", 1),
-    ("src/parse/repair.rs", 3),
-    ("src/parse/split.rs", 1),
-    ("src/parse/sql.rs", 1),
 ];
 
 #[cfg(test)]

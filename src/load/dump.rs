@@ -13,7 +13,7 @@
 use std::fmt;
 use std::io::Read;
 
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, DumpSyntax};
 use crate::ir::Name;
 use crate::value::{Value, decode_hex};
 
@@ -58,6 +58,8 @@ pub struct DumpReader<R: Read> {
     eof: bool,
     line: u64,
     dialect: Dialect,
+    /// What the dialect's dump tool writes (`Dialect::dump_syntax`).
+    syntax: DumpSyntax,
     delimiter: Vec<u8>,
     open: Option<Open>,
     /// When set, every byte read outside data statements is copied here, and only the line
@@ -78,6 +80,7 @@ impl<R: Read> DumpReader<R> {
             eof: false,
             line: 1,
             dialect,
+            syntax: dialect.dump_syntax(),
             delimiter: b";".to_vec(),
             open: None,
             capture: None,
@@ -188,7 +191,7 @@ impl<R: Read> DumpReader<R> {
                     self.bump()?;
                 }
                 Some(b'-') if self.peek_at(1)? == Some(b'-') => self.skip_line()?,
-                Some(b'#') if self.dialect == Dialect::Mysql => self.skip_line()?,
+                Some(b'#') if self.syntax.hash_comments => self.skip_line()?,
                 Some(b'/') if self.peek_at(1)? == Some(b'*') => self.skip_block_comment()?,
                 _ => return Ok(()),
             }
@@ -248,12 +251,12 @@ impl<R: Read> DumpReader<R> {
             }
             let line = self.line;
             if self.starts_with_word("INSERT")?
-                || (self.dialect == Dialect::Mysql && self.starts_with_word("REPLACE")?)
+                || (self.syntax.replace_statements && self.starts_with_word("REPLACE")?)
             {
                 self.insert_head(line)?;
-            } else if self.dialect == Dialect::Postgres && self.starts_with_word("COPY")? {
+            } else if self.syntax.copy_blocks && self.starts_with_word("COPY")? {
                 self.copy_head(line)?;
-            } else if self.dialect == Dialect::Mysql && self.starts_with_word("DELIMITER")? {
+            } else if self.syntax.delimiter_lines && self.starts_with_word("DELIMITER")? {
                 self.word()?;
                 self.skip_inline_space()?;
                 let mut d = Vec::new();
@@ -304,7 +307,7 @@ impl<R: Read> DumpReader<R> {
                     self.bump()?;
                     self.quoted_ident(q)?
                 }
-                Some(b'[') if self.dialect == Dialect::Sqlite => {
+                Some(b'[') if self.syntax.bracket_names => {
                     self.bump()?;
                     self.quoted_ident(b']')?
                 }
@@ -318,12 +321,8 @@ impl<R: Read> DumpReader<R> {
                         self.bump()?;
                     }
                     let w = String::from_utf8_lossy(&w).into_owned();
-                    // PostgreSQL folds unquoted names to lower case.
-                    if self.dialect == Dialect::Postgres {
-                        w.to_lowercase()
-                    } else {
-                        w
-                    }
+                    // As the dialect stores an unquoted name (PostgreSQL: lower case).
+                    self.dialect.fold_unquoted(&w)
                 }
                 _ => return self.err("expected a table or column name"),
             };
@@ -561,12 +560,11 @@ impl<R: Read> DumpReader<R> {
         let v = match self.peek()? {
             Some(b'\'') => {
                 self.bump()?;
-                let escapes = self.dialect == Dialect::Mysql;
-                self.string_value(escapes)?
+                self.string_value(self.syntax.backslash_escapes)?
             }
-            Some(b'"') if self.dialect == Dialect::Mysql => {
+            Some(b'"') if self.syntax.double_quoted_strings => {
                 self.bump()?;
-                let bytes = self.string_body(b'"', true)?;
+                let bytes = self.string_body(b'"', self.syntax.backslash_escapes)?;
                 text_or_bytes(bytes)
             }
             Some(b'-' | b'+' | b'.' | b'0'..=b'9') => self.number()?,
@@ -727,9 +725,9 @@ impl<R: Read> DumpReader<R> {
                 b'n' | b'N' => {
                     self.bump()?;
                     self.bump()?;
-                    return self.string_value(self.dialect == Dialect::Mysql);
+                    return self.string_value(self.syntax.backslash_escapes);
                 }
-                b'e' | b'E' if self.dialect == Dialect::Postgres => {
+                b'e' | b'E' if self.syntax.escape_strings => {
                     self.bump()?;
                     self.bump()?;
                     return self.string_value(true);
@@ -742,7 +740,7 @@ impl<R: Read> DumpReader<R> {
             "NULL" => Ok(Value::Null),
             "TRUE" => Ok(Value::Bool(true)),
             "FALSE" => Ok(Value::Bool(false)),
-            _ if w.starts_with('_') && self.dialect == Dialect::Mysql => {
+            _ if w.starts_with('_') && self.syntax.introducers => {
                 // A character-set introducer: _binary '...' is bytes, _utf8mb4 '...' text.
                 self.skip_blank()?;
                 match self.peek()? {
@@ -762,7 +760,7 @@ impl<R: Read> DumpReader<R> {
                     _ => self.err(format!("expected a string after the introducer {w}")),
                 }
             }
-            "REPLACE" | "CHAR" if self.dialect == Dialect::Sqlite => self.sqlite_function(&w),
+            "REPLACE" | "CHAR" if self.syntax.text_functions => self.sqlite_function(&w),
             _ => Err(DumpError {
                 line,
                 message: format!("`{w}` is not a literal this reader knows in a VALUES tuple"),
@@ -869,16 +867,17 @@ impl<R: Read> DumpReader<R> {
             match c {
                 b'\'' => {
                     self.bump()?;
-                    self.string_body(b'\'', self.dialect == Dialect::Mysql)?;
+                    self.string_body(b'\'', self.syntax.backslash_escapes)?;
                 }
                 b'"' | b'`' => {
                     self.bump()?;
-                    self.string_body(c, self.dialect == Dialect::Mysql && c == b'"')?;
+                    let string = c == b'"' && self.syntax.double_quoted_strings;
+                    self.string_body(c, string && self.syntax.backslash_escapes)?;
                 }
                 b'-' if self.peek_at(1)? == Some(b'-') => self.skip_line()?,
-                b'#' if self.dialect == Dialect::Mysql => self.skip_line()?,
+                b'#' if self.syntax.hash_comments => self.skip_line()?,
                 b'/' if self.peek_at(1)? == Some(b'*') => self.skip_block_comment()?,
-                b'$' if self.dialect == Dialect::Postgres => self.dollar_quote()?,
+                b'$' if self.syntax.dollar_quotes => self.dollar_quote()?,
                 c if is_word_byte(c) => {
                     let w = self.word()?;
                     if first == "CREATE" {

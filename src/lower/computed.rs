@@ -1,6 +1,6 @@
 //! SQL Server computed columns, `name AS (expression) [PERSISTED] [NOT NULL]`
 //! (<https://learn.microsoft.com/en-us/sql/t-sql/statements/alter-table-computed-column-definition-transact-sql>).
-//! sqlparser cannot read a column without a type, so parse/repair.rs leaves the definition out
+//! sqlparser cannot read a column without a type, so parse/repair/sqlserver.rs leaves the definition out
 //! of the text it parses; here it is read on its own and becomes a generated column. It declares
 //! no type: the column gets the type SQL Server gives its expression, by SQL Server's rules
 //! (<https://learn.microsoft.com/en-us/sql/t-sql/data-types/data-type-precedence-transact-sql>,

@@ -329,25 +329,29 @@ pub(super) fn source_type(dt: &DataType, dialect: Dialect) -> (String, Option<Ve
                 )
             }
         }
-        // Oracle `NUMBER(*, s)`, which parse/repair.rs reads as `NUMBER(X, s)`: precision 38.
+        // Oracle `NUMBER(*, s)`, which parse/repair/oracle.rs reads as `NUMBER(X, s)`: the
+        // largest precision.
         DataType::Custom(name, modifiers)
-            if dialect == Dialect::Oracle
-                && name.to_string().eq_ignore_ascii_case("number")
+            if name.to_string().eq_ignore_ascii_case("number")
                 && modifiers
                     .first()
                     .is_some_and(|m| m.eq_ignore_ascii_case("x")) =>
         {
-            let rest: Vec<&str> = modifiers[1..].iter().map(String::as_str).collect();
-            let params = std::iter::once("38")
-                .chain(rest)
-                .collect::<Vec<_>>()
-                .join(",");
-            (format!("{name}({params})").to_lowercase(), None)
+            match dialect.number_star_precision() {
+                Some(largest) => {
+                    let params = std::iter::once(largest.to_string())
+                        .chain(modifiers[1..].iter().cloned())
+                        .collect::<Vec<_>>()
+                        .join(",");
+                    (format!("{name}({params})").to_lowercase(), None)
+                }
+                None => (type_text(dt), None),
+            }
         }
         // Oracle `VARCHAR2(10 CHAR)` / `VARCHAR2(10 BYTE)`: the length's unit is left out of the
         // type; the target's length counts characters, which holds the value either way.
         DataType::Custom(name, modifiers)
-            if dialect == Dialect::Oracle
+            if dialect.has_length_units()
                 && modifiers.len() == 2
                 && ["char", "byte"]
                     .iter()
@@ -390,8 +394,7 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
         ..Column::new(name.clone(), span, "")
     };
     // PostgreSQL serial types are an integer with a sequence behind it.
-    // (MySQL's SERIAL is another type: BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE.)
-    if let Some(base) = serial_base(&ty).filter(|_| cx.dialect == Dialect::Postgres) {
+    if let Some(base) = serial_base(&ty).filter(|_| cx.dialect.has_serial_types()) {
         c.identity = Some(Identity {
             kind: IdentityKind::Serial,
             always: false,

@@ -296,7 +296,7 @@ fn unmatched(
     parse_error: Option<&PatternError>,
     d: &mut Draft,
 ) -> TypeSpec {
-    if rules.from == Dialect::Sqlite {
+    if rules.from.has_type_affinity() {
         let (rule_no, canonical, affinity) = sqlite_affinity(&col.source_type);
         let origin = format!("sqlite affinity rule {rule_no}");
         d.origins.push(origin);

@@ -25,7 +25,7 @@ use crate::diag::ObjectRef;
 use foldhash::{HashMap, HashMapExt};
 
 use crate::diag::Diagnostic;
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, FkTypes};
 use std::sync::Arc;
 
 use crate::ir::{Column, Schema, Table, TypeDecision};
@@ -181,7 +181,7 @@ pub fn map_schema(schema: &mut Schema, rules: &Rules) -> Vec<Diagnostic> {
             .into_iter()
             .flatten()
             .collect();
-    if rules.to != Dialect::Sqlite {
+    if rules.to.fk_types() != FkTypes::Any {
         diags.extend(align_foreign_key_types(schema, rules.to));
     }
     diags
@@ -269,13 +269,11 @@ struct Known {
     decided: Vec<(crate::ir::ColumnFacts, Arc<TypeDecision>)>,
 }
 
-/// MySQL and SQL Server want a foreign key column to have the referenced column's type, size and sign
-/// (<https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html>); PostgreSQL lets a
-/// smallint reference an integer, but not a numeric reference a bigint (no cross-type index
-/// operator: <https://www.postgresql.org/docs/current/sql-createtable.html>), which is what an
-/// unsigned 64-bit key becomes when its referenced side is an identity column. A referencing
-/// integer column takes the referenced column's type: every value it may hold (one that exists
-/// on the referenced side) fits. Likewise a MySQL inline ENUM bound for PostgreSQL, where each
+/// What the target demands of a foreign key's types (`Dialect::fk_types`): MySQL and SQL Server
+/// one type on both sides; PostgreSQL no numeric against a bigint, which is what an unsigned
+/// 64-bit key becomes when its referenced side is an identity column. A referencing integer
+/// column takes the referenced column's type: every value it may hold (one that exists on the
+/// referenced side) fits. Likewise a MySQL inline ENUM bound for PostgreSQL, where each
 /// becomes a type of its own and two enum types never compare: the referencing column takes
 /// the referenced column's enum type.
 fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> {
@@ -298,11 +296,12 @@ fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> 
                 let (Some(m), Some(rm)) = (&c.mapped, &rc.mapped) else {
                     continue;
                 };
-                let needed = match to {
-                    Dialect::Mysql | Dialect::SqlServer => true,
-                    // Only numeric against an integer type is refused there (Oracle's NUMBER
-                    // columns of any precision reference each other).
-                    _ => m.target.starts_with("numeric") != rm.target.starts_with("numeric"),
+                let needed = match to.fk_types() {
+                    FkTypes::Same => true,
+                    FkTypes::NumericApart => {
+                        m.target.starts_with("numeric") != rm.target.starts_with("numeric")
+                    }
+                    FkTypes::Any => false,
                 };
                 if is_int(c) && is_int(rc) && m.target != rm.target && needed {
                     changes.push((
@@ -329,14 +328,14 @@ fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> 
     }
     let mut diags = Vec::new();
     for (ti, col, target, new_enum, span, referenced) in changes {
-        let why = match (to, &new_enum) {
-            (_, Some(_)) => "PostgreSQL compares values of one enum type only",
-            (Dialect::Mysql, None) => "MySQL wants both sides of a foreign key to have one type",
-            // https://learn.microsoft.com/en-us/sql/relational-databases/tables/create-foreign-key-relationships
-            (Dialect::SqlServer, None) => {
-                "SQL Server wants both sides of a foreign key to have one type"
-            }
-            (_, None) => "PostgreSQL cannot compare numeric with an integer type in a foreign key",
+        let why = match (to.fk_types(), &new_enum) {
+            (_, Some(_)) => "PostgreSQL compares values of one enum type only".to_string(),
+            (FkTypes::Same, None) => format!(
+                "{} wants both sides of a foreign key to have one type",
+                to.title()
+            ),
+            (_, None) => "PostgreSQL cannot compare numeric with an integer type in a foreign key"
+                .to_string(),
         };
         let t = &mut schema.tables[ti];
         let table = t.name.to_string();

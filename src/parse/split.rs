@@ -314,9 +314,7 @@ impl Splitter<'_> {
             let ends_at_eof = inner.as_span().end() == self.src.len();
             let found = match inner.as_rule() {
                 Rule::unterminated_sq | Rule::unterminated_e => Some("unterminated string literal"),
-                Rule::unterminated_dq if self.dialect == Dialect::Mysql => {
-                    // MySQL reads "…" as a string unless ANSI_QUOTES is set
-                    // (https://dev.mysql.com/doc/refman/8.0/en/string-literals.html).
+                Rule::unterminated_dq if self.dialect.double_quoted_strings() => {
                     Some("unterminated string literal")
                 }
                 Rule::unterminated_dq | Rule::unterminated_bq | Rule::unterminated_bracket => {

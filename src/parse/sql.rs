@@ -114,7 +114,7 @@ pub fn classify(raw: &RawStatement, dialect: Dialect) -> Class {
     if let Some(class) = classify_vendor(raw, &w, dialect) {
         return class;
     }
-    if dialect == Dialect::Postgres && is_setval(&raw.text) {
+    if dialect.has_setval() && is_setval(&raw.text) {
         return Class::SetVal;
     }
     if w.starts_with(&["ALTER", "TABLE"])
