@@ -327,6 +327,31 @@ pub trait TargetSyntax: Sync {
         false
     }
 
+    /// Why a query cannot limit its rows on the target release, where it cannot.
+    fn refuses_row_limit(&self, _oracle_release: Option<u32>) -> Option<&'static str> {
+        None
+    }
+
+    /// Whether a row limit with an offset (or on a set operation) needs an ORDER BY.
+    fn row_limit_needs_order_by(&self) -> bool {
+        false
+    }
+
+    /// Why a SELECT without FROM cannot be printed, where it cannot.
+    fn refuses_select_without_from(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Whether joins may be `JOIN ... USING` and NATURAL.
+    fn has_using_joins(&self) -> bool {
+        true
+    }
+
+    /// Whether a table alias may be written with AS.
+    fn table_alias_takes_as(&self) -> bool {
+        true
+    }
+
     /// A setting (its name and statement) before routines kept within one engine.
     fn routine_setting(&self) -> Option<(&'static str, &'static str)> {
         None

@@ -76,6 +76,27 @@ impl TargetSyntax for Oracle {
         )
     }
 
+    /// FETCH FIRST came in 12c
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SELECT.html>,
+    /// row_limiting_clause).
+    fn refuses_row_limit(&self, oracle_release: Option<u32>) -> Option<&'static str> {
+        oracle_release
+            .is_some_and(|r| r < 12)
+            .then_some("Oracle 11 has no row-limiting clause (FETCH FIRST came in 12c)")
+    }
+
+    /// A SELECT names a table; without one it selects from DUAL
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Selecting-from-the-DUAL-Table.html>).
+    fn refuses_select_without_from(&self) -> Option<&'static str> {
+        Some("a SELECT without FROM selects from DUAL on Oracle")
+    }
+
+    /// Oracle takes no AS before a table alias
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SELECT.html>, t_alias).
+    fn table_alias_takes_as(&self) -> bool {
+        false
+    }
+
     /// A B-tree is what Oracle builds anyway; other methods it lacks
     /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-INDEX.html>).
     fn index_method(&self, m: &str, _same_engine: bool) -> Option<String> {

@@ -95,6 +95,18 @@ impl TargetSyntax for SqlServer {
         (m == "btree").then(String::new)
     }
 
+    /// OFFSET ... FETCH comes after an ORDER BY
+    /// (<https://learn.microsoft.com/en-us/sql/t-sql/queries/select-order-by-clause-transact-sql>).
+    fn row_limit_needs_order_by(&self) -> bool {
+        true
+    }
+
+    /// SQL Server has neither JOIN ... USING nor NATURAL JOIN
+    /// (<https://learn.microsoft.com/en-us/sql/t-sql/queries/from-transact-sql>).
+    fn has_using_joins(&self) -> bool {
+        false
+    }
+
     /// SQL Server takes ORDER BY in a view only with a row limit
     /// (<https://learn.microsoft.com/en-us/sql/t-sql/statements/create-view-transact-sql>).
     fn view_takes_order_by(&self) -> bool {
