@@ -329,19 +329,15 @@ impl Rewrite<'_> {
                 None
             }
         };
+        let target = super::targets::of(to);
         if limit.is_some()
-            && to == Dialect::Oracle
-            && self.namer.oracle_release.is_some_and(|r| r < 12)
+            && let Some(why) = target.refuses_row_limit(self.namer.oracle_release)
         {
-            self.refuse(
-                "Oracle 11 has no row-limiting clause (FETCH FIRST came in 12c)".to_string(),
-            );
+            self.refuse(why.to_string());
         }
         match limit {
-            // SQL Server skips rows with OFFSET ... FETCH, which needs an ORDER BY
-            // (https://learn.microsoft.com/en-us/sql/t-sql/queries/select-order-by-clause-transact-sql).
             Some((_, offset))
-                if to == Dialect::SqlServer
+                if target.row_limit_needs_order_by()
                     && q.order_by.is_none()
                     && (offset.is_some()
                         || !matches!(q.body.as_ref(), ast::SetExpr::Select(_))) =>
@@ -351,16 +347,18 @@ impl Rewrite<'_> {
                         .to_string(),
                 );
             }
-            None if to == Dialect::SqlServer && q.order_by.is_some() => {
+            None if !target.view_takes_order_by() && q.order_by.is_some() => {
                 self.refuse("SQL Server takes ORDER BY in a view only with TOP".to_string());
             }
             _ => {}
         }
         if let ast::SetExpr::Select(sel) = q.body.as_ref() {
-            if to == Dialect::Oracle && sel.from.is_empty() {
-                self.refuse("a SELECT without FROM selects from DUAL on Oracle".to_string());
+            if sel.from.is_empty()
+                && let Some(why) = target.refuses_select_without_from()
+            {
+                self.refuse(why.to_string());
             }
-            if to == Dialect::SqlServer {
+            if !target.has_using_joins() {
                 for join in sel.from.iter().flat_map(|t| &t.joins) {
                     self.refuse_join_for_sqlserver(join);
                 }
@@ -442,13 +440,11 @@ impl VisitorMut for Rewrite<'_> {
         | ast::TableFactor::Derived { alias: Some(a), .. } = tf
         {
             self.alias(&mut a.name);
-            // Oracle takes no AS before a table alias
-            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SELECT.html, t_alias).
-            if self.to == Dialect::Oracle {
+            if !super::targets::of(self.to).table_alias_takes_as() {
                 a.explicit = false;
             }
         }
-        if self.to == Dialect::SqlServer && self.from != self.to {
+        if !super::targets::of(self.to).has_using_joins() && self.from != self.to {
             for join in match tf {
                 ast::TableFactor::NestedJoin {
                     table_with_joins, ..

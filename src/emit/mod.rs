@@ -7,6 +7,7 @@ mod cascade;
 pub mod expr;
 pub mod names;
 mod table;
+mod targets;
 
 use crate::diag::{ObjectKind, ObjectRef};
 use serde::{Deserialize, Serialize};

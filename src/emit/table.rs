@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::targets::{self, BytesLiteral, ColumnAt, Comments, Generated, TargetSyntax};
 use super::{End, Options, Output, StepKind, Stmt, expr, left_out};
 use crate::diag::{Diagnostic, ObjectKind, ObjectRef, codes};
 use crate::dialect::{Dialect, FkRefusal};
@@ -32,38 +33,10 @@ fn is_numeric_canonical(c: &Column) -> bool {
         .is_some_and(|m| matches!(m.canonical.family(), Family::Float | Family::Decimal))
 }
 
-/// A MySQL SET value (`a,b`) as a PostgreSQL array literal (`{"a","b"}`).
-fn pg_array_literal(set: &str) -> String {
-    if set.is_empty() {
-        return "{}".to_string();
-    }
-    let elems: Vec<String> = set
-        .split(',')
-        .map(|e| format!("\"{}\"", e.replace('\\', "\\\\").replace('"', "\\\"")))
-        .collect();
-    format!("{{{}}}", elems.join(","))
-}
-
-/// MySQL's hex (`0x0A`, `X'0A'`) and bit (`b'101'`) literal defaults where the target reads
-/// them otherwise (https://dev.mysql.com/doc/refman/8.0/en/hexadecimal-literals.html,
-/// https://dev.mysql.com/doc/refman/8.0/en/bit-value-literals.html): PostgreSQL's `X'0A'` is a
-/// bit string, its bytea takes `'\x0a'`; SQLite stores bits as an integer and has no `b'..'`.
-fn hex_or_bit_default(e: &sqlparser::ast::Expr, to: Dialect, ty: &str) -> Option<String> {
-    use sqlparser::ast::{Expr, Value};
-    let Expr::Value(v) = e else { return None };
-    match (&v.value, to) {
-        (Value::HexStringLiteral(h), Dialect::Postgres) if ty == "bytea" => {
-            Some(format!("'\\x{}'", h.to_lowercase()))
-        }
-        // https://learn.microsoft.com/en-us/sql/t-sql/data-types/constants-transact-sql
-        (Value::HexStringLiteral(h), Dialect::SqlServer) => Some(format!("0x{h}")),
-        // https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/HEXTORAW.html
-        (Value::HexStringLiteral(h), Dialect::Oracle) => Some(format!("HEXTORAW('{h}')")),
-        (Value::SingleQuotedByteStringLiteral(b), Dialect::Sqlite)
-            if !b.is_empty() && b.len() < 64 && b.chars().all(|c| c == '0' || c == '1') =>
-        {
-            i64::from_str_radix(b, 2).ok().map(|n| n.to_string())
-        }
+/// The literal of a default that is a bare literal (for `TargetSyntax::bytes_literal`).
+fn bytes_value(e: &sqlparser::ast::Expr) -> Option<&sqlparser::ast::Value> {
+    match e {
+        sqlparser::ast::Expr::Value(v) => Some(&v.value),
         _ => None,
     }
 }
@@ -75,7 +48,7 @@ fn t_obj(t: &Table) -> ObjectRef {
 impl<'a> Emitter<'a> {
     pub fn new(schema: &'a Schema, opts: &'a Options) -> Emitter<'a> {
         let mut namer = Namer::new(opts.to, opts.identifiers);
-        if let Some(release) = opts.oracle_compat.filter(|_| opts.to == Dialect::Oracle) {
+        if let Some(release) = targets::of(opts.to).compat_release(opts.oracle_compat) {
             namer.max_len = Dialect::oracle_ident_len(release).min(namer.max_len);
             namer.oracle_release = Some(release);
         }
@@ -163,11 +136,22 @@ impl<'a> Emitter<'a> {
         self.opts.to
     }
 
+    /// How the target spells what differs between targets.
+    fn target(&self) -> &'static dyn TargetSyntax {
+        targets::of(self.opts.to)
+    }
+
+    /// Whether source and target are one engine, which then keeps what is its own (charsets,
+    /// extensions, index methods, routines).
+    fn same_engine(&self) -> bool {
+        self.opts.from == self.opts.to
+    }
+
     /// Whether objects may be printed by copies of this emitter (`fork`) whose results are
     /// joined in order: only the names used are shared state then, which the copies' namers
-    /// tell. Not for SQL Server, whose foreign keys depend on the cascade paths kept before.
+    /// tell. Not where a foreign key depends on the cascade paths kept before (SQL Server).
     pub fn may_fork(&self) -> bool {
-        self.to() != Dialect::SqlServer
+        !self.to().one_cascade_path()
     }
 
     /// A copy that prints into an output of its own and keeps apart the names it takes
@@ -183,11 +167,10 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// Oracle before 12c has no identity columns
-    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html>,
-    /// identity_clause, new in 12.1).
+    /// Whether identity columns are numbered by a sequence and a trigger
+    /// (`TargetSyntax::identity_by_trigger`: Oracle before 12c).
     fn identity_by_trigger(&self) -> bool {
-        self.to() == Dialect::Oracle && self.opts.oracle_compat.is_some_and(|r| r < 12)
+        self.target().identity_by_trigger(self.opts.oracle_compat)
     }
 
     /// Oracle 11's numbering of an identity column: a sequence, and a BEFORE INSERT trigger that
@@ -318,7 +301,8 @@ impl<'a> Emitter<'a> {
     pub fn extensions(&mut self, diags: &mut Vec<Diagnostic>) {
         for (name, span) in &self.schema.extensions {
             let known = crate::dialect::POSTGRES_KNOWN_EXTENSIONS.contains(&name.as_str());
-            if self.to() == Dialect::Postgres && self.opts.from == Dialect::Postgres && !known {
+            let kept = self.same_engine() && self.target().keeps_extensions();
+            if kept && !known {
                 diags.push(
                     Diagnostic::new(
                         &codes::UNSUPPORTED_STATEMENT,
@@ -330,7 +314,7 @@ impl<'a> Emitter<'a> {
                     .object(ObjectRef::new(ObjectKind::Extension, name))
                     .help("install it on the target and create it before the objects that use it"),
                 );
-            } else if self.to() == Dialect::Postgres && self.opts.from == Dialect::Postgres {
+            } else if kept {
                 let q = self.namer.ident(name, diags);
                 self.pre(
                     StepKind::Extension,
@@ -422,9 +406,7 @@ impl<'a> Emitter<'a> {
         let name = self.namer.object(&s.name, diags);
         self.namer.reserve(&Self::scope(&s.name), &s.name.name);
         let mut sql = format!("CREATE SEQUENCE {name}");
-        // SQL Server's grammar lists START WITH first
-        // (https://learn.microsoft.com/en-us/sql/t-sql/statements/create-sequence-transact-sql).
-        let start_first = self.to() == Dialect::SqlServer;
+        let start_first = self.target().sequence_start_first();
         if let Some(v) = s.start.filter(|_| start_first) {
             sql.push_str(&format!(" START WITH {v}"));
         }
@@ -462,9 +444,9 @@ impl<'a> Emitter<'a> {
         c.mapped.as_ref().is_some_and(|m| m.drop.contains(&attr))
     }
 
-    /// Whether this column is SQLite's `INTEGER PRIMARY KEY AUTOINCREMENT`.
+    /// Whether this column is the target's row id (SQLite's `INTEGER PRIMARY KEY AUTOINCREMENT`).
     fn sqlite_rowid(&self, t: &Table, c: &Column) -> bool {
-        self.to() == Dialect::Sqlite
+        self.target().rowid_identity()
             && c.identity.is_some()
             && t.primary_key
                 .as_ref()
@@ -486,12 +468,17 @@ impl<'a> Emitter<'a> {
             sql.push(' ');
             sql.push_str(&ty);
         }
-        if to == Dialect::Mysql {
-            if let Some(cs) = &c.charset {
-                if !Self::dropped(c, DropAttr::Charset) && self.opts.from == Dialect::Mysql {
-                    sql.push_str(&format!(" CHARACTER SET {cs}"));
-                }
-            }
+        let target = self.target();
+        let at = ColumnAt {
+            table: t,
+            column: c,
+        };
+        if let Some(cs) = &c.charset
+            && target.keeps_charsets()
+            && !Self::dropped(c, DropAttr::Charset)
+            && self.same_engine()
+        {
+            sql.push_str(&format!(" CHARACTER SET {cs}"));
         }
         // An engine knows its own collations; another engine's are dropped by mapping, with a
         // note.
@@ -501,130 +488,34 @@ impl<'a> Emitter<'a> {
         {
             sql.push_str(&format!(" COLLATE {co}"));
         }
-        if let Some(id) = &c.identity {
-            match to {
-                // Before 12c: a sequence and a trigger, which `table` writes.
-                Dialect::Oracle if self.identity_by_trigger() => {}
-                // Oracle 12c and later: the same clause as PostgreSQL
-                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html#GUID-F9CE0CC3-13AE-4744-A43C-EAC7A71AAAB6__CJAHJHJC).
-                Dialect::Postgres | Dialect::Oracle => {
-                    sql.push_str(if id.always {
-                        " GENERATED ALWAYS AS IDENTITY"
-                    } else {
-                        " GENERATED BY DEFAULT AS IDENTITY"
-                    });
-                    let start = id.start.or(t.auto_increment_start.and_then(|v| i64::try_from(v).ok()));
-                    // INCREMENT BY first: both engines take any order, and sqlparser (which
-                    // reads ferry's output back) takes only this one.
-                    let mut opts = Vec::new();
-                    if let Some(i) = id.increment {
-                        opts.push(format!("INCREMENT BY {i}"));
-                    }
-                    if let Some(s) = start {
-                        opts.push(format!("START WITH {s}"));
-                    }
-                    if !opts.is_empty() {
-                        sql.push_str(&format!(" ({})", opts.join(" ")));
-                    }
-                }
-                Dialect::Mysql => {
-                    sql.push_str(" AUTO_INCREMENT");
-                    // The start goes into the table options (below); the step is a server
-                    // setting (https://dev.mysql.com/doc/refman/8.0/en/replication-options-source.html#sysvar_auto_increment_increment).
-                    if let Some(i) = id.increment.filter(|i| *i != 1) {
-                        diags.push(
-                            Diagnostic::new(&codes::IDENTITY_OPTION_DROPPED, format!("increment {i} of `{}.{}` is not kept: MySQL sets the step for the whole server (auto_increment_increment)", t.name, c.name))
-                                .at(c.span)
-                                .object(t_obj(t)),
-                        );
-                    }
-                }
-                // IDENTITY(seed, increment): both or neither
-                // (https://learn.microsoft.com/en-us/sql/t-sql/statements/create-table-transact-sql-identity-property).
-                Dialect::SqlServer => {
-                    let start = id.start.or(t.auto_increment_start.and_then(|v| i64::try_from(v).ok()));
-                    sql.push_str(&format!(
-                        " IDENTITY({}, {})",
-                        start.unwrap_or(1),
-                        id.increment.unwrap_or(1)
-                    ));
-                }
-                Dialect::Sqlite if rowid => {
-                    sql.push_str(" PRIMARY KEY AUTOINCREMENT");
-                    let start = id.start.or(t.auto_increment_start.and_then(|v| i64::try_from(v).ok()));
-                    if let Some(n) = start.filter(|n| *n > 1) {
-                        // https://www.sqlite.org/autoinc.html: the next value comes from the
-                        // sqlite_sequence table, which DDL cannot set.
-                        diags.push(
-                            Diagnostic::new(&codes::IDENTITY_OPTION_DROPPED, format!("start value {n} of `{}.{}` is not kept: SQLite's AUTOINCREMENT continues after the largest rowid", t.name, c.name))
-                                .at(c.span)
-                                .object(t_obj(t))
-                                .help("insert the row (name, seq) into sqlite_sequence after loading to set it"),
-                        );
-                    }
-                }
-                Dialect::Sqlite => diags.push(
-                    Diagnostic::new(&codes::AUTO_INCREMENT_DROPPED, format!("auto-increment on `{}.{}` is dropped: SQLite has it only on an INTEGER PRIMARY KEY", t.name, c.name))
-                        .at(c.span)
-                        .object(t_obj(t)),
-                ),
-            }
+        // Numbered by a sequence and a trigger instead, which `table` writes.
+        if let Some(id) = c.identity.as_ref().filter(|_| !self.identity_by_trigger()) {
+            let start = id
+                .start
+                .or(t.auto_increment_start.and_then(|v| i64::try_from(v).ok()));
+            sql.push_str(&target.identity(&at, id, start, rowid, diags));
         }
         // Whether the column is printed as generated (not refused to a plain column).
         let mut generated = false;
         if let Some(g) = &c.generated {
             generated = true;
             match expr::table_expr(&g.expr, self.opts.from, to, &self.namer, &t.name.name) {
-                // SQL Server's computed column has no type: `name AS (expr) [PERSISTED]`
-                // (https://learn.microsoft.com/en-us/sql/t-sql/statements/alter-table-computed-column-definition-transact-sql).
-                Ok(e) if to == Dialect::SqlServer => {
-                    let name = self.namer.ident(&c.name, diags);
-                    // NOT NULL only on a persisted one.
-                    let persisted = match (g.stored, c.nullable) {
-                        (true, false) => " PERSISTED NOT NULL",
-                        (true, true) => " PERSISTED",
-                        (false, _) => "",
-                    };
-                    return format!("{name} AS ({e}){persisted}");
-                }
-                // Oracle's virtual columns are computed when read; there is no stored kind
-                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html,
-                // virtual_column_definition).
-                Ok(e) if to == Dialect::Oracle => {
-                    sql.push_str(&format!(" GENERATED ALWAYS AS ({e}) VIRTUAL"));
-                }
-                Ok(e) => {
-                    // PostgreSQL before 18 has stored generated columns only
-                    // (https://www.postgresql.org/docs/15/ddl-generated-columns.html).
-                    let stored = g.stored || to == Dialect::Postgres;
-                    if !g.stored && to == Dialect::Postgres {
-                        diags.push(
-                            Diagnostic::new(
-                                &codes::GENERATED_COLUMN_STORED,
-                                format!("generated column `{}.{}` is computed when written (STORED): PostgreSQL 15 has no virtual generated columns", t.name, c.name),
-                            )
-                            .at(c.span)
-                            .object(t_obj(t)),
-                        );
+                Ok(e) => match target.generated(&at, &e, diags) {
+                    Generated::Clause(clause) => sql.push_str(&clause),
+                    Generated::Computed(rest) => {
+                        let name = self.namer.ident(&c.name, diags);
+                        return format!("{name} {rest}");
                     }
-                    sql.push_str(&format!(
-                        " GENERATED ALWAYS AS ({e}) {}",
-                        if stored { "STORED" } else { "VIRTUAL" }
-                    ));
-                }
+                },
                 Err(why) => {
                     generated = false;
-                    diags.push(
-                        Diagnostic::new(
-                            &codes::GENERATED_COLUMN_PLAIN,
-                            format!(
-                                "generated column `{}.{}` becomes a plain column: {why}",
-                                t.name, c.name
-                            ),
-                        )
-                        .at(c.span)
-                        .object(t_obj(t)),
-                    )
+                    diags.push(at.diag(
+                        &codes::GENERATED_COLUMN_PLAIN,
+                        format!(
+                            "generated column `{}.{}` becomes a plain column: {why}",
+                            t.name, c.name
+                        ),
+                    ))
                 }
             }
         }
@@ -640,9 +531,7 @@ impl<'a> Emitter<'a> {
         if to.default_before_constraints() {
             sql.push_str(&default);
         }
-        // MariaDB takes no NULL or NOT NULL on a generated column
-        // (https://mariadb.com/kb/en/generated-columns/, "Supported Features").
-        if !c.nullable && generated && to == Dialect::Mysql {
+        if !c.nullable && generated && !target.not_null_on_generated() {
             diags.push(
                 Diagnostic::new(
                     &codes::ATTRIBUTE_DROPPED,
@@ -658,21 +547,21 @@ impl<'a> Emitter<'a> {
             sql.push_str(&default);
         }
         if c.on_update_now {
-            if to == Dialect::Mysql && is_datetime(&ty) {
-                sql.push_str(&format!(" ON UPDATE CURRENT_TIMESTAMP{}", fsp_suffix(&ty)));
-            } else if !(to == Dialect::Postgres && self.opts.emulate_on_update) {
+            if let Some(clause) = target.on_update_clause(&ty) {
+                sql.push_str(&clause);
+            } else if !target.on_update_trigger(self.opts.emulate_on_update) {
                 diags.push(
                     Diagnostic::new(&codes::ON_UPDATE, format!("`{}.{}` is refreshed ON UPDATE in the source; {} has no such attribute", t.name, c.name, to))
                         .at(c.span)
                         .object(t_obj(t))
-                        .help(if to == Dialect::Postgres { "use --emulate on-update to get a trigger that does it" } else { "set the column in the application" }),
+                        .help(target.on_update_help()),
                 );
             }
         }
-        if let Some(cm) = &c.comment {
-            if to == Dialect::Mysql {
-                sql.push_str(&format!(" COMMENT {}", to.quote_string(cm)));
-            }
+        if let Some(cm) = &c.comment
+            && target.comments() == Comments::Inline
+        {
+            sql.push_str(&format!(" COMMENT {}", to.quote_string(cm)));
         }
         sql
     }
@@ -691,27 +580,16 @@ impl<'a> Emitter<'a> {
             .mapped
             .as_ref()
             .is_some_and(|m| m.canonical.family() == crate::canonical::Family::Bool);
-        let text_like = is_texty(&ty);
-        let wrap = |s: String| {
-            if to == Dialect::Mysql && text_like {
-                format!("({s})")
-            } else {
-                s
-            }
-        };
-        let bool_lit = |b: bool| match to {
-            Dialect::Postgres => if b { "true" } else { "false" }.to_string(),
-            _ => if b { "1" } else { "0" }.to_string(),
+        let target = self.target();
+        let wrap = |s: String| target.literal_default(s, &ty);
+        let bool_lit = |b: bool| target.bool_literal(b).to_string();
+        let at = ColumnAt {
+            table: t,
+            column: c,
         };
         let drop = |why: String, diags: &mut Vec<Diagnostic>| {
-            diags.push(
-                Diagnostic::new(
-                    &codes::DEFAULT_CHANGED,
-                    format!("default of `{}.{}` dropped: {why}", t.name, c.name),
-                )
-                .at(c.span)
-                .object(t_obj(t)),
-            );
+            let message = format!("default of `{}` dropped: {why}", at.name());
+            diags.push(at.diag(&codes::DEFAULT_CHANGED, message));
             None
         };
         match d {
@@ -727,137 +605,102 @@ impl<'a> Emitter<'a> {
             },
             // PostgreSQL's non-finite floats: MySQL has none, SQLite only infinities (9e999).
             Default::String(s)
-                if to != Dialect::Postgres
+                if !target.has_non_finite_floats()
                     && is_numeric_canonical(c)
                     && matches!(
                         s.to_ascii_lowercase().as_str(),
                         "nan" | "infinity" | "+infinity" | "-infinity" | "inf" | "+inf" | "-inf"
                     ) =>
             {
-                match (to, s.to_ascii_lowercase().trim_start_matches('+')) {
-                    (Dialect::Sqlite, "infinity" | "inf") => Some("9e999".to_string()),
-                    (Dialect::Sqlite, "-infinity" | "-inf") => Some("-9e999".to_string()),
-                    _ => drop(format!("'{s}' is not a number {to} can store"), diags),
+                let infinity = match s.to_ascii_lowercase().trim_start_matches('+') {
+                    "infinity" | "inf" => target.infinity(false),
+                    "-infinity" | "-inf" => target.infinity(true),
+                    _ => None,
+                };
+                match infinity {
+                    Some(v) => Some(v.to_string()),
+                    None => drop(format!("'{s}' is not a number {to} can store"), diags),
                 }
             }
-            // A MySQL SET default is a comma list; a PostgreSQL array's is `{...}`.
+            // A MySQL SET default is a comma list; an array's literal is the target's own.
             Default::String(s)
-                if to == Dialect::Postgres
-                    && self.opts.from == Dialect::Mysql
-                    && ty.ends_with("[]") =>
+                if self.opts.from == Dialect::Mysql
+                    && ty.ends_with("[]")
+                    && target.set_as_array(s).is_some() =>
             {
-                Some(to.quote_string(&pg_array_literal(s)))
+                target.set_as_array(s).map(|a| to.quote_string(&a))
             }
-            // Oracle reads '' as NULL
-            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Nulls.html).
-            Default::String(s) if s.is_empty() && to == Dialect::Oracle => drop(
-                "Oracle reads '' as NULL; an empty string cannot be stored there".to_string(),
-                diags,
-            ),
+            Default::String(s) if s.is_empty() && target.refuses_empty_string().is_some() => {
+                let why = target.refuses_empty_string().unwrap_or_default();
+                drop(why.to_string(), diags)
+            }
             Default::String(s) => Some(wrap(to.quote_string(s))),
             Default::Bool(b) => Some(bool_lit(*b)),
-            Default::CurrentTimestamp { precision } => match to {
-                Dialect::Mysql if is_datetime(&ty) => {
-                    Some(format!("CURRENT_TIMESTAMP{}", fsp_suffix(&ty)))
+            Default::CurrentTimestamp { precision } => {
+                match target.current_timestamp(*precision, &ty) {
+                    Ok(v) => Some(v),
+                    Err(why) => drop(why, diags),
                 }
-                Dialect::Mysql => drop(
-                    format!(
-                        "MySQL accepts CURRENT_TIMESTAMP only on DATETIME and TIMESTAMP, not {ty}"
-                    ),
-                    diags,
-                ),
-                Dialect::Postgres => Some(match precision {
-                    Some(p) => format!("CURRENT_TIMESTAMP({p})"),
-                    None => "CURRENT_TIMESTAMP".to_string(),
-                }),
-                // SQL Server's CURRENT_TIMESTAMP takes no precision; Oracle's does.
-                Dialect::Sqlite | Dialect::SqlServer => Some("CURRENT_TIMESTAMP".to_string()),
-                Dialect::Oracle => Some(match precision {
-                    Some(p) => format!("CURRENT_TIMESTAMP({p})"),
-                    None => "CURRENT_TIMESTAMP".to_string(),
-                }),
+            }
+            Default::CurrentDate => Some(target.current_date().to_string()),
+            Default::CurrentTime => match target.current_time() {
+                Ok(v) => Some(v.to_string()),
+                Err(why) => drop(why.to_string(), diags),
             },
-            Default::CurrentDate => Some(match to {
-                Dialect::Mysql => "(CURRENT_DATE)".to_string(),
-                // SQL Server has no CURRENT_DATE
-                // (https://learn.microsoft.com/en-us/sql/t-sql/functions/getdate-transact-sql).
-                Dialect::SqlServer => "(CAST(GETDATE() AS date))".to_string(),
-                // Oracle's CURRENT_DATE holds the time of day too
-                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CURRENT_DATE.html).
-                Dialect::Oracle => "TRUNC(CURRENT_DATE)".to_string(),
-                Dialect::Postgres | Dialect::Sqlite => "CURRENT_DATE".to_string(),
-            }),
-            Default::CurrentTime => match to {
-                Dialect::Mysql => Some("(CURRENT_TIME)".to_string()),
-                Dialect::SqlServer => Some("(CAST(GETDATE() AS time))".to_string()),
-                Dialect::Oracle => drop(
-                    "Oracle has no time-of-day type to take CURRENT_TIME".to_string(),
-                    diags,
-                ),
-                Dialect::Postgres | Dialect::Sqlite => Some("CURRENT_TIME".to_string()),
-            },
-            // SQLite stores dates as text, so the zero date is a value like any other there.
-            Default::ZeroDate(z) => match to {
-                Dialect::Mysql | Dialect::Sqlite => Some(to.quote_string(z)),
-                _ => drop(format!("the zero date '{z}' does not exist on {to}"), diags),
-            },
-            Default::NextVal(seq) => match to {
-                Dialect::Postgres => {
-                    let name = self.namer.object(seq, diags);
-                    self.out
-                        .sequence_defaults
-                        .push((t.name.clone(), c.name.clone(), name.clone()));
-                    Some(format!("nextval({})", to.quote_string(&name)))
-                }
-                // A sequence absorbed into an identity is that identity's own on these targets:
-                // nothing else can draw from it.
-                Dialect::SqlServer | Dialect::Oracle
-                    if !self.schema.sequences.iter().any(|s| s.name.matches(seq)) =>
-                {
-                    drop(
-                        format!(
-                            "sequence `{seq}` became part of an identity column, whose values {to} does not share"
-                        ),
-                        diags,
-                    )
-                }
-                // https://learn.microsoft.com/en-us/sql/t-sql/functions/next-value-for-transact-sql
-                Dialect::SqlServer => {
-                    Some(format!("NEXT VALUE FOR {}", self.namer.object(seq, diags)))
-                }
-                // Oracle 12c and later take a sequence in a DEFAULT
-                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html, DEFAULT).
-                Dialect::Oracle => Some(format!("{}.NEXTVAL", self.namer.object(seq, diags))),
-                _ => drop(format!("sequence `{seq}` does not exist on {to}"), diags),
-            },
-            Default::Expr(e)
-                if matches!(to, Dialect::SqlServer | Dialect::Oracle)
-                    && matches!(&**e, sqlparser::ast::Expr::Value(v)
-                        if matches!(v.value, sqlparser::ast::Value::SingleQuotedByteStringLiteral(_))) =>
+            Default::ZeroDate(z) if target.keeps_zero_date() => Some(to.quote_string(z)),
+            Default::ZeroDate(z) => {
+                drop(format!("the zero date '{z}' does not exist on {to}"), diags)
+            }
+            Default::NextVal(seq) if !to.has_sequences() => {
+                drop(format!("sequence `{seq}` does not exist on {to}"), diags)
+            }
+            // A sequence absorbed into an identity may be that identity's own: nothing else can
+            // draw from it.
+            Default::NextVal(seq)
+                if target.identity_owns_sequence()
+                    && !self.schema.sequences.iter().any(|s| s.name.matches(seq)) =>
             {
                 drop(
-                    format!("a bit-value literal has no spelling on {to}"),
+                    format!(
+                        "sequence `{seq}` became part of an identity column, whose values {to} does not share"
+                    ),
                     diags,
                 )
             }
-            Default::Expr(e) if hex_or_bit_default(e, to, &ty).is_some() => {
-                hex_or_bit_default(e, to, &ty)
-            }
-            Default::Expr(e) => match expr::expr(e, self.opts.from, to, &self.namer) {
-                Ok(s) if to == Dialect::Postgres => Some(s),
-                Ok(s) => Some(format!("({s})")),
-                Err(why) => {
-                    diags.push(
-                        Diagnostic::new(
-                            &codes::DEFAULT_MANUAL,
-                            format!("default of `{}.{}` is not converted: {why}", t.name, c.name),
-                        )
-                        .at(c.span)
-                        .object(t_obj(t)),
-                    );
-                    None
+            Default::NextVal(seq) => {
+                let name = self.namer.object(seq, diags);
+                if target.loader_sets_sequences() {
+                    self.out
+                        .sequence_defaults
+                        .push((t.name.clone(), c.name.clone(), name.clone()));
                 }
+                Some(target.next_value(&name))
+            }
+            Default::Expr(e) => match bytes_value(e).and_then(|v| target.bytes_literal(v, &ty)) {
+                Some(BytesLiteral::Spelled(v)) => Some(v),
+                Some(BytesLiteral::Unspellable) => drop(
+                    format!("a bit-value literal has no spelling on {to}"),
+                    diags,
+                ),
+                None => self.expression_default(&at, e, diags),
             },
+        }
+    }
+
+    /// An expression default, printed for the target, or None with a diagnostic.
+    fn expression_default(
+        &self,
+        at: &ColumnAt,
+        e: &sqlparser::ast::Expr,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<String> {
+        match expr::expr(e, self.opts.from, self.to(), &self.namer) {
+            Ok(s) => Some(self.target().expression_default(s)),
+            Err(why) => {
+                let message = format!("default of `{}` is not converted: {why}", at.name());
+                diags.push(at.diag(&codes::DEFAULT_MANUAL, message));
+                None
+            }
         }
     }
 
@@ -875,12 +718,8 @@ impl<'a> Emitter<'a> {
                     .is_some_and(|c| self.sqlite_rowid(t, c));
             if !rowid {
                 let cols = self.key_columns(t, &pk.columns, diags);
-                let cname = match (&pk.name, to) {
-                    // MySQL names every primary key PRIMARY.
-                    (
-                        Some(n),
-                        Dialect::Postgres | Dialect::Sqlite | Dialect::SqlServer | Dialect::Oracle,
-                    ) => {
+                let cname = match &pk.name {
+                    Some(n) if self.target().names_primary_key() => {
                         let n =
                             self.namer
                                 .unique_name(&Self::scope(&t.name), n, &t.name.name, diags);
@@ -891,9 +730,7 @@ impl<'a> Emitter<'a> {
                 lines.push(format!("{cname}PRIMARY KEY ({cols})"));
             }
         }
-        // MySQL wants an AUTO_INCREMENT column to lead some key
-        // (https://dev.mysql.com/doc/refman/8.0/en/example-auto-increment.html).
-        if to == Dialect::Mysql {
+        if self.target().identity_must_lead_key() {
             for c in t.columns.iter().filter(|c| c.identity.is_some()) {
                 let leads = |cols: &[String]| {
                     cols.first()
@@ -934,28 +771,7 @@ impl<'a> Emitter<'a> {
             columns,
         });
         let mut sql = format!("CREATE TABLE {name} (\n  {}\n)", lines.join(",\n  "));
-        if to == Dialect::Mysql {
-            let identity_start = t
-                .columns
-                .iter()
-                .find_map(|c| c.identity.as_ref()?.start)
-                .and_then(|s| u64::try_from(s).ok());
-            if let Some(n) = t.auto_increment_start.or(identity_start).filter(|n| *n > 1) {
-                sql.push_str(&format!(" AUTO_INCREMENT={n}"));
-            }
-            // The table's defaults for its text columns, in MySQL's own names.
-            if self.opts.from == Dialect::Mysql {
-                if let Some(cs) = &t.default_charset {
-                    sql.push_str(&format!(" DEFAULT CHARSET={cs}"));
-                }
-                if let Some(co) = &t.default_collation {
-                    sql.push_str(&format!(" COLLATE={co}"));
-                }
-            }
-            if let Some(cm) = &t.comment {
-                sql.push_str(&format!(" COMMENT={}", to.quote_string(cm)));
-            }
-        }
+        sql.push_str(&self.target().table_options(t, self.same_engine()));
         let numbering = if self.identity_by_trigger() {
             self.identity_sequence_trigger(t, &name, diags)
         } else {
@@ -971,34 +787,19 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// The first of `columns` whose target type the target cannot index: SQL Server's `(max)`
-    /// and legacy large-object types (index keys are at most 900 or 1700 bytes,
-    /// <https://learn.microsoft.com/en-us/sql/sql-server/maximum-capacity-specifications-for-sql-server>),
-    /// Oracle's LOBs (ORA-02327,
-    /// <https://docs.oracle.com/en/database/oracle/oracle-database/19/errmg/ORA-01500.html>).
+    /// The first of `columns` whose target type the target cannot index
+    /// (`TargetSyntax::can_index`: SQL Server's large types, Oracle's LOBs).
     fn unindexable_column<'c>(
         &self,
         t: &Table,
         mut columns: impl Iterator<Item = &'c str>,
     ) -> Option<String> {
-        let to = self.to();
         columns
             .find(|c| {
                 t.column(c).is_some_and(|col| {
-                    let ty = self.column_type(col).to_lowercase();
-                    match to {
-                        Dialect::SqlServer => {
-                            ty.ends_with("(max)")
-                                || matches!(ty.as_str(), "text" | "ntext" | "image" | "xml")
-                        }
-                        Dialect::Oracle => {
-                            matches!(
-                                base_name(&ty).as_str(),
-                                "clob" | "nclob" | "blob" | "long" | "xmltype"
-                            )
-                        }
-                        Dialect::Mysql | Dialect::Postgres | Dialect::Sqlite => false,
-                    }
+                    !self
+                        .target()
+                        .can_index(&self.column_type(col).to_lowercase())
                 })
             })
             .map(str::to_string)
@@ -1010,7 +811,7 @@ impl<'a> Emitter<'a> {
             .map(|c| {
                 let q = self.namer.ident(c, diags);
                 match t.column(c) {
-                    Some(col) if self.to() == Dialect::Mysql && is_blob_or_text(&self.column_type(col)) => {
+                    Some(col) if self.target().needs_key_prefix(&self.column_type(col)) => {
                         diags.push(
                             Diagnostic::new(&codes::INDEX_PREFIX_ADDED, format!("key on `{}.{c}` indexes only its first 255 characters on MySQL, which cannot index whole TEXT/BLOB values", t.name))
                                 .at(col.span)
@@ -1199,15 +1000,15 @@ impl<'a> Emitter<'a> {
                 .object(t_obj(t)),
             );
         }
-        match (fk.deferrable, to) {
-            (Some(_), Dialect::Mysql | Dialect::SqlServer) => diags.push(
+        match fk.deferrable {
+            Some(_) if !self.target().has_deferrable_fks() => diags.push(
                 Diagnostic::new(&codes::FK_DEFERRABLE_DROPPED, format!("a deferrable foreign key of `{}` becomes immediate: {} checks foreign keys at once", t.name, to.title()))
                     .at(fk.span)
                     .object(t_obj(t)),
             ),
-            (Some(Deferrable::Deferred), _) => sql.push_str(" DEFERRABLE INITIALLY DEFERRED"),
-            (Some(Deferrable::Immediate), _) => sql.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
-            (None, _) => {}
+            Some(Deferrable::Deferred) => sql.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+            Some(Deferrable::Immediate) => sql.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
+            None => {}
         }
         Some((sql, rname))
     }
@@ -1261,9 +1062,8 @@ impl<'a> Emitter<'a> {
                 }
             }
         }
-        // Oracle's COMMENT ON is PostgreSQL's
-        // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/COMMENT.html).
-        if matches!(to, Dialect::Postgres | Dialect::Oracle) {
+        let comments = self.target().comments();
+        if comments == Comments::CommentOn {
             if let Some(cm) = &t.comment {
                 self.post(
                     StepKind::Comment,
@@ -1282,12 +1082,12 @@ impl<'a> Emitter<'a> {
                 }
             }
         }
-        if to == Dialect::SqlServer {
+        if comments == Comments::ExtendedProperty {
             self.extended_properties(t, diags);
         }
-        if to == Dialect::Postgres && self.opts.emulate_on_update {
+        if self.target().on_update_trigger(self.opts.emulate_on_update) {
             self.on_update_trigger(t, &name, diags);
-        } else if to == Dialect::Sqlite
+        } else if comments == Comments::Dropped
             && (t.comment.is_some() || t.columns.iter().any(|c| c.comment.is_some()))
         {
             diags.push(
@@ -1383,7 +1183,7 @@ impl<'a> Emitter<'a> {
         let obj = t_obj(t);
         let what = ix.name.clone().unwrap_or_else(|| "(unnamed)".to_string());
         if ix.kind != IndexKind::Plain
-            && !(to == Dialect::Mysql && self.opts.from == Dialect::Mysql)
+            && !(self.same_engine() && self.target().keeps_fulltext_spatial())
         {
             let kind = if ix.kind == IndexKind::Fulltext {
                 "full-text"
@@ -1422,10 +1222,10 @@ impl<'a> Emitter<'a> {
                         .column(c)
                         .map(|col| self.column_type(col))
                         .unwrap_or_default();
-                    match (p.prefix_len, to) {
-                        (Some(n), Dialect::Mysql) => format!("{q}({n})"),
-                        (None, Dialect::Mysql) if is_blob_or_text(&col_ty) => format!("{q}(255)"),
-                        (Some(_), _) => {
+                    match p.prefix_len {
+                        Some(n) if self.target().has_prefix_indexes() => format!("{q}({n})"),
+                        None if self.target().needs_key_prefix(&col_ty) => format!("{q}(255)"),
+                        Some(_) => {
                             diags.push(
                                 Diagnostic::new(&codes::INDEX_PREFIX_DROPPED, format!("prefix length of index `{what}` on `{}` is dropped: {to} indexes the whole value", t.name))
                                     .at(ix.span)
@@ -1433,14 +1233,13 @@ impl<'a> Emitter<'a> {
                             );
                             q
                         }
-                        _ => q,
+                        None => q,
                     }
                 }
                 IndexExpr::Expr(e) => {
-                    let printed = if to == Dialect::Mysql {
-                        Err("MariaDB has no expression indexes".to_string())
-                    } else {
-                        expr::expr(e, self.opts.from, to, &self.namer)
+                    let printed = match self.target().refuses_expression_indexes() {
+                        Some(why) => Err(why.to_string()),
+                        None => expr::expr(e, self.opts.from, to, &self.namer),
                     };
                     match printed {
                         Ok(s) => format!("({s})"),
@@ -1484,23 +1283,15 @@ impl<'a> Emitter<'a> {
                 }
             }
         }
-        let method = match (ix.method.as_deref(), to) {
-            (None, _) | (_, Dialect::Sqlite) => String::new(),
-            // A B-tree is what SQL Server and Oracle build anyway.
-            (Some("btree"), Dialect::SqlServer | Dialect::Oracle) => String::new(),
-            (Some(m @ ("btree" | "hash")), Dialect::Postgres | Dialect::Mysql) => {
-                format!(" USING {}", m.to_uppercase())
-            }
-            // PostgreSQL's built-in access methods; others (hnsw, ivfflat, ...) come from extensions.
-            (Some(m @ ("gist" | "spgist" | "gin" | "brin")), Dialect::Postgres)
-                if self.opts.from == Dialect::Postgres =>
-            {
-                format!(" USING {m}")
-            }
-            (Some(m), _) => {
-                diags.push(left_out(&codes::INDEX_MANUAL, format!("index `{what}` on `{}` uses method {m}, which {to} lacks; it is not converted", t.name), ix.span, obj));
-                return;
-            }
+        let method = match ix.method.as_deref() {
+            None => String::new(),
+            Some(m) => match self.target().index_method(m, self.same_engine()) {
+                Some(using) => using,
+                None => {
+                    diags.push(left_out(&codes::INDEX_MANUAL, format!("index `{what}` on `{}` uses method {m}, which {to} lacks; it is not converted", t.name), ix.span, obj));
+                    return;
+                }
+            },
         };
         let col_names: Vec<String> = ix
             .parts
@@ -1525,7 +1316,7 @@ impl<'a> Emitter<'a> {
             IndexKind::Spatial => "SPATIAL ",
             IndexKind::Plain => "",
         };
-        let (using_before, using_after) = if to == Dialect::Postgres {
+        let (using_before, using_after) = if self.target().method_before_columns() {
             (method, String::new())
         } else {
             (String::new(), method)
@@ -1572,7 +1363,7 @@ impl<'a> Emitter<'a> {
         // SQL Server takes ORDER BY in a view only with a row limit
         // (https://learn.microsoft.com/en-us/sql/t-sql/statements/create-view-transact-sql); a
         // view's rows have no order anyway unless the query that reads it asks for one.
-        let unordered = (to == Dialect::SqlServer
+        let unordered = (!self.target().view_takes_order_by()
             && self.opts.from != to
             && v.query.order_by.is_some()
             && v.query.limit_clause.is_none()
@@ -1614,7 +1405,7 @@ impl<'a> Emitter<'a> {
                         .collect();
                     format!(" ({})", c.join(", "))
                 };
-                let kind = if v.materialized && to == Dialect::Postgres {
+                let kind = if v.materialized && self.target().has_materialized_views() {
                     "MATERIALIZED VIEW"
                 } else {
                     if v.materialized {
@@ -1689,17 +1480,14 @@ impl<'a> Emitter<'a> {
 
     /// The script's routines, in source order.
     pub fn routines(&mut self, diags: &mut Vec<Diagnostic>) {
-        if self.opts.from == Dialect::Postgres
-            && self.to() == Dialect::Postgres
+        if let Some((setting, sql)) = self.target().routine_setting()
+            && self.same_engine()
             && !self.schema.routines.is_empty()
         {
-            // Functions may call functions defined after them; PostgreSQL checks SQL function
-            // bodies at creation unless told not to, which is what pg_dump does too
-            // (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-CHECK-FUNCTION-BODIES).
             self.post(
                 StepKind::Setting,
-                ObjectRef::new(ObjectKind::Setting, "check_function_bodies"),
-                "SET check_function_bodies = false".to_string(),
+                ObjectRef::new(ObjectKind::Setting, setting),
+                sql.to_string(),
             );
         }
         for r in &self.schema.routines {
@@ -1715,7 +1503,7 @@ impl<'a> Emitter<'a> {
             let body = r.body.trim().to_string();
             let end = match self.to().unit_lines() {
                 Some((before, after)) => End::Alone { before, after },
-                None if self.to() == Dialect::Mysql && body.contains(';') => End::Delimiter,
+                None if self.target().delimits_routines() && body.contains(';') => End::Delimiter,
                 None => End::Semicolon,
             };
             self.out.post_data.push(Stmt {
@@ -1772,39 +1560,5 @@ fn fk_action_sql(a: FkAction) -> &'static str {
         FkAction::Cascade => "CASCADE",
         FkAction::SetNull => "SET NULL",
         FkAction::SetDefault => "SET DEFAULT",
-    }
-}
-
-fn base_name(ty: &str) -> String {
-    ty.split('(').next().unwrap_or("").trim().to_lowercase()
-}
-
-fn is_datetime(ty: &str) -> bool {
-    matches!(base_name(ty).as_str(), "datetime" | "timestamp")
-}
-
-fn is_texty(ty: &str) -> bool {
-    is_blob_or_text(ty) || base_name(ty) == "json"
-}
-
-fn is_blob_or_text(ty: &str) -> bool {
-    matches!(
-        base_name(ty).as_str(),
-        "text"
-            | "tinytext"
-            | "mediumtext"
-            | "longtext"
-            | "blob"
-            | "tinyblob"
-            | "mediumblob"
-            | "longblob"
-    )
-}
-
-/// `(3)` of `datetime(3)`, or nothing.
-fn fsp_suffix(ty: &str) -> String {
-    match (ty.find('('), ty.find(')')) {
-        (Some(a), Some(b)) if b > a => ty[a..=b].to_string(),
-        _ => String::new(),
     }
 }
