@@ -358,6 +358,31 @@ impl Dialect {
                 || ty.starts_with("timestamp_ltz")))
     }
 
+    /// Whether a source script's names are meant exactly as written, case included, so that
+    /// names differing only in case are different objects: PostgreSQL's quoted identifiers are
+    /// case-sensitive and its dumps quote every mixed-case name
+    /// (<https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS>).
+    /// The other sources are read as comparing names without case (MySQL on Windows and macOS,
+    /// SQLite, SQL Server's default collation), so the emitter declares their spellings.
+    pub fn names_exact_in_case(self) -> bool {
+        self == Dialect::Postgres
+    }
+
+    /// Whether the dialect has a SET type, whose default is a comma list of members
+    /// (<https://dev.mysql.com/doc/refman/8.0/en/set.html>): MySQL.
+    pub fn has_set_type(self) -> bool {
+        self == Dialect::Mysql
+    }
+
+    /// Whether index names are unique per table rather than per schema: MySQL's are
+    /// (<https://dev.mysql.com/doc/refman/8.0/en/create-index.html>: an index belongs to its
+    /// table), PostgreSQL's and SQLite's share the schema's namespace with tables
+    /// (<https://www.postgresql.org/docs/current/sql-createindex.html>), as SQL Server's and
+    /// Oracle's generated constraint names do for ferry.
+    pub fn index_names_per_table(self) -> bool {
+        self == Dialect::Mysql
+    }
+
     /// Whether the dialect has schemas inside a database (PostgreSQL); in MySQL a schema is a
     /// database and in SQLite an attached file, so names are emitted unqualified there. SQL
     /// Server has schemas, but nearly every script puts everything in `dbo`, and Oracle's schema
@@ -1498,8 +1523,6 @@ impl Dialect {
 #[cfg(test)]
 const DIALECT_TESTS_ELSEWHERE: &[(&str, usize)] = &[
     ("src/emit/expr.rs", 29),
-    ("src/emit/names.rs", 1),
-    ("src/emit/table.rs", 2),
 ];
 
 #[cfg(test)]

@@ -273,7 +273,7 @@ impl Namer {
         table: &str,
         diags: &mut Vec<Diagnostic>,
     ) -> String {
-        let scope = if self.target == Dialect::Mysql {
+        let scope = if self.target.index_names_per_table() {
             table
         } else {
             scope

@@ -79,7 +79,7 @@ impl<'a> Emitter<'a> {
             };
         }
         // Only where the source compares names without case: PostgreSQL's quoted names are exact.
-        if opts.from != Dialect::Postgres {
+        if !opts.from.names_exact_in_case() {
             namer.declare(schema.tables.iter().map(|t| t.name.name.as_str()));
             namer.declare(schema.views.iter().map(|v| v.name.name.as_str()));
             // A view's output columns are names too: one spelled like a table column in another
@@ -624,7 +624,7 @@ impl<'a> Emitter<'a> {
             }
             // A MySQL SET default is a comma list; an array's literal is the target's own.
             Default::String(s)
-                if self.opts.from == Dialect::Mysql
+                if self.opts.from.has_set_type()
                     && ty.ends_with("[]")
                     && target.set_as_array(s).is_some() =>
             {
