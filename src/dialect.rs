@@ -1521,9 +1521,7 @@ impl Dialect {
 /// place each; these are the ones not moved yet (issue 21). A test holds the counts exact: a new
 /// test elsewhere fails it, and moving one here means lowering its count.
 #[cfg(test)]
-const DIALECT_TESTS_ELSEWHERE: &[(&str, usize)] = &[
-    ("src/emit/expr.rs", 29),
-];
+const DIALECT_TESTS_ELSEWHERE: &[(&str, usize)] = &[("src/emit/expr.rs", 29)];
 
 #[cfg(test)]
 mod tests {
