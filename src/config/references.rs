@@ -142,7 +142,7 @@ pub(super) fn follow(
                 .filter_map(name_of)
                 .find(|r| gone.iter().any(|g| g.matches(r)));
             let result = match over_gone {
-                Some(r) => Err(format!("it reads the view `{r}`, which is left out")),
+                Some(r) => Err(Unfollowable::ReadsLeftOutView(r.to_string())),
                 None => rewrite_view(&mut v.query, names, quote),
             };
             match result {
@@ -181,7 +181,7 @@ pub(super) fn follow(
 }
 
 /// The diagnostic for an object left out.
-fn left_out(what: String, why: &str) -> Diagnostic {
+fn left_out(what: String, why: &Unfollowable) -> Diagnostic {
     Diagnostic::new(
         &codes::CONFIG_REFERENCE_MANUAL,
         format!("{what} is not converted: {why}"),
@@ -190,7 +190,7 @@ fn left_out(what: String, why: &str) -> Diagnostic {
 }
 
 /// The index's columns, covering columns, expressions and predicate, over its table.
-fn rewrite_index(i: &mut ir::Index, rec: &SourceTable, quote: char) -> Result<(), String> {
+fn rewrite_index(i: &mut ir::Index, rec: &SourceTable, quote: char) -> Result<(), Unfollowable> {
     let scope = [rec];
     for p in &mut i.parts {
         match &mut p.expr {
@@ -208,7 +208,7 @@ fn rewrite_index(i: &mut ir::Index, rec: &SourceTable, quote: char) -> Result<()
 }
 
 /// A column named as a plain name (an index part): its new name, or why there is none.
-fn column_now(rec: &SourceTable, column: &str) -> Result<String, String> {
+fn column_now(rec: &SourceTable, column: &str) -> Result<String, Unfollowable> {
     match rec.column(column) {
         Some(Some(now)) => Ok(now.clone()),
         Some(None) => Err(dropped(rec, column)),
@@ -216,15 +216,65 @@ fn column_now(rec: &SourceTable, column: &str) -> Result<String, String> {
     }
 }
 
-fn dropped(rec: &SourceTable, column: &str) -> String {
-    format!(
-        "it uses the column `{}.{column}`, which the configuration drops",
-        rec.source
-    )
+fn dropped(rec: &SourceTable, column: &str) -> Unfollowable {
+    Unfollowable::DroppedColumn {
+        table: rec.source.to_string(),
+        column: column.to_string(),
+    }
+}
+
+/// Why a reference cannot be followed to its new name: the object is left out (F1008).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unfollowable {
+    /// It uses a column the configuration drops.
+    DroppedColumn { table: String, column: String },
+    /// A USING or NATURAL join over an edited column (the join names no table).
+    JoinOverEdited { table: String, column: String },
+    /// A plain column name read from several tables, one of which edits it.
+    Ambiguous { name: String, table: String },
+    /// A qualifier that names no table of the query (a subquery's or CTE's), before an edited
+    /// column.
+    UnknownQualifier {
+        qualifier: String,
+        table: String,
+        column: String,
+    },
+    /// A view that reads a view left out.
+    ReadsLeftOutView(String),
+}
+
+impl std::fmt::Display for Unfollowable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unfollowable::DroppedColumn { table, column } => write!(
+                f,
+                "it uses the column `{table}.{column}`, which the configuration drops"
+            ),
+            Unfollowable::JoinOverEdited { table, column } => write!(
+                f,
+                "it joins by USING or NATURAL over the column `{table}.{column}`, which the configuration renames or drops"
+            ),
+            Unfollowable::Ambiguous { name, table } => write!(
+                f,
+                "the column name `{name}` is read from several tables and the configuration renames or drops `{table}.{name}`: ferry cannot tell which it means"
+            ),
+            Unfollowable::UnknownQualifier {
+                qualifier,
+                table,
+                column,
+            } => write!(
+                f,
+                "ferry cannot tell which table `{qualifier}` names, and the configuration renames or drops `{table}.{column}`"
+            ),
+            Unfollowable::ReadsLeftOutView(view) => {
+                write!(f, "it reads the view `{view}`, which is left out")
+            }
+        }
+    }
 }
 
 /// An expression over one table (a check, default, generated column or index part).
-fn rewrite_expr(e: &mut Expr, scope: &[&SourceTable], quote: char) -> Result<(), String> {
+fn rewrite_expr(e: &mut Expr, scope: &[&SourceTable], quote: char) -> Result<(), Unfollowable> {
     let qualifiers = scope
         .iter()
         .map(|t| (t.source.name.to_lowercase(), Some(*t), true))
@@ -242,7 +292,7 @@ fn rewrite_expr(e: &mut Expr, scope: &[&SourceTable], quote: char) -> Result<(),
 }
 
 /// A view's query: the tables it reads are those of its FROM clauses, anywhere in it.
-fn rewrite_view(q: &mut Query, names: &SourceNames, quote: char) -> Result<(), String> {
+fn rewrite_view(q: &mut Query, names: &SourceNames, quote: char) -> Result<(), Unfollowable> {
     let mut from = FromClauses {
         names,
         tables: Vec::new(),
@@ -371,7 +421,7 @@ impl Rewriter<'_> {
     }
 
     /// A column of a known table.
-    fn column(&self, t: &SourceTable, id: &mut Ident) -> ControlFlow<String> {
+    fn column(&self, t: &SourceTable, id: &mut Ident) -> ControlFlow<Unfollowable> {
         match t.column(&id.value) {
             Some(None) => ControlFlow::Break(dropped(t, &id.value)),
             Some(Some(now)) if now != source_spelling(t, &id.value) => {
@@ -433,9 +483,9 @@ fn join_constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
 }
 
 impl VisitorMut for Rewriter<'_> {
-    type Break = String;
+    type Break = Unfollowable;
 
-    fn pre_visit_relation(&mut self, r: &mut ObjectName) -> ControlFlow<String> {
+    fn pre_visit_relation(&mut self, r: &mut ObjectName) -> ControlFlow<Unfollowable> {
         let Some(name) = name_of(r) else {
             return ControlFlow::Continue(());
         };
@@ -469,7 +519,7 @@ impl VisitorMut for Rewriter<'_> {
         ControlFlow::Continue(())
     }
 
-    fn pre_visit_select(&mut self, s: &mut Select) -> ControlFlow<String> {
+    fn pre_visit_select(&mut self, s: &mut Select) -> ControlFlow<Unfollowable> {
         for j in s.from.iter().flat_map(|f| &f.joins) {
             let problem = match join_constraint(&j.join_operator) {
                 Some(JoinConstraint::Using(cols)) => cols
@@ -488,10 +538,10 @@ impl VisitorMut for Rewriter<'_> {
                 _ => None,
             };
             if let Some((t, c)) = problem {
-                return ControlFlow::Break(format!(
-                    "it joins by USING or NATURAL over the column `{}.{c}`, which the configuration renames or drops",
-                    t.source
-                ));
+                return ControlFlow::Break(Unfollowable::JoinOverEdited {
+                    table: t.source.to_string(),
+                    column: c.to_string(),
+                });
             }
         }
         for item in &mut s.projection {
@@ -509,7 +559,7 @@ impl VisitorMut for Rewriter<'_> {
         ControlFlow::Continue(())
     }
 
-    fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<String> {
+    fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<Unfollowable> {
         match e {
             Expr::Identifier(id) => {
                 let hits: Vec<&SourceTable> = self
@@ -527,10 +577,10 @@ impl VisitorMut for Rewriter<'_> {
                                 now.as_deref() != Some(source_spelling(t, &id.value))
                             })
                         }) {
-                            return ControlFlow::Break(format!(
-                                "the column name `{}` is read from several tables and the configuration renames or drops `{}.{}`: ferry cannot tell which it means",
-                                id.value, t.source, id.value
-                            ));
+                            return ControlFlow::Break(Unfollowable::Ambiguous {
+                                name: id.value.clone(),
+                                table: t.source.to_string(),
+                            });
                         }
                     }
                 }
@@ -548,15 +598,15 @@ impl VisitorMut for Rewriter<'_> {
                     }
                     _ => {
                         if let Some(t) = self.edited_somewhere(&column.value) {
-                            return ControlFlow::Break(format!(
-                                "ferry cannot tell which table `{}` names, and the configuration renames or drops `{}.{}`",
-                                head.iter()
+                            return ControlFlow::Break(Unfollowable::UnknownQualifier {
+                                qualifier: head
+                                    .iter()
                                     .map(|i| i.value.as_str())
                                     .collect::<Vec<_>>()
                                     .join("."),
-                                t.source,
-                                column.value
-                            ));
+                                table: t.source.to_string(),
+                                column: column.value.clone(),
+                            });
                         }
                     }
                 }

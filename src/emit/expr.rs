@@ -9,6 +9,7 @@ use sqlparser::ast::{self, Expr, Ident, ObjectName, Visit, VisitMut, Visitor, Vi
 use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::names::{ColumnKind, Namer};
+use super::refusal::Refusal;
 use crate::dialect::Dialect;
 
 /// Functions that exist with the same meaning on MySQL, PostgreSQL and SQLite.
@@ -117,7 +118,7 @@ struct Rewrite<'a> {
     from: Dialect,
     to: Dialect,
     namer: &'a Namer,
-    refused: Option<String>,
+    refused: Option<Refusal>,
     /// Per query being visited (innermost last): table names and aliases in its FROM, lower case,
     /// to the table they name.
     scopes: Vec<Vec<(String, String)>>,
@@ -184,7 +185,7 @@ impl Rewrite<'_> {
         };
         match mysql_operator(op, self.to) {
             MysqlOperator::Same => {}
-            MysqlOperator::Refused(why) => self.refuse(why.to_string()),
+            MysqlOperator::Refused(why) => self.refuse(Refusal::MysqlOperator(why)),
             MysqlOperator::As(new) => *op = new,
             MysqlOperator::NullSafeEqual => {
                 *e = Expr::IsNotDistinctFrom(left.clone(), right.clone());
@@ -291,7 +292,9 @@ impl Rewrite<'_> {
             ast::SetExpr::Select(sel) => {
                 if self.from == Dialect::Mysql && self.to != Dialect::Mysql {
                     if let Some(col) = loose_group_by(sel) {
-                        self.refuse(format!("`{col}` is selected but neither grouped nor aggregated (MySQL's loose GROUP BY)"));
+                        self.refuse(Refusal::LooseGroupBy {
+                            column: col.to_string(),
+                        });
                     }
                 }
                 for item in &mut sel.projection {
@@ -333,7 +336,7 @@ impl Rewrite<'_> {
         if limit.is_some()
             && let Some(why) = target.refuses_row_limit(self.namer.oracle_release)
         {
-            self.refuse(why.to_string());
+            self.refuse(Refusal::TargetLacks(why));
         }
         match limit {
             Some((_, offset))
@@ -342,13 +345,10 @@ impl Rewrite<'_> {
                     && (offset.is_some()
                         || !matches!(q.body.as_ref(), ast::SetExpr::Select(_))) =>
             {
-                self.refuse(
-                    "SQL Server limits rows with OFFSET ... FETCH only after an ORDER BY"
-                        .to_string(),
-                );
+                self.refuse(Refusal::RowLimitNeedsOrderBy);
             }
             None if !target.view_takes_order_by() && q.order_by.is_some() => {
-                self.refuse("SQL Server takes ORDER BY in a view only with TOP".to_string());
+                self.refuse(Refusal::ViewOrderWithoutTop);
             }
             _ => {}
         }
@@ -356,7 +356,7 @@ impl Rewrite<'_> {
             if sel.from.is_empty()
                 && let Some(why) = target.refuses_select_without_from()
             {
-                self.refuse(why.to_string());
+                self.refuse(Refusal::TargetLacks(why));
             }
             if !target.has_using_joins() {
                 for join in sel.from.iter().flat_map(|t| &t.joins) {
@@ -384,11 +384,11 @@ impl Rewrite<'_> {
             constraint,
             Some(JoinConstraint::Using(_) | JoinConstraint::Natural)
         ) {
-            self.refuse("SQL Server has no JOIN ... USING or NATURAL JOIN".to_string());
+            self.refuse(Refusal::UsingJoin);
         }
     }
 
-    fn refuse(&mut self, what: String) {
+    fn refuse(&mut self, what: Refusal) {
         if self.refused.is_none() {
             self.refused = Some(what);
         }
@@ -512,7 +512,7 @@ impl VisitorMut for Rewrite<'_> {
                     && matches!(v.value, ast::Value::Boolean(_)) =>
             {
                 let to = self.to;
-                self.refuse(format!("{to} has no boolean literal in SQL"));
+                self.refuse(Refusal::NoBooleanLiteral(to));
             }
             // Oracle reads '' as NULL
             // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Nulls.html).
@@ -521,7 +521,7 @@ impl VisitorMut for Rewrite<'_> {
                     && self.to == Dialect::Oracle
                     && matches!(&v.value, ast::Value::SingleQuotedString(s) if s.is_empty()) =>
             {
-                self.refuse("Oracle reads the empty string '' as NULL".to_string());
+                self.refuse(Refusal::EmptyStringIsNull);
             }
             // Oracle turns text into a date by the session's NLS_DATE_FORMAT
             // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Type-Comparison-Rules.html):
@@ -531,20 +531,26 @@ impl VisitorMut for Rewrite<'_> {
                     && self.to == Dialect::Oracle
                     && is_comparison(op)
                     && (is_string(right)
-                        && self.column_kind(left).is_some_and(|k| k.1.is_some_and(|k| k != ColumnKind::Text))
+                        && self
+                            .column_kind(left)
+                            .is_some_and(|k| k.1.is_some_and(|k| k != ColumnKind::Text))
                         || is_string(left)
-                            && self.column_kind(right).is_some_and(|k| k.1.is_some_and(|k| k != ColumnKind::Text))) =>
+                            && self
+                                .column_kind(right)
+                                .is_some_and(|k| k.1.is_some_and(|k| k != ColumnKind::Text))) =>
             {
-                self.refuse("a text literal compared with a column that is not text converts by the session's format on Oracle".to_string());
+                self.refuse(Refusal::TextLiteralOnOracle);
             }
             Expr::Between {
                 expr, low, high, ..
             } if cross
                 && self.to == Dialect::Oracle
                 && (is_string(low) || is_string(high))
-                && self.column_kind(expr).is_some_and(|k| k.1.is_some_and(|k| k != ColumnKind::Text)) =>
+                && self
+                    .column_kind(expr)
+                    .is_some_and(|k| k.1.is_some_and(|k| k != ColumnKind::Text)) =>
             {
-                self.refuse("a text literal compared with a column that is not text converts by the session's format on Oracle".to_string());
+                self.refuse(Refusal::TextLiteralOnOracle);
             }
             // SQL Server and Oracle turn the text into a number to compare it with one, and fail
             // on text that is not a number
@@ -557,7 +563,7 @@ impl VisitorMut for Rewrite<'_> {
                         || is_number(left) && self.is_text_column(right).is_some()) =>
             {
                 let to = self.to;
-                self.refuse(format!("a text column compared with a number fails on {to} for text that is not a number"));
+                self.refuse(Refusal::TextComparedWithNumber(to));
             }
             // SQL Server's `+` of two texts concatenates them, NULL if either is
             // (https://learn.microsoft.com/en-us/sql/t-sql/language-elements/string-concatenation-transact-sql):
@@ -579,11 +585,10 @@ impl VisitorMut for Rewrite<'_> {
                             right: right.clone(),
                         }
                     }
-                    Dialect::Mysql => *e = call("concat", vec![(**left).clone(), (**right).clone()]),
-                    _ => self.refuse(
-                        "`+` of texts is NULL when either is NULL on SQL Server; Oracle's || reads NULL as ''"
-                            .to_string(),
-                    ),
+                    Dialect::Mysql => {
+                        *e = call("concat", vec![(**left).clone(), (**right).clone()])
+                    }
+                    _ => self.refuse(Refusal::PlusOfTexts),
                 }
             }
             // `+` adds numbers everywhere but concatenates text on SQL Server.
@@ -598,9 +603,7 @@ impl VisitorMut for Rewrite<'_> {
                     || is_string(left)
                     || is_string(right)) =>
             {
-                self.refuse(
-                    "`+` on text concatenates on SQL Server and adds elsewhere".to_string(),
-                );
+                self.refuse(Refusal::PlusOnText);
             }
             // SQL Server concatenates with + (https://learn.microsoft.com/en-us/sql/t-sql/language-elements/string-concatenation-transact-sql),
             // NULL when either side is, as PostgreSQL's and SQLite's || is; on two texts only
@@ -621,10 +624,7 @@ impl VisitorMut for Rewrite<'_> {
                     }
                 }
                 Dialect::Oracle => *e = call("concat", vec![(**left).clone(), (**right).clone()]),
-                _ => self.refuse(
-                    "SQL Server has no || operator, and its + concatenates only two texts"
-                        .to_string(),
-                ),
+                _ => self.refuse(Refusal::NoConcatOperator),
             },
             // PostgreSQL's concat() skips NULL arguments, as SQL Server's CONCAT does and
             // Oracle's two-argument CONCAT
@@ -641,9 +641,12 @@ impl VisitorMut for Rewrite<'_> {
                     .cloned()
                     .collect();
                 if args.len() != function_arg_count(f) {
-                    self.refuse("concat() takes plain arguments here".to_string());
+                    self.refuse(Refusal::ConcatArguments);
                 } else {
-                    args.insert(0, Expr::value(ast::Value::SingleQuotedString(String::new())));
+                    args.insert(
+                        0,
+                        Expr::value(ast::Value::SingleQuotedString(String::new())),
+                    );
                     *e = call("concat_ws", args);
                 }
             }
@@ -654,7 +657,7 @@ impl VisitorMut for Rewrite<'_> {
             {
                 let args = crate::parse::sql::call_args(f);
                 if args.len() < 2 || args.len() != function_arg_count(f) {
-                    self.refuse("concat() takes two or more plain arguments here".to_string());
+                    self.refuse(Refusal::ConcatTwoOrMore);
                 } else if self.to == Dialect::Oracle {
                     // concat(a, b, c) -> concat(a, concat(b, c)).
                     let mut rev = args.into_iter().rev();
@@ -672,7 +675,7 @@ impl VisitorMut for Rewrite<'_> {
                     && function_base_name(f) == "round"
                     && function_arg_count(f) < 2 =>
             {
-                self.refuse("SQL Server's ROUND needs the number of digits".to_string());
+                self.refuse(Refusal::RoundNeedsDigits);
             }
             // Oracle's pseudo-columns read like names but are values
             // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Pseudocolumns.html,
@@ -684,9 +687,7 @@ impl VisitorMut for Rewrite<'_> {
                     && ORACLE_PSEUDO_COLUMNS.contains(&id.value.to_ascii_uppercase().as_str()) =>
             {
                 let name = id.value.to_ascii_uppercase();
-                self.refuse(format!(
-                    "Oracle's `{name}` has no equivalent that ferry vouches for"
-                ));
+                self.refuse(Refusal::OraclePseudoColumn(name));
             }
             Expr::Identifier(id) => self.ident(id),
             Expr::CompoundIdentifier(ids) => ids.iter_mut().for_each(|id| self.ident(id)),
@@ -697,9 +698,7 @@ impl VisitorMut for Rewrite<'_> {
                         .any(|(n, _)| f.name.to_string().eq_ignore_ascii_case(n)) =>
             {
                 let name = f.name.to_string();
-                self.refuse(format!(
-                    "function `{name}` needs a newer PostgreSQL than 15, which ferry targets"
-                ));
+                self.refuse(Refusal::NewerPostgres(name));
             }
             Expr::BinaryOp { left, op, right }
                 if self.to == Dialect::Postgres
@@ -726,12 +725,20 @@ impl VisitorMut for Rewrite<'_> {
                     if is_number(b)
                         && let Some(col) = self.is_text_column(a)
                     {
-                        self.refuse(format!("`{col}` is text and is compared with a number, which PostgreSQL does not cast implicitly"));
+                        self.refuse(Refusal::NoImplicitCast {
+                            column: col.to_string(),
+                            kind: "text",
+                            used: "compared with a number",
+                        });
                     }
                     if is_number(b)
                         && let Some(col) = self.is_bool_column(a)
                     {
-                        self.refuse(format!("`{col}` is boolean and is compared with a number, which PostgreSQL does not cast implicitly"));
+                        self.refuse(Refusal::NoImplicitCast {
+                            column: col.to_string(),
+                            kind: "boolean",
+                            used: "compared with a number",
+                        });
                     }
                 }
             }
@@ -745,40 +752,38 @@ impl VisitorMut for Rewrite<'_> {
                     .is_text_column(left)
                     .or_else(|| self.is_text_column(right))
                 {
-                    self.refuse(format!("`{col}` is text and is used in arithmetic, which PostgreSQL does not cast implicitly"));
+                    self.refuse(Refusal::NoImplicitCast {
+                        column: col.to_string(),
+                        kind: "text",
+                        used: "used in arithmetic",
+                    });
                 }
             }
             Expr::Function(f) if self.namer.routines.contains(&function_base_name(f)) => {
                 let name = f.name.to_string();
-                self.refuse(format!(
-                    "it calls `{name}`, which the script defines and ferry does not convert"
-                ));
+                self.refuse(Refusal::CallsScriptRoutine(name));
             }
             Expr::BinaryOp {
                 op: ast::BinaryOperator::StringConcat,
                 ..
             } if self.to == Dialect::Mysql && self.from != Dialect::Mysql => {
-                self.refuse(
-                    "`||` concatenates strings here but is a logical OR on MySQL".to_string(),
-                );
+                self.refuse(Refusal::OrIsConcat);
             }
             Expr::Function(f) if self.from != self.to => {
                 let name = f.name.to_string();
                 match function_on(&name, self.from, self.to) {
                     Some(t) => f.name = ObjectName::from(vec![Ident::new(t)]),
-                    None => self.refuse(format!(
-                        "function `{name}` has no known equivalent on {}",
-                        self.to
-                    )),
+                    None => self.refuse(Refusal::UnknownFunction {
+                        name,
+                        target: self.to,
+                    }),
                 }
             }
             Expr::Cast { data_type, .. } if self.from != self.to => {
-                self.refuse(format!("cast to `{data_type}` is not converted"))
+                self.refuse(Refusal::Cast(data_type.to_string()))
             }
             // SQL Server's CONVERT(type, value [, style]) and MySQL's CONVERT(value, type).
-            Expr::Convert { .. } if self.from != self.to => {
-                self.refuse("CONVERT(...) is not converted".to_string())
-            }
+            Expr::Convert { .. } if self.from != self.to => self.refuse(Refusal::Convert),
             Expr::Value(v) if self.from != self.to => {
                 if let ast::Value::DoubleQuotedString(s) = &v.value {
                     // MySQL's "text" is a string; elsewhere it would be an identifier.
@@ -795,7 +800,7 @@ impl VisitorMut for Rewrite<'_> {
             Expr::Interval(_) | Expr::Extract { .. } | Expr::AtTimeZone { .. }
                 if self.from != self.to =>
             {
-                self.refuse(format!("`{e}` is not converted"))
+                self.refuse(Refusal::NotConverted(e.to_string()))
             }
             _ => {}
         }
@@ -828,7 +833,7 @@ fn requote_tokens(sql: &str, to: Dialect) -> String {
 }
 
 /// An expression for the target, or why it cannot be.
-pub fn expr(e: &Expr, from: Dialect, to: Dialect, namer: &Namer) -> Result<String, String> {
+pub fn expr(e: &Expr, from: Dialect, to: Dialect, namer: &Namer) -> Result<String, Refusal> {
     scoped_expr(e, from, to, namer, Vec::new())
 }
 
@@ -839,7 +844,7 @@ pub fn table_expr(
     to: Dialect,
     namer: &Namer,
     table: &str,
-) -> Result<String, String> {
+) -> Result<String, Refusal> {
     let t = table.to_lowercase();
     scoped_expr(e, from, to, namer, vec![vec![(t.clone(), t)]])
 }
@@ -850,7 +855,7 @@ fn scoped_expr(
     to: Dialect,
     namer: &Namer,
     scopes: Vec<Vec<(String, String)>>,
-) -> Result<String, String> {
+) -> Result<String, Refusal> {
     let mut e = e.clone();
     let mut rw = Rewrite {
         from,
@@ -867,7 +872,7 @@ fn scoped_expr(
 }
 
 /// A view's query for the target, or why it cannot be.
-pub fn query(q: &ast::Query, from: Dialect, to: Dialect, namer: &Namer) -> Result<String, String> {
+pub fn query(q: &ast::Query, from: Dialect, to: Dialect, namer: &Namer) -> Result<String, Refusal> {
     let mut q = q.clone();
     let mut rw = Rewrite {
         from,
@@ -1096,9 +1101,9 @@ fn call(name: &str, args: Vec<Expr>) -> Expr {
 /// and Oracle: numbers, no MySQL `LIMIT ... BY`, no FETCH of the source's own.
 type RowLimit<'q> = Option<(Option<&'q Expr>, Option<&'q Expr>)>;
 
-fn row_limit(q: &ast::Query) -> Result<RowLimit<'_>, String> {
+fn row_limit(q: &ast::Query) -> Result<RowLimit<'_>, Refusal> {
     if q.fetch.is_some() {
-        return Err("FETCH FIRST in the source is not converted".to_string());
+        return Err(Refusal::FetchFirst);
     }
     let (limit, offset) = match &q.limit_clause {
         None => return Ok(None),
@@ -1108,12 +1113,12 @@ fn row_limit(q: &ast::Query) -> Result<RowLimit<'_>, String> {
             limit_by,
         }) if limit_by.is_empty() => (limit.as_ref(), offset.as_ref().map(|o| &o.value)),
         Some(ast::LimitClause::OffsetCommaLimit { offset, limit }) => (Some(limit), Some(offset)),
-        Some(_) => return Err("LIMIT ... BY is not converted".to_string()),
+        Some(_) => return Err(Refusal::LimitBy),
     };
     if limit.into_iter().chain(offset).all(is_number) {
         Ok(Some((limit, offset)))
     } else {
-        Err("a row limit that is not a number is not converted".to_string())
+        Err(Refusal::LimitNotANumber)
     }
 }
 

@@ -6,6 +6,7 @@
 mod cascade;
 pub mod expr;
 pub mod names;
+pub mod refusal;
 mod table;
 mod targets;
 

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::refusal::Refusal;
 use super::targets::{self, BytesLiteral, ColumnAt, Comments, Generated, TargetSyntax};
 use super::{End, Options, Output, StepKind, Stmt, expr, left_out};
 use crate::diag::{Diagnostic, ObjectKind, ObjectRef, codes};
@@ -1238,7 +1239,7 @@ impl<'a> Emitter<'a> {
                 }
                 IndexExpr::Expr(e) => {
                     let printed = match self.target().refuses_expression_indexes() {
-                        Some(why) => Err(why.to_string()),
+                        Some(why) => Err(Refusal::TargetLacks(why)),
                         None => expr::expr(e, self.opts.from, to, &self.namer),
                     };
                     match printed {
@@ -1263,7 +1264,7 @@ impl<'a> Emitter<'a> {
         let mut predicate = String::new();
         if let Some(pred) = &ix.predicate {
             let printed = if !to.has_partial_indexes() {
-                Err(format!("{} has no partial indexes", to.title()))
+                Err(Refusal::NoPartialIndexes(to))
             } else {
                 expr::expr(pred, self.opts.from, to, &self.namer)
             };
@@ -1450,7 +1451,7 @@ impl<'a> Emitter<'a> {
 
     /// Why a view cannot be created on the target whatever its query says: it reads a view
     /// left out, a relation the script does not create, or another engine's catalog.
-    fn view_reads_missing(&self, v: &View) -> Option<String> {
+    fn view_reads_missing(&self, v: &View) -> Option<Refusal> {
         let dropped = relations_of(&v.query).iter().find_map(|r| {
             let n =
                 r.0.last()
@@ -1463,17 +1464,18 @@ impl<'a> Emitter<'a> {
                 .cloned()
         });
         if let Some(dep) = dropped {
-            return Some(format!(
-                "it selects from view `{dep}`, which is not converted"
-            ));
+            return Some(Refusal::ReadsLeftOutView(dep.to_string()));
         }
         let same_engine = self.opts.from == self.to();
         let missing = crate::order::undefined_relations(&v.query, self.schema, same_engine);
         missing.first().map(|m| {
             if crate::order::is_system_relation(m) {
-                format!("it reads `{m}`, a catalog of {}", self.opts.from)
+                Refusal::ReadsCatalog {
+                    relation: m.to_string(),
+                    source: self.opts.from,
+                }
             } else {
-                format!("it selects from `{m}`, which the script does not create")
+                Refusal::ReadsUndefined(m.to_string())
             }
         })
     }

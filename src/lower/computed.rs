@@ -17,16 +17,78 @@ use crate::diag::{Diagnostic, codes};
 use crate::ir::{Column, Generated, Table};
 use crate::source::Span;
 
+/// Why a SQL Server computed column is not converted, one variant per situation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Uncomputable {
+    /// Its text is not inside the statement's (a span that does not fit).
+    TextOutside,
+    /// sqlparser cannot read the definition.
+    Unreadable(String),
+    /// An expression whose SQL Server type ferry does not know.
+    UnknownType(String),
+    UnknownFunctionType(String),
+    NotAColumn(String),
+    EmptyName,
+    CaseWithoutResults,
+    /// A comparison or logical operator: a condition, which SQL Server cannot store.
+    Condition(String),
+    TextPlusNumber,
+    UnknownArithmetic {
+        op: String,
+        left: String,
+        right: String,
+    },
+    IntegerDivision,
+    NoCommonType {
+        left: String,
+        right: String,
+    },
+}
+
+impl std::fmt::Display for Uncomputable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Uncomputable::TextOutside => f.write_str("its text is not in the statement"),
+            Uncomputable::Unreadable(e) => write!(f, "ferry cannot read it: {e}"),
+            Uncomputable::UnknownType(e) => write!(f, "ferry does not know the type of `{e}`"),
+            Uncomputable::UnknownFunctionType(name) => {
+                write!(f, "ferry does not know the type of function `{name}`")
+            }
+            Uncomputable::NotAColumn(id) => write!(f, "`{id}` is not a column of the table"),
+            Uncomputable::EmptyName => f.write_str("an empty name"),
+            Uncomputable::CaseWithoutResults => f.write_str("a CASE without results"),
+            Uncomputable::Condition(op) => write!(
+                f,
+                "a `{op}` expression is a condition, which SQL Server cannot store"
+            ),
+            Uncomputable::TextPlusNumber => {
+                f.write_str("`+` of text and a number converts the text to a number on SQL Server")
+            }
+            Uncomputable::UnknownArithmetic { op, left, right } => write!(
+                f,
+                "ferry does not know what `{op}` does to `{left}` and `{right}` values"
+            ),
+            Uncomputable::IntegerDivision => {
+                f.write_str("`/` of two integers truncates on SQL Server but not on every target")
+            }
+            Uncomputable::NoCommonType { left, right } => write!(
+                f,
+                "its values are `{left}` or `{right}`, whose common type ferry does not know"
+            ),
+        }
+    }
+}
+
 /// The computed column defined at `at` (a file span inside the statement), or why it cannot
 /// be converted.
-pub fn computed_column(cx: &Ctx, at: Span, table: &Table) -> Result<Column, String> {
+pub fn computed_column(cx: &Ctx, at: Span, table: &Table) -> Result<Column, Uncomputable> {
     let base = cx.raw.span.start;
     let text = at
         .start
         .checked_sub(base)
         .zip(at.end.checked_sub(base))
         .and_then(|(s, e)| cx.raw.text.get(s..e))
-        .ok_or("its text is not in the statement")?;
+        .ok_or(Uncomputable::TextOutside)?;
     let d = cx.dialect.parser();
     let read = Parser::new(&*d).try_with_sql(text).and_then(|mut p| {
         let name = p.parse_identifier()?;
@@ -41,7 +103,7 @@ pub fn computed_column(cx: &Ctx, at: Span, table: &Table) -> Result<Column, Stri
         Ok((name, expr, persisted, not_null))
     });
     let (name, expr, persisted, not_null) =
-        read.map_err(|e| format!("ferry cannot read it: {e}"))?;
+        read.map_err(|e| Uncomputable::Unreadable(e.to_string()))?;
     let ty = type_of(&expr, table)?;
     // The definition without its trailing comma, as a column's span is.
     let len = text.trim_end().trim_end_matches(',').trim_end().len();
@@ -59,7 +121,7 @@ pub fn computed_column(cx: &Ctx, at: Span, table: &Table) -> Result<Column, Stri
 }
 
 /// The manual action for a computed column that is not converted, with the reason when known.
-pub fn computed_column_manual(at: Span, why: Option<&str>) -> Diagnostic {
+pub fn computed_column_manual(at: Span, why: Option<&Uncomputable>) -> Diagnostic {
     let message = match why {
         Some(why) => format!("a computed column is left out of the table: {why}"),
         None => "a computed column (AS expression) is left out of the table".to_string(),
@@ -195,11 +257,13 @@ impl Ty {
 }
 
 /// The type SQL Server gives an expression over the table's columns.
-fn type_of(e: &Expr, table: &Table) -> Result<Ty, String> {
+fn type_of(e: &Expr, table: &Table) -> Result<Ty, Uncomputable> {
     match e {
         Expr::Nested(inner) => type_of(inner, table),
         Expr::Identifier(id) => column_type(id, table),
-        Expr::CompoundIdentifier(ids) => column_type(ids.last().ok_or("an empty name")?, table),
+        Expr::CompoundIdentifier(ids) => {
+            column_type(ids.last().ok_or(Uncomputable::EmptyName)?, table)
+        }
         Expr::Value(v) => literal_type(&v.value),
         Expr::UnaryOp {
             op: UnaryOperator::Minus | UnaryOperator::Plus,
@@ -209,7 +273,7 @@ fn type_of(e: &Expr, table: &Table) -> Result<Ty, String> {
             if t.is_numeric() {
                 Ok(t)
             } else {
-                Err(format!("ferry does not know the type of `{e}`"))
+                Err(Uncomputable::UnknownType(e.to_string()))
             }
         }
         Expr::BinaryOp { left, op, right } => {
@@ -225,24 +289,24 @@ fn type_of(e: &Expr, table: &Table) -> Result<Ty, String> {
                 .iter()
                 .map(|w| &w.result)
                 .chain(else_result.as_deref());
-            let first = results.next().ok_or("a CASE without results")?;
+            let first = results.next().ok_or(Uncomputable::CaseWithoutResults)?;
             results.try_fold(type_of(first, table)?, |acc, r| {
                 union_type(acc, type_of(r, table)?)
             })
         }
         Expr::Function(f) => function_type(f, table),
-        _ => Err(format!("ferry does not know the type of `{e}`")),
+        _ => Err(Uncomputable::UnknownType(e.to_string())),
     }
 }
 
-fn column_type(id: &ast::Ident, table: &Table) -> Result<Ty, String> {
+fn column_type(id: &ast::Ident, table: &Table) -> Result<Ty, Uncomputable> {
     table
         .column(&id.value)
         .map(|c| Ty::of_source(&c.source_type))
-        .ok_or_else(|| format!("`{id}` is not a column of the table"))
+        .ok_or_else(|| Uncomputable::NotAColumn(id.to_string()))
 }
 
-fn literal_type(v: &ast::Value) -> Result<Ty, String> {
+fn literal_type(v: &ast::Value) -> Result<Ty, Uncomputable> {
     let len = |s: &str| u32::try_from(s.chars().count().max(1)).ok();
     match v {
         ast::Value::Number(n, _) if n.contains(['e', 'E']) => Ok(Ty::Float { real: false }),
@@ -264,29 +328,27 @@ fn literal_type(v: &ast::Value) -> Result<Ty, String> {
             national: true,
             len: len(s),
         }),
-        other => Err(format!("ferry does not know the type of `{other}`")),
+        other => Err(Uncomputable::UnknownType(other.to_string())),
     }
 }
 
 /// SQL Server's result of `a op b`.
-fn binary_type(op: &BinaryOperator, a: Ty, b: Ty) -> Result<Ty, String> {
+fn binary_type(op: &BinaryOperator, a: Ty, b: Ty) -> Result<Ty, Uncomputable> {
     use BinaryOperator::*;
     if !matches!(op, Plus | Minus | Multiply | Divide | Modulo) {
-        return Err(format!(
-            "a `{op}` expression is a condition, which SQL Server cannot store"
-        ));
+        return Err(Uncomputable::Condition(op.to_string()));
     }
     match (&a, &b) {
         (Ty::Text { .. }, Ty::Text { .. }) if *op == Plus => Ok(concat_type(&a, &b)),
         (Ty::Text { .. }, _) | (_, Ty::Text { .. }) if *op == Plus => {
-            Err("`+` of text and a number converts the text to a number on SQL Server".to_string())
+            Err(Uncomputable::TextPlusNumber)
         }
         _ if a.is_numeric() && b.is_numeric() => numeric_type(op, &a, &b),
-        _ => Err(format!(
-            "ferry does not know what `{op}` does to `{}` and `{}` values",
-            a.spelled(),
-            b.spelled()
-        )),
+        _ => Err(Uncomputable::UnknownArithmetic {
+            op: op.to_string(),
+            left: a.spelled(),
+            right: b.spelled(),
+        }),
     }
 }
 
@@ -306,7 +368,7 @@ fn concat_type(a: &Ty, b: &Ty) -> Ty {
 
 /// Arithmetic on two numbers: the operand of higher precedence decides; two exact decimals give
 /// the precision and scale of SQL Server's table.
-fn numeric_type(op: &BinaryOperator, a: &Ty, b: &Ty) -> Result<Ty, String> {
+fn numeric_type(op: &BinaryOperator, a: &Ty, b: &Ty) -> Result<Ty, Uncomputable> {
     use BinaryOperator::*;
     let float = |t: &Ty| matches!(t, Ty::Float { .. });
     if float(a) || float(b) {
@@ -317,9 +379,7 @@ fn numeric_type(op: &BinaryOperator, a: &Ty, b: &Ty) -> Result<Ty, String> {
     }
     if let (Ty::Int(x), Ty::Int(y)) = (a, b) {
         if *op == Divide {
-            return Err(
-                "`/` of two integers truncates on SQL Server but not on every target".to_string(),
-            );
+            return Err(Uncomputable::IntegerDivision);
         }
         return Ok(Ty::Int(*x.max(y)));
     }
@@ -331,7 +391,13 @@ fn numeric_type(op: &BinaryOperator, a: &Ty, b: &Ty) -> Result<Ty, String> {
             .all(|t| matches!(t, Ty::Money { small: true } | Ty::Int(_)));
         return Ok(Ty::Money { small });
     }
-    let ((p1, s1), (p2, s2)) = a.as_decimal().zip(b.as_decimal()).ok_or("not a number")?;
+    let ((p1, s1), (p2, s2)) =
+        a.as_decimal()
+            .zip(b.as_decimal())
+            .ok_or_else(|| Uncomputable::NoCommonType {
+                left: a.spelled(),
+                right: b.spelled(),
+            })?;
     // Integral digits; a scale above the precision is the source's error, read as none.
     let (i1, i2) = (p1.saturating_sub(s1), p2.saturating_sub(s2));
     let (p, s) = match op {
@@ -364,11 +430,17 @@ fn capped_decimal(p: u32, s: u32) -> Ty {
 }
 
 /// The type of a value that is either of two (CASE branches, COALESCE arguments).
-fn union_type(a: Ty, b: Ty) -> Result<Ty, String> {
+fn union_type(a: Ty, b: Ty) -> Result<Ty, Uncomputable> {
     match (&a, &b) {
         _ if a == b => Ok(a),
         _ if a.text().is_some() && b.text().is_some() => {
-            let ((na, la), (nb, lb)) = a.text().zip(b.text()).ok_or("not text")?;
+            let ((na, la), (nb, lb)) =
+                a.text()
+                    .zip(b.text())
+                    .ok_or_else(|| Uncomputable::NoCommonType {
+                        left: a.spelled(),
+                        right: b.spelled(),
+                    })?;
             Ok(Ty::Text {
                 national: na || nb,
                 len: la.zip(lb).map(|(x, y)| x.max(y)),
@@ -389,19 +461,18 @@ fn union_type(a: Ty, b: Ty) -> Result<Ty, String> {
         }
         // Otherwise the one of higher precedence, as arithmetic would give.
         _ if a.is_numeric() && b.is_numeric() => numeric_type(&BinaryOperator::Plus, &a, &b),
-        _ => Err(format!(
-            "its values are `{}` or `{}`, whose common type ferry does not know",
-            a.spelled(),
-            b.spelled()
-        )),
+        _ => Err(Uncomputable::NoCommonType {
+            left: a.spelled(),
+            right: b.spelled(),
+        }),
     }
 }
 
 /// The few functions whose result type ferry knows and that re-print on every target.
-fn function_type(f: &ast::Function, table: &Table) -> Result<Ty, String> {
+fn function_type(f: &ast::Function, table: &Table) -> Result<Ty, Uncomputable> {
     let name = f.name.to_string().to_ascii_lowercase();
     let args = crate::parse::sql::call_args(f);
-    let unknown = || format!("ferry does not know the type of function `{}`", f.name);
+    let unknown = || Uncomputable::UnknownFunctionType(f.name.to_string());
     match (name.as_str(), args.as_slice()) {
         // ISNULL takes the type of its first argument; COALESCE that of highest precedence.
         ("isnull", [a, b]) => {
@@ -431,6 +502,7 @@ mod tests {
     use super::*;
 
     fn ty(expr: &str, columns: &[(&str, &str)]) -> Result<String, String> {
+        let typed = |e: &Expr, t: &Table| type_of(e, t).map_err(|e| e.to_string());
         let mut t = Table::new(crate::ir::Name::bare("t"), Span::new(0, 0));
         for (n, ty) in columns {
             t.columns.push(Column::new(*n, Span::new(0, 0), *ty));
@@ -440,7 +512,7 @@ mod tests {
             .try_with_sql(expr)
             .and_then(|mut p| p.parse_expr())
             .map_err(|e| e.to_string())?;
-        type_of(&e, &t).map(|t| t.spelled())
+        typed(&e, &t).map(|t| t.spelled())
     }
 
     #[test]
