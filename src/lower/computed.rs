@@ -79,6 +79,13 @@ impl std::fmt::Display for Uncomputable {
     }
 }
 
+fn no_common_type(a: &Ty, b: &Ty) -> Uncomputable {
+    Uncomputable::NoCommonType {
+        left: a.spelled(),
+        right: b.spelled(),
+    }
+}
+
 /// The computed column defined at `at` (a file span inside the statement), or why it cannot
 /// be converted.
 pub fn computed_column(cx: &Ctx, at: Span, table: &Table) -> Result<Column, Uncomputable> {
@@ -391,13 +398,10 @@ fn numeric_type(op: &BinaryOperator, a: &Ty, b: &Ty) -> Result<Ty, Uncomputable>
             .all(|t| matches!(t, Ty::Money { small: true } | Ty::Int(_)));
         return Ok(Ty::Money { small });
     }
-    let ((p1, s1), (p2, s2)) =
-        a.as_decimal()
-            .zip(b.as_decimal())
-            .ok_or_else(|| Uncomputable::NoCommonType {
-                left: a.spelled(),
-                right: b.spelled(),
-            })?;
+    let ((p1, s1), (p2, s2)) = a
+        .as_decimal()
+        .zip(b.as_decimal())
+        .ok_or_else(|| no_common_type(a, b))?;
     // Integral digits; a scale above the precision is the source's error, read as none.
     let (i1, i2) = (p1.saturating_sub(s1), p2.saturating_sub(s2));
     let (p, s) = match op {
@@ -434,13 +438,10 @@ fn union_type(a: Ty, b: Ty) -> Result<Ty, Uncomputable> {
     match (&a, &b) {
         _ if a == b => Ok(a),
         _ if a.text().is_some() && b.text().is_some() => {
-            let ((na, la), (nb, lb)) =
-                a.text()
-                    .zip(b.text())
-                    .ok_or_else(|| Uncomputable::NoCommonType {
-                        left: a.spelled(),
-                        right: b.spelled(),
-                    })?;
+            let ((na, la), (nb, lb)) = a
+                .text()
+                .zip(b.text())
+                .ok_or_else(|| no_common_type(&a, &b))?;
             Ok(Ty::Text {
                 national: na || nb,
                 len: la.zip(lb).map(|(x, y)| x.max(y)),
@@ -461,10 +462,7 @@ fn union_type(a: Ty, b: Ty) -> Result<Ty, Uncomputable> {
         }
         // Otherwise the one of higher precedence, as arithmetic would give.
         _ if a.is_numeric() && b.is_numeric() => numeric_type(&BinaryOperator::Plus, &a, &b),
-        _ => Err(Uncomputable::NoCommonType {
-            left: a.spelled(),
-            right: b.spelled(),
-        }),
+        _ => Err(no_common_type(&a, &b)),
     }
 }
 
