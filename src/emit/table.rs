@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::refusal::Refusal;
 use super::targets::{self, BytesLiteral, ColumnAt, Comments, Generated, TargetSyntax};
 use super::{End, Options, Output, StepKind, Stmt, expr, left_out};
+use crate::canonical::Family;
 use crate::diag::{Diagnostic, ObjectKind, ObjectRef, codes};
 use crate::dialect::{Dialect, FkRefusal};
 use crate::emit::names::{ColumnKind, Namer};
@@ -27,8 +28,17 @@ pub struct Emitter<'a> {
 }
 
 /// Whether a column holds numbers that are not integers (floats, decimals).
+/// Whether the text `s` reads as a value of a numeric column of `family`: PostgreSQL and
+/// MariaDB refuse any other text as a number's default. Other families take any text.
+fn is_number_for(family: Option<Family>, s: &str) -> bool {
+    match family {
+        Some(Family::Int | Family::UInt) => s.trim().parse::<i128>().is_ok(),
+        Some(Family::Float | Family::Decimal) => s.trim().parse::<f64>().is_ok(),
+        _ => true,
+    }
+}
+
 fn is_numeric_canonical(c: &Column) -> bool {
-    use crate::canonical::Family;
     c.mapped
         .as_ref()
         .is_some_and(|m| matches!(m.canonical.family(), Family::Float | Family::Decimal))
@@ -581,7 +591,14 @@ impl<'a> Emitter<'a> {
             .mapped
             .as_ref()
             .is_some_and(|m| m.canonical.family() == crate::canonical::Family::Bool);
+        let family = c.mapped.as_ref().map(|m| m.canonical.family());
+        let is_temporal = matches!(
+            family,
+            Some(Family::Date | Family::Time | Family::Timestamp)
+        );
         let target = self.target();
+        // The source engine itself, or SQLite, takes any value in any column.
+        let keeps_any = to == self.opts.from || target.stores_any_value();
         let wrap = |s: String| target.literal_default(s, &ty);
         let bool_lit = |b: bool| target.bool_literal(b).to_string();
         let at = ColumnAt {
@@ -598,6 +615,10 @@ impl<'a> Emitter<'a> {
             Default::Number(n) if is_bool => {
                 Some(bool_lit(n.parse::<f64>().is_ok_and(|v| v != 0.0)))
             }
+            Default::Number(n) if is_temporal && !keeps_any => drop(
+                format!("the number {n} is not a date or time on {to}"),
+                diags,
+            ),
             Default::Number(n) => Some(wrap(n.clone())),
             Default::String(s) if is_bool => match s.to_ascii_lowercase().as_str() {
                 "1" | "t" | "true" | "y" | "yes" => Some(bool_lit(true)),
@@ -631,13 +652,36 @@ impl<'a> Emitter<'a> {
             {
                 target.set_as_array(s).map(|a| to.quote_string(&a))
             }
+            Default::String(s) if !keeps_any && !is_number_for(family, s) => {
+                drop(format!("the text '{s}' is not a number"), diags)
+            }
             Default::String(s) if s.is_empty() && target.refuses_empty_string().is_some() => {
                 let why = target.refuses_empty_string().unwrap_or_default();
                 drop(why.to_string(), diags)
             }
             Default::String(s) => Some(wrap(to.quote_string(s))),
             Default::Bool(b) => Some(bool_lit(*b)),
-            Default::CurrentTimestamp { precision } => {
+            Default::CurrentTimestamp {
+                local: true,
+                precision,
+            } => match target.local_timestamp() {
+                Some(v) => Some(v.to_string()),
+                None => {
+                    let kept = target.current_timestamp(*precision, &ty);
+                    let message = format!(
+                        "default of `{}`: the source wrote the local time of its machine; {to} writes CURRENT_TIMESTAMP, the time in the session's time zone",
+                        at.name()
+                    );
+                    match kept {
+                        Ok(v) => {
+                            diags.push(at.diag(&codes::DEFAULT_CHANGED, message));
+                            Some(v)
+                        }
+                        Err(why) => drop(why, diags),
+                    }
+                }
+            },
+            Default::CurrentTimestamp { precision, .. } => {
                 match target.current_timestamp(*precision, &ty) {
                     Ok(v) => Some(v),
                     Err(why) => drop(why, diags),
