@@ -38,6 +38,38 @@ fn is_number_for(family: Option<Family>, s: &str) -> bool {
     }
 }
 
+/// Whether the text `s` is a date, a time or both as ISO 8601 writes them (`2020-01-02`,
+/// `03:04:05.6`, `2020-01-02 03:04:05`, a zone after it): the form every target reads. Other text
+/// in a date or time column (`''`, `'0'`, `'never'`) is refused by PostgreSQL and MariaDB.
+fn is_iso_temporal(s: &str) -> bool {
+    let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+    let date = |d: &str| {
+        let mut parts = d.split('-');
+        matches!(
+            (parts.next(), parts.next(), parts.next(), parts.next()),
+            (Some(y), Some(m), Some(d), None) if digits(y, 4) && digits(m, 2) && digits(d, 2)
+        )
+    };
+    let time = |t: &str| {
+        // A zone after the time: `Z`, `+01`, `-05:30`.
+        let t = t.trim_end_matches('Z');
+        let t = match t.rfind(['+', '-']) {
+            Some(at) if digits(t[at + 1..].split(':').next().unwrap_or(""), 2) => &t[..at],
+            _ => t,
+        };
+        let (clock, fraction) = t.split_once('.').unwrap_or((t, "0"));
+        let mut parts = clock.split(':');
+        let hm = matches!((parts.next(), parts.next()), (Some(h), Some(m)) if digits(h, 2) && digits(m, 2));
+        let rest = parts.all(|s| digits(s, 2));
+        hm && rest && !fraction.is_empty() && fraction.bytes().all(|b| b.is_ascii_digit())
+    };
+    let s = s.trim();
+    match s.split_once([' ', 'T']) {
+        Some((d, t)) => date(d) && time(t),
+        None => date(s) || time(s),
+    }
+}
+
 fn is_numeric_canonical(c: &Column) -> bool {
     c.mapped
         .as_ref()
@@ -655,6 +687,10 @@ impl<'a> Emitter<'a> {
             Default::String(s) if !keeps_any && !is_number_for(family, s) => {
                 drop(format!("the text '{s}' is not a number"), diags)
             }
+            Default::String(s) if !keeps_any && is_temporal && !is_iso_temporal(s) => drop(
+                format!("the text '{s}' is not a date or time {to} reads"),
+                diags,
+            ),
             Default::String(s) if s.is_empty() && target.refuses_empty_string().is_some() => {
                 let why = target.refuses_empty_string().unwrap_or_default();
                 drop(why.to_string(), diags)
@@ -683,7 +719,17 @@ impl<'a> Emitter<'a> {
             },
             Default::CurrentTimestamp { precision, .. } => {
                 match target.current_timestamp(*precision, &ty) {
-                    Ok(v) => Some(v),
+                    Ok(v) => {
+                        // A text column holds the time in the writing engine's own form.
+                        if family == Some(Family::Text) && to != self.opts.from {
+                            let message = format!(
+                                "default of `{}`: the time now is written as {to}'s text form of a timestamp, not the source's",
+                                at.name()
+                            );
+                            diags.push(at.diag(&codes::DEFAULT_CHANGED, message));
+                        }
+                        Some(v)
+                    }
                     Err(why) => drop(why, diags),
                 }
             }
@@ -1606,5 +1652,36 @@ fn fk_action_sql(a: FkAction) -> &'static str {
         FkAction::Cascade => "CASCADE",
         FkAction::SetNull => "SET NULL",
         FkAction::SetDefault => "SET DEFAULT",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_iso_temporal;
+
+    #[test]
+    fn iso_dates_and_times_are_kept_and_other_text_is_not() {
+        for s in [
+            "2020-01-02",
+            "2020-01-02 03:04:05",
+            "2020-01-02T03:04:05.123",
+            "2020-01-02 03:04:05+01:00",
+            "2020-01-02 03:04:05Z",
+            "03:04",
+            "03:04:05.6",
+        ] {
+            assert!(is_iso_temporal(s), "{s}");
+        }
+        for s in [
+            "",
+            "0",
+            "never",
+            "now",
+            "2020-1-2",
+            "2020-01-02 3:04",
+            "03:04:05.",
+        ] {
+            assert!(!is_iso_temporal(s), "{s}");
+        }
     }
 }
