@@ -102,6 +102,7 @@ fn function_default(f: &ast::Function) -> Option<Default> {
             Some(now(Some(3)))
         }
         "date" if args.len() == 1 && is_now_literal(args[0]) => Some(Default::CurrentDate),
+        "time" if args.len() == 1 && is_now_literal(args[0]) => Some(Default::CurrentTime),
         "nextval" => {
             let seq = match args.first()? {
                 Expr::Cast { expr, .. } => literal_string(expr)?,
@@ -189,6 +190,8 @@ mod tests {
             }
         );
         assert_eq!(sqlite("current_date"), Default::CurrentDate);
+        assert_eq!(sqlite("(date('now'))"), Default::CurrentDate);
+        assert_eq!(sqlite("(time('now'))"), Default::CurrentTime);
         // Another format is another text: not the time now as the targets write it.
         assert!(matches!(
             sqlite("(strftime('%s', 'now'))"),
