@@ -320,6 +320,24 @@ impl Dialect {
         matches!(self, Dialect::Oracle)
     }
 
+    /// Whether a double-quoted word in a column default is a string literal: SQLite reads a
+    /// double-quoted string as a literal where it cannot resolve to an identifier, and a default
+    /// can reference no column (<https://sqlite.org/lang_keywords.html>). Checked: SQLite stores
+    /// `DEFAULT "a"` as the text `a` even when a column is named `a`.
+    pub fn double_quoted_default_is_string(self) -> bool {
+        matches!(self, Dialect::Sqlite)
+    }
+
+    /// Whether a table of this name is the engine's own bookkeeping, never a user table: SQLite
+    /// reserves every name that starts with `sqlite_` (`sqlite_sequence`, `sqlite_stat1`, ...;
+    /// <https://sqlite.org/fileformat2.html#intschema>).
+    pub fn is_internal_table(self, name: &str) -> bool {
+        matches!(self, Dialect::Sqlite)
+            && name
+                .get(..7)
+                .is_some_and(|p| p.eq_ignore_ascii_case("sqlite_"))
+    }
+
     /// Whether the data mover reads the data statements of this dialect's dumps (mysqldump,
     /// pg_dump, sqlite3 .dump). SQL Server and Oracle scripts are converted, not loaded.
     pub fn reads_dump_data(self) -> bool {

@@ -1306,3 +1306,87 @@ fn the_read_lock_warning_follows_quiet() {
     src.run_script(&format!("DROP USER '{user}'@'%';"))
         .unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// A SQLite file as applications write them: double-quoted string defaults, defaults that fit
+/// no target type, SQLite's time functions, AUTOINCREMENT (so `sqlite_sequence`), ANALYZE (so
+/// `sqlite_stat1`), and a user table whose name only looks like SQLite's own.
+fn wild_defaults_sqlite_file(dir: &Path) -> PathBuf {
+    let src = dir.join("src.db");
+    let _ = std::fs::remove_file(&src);
+    let conn = rusqlite::Connection::open(&src).unwrap_or_else(|e| panic!("{e}"));
+    conn.execute_batch(
+        "CREATE TABLE note (
+           id INTEGER PRIMARY KEY AUTOINCREMENT,
+           title TEXT NOT NULL DEFAULT \"\",
+           kind VARCHAR(20) DEFAULT \"plain\",
+           created DATETIME DEFAULT 0,
+           hits INTEGER DEFAULT '\"0\"',
+           touched DATETIME DEFAULT (datetime('now')),
+           local DATETIME DEFAULT (datetime('now', 'localtime')),
+           stamp DATETIME DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+           day DATE DEFAULT current_date,
+           score INTEGER DEFAULT '7'
+         );
+         CREATE INDEX note_kind ON note (kind);
+         INSERT INTO note (title, created, hits) VALUES ('first', '2020-01-02 03:04:05', 1);
+         CREATE TABLE sqlitex (id INTEGER PRIMARY KEY, v TEXT);
+         INSERT INTO sqlitex VALUES (1, 'kept');
+         ANALYZE;",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    src
+}
+
+/// The row the target's defaults write, as `title|kind|created null|hits null|touched set|
+/// local set|stamp set|day set|score`.
+fn default_row(db: &ScratchDb) -> String {
+    db.run_script("INSERT INTO note (id) VALUES (100)")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sql = "SELECT concat_ws('|', title, kind, \
+               CASE WHEN created IS NULL THEN 1 ELSE 0 END, CASE WHEN hits IS NULL THEN 1 ELSE 0 END, \
+               CASE WHEN touched IS NULL THEN 0 ELSE 1 END, CASE WHEN local IS NULL THEN 0 ELSE 1 END, \
+               CASE WHEN stamp IS NULL THEN 0 ELSE 1 END, CASE WHEN day IS NULL THEN 0 ELSE 1 END, \
+               score) FROM note WHERE id = 100";
+    db.query_scalar(sql).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn sqlite_file_defaults_from_the_wild_land_on_postgres_and_mariadb() {
+    let mut targets = Vec::new();
+    if pg_url().is_some() {
+        targets.push(ScratchDb::postgres("wild_defaults"));
+    }
+    if mysql_url().is_some() {
+        targets.push(ScratchDb::mariadb("wild_defaults"));
+    }
+    if targets.is_empty() {
+        eprintln!("skipped: neither FERRY_TEST_PG nor FERRY_TEST_MYSQL set");
+        return;
+    }
+    let dir = scratch_dir("wild-defaults");
+    let src = wild_defaults_sqlite_file(&dir);
+    for db in &targets {
+        let o = migrate_ok(&["migrate", &format!("sqlite:{}", src.display()), &db.url()]);
+        let err = text(&o.stderr);
+        assert!(err.contains("skipped `sqlite_sequence`"), "{err}");
+        assert!(err.contains("skipped `sqlite_stat1`"), "{err}");
+        assert!(err.contains("default of `note.created` dropped"), "{err}");
+        assert!(err.contains("default of `note.hits` dropped"), "{err}");
+        assert!(
+            err.contains("default of `note.local`: the source wrote the local time"),
+            "{err}"
+        );
+        assert!(
+            db.has_table("sqlitex"),
+            "{}: a user table was lost",
+            db.url()
+        );
+        assert!(!db.has_table("sqlite_sequence") && !db.has_table("sqlite_stat1"));
+        assert_eq!(db.table_count(), Ok(2));
+        assert_eq!(default_row(db), "|plain|1|1|1|1|1|1|7");
+        let first = db
+            .query_scalar("SELECT title FROM note WHERE id = 1")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(first, "first");
+    }
+}

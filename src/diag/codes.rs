@@ -65,7 +65,8 @@ codes! {
         "skipped the statement: it carries no schema",
         "Session settings (SET), locks, transaction control, USE, DROP ... IF EXISTS guards and data \
          statements (INSERT, COPY) carry no schema. `convert` skips them; the data mover reads the data \
-         statements of a dump.";
+         statements of a dump. An engine's own tables (SQLite's `sqlite_sequence`, `sqlite_stat1`) \
+         are no user tables and are skipped too; the identity columns carry their meaning.";
     UNSUPPORTED_STATEMENT = "F1001", "unsupported-statement", Manual, Medium,
         "a statement kind that ferry does not convert",
         "left the statement out of the output",

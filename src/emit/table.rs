@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::refusal::Refusal;
 use super::targets::{self, BytesLiteral, ColumnAt, Comments, Generated, TargetSyntax};
 use super::{End, Options, Output, StepKind, Stmt, expr, left_out};
+use crate::canonical::Family;
 use crate::diag::{Diagnostic, ObjectKind, ObjectRef, codes};
 use crate::dialect::{Dialect, FkRefusal};
 use crate::emit::names::{ColumnKind, Namer};
@@ -27,8 +28,49 @@ pub struct Emitter<'a> {
 }
 
 /// Whether a column holds numbers that are not integers (floats, decimals).
+/// Whether the text `s` reads as a value of a numeric column of `family`: PostgreSQL and
+/// MariaDB refuse any other text as a number's default. Other families take any text.
+fn is_number_for(family: Option<Family>, s: &str) -> bool {
+    match family {
+        Some(Family::Int | Family::UInt) => s.trim().parse::<i128>().is_ok(),
+        Some(Family::Float | Family::Decimal) => s.trim().parse::<f64>().is_ok(),
+        _ => true,
+    }
+}
+
+/// Whether the text `s` is a date, a time or both as ISO 8601 writes them (`2020-01-02`,
+/// `03:04:05.6`, `2020-01-02 03:04:05`, a zone after it): the form every target reads. Other text
+/// in a date or time column (`''`, `'0'`, `'never'`) is refused by PostgreSQL and MariaDB.
+fn is_iso_temporal(s: &str) -> bool {
+    let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+    let date = |d: &str| {
+        let mut parts = d.split('-');
+        matches!(
+            (parts.next(), parts.next(), parts.next(), parts.next()),
+            (Some(y), Some(m), Some(d), None) if digits(y, 4) && digits(m, 2) && digits(d, 2)
+        )
+    };
+    let time = |t: &str| {
+        // A zone after the time: `Z`, `+01`, `-05:30`.
+        let t = t.trim_end_matches('Z');
+        let t = match t.rfind(['+', '-']) {
+            Some(at) if digits(t[at + 1..].split(':').next().unwrap_or(""), 2) => &t[..at],
+            _ => t,
+        };
+        let (clock, fraction) = t.split_once('.').unwrap_or((t, "0"));
+        let mut parts = clock.split(':');
+        let hm = matches!((parts.next(), parts.next()), (Some(h), Some(m)) if digits(h, 2) && digits(m, 2));
+        let rest = parts.all(|s| digits(s, 2));
+        hm && rest && !fraction.is_empty() && fraction.bytes().all(|b| b.is_ascii_digit())
+    };
+    let s = s.trim();
+    match s.split_once([' ', 'T']) {
+        Some((d, t)) => date(d) && time(t),
+        None => date(s) || time(s),
+    }
+}
+
 fn is_numeric_canonical(c: &Column) -> bool {
-    use crate::canonical::Family;
     c.mapped
         .as_ref()
         .is_some_and(|m| matches!(m.canonical.family(), Family::Float | Family::Decimal))
@@ -581,7 +623,14 @@ impl<'a> Emitter<'a> {
             .mapped
             .as_ref()
             .is_some_and(|m| m.canonical.family() == crate::canonical::Family::Bool);
+        let family = c.mapped.as_ref().map(|m| m.canonical.family());
+        let is_temporal = matches!(
+            family,
+            Some(Family::Date | Family::Time | Family::Timestamp)
+        );
         let target = self.target();
+        // The source engine itself, or SQLite, takes any value in any column.
+        let keeps_any = to == self.opts.from || target.stores_any_value();
         let wrap = |s: String| target.literal_default(s, &ty);
         let bool_lit = |b: bool| target.bool_literal(b).to_string();
         let at = ColumnAt {
@@ -598,6 +647,10 @@ impl<'a> Emitter<'a> {
             Default::Number(n) if is_bool => {
                 Some(bool_lit(n.parse::<f64>().is_ok_and(|v| v != 0.0)))
             }
+            Default::Number(n) if is_temporal && !keeps_any => drop(
+                format!("the number {n} is not a date or time on {to}"),
+                diags,
+            ),
             Default::Number(n) => Some(wrap(n.clone())),
             Default::String(s) if is_bool => match s.to_ascii_lowercase().as_str() {
                 "1" | "t" | "true" | "y" | "yes" => Some(bool_lit(true)),
@@ -631,15 +684,52 @@ impl<'a> Emitter<'a> {
             {
                 target.set_as_array(s).map(|a| to.quote_string(&a))
             }
+            Default::String(s) if !keeps_any && !is_number_for(family, s) => {
+                drop(format!("the text '{s}' is not a number"), diags)
+            }
+            Default::String(s) if !keeps_any && is_temporal && !is_iso_temporal(s) => drop(
+                format!("the text '{s}' is not a date or time {to} reads"),
+                diags,
+            ),
             Default::String(s) if s.is_empty() && target.refuses_empty_string().is_some() => {
                 let why = target.refuses_empty_string().unwrap_or_default();
                 drop(why.to_string(), diags)
             }
             Default::String(s) => Some(wrap(to.quote_string(s))),
             Default::Bool(b) => Some(bool_lit(*b)),
-            Default::CurrentTimestamp { precision } => {
+            Default::CurrentTimestamp {
+                local: true,
+                precision,
+            } => match target.local_timestamp() {
+                Some(v) => Some(v.to_string()),
+                None => {
+                    let kept = target.current_timestamp(*precision, &ty);
+                    let message = format!(
+                        "default of `{}`: the source wrote the local time of its machine; {to} writes CURRENT_TIMESTAMP, the time in the session's time zone",
+                        at.name()
+                    );
+                    match kept {
+                        Ok(v) => {
+                            diags.push(at.diag(&codes::DEFAULT_CHANGED, message));
+                            Some(v)
+                        }
+                        Err(why) => drop(why, diags),
+                    }
+                }
+            },
+            Default::CurrentTimestamp { precision, .. } => {
                 match target.current_timestamp(*precision, &ty) {
-                    Ok(v) => Some(v),
+                    Ok(v) => {
+                        // A text column holds the time in the writing engine's own form.
+                        if family == Some(Family::Text) && to != self.opts.from {
+                            let message = format!(
+                                "default of `{}`: the time now is written as {to}'s text form of a timestamp, not the source's",
+                                at.name()
+                            );
+                            diags.push(at.diag(&codes::DEFAULT_CHANGED, message));
+                        }
+                        Some(v)
+                    }
                     Err(why) => drop(why, diags),
                 }
             }
@@ -1562,5 +1652,36 @@ fn fk_action_sql(a: FkAction) -> &'static str {
         FkAction::Cascade => "CASCADE",
         FkAction::SetNull => "SET NULL",
         FkAction::SetDefault => "SET DEFAULT",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_iso_temporal;
+
+    #[test]
+    fn iso_dates_and_times_are_kept_and_other_text_is_not() {
+        for s in [
+            "2020-01-02",
+            "2020-01-02 03:04:05",
+            "2020-01-02T03:04:05.123",
+            "2020-01-02 03:04:05+01:00",
+            "2020-01-02 03:04:05Z",
+            "03:04",
+            "03:04:05.6",
+        ] {
+            assert!(is_iso_temporal(s), "{s}");
+        }
+        for s in [
+            "",
+            "0",
+            "never",
+            "now",
+            "2020-1-2",
+            "2020-01-02 3:04",
+            "03:04:05.",
+        ] {
+            assert!(!is_iso_temporal(s), "{s}");
+        }
     }
 }

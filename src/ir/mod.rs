@@ -302,6 +302,9 @@ pub enum Default {
     /// CURRENT_TIMESTAMP, NOW(), LOCALTIMESTAMP, `datetime('now')`, with fractional precision.
     CurrentTimestamp {
         precision: Option<u64>,
+        /// The source asked for the local time of the machine rather than UTC (SQLite's
+        /// `datetime('now', 'localtime')`).
+        local: bool,
     },
     CurrentDate,
     CurrentTime,

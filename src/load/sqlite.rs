@@ -244,13 +244,12 @@ impl SqliteSource {
         })
     }
 
-    /// The schema as DDL text: every `sql` of sqlite_master, in creation order.
+    /// The schema as DDL text: every `sql` of sqlite_master, in creation order. SQLite's own
+    /// tables (`sqlite_sequence`, `sqlite_stat1`) come too: lowering skips them with a note.
     pub fn schema_text(&self) -> Result<String, LoadError> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
-            )
+            .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid")
             .map_err(|e| err(&self.path, "cannot read the schema", e))?;
         let rows = stmt
             .query_map([], |r| r.get::<_, String>(0))

@@ -213,7 +213,7 @@ pub fn create_domain(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>)
             } else if p.parse_keyword(Keyword::DEFAULT) {
                 // Below IS: `DEFAULT 'x' NOT NULL` is a default and a constraint.
                 let default = p.parse_subexpr(d.prec_value(Precedence::Is))?;
-                domain.default = Some(lower_default(&default));
+                domain.default = Some(lower_default(&default, cx.dialect));
             } else if p.parse_keyword(Keyword::CONSTRAINT) {
                 constraint = Some(cx.ident(&p.parse_identifier()?));
                 continue;

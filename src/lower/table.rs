@@ -64,7 +64,9 @@ impl NewTable {
 
 /// Adds a prepared table, unless the script created one of that name before.
 pub fn add_table(cx: &Ctx, new: NewTable, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
-    if created_twice(cx, &new.table.name, schema, diags) {
+    if internal_table(cx, &new.table.name, diags)
+        || created_twice(cx, &new.table.name, schema, diags)
+    {
         return;
     }
     diags.extend(new.diags);
@@ -72,8 +74,27 @@ pub fn add_table(cx: &Ctx, new: NewTable, schema: &mut Schema, diags: &mut Vec<D
     schema.indexes.extend(new.indexes);
 }
 
+/// The engine's own bookkeeping (SQLite's `sqlite_sequence`, `sqlite_stat1`, ...) is no user
+/// table: skipped with a note. Its meaning moves with the identity columns and the indexes.
+fn internal_table(cx: &Ctx, name: &crate::ir::Name, diags: &mut Vec<Diagnostic>) -> bool {
+    let internal = cx.dialect.is_internal_table(&name.name);
+    if internal {
+        diags.push(
+            Diagnostic::new(
+                &codes::SKIPPED_STATEMENT,
+                format!("skipped `{name}`: the engine's own bookkeeping, not a user table"),
+            )
+            .at(cx.span()),
+        );
+    }
+    internal
+}
+
 pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
     let name = cx.name(&ct.name);
+    if internal_table(cx, &name, diags) {
+        return;
+    }
     if !defined_by_columns(ct) {
         diags.push(
             Diagnostic::new(
@@ -409,7 +430,7 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
         match &opt.option {
             ColumnOption::Null => c.nullable = true,
             ColumnOption::NotNull => c.nullable = false,
-            ColumnOption::Default(e) => c.default = Some(lower_default(e)),
+            ColumnOption::Default(e) => c.default = Some(lower_default(e, cx.dialect)),
             ColumnOption::PrimaryKey(_) => {
                 c.nullable = false;
                 table.primary_key = Some(Key {
@@ -451,7 +472,7 @@ fn lower_column(cx: &Ctx, table: &mut Table, col: &ast::ColumnDef, diags: &mut V
             ColumnOption::Comment(s) => c.comment = Some(s.clone()),
             ColumnOption::OnUpdate(e) => {
                 if matches!(
-                    lower_default(e),
+                    lower_default(e, cx.dialect),
                     crate::ir::Default::CurrentTimestamp { .. }
                 ) {
                     c.on_update_now = true;
@@ -906,7 +927,7 @@ pub fn alter_table(
                 };
                 match op {
                     AlterColumnOperation::SetDefault { value } => {
-                        col.default = Some(lower_default(value))
+                        col.default = Some(lower_default(value, cx.dialect))
                     }
                     AlterColumnOperation::DropDefault => col.default = None,
                     AlterColumnOperation::SetNotNull => col.nullable = false,

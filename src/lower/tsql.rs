@@ -79,7 +79,7 @@ pub fn named_default(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>)
         .table_mut(&table)
         .and_then(|t| t.column_mut(&column))
     {
-        Some(c) => c.default = Some(lower_default(&expr)),
+        Some(c) => c.default = Some(lower_default(&expr, cx.dialect)),
         None => diags.push(
             Diagnostic::new(
                 &codes::UNKNOWN_REFERENCE,

@@ -216,6 +216,18 @@ pub trait TargetSyntax: Sync {
         })
     }
 
+    /// The local time of the machine now, as a default, where the target has a spelling apart
+    /// from CURRENT_TIMESTAMP.
+    fn local_timestamp(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Whether any value fits any column, whatever its declared type (SQLite's type affinity,
+    /// <https://sqlite.org/datatype3.html>): a default is then never refused for its type.
+    fn stores_any_value(&self) -> bool {
+        false
+    }
+
     /// CURRENT_DATE as a default.
     fn current_date(&self) -> &'static str {
         "CURRENT_DATE"

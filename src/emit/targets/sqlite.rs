@@ -59,9 +59,21 @@ impl TargetSyntax for Sqlite {
     }
 
     /// CURRENT_TIMESTAMP takes no precision
-    /// (<https://www.sqlite.org/lang_createtable.html#the_default_clause>).
-    fn current_timestamp(&self, _precision: Option<u64>, _ty: &str) -> Result<String, String> {
-        Ok("CURRENT_TIMESTAMP".to_string())
+    /// (<https://www.sqlite.org/lang_createtable.html#the_default_clause>): a fraction of a second
+    /// is strftime's `%f`, seconds to the millisecond (<https://sqlite.org/lang_datefunc.html>).
+    fn current_timestamp(&self, precision: Option<u64>, _ty: &str) -> Result<String, String> {
+        Ok(match precision {
+            Some(p) if p > 0 => "(strftime('%Y-%m-%d %H:%M:%f', 'now'))".to_string(),
+            _ => "CURRENT_TIMESTAMP".to_string(),
+        })
+    }
+
+    fn local_timestamp(&self) -> Option<&'static str> {
+        Some("(datetime('now', 'localtime'))")
+    }
+
+    fn stores_any_value(&self) -> bool {
+        true
     }
 
     /// SQLite stores dates as text, so the zero date is a value like any other there
