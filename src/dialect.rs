@@ -376,6 +376,15 @@ impl Dialect {
                 || ty.starts_with("timestamp_ltz")))
     }
 
+    /// Whether `CREATE SCHEMA name` may be followed by the statements that create its objects
+    /// (standard SQL's schema elements), read by `parse/schema_elements.rs`: PostgreSQL
+    /// (<https://www.postgresql.org/docs/current/sql-createschema.html>). SQL Server takes them
+    /// too (<https://learn.microsoft.com/en-us/sql/t-sql/statements/create-schema-transact-sql>)
+    /// but its scripts put each object in a batch of its own; not read there yet.
+    pub fn has_schema_elements(self) -> bool {
+        self == Dialect::Postgres
+    }
+
     /// Whether a source script's names are meant exactly as written, case included, so that
     /// names differing only in case are different objects: PostgreSQL's quoted identifiers are
     /// case-sensitive and its dumps quote every mixed-case name

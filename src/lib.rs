@@ -95,6 +95,7 @@ fn read(
 ) {
     let mut diagnostics = Vec::new();
     let (raws, d) = parse::split::split(&file.text, opts.from);
+    let raws = parse::schema_elements::expand(raws, opts.from);
     diagnostics.extend(d);
     // Parsing, and the lowering of what needs no other statement, run on all cores while this
     // thread lowers each statement in order as soon as it is ready.

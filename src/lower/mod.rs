@@ -60,7 +60,8 @@ impl Ctx<'_> {
             .collect();
         match parts.as_slice() {
             [] => Name::bare(name.to_string()),
-            [n] => Name::bare(n.clone()),
+            // An element of `CREATE SCHEMA s ...` is created in `s` (parse/schema_elements.rs).
+            [n] => Name::new(self.raw.schema.clone(), n.clone()),
             [.., s, n] if self.dialect.implied_schema() == Some(s.as_str()) => {
                 Name::bare(n.clone())
             }
@@ -243,9 +244,17 @@ fn lower_statement(cx: &Ctx, stmt: &Statement, schema: &mut Schema, diags: &mut 
             schema.extensions.push((ce.name.value.clone(), cx.span()))
         }
         Statement::CreateSchema { schema_name, .. } => {
+            // `CREATE SCHEMA AUTHORIZATION role` names the schema after the role
+            // (https://www.postgresql.org/docs/current/sql-createschema.html).
+            let name = match schema_name {
+                ast::SchemaName::Simple(n) | ast::SchemaName::NamedAuthorization(n, _) => {
+                    cx.name(n).name
+                }
+                ast::SchemaName::UnnamedAuthorization(role) => cx.ident(role),
+            };
             if cx.dialect.has_schemas() {
                 schema.schemas.push(crate::ir::SchemaDef {
-                    name: schema_name.to_string(),
+                    name,
                     span: cx.span(),
                 });
             }

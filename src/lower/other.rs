@@ -103,13 +103,62 @@ pub fn create_view(
     schema: &mut Schema,
     _diags: &mut Vec<Diagnostic>,
 ) {
+    let mut query = (*cv.query).clone();
+    if let Some(s) = &cx.raw.schema {
+        in_schema(&mut query, s);
+    }
     schema.views.push(View {
         name: cx.name(&cv.name),
         columns: cv.columns.iter().map(|c| cx.ident(&c.name)).collect(),
-        query: (*cv.query).clone(),
+        query,
         materialized: cv.materialized,
         span: cx.span(),
     });
+}
+
+/// A view among the elements of `CREATE SCHEMA s ...` reads its unqualified relations in `s`,
+/// as PostgreSQL resolves them (the new schema first on the search path); a CTE's name stays.
+fn in_schema(query: &mut ast::Query, schema: &str) {
+    struct InSchema<'a> {
+        schema: &'a str,
+        ctes: Vec<String>,
+    }
+    impl ast::VisitorMut for InSchema<'_> {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &mut ast::Query) -> ControlFlow<()> {
+            if let Some(with) = &q.with {
+                let names = with
+                    .cte_tables
+                    .iter()
+                    .map(|c| c.alias.name.value.to_lowercase());
+                self.ctes.extend(names);
+            }
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_relation(&mut self, r: &mut ObjectName) -> ControlFlow<()> {
+            let plain = match r.0.as_slice() {
+                [only] => only.as_ident().map(|i| i.value.to_lowercase()),
+                _ => None,
+            };
+            if plain.is_some_and(|n| !self.ctes.contains(&n)) {
+                let quote = (self.schema != self.schema.to_lowercase()).then_some('"');
+                let id = ast::Ident {
+                    value: self.schema.to_string(),
+                    quote_style: quote,
+                    span: sqlparser::tokenizer::Span::empty(),
+                };
+                r.0.insert(0, ast::ObjectNamePart::Identifier(id));
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = ast::VisitMut::visit(
+        query,
+        &mut InSchema {
+            schema,
+            ctes: Vec::new(),
+        },
+    );
 }
 
 /// `OWNED BY table.column` -> (table, column).

@@ -2,6 +2,7 @@
 //! with sqlparser in the source dialect. No IR here.
 
 pub mod repair;
+pub mod schema_elements;
 pub mod split;
 pub mod sql;
 pub mod tokens;

@@ -36,6 +36,9 @@ pub struct RawStatement {
     /// server runs).
     pub text: String,
     pub kind: RawKind,
+    /// The schema an element of `CREATE SCHEMA name <elements>` is created in
+    /// (`schema_elements.rs`); None for every other statement.
+    pub schema: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,6 +225,7 @@ impl Splitter<'_> {
                     span,
                     text,
                     kind: RawKind::ClientCommand,
+                    schema: None,
                 });
             }
             Rule::copy_stmt => {
@@ -295,7 +299,12 @@ impl Splitter<'_> {
         if text.trim().is_empty() {
             return;
         }
-        self.statements.push(RawStatement { span, text, kind });
+        self.statements.push(RawStatement {
+            span,
+            text,
+            kind,
+            schema: None,
+        });
     }
 
     /// The diagnostic for a construct still open at the end of the file, if `pair` holds one.
