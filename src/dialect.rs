@@ -228,9 +228,11 @@ impl Dialect {
     /// Whether scripts quote type names like other names (`[nvarchar](16)`, `"int"`): SQL Server
     /// resolves a type name as an identifier, quoted or not
     /// (<https://learn.microsoft.com/en-us/sql/t-sql/data-types/data-types-transact-sql>, and
-    /// SSMS scripts every type in brackets). Elsewhere a quoted type name is a user's type.
+    /// SSMS scripts every type in brackets); SQLite takes a quoted name or a string as a type name
+    /// (`"double precision"`, its grammar's `typetoken`) and its affinity rules read the words.
+    /// Elsewhere a quoted type name is a user's type.
     pub fn quotes_type_names(self) -> bool {
-        matches!(self, Dialect::SqlServer)
+        matches!(self, Dialect::SqlServer | Dialect::Sqlite)
     }
 
     /// Whether a column's DEFAULT must come before its NOT NULL: Oracle's column definition puts
@@ -367,13 +369,17 @@ impl Dialect {
     /// `parse/repair/oracle.rs` reads as one (`interval_ds(p,s)`, `timestamp_ltz(p)`,
     /// `long_raw`) are not, nor is a bare
     /// INTERVAL (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html>):
-    /// the rules (mappings/oracle-oracle.toml) write those back.
+    /// the rules (mappings/oracle-oracle.toml) write those back. Nor is a SQLite type with a word
+    /// after its parameters (`int(11) unsigned`, which SQLite refuses): its affinity decides.
     pub fn keeps_type_verbatim(self, ty: &str) -> bool {
-        !(self == Dialect::Oracle
+        let oracle_repaired = self == Dialect::Oracle
             && (ty == "interval"
                 || ty == "long_raw"
                 || ty.starts_with("interval_")
-                || ty.starts_with("timestamp_ltz")))
+                || ty.starts_with("timestamp_ltz"));
+        let sqlite_refused =
+            self == Dialect::Sqlite && ty.rfind(')').is_some_and(|end| end + 1 < ty.len());
+        !(oracle_repaired || sqlite_refused)
     }
 
     /// Whether `CREATE SCHEMA name` may be followed by the statements that create its objects

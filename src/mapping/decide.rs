@@ -301,8 +301,9 @@ fn unmatched(
         let origin = format!("sqlite affinity rule {rule_no}");
         d.origins.push(origin);
         d.notes.push(format!(
-            "no rule names `{source_text}`; SQLite's affinity rule {rule_no} gives it {affinity} affinity \
-             (https://www.sqlite.org/datatype3.html#determination_of_column_affinity)"
+            "no rule names `{source_text}`; SQLite's affinity rule {rule_no} ({}) gives it {affinity} \
+             affinity (https://www.sqlite.org/datatype3.html#determination_of_column_affinity)",
+            affinity_reason(rule_no)
         ));
         // NUMERIC affinity keeps text that does not look like a number as text.
         if rule_no == 5 {
@@ -337,6 +338,17 @@ pub fn sqlite_affinity(declared: &str) -> (u8, &'static str, &'static str) {
         (4, "float8", "REAL")
     } else {
         (5, "decimal", "NUMERIC")
+    }
+}
+
+/// Why SQLite's affinity rule `rule_no` applies to a type name, as a note says it.
+fn affinity_reason(rule_no: u8) -> &'static str {
+    match rule_no {
+        1 => "the name contains INT",
+        2 => "the name contains CHAR, CLOB or TEXT",
+        3 => "the name contains BLOB or there is none",
+        4 => "the name contains REAL, FLOA or DOUB",
+        _ => "the name contains none of INT, CHAR, CLOB, TEXT, BLOB, REAL, FLOA, DOUB",
     }
 }
 

@@ -740,16 +740,63 @@ fn sqlite_untyped_and_affinity() {
         ("int(", "bigint", 1), // not even a type: the rules still apply to the text
     ] {
         let (d, diags) = check(S, P, ty, &[], target);
-        assert!(
-            d.origin
-                .starts_with(&format!("sqlite affinity rule {rule}")),
-            "{ty}: {}",
-            d.origin
-        );
+        assert_affinity_rule(&d, ty, rule);
         let expected = if rule == 5 { "type-lossy" } else { "type-note" };
         assert_eq!(codes_of(&diags), [expected], "{ty}");
     }
     check(S, M, "STRING", &[], "decimal(65,30)");
+}
+
+/// Asserts that SQLite's affinity rule `rule` decided the type of `ty`.
+#[track_caller]
+fn assert_affinity_rule(d: &TypeDecision, ty: &str, rule: u8) {
+    assert!(
+        d.origin
+            .starts_with(&format!("sqlite affinity rule {rule}")),
+        "{ty}: {}",
+        d.origin
+    );
+}
+
+#[test]
+fn sqlite_type_names_as_people_wrote_them() {
+    // Type names as the SQLite reader hands them on: several words joined by `_`, a word after
+    // the parameters moved before them, quotes removed. The note names the rule and why.
+    for (ty, pg, my, rule, reason) in [
+        ("intege", "bigint", "bigint", 1, "INT"),
+        ("short_integer", "bigint", "bigint", 1, "INT"),
+        ("text_nocase", "text", "longtext", 2, "CHAR, CLOB or TEXT"),
+        ("varchar_unsigned(20)", "text", "longtext", 2, "CHAR"),
+        ("floating_point", "bigint", "bigint", 1, "INT"),
+        ("blobby", "bytea", "longblob", 3, "BLOB"),
+        (
+            "doub",
+            "double precision",
+            "double",
+            4,
+            "REAL, FLOA or DOUB",
+        ),
+        ("datetimestamp", "numeric", "decimal(65,30)", 5, "none"),
+    ] {
+        for (to, target) in [(P, pg), (M, my)] {
+            let (d, diags) = check(S, to, ty, &[], target);
+            assert_affinity_rule(&d, ty, rule);
+            let note = d.note.as_deref().unwrap_or_default();
+            assert!(
+                note.contains(&format!("affinity rule {rule} (the name contains {reason}")),
+                "{ty}: {note}"
+            );
+            assert_eq!(diags.len(), 1, "{ty}: {diags:?}");
+        }
+    }
+    // A quoted type name reaches the rules as the type it spells: no affinity guess.
+    for (ty, target) in [
+        ("double precision", "double precision"),
+        ("datetime", "timestamp(6)"),
+    ] {
+        let (d, _) = check(S, P, ty, &[], target);
+        assert!(!d.origin.contains("affinity"), "{ty}: {}", d.origin);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
