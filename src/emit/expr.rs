@@ -428,6 +428,12 @@ impl VisitorMut for Rewrite<'_> {
             }
         }
         self.scopes.push(scope);
+        // A CTE's name is spelled as the references to it are (quoted where they are).
+        if let Some(with) = &mut q.with {
+            for cte in &mut with.cte_tables {
+                self.alias(&mut cte.alias.name);
+            }
+        }
         if self.from != self.to {
             self.refuse_query_for_target(q);
         }
