@@ -9,6 +9,9 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+// The largest length (`max`), as the mapping files write it.
+use crate::mapping::MAX_LEN;
+
 /// What kind of values a canonical type holds, as the stages after mapping need to know it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {
@@ -43,9 +46,6 @@ pub struct CanonicalType {
     numbers: Vec<u64>,
     array: bool,
 }
-
-/// The largest length (`max`), as the mapping files write it.
-const MAX: u64 = u64::MAX;
 
 impl CanonicalType {
     pub fn new(name: impl Into<String>, numbers: Vec<u64>, array: bool) -> CanonicalType {
@@ -91,31 +91,26 @@ impl CanonicalType {
         }
     }
 
-    /// Reads the text `Display` writes; None when it is not of that form.
+    /// The canonical type the mapping rules arrived at (`mapping/decide.rs`): its name, its
+    /// numeric parameters (a length `max` is the largest number), whether it is an array.
+    pub fn from_spec(spec: &crate::mapping::TypeSpec) -> CanonicalType {
+        let numbers = spec
+            .params
+            .iter()
+            .filter_map(|p| match p {
+                crate::mapping::Param::Num(n) => Some(*n),
+                _ => None,
+            })
+            .collect();
+        CanonicalType::new(spec.base.clone(), numbers, spec.array)
+    }
+
+    /// Reads the text `Display` writes (a plan's), by the type grammar the mapping rules read
+    /// types with (`grammar/type_pattern.pest`); None when it is not a type.
     pub fn parse(text: &str) -> Option<CanonicalType> {
-        let (text, array) = match text.strip_suffix("[]") {
-            Some(t) => (t, true),
-            None => (text, false),
-        };
-        let (name, numbers) = match text.split_once('(') {
-            Some((name, rest)) => {
-                let inside = rest.strip_suffix(')')?;
-                let numbers = inside
-                    .split(',')
-                    .map(|n| match n.trim() {
-                        "max" => Some(MAX),
-                        n => n.parse().ok(),
-                    })
-                    .collect::<Option<Vec<u64>>>()?;
-                (name, numbers)
-            }
-            None => (text, Vec::new()),
-        };
-        let plain = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == ' ';
-        if name.is_empty() || !name.chars().all(plain) {
-            return None;
-        }
-        Some(CanonicalType::new(name, numbers, array))
+        crate::mapping::parse_concrete(text)
+            .ok()
+            .map(|spec| CanonicalType::from_spec(&spec))
     }
 }
 
@@ -127,7 +122,7 @@ impl std::fmt::Display for CanonicalType {
                 .numbers
                 .iter()
                 .map(|n| match *n {
-                    MAX => "max".to_string(),
+                    MAX_LEN => "max".to_string(),
                     n => n.to_string(),
                 })
                 .collect();

@@ -171,7 +171,7 @@ pub fn decide_type(
     let transform = compose(&d.transforms, &mut d.diags, ctx);
     let decision = TypeDecision {
         target,
-        canonical: canonical_value(&canonical),
+        canonical: crate::canonical::CanonicalType::from_spec(&canonical),
         transform,
         risk: d.risk,
         note: (!d.notes.is_empty()).then(|| d.notes.join("; ")),
@@ -214,19 +214,6 @@ fn source_text(col: &crate::ir::Column) -> &str {
     } else {
         col.source_type.as_str()
     }
-}
-
-/// The canonical type the rules arrived at, as the value later stages read.
-fn canonical_value(spec: &TypeSpec) -> crate::canonical::CanonicalType {
-    let numbers = spec
-        .params
-        .iter()
-        .filter_map(|p| match p {
-            super::pattern::Param::Num(n) => Some(*n),
-            _ => None,
-        })
-        .collect();
-    crate::canonical::CanonicalType::new(spec.base.clone(), numbers, spec.array)
 }
 
 fn other() -> TypeSpec {

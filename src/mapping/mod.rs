@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 use crate::ir::{Column, Schema, Table, TypeDecision};
 
-pub use pattern::{TypeSpec, parse_concrete};
+pub use pattern::{MAX_LEN, Param, TypeSpec, parse_concrete};
 pub use show::show;
 pub use vocab::{CANONICAL, Canon};
 
