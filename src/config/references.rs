@@ -15,8 +15,8 @@ use crate::diag::{ObjectKind, ObjectRef};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart, Query, Select,
-    SelectItem, SelectItemQualifiedWildcardKind, TableFactor, Visit, VisitMut, Visitor, VisitorMut,
+    Expr, Ident, JoinConstraint, ObjectName, ObjectNamePart, Query, Select, SelectItem,
+    SelectItemQualifiedWildcardKind, TableFactor, Visit, VisitMut, Visitor, VisitorMut,
 };
 
 use super::{SourceNames, SourceTable};
@@ -466,22 +466,6 @@ fn source_spelling<'t>(t: &'t SourceTable, column: &str) -> &'t str {
         .map_or("", |(c, _)| c.as_str())
 }
 
-/// The constraint of a join, where it has one.
-fn join_constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
-    match op {
-        JoinOperator::Join(c)
-        | JoinOperator::Inner(c)
-        | JoinOperator::Left(c)
-        | JoinOperator::LeftOuter(c)
-        | JoinOperator::Right(c)
-        | JoinOperator::RightOuter(c)
-        | JoinOperator::FullOuter(c)
-        | JoinOperator::CrossJoin(c)
-        | JoinOperator::StraightJoin(c) => Some(c),
-        _ => None,
-    }
-}
-
 impl VisitorMut for Rewriter<'_> {
     type Break = Unfollowable;
 
@@ -521,7 +505,7 @@ impl VisitorMut for Rewriter<'_> {
 
     fn pre_visit_select(&mut self, s: &mut Select) -> ControlFlow<Unfollowable> {
         for j in s.from.iter().flat_map(|f| &f.joins) {
-            let problem = match join_constraint(&j.join_operator) {
+            let problem = match crate::parse::sql::join_constraint(&j.join_operator) {
                 Some(JoinConstraint::Using(cols)) => cols
                     .iter()
                     .filter_map(|c| c.0.last().and_then(ObjectNamePart::as_ident))

@@ -369,19 +369,9 @@ impl Rewrite<'_> {
     /// SQL Server has neither JOIN ... USING nor NATURAL JOIN
     /// (<https://learn.microsoft.com/en-us/sql/t-sql/queries/from-transact-sql>).
     fn refuse_join_for_sqlserver(&mut self, join: &ast::Join) {
-        use ast::{JoinConstraint, JoinOperator as J};
-        let constraint = match &join.join_operator {
-            J::Join(c)
-            | J::Inner(c)
-            | J::Left(c)
-            | J::LeftOuter(c)
-            | J::Right(c)
-            | J::RightOuter(c)
-            | J::FullOuter(c) => Some(c),
-            _ => None,
-        };
+        use ast::JoinConstraint;
         if matches!(
-            constraint,
+            crate::parse::sql::join_constraint(&join.join_operator),
             Some(JoinConstraint::Using(_) | JoinConstraint::Natural)
         ) {
             self.refuse(Refusal::UsingJoin);

@@ -347,6 +347,25 @@ fn column_hint(text: &str) -> Option<&'static str> {
     .map(|(_, what)| what)
 }
 
+/// The constraint of a join (`ON ...`, `USING (...)`, NATURAL), where its kind takes one.
+pub fn join_constraint(
+    op: &sqlparser::ast::JoinOperator,
+) -> Option<&sqlparser::ast::JoinConstraint> {
+    use sqlparser::ast::JoinOperator as J;
+    match op {
+        J::Join(c)
+        | J::Inner(c)
+        | J::Left(c)
+        | J::LeftOuter(c)
+        | J::Right(c)
+        | J::RightOuter(c)
+        | J::FullOuter(c)
+        | J::CrossJoin(c)
+        | J::StraightJoin(c) => Some(c),
+        _ => None,
+    }
+}
+
 /// A call's positional arguments (`f(a, b)`), for those who read a parsed expression.
 pub fn call_args(f: &sqlparser::ast::Function) -> Vec<&sqlparser::ast::Expr> {
     match &f.args {
