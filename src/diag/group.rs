@@ -58,6 +58,13 @@ pub fn groups(diags: &[Diagnostic]) -> Vec<Group> {
     out
 }
 
+/// Every finding in a group of its own, in their order (`--verbose`).
+pub fn each_alone(diags: &[Diagnostic]) -> Vec<Group> {
+    (0..diags.len())
+        .map(|i| Group { members: vec![i] })
+        .collect()
+}
+
 /// The line that stands for a group's hidden findings: how many, and the first few subjects.
 pub fn rest_line(diags: &[Diagnostic], group: &Group) -> Option<String> {
     let hidden = group.hidden();

@@ -65,15 +65,12 @@ pub fn to_writer(
     let files = SimpleFile::new(file.name.as_str(), file.text.as_str());
     let config = Config::default();
     let mut emit = |d: &CsDiagnostic<()>| term::emit_to_write_style(out, &config, &files, d);
-    if every {
-        for d in diags {
-            if emit(&to_codespan(d)).is_err() {
-                return;
-            }
-        }
-        return;
-    }
-    for g in super::group::groups(diags) {
+    let groups = if every {
+        super::group::each_alone(diags)
+    } else {
+        super::group::groups(diags)
+    };
+    for g in groups {
         for &i in g.shown() {
             if emit(&to_codespan(&diags[i])).is_err() {
                 return;
