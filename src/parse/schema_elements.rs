@@ -14,17 +14,12 @@ use crate::source::Span;
 
 /// The statements with each `CREATE SCHEMA ... <elements>` cut into its parts.
 pub fn expand(statements: Vec<RawStatement>, dialect: Dialect) -> Vec<RawStatement> {
-    if !dialect.has_schema_elements() || !statements.iter().any(has_elements) {
+    if !dialect.has_schema_elements() {
         return statements;
     }
     let mut out = Vec::with_capacity(statements.len());
     for s in statements {
-        if !has_elements(&s) {
-            out.push(s);
-            continue;
-        }
-        let starts = element_starts(&s.text);
-        let (Some(name), Some(&first)) = (schema_name(&s.text[..starts[0]]), starts.first()) else {
+        let Some((name, starts)) = elements(&s) else {
             out.push(s);
             continue;
         };
@@ -37,7 +32,7 @@ pub fn expand(statements: Vec<RawStatement>, dialect: Dialect) -> Vec<RawStateme
                 schema,
             }
         };
-        out.push(piece(0, first, None));
+        out.push(piece(0, starts[0], None));
         let ends = starts.iter().skip(1).copied().chain([s.text.len()]);
         for (&from, to) in starts.iter().zip(ends) {
             out.push(piece(from, to, Some(name.clone())));
@@ -46,12 +41,16 @@ pub fn expand(statements: Vec<RawStatement>, dialect: Dialect) -> Vec<RawStateme
     out
 }
 
-/// Whether a statement is a CREATE SCHEMA with elements after its name.
-fn has_elements(s: &RawStatement) -> bool {
-    let head = s.text.trim_start();
-    head.get(..13)
-        .is_some_and(|w| w.eq_ignore_ascii_case("create schema"))
-        && !element_starts(&s.text).is_empty()
+/// For a CREATE SCHEMA with elements after its name: the schema's name and where each element
+/// starts (at least one).
+fn elements(s: &RawStatement) -> Option<(String, Vec<usize>)> {
+    let head = s.text.trim_start().get(..13)?;
+    if !head.eq_ignore_ascii_case("create schema") {
+        return None;
+    }
+    let starts = element_starts(&s.text);
+    let name = schema_name(&s.text[..*starts.first()?])?;
+    Some((name, starts))
 }
 
 /// The byte offsets of the elements: each top-level `CREATE` or `GRANT` word after the first
