@@ -22,6 +22,7 @@ pub mod plan;
 pub mod report;
 pub mod source;
 pub mod summary;
+pub mod sync;
 pub mod transform;
 pub mod validate;
 pub mod value;

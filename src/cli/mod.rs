@@ -126,6 +126,7 @@ impl StateArgs {
             resume: self.resume,
             keep_state: self.keep_state,
             worker: self.worker,
+            change_mark: false,
         }
     }
 }

@@ -143,6 +143,9 @@ pub struct LoadOptions {
     pub keep_state: bool,
     /// One of several processes sharing the plan (`worker.rs`).
     pub worker: bool,
+    /// `ferry sync` follows the load: the sources' snapshot records where in the source's
+    /// change log it stands (`RowSource::change_mark`), returned in `Summary::change_mark`.
+    pub change_mark: bool,
 }
 
 /// A connection to the plan's target.
@@ -328,7 +331,8 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
         };
         prepare(target.as_mut(), plan, how)?;
     }
-    let run = Run::new(plan, &rejects, opts.quiet);
+    let mut run = Run::new(plan, &rejects, opts.quiet);
+    run.want_mark = opts.change_mark;
     let mut kept_before = None;
     let mut saved = resumed;
     if phase <= state::Phase::Data {
@@ -386,6 +390,7 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
             .collect(),
         kept_units: kept_before.unwrap_or(0),
         seconds: started.elapsed().as_secs_f64(),
+        change_mark: run.mark.into_inner().unwrap_or_else(|p| p.into_inner()),
     })
 }
 
@@ -464,6 +469,12 @@ pub trait RowSource: Send {
     fn snapshot(&self) -> Result<Option<String>, LoadError> {
         Ok(None)
     }
+    /// Where this connection's snapshot stands in the source's change log, for `ferry sync`
+    /// (PostgreSQL: the snapshot itself, `xmin:xmax:xip`; MySQL: the binary log position read
+    /// under the read lock all workers began under; SQLite: the last captured change).
+    fn change_mark(&self) -> Result<Option<String>, LoadError> {
+        Ok(None)
+    }
     /// Calls `each` with batches of at most `batch` rows of the table (of its `range` only,
     /// when given), in the plan's column order.
     fn for_each_batch(
@@ -483,9 +494,10 @@ pub(crate) fn open_sources(
     n: usize,
     timeouts: Timeouts,
     warn: &dyn Fn(String),
+    want_mark: bool,
 ) -> Result<Vec<Box<dyn RowSource>>, LoadError> {
     if let Endpoint::Mysql(server) = source {
-        return Ok(mysql::open_together(server, n, timeouts, warn)?
+        return Ok(mysql::open_together(server, n, timeouts, warn, want_mark)?
             .into_iter()
             .map(|s| Box::new(s) as Box<dyn RowSource>)
             .collect());

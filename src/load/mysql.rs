@@ -150,7 +150,7 @@ fn tls_options(mode: &str, ca: Option<&str>) -> Result<Option<mysql_async::SslOp
     Ok(Some(tls))
 }
 
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     format!("`{}`", s.replace('`', "``"))
 }
 
@@ -174,14 +174,19 @@ fn string_literal(s: &str, out: &mut String) {
     out.push('\'');
 }
 
-fn is_binary(target_type: &str) -> bool {
+pub(crate) fn is_binary(target_type: &str) -> bool {
     let t = target_type.to_ascii_lowercase();
     t.contains("blob") || t.contains("binary") || t.starts_with("bit")
 }
 
 /// One value as a MySQL literal (`binary`: for a binary column); Err is a reason to refuse the
 /// row.
-fn literal(v: &Value, target_type: &str, binary: bool, out: &mut String) -> Result<(), String> {
+pub(crate) fn literal(
+    v: &Value,
+    target_type: &str,
+    binary: bool,
+    out: &mut String,
+) -> Result<(), String> {
     match v {
         Value::Null => out.push_str("NULL"),
         Value::Bool(b) => out.push(if *b { '1' } else { '0' }),
@@ -515,8 +520,9 @@ pub fn open_together(
     n: usize,
     timeouts: Timeouts,
     warn: &dyn Fn(String),
+    want_mark: bool,
 ) -> Result<Vec<MysqlSource>, LoadError> {
-    if n <= 1 {
+    if n <= 1 && !want_mark {
         return Ok(vec![MysqlSource::open(server, timeouts)?]);
     }
     let (rt, mut conn, link) = connect(server, timeouts)?;

@@ -230,6 +230,13 @@ impl super::RowSource for PgSource {
         Ok(rows.first().map(|r| r.get::<_, String>(0)))
     }
 
+    /// The transaction's snapshot (`xmin:xmax:xip,...`; a repeatable read transaction reads
+    /// all its statements with one): sync skips the transactions it shows as committed.
+    fn change_mark(&self) -> Result<Option<String>, LoadError> {
+        let rows = self.rows("SELECT pg_current_snapshot()::text")?;
+        Ok(rows.first().and_then(|r| r.try_get::<_, String>(0).ok()))
+    }
+
     fn key_bounds(&self, table: &TablePlan) -> Result<Option<KeyBounds>, LoadError> {
         let Some(key) = chunk_key(table) else {
             return Ok(None);

@@ -29,6 +29,10 @@ pub(crate) struct Run<'a> {
     pub(crate) progress: Mutex<Progress>,
     /// Chunks or dump segments an interrupted load had committed, not loaded again.
     pub(crate) kept: std::sync::atomic::AtomicU64,
+    /// Whether the sources are to say where their snapshot stands in the change log.
+    pub(crate) want_mark: bool,
+    /// What the first source said (`RowSource::change_mark`).
+    pub(crate) mark: Mutex<Option<String>>,
 }
 
 impl<'a> Run<'a> {
@@ -56,6 +60,8 @@ impl<'a> Run<'a> {
             ),
             progress: Mutex::new(Progress::new(quiet, plan)),
             kept: std::sync::atomic::AtomicU64::new(0),
+            want_mark: false,
+            mark: Mutex::new(None),
         }
     }
 
@@ -185,12 +191,19 @@ impl<'a> Run<'a> {
             Endpoint::Sqlite { .. } => 1,
             _ => plan.settings.jobs.max(1),
         };
-        let mut sources = open_sources(&plan.source, most, plan.settings.timeouts(), &|w| {
-            self.warn(&w)
-        })?;
+        let mut sources = open_sources(
+            &plan.source,
+            most,
+            plan.settings.timeouts(),
+            &|w| self.warn(&w),
+            self.want_mark,
+        )?;
         let first = sources
             .first()
             .ok_or_else(|| LoadError::state("no source connection".to_string()))?;
+        if self.want_mark {
+            *self.mark.lock().unwrap_or_else(|p| p.into_inner()) = first.change_mark()?;
+        }
         let chunks = if saved.is_empty() {
             let chunks = plan_chunks(plan, first.as_ref())?;
             state::start_data(target, &chunks)?;

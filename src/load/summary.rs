@@ -53,6 +53,8 @@ pub struct Summary {
     /// Chunks (or dump segments) an interrupted load had committed: a resumed load kept them.
     pub kept_units: u64,
     pub seconds: f64,
+    /// Where the load's snapshot stood in the source's change log (`LoadOptions::change_mark`).
+    pub change_mark: Option<String>,
 }
 
 /// The per-table summary as a plain table, with totals.

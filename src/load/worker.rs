@@ -50,6 +50,7 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
         plan.settings.jobs.max(1),
         plan.settings.timeouts(),
         &|w| run.warn(&w),
+        false,
     )?;
     let failure: Mutex<Option<LoadError>> = Mutex::new(None);
     std::thread::scope(|scope| {
@@ -86,6 +87,7 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
         not_loaded: Vec::new(),
         kept_units: 0,
         seconds: started.elapsed().as_secs_f64(),
+        change_mark: None,
     })
 }
 
