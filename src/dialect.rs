@@ -1569,10 +1569,10 @@ mod tests {
             let path = e.path();
             if path.is_dir() {
                 rust_files(root, &path, out);
-            } else if path.extension().is_some_and(|x| x == "rs") {
-                if let Ok(rel) = path.strip_prefix(root) {
-                    out.push(rel.display().to_string());
-                }
+            } else if path.extension().is_some_and(|x| x == "rs")
+                && let Ok(rel) = path.strip_prefix(root)
+            {
+                out.push(rel.display().to_string());
             }
         }
     }

@@ -197,7 +197,7 @@ fn already_iso(b: &[u8], date_only: bool) -> bool {
 
 /// Hex digits to bytes; `None` when the text is not hex.
 pub fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     let digit = |c: u8| -> Option<u8> {

@@ -69,10 +69,10 @@ fn unparsed(ddl: &str, to: Dialect) -> Vec<String> {
     let mut out: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
     for raw in raws.iter().filter(|r| r.kind == RawKind::Sql) {
         // Routines are kept as text and are not emitted across engines; nothing else is opaque.
-        if matches!(classify(raw, to), Class::Schema) {
-            if let Err(d) = parse_one(raw, to) {
-                out.push(format!("{}: {}", raw.text.trim(), d.message));
-            }
+        if matches!(classify(raw, to), Class::Schema)
+            && let Err(d) = parse_one(raw, to)
+        {
+            out.push(format!("{}: {}", raw.text.trim(), d.message));
         }
     }
     out

@@ -11,6 +11,7 @@ mod data;
 mod input;
 mod output;
 mod schema;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -234,6 +235,37 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         password_env: Option<String>,
     },
+    /// Keep the target in step with a live source: the full load, then every change committed
+    /// at the source since its snapshot, until SIGTERM or SIGINT (which stop it between two
+    /// source transactions). Started again, it goes on from where the target says it stopped.
+    Sync {
+        /// The plan written by `ferry plan`.
+        plan: PathBuf,
+        /// Stop once every change the source held when sync started is applied.
+        #[arg(long)]
+        until_caught_up: bool,
+        /// No full load (the target was loaded by other means): apply the changes from this
+        /// position on (a PostgreSQL LSN, a MySQL binlog file:position, seq:N for SQLite).
+        #[arg(long, value_name = "POS", conflicts_with = "start_now")]
+        start_position: Option<String>,
+        /// No full load: apply the changes committed from now on.
+        #[arg(long)]
+        start_now: bool,
+        /// Print where sync stands (positions, lag, rate, last error) and exit.
+        #[arg(long)]
+        status: bool,
+        /// The format of --status.
+        #[arg(long, value_enum, default_value = "human")]
+        format: ValidateFormat,
+        /// Remove what sync keeps at the source: PostgreSQL's replication slot and
+        /// publication (a forgotten slot keeps WAL on the source), SQLite's capture triggers
+        /// and change table.
+        #[arg(long, visible_alias = "drop-capture")]
+        drop_slot: bool,
+        /// A variable holding the password of the servers (default PGPASSWORD / MYSQL_PWD).
+        #[arg(long, value_name = "NAME")]
+        password_env: Option<String>,
+    },
     /// Inspect the type-mapping rules.
     Mappings {
         #[command(subcommand)]
@@ -337,6 +369,28 @@ pub fn run() -> ExitCode {
             max_keys,
             password_env,
         } => data::validate(&out, &plan, format, max_keys, password_env.as_deref()),
+        Command::Sync {
+            plan,
+            until_caught_up,
+            start_position,
+            start_now,
+            status,
+            format,
+            drop_slot,
+            password_env,
+        } => sync::sync(
+            &out,
+            &sync::SyncArgs {
+                plan: &plan,
+                password_env: password_env.as_deref(),
+                until_caught_up,
+                start_position: start_position.as_deref(),
+                start_now,
+                status,
+                format,
+                drop_slot,
+            },
+        ),
         Command::Mappings {
             command: MappingsCommand::Show { from, to, mappings },
         } => schema::mappings_show(&out, from, to, mappings),

@@ -290,12 +290,13 @@ impl Rewrite<'_> {
                 self.select_items(right);
             }
             ast::SetExpr::Select(sel) => {
-                if self.from == Dialect::Mysql && self.to != Dialect::Mysql {
-                    if let Some(col) = loose_group_by(sel) {
-                        self.refuse(Refusal::LooseGroupBy {
-                            column: col.to_string(),
-                        });
-                    }
+                if self.from == Dialect::Mysql
+                    && self.to != Dialect::Mysql
+                    && let Some(col) = loose_group_by(sel)
+                {
+                    self.refuse(Refusal::LooseGroupBy {
+                        column: col.to_string(),
+                    });
                 }
                 for item in &mut sel.projection {
                     match item {

@@ -563,13 +563,14 @@ impl<'a> Emitter<'a> {
             }
         }
         let mut default = String::new();
-        if c.identity.is_none() && c.generated.is_none() && !Self::dropped(c, DropAttr::Default) {
-            if let Some(d) = &c.default {
-                if let Some(text) = self.default_sql(t, c, d, diags) {
-                    default.push_str(" DEFAULT ");
-                    default.push_str(&text);
-                }
-            }
+        if c.identity.is_none()
+            && c.generated.is_none()
+            && !Self::dropped(c, DropAttr::Default)
+            && let Some(d) = &c.default
+            && let Some(text) = self.default_sql(t, c, d, diags)
+        {
+            default.push_str(" DEFAULT ");
+            default.push_str(&text);
         }
         if to.default_before_constraints() {
             sql.push_str(&default);

@@ -42,7 +42,10 @@ const MAX_STATEMENT: usize = 4 << 20;
 
 /// Connects to a MySQL or MariaDB server; the error names the server, never the password.
 /// The `Link` watches the connection's answers (see `timeout.rs`).
-fn connect(server: &Server, timeouts: Timeouts) -> Result<(Runtime, Conn, Link), LoadError> {
+pub(crate) fn connect(
+    server: &Server,
+    timeouts: Timeouts,
+) -> Result<(Runtime, Conn, Link), LoadError> {
     let name = format!(
         "mysql://{}@{}:{}/{}",
         server.user, server.host, server.port, server.database
@@ -111,7 +114,7 @@ fn connect(server: &Server, timeouts: Timeouts) -> Result<(Runtime, Conn, Link),
 
 /// Runs one request on `rt`, watched by `link`. Err, by kind, is "`server`: `doing` failed:
 /// the server's message", or a `Timeout` when the server stopped answering.
-fn run<T>(
+pub(crate) fn run<T>(
     rt: &Runtime,
     link: &Link,
     work: impl std::future::Future<Output = Result<T, mysql_async::Error>>,
@@ -872,7 +875,7 @@ fn push_clock(out: &mut String, (h, mi, s): (u32, u8, u8), micros: u32, decimals
     push_digits(out, u32::from(s), 2);
     let mut needed = 6;
     let mut rest = micros;
-    while needed > 0 && rest % 10 == 0 {
+    while needed > 0 && rest.is_multiple_of(10) {
         rest /= 10;
         needed -= 1;
     }

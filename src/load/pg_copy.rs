@@ -445,60 +445,90 @@ impl TextField {
 impl Encoder {
     /// Appends one row in COPY text format.
     fn text_row(&self, row: &Row, out: &mut Vec<u8>) -> Result<(), String> {
-        for (i, (v, kind)) in row.iter().zip(&self.text).enumerate() {
+        for (i, v) in row.iter().enumerate() {
             if i > 0 {
                 out.push(b'\t');
             }
-            if let TextField::Bit { width, varying } = kind
-                && let Some(d) = bit_digits(v)
-            {
-                let tail = if *varying {
-                    d.trim_start_matches('0')
-                } else {
-                    &d[d.len().saturating_sub(*width)..]
-                };
-                out.extend_from_slice(if tail.is_empty() { "0" } else { tail }.as_bytes());
-                continue;
-            }
-            let bytea = matches!(kind, TextField::Bytea);
-            match v {
-                Value::Null => out.extend_from_slice(b"\\N"),
-                Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
-                Value::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
-                Value::UInt(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
-                Value::Float(f) => {
-                    if f.is_nan() {
-                        out.extend_from_slice(b"NaN");
-                    } else if f.is_infinite() {
-                        out.extend_from_slice(if *f > 0.0 { b"Infinity" } else { b"-Infinity" });
-                    } else {
-                        let _ = write!(out, "{f}");
-                    }
-                }
-                Value::Decimal(d) => out.extend_from_slice(d.as_bytes()),
-                Value::Text(t) if bytea => hex_escaped(t.as_bytes(), out),
-                Value::Text(t) => {
-                    if t.contains('\0') {
-                        return Err(format!(
-                            "column {}: text with a NUL byte, which PostgreSQL cannot store",
-                            self.columns[i].0
-                        ));
-                    }
-                    escape_into(t.as_bytes(), out);
-                }
-                Value::Bytes(b) if bytea => hex_escaped(b, out),
-                Value::Bytes(b) => match std::str::from_utf8(b) {
-                    Ok(t) if !t.contains('\0') => escape_into(t.as_bytes(), out),
-                    _ => {
-                        return Err(format!(
-                            "column {}: the value is not valid UTF-8 text for {}",
-                            self.columns[i].0, self.columns[i].1
-                        ));
-                    }
-                },
-            }
+            self.text_field(i, v, out)?;
         }
         out.push(b'\n');
+        Ok(())
+    }
+
+    /// Column `i`'s value as an SQL literal (`sync` writes changes as statements): the COPY
+    /// text form inside `E'...'`, whose backslash escapes are COPY's
+    /// (https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-STRINGS-ESCAPE),
+    /// so a statement's value is the one COPY would have loaded.
+    pub fn sql_literal(&self, i: usize, v: &Value, out: &mut String) -> Result<(), String> {
+        if matches!(v, Value::Null) {
+            out.push_str("NULL");
+            return Ok(());
+        }
+        let mut field = Vec::new();
+        self.text_field(i, v, &mut field)?;
+        let field = String::from_utf8(field).map_err(|_| "the value is not UTF-8".to_string())?;
+        out.push_str("E'");
+        for c in field.chars() {
+            if c == '\'' {
+                out.push('\'');
+            }
+            out.push(c);
+        }
+        out.push('\'');
+        Ok(())
+    }
+
+    /// One value in COPY text format.
+    fn text_field(&self, i: usize, v: &Value, out: &mut Vec<u8>) -> Result<(), String> {
+        let kind = &self.text[i];
+        if let TextField::Bit { width, varying } = kind
+            && let Some(d) = bit_digits(v)
+        {
+            let tail = if *varying {
+                d.trim_start_matches('0')
+            } else {
+                &d[d.len().saturating_sub(*width)..]
+            };
+            out.extend_from_slice(if tail.is_empty() { "0" } else { tail }.as_bytes());
+            return Ok(());
+        }
+        let bytea = matches!(kind, TextField::Bytea);
+        match v {
+            Value::Null => out.extend_from_slice(b"\\N"),
+            Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
+            Value::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
+            Value::UInt(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
+            Value::Float(f) => {
+                if f.is_nan() {
+                    out.extend_from_slice(b"NaN");
+                } else if f.is_infinite() {
+                    out.extend_from_slice(if *f > 0.0 { b"Infinity" } else { b"-Infinity" });
+                } else {
+                    let _ = write!(out, "{f}");
+                }
+            }
+            Value::Decimal(d) => out.extend_from_slice(d.as_bytes()),
+            Value::Text(t) if bytea => hex_escaped(t.as_bytes(), out),
+            Value::Text(t) => {
+                if t.contains('\0') {
+                    return Err(format!(
+                        "column {}: text with a NUL byte, which PostgreSQL cannot store",
+                        self.columns[i].0
+                    ));
+                }
+                escape_into(t.as_bytes(), out);
+            }
+            Value::Bytes(b) if bytea => hex_escaped(b, out),
+            Value::Bytes(b) => match std::str::from_utf8(b) {
+                Ok(t) if !t.contains('\0') => escape_into(t.as_bytes(), out),
+                _ => {
+                    return Err(format!(
+                        "column {}: the value is not valid UTF-8 text for {}",
+                        self.columns[i].0, self.columns[i].1
+                    ));
+                }
+            },
+        }
         Ok(())
     }
 }

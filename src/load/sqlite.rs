@@ -82,7 +82,7 @@ impl SqliteTarget {
 
 /// A value as SQLite stores it; Err for a value SQLite would silently change (NaN becomes
 /// NULL: https://sqlite.org/floatingpoint.html).
-fn to_sql(v: &Value) -> Result<SqlValue, String> {
+pub(crate) fn to_sql(v: &Value) -> Result<SqlValue, String> {
     Ok(match v {
         Value::Null => SqlValue::Null,
         Value::Bool(b) => SqlValue::Integer(i64::from(*b)),

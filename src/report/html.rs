@@ -65,7 +65,7 @@ pub fn escape(s: &str) -> String {
 fn prose(s: &str) -> String {
     let escaped = escape(s);
     let parts: Vec<&str> = escaped.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         // An odd number of backticks: not markup, keep them as written.
         return escaped;
     }

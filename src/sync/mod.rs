@@ -1,5 +1,494 @@
 //! `ferry sync`: the full load, then every change committed at the source since the load's
 //! snapshot, applied to the target in source commit order, until stopped.
+//!
+//! - `change.rs` what a source's log gives (positions, row changes, events);
+//! - `source/` one reader per source engine (PostgreSQL slot, MySQL binary log, SQLite
+//!   capture triggers);
+//! - `apply/` the applier and one connection per target engine;
+//! - `state.rs` the position kept in the target, in the transaction of the changes.
+//!
+//! Order: take the target's sync lock (a second sync of the plan stands by until the first
+//! one dies); read the state; with none, prepare the source's capture (slot, triggers), run
+//! the full load, whose snapshot records its place in the change log, and store that place;
+//! then read the log from the stored place on, one target transaction per group of whole
+//! source transactions, each moving the stored position with it.
 
+pub mod apply;
 pub mod change;
 pub mod source;
+pub mod state;
+mod status;
+
+pub use status::{SyncStatus, status};
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use apply::{Applier, Mode};
+use change::{Event, Position};
+use source::ChangeSource;
+use state::{Phase, SyncState};
+
+use crate::conn::Endpoint;
+use crate::load::{self, LoadError, LoadOptions};
+use crate::plan::{Plan, Preparation};
+
+/// Where sync starts when the target holds no sync state.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Start {
+    /// The full load, then the changes since its snapshot.
+    Load,
+    /// No load (the target was loaded by other means): the changes from now on.
+    Now,
+    /// No load: the changes from this position on, applied idempotently up to where the
+    /// source's log ended when sync started.
+    At(Position),
+}
+
+/// Options of one sync run.
+#[derive(Clone, Debug)]
+pub struct SyncOptions {
+    pub quiet: bool,
+    pub start: Start,
+    /// Stop once every change committed before sync started is applied.
+    pub until_caught_up: bool,
+}
+
+/// What a sync run did.
+#[derive(Clone, Debug, Default)]
+pub struct SyncSummary {
+    pub loaded: Option<load::Summary>,
+    pub transactions: u64,
+    pub changes: u64,
+    pub position: Option<String>,
+    pub seconds: f64,
+}
+
+/// How long `next` waits for the source before the applier commits what it holds.
+const IDLE_WAIT: Duration = Duration::from_millis(100);
+/// A target transaction is committed at the first source commit after this long.
+const GROUP_TIME: Duration = Duration::from_millis(500);
+/// Changes after which a target transaction is committed at the next source commit.
+const GROUP_CHANGES: u64 = 20_000;
+
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+fn say(quiet: bool, line: &str) {
+    if !quiet {
+        eprintln!("{line}");
+    }
+}
+
+/// Every plan table needs a primary key: it is how a change names its row.
+fn check_keys(plan: &Plan) -> Result<(), LoadError> {
+    let unkeyed: Vec<String> = plan
+        .tables
+        .iter()
+        .filter(|t| t.key.is_empty())
+        .map(|t| t.source.to_string())
+        .collect();
+    if unkeyed.is_empty() {
+        return Ok(());
+    }
+    Err(LoadError::config(format!(
+        "sync needs a primary key on every table, by which a change names its row; these have \
+         none: {}. Add one at the source (and plan again), or leave them out of the plan \
+         ([tables] exclude in migration.toml).",
+        unkeyed.join(", ")
+    )))
+}
+
+/// Runs sync until `stop` is set (SIGTERM, SIGINT), an error, or with `until_caught_up`, the
+/// end of what the source had when it started.
+pub fn sync(plan: &Plan, opts: &SyncOptions, stop: &AtomicBool) -> Result<SyncSummary, LoadError> {
+    let started = Instant::now();
+    check_keys(plan)?;
+    let mut link = apply::open(plan)?;
+    let lock = source::capture_name(plan);
+    let mut standing_by = false;
+    while !link.try_lock(&lock)? {
+        if !standing_by {
+            say(
+                opts.quiet,
+                &format!(
+                    "ferry sync: another ferry sync of this plan applies to {}; standing by \
+                     to take over when it stops",
+                    link.describe()
+                ),
+            );
+            standing_by = true;
+        }
+        if stop.load(Ordering::Relaxed) {
+            return Ok(SyncSummary::default());
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    if standing_by {
+        say(
+            opts.quiet,
+            "ferry sync: the other sync stopped; taking over",
+        );
+    }
+    let fingerprint = format!("{:016x}", plan.fingerprint());
+    let existing = state::read(link.as_mut())?;
+    if let Some(st) = &existing
+        && st.plan != fingerprint
+    {
+        return Err(LoadError::state(format!(
+            "{}: the sync state there (table {}) belongs to another plan: sync that plan, or \
+             drop the table to start over",
+            link.describe(),
+            state::TABLE
+        )));
+    }
+    let mut summary = SyncSummary::default();
+    let st = match existing {
+        Some(st) if st.phase == Phase::Streaming => {
+            if opts.start != Start::Load {
+                return Err(LoadError::state(format!(
+                    "{}: the target follows the source already, from {} (table {}): sync \
+                     resumes from there without --start-position or --start-now",
+                    link.describe(),
+                    st.position
+                        .as_ref()
+                        .map_or("?".to_string(), |p| p.to_string()),
+                    state::TABLE
+                )));
+            }
+            st
+        }
+        restart => {
+            let begun = SyncState {
+                plan: fingerprint.clone(),
+                phase: Phase::Loading,
+                snapshot: None,
+                position: None,
+                idempotent_until: None,
+                transactions: 0,
+                changes: 0,
+                commit_time: None,
+                applied_at: None,
+                rate: None,
+                last_error: None,
+            };
+            match &opts.start {
+                Start::Load => {
+                    state::write(link.as_mut(), &begun)?;
+                    let slot_position = source::prepare(plan)?;
+                    let (loaded, st) =
+                        full_load(plan, opts, begun, slot_position, restart.is_some())?;
+                    summary.loaded = Some(loaded);
+                    state::write(link.as_mut(), &st)?;
+                    st
+                }
+                start => {
+                    let here = source::prepare(plan)?;
+                    let from = match start {
+                        Start::At(p) => p.clone(),
+                        _ => here.clone(),
+                    };
+                    let st = SyncState {
+                        phase: Phase::Streaming,
+                        position: Some(from),
+                        idempotent_until: Some(here),
+                        ..begun
+                    };
+                    state::write(link.as_mut(), &st)?;
+                    st
+                }
+            }
+        }
+    };
+    let Some(from) = st.position.clone() else {
+        return Err(LoadError::state(format!(
+            "{}: the sync state (table {}) has no position",
+            link.describe(),
+            state::TABLE
+        )));
+    };
+    let replayed_cascades = matches!(plan.source, Endpoint::Postgres(_) | Endpoint::Sqlite { .. });
+    link.set_up(replayed_cascades)?;
+    let mut changes = source::open(plan, &from, st.snapshot.as_deref())?;
+    let mut applier = Applier::new(plan, link);
+    let mut streaming = Stream {
+        opts,
+        stop,
+        applier: &mut applier,
+        st: &st,
+        summary: &mut summary,
+        applied: st.position.clone(),
+        pending: None,
+        group_txns: 0,
+        group_changes: 0,
+        group_started: Instant::now(),
+        last_commit_time: st.commit_time,
+        rate: Rate {
+            marks: Default::default(),
+        },
+        total: st.changes,
+    };
+    let result = streaming.run(changes.as_mut());
+    if let Err(e) = &result {
+        applier.rollback();
+        state::record_error(applier.link.as_mut(), &e.to_string());
+    }
+    result?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// The full load, started from scratch (an interrupted one is dropped: its snapshot is
+/// gone), with its snapshot's place in the change log. Returns the state to stream from.
+fn full_load(
+    plan: &Plan,
+    opts: &SyncOptions,
+    begun: SyncState,
+    slot_position: Position,
+    again: bool,
+) -> Result<(load::Summary, SyncState), LoadError> {
+    let mut plan = plan.clone();
+    if again {
+        plan.settings.prepare = Preparation::DropAndCreate;
+    }
+    let loaded = load::load(
+        &plan,
+        &LoadOptions {
+            quiet: opts.quiet,
+            change_mark: true,
+            ..LoadOptions::default()
+        },
+    )?;
+    let mark = loaded.change_mark.clone();
+    let (position, snapshot) = match (&plan.source, mark) {
+        (Endpoint::Postgres(_), Some(snapshot)) => (slot_position, Some(snapshot)),
+        (_, Some(mark)) => match Position::parse(&mark) {
+            Some(p) => (p, None),
+            None => {
+                return Err(LoadError::state(format!(
+                    "the full load's snapshot gave no place in the change log ({mark})"
+                )));
+            }
+        },
+        (_, None) => {
+            return Err(LoadError::state(
+                "the full load's snapshot did not say where it stands in the source's change \
+                 log, so sync cannot know where to start"
+                    .to_string(),
+            ));
+        }
+    };
+    let st = SyncState {
+        phase: Phase::Streaming,
+        position: Some(position),
+        snapshot,
+        ..begun
+    };
+    Ok((loaded, st))
+}
+
+/// Changes per second over about the last minute.
+struct Rate {
+    marks: std::collections::VecDeque<(Instant, u64)>,
+}
+
+impl Rate {
+    fn add(&mut self, total: u64) -> Option<f64> {
+        let now = Instant::now();
+        self.marks.push_back((now, total));
+        while self
+            .marks
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) > Duration::from_secs(60))
+        {
+            self.marks.pop_front();
+        }
+        let (t0, n0) = *self.marks.front()?;
+        let secs = now.duration_since(t0).as_secs_f64();
+        (secs > 0.5).then(|| (total - n0) as f64 / secs)
+    }
+}
+
+/// The streaming loop's state: what the open target transaction holds, and what is applied.
+struct Stream<'a, 'p> {
+    opts: &'a SyncOptions,
+    stop: &'a AtomicBool,
+    applier: &'a mut Applier<'p>,
+    st: &'a SyncState,
+    summary: &'a mut SyncSummary,
+    /// Applied (committed in the target) up to here.
+    applied: Option<Position>,
+    /// The position after the last source transaction in the open target transaction.
+    pending: Option<Position>,
+    /// Source transactions and changes in the open target transaction.
+    group_txns: u64,
+    group_changes: u64,
+    group_started: Instant,
+    last_commit_time: Option<f64>,
+    rate: Rate,
+    total: u64,
+}
+
+impl Stream<'_, '_> {
+    /// How the next change is applied: idempotently while it may be in the target already.
+    fn mode(&self) -> Mode {
+        match (&self.st.idempotent_until, &self.applied) {
+            (Some(until), Some(at)) if !state::reached(at, until) => Mode::Idempotent,
+            (Some(_), None) => Mode::Idempotent,
+            _ => Mode::Strict,
+        }
+    }
+
+    /// Commits the open target transaction with the position of its last source transaction.
+    fn commit(&mut self) -> Result<(), LoadError> {
+        let Some(position) = self.pending.take() else {
+            return Ok(());
+        };
+        self.total += self.group_changes;
+        let per_second = self.rate.add(self.total);
+        let sql = state::advance_sql(
+            &position,
+            self.group_txns,
+            self.group_changes,
+            self.last_commit_time,
+            now(),
+            per_second,
+        );
+        self.applier.commit(sql)?;
+        self.summary.transactions += self.group_txns;
+        self.summary.changes += self.group_changes;
+        self.group_txns = 0;
+        self.group_changes = 0;
+        self.applied = Some(position);
+        Ok(())
+    }
+
+    fn report(&self) {
+        let lag = self.last_commit_time.map_or(0.0, |t| (now() - t).max(0.0));
+        say(
+            self.opts.quiet,
+            &format!(
+                "ferry sync: {} transactions, {} changes applied; at {}; lag {lag:.1} s",
+                self.summary.transactions,
+                self.summary.changes,
+                self.applied
+                    .as_ref()
+                    .map_or("-".to_string(), |p| p.to_string())
+            ),
+        );
+    }
+
+    /// Reads and applies until stopped.
+    fn run(&mut self, changes: &mut dyn ChangeSource) -> Result<(), LoadError> {
+        let end = if self.opts.until_caught_up {
+            Some(changes.end()?)
+        } else {
+            None
+        };
+        let mut in_transaction = false;
+        let mut skip = false;
+        let mut last_report = Instant::now();
+        let mut idle_rounds = 0u32;
+        loop {
+            let stopping = self.stop.load(Ordering::Relaxed);
+            // Commit the group when it is big or old enough, or when sync is to stop.
+            if !in_transaction
+                && self.pending.is_some()
+                && (self.group_changes >= GROUP_CHANGES
+                    || self.group_started.elapsed() >= GROUP_TIME
+                    || stopping)
+            {
+                self.commit()?;
+            }
+            if !in_transaction && stopping {
+                break;
+            }
+            let caught_up = match (&end, &self.applied) {
+                (Some(end), Some(at)) => state::reached(at, end),
+                _ => false,
+            };
+            if !in_transaction && self.pending.is_none() && caught_up {
+                break;
+            }
+            if last_report.elapsed() >= Duration::from_secs(5) {
+                last_report = Instant::now();
+                self.report();
+            }
+            let Some(event) = changes.next(IDLE_WAIT)? else {
+                if !in_transaction {
+                    self.commit()?;
+                }
+                idle_rounds += 1;
+                // Idle twice after the end was read: everything up to it is applied.
+                if end.is_some() && !in_transaction && idle_rounds >= 2 {
+                    break;
+                }
+                continue;
+            };
+            idle_rounds = 0;
+            match event {
+                Event::Begin { skip: s } => {
+                    in_transaction = true;
+                    skip = s;
+                    if self.pending.is_none() {
+                        self.group_started = Instant::now();
+                    }
+                    if !s {
+                        self.applier.begin();
+                    }
+                }
+                Event::Change(change) => {
+                    if !in_transaction {
+                        return Err(LoadError::input(format!(
+                            "{}: a change came outside a transaction",
+                            changes.describe()
+                        )));
+                    }
+                    if !skip {
+                        let mode = self.mode();
+                        self.applier.apply(change, mode)?;
+                        self.group_changes += 1;
+                    }
+                }
+                Event::Commit {
+                    position,
+                    commit_time,
+                } => {
+                    in_transaction = false;
+                    self.group_txns += 1;
+                    if commit_time.is_some() {
+                        self.last_commit_time = commit_time;
+                    }
+                    self.pending = Some(position);
+                }
+                Event::Pause => {
+                    self.commit()?;
+                    if let Some(p) = &self.applied {
+                        changes.confirm(p)?;
+                    }
+                }
+                Event::SchemaChange { table, statement } => {
+                    self.commit()?;
+                    return Err(LoadError::state(format!(
+                        "{}: the definition of table {table} changed at the source \
+                         ({statement}); sync applied everything before it and stopped. Change \
+                         the target's table the same way, plan again, then run sync with the \
+                         new plan and --start-position {}",
+                        changes.describe(),
+                        self.applied
+                            .as_ref()
+                            .map_or("?".to_string(), |p| p.to_string())
+                    )));
+                }
+            }
+        }
+        if let Some(p) = &self.applied {
+            changes.confirm(p)?;
+        }
+        self.summary.position = self.applied.as_ref().map(|p| p.to_string());
+        Ok(())
+    }
+}

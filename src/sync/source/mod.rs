@@ -70,6 +70,19 @@ pub fn open(
     }
 }
 
+/// Where the source's change log ends now, without preparing anything (`--status`).
+pub fn end(plan: &Plan) -> Result<Position, LoadError> {
+    match &plan.source {
+        Endpoint::Postgres(server) => postgres::end(plan, server),
+        Endpoint::Mysql(server) => mysql::prepare(plan, server),
+        Endpoint::Sqlite { path } => sqlite::end(plan, path),
+        Endpoint::Dump { path, .. } => Err(LoadError::config(format!(
+            "{}: a dump file has no change log",
+            path.display()
+        ))),
+    }
+}
+
 /// Removes what `prepare` created at the source (`--drop-slot`, `--drop-capture`).
 pub fn remove(plan: &Plan) -> Result<String, LoadError> {
     match &plan.source {

@@ -43,3 +43,6 @@ fn _unused(_: &Path) {}
 pub fn remove(_plan: &Plan, _path: &Path) -> Result<String, LoadError> {
     Err(LoadError::config("not yet".to_string()))
 }
+pub fn end(_plan: &Plan, _path: &Path) -> Result<Position, LoadError> {
+    Err(LoadError::config("not yet".to_string()))
+}

@@ -1,0 +1,513 @@
+//! Applying changes to the target: each change shaped by the load's own `shape_row` (a synced
+//! row equals a loaded row), written as SQL statements, run in the target transaction that
+//! also moves the stored position (`state.rs`).
+//!
+//! Consecutive inserts into one table become one multi-row INSERT and consecutive deletes one
+//! `DELETE ... WHERE key IN (...)`; statements are sent in batches. Every statement but the
+//! idempotent ones says how many rows it must touch, and a different count stops sync with
+//! the table and key: the target no longer matches the source.
+//!
+//! Two modes: `Strict` after the load's snapshot (an insert of a key that exists, an update or
+//! delete of a missing row, is an error) and `Idempotent` while the changes may already be in
+//! the target (CDC only, `--start-position`): inserts and complete updates become upserts,
+//! deletes and updates of missing rows are no error.
+//!
+//! The target's spelling and connection are a `SyncTarget`, one file per target.
+
+pub mod mysql;
+pub mod postgres;
+pub mod sqlite;
+
+use std::collections::HashSet;
+
+use super::change::{Change, Op};
+use crate::conn::Endpoint;
+use crate::load::{LoadError, Shape, TableStats, shape_row};
+use crate::plan::{Plan, TablePlan};
+use crate::value::Value;
+
+/// How strictly changes are applied (see the module's comment).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Strict,
+    Idempotent,
+}
+
+/// One statement to run and the rows it must touch (`None`: any number).
+#[derive(Clone, Debug)]
+pub struct Statement {
+    pub sql: String,
+    pub expect: Option<u64>,
+    /// What a wrong count means, for the message: the table and key(s).
+    pub what: String,
+}
+
+/// A connection to the target for sync, and how the target spells what differs.
+pub trait SyncTarget {
+    /// Column `column` of plan table `table`'s value as a literal of the target.
+    fn literal(
+        &self,
+        table: usize,
+        column: usize,
+        v: &Value,
+        out: &mut String,
+    ) -> Result<(), String>;
+    /// What follows `INSERT INTO t (...) VALUES (...)` to make it an upsert: the row with
+    /// the same key gets the new values of `others` (target column names).
+    fn upsert(&self, key: &[&str], others: &[&str]) -> String;
+    /// Runs statements in order in the open transaction; the rows each touched.
+    fn run(&mut self, statements: &[Statement]) -> Result<Vec<u64>, LoadError>;
+    /// The rows of a query, every value as text.
+    fn texts(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, LoadError>;
+    /// Takes the lock that lets one `ferry sync` of this plan apply at a time (held by the
+    /// session or process: a dead one drops it); false when another holds it.
+    fn try_lock(&mut self, name: &str) -> Result<bool, LoadError>;
+    /// Sets the session up for applying: `replayed_cascades` says the source's log carries
+    /// the rows its foreign keys' actions changed (PostgreSQL), so the target's own actions
+    /// and checks must not run again.
+    fn set_up(&mut self, replayed_cascades: bool) -> Result<(), LoadError>;
+    /// For messages: the database, without a password.
+    fn describe(&self) -> String;
+}
+
+/// Opens the sync connection to the plan's target.
+pub fn open(plan: &Plan) -> Result<Box<dyn SyncTarget>, LoadError> {
+    let timeouts = plan.settings.timeouts();
+    match &plan.target {
+        Endpoint::Postgres(server) => Ok(Box::new(postgres::PgLink::open(plan, server, timeouts)?)),
+        Endpoint::Mysql(server) => Ok(Box::new(mysql::MysqlLink::open(plan, server, timeouts)?)),
+        Endpoint::Sqlite { path } => Ok(Box::new(sqlite::SqliteLink::open(plan, path)?)),
+        Endpoint::Dump { path, .. } => Err(LoadError::config(format!(
+            "{}: a dump file cannot be a target",
+            path.display()
+        ))),
+    }
+}
+
+/// Rows and bytes after which the statements held are sent.
+const BATCH_STATEMENTS: usize = 500;
+const BATCH_BYTES: usize = 4 << 20;
+/// Rows after which a multi-row INSERT or DELETE is closed.
+const GROUP_ROWS: usize = 1_000;
+
+/// A multi-row statement being built.
+struct Group {
+    table: usize,
+    kind: GroupKind,
+    sql: String,
+    rows: u64,
+    /// The keys in it (as literals): a repeated key closes the group first.
+    keys: HashSet<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum GroupKind {
+    Insert(Mode),
+    Delete(Mode),
+}
+
+/// Applies changes through a `SyncTarget`, one target transaction at a time.
+pub struct Applier<'p> {
+    pub link: Box<dyn SyncTarget>,
+    plan: &'p Plan,
+    shapes: Vec<Shape>,
+    held: Vec<Statement>,
+    held_bytes: usize,
+    group: Option<Group>,
+    open: bool,
+}
+
+impl<'p> Applier<'p> {
+    pub fn new(plan: &'p Plan, link: Box<dyn SyncTarget>) -> Applier<'p> {
+        Applier {
+            link,
+            plan,
+            shapes: plan.tables.iter().map(Shape::identity).collect(),
+            held: Vec::new(),
+            held_bytes: 0,
+            group: None,
+            open: false,
+        }
+    }
+
+    /// Whether a target transaction is open.
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    /// Opens a target transaction (sent with the first batch).
+    pub fn begin(&mut self) {
+        if !self.open {
+            self.hold("BEGIN".to_string(), None, String::new());
+            self.open = true;
+        }
+    }
+
+    /// Applies one change in the open transaction.
+    pub fn apply(&mut self, change: Change, mode: Mode) -> Result<(), LoadError> {
+        let ti = change.table;
+        let t = &self.plan.tables[ti];
+        match change.op {
+            Op::Insert(row) => {
+                let row = self.shaped(ti, row)?;
+                let values = self.row_literal(ti, &row)?;
+                let key = self.key_literal(ti, &self.key_of(ti, &row))?;
+                self.add_to_group(ti, GroupKind::Insert(mode), &values, key)?;
+            }
+            Op::Delete(key) => {
+                let key = self.shaped_key(ti, key)?;
+                let key = self.key_literal(ti, &key)?;
+                self.add_to_group(ti, GroupKind::Delete(mode), &key.clone(), key)?;
+            }
+            Op::Update { key, row } => {
+                self.close_group();
+                let key = self.shaped_key(ti, key)?;
+                let present: Vec<bool> = row.iter().map(Option::is_some).collect();
+                let full = present.iter().all(|p| *p);
+                let row = self.shaped(
+                    ti,
+                    row.into_iter().map(|v| v.unwrap_or(Value::Null)).collect(),
+                )?;
+                let mut sql = format!("UPDATE {} SET ", t.target);
+                let mut first = true;
+                for (i, c) in t.columns.iter().enumerate() {
+                    if !present[i] {
+                        continue;
+                    }
+                    if !first {
+                        sql.push_str(", ");
+                    }
+                    first = false;
+                    sql.push_str(&c.target);
+                    sql.push_str(" = ");
+                    self.literal_into(ti, i, &row[i], &mut sql)?;
+                }
+                sql.push_str(" WHERE ");
+                sql.push_str(&self.key_condition(ti, &key)?);
+                let what = format!(
+                    "table {}, update of the row {}",
+                    t.source,
+                    shown_key(t, &key)
+                );
+                match mode {
+                    Mode::Strict => self.hold(sql, Some(1), what),
+                    Mode::Idempotent => {
+                        self.hold(sql, None, what);
+                        if full {
+                            let values = self.row_literal(ti, &row)?;
+                            let key = self.key_literal(ti, &self.key_of(ti, &row))?;
+                            self.add_to_group(ti, GroupKind::Insert(mode), &values, key)?;
+                            self.close_group();
+                        }
+                    }
+                }
+            }
+            Op::Truncate => {
+                self.close_group();
+                self.hold(format!("DELETE FROM {}", t.target), None, String::new());
+            }
+        }
+        self.send_if_full()
+    }
+
+    /// Commits the open transaction with `state` (the statement that stores the position,
+    /// which must touch one row).
+    pub fn commit(&mut self, state: String) -> Result<(), LoadError> {
+        self.begin();
+        self.close_group();
+        self.hold(state, Some(1), "the sync state".to_string());
+        self.hold("COMMIT".to_string(), None, String::new());
+        self.send()?;
+        self.open = false;
+        Ok(())
+    }
+
+    /// Drops what is held and rolls the open transaction back (after an error).
+    pub fn rollback(&mut self) {
+        self.held.clear();
+        self.held_bytes = 0;
+        self.group = None;
+        if self.open {
+            let _ = self.link.run(&[Statement {
+                sql: "ROLLBACK".to_string(),
+                expect: None,
+                what: String::new(),
+            }]);
+        }
+        self.open = false;
+    }
+
+    fn hold(&mut self, sql: String, expect: Option<u64>, what: String) {
+        self.held_bytes += sql.len();
+        self.held.push(Statement { sql, expect, what });
+    }
+
+    fn send_if_full(&mut self) -> Result<(), LoadError> {
+        if self.held.len() >= BATCH_STATEMENTS || self.held_bytes >= BATCH_BYTES {
+            self.send()?;
+        }
+        Ok(())
+    }
+
+    /// Runs what is held; a statement that touched another number of rows than it must is
+    /// an error naming it.
+    fn send(&mut self) -> Result<(), LoadError> {
+        if self.held.is_empty() {
+            return Ok(());
+        }
+        let statements = std::mem::take(&mut self.held);
+        self.held_bytes = 0;
+        let counts = match self.link.run(&statements) {
+            Ok(c) => c,
+            Err(e) => {
+                self.open_failed();
+                return Err(e);
+            }
+        };
+        for (s, n) in statements.iter().zip(&counts) {
+            if let Some(want) = s.expect
+                && want != *n
+            {
+                self.open_failed();
+                return Err(LoadError::state(format!(
+                    "{}: {}: the target had {} where the source had {want}: the target no \
+                     longer matches the source (was it changed by hand?). Sync stopped \
+                     before this transaction; the target holds everything before it.",
+                    self.link.describe(),
+                    s.what,
+                    rows(*n)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn open_failed(&mut self) {
+        if self.open {
+            self.open = true;
+            self.rollback();
+        }
+    }
+
+    fn close_group(&mut self) {
+        let Some(g) = self.group.take() else {
+            return;
+        };
+        let t = &self.plan.tables[g.table];
+        let mut sql = g.sql;
+        let (expect, what) = match g.kind {
+            GroupKind::Insert(Mode::Strict) => (
+                Some(g.rows),
+                format!("table {}, insert of {}", t.source, rows(g.rows)),
+            ),
+            GroupKind::Insert(Mode::Idempotent) => {
+                let key: Vec<&str> = self.key_targets(g.table);
+                let others: Vec<&str> = t
+                    .columns
+                    .iter()
+                    .map(|c| c.target.as_str())
+                    .filter(|c| !key.contains(c))
+                    .collect();
+                sql.push_str(&self.link.upsert(&key, &others));
+                (None, String::new())
+            }
+            GroupKind::Delete(mode) => {
+                sql.push(')');
+                (
+                    (mode == Mode::Strict).then_some(g.rows),
+                    format!("table {}, delete of {}", t.source, rows(g.rows)),
+                )
+            }
+        };
+        self.hold(sql, expect, what);
+    }
+
+    /// Adds a row (`values`: its literal list, or a key's for a delete) to the group of
+    /// its kind, closing the open group first when it is of another table or kind, full, or
+    /// holds the same key.
+    fn add_to_group(
+        &mut self,
+        ti: usize,
+        kind: GroupKind,
+        values: &str,
+        key: String,
+    ) -> Result<(), LoadError> {
+        let fits = self.group.as_ref().is_some_and(|g| {
+            g.table == ti
+                && g.kind == kind
+                && (g.rows as usize) < GROUP_ROWS
+                && g.sql.len() < BATCH_BYTES
+                && !g.keys.contains(&key)
+        });
+        if !fits {
+            self.close_group();
+            let t = &self.plan.tables[ti];
+            let sql = match kind {
+                GroupKind::Insert(_) => {
+                    let cols: Vec<&str> = t.columns.iter().map(|c| c.target.as_str()).collect();
+                    format!("INSERT INTO {} ({}) VALUES ", t.target, cols.join(", "))
+                }
+                GroupKind::Delete(_) => {
+                    let key = self.key_targets(ti);
+                    let key = if key.len() == 1 {
+                        key[0].to_string()
+                    } else {
+                        format!("({})", key.join(", "))
+                    };
+                    format!("DELETE FROM {} WHERE {key} IN (", t.target)
+                }
+            };
+            self.group = Some(Group {
+                table: ti,
+                kind,
+                sql,
+                rows: 0,
+                keys: HashSet::new(),
+            });
+        }
+        if let Some(g) = self.group.as_mut() {
+            if g.rows > 0 {
+                g.sql.push_str(", ");
+            }
+            g.sql.push_str(values);
+            g.rows += 1;
+            g.keys.insert(key);
+        }
+        Ok(())
+    }
+
+    /// The target names of a table's key columns.
+    fn key_targets(&self, ti: usize) -> Vec<&str> {
+        let t = &self.plan.tables[ti];
+        t.key
+            .iter()
+            .filter_map(|k| t.columns.iter().find(|c| &c.source == k))
+            .map(|c| c.target.as_str())
+            .collect()
+    }
+
+    /// The plan column indexes of a table's key columns.
+    fn key_columns(&self, ti: usize) -> Vec<usize> {
+        let t = &self.plan.tables[ti];
+        t.key
+            .iter()
+            .filter_map(|k| t.columns.iter().position(|c| &c.source == k))
+            .collect()
+    }
+
+    fn key_of(&self, ti: usize, row: &[Value]) -> Vec<Value> {
+        self.key_columns(ti)
+            .into_iter()
+            .map(|i| row[i].clone())
+            .collect()
+    }
+
+    /// A row shaped as the full load shapes it.
+    fn shaped(&self, ti: usize, row: Vec<Value>) -> Result<Vec<Value>, LoadError> {
+        let t = &self.plan.tables[ti];
+        let mut stats = TableStats::default();
+        shape_row(t, &self.shapes[ti], row, &mut stats).map_err(|r| {
+            LoadError::refused_row(format!(
+                "table {}, {}: a change's value is refused: {r}; sync stopped before its \
+                 transaction",
+                t.source,
+                r.key.clone().unwrap_or_else(|| "(no key)".to_string())
+            ))
+        })
+    }
+
+    /// A key shaped as the full load shapes its columns.
+    fn shaped_key(&self, ti: usize, key: Vec<Value>) -> Result<Vec<Value>, LoadError> {
+        let t = &self.plan.tables[ti];
+        let cols = self.key_columns(ti);
+        let mut row = vec![Value::Null; t.columns.len()];
+        for (i, v) in cols.iter().zip(key) {
+            row[*i] = v;
+        }
+        let row = self.shaped(ti, row)?;
+        Ok(cols.into_iter().map(|i| row[i].clone()).collect())
+    }
+
+    fn literal_into(
+        &self,
+        ti: usize,
+        i: usize,
+        v: &Value,
+        out: &mut String,
+    ) -> Result<(), LoadError> {
+        self.link.literal(ti, i, v, out).map_err(|e| {
+            let t = &self.plan.tables[ti];
+            LoadError::refused_row(format!(
+                "table {}, column {}: {e}; sync stopped before its transaction",
+                t.source, t.columns[i].source
+            ))
+        })
+    }
+
+    /// `(v1, v2, ...)` of a whole row.
+    fn row_literal(&self, ti: usize, row: &[Value]) -> Result<String, LoadError> {
+        let mut out = String::from("(");
+        for (i, v) in row.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            self.literal_into(ti, i, v, &mut out)?;
+        }
+        out.push(')');
+        Ok(out)
+    }
+
+    /// A key as a literal: `v` for one column, `(v1, v2)` for several.
+    fn key_literal(&self, ti: usize, key: &[Value]) -> Result<String, LoadError> {
+        let cols = self.key_columns(ti);
+        let mut out = String::new();
+        if cols.len() != 1 {
+            out.push('(');
+        }
+        for (n, (i, v)) in cols.iter().zip(key).enumerate() {
+            if n > 0 {
+                out.push_str(", ");
+            }
+            self.literal_into(ti, *i, v, &mut out)?;
+        }
+        if cols.len() != 1 {
+            out.push(')');
+        }
+        Ok(out)
+    }
+
+    /// `k1 = v1 AND k2 = v2`.
+    fn key_condition(&self, ti: usize, key: &[Value]) -> Result<String, LoadError> {
+        let t = &self.plan.tables[ti];
+        let mut out = String::new();
+        for (n, (i, v)) in self.key_columns(ti).into_iter().zip(key).enumerate() {
+            if n > 0 {
+                out.push_str(" AND ");
+            }
+            out.push_str(&t.columns[i].target);
+            out.push_str(" = ");
+            self.literal_into(ti, i, v, &mut out)?;
+        }
+        Ok(out)
+    }
+}
+
+/// The first value of a query's first row.
+pub fn first_text(rows: Vec<Vec<Option<String>>>) -> Option<String> {
+    rows.into_iter().next()?.into_iter().next()?
+}
+
+/// `1 row`, `3 rows`.
+fn rows(n: u64) -> String {
+    format!("{n} row{}", if n == 1 { "" } else { "s" })
+}
+
+/// A key for messages: `id=5`.
+fn shown_key(t: &TablePlan, key: &[Value]) -> String {
+    t.key
+        .iter()
+        .zip(key)
+        .map(|(k, v)| format!("{k}={}", v.display()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
