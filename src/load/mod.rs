@@ -489,18 +489,28 @@ pub trait RowSource: Send {
 /// `n` connections to a database source that all read one moment of it: PostgreSQL's import
 /// the first one's exported snapshot; MySQL's begin their consistent-snapshot transactions
 /// together under a brief global read lock (`mysql::open_together`, which may `warn`).
+/// `want_mark` (for `ferry sync`; with a SQLite source, its change table) asks the sources to
+/// record where their snapshot stands in the change log (`RowSource::change_mark`); a SQLite
+/// source then reads in one transaction, on one connection.
 pub(crate) fn open_sources(
     source: &Endpoint,
     n: usize,
     timeouts: Timeouts,
     warn: &dyn Fn(String),
-    want_mark: bool,
+    want_mark: Option<&str>,
 ) -> Result<Vec<Box<dyn RowSource>>, LoadError> {
+    if let (Endpoint::Sqlite { path }, Some(changes)) = (source, want_mark) {
+        return Ok(vec![Box::new(sqlite::SqliteSource::open_marked(
+            path, changes,
+        )?)]);
+    }
     if let Endpoint::Mysql(server) = source {
-        return Ok(mysql::open_together(server, n, timeouts, warn, want_mark)?
-            .into_iter()
-            .map(|s| Box::new(s) as Box<dyn RowSource>)
-            .collect());
+        return Ok(
+            mysql::open_together(server, n, timeouts, warn, want_mark.is_some())?
+                .into_iter()
+                .map(|s| Box::new(s) as Box<dyn RowSource>)
+                .collect(),
+        );
     }
     let first = open_source(source, None, timeouts)?;
     let snapshot = first.snapshot()?;

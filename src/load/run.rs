@@ -191,12 +191,13 @@ impl<'a> Run<'a> {
             Endpoint::Sqlite { .. } => 1,
             _ => plan.settings.jobs.max(1),
         };
+        let changes = crate::sync::source::sqlite::change_table(plan);
         let mut sources = open_sources(
             &plan.source,
             most,
             plan.settings.timeouts(),
             &|w| self.warn(&w),
-            self.want_mark,
+            self.want_mark.then_some(changes.as_str()),
         )?;
         let first = sources
             .first()

@@ -226,6 +226,8 @@ impl Target for SqliteTarget {
 pub struct SqliteSource {
     conn: Connection,
     path: std::path::PathBuf,
+    /// The last change captured when the read transaction began (`open_marked`).
+    mark: Option<String>,
 }
 
 impl SqliteSource {
@@ -241,7 +243,28 @@ impl SqliteSource {
         Ok(SqliteSource {
             conn,
             path: path.to_path_buf(),
+            mark: None,
         })
+    }
+
+    /// A source that reads everything in one read transaction, begun by reading the last
+    /// change `ferry sync`'s capture triggers wrote into `changes`: the load's rows hold
+    /// exactly the changes up to that one (https://sqlite.org/isolation.html).
+    pub fn open_marked(path: &Path, changes: &str) -> Result<SqliteSource, LoadError> {
+        let mut s = SqliteSource::open(path)?;
+        s.conn
+            .execute_batch("BEGIN")
+            .map_err(|e| err(path, "cannot begin a read transaction", e))?;
+        let last = s
+            .conn
+            .query_row(
+                &crate::sync::source::sqlite::last_seq_sql(changes),
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(|e| err(path, &format!("cannot read the change table {changes}"), e))?;
+        s.mark = Some(format!("seq:{last}"));
+        Ok(s)
     }
 
     /// The schema as DDL text: every `sql` of sqlite_master, in creation order. SQLite's own
@@ -265,13 +288,32 @@ impl SqliteSource {
 }
 
 /// A name quoted for SQLite.
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// A value as SQLite holds it, in the form the loader reads it: text that is not UTF-8
+/// stays bytes.
+pub(crate) fn from_sqlite(v: rusqlite::types::ValueRef) -> Value {
+    match v {
+        rusqlite::types::ValueRef::Null => Value::Null,
+        rusqlite::types::ValueRef::Integer(n) => Value::Int(n),
+        rusqlite::types::ValueRef::Real(f) => Value::Float(f),
+        rusqlite::types::ValueRef::Text(t) => match std::str::from_utf8(t) {
+            Ok(s) => Value::Text(s.to_string()),
+            Err(_) => Value::Bytes(t.to_vec()),
+        },
+        rusqlite::types::ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+    }
 }
 
 impl super::RowSource for SqliteSource {
     fn query(&self, table: &TablePlan) -> String {
         select_sql(table, None, &quote(&table.source.name), quote)
+    }
+
+    fn change_mark(&self) -> Result<Option<String>, LoadError> {
+        Ok(self.mark.clone())
     }
 
     fn count(&self, table: &TablePlan) -> Result<u64, LoadError> {
@@ -323,17 +365,7 @@ impl super::RowSource for SqliteSource {
         while let Some(r) = rows.next().map_err(read_err)? {
             let mut row = Vec::with_capacity(width);
             for i in 0..width {
-                let v = match r.get_ref(i).map_err(read_err)? {
-                    rusqlite::types::ValueRef::Null => Value::Null,
-                    rusqlite::types::ValueRef::Integer(n) => Value::Int(n),
-                    rusqlite::types::ValueRef::Real(f) => Value::Float(f),
-                    rusqlite::types::ValueRef::Text(t) => match std::str::from_utf8(t) {
-                        Ok(s) => Value::Text(s.to_string()),
-                        Err(_) => Value::Bytes(t.to_vec()),
-                    },
-                    rusqlite::types::ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
-                };
-                row.push(v);
+                row.push(from_sqlite(r.get_ref(i).map_err(read_err)?));
             }
             out.push(row);
             if out.len() >= batch {

@@ -50,7 +50,7 @@ pub fn load(plan: &Plan, opts: &LoadOptions) -> Result<Summary, LoadError> {
         plan.settings.jobs.max(1),
         plan.settings.timeouts(),
         &|w| run.warn(&w),
-        false,
+        None,
     )?;
     let failure: Mutex<Option<LoadError>> = Mutex::new(None);
     std::thread::scope(|scope| {
