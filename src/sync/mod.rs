@@ -391,7 +391,6 @@ impl Stream<'_, '_> {
         let mut in_transaction = false;
         let mut skip = false;
         let mut last_report = Instant::now();
-        let mut idle_rounds = 0u32;
         loop {
             let stopping = self.stop.load(Ordering::Relaxed);
             // Commit the group when it is big or old enough, or when sync is to stop.
@@ -421,14 +420,15 @@ impl Stream<'_, '_> {
                 if !in_transaction {
                     self.commit()?;
                 }
-                idle_rounds += 1;
-                // Idle twice after the end was read: everything up to it is applied.
-                if end.is_some() && !in_transaction && idle_rounds >= 2 {
+                if let Some(end) = &end
+                    && !in_transaction
+                    && self.pending.is_none()
+                    && changes.idle_covers(end)
+                {
                     break;
                 }
                 continue;
             };
-            idle_rounds = 0;
             match event {
                 Event::Begin { skip: s } => {
                     in_transaction = true;

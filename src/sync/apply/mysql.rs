@@ -55,6 +55,15 @@ impl MysqlLink {
     }
 }
 
+/// An UPDATE's affected rows are the rows it changed, not those it found: one that sets the
+/// values a row has already counts 0. The rows it found are in the OK packet's message,
+/// `Rows matched: 1  Changed: 0  Warnings: 0`
+/// (https://dev.mysql.com/doc/c-api/8.0/en/mysql-info.html).
+fn rows_matched(info: &str) -> Option<u64> {
+    let rest = info.split("Rows matched:").nth(1)?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
 impl SyncTarget for MysqlLink {
     fn literal(
         &self,
@@ -95,7 +104,7 @@ impl SyncTarget for MysqlLink {
                     false => format!("{m} ({})", s.what),
                 })
             })?;
-            counts.push(self.conn.affected_rows());
+            counts.push(rows_matched(&self.conn.info()).unwrap_or(self.conn.affected_rows()));
         }
         Ok(counts)
     }
@@ -146,5 +155,24 @@ impl SyncTarget for MysqlLink {
 
     fn describe(&self) -> String {
         self.link.name.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rows_matched;
+
+    #[test]
+    fn an_update_counts_the_rows_it_found() {
+        assert_eq!(
+            rows_matched("Rows matched: 1  Changed: 0  Warnings: 0"),
+            Some(1)
+        );
+        assert_eq!(
+            rows_matched("Rows matched: 12  Changed: 3  Warnings: 1"),
+            Some(12)
+        );
+        assert_eq!(rows_matched(""), None);
+        assert_eq!(rows_matched("Records: 3  Duplicates: 0  Warnings: 0"), None);
     }
 }

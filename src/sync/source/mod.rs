@@ -28,6 +28,12 @@ pub trait ChangeSource {
     fn confirm(&mut self, position: &Position) -> Result<(), LoadError>;
     /// Where the source's log ends now: `--until-caught-up` stops once it is applied.
     fn end(&mut self) -> Result<Position, LoadError>;
+    /// Whether the last `next` that found nothing proves every change up to `end` was read
+    /// (PostgreSQL: the WAL was flushed past `end` before that read began). Other sources
+    /// reach `end` as a position.
+    fn idle_covers(&self, _end: &Position) -> bool {
+        false
+    }
     /// For messages: the source, without a password.
     fn describe(&self) -> String;
 }

@@ -295,6 +295,12 @@ pub struct PgChanges {
     read_rows: u64,
     /// Tables of a TRUNCATE still to hand out, one event each.
     pending_truncates: Vec<usize>,
+    /// Where the WAL was flushed before the read in progress began (decoding reads no
+    /// further); after a read that found nothing, every transaction committed up to it is
+    /// applied.
+    flushed: u64,
+    /// The flush position before the last read that found nothing.
+    idle_at: Option<u64>,
 }
 
 impl PgChanges {
@@ -347,10 +353,14 @@ impl PgChanges {
             confirmed: 0,
             read_rows: 0,
             pending_truncates: Vec::new(),
+            flushed: 0,
+            idle_at: None,
         })
     }
 
     fn start_read(&mut self) -> Result<(), LoadError> {
+        let flushed = text(&self.conn, "SELECT pg_current_wal_flush_lsn()::text")?;
+        self.flushed = flushed.as_deref().and_then(parse_lsn).unwrap_or(0);
         let sql = format!(
             "SELECT lsn::text, data FROM pg_logical_slot_peek_binary_changes({}, NULL, {}, \
              'proto_version', '1', 'publication_names', {})",
@@ -563,6 +573,7 @@ impl ChangeSource for PgChanges {
                 if std::mem::take(&mut self.read_rows) > 0 {
                     return Ok(Some(Event::Pause));
                 }
+                self.idle_at = Some(self.flushed);
                 std::thread::sleep(wait);
                 return Ok(None);
             };
@@ -618,6 +629,10 @@ impl ChangeSource for PgChanges {
         parse_lsn(&lsn)
             .map(Position::Lsn)
             .ok_or_else(|| LoadError::state(format!("{}: no WAL position", self.conn.name())))
+    }
+
+    fn idle_covers(&self, end: &Position) -> bool {
+        matches!(end, Position::Lsn(e) if self.idle_at.is_some_and(|at| at >= *e))
     }
 
     fn describe(&self) -> String {
