@@ -413,3 +413,237 @@ fn sqlite_to_postgres_with_a_writer() {
     }
     writer_during_load_and_stream(Engine::Sqlite, Engine::Pg, "lite_pg");
 }
+
+/// A seeded sequence of delays (xorshift), so that a failing run can be repeated with
+/// FERRY_SYNC_SEED.
+struct Delays(u64);
+
+impl Delays {
+    fn from_env() -> Delays {
+        let seed = std::env::var("FERRY_SYNC_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(1, |d| d.as_nanos() as u64)
+            });
+        eprintln!("FERRY_SYNC_SEED={seed}");
+        Delays(seed | 1)
+    }
+
+    /// A delay between `lo` and `hi` milliseconds.
+    fn next(&mut self, lo: u64, hi: u64) -> Duration {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        Duration::from_millis(lo + self.0 % (hi - lo))
+    }
+}
+
+/// SIGKILL at seeded random moments: during the full load, the catch-up and the stream;
+/// each time sync starts again. Nothing is lost and no source transaction is applied twice
+/// (the counter), whatever moment the kill hits.
+fn killed_and_restarted(source_engine: Engine, target_engine: Engine, name: &str) {
+    let dir = scratch_dir("sync", name);
+    let source = Side::new(source_engine, &format!("{name}_s"), &dir);
+    let target = Side::new(target_engine, &format!("{name}_t"), &dir);
+    source.run(&schema(source_engine, 20_000));
+    let plan_file = plan(&dir, &source, &target);
+    let transactions = 600;
+    let mut writer = source.spawn(&workload(source_engine, 1, transactions, true));
+    let mut delays = Delays::from_env();
+    for round in 0..5 {
+        let mut sync = ferry_cmd(&sync_args(&plan_file, &["-q"]), &source, &target)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        // The first kill comes early: within the full load.
+        let delay = if round == 0 {
+            delays.next(50, 400)
+        } else {
+            delays.next(200, 2_500)
+        };
+        std::thread::sleep(delay);
+        signal(&sync, "-KILL");
+        let _ = sync.wait();
+    }
+    let status = wait_for(&mut writer, Duration::from_secs(240), "the writer");
+    assert!(status.success(), "the writer failed");
+    catch_up(&plan_file, &source, &target);
+    assert_equal(&source, &target, committed(transactions, true));
+}
+
+#[test]
+fn postgres_to_postgres_killed_anywhere() {
+    if pg_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_PG is not set");
+        return;
+    }
+    killed_and_restarted(Engine::Pg, Engine::Pg, "pg_pg_kill");
+}
+
+#[test]
+fn sqlite_to_mariadb_killed_anywhere() {
+    if mysql_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_MYSQL is not set");
+        return;
+    }
+    killed_and_restarted(Engine::Sqlite, Engine::Maria, "lite_my_kill");
+}
+
+/// A second sync of the plan stands by while the first applies, and takes over when the
+/// first is killed, from the stored position.
+#[test]
+fn a_standby_takes_over_from_a_killed_sync() {
+    if pg_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_PG is not set");
+        return;
+    }
+    let dir = scratch_dir("sync", "standby");
+    let source = Side::new(Engine::Pg, "standby_s", &dir);
+    let target = Side::new(Engine::Pg, "standby_t", &dir);
+    source.run(&schema(Engine::Pg, 2_000));
+    let plan_file = plan(&dir, &source, &target);
+    let transactions = 300;
+    let mut writer = source.spawn(&workload(Engine::Pg, 1, transactions, false));
+    let mut active = ferry_cmd(&sync_args(&plan_file, &[]), &source, &target)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_millis(1_500));
+    let mut standby = ferry_cmd(&sync_args(&plan_file, &[]), &source, &target)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_millis(1_500));
+    signal(&active, "-KILL");
+    let _ = active.wait();
+    let status = wait_for(&mut writer, Duration::from_secs(240), "the writer");
+    assert!(status.success(), "the writer failed");
+    std::thread::sleep(Duration::from_secs(3));
+    signal(&standby, "-TERM");
+    let status = wait_for(&mut standby, Duration::from_secs(60), "the standby");
+    let mut err = String::new();
+    if let Some(mut e) = standby.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    assert!(status.success(), "the standby: {status}: {err}");
+    assert!(
+        err.contains("standing by"),
+        "the standby did not stand by: {err}"
+    );
+    assert!(
+        err.contains("taking over"),
+        "the standby did not take over: {err}"
+    );
+    // The standby applied the writer's changes itself: no catch-up run before comparing.
+    assert_equal(&source, &target, committed(transactions, false));
+}
+
+/// Runs `ferry sync` expecting it to fail; its standard error.
+fn refused(plan_file: &Path, source: &Side, target: &Side, more: &[&str]) -> String {
+    let out = ferry_cmd(&sync_args(plan_file, more), source, target)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "ferry sync was not refused: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+#[test]
+fn sync_refuses_what_it_cannot_follow() {
+    if pg_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_PG is not set");
+        return;
+    }
+    let dir = scratch_dir("sync", "refusals");
+    let source = Side::new(Engine::Pg, "refuse_s", &dir);
+    let target = Side::new(Engine::Pg, "refuse_t", &dir);
+    // A table without a key: its changes could not name their row.
+    source.run("CREATE TABLE keyed (id int PRIMARY KEY, v text); CREATE TABLE loose (v text);");
+    let plan_file = plan(&dir, &source, &target);
+    let err = refused(&plan_file, &source, &target, &["--until-caught-up"]);
+    assert!(
+        err.contains("loose") && err.contains("primary key"),
+        "{err}"
+    );
+
+    // A login that may not replicate.
+    source.run("DROP TABLE loose;");
+    let plan_file = plan(&dir, &source, &target);
+    let role = format!("ferry_norepl_{}", std::process::id());
+    // The password the target's login has too: one --password-env serves both.
+    let password = password_of(&source.url());
+    source.run(&format!(
+        "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN PASSWORD '{password}' NOREPLICATION;"
+    ));
+    let plain = std::fs::read_to_string(&plan_file).unwrap_or_default();
+    let user = source
+        .plain_url()
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.split('@').next())
+        .unwrap_or_default()
+        .to_string();
+    let other = dir.join("norepl.json");
+    std::fs::write(
+        &other,
+        plain.replacen(&format!("\"{user}\""), &format!("\"{role}\""), 1),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args([
+            "sync",
+            other.to_str().unwrap_or_default(),
+            "--password-env",
+            "NOREPL_PW",
+        ])
+        .env("NOREPL_PW", &password)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = text(&out.stderr);
+    source.run(&format!("DROP ROLE IF EXISTS {role};"));
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("REPLICATION"), "{err}");
+
+    // A column added at the source while syncing stops sync, named, after what came before.
+    catch_up(&plan_file, &source, &target);
+    source.run(
+        "INSERT INTO keyed VALUES (1, 'before'); ALTER TABLE keyed ADD COLUMN extra int; \
+         INSERT INTO keyed VALUES (2, 'after', 7);",
+    );
+    let err = refused(&plan_file, &source, &target, &["--until-caught-up"]);
+    assert!(err.contains("keyed") && err.contains("extra"), "{err}");
+    let Side::Pg(t) = &target else { unreachable!() };
+    assert_eq!(
+        t.query_scalar("SELECT string_agg(v, ',' ORDER BY id) FROM keyed")
+            .ok()
+            .as_deref(),
+        Some("before")
+    );
+
+    // --drop-slot removes the slot and the publication.
+    let out = ferry_cmd(&sync_args(&plan_file, &["--drop-slot"]), &source, &target)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("dropped replication slot"),
+        "{}",
+        text(&out.stderr)
+    );
+    let Side::Pg(s) = &source else { unreachable!() };
+    let left = s
+        .query_scalar(
+            "SELECT count(*) FROM pg_replication_slots WHERE database = current_database()",
+        )
+        .unwrap_or_default();
+    assert_eq!(left.trim(), "0");
+}

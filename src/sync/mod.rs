@@ -135,8 +135,10 @@ pub fn sync(plan: &Plan, opts: &SyncOptions, stop: &AtomicBool) -> Result<SyncSu
     }
     let fingerprint = format!("{:016x}", plan.fingerprint());
     let existing = state::read(link.as_mut())?;
+    // A state left by a load that never finished binds nothing: the load starts over.
     if let Some(st) = &existing
         && st.plan != fingerprint
+        && st.phase == Phase::Streaming
     {
         return Err(LoadError::state(format!(
             "{}: the sync state there (table {}) belongs to another plan: sync that plan, or \
@@ -177,8 +179,8 @@ pub fn sync(plan: &Plan, opts: &SyncOptions, stop: &AtomicBool) -> Result<SyncSu
             };
             match &opts.start {
                 Start::Load => {
-                    state::write(link.as_mut(), &begun)?;
                     let slot_position = source::prepare(plan)?;
+                    state::write(link.as_mut(), &begun)?;
                     let (loaded, st) =
                         full_load(plan, opts, begun, slot_position, restart.is_some())?;
                     summary.loaded = Some(loaded);

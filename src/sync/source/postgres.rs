@@ -301,6 +301,13 @@ pub struct PgChanges {
     flushed: u64,
     /// The flush position before the last read that found nothing.
     idle_at: Option<u64>,
+    /// Reads refused so far because another session still held the slot.
+    busy_waits: u32,
+}
+
+/// Whether an error says the slot is in use by another session.
+fn slot_busy(e: &LoadError) -> bool {
+    matches!(e.kind(), crate::load::ErrorKind::Sql { code, .. } if code.sqlstate.as_deref() == Some("55006"))
 }
 
 impl PgChanges {
@@ -341,6 +348,18 @@ impl PgChanges {
                 conn.name()
             )));
         }
+        // A sync that died may have left its session reading the slot, which keeps the slot
+        // busy until the server notices; this sync holds the target's lock, so that session
+        // is a dead one's.
+        text(
+            &conn,
+            &format!(
+                "SELECT count(pg_terminate_backend(active_pid))::text FROM pg_replication_slots \
+                 WHERE slot_name = {} AND active_pid IS NOT NULL AND active_pid <> \
+                 pg_backend_pid()",
+                literal(&slot)
+            ),
+        )?;
         Ok(PgChanges {
             conn,
             tables: table_index(plan),
@@ -355,6 +374,7 @@ impl PgChanges {
             pending_truncates: Vec::new(),
             flushed: 0,
             idle_at: None,
+            busy_waits: 0,
         })
     }
 
@@ -561,11 +581,22 @@ impl ChangeSource for PgChanges {
                 return Ok(None);
             };
             let slot = &self.slot;
-            let row = self
+            let row = match self
                 .conn
                 .run(async { stream.as_mut().next().await.transpose() }, || {
                     format!("reading slot {slot}")
-                })?;
+                }) {
+                Ok(row) => row,
+                // The session of a sync that died still holds the slot for a moment after
+                // `open` ended it: 55006 object_in_use; read again.
+                Err(e) if self.read_rows == 0 && slot_busy(&e) && self.busy_waits < 120 => {
+                    self.busy_waits += 1;
+                    self.reading = None;
+                    std::thread::sleep(Duration::from_millis(250));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             let Some(row) = row else {
                 // The read is over: the applier commits and confirms, then a new read
                 // starts; an empty read means the slot holds nothing more now.
