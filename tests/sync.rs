@@ -647,3 +647,118 @@ fn sync_refuses_what_it_cannot_follow() {
         .unwrap_or_default();
     assert_eq!(left.trim(), "0");
 }
+
+fn sqlite_scalar(path: &Path, sql: &str) -> Option<i64> {
+    rusqlite::Connection::open(path)
+        .and_then(|c| c.query_row(sql, [], |r| r.get(0)))
+        .ok()
+}
+
+/// The embedded default: `migrate --sync` between two SQLite files keeps the second in step
+/// with writes to the first until SIGTERM; `--metrics` serves the counters meanwhile.
+#[test]
+fn migrate_sync_between_sqlite_files_with_metrics() {
+    let dir = scratch_dir("sync", "lite_lite");
+    let source = Side::new(Engine::Sqlite, "src", &dir);
+    let target_path = dir.join("dst.db");
+    source.run(&schema(Engine::Sqlite, 100));
+    let mut migrate = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args([
+            "migrate",
+            &source.url(),
+            &format!("sqlite:{}", target_path.display()),
+            "--sync",
+            "-q",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let seen = |n: i64| {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(30) {
+            if sqlite_scalar(&target_path, "SELECT n FROM counter") == Some(n) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    };
+    assert!(seen(0), "the full load did not arrive");
+    source.run(&workload(Engine::Sqlite, 1, 30, false));
+    assert!(seen(30), "the changes did not arrive");
+    signal(&migrate, "-TERM");
+    let status = wait_for(
+        &mut migrate,
+        Duration::from_secs(30),
+        "ferry migrate --sync",
+    );
+    assert!(status.success(), "ferry migrate --sync: {status}");
+    let target = Side::Sqlite(target_path.clone());
+    assert_equal(&source, &target, 30);
+
+    // The same pair through a plan, with the counters served over HTTP.
+    let plan_file = dir.join("plan.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args([
+            "plan",
+            &source.url(),
+            &format!("sqlite:{}", dir.join("dst2.db").display()),
+            "-o",
+        ])
+        .arg(&plan_file)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let port = common::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut sync = ferry_cmd(
+        &sync_args(&plan_file, &["-q", "--metrics", &addr]),
+        &source,
+        &target,
+    )
+    .spawn()
+    .unwrap_or_else(|e| panic!("{e}"));
+    let loaded = Instant::now();
+    while sqlite_scalar(&dir.join("dst2.db"), "SELECT n FROM counter") != Some(30) {
+        assert!(
+            loaded.elapsed() < Duration::from_secs(30),
+            "the full load did not arrive"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    source.run(&workload(Engine::Sqlite, 100, 10, false));
+    let get = || -> Option<String> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&addr).ok()?;
+        s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            .ok()?;
+        let mut body = String::new();
+        s.read_to_string(&mut body).ok()?;
+        Some(body)
+    };
+    let start = Instant::now();
+    let mut last = String::new();
+    while start.elapsed() < Duration::from_secs(30) {
+        last = get().unwrap_or_default();
+        if last.contains("ferry_sync_transactions_applied_total 1\n") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    signal(&sync, "-TERM");
+    let _ = wait_for(&mut sync, Duration::from_secs(30), "ferry sync --metrics");
+    assert!(last.starts_with("HTTP/1.1 200 OK"), "{last}");
+    // The ten transactions arrive as one: SQLite's change table is read whole, and its
+    // transactions are applied as one target transaction. Each changed the counter and at
+    // least one other row.
+    let changes: u64 = last
+        .lines()
+        .find_map(|l| l.strip_prefix("ferry_sync_changes_applied_total "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(changes >= 20, "{last}");
+    assert!(
+        last.contains("# TYPE ferry_sync_lag_seconds gauge"),
+        "{last}"
+    );
+}

@@ -199,6 +199,20 @@ pub fn migrate(
     exit_code(&conv.diagnostics, false)
 }
 
+/// `migrate --sync`: plan, then `ferry sync` with that plan (the full load and the changes).
+pub fn migrate_and_sync(out: &Output, args: &MoveArgs) -> ExitCode {
+    let (mut plan, _) = match build_plan(out, args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    for e in [&mut plan.source, &mut plan.target] {
+        if let Err(m) = e.resolve_password(args.password_env.as_deref()) {
+            return out.error(m);
+        }
+    }
+    super::sync::run(out, &plan, crate::sync::Start::Load, false, None)
+}
+
 pub fn validate(
     out: &Output,
     path: &Path,

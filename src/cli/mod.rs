@@ -220,6 +220,10 @@ enum Command {
         /// Skip the validation after the load.
         #[arg(long)]
         no_validate: bool,
+        /// Keep the target in step with the source after the load, as `ferry sync` does
+        /// (until SIGTERM or SIGINT); no validation, the source being live.
+        #[arg(long, conflicts_with = "no_validate")]
+        sync: bool,
     },
     /// Compare source and target of a plan: row counts, checksums, and the keys of rows that
     /// differ. Exit 0 equal, 1 differences, 2 error.
@@ -262,6 +266,10 @@ enum Command {
         /// and change table.
         #[arg(long, visible_alias = "drop-capture")]
         drop_slot: bool,
+        /// Serve the sync's counters (lag, changes, transactions, errors, bytes) for
+        /// Prometheus on http://ADDR/metrics, e.g. 127.0.0.1:9187.
+        #[arg(long, value_name = "ADDR")]
+        metrics: Option<String>,
         /// A variable holding the password of the servers (default PGPASSWORD / MYSQL_PWD).
         #[arg(long, value_name = "NAME")]
         password_env: Option<String>,
@@ -361,8 +369,15 @@ pub fn run() -> ExitCode {
         Command::Migrate {
             args,
             no_validate,
+            sync,
             state,
-        } => data::migrate(&out, &args, state.options(out.quiet), no_validate),
+        } => {
+            if sync {
+                data::migrate_and_sync(&out, &args)
+            } else {
+                data::migrate(&out, &args, state.options(out.quiet), no_validate)
+            }
+        }
         Command::Validate {
             plan,
             format,
@@ -377,6 +392,7 @@ pub fn run() -> ExitCode {
             status,
             format,
             drop_slot,
+            metrics,
             password_env,
         } => sync::sync(
             &out,
@@ -389,6 +405,7 @@ pub fn run() -> ExitCode {
                 status,
                 format,
                 drop_slot,
+                metrics: metrics.as_deref(),
             },
         ),
         Command::Mappings {

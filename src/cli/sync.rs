@@ -22,6 +22,7 @@ pub struct SyncArgs<'a> {
     pub status: bool,
     pub format: ValidateFormat,
     pub drop_slot: bool,
+    pub metrics: Option<&'a str>,
 }
 
 fn read(out: &Output, args: &SyncArgs) -> Result<Plan, ExitCode> {
@@ -69,22 +70,36 @@ pub fn sync(out: &Output, args: &SyncArgs) -> ExitCode {
         (None, true) => Start::Now,
         (None, false) => Start::Load,
     };
-    run(out, &plan, start, args.until_caught_up)
+    run(out, &plan, start, args.until_caught_up, args.metrics)
 }
 
 /// Runs sync until SIGTERM / SIGINT (a clean stop at a source transaction boundary) or, with
 /// `until_caught_up`, until what the source held at the start is applied.
-pub fn run(out: &Output, plan: &Plan, start: Start, until_caught_up: bool) -> ExitCode {
+pub fn run(
+    out: &Output,
+    plan: &Plan,
+    start: Start,
+    until_caught_up: bool,
+    metrics_at: Option<&str>,
+) -> ExitCode {
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         if let Err(e) = signal_hook::flag::register(signal, Arc::clone(&stop)) {
             return out.error(format_args!("cannot watch for signal {signal}: {e}"));
         }
     }
+    let metrics = Arc::new(crate::sync::metrics::Metrics::default());
+    if let Some(addr) = metrics_at
+        && let Err(e) = crate::sync::metrics::serve(addr, Arc::clone(&metrics))
+    {
+        out.error(&e);
+        return ExitCode::from(e.exit_code());
+    }
     let opts = SyncOptions {
         quiet: out.quiet,
         start,
         until_caught_up,
+        metrics,
     };
     match crate::sync::sync(plan, &opts, &stop) {
         Ok(s) => {

@@ -272,14 +272,27 @@ impl SqliteSource {
     pub fn schema_text(&self) -> Result<String, LoadError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid")
+            .prepare(
+                "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid",
+            )
             .map_err(|e| err(&self.path, "cannot read the schema", e))?;
         let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
             .map_err(|e| err(&self.path, "cannot read the schema", e))?;
         let mut out = String::new();
-        for sql in rows {
-            let sql = sql.map_err(|e| err(&self.path, "cannot read the schema", e))?;
+        for row in rows {
+            let (kind, name, sql) =
+                row.map_err(|e| err(&self.path, "cannot read the schema", e))?;
+            // `ferry sync`'s capture triggers are not the user's schema.
+            if kind == "trigger" && crate::sync::source::sqlite::is_capture_trigger(&name) {
+                continue;
+            }
             out.push_str(sql.trim_end_matches(';'));
             out.push_str(";\n");
         }

@@ -76,18 +76,24 @@ pub fn add_table(cx: &Ctx, new: NewTable, schema: &mut Schema, diags: &mut Vec<D
 
 /// The engine's own bookkeeping (SQLite's `sqlite_sequence`, `sqlite_stat1`, ...) is no user
 /// table: skipped with a note. Its meaning moves with the identity columns and the indexes.
+/// So are ferry's own tables (a load's or a sync's state, a SQLite capture's change table) in
+/// a database that was a target or a sync source before.
 fn internal_table(cx: &Ctx, name: &crate::ir::Name, diags: &mut Vec<Diagnostic>) -> bool {
-    let internal = cx.dialect.is_internal_table(&name.name);
-    if internal {
-        diags.push(
-            Diagnostic::new(
-                &codes::SKIPPED_STATEMENT,
-                format!("skipped `{name}`: the engine's own bookkeeping, not a user table"),
-            )
-            .at(cx.span()),
-        );
-    }
-    internal
+    let whose = if cx.dialect.is_internal_table(&name.name) {
+        "the engine's"
+    } else if crate::sync::is_own_table(&name.name) {
+        "ferry's"
+    } else {
+        return false;
+    };
+    diags.push(
+        Diagnostic::new(
+            &codes::SKIPPED_STATEMENT,
+            format!("skipped `{name}`: {whose} own bookkeeping, not a user table"),
+        )
+        .at(cx.span()),
+    );
+    true
 }
 
 pub fn create_table(cx: &Ctx, ct: &CreateTable, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {

@@ -15,12 +15,14 @@
 
 pub mod apply;
 pub mod change;
+pub mod metrics;
 pub mod source;
 pub mod state;
 mod status;
 
 pub use status::{SyncStatus, status};
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -32,6 +34,18 @@ use state::{Phase, SyncState};
 use crate::conn::Endpoint;
 use crate::load::{self, LoadError, LoadOptions};
 use crate::plan::{Plan, Preparation};
+
+/// Whether a table is ferry's own: a load's or a sync's state, or a SQLite capture's change
+/// table (`ferry_` and twelve hexadecimal digits, `_changes`).
+pub fn is_own_table(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    if name == load::state::TABLE || name == state::TABLE {
+        return true;
+    }
+    name.strip_prefix("ferry_")
+        .and_then(|r| r.strip_suffix("_changes"))
+        .is_some_and(|hex| hex.len() == 12 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
 
 /// Where sync starts when the target holds no sync state.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,6 +66,8 @@ pub struct SyncOptions {
     pub start: Start,
     /// Stop once every change committed before sync started is applied.
     pub until_caught_up: bool,
+    /// Counters for `--metrics`.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// What a sync run did.
@@ -235,6 +251,7 @@ pub fn sync(plan: &Plan, opts: &SyncOptions, stop: &AtomicBool) -> Result<SyncSu
     };
     let result = streaming.run(changes.as_mut());
     if let Err(e) = &result {
+        opts.metrics.errors.fetch_add(1, Ordering::Relaxed);
         applier.rollback();
         state::record_error(applier.link.as_mut(), &e.to_string());
     }
@@ -360,6 +377,11 @@ impl Stream<'_, '_> {
             per_second,
         );
         self.applier.commit(sql)?;
+        let m = &self.opts.metrics;
+        m.transactions.fetch_add(self.group_txns, Ordering::Relaxed);
+        m.changes.fetch_add(self.group_changes, Ordering::Relaxed);
+        m.commits.fetch_add(1, Ordering::Relaxed);
+        m.bytes.store(self.applier.bytes_sent(), Ordering::Relaxed);
         self.summary.transactions += self.group_txns;
         self.summary.changes += self.group_changes;
         self.group_txns = 0;
@@ -421,6 +443,7 @@ impl Stream<'_, '_> {
             let Some(event) = changes.next(IDLE_WAIT)? else {
                 if !in_transaction {
                     self.commit()?;
+                    self.opts.metrics.lag_ms.store(0, Ordering::Relaxed);
                 }
                 if let Some(end) = &end
                     && !in_transaction
@@ -461,8 +484,10 @@ impl Stream<'_, '_> {
                 } => {
                     in_transaction = false;
                     self.group_txns += 1;
-                    if commit_time.is_some() {
+                    if let Some(t) = commit_time {
                         self.last_commit_time = commit_time;
+                        let lag = ((now() - t).max(0.0) * 1000.0) as u64;
+                        self.opts.metrics.lag_ms.store(lag, Ordering::Relaxed);
                     }
                     self.pending = Some(position);
                 }

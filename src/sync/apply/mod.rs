@@ -115,6 +115,8 @@ pub struct Applier<'p> {
     held_bytes: usize,
     group: Option<Group>,
     open: bool,
+    /// Bytes of SQL sent so far.
+    sent: u64,
 }
 
 impl<'p> Applier<'p> {
@@ -127,7 +129,13 @@ impl<'p> Applier<'p> {
             held_bytes: 0,
             group: None,
             open: false,
+            sent: 0,
         }
+    }
+
+    /// Bytes of SQL sent to the target so far.
+    pub fn bytes_sent(&self) -> u64 {
+        self.sent
     }
 
     /// Whether a target transaction is open.
@@ -256,6 +264,7 @@ impl<'p> Applier<'p> {
             return Ok(());
         }
         let statements = std::mem::take(&mut self.held);
+        self.sent += self.held_bytes as u64;
         self.held_bytes = 0;
         let counts = match self.link.run(&statements) {
             Ok(c) => c,

@@ -179,10 +179,11 @@ pub fn prepare(plan: &Plan, server: &Server) -> Result<Position, LoadError> {
     })
 }
 
-/// Where the WAL ends now.
+/// Where the WAL ends now: its insert position, which a commit not yet written out (with
+/// `synchronous_commit = off`) has passed already.
 pub fn end(plan: &Plan, server: &Server) -> Result<Position, LoadError> {
     let conn = connect(server, plan.settings.timeouts())?;
-    let lsn = text(&conn, "SELECT pg_current_wal_lsn()::text")?.unwrap_or_default();
+    let lsn = text(&conn, "SELECT pg_current_wal_insert_lsn()::text")?.unwrap_or_default();
     parse_lsn(&lsn)
         .map(Position::Lsn)
         .ok_or_else(|| LoadError::state(format!("{}: no WAL position", conn.name())))
@@ -656,7 +657,7 @@ impl ChangeSource for PgChanges {
     }
 
     fn end(&mut self) -> Result<Position, LoadError> {
-        let lsn = text(&self.conn, "SELECT pg_current_wal_lsn()::text")?.unwrap_or_default();
+        let lsn = text(&self.conn, "SELECT pg_current_wal_insert_lsn()::text")?.unwrap_or_default();
         parse_lsn(&lsn)
             .map(Position::Lsn)
             .ok_or_else(|| LoadError::state(format!("{}: no WAL position", self.conn.name())))

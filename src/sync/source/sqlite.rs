@@ -30,6 +30,24 @@ pub fn change_table(plan: &Plan) -> String {
     format!("{}_changes", capture_name(plan))
 }
 
+/// Whether a trigger is one of a capture's (`ferry_<12 hex>_<table>_<I|U|D>`).
+pub fn is_capture_trigger(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("ferry_") else {
+        return false;
+    };
+    let mut parts = rest.split('_');
+    let (Some(hex), Some(table), Some(op), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    hex.len() == 12
+        && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        && !table.is_empty()
+        && table.bytes().all(|b| b.is_ascii_digit())
+        && matches!(op, "I" | "U" | "D")
+}
+
 /// Where the old values of a table's key columns are numbered from in the change table.
 const OLD_KEY: i64 = 1000;
 
