@@ -382,6 +382,11 @@ impl Stream<'_, '_> {
         m.changes.fetch_add(self.group_changes, Ordering::Relaxed);
         m.commits.fetch_add(1, Ordering::Relaxed);
         m.bytes.store(self.applier.bytes_sent(), Ordering::Relaxed);
+        if let Some(t) = self.last_commit_time {
+            // From the source's commit to the target's: what a reader of the target waits.
+            m.lag_ms
+                .store(((now() - t).max(0.0) * 1000.0) as u64, Ordering::Relaxed);
+        }
         self.summary.transactions += self.group_txns;
         self.summary.changes += self.group_changes;
         self.group_txns = 0;
@@ -484,10 +489,8 @@ impl Stream<'_, '_> {
                 } => {
                     in_transaction = false;
                     self.group_txns += 1;
-                    if let Some(t) = commit_time {
+                    if commit_time.is_some() {
                         self.last_commit_time = commit_time;
-                        let lag = ((now() - t).max(0.0) * 1000.0) as u64;
-                        self.opts.metrics.lag_ms.store(lag, Ordering::Relaxed);
                     }
                     self.pending = Some(position);
                 }
