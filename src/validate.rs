@@ -363,6 +363,9 @@ pub fn validate(plan: &Plan, max_keys: usize) -> Result<Vec<TableResult>, LoadEr
         (mine, theirs)
     });
     let (source_sums, target_sums) = (source_sums?, target_sums?);
+    // Per table: the leaf ranges that differ, and whether they are all of them.
+    let mut leaves: Vec<Vec<(i64, i64)>> = vec![Vec::new(); plan.tables.len()];
+    let mut complete = vec![true; plan.tables.len()];
     for (ti, t) in plan.tables.iter().enumerate() {
         let tt = target_side(t);
         let (s, g) = (source_sums[ti], target_sums[ti]);
@@ -379,6 +382,7 @@ pub fn validate(plan: &Plan, max_keys: usize) -> Result<Vec<TableResult>, LoadEr
                     let mut pending = vec![(bounds.min, bounds.max)];
                     while let Some((lo, hi)) = pending.pop() {
                         if differing.len() >= max_keys {
+                            complete[ti] = false;
                             break;
                         }
                         let (sr, gr) = (range(t, lo, hi), range(&tt, lo, hi));
@@ -386,6 +390,7 @@ pub fn validate(plan: &Plan, max_keys: usize) -> Result<Vec<TableResult>, LoadEr
                             continue;
                         }
                         if hi - lo < LEAF_KEYS {
+                            let before = differing.len();
                             compare_leaf(
                                 &source,
                                 t,
@@ -396,6 +401,9 @@ pub fn validate(plan: &Plan, max_keys: usize) -> Result<Vec<TableResult>, LoadEr
                                 max_keys,
                                 &mut differing,
                             )?;
+                            if differing.len() > before {
+                                leaves[ti].push((lo, hi));
+                            }
                         } else {
                             let mid = lo + (hi - lo) / 2;
                             pending.push((mid + 1, hi));
@@ -404,6 +412,7 @@ pub fn validate(plan: &Plan, max_keys: usize) -> Result<Vec<TableResult>, LoadEr
                     }
                 }
                 _ => {
+                    complete[ti] = false;
                     note = Some(
                         "no single integer key: compared by count and whole-table checksum only"
                             .to_string(),
@@ -417,7 +426,140 @@ pub fn validate(plan: &Plan, max_keys: usize) -> Result<Vec<TableResult>, LoadEr
         }
         results.push(result(t, s, g, differing, note));
     }
+    if results.iter().any(|r| !r.equal) && syncing(plan)? {
+        settle(plan, &mut results, &leaves, &complete, max_keys)?;
+    }
     Ok(results)
+}
+
+/// Whether `ferry sync` keeps this pair in step (the target holds a streaming sync state).
+fn syncing(plan: &Plan) -> Result<bool, LoadError> {
+    let mut link = crate::sync::apply::open(plan)?;
+    Ok(crate::sync::state::read(link.as_mut())?
+        .is_some_and(|st| st.phase == crate::sync::state::Phase::Streaming))
+}
+
+/// How many times differing rows of a syncing pair are compared again.
+const SETTLE_ROUNDS: usize = 3;
+/// How long a round waits for sync to apply past the source's position.
+const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Waits until the sync state says the target holds the source up to `end`.
+fn wait_for_sync(plan: &Plan, end: &crate::sync::change::Position) -> Result<bool, LoadError> {
+    let started = std::time::Instant::now();
+    let mut link = crate::sync::apply::open(plan)?;
+    while started.elapsed() < SETTLE_WAIT {
+        let st = crate::sync::state::read(link.as_mut())?;
+        if st
+            .and_then(|st| st.position)
+            .is_some_and(|at| crate::sync::state::reached(&at, end))
+        {
+            return Ok(true);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    Ok(false)
+}
+
+/// A pair `ferry sync` keeps in step changes while it is compared: the two sides were read at
+/// different moments. The rows that differed are compared again, with fresh reads, once sync
+/// has applied everything the source held when the round began; those that agree then were
+/// changes in flight. What still differs after `SETTLE_ROUNDS`, or could not be re-read (no
+/// single integer key, more differing rows than `max_keys`), is said in the table's note.
+fn settle(
+    plan: &Plan,
+    results: &mut [TableResult],
+    leaves: &[Vec<(i64, i64)>],
+    complete: &[bool],
+    max_keys: usize,
+) -> Result<(), LoadError> {
+    let mut leaves: Vec<Vec<(i64, i64)>> = leaves.to_vec();
+    // A difference seen the same in two rounds in a row is stable: a real one.
+    let seen = |r: &TableResult| -> Vec<(String, Option<String>, Option<String>)> {
+        r.differing
+            .iter()
+            .map(|d| (d.key.clone(), d.source.clone(), d.target.clone()))
+            .collect()
+    };
+    let mut stable = vec![false; results.len()];
+    for _ in 0..SETTLE_ROUNDS {
+        if leaves.iter().all(Vec::is_empty) {
+            break;
+        }
+        let end = crate::sync::source::end(plan)?;
+        if !wait_for_sync(plan, &end)? {
+            for r in results.iter_mut().filter(|r| !r.equal) {
+                r.note = Some(format!(
+                    "the pair is syncing and sync did not apply up to the source's position {end} \
+                     within {} s: the differences could not be re-checked",
+                    SETTLE_WAIT.as_secs()
+                ));
+            }
+            return Ok(());
+        }
+        let source_reader = load::open_source(&plan.source, None, plan.settings.timeouts())?;
+        let target_reader = load::open_source(&plan.target, None, plan.settings.timeouts())?;
+        let source = Side {
+            reader: source_reader.as_ref(),
+            transforms: true,
+        };
+        let target = Side {
+            reader: target_reader.as_ref(),
+            transforms: false,
+        };
+        for (ti, t) in plan.tables.iter().enumerate() {
+            if leaves[ti].is_empty() {
+                continue;
+            }
+            let tt = target_side(t);
+            let mut differing = Vec::new();
+            let mut still = Vec::new();
+            for &(lo, hi) in &leaves[ti] {
+                let before = differing.len();
+                let (sr, gr) = (range(t, lo, hi), range(&tt, lo, hi));
+                compare_leaf(&source, t, &sr, &target, &tt, &gr, max_keys, &mut differing)?;
+                if differing.len() > before {
+                    still.push((lo, hi));
+                }
+            }
+            leaves[ti] = still;
+            let before = seen(&results[ti]);
+            results[ti].differing = differing;
+            stable[ti] = !before.is_empty() && before == seen(&results[ti]);
+        }
+    }
+    for (ti, r) in results.iter_mut().enumerate() {
+        if r.equal {
+            continue;
+        }
+        if !complete[ti] {
+            r.note = Some(
+                "the pair is syncing: rows changed while they were compared, and this table \
+                 cannot be compared again row by row (no single integer key, or more differing \
+                 rows than --max-keys): not settled"
+                    .to_string(),
+            );
+        } else if leaves[ti].is_empty() {
+            r.equal = true;
+            r.note = Some(
+                "the pair is syncing: the rows that differed were changing while compared, and \
+                 agree once sync applied past them"
+                    .to_string(),
+            );
+        } else if stable[ti] {
+            r.note = Some(
+                "the pair is syncing: these rows differ the same way again after sync applied \
+                 past the source's position: a real difference"
+                    .to_string(),
+            );
+        } else {
+            r.note = Some(format!(
+                "the pair is syncing: these rows kept changing while compared ({SETTLE_ROUNDS} \
+                 times, each after sync applied past the source's position): not settled"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn result(

@@ -18,7 +18,7 @@ use crate::value::{Row, Value};
 
 /// A SQLite error by kind: a file that cannot be opened is a connect error, the rest are
 /// statements refused, with SQLite's extended result code.
-fn err(path: &Path, what: &str, e: rusqlite::Error) -> LoadError {
+pub(crate) fn err(path: &Path, what: &str, e: rusqlite::Error) -> LoadError {
     let message = format!("sqlite:{}: {what}: {e}", path.display());
     let engine = e.sqlite_error().map(|f| i64::from(f.extended_code));
     let cannot_open = e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen);

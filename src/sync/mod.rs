@@ -150,6 +150,7 @@ pub fn sync(plan: &Plan, opts: &SyncOptions, stop: &AtomicBool) -> Result<SyncSu
         );
     }
     let fingerprint = format!("{:016x}", plan.fingerprint());
+    state::create(link.as_mut())?;
     let existing = state::read(link.as_mut())?;
     // A state left by a load that never finished binds nothing: the load starts over.
     if let Some(st) = &existing
@@ -395,6 +396,35 @@ impl Stream<'_, '_> {
         Ok(())
     }
 
+    /// When the source is idle: stores the position it is idle at (at most once a second,
+    /// or at once when that reaches `end`), and lets the source forget what is before it.
+    fn heartbeat(
+        &mut self,
+        changes: &mut dyn ChangeSource,
+        end: Option<&Position>,
+        last: &mut Instant,
+    ) -> Result<(), LoadError> {
+        let Some(idle) = changes.idle_position() else {
+            return Ok(());
+        };
+        let ahead = match &self.applied {
+            Some(at) => !state::reached(at, &idle),
+            None => true,
+        };
+        let due = last.elapsed() >= Duration::from_secs(1)
+            || end.is_some_and(|e| state::reached(&idle, e));
+        if !ahead || !due || self.pending.is_some() {
+            return Ok(());
+        }
+        *last = Instant::now();
+        self.pending = Some(idle);
+        self.commit()?;
+        if let Some(p) = &self.applied {
+            changes.confirm(p)?;
+        }
+        Ok(())
+    }
+
     fn report(&self) {
         let lag = self.last_commit_time.map_or(0.0, |t| (now() - t).max(0.0));
         say(
@@ -420,6 +450,7 @@ impl Stream<'_, '_> {
         let mut in_transaction = false;
         let mut skip = false;
         let mut last_report = Instant::now();
+        let mut last_heartbeat = Instant::now();
         loop {
             let stopping = self.stop.load(Ordering::Relaxed);
             // Commit the group when it is big or old enough, or when sync is to stop.
@@ -450,12 +481,8 @@ impl Stream<'_, '_> {
                     self.commit()?;
                     self.opts.metrics.lag_ms.store(0, Ordering::Relaxed);
                 }
-                if let Some(end) = &end
-                    && !in_transaction
-                    && self.pending.is_none()
-                    && changes.idle_covers(end)
-                {
-                    break;
+                if !in_transaction {
+                    self.heartbeat(changes, end.as_ref(), &mut last_heartbeat)?;
                 }
                 continue;
             };

@@ -75,13 +75,23 @@ fn number(f: Option<f64>) -> String {
     }
 }
 
-/// Reads the state; `None` when the target has none.
-pub fn read(link: &mut dyn SyncTarget) -> Result<Option<SyncState>, LoadError> {
+/// Creates the state table where there is none.
+pub fn create(link: &mut dyn SyncTarget) -> Result<(), LoadError> {
     link.run(&[statement(CREATE.to_string())])?;
-    let rows = link.texts(
+    Ok(())
+}
+
+/// Reads the state; `None` when the target has none (or no state table: the query is then
+/// refused, which creates nothing, so that `--status` and `validate` leave the target as is).
+pub fn read(link: &mut dyn SyncTarget) -> Result<Option<SyncState>, LoadError> {
+    let rows = match link.texts(
         "SELECT plan, phase, snapshot, position, idempotent_until, transactions, changes, \
          commit_time, applied_at, rate, last_error FROM ferry_sync_state WHERE id = 1",
-    )?;
+    ) {
+        Ok(rows) => rows,
+        Err(e) if matches!(e.kind(), crate::load::ErrorKind::Sql { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
     let Some(r) = rows.into_iter().next() else {
         return Ok(None);
     };

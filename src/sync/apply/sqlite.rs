@@ -8,7 +8,7 @@ use rusqlite::types::Value as SqlValue;
 
 use super::{Statement, SyncTarget};
 use crate::load::LoadError;
-use crate::load::sqlite::to_sql;
+use crate::load::sqlite::{err, to_sql};
 use crate::plan::Plan;
 use crate::value::Value;
 
@@ -17,13 +17,6 @@ pub struct SqliteLink {
     path: PathBuf,
     /// The lock file, held while it is open.
     lock: Option<std::fs::File>,
-}
-
-fn err(path: &Path, what: &str, e: rusqlite::Error) -> LoadError {
-    LoadError::io(
-        format!("sqlite:{}: {what}: {e}", path.display()),
-        std::io::Error::other(e.to_string()),
-    )
 }
 
 impl SqliteLink {

@@ -28,11 +28,12 @@ pub trait ChangeSource {
     fn confirm(&mut self, position: &Position) -> Result<(), LoadError>;
     /// Where the source's log ends now: `--until-caught-up` stops once it is applied.
     fn end(&mut self) -> Result<Position, LoadError>;
-    /// Whether the last `next` that found nothing proves every change up to `end` was read
-    /// (PostgreSQL: the WAL was flushed past `end` before that read began). Other sources
-    /// reach `end` as a position.
-    fn idle_covers(&self, _end: &Position) -> bool {
-        false
+    /// After a `next` that found nothing: a position the source has nothing before that is
+    /// not read yet, when it is past the last transaction's (PostgreSQL: the WAL flushed before
+    /// that empty read, which other databases' writes move on). Sync stores it, so that an
+    /// idle source's position keeps up with its log and the slot lets go of the WAL.
+    fn idle_position(&self) -> Option<Position> {
+        None
     }
     /// For messages: the source, without a password.
     fn describe(&self) -> String;

@@ -663,8 +663,8 @@ impl ChangeSource for PgChanges {
             .ok_or_else(|| LoadError::state(format!("{}: no WAL position", self.conn.name())))
     }
 
-    fn idle_covers(&self, end: &Position) -> bool {
-        matches!(end, Position::Lsn(e) if self.idle_at.is_some_and(|at| at >= *e))
+    fn idle_position(&self) -> Option<Position> {
+        self.idle_at.map(Position::Lsn)
     }
 
     fn describe(&self) -> String {

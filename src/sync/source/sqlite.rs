@@ -20,7 +20,7 @@ use rusqlite::Connection;
 
 use super::{ChangeSource, Event, Position, capture_name};
 use crate::load::LoadError;
-use crate::load::sqlite::{from_sqlite, quote};
+use crate::load::sqlite::{err, from_sqlite, quote};
 use crate::plan::Plan;
 use crate::sync::change::{Change, Op};
 use crate::value::Value;
@@ -53,13 +53,6 @@ const OLD_KEY: i64 = 1000;
 
 /// Value rows read at a time.
 const PAGE: i64 = 5_000;
-
-fn err(path: &Path, what: &str, e: rusqlite::Error) -> LoadError {
-    LoadError::io(
-        format!("sqlite:{}: {what}: {e}", path.display()),
-        std::io::Error::other(e.to_string()),
-    )
-}
 
 fn open_rw(path: &Path) -> Result<Connection, LoadError> {
     if !path.is_file() {
