@@ -383,11 +383,13 @@ impl Stream<'_, '_> {
         m.changes.fetch_add(self.group_changes, Ordering::Relaxed);
         m.commits.fetch_add(1, Ordering::Relaxed);
         m.bytes.store(self.applier.bytes_sent(), Ordering::Relaxed);
-        if let Some(t) = self.last_commit_time {
-            // From the source's commit to the target's: what a reader of the target waits.
-            m.lag_ms
-                .store(((now() - t).max(0.0) * 1000.0) as u64, Ordering::Relaxed);
-        }
+        // From the source's commit to the target's: what a reader of the target waits. A
+        // commit of no source transaction (an idle source's position) is no lag.
+        let lag = match self.last_commit_time {
+            Some(t) if self.group_txns > 0 => ((now() - t).max(0.0) * 1000.0) as u64,
+            _ => 0,
+        };
+        m.lag_ms.store(lag, Ordering::Relaxed);
         self.summary.transactions += self.group_txns;
         self.summary.changes += self.group_changes;
         self.group_txns = 0;

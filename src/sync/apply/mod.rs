@@ -55,6 +55,23 @@ pub trait SyncTarget {
     /// What follows `INSERT INTO t (...) VALUES (...)` to make it an upsert: the row with
     /// the same key gets the new values of `others` (target column names).
     fn upsert(&self, key: &[&str], others: &[&str]) -> String;
+    /// An UPDATE of many rows at once, `UPDATE table SET set = v.set FROM (values) AS v
+    /// WHERE key = v.key`, where `values` is `(k..., s...), (...)`; `None` where the target
+    /// has no such statement (MySQL), and each row is updated by a statement of its own.
+    fn update_from(
+        &self,
+        _table: &str,
+        _key: &[&str],
+        _set: &[&str],
+        _values: &str,
+    ) -> Option<String> {
+        None
+    }
+    /// What follows a value in a VALUES list for its column to get the column's type
+    /// (PostgreSQL: `::type`; a VALUES column is otherwise typed as text).
+    fn value_cast(&self, _table: usize, _column: usize) -> Option<String> {
+        None
+    }
     /// Runs statements in order in the open transaction; the rows each touched.
     fn run(&mut self, statements: &[Statement]) -> Result<Vec<u64>, LoadError>;
     /// The rows of a query, every value as text.
@@ -104,6 +121,9 @@ struct Group {
 enum GroupKind {
     Insert(Mode),
     Delete(Mode),
+    /// Updates that keep the key and set the same columns (these bits: the plan columns
+    /// present, for tables of up to 64 columns).
+    Update(u64),
 }
 
 /// Applies changes through a `SyncTarget`, one target transaction at a time.
@@ -168,7 +188,6 @@ impl<'p> Applier<'p> {
                 self.add_to_group(ti, GroupKind::Delete(mode), &key.clone(), key)?;
             }
             Op::Update { key, row } => {
-                self.close_group();
                 let key = self.shaped_key(ti, key)?;
                 let present: Vec<bool> = row.iter().map(Option::is_some).collect();
                 let full = present.iter().all(|p| *p);
@@ -176,6 +195,15 @@ impl<'p> Applier<'p> {
                     ti,
                     row.into_iter().map(|v| v.unwrap_or(Value::Null)).collect(),
                 )?;
+                if mode == Mode::Strict
+                    && let Some(mask) = self.groupable_update(ti, &key, &present, &row)
+                {
+                    let values = self.update_values(ti, &key, &present, &row)?;
+                    let key = self.key_literal(ti, &key)?;
+                    self.add_to_group(ti, GroupKind::Update(mask), &values, key)?;
+                    return self.send_if_full();
+                }
+                self.close_group();
                 let mut sql = format!("UPDATE {} SET ", t.target);
                 let mut first = true;
                 for (i, c) in t.columns.iter().enumerate() {
@@ -327,6 +355,24 @@ impl<'p> Applier<'p> {
                     format!("table {}, delete of {}", t.source, rows(g.rows)),
                 )
             }
+            GroupKind::Update(mask) => {
+                let key = self.key_targets(g.table);
+                let set: Vec<&str> = t
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, c)| mask >> i & 1 == 1 && !key.contains(&c.target.as_str()))
+                    .map(|(_, c)| c.target.as_str())
+                    .collect();
+                match self.link.update_from(&t.target, &key, &set, &sql) {
+                    Some(update) => sql = update,
+                    None => return,
+                }
+                (
+                    Some(g.rows),
+                    format!("table {}, update of {}", t.source, rows(g.rows)),
+                )
+            }
         };
         self.hold(sql, expect, what);
     }
@@ -356,6 +402,7 @@ impl<'p> Applier<'p> {
                     let cols: Vec<&str> = t.columns.iter().map(|c| c.target.as_str()).collect();
                     format!("INSERT INTO {} ({}) VALUES ", t.target, cols.join(", "))
                 }
+                GroupKind::Update(_) => String::new(),
                 GroupKind::Delete(_) => {
                     let key = self.key_targets(ti);
                     let key = if key.len() == 1 {
@@ -383,6 +430,72 @@ impl<'p> Applier<'p> {
             g.keys.insert(key);
         }
         Ok(())
+    }
+
+    /// Whether an update can join a multi-row UPDATE: the target has one, the key stays, the
+    /// table has at most 64 columns and the update sets one besides the key. Its mask of
+    /// present columns.
+    fn groupable_update(
+        &self,
+        ti: usize,
+        key: &[Value],
+        present: &[bool],
+        row: &[Value],
+    ) -> Option<u64> {
+        let t = &self.plan.tables[ti];
+        if t.columns.len() > 64 || self.link.update_from("", &[], &[], "").is_none() {
+            return None;
+        }
+        let cols = self.key_columns(ti);
+        let same_key = cols
+            .iter()
+            .zip(key)
+            .all(|(i, k)| present[*i] && &row[*i] == k);
+        let mask = present
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| **p)
+            .fold(0u64, |m, (i, _)| m | 1 << i);
+        let sets = present
+            .iter()
+            .enumerate()
+            .any(|(i, p)| *p && !cols.contains(&i));
+        (same_key && sets).then_some(mask)
+    }
+
+    /// `(k..., s...)` of a grouped update: the key, then the columns it sets, each value cast
+    /// to its column's type where the target needs it (every row: any may open a group).
+    fn update_values(
+        &self,
+        ti: usize,
+        key: &[Value],
+        present: &[bool],
+        row: &[Value],
+    ) -> Result<String, LoadError> {
+        let cols = self.key_columns(ti);
+        let mut out = String::from("(");
+        let mut n = 0;
+        let mut push = |i: usize, v: &Value, out: &mut String| -> Result<(), LoadError> {
+            if n > 0 {
+                out.push_str(", ");
+            }
+            n += 1;
+            self.literal_into(ti, i, v, out)?;
+            if let Some(cast) = self.link.value_cast(ti, i) {
+                out.push_str(&cast);
+            }
+            Ok(())
+        };
+        for (i, k) in cols.iter().zip(key) {
+            push(*i, k, &mut out)?;
+        }
+        for (i, v) in row.iter().enumerate() {
+            if present[i] && !cols.contains(&i) {
+                push(i, v, &mut out)?;
+            }
+        }
+        out.push(')');
+        Ok(out)
     }
 
     /// The target names of a table's key columns.

@@ -15,6 +15,8 @@ pub struct PgLink {
     conn: PgConn,
     /// Per plan table: the COPY text encoder whose fields the literals are made of.
     encoders: Vec<Encoder>,
+    /// Per plan table and column: the target type.
+    types: Vec<Vec<String>>,
 }
 
 impl PgLink {
@@ -31,6 +33,11 @@ impl PgLink {
                 .tables
                 .iter()
                 .map(|t| Encoder::new(&t.columns))
+                .collect(),
+            types: plan
+                .tables
+                .iter()
+                .map(|t| t.columns.iter().map(|c| c.target_type.clone()).collect())
                 .collect(),
         })
     }
@@ -49,6 +56,16 @@ impl SyncTarget for PgLink {
 
     fn upsert(&self, key: &[&str], others: &[&str]) -> String {
         upsert_on_conflict(key, others, "EXCLUDED")
+    }
+
+    /// https://www.postgresql.org/docs/current/sql-update.html (`FROM` another table, here
+    /// a VALUES list).
+    fn update_from(&self, table: &str, key: &[&str], set: &[&str], values: &str) -> Option<String> {
+        Some(update_from_values(table, key, set, values, true))
+    }
+
+    fn value_cast(&self, table: usize, column: usize) -> Option<String> {
+        Some(format!("::{}", self.types[table][column]))
     }
 
     fn run(&mut self, statements: &[Statement]) -> Result<Vec<u64>, LoadError> {
@@ -136,5 +153,47 @@ pub fn upsert_on_conflict(key: &[&str], others: &[&str], excluded: &str) -> Stri
         " ON CONFLICT ({}) DO UPDATE SET {}",
         key.join(", "),
         set.join(", ")
+    )
+}
+
+/// `UPDATE table SET s = v.s FROM (VALUES ...) AS v (k, s) WHERE table.k = v.k`. The VALUES
+/// columns are named `k0..`, `s0..` (`named`: PostgreSQL) or are SQLite's own `column1..`
+/// (https://sqlite.org/lang_update.html#update_from).
+pub fn update_from_values(
+    table: &str,
+    key: &[&str],
+    set: &[&str],
+    values: &str,
+    named: bool,
+) -> String {
+    let name = |i: usize| {
+        if named {
+            format!("v.c{i}")
+        } else {
+            format!("v.column{}", i + 1)
+        }
+    };
+    let sets: Vec<String> = set
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = {}", name(key.len() + i)))
+        .collect();
+    let on: Vec<String> = key
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{table}.{k} = {}", name(i)))
+        .collect();
+    let alias = if named {
+        let cols: Vec<String> = (0..key.len() + set.len())
+            .map(|i| format!("c{i}"))
+            .collect();
+        format!("v ({})", cols.join(", "))
+    } else {
+        "v".to_string()
+    };
+    format!(
+        "UPDATE {table} SET {} FROM (VALUES {values}) AS {alias} WHERE {}",
+        sets.join(", "),
+        on.join(" AND ")
     )
 }

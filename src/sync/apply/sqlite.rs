@@ -72,6 +72,12 @@ impl SyncTarget for SqliteLink {
         super::postgres::upsert_on_conflict(key, others, "excluded")
     }
 
+    fn update_from(&self, table: &str, key: &[&str], set: &[&str], values: &str) -> Option<String> {
+        Some(super::postgres::update_from_values(
+            table, key, set, values, false,
+        ))
+    }
+
     fn run(&mut self, statements: &[Statement]) -> Result<Vec<u64>, LoadError> {
         let mut counts = Vec::with_capacity(statements.len());
         for s in statements {
