@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use common::db::{ScratchDb, mysql_url};
+use common::private_mariadb::PrivateMariadb;
 use common::{ferry, scratch_dir, text};
 use ferry::conn::{Endpoint, Server};
 use ferry::load::RowSource;
@@ -619,4 +620,85 @@ fn a_lost_connection_is_an_error_not_a_hang() {
     };
     assert!(error.is_connection_lost(), "{error:?}");
     assert!(error.to_string().starts_with("mysql://ferry@"), "{error}");
+}
+
+#[test]
+fn an_idle_server_keeps_the_stream_alive_and_a_frozen_one_ends_it_in_time() {
+    if mysql_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_MYSQL not set");
+        return;
+    }
+    let Some(server) = PrivateMariadb::start(common::free_port()) else {
+        eprintln!("skipped: a private MariaDB needs root and MariaDB's binaries");
+        return;
+    };
+    let url = server.url().replacen("tls@", "tls:pw@", 1);
+    let port = url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.split('/').next())
+        .unwrap_or("");
+    let made = std::process::Command::new("mariadb")
+        .args([
+            "--no-defaults",
+            "--ssl",
+            "-h",
+            "127.0.0.1",
+            "-P",
+            port,
+            "-u",
+            "tls",
+        ])
+        .args(["-e", "CREATE TABLE d.m (id int PRIMARY KEY)"])
+        .env("MYSQL_PWD", "pw")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let dir = scratch_dir("sync_binlog", "frozen");
+    let plan_file = dir.join("plan.json").display().to_string();
+    let target = format!("sqlite:{}", dir.join("t.db").display());
+    let o = common::ferry_env(
+        &["plan", &server.url(), &target, "-o", &plan_file, "-q"],
+        &[("MYSQL_PWD", "pw")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let json = std::fs::read_to_string(&plan_file).unwrap_or_else(|e| panic!("{e}"));
+    let mut plan = ferry::plan::parse(&json).unwrap_or_else(|e| panic!("{e:?}"));
+    plan.source = ferry::conn::parse(&url, None).unwrap_or_else(|e| panic!("{e:?}"));
+    plan.settings.io_timeout = 2;
+    let from = prepare(&plan).unwrap_or_else(|e| panic!("{e}"));
+    let mut source = open(&plan, &from, None).unwrap_or_else(|e| panic!("{e}"));
+    // Idle for longer than the I/O timeout: the server's heartbeats keep the stream alive.
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        let got = source.next(Duration::from_millis(500));
+        assert!(matches!(got, Ok(None)), "{got:?}");
+    }
+    // Frozen: an error within the timeout and a heartbeat or two, not a hang.
+    let pids = server.pids();
+    let signal = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .arg(sig)
+            .args(&pids)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill {sig} {pids:?}");
+    };
+    signal("-STOP");
+    let frozen = Instant::now();
+    let mut result = Ok(None);
+    while frozen.elapsed() < Duration::from_secs(20) {
+        result = source.next(Duration::from_millis(500));
+        if result.is_err() {
+            break;
+        }
+    }
+    let took = frozen.elapsed();
+    signal("-CONT");
+    let error = result
+        .err()
+        .unwrap_or_else(|| panic!("no error 20 s after the freeze"));
+    assert!(error.is_connection_lost(), "{error:?}");
+    assert!(took < Duration::from_secs(8), "{took:?}: {error}");
+    assert!(error.to_string().contains("io_timeout = 2 s"), "{error}");
 }
