@@ -623,7 +623,7 @@ fn a_lost_connection_is_an_error_not_a_hang() {
 }
 
 #[test]
-fn an_idle_server_keeps_the_stream_alive_and_a_frozen_one_ends_it_in_time() {
+fn a_purged_file_is_read_past_by_gtid_an_idle_server_keeps_the_stream_and_a_frozen_one_ends_it() {
     if mysql_url().is_none() {
         eprintln!("skipped: FERRY_TEST_MYSQL not set");
         return;
@@ -638,22 +638,25 @@ fn an_idle_server_keeps_the_stream_alive_and_a_frozen_one_ends_it_in_time() {
         .next()
         .and_then(|p| p.split('/').next())
         .unwrap_or("");
-    let made = std::process::Command::new("mariadb")
-        .args([
-            "--no-defaults",
-            "--ssl",
-            "-h",
-            "127.0.0.1",
-            "-P",
-            port,
-            "-u",
-            "tls",
-        ])
-        .args(["-e", "CREATE TABLE d.m (id int PRIMARY KEY)"])
-        .env("MYSQL_PWD", "pw")
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(made.status.success(), "{}", text(&made.stderr));
+    let sql = |sql: &str| {
+        let o = std::process::Command::new("mariadb")
+            .args([
+                "--no-defaults",
+                "--ssl",
+                "-h",
+                "127.0.0.1",
+                "-P",
+                port,
+                "-u",
+                "tls",
+            ])
+            .args(["-e", sql])
+            .env("MYSQL_PWD", "pw")
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(o.status.success(), "{sql}: {}", text(&o.stderr));
+    };
+    sql("CREATE TABLE d.m (id int PRIMARY KEY)");
     let dir = scratch_dir("sync_binlog", "frozen");
     let plan_file = dir.join("plan.json").display().to_string();
     let target = format!("sqlite:{}", dir.join("t.db").display());
@@ -666,8 +669,24 @@ fn an_idle_server_keeps_the_stream_alive_and_a_frozen_one_ends_it_in_time() {
     let mut plan = ferry::plan::parse(&json).unwrap_or_else(|e| panic!("{e:?}"));
     plan.source = ferry::conn::parse(&url, None).unwrap_or_else(|e| panic!("{e:?}"));
     plan.settings.io_timeout = 2;
+    // A position whose file is purged since: read from its GTID state on.
     let from = prepare(&plan).unwrap_or_else(|e| panic!("{e}"));
+    sql("FLUSH BINARY LOGS");
+    sql("INSERT INTO d.m VALUES (7)");
+    let (file, _) = binlog_place(&from);
+    let next_file = binlog_place(&log_end(&plan)).0;
+    assert_ne!(file, next_file);
+    sql(&format!("PURGE BINARY LOGS TO '{next_file}'"));
     let mut source = open(&plan, &from, None).unwrap_or_else(|e| panic!("{e}"));
+    let events = read_until(source.as_mut(), |e| matches!(e, Event::Commit { .. }));
+    let (read, _) = transactions(&events);
+    assert_eq!(read.len(), 1, "{events:?}");
+    let insert = Change {
+        table: 0,
+        op: Op::Insert(vec![Value::Int(7)]),
+    };
+    assert_eq!(read[0].changes, vec![insert]);
+    assert_eq!(read[0].position, log_end(&plan));
     // Idle for longer than the I/O timeout: the server's heartbeats keep the stream alive.
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(5) {

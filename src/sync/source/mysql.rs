@@ -287,8 +287,10 @@ pub struct BinlogChanges {
 }
 
 impl BinlogChanges {
-    /// Opens the binary log at `from` (`file:pos`; its GTID, on MariaDB, is the state the
-    /// commit positions carry on from).
+    /// Opens the binary log at `from`: at `file:pos`; on MariaDB, when that file is purged,
+    /// after its GTID state instead (the commits after it are in the files kept). The GTID
+    /// is the state the commit positions carry on from (on MariaDB, when `from` has none,
+    /// `BINLOG_GTID_POS` of the file position).
     pub fn open(plan: &Plan, server: &Server, from: &Position) -> Result<Self, LoadError> {
         let Position::Binlog { file, pos, gtid } = from else {
             return Err(LoadError::config(format!(
@@ -332,9 +334,13 @@ impl BinlogChanges {
                 }
                 None => None,
             };
-            Ok::<_, mysql_async::Error>((mariadb, own, checksums, members, gtid))
+            let logs: Vec<mysql_async::Row> = conn.query("SHOW BINARY LOGS").await?;
+            let file_kept = logs
+                .iter()
+                .any(|r| r.get_opt::<String, usize>(0).and_then(Result::ok).as_ref() == Some(file));
+            Ok::<_, mysql_async::Error>((mariadb, own, checksums, members, gtid, file_kept))
         };
-        let (mariadb, own, checksums, members, gtid) = run(&rt, &link, facts, || {
+        let (mariadb, own, checksums, members, gtid, file_kept) = run(&rt, &link, facts, || {
             "reading the tables' ENUM and SET members".to_string()
         })?;
         let decoder = Decoder::new(
@@ -351,6 +357,7 @@ impl BinlogChanges {
             .map_or(Duration::from_secs(30), |t| t / 3)
             .clamp(Duration::from_secs(1), Duration::from_secs(30));
         let id = replica_id(&super::capture_name(plan), own);
+        let by_gtid = gtid.as_deref().filter(|_| mariadb && !file_kept);
         let setup = async {
             // The server sends a heartbeat after this long without events, so that silence
             // means a lost connection (https://mariadb.com/kb/en/change-master-to/).
@@ -363,10 +370,18 @@ impl BinlogChanges {
                 // GTID events as they are, not rewritten as `BEGIN` queries for an old replica.
                 conn.query_drop("SET @mariadb_slave_capability = 4").await?;
             }
-            let request = BinlogStreamRequest::new(id)
-                .with_filename(file.as_bytes())
-                .with_pos(*pos)
-                .with_hostname(b"ferry-sync");
+            let mut request = BinlogStreamRequest::new(id).with_hostname(b"ferry-sync");
+            match by_gtid {
+                // The file is purged but the GTIDs after it are in the files kept: MariaDB
+                // starts after the GTID state given (https://mariadb.com/kb/en/gtid/), the
+                // file name left empty.
+                Some(state) => {
+                    conn.exec_drop("SET @slave_connect_state = ?", (state,))
+                        .await?;
+                    request = request.with_filename(b"").with_pos(4);
+                }
+                None => request = request.with_filename(file.as_bytes()).with_pos(*pos),
+            }
             conn.get_binlog_stream(request).await
         };
         let stream = run(&rt, &link, setup, || {
@@ -431,6 +446,15 @@ impl BinlogChanges {
                     .map_err(|m| LoadError::input(format!("{name}: {m}")))?;
             }
             EventData::XidEvent(_) => d.commit(at),
+            EventData::GtidEvent(g) => {
+                if let Some(GtidState::Mysql(set)) = &mut d.gtid {
+                    let mut source = uuid_text(&g.sid());
+                    if let Some(tag) = g.tag() {
+                        source = format!("{source}:{tag}");
+                    }
+                    add_to_interval_set(set.entry(source).or_default(), g.gno());
+                }
+            }
             EventData::XaPrepareLogEvent(_) => {
                 if d.changed {
                     return Err(LoadError::input(format!(
@@ -552,9 +576,9 @@ struct Decoder {
     /// What each event produced, not handed out yet.
     pending: VecDeque<Event>,
     file: String,
-    /// MariaDB: the GTID state, one `domain -> (server, sequence)` per replication domain;
-    /// None where it is not known (MySQL; a start position without one).
-    gtid: Option<BTreeMap<u32, (u32, u64)>>,
+    /// The GTID state after the last event read; None where it is not known (a MySQL start
+    /// position without one: MySQL cannot say which GTIDs a file position stands after).
+    gtid: Option<GtidState>,
     /// Within a transaction (its `Begin` is out).
     open: bool,
     /// The server's events end in a checksum (`binlog_checksum` is not NONE).
@@ -680,11 +704,7 @@ impl Decoder {
                 key,
             });
         }
-        let gtid = if mariadb {
-            gtid.and_then(parse_mariadb_gtid)
-        } else {
-            None
-        };
+        let gtid = gtid.and_then(|g| GtidState::parse(g, mariadb));
         Ok(Decoder {
             pending: VecDeque::new(),
             file: file.to_string(),
@@ -704,7 +724,7 @@ impl Decoder {
         Position::Binlog {
             file: self.file.clone(),
             pos,
-            gtid: self.gtid.as_ref().map(print_mariadb_gtid),
+            gtid: self.gtid.as_ref().map(GtidState::to_string),
         }
     }
 
@@ -741,7 +761,7 @@ impl Decoder {
         ) else {
             return;
         };
-        if let Some(state) = &mut self.gtid {
+        if let Some(GtidState::Mariadb(state)) = &mut self.gtid {
             state.insert(domain, (server, seq));
         }
         const FL_STANDALONE: u8 = 1;
@@ -1150,25 +1170,128 @@ fn json_string(s: &str, out: &mut String) {
     out.push_str(&serde_json::Value::String(s.to_string()).to_string());
 }
 
-/// MariaDB's GTID state text `0-1-42,1-2-7` as `domain -> (server, sequence)`.
-fn parse_mariadb_gtid(text: &str) -> Option<BTreeMap<u32, (u32, u64)>> {
-    let mut state = BTreeMap::new();
-    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let mut it = part.split('-');
-        let (Some(d), Some(s), Some(n), None) = (it.next(), it.next(), it.next(), it.next()) else {
-            return None;
-        };
-        state.insert(d.parse().ok()?, (s.parse().ok()?, n.parse().ok()?));
-    }
-    Some(state)
+/// A server's GTID state at a place of its log, in either flavour.
+#[derive(Clone, Debug, PartialEq)]
+enum GtidState {
+    /// MariaDB: `domain -> (server, sequence)`, printed `0-1-42,1-2-7`.
+    Mariadb(BTreeMap<u32, (u32, u64)>),
+    /// MySQL: the executed GTID set, `source -> intervals` (a source is a server UUID, or
+    /// `uuid:tag` from 8.4), printed `uuid:1-5:7,uuid2:1-3`.
+    Mysql(BTreeMap<String, Vec<(u64, u64)>>),
 }
 
-fn print_mariadb_gtid(state: &BTreeMap<u32, (u32, u64)>) -> String {
-    let parts: Vec<String> = state
-        .iter()
-        .map(|(d, (s, n))| format!("{d}-{s}-{n}"))
-        .collect();
-    parts.join(",")
+impl GtidState {
+    fn parse(text: &str, mariadb: bool) -> Option<GtidState> {
+        let parts = text
+            .split(',')
+            .map(|p| p.split_whitespace().collect::<String>())
+            .filter(|p| !p.is_empty());
+        if mariadb {
+            let mut state = BTreeMap::new();
+            for part in parts {
+                let mut it = part.split('-');
+                let (Some(d), Some(s), Some(n), None) =
+                    (it.next(), it.next(), it.next(), it.next())
+                else {
+                    return None;
+                };
+                state.insert(d.parse().ok()?, (s.parse().ok()?, n.parse().ok()?));
+            }
+            return Some(GtidState::Mariadb(state));
+        }
+        let mut set: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
+        for part in parts {
+            let mut source = String::new();
+            let mut counted = false;
+            for piece in part.split(':') {
+                let range = match piece.split_once('-') {
+                    Some((a, b)) => a.parse::<u64>().ok().zip(b.parse::<u64>().ok()),
+                    None => piece.parse::<u64>().ok().map(|n| (n, n)),
+                };
+                match range {
+                    // The UUID (and a tag) before the intervals.
+                    None if !counted => {
+                        source = if source.is_empty() {
+                            piece.to_ascii_lowercase()
+                        } else {
+                            format!("{source}:{piece}")
+                        };
+                    }
+                    None => return None,
+                    Some(_) if source.is_empty() => return None,
+                    Some((a, b)) => {
+                        counted = true;
+                        add_interval(set.entry(source.clone()).or_default(), (a, b.max(a)));
+                    }
+                }
+            }
+            if !counted {
+                return None;
+            }
+        }
+        Some(GtidState::Mysql(set))
+    }
+}
+
+impl std::fmt::Display for GtidState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = match self {
+            GtidState::Mariadb(state) => state
+                .iter()
+                .map(|(d, (s, n))| format!("{d}-{s}-{n}"))
+                .collect(),
+            GtidState::Mysql(set) => set
+                .iter()
+                .filter(|(_, intervals)| !intervals.is_empty())
+                .map(|(source, intervals)| {
+                    let mut text = source.clone();
+                    for (a, b) in intervals {
+                        text.push_str(&if a == b {
+                            format!(":{a}")
+                        } else {
+                            format!(":{a}-{b}")
+                        });
+                    }
+                    text
+                })
+                .collect(),
+        };
+        f.write_str(&parts.join(","))
+    }
+}
+
+/// Adds transaction number `n` to sorted, disjoint intervals, joining neighbours.
+fn add_to_interval_set(intervals: &mut Vec<(u64, u64)>, n: u64) {
+    add_interval(intervals, (n, n));
+}
+
+/// Adds the interval `(a, b)` to sorted, disjoint intervals, joining the ones it touches.
+fn add_interval(intervals: &mut Vec<(u64, u64)>, (mut a, mut b): (u64, u64)) {
+    let mut kept = Vec::with_capacity(intervals.len() + 1);
+    for &(x, y) in intervals.iter() {
+        if y.saturating_add(1) < a || b.saturating_add(1) < x {
+            kept.push((x, y));
+        } else {
+            a = a.min(x);
+            b = b.max(y);
+        }
+    }
+    kept.push((a, b));
+    kept.sort_unstable();
+    *intervals = kept;
+}
+
+/// A server UUID as MySQL prints it: `3e11fa47-71ca-11e1-9e33-c80aa9429562`.
+fn uuid_text(sid: &[u8; 16]) -> String {
+    let hex: String = sid.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 /// What a statement logged as text does, as far as sync cares.
@@ -1610,12 +1733,39 @@ mod tests {
     }
 
     #[test]
-    fn mariadb_gtid_states_read_and_print() {
-        let s = parse_mariadb_gtid("0-1-42,1-2-7").unwrap_or_else(|| panic!("unread"));
-        assert_eq!(s.get(&1), Some(&(2, 7)));
-        assert_eq!(print_mariadb_gtid(&s), "0-1-42,1-2-7");
-        assert_eq!(parse_mariadb_gtid("0-1"), None);
-        assert_eq!(parse_mariadb_gtid("").map(|s| s.len()), Some(0));
+    fn gtid_states_read_print_and_grow() {
+        let maria = GtidState::parse("0-1-42,1-2-7", true).unwrap_or_else(|| panic!("unread"));
+        assert_eq!(maria.to_string(), "0-1-42,1-2-7");
+        assert_eq!(GtidState::parse("0-1", true), None);
+        assert_eq!(
+            GtidState::parse("", true).map(|s| s.to_string()),
+            Some(String::new())
+        );
+        // MySQL prints a long set over several lines; a tag (8.4) belongs to its UUID.
+        let text = "3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5:7,\n\
+                    4e11fa47-71ca-11e1-9e33-c80aa9429562:1,\n\
+                    4e11fa47-71ca-11e1-9e33-c80aa9429562:night:3-4";
+        let mut mysql = GtidState::parse(text, false).unwrap_or_else(|| panic!("unread"));
+        assert_eq!(
+            mysql.to_string(),
+            "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7,\
+             4e11fa47-71ca-11e1-9e33-c80aa9429562:1,\
+             4e11fa47-71ca-11e1-9e33-c80aa9429562:night:3-4"
+        );
+        let GtidState::Mysql(set) = &mut mysql else {
+            panic!("not MySQL's");
+        };
+        let first = set
+            .get_mut("3e11fa47-71ca-11e1-9e33-c80aa9429562")
+            .unwrap_or_else(|| panic!("no source"));
+        add_to_interval_set(first, 6);
+        add_to_interval_set(first, 9);
+        assert_eq!(*first, vec![(1, 7), (9, 9)]);
+        assert_eq!(GtidState::parse("1-5", false), None);
+        let mut sid = [0u8; 16];
+        sid[0] = 0x3e;
+        sid[15] = 0x62;
+        assert_eq!(uuid_text(&sid), "3e000000-0000-0000-0000-000000000062");
     }
 
     #[test]
