@@ -34,6 +34,7 @@ use super::{
 };
 use crate::conn::Server;
 use crate::plan::{OnError, Plan, TablePlan};
+use crate::sync::source::mysql::{is_mariadb, log_position};
 use crate::transform::Transform;
 use crate::value::{Row, Value};
 
@@ -513,11 +514,20 @@ pub struct MysqlSource {
     rt: Runtime,
     conn: Mutex<Conn>,
     link: Link,
+    /// Where the snapshot stands in the binary log (`Position`'s text), when asked for.
+    mark: Option<String>,
 }
 
 /// `n` sources reading one moment of the database (see the module's comment). Without the
 /// RELOAD privilege the lock is refused: the workers then read a snapshot each, and `warn`
 /// says so.
+///
+/// `want_mark` (for `ferry sync`): each source also knows where its snapshot stands in the
+/// binary log (`RowSource::change_mark`), read while the lock holds every writer back, so no
+/// commit falls between the position and the snapshots. Without the lock, a single source on
+/// MariaDB reads its snapshot's own position (`binlog_snapshot_file` and `_position`, exact for
+/// a consistent-snapshot transaction: https://mariadb.com/kb/en/enhancements-for-start-transaction-with-consistent-snapshot/);
+/// otherwise there is no exact position and sync is refused.
 pub fn open_together(
     server: &Server,
     n: usize,
@@ -536,15 +546,45 @@ pub fn open_together(
         conn.query_drop("FLUSH TABLES WITH READ LOCK").await
     };
     let locked = link.wait(&rt, lock, || "FLUSH TABLES WITH READ LOCK".to_string())?;
-    if let Err(e) = &locked {
-        warn(format!(
-            "ferry: warning: {name}: FLUSH TABLES WITH READ LOCK was refused ({e}): the {n} \
-             workers read a consistent snapshot each, not one moment; grant RELOAD, or use \
-             --jobs 1"
-        ));
-    }
-    let sources = (0..n)
-        .map(|_| MysqlSource::open(server, timeouts))
+    let mark = match &locked {
+        Ok(()) if want_mark => Some(position_text(
+            run(&rt, &link, log_position(&mut conn), || {
+                "reading the binary log position".to_string()
+            })?,
+            name,
+        )?),
+        Ok(()) => None,
+        Err(e) if want_mark => {
+            let mariadb = run(&rt, &link, is_mariadb(&mut conn), || {
+                "reading the server's version".to_string()
+            })?;
+            if !(mariadb && n <= 1) {
+                return Err(LoadError::config(format!(
+                    "{name}: FLUSH TABLES WITH READ LOCK was refused ({e}): sync needs it to \
+                     know where the full load's snapshot stands in the binary log; grant \
+                     RELOAD{}",
+                    if mariadb { ", or use --jobs 1" } else { "" }
+                )));
+            }
+            let mut source = MysqlSource::open(server, timeouts)?;
+            source.mark = Some(source.snapshot_position()?);
+            return Ok(vec![source]);
+        }
+        Err(e) => {
+            warn(format!(
+                "ferry: warning: {name}: FLUSH TABLES WITH READ LOCK was refused ({e}): the {n} \
+                 workers read a consistent snapshot each, not one moment; grant RELOAD, or use \
+                 --jobs 1"
+            ));
+            None
+        }
+    };
+    let sources = (0..n.max(1))
+        .map(|_| {
+            let mut s = MysqlSource::open(server, timeouts)?;
+            s.mark = mark.clone();
+            Ok(s)
+        })
         .collect();
     if locked.is_ok() {
         run(&rt, &link, conn.query_drop("UNLOCK TABLES"), || {
@@ -554,6 +594,19 @@ pub fn open_together(
     sources
 }
 
+/// A position read for a change mark, as text; none means the server writes no binary log.
+fn position_text(
+    position: Option<crate::sync::change::Position>,
+    name: &str,
+) -> Result<String, LoadError> {
+    position.map(|p| p.to_string()).ok_or_else(|| {
+        LoadError::config(format!(
+            "{name}: the server writes no binary log (log_bin is off): sync reads the changes \
+             from it; start the server with --log-bin"
+        ))
+    })
+}
+
 impl MysqlSource {
     pub fn open(server: &Server, timeouts: Timeouts) -> Result<MysqlSource, LoadError> {
         let (rt, conn, link) = connect(server, timeouts)?;
@@ -561,11 +614,42 @@ impl MysqlSource {
             rt,
             conn: Mutex::new(conn),
             link,
+            mark: None,
         };
         src.exec("SET NAMES utf8mb4, SESSION time_zone = '+00:00'")?;
         src.exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
         src.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")?;
         Ok(src)
+    }
+
+    /// The binary log position of this source's snapshot (MariaDB's `binlog_snapshot_file`
+    /// and `binlog_snapshot_position`, read inside the snapshot's transaction), as text.
+    fn snapshot_position(&self) -> Result<String, LoadError> {
+        let status: Vec<(String, String)> = self.strings("SHOW STATUS LIKE 'binlog_snapshot_%'")?;
+        let get = |key: &str| {
+            status
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v.clone())
+        };
+        let file = get("Binlog_snapshot_file").filter(|f| !f.is_empty());
+        let pos = get("Binlog_snapshot_position").and_then(|p| p.parse::<u64>().ok());
+        let (Some(file), Some(pos)) = (file, pos) else {
+            return position_text(None, &self.link.name);
+        };
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let gtid: Option<Option<String>> = run(
+            &self.rt,
+            &self.link,
+            conn.exec_first("SELECT BINLOG_GTID_POS(?, ?)", (file.as_str(), pos)),
+            || "reading the snapshot's GTID position".to_string(),
+        )?;
+        let position = crate::sync::change::Position::Binlog {
+            file,
+            pos,
+            gtid: gtid.flatten().filter(|g| !g.is_empty()),
+        };
+        Ok(position.to_string())
     }
 
     fn exec(&self, sql: &str) -> Result<(), LoadError> {
@@ -626,6 +710,10 @@ impl MysqlSource {
 impl super::RowSource for MysqlSource {
     fn query(&self, table: &TablePlan) -> String {
         select_sql(table, None, &quote(&table.source.name), quote)
+    }
+
+    fn change_mark(&self) -> Result<Option<String>, LoadError> {
+        Ok(self.mark.clone())
     }
 
     fn count(&self, table: &TablePlan) -> Result<u64, LoadError> {
@@ -758,7 +846,7 @@ impl MysqlSource {
 /// How a column's values come off the wire: what the plan's canonical type and the result's
 /// column type say about bytes, text and the text form of a temporal value.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum ReadAs {
+pub(crate) enum ReadAs {
     /// Binary columns and bit strings keep their bytes.
     Bytes,
     /// Text, or bytes when they are not UTF-8; numbers as numbers.
@@ -779,14 +867,30 @@ impl ReadAs {
         canonical: &crate::canonical::CanonicalType,
         transform: Option<Transform>,
     ) -> ReadAs {
+        ReadAs::of_type(
+            column.column_type(),
+            column.decimals(),
+            canonical,
+            transform,
+        )
+    }
+
+    /// As `of`, from a column's type and its fractional digits (`decimals`): the binary log's
+    /// table map gives these, not a result's column.
+    pub(crate) fn of_type(
+        column_type: mysql_async::consts::ColumnType,
+        decimals: u8,
+        canonical: &crate::canonical::CanonicalType,
+        transform: Option<Transform>,
+    ) -> ReadAs {
         use crate::canonical::Family;
         use mysql_async::consts::ColumnType as T;
         let bytes = matches!(canonical.family(), Family::Binary | Family::Bits)
             || matches!(transform, Some(Transform::BitToBool | Transform::BitToInt));
-        match column.column_type() {
+        match column_type {
             T::MYSQL_TYPE_DATE | T::MYSQL_TYPE_NEWDATE => ReadAs::Date,
-            T::MYSQL_TYPE_DATETIME | T::MYSQL_TYPE_TIMESTAMP => ReadAs::DateTime(column.decimals()),
-            T::MYSQL_TYPE_TIME => ReadAs::Time(column.decimals()),
+            T::MYSQL_TYPE_DATETIME | T::MYSQL_TYPE_TIMESTAMP => ReadAs::DateTime(decimals),
+            T::MYSQL_TYPE_TIME => ReadAs::Time(decimals),
             T::MYSQL_TYPE_STRING
             | T::MYSQL_TYPE_VAR_STRING
             | T::MYSQL_TYPE_BLOB
@@ -824,7 +928,7 @@ impl ReadAs {
 /// A value of either protocol as a ferry value. Temporal values become the text the text
 /// protocol prints for them (so both protocols give the same rows); a FLOAT becomes the double
 /// of its shortest decimal form, as MySQL shows it (`0.1`, not `0.10000000149011612`).
-fn from_mysql(v: mysql_async::Value, read: ReadAs) -> Value {
+pub(crate) fn from_mysql(v: mysql_async::Value, read: ReadAs) -> Value {
     use mysql_async::Value as M;
     match v {
         M::NULL => Value::Null,

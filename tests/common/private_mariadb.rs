@@ -2,7 +2,8 @@
 //! directory is made by `mariadb-install-db` in a temporary directory, it listens on 127.0.0.1
 //! and a port of its own with a self-signed certificate for `localhost` (`cert()`), and it has
 //! a user `tls` (password `pw`) that may connect only over TLS, and a database `d`. Root only
-//! (CI runs as root); `None` elsewhere, or without MariaDB's binaries.
+//! (CI runs as root); `None` elsewhere, or without MariaDB's binaries. It writes the row binary
+//! log as the shared server does.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -50,6 +51,13 @@ impl PrivateMariadb {
             .arg(format!("--ssl-key={d}/server.key"))
             .arg(format!("--log-error={d}/err.log"))
             .arg(format!("--pid-file={d}/pid"))
+            // The row binary log, as the shared server writes it (sync reads it).
+            .args([
+                "--log-bin=binlog",
+                "--binlog-format=ROW",
+                "--binlog-row-image=FULL",
+            ])
+            .arg("--server-id=1")
             .spawn();
         assert!(started.is_ok(), "cannot start mariadbd: {started:?}");
         let waited = Instant::now();
