@@ -159,8 +159,14 @@ fn schema(engine: Engine, seed_rows: u32) -> String {
         Engine::Maria => ("longblob", "longtext"),
         Engine::Sqlite => ("blob", "text"),
     };
+    // MariaDB stops a recursive query after 1,000 rounds unless told otherwise.
+    let session = if engine == Engine::Maria {
+        "SET SESSION max_recursive_iterations = 10000000;\n"
+    } else {
+        ""
+    };
     format!(
-        "CREATE TABLE acct (id integer PRIMARY KEY, name varchar(100), balance numeric(12,2), \
+        "{session}CREATE TABLE acct (id integer PRIMARY KEY, name varchar(100), balance numeric(12,2), \
          note {text}, data {bytes});\n\
          CREATE TABLE item (id integer PRIMARY KEY, acct_id integer NOT NULL, qty integer NOT NULL);\n\
          CREATE TABLE counter (id integer PRIMARY KEY, n bigint NOT NULL);\n\
@@ -194,6 +200,9 @@ fn workload(engine: Engine, from: u32, transactions: u32, big: bool) -> String {
     };
     let count = "UPDATE counter SET n = n + 1 WHERE id = 1;";
     let mut s = String::new();
+    if engine == Engine::Maria {
+        s.push_str("SET SESSION max_recursive_iterations = 10000000;\n");
+    }
     for i in from..from + transactions {
         let new = 100_000 + i;
         let body = match i % 8 {
@@ -821,4 +830,31 @@ fn validate_while_syncing() {
     signal(&sync, "-TERM");
     let status = wait_for(&mut sync, Duration::from_secs(30), "ferry sync");
     assert!(status.success());
+}
+
+#[test]
+fn mariadb_to_postgres_with_a_writer() {
+    if pg_url().is_none() || mysql_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_PG or FERRY_TEST_MYSQL is not set");
+        return;
+    }
+    writer_during_load_and_stream(Engine::Maria, Engine::Pg, "my_pg");
+}
+
+#[test]
+fn mariadb_to_mariadb_with_a_writer() {
+    if mysql_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_MYSQL is not set");
+        return;
+    }
+    writer_during_load_and_stream(Engine::Maria, Engine::Maria, "my_my");
+}
+
+#[test]
+fn mariadb_to_postgres_killed_anywhere() {
+    if pg_url().is_none() || mysql_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_PG or FERRY_TEST_MYSQL is not set");
+        return;
+    }
+    killed_and_restarted(Engine::Maria, Engine::Pg, "my_pg_kill");
 }
