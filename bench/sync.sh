@@ -4,9 +4,9 @@
 #     the source while sync is stopped, then `ferry sync --until-caught-up` timed from start to
 #     caught up; the anchor is "raw apply": the same generator run directly on a copy of the
 #     target (the server executing the same changes itself, no capture, no transport).
-#  2. one transaction of 1,000,000 inserted rows: time and ferry's peak RSS.
-#  3. steady writes of about 2,000 changes/s for 30 s while sync runs: the lag gauge of
-#     --metrics sampled every 100 ms, its 99th percentile.
+#  2. steady writes of about 2,000 changes/s for 30 s while sync runs: the lag gauge of
+#     --metrics (source commit to target commit) sampled every 100 ms, its 99th percentile.
+#  3. one transaction of 1,000,000 inserted rows: time and ferry's peak RSS.
 # Sources: PostgreSQL (SQL slot functions), and MariaDB when ferry reads its binary log.
 # Usage: bench/sync.sh [pg|mariadb] (default pg). Needs a release build (cargo build --release).
 set -euo pipefail
@@ -50,7 +50,9 @@ else
   src() { $MY bench_sync_s "$@"; }
   src -e "CREATE TABLE t (id bigint PRIMARY KEY, a int NOT NULL, b text, c decimal(12,2), d timestamp(6) NOT NULL DEFAULT current_timestamp(6));
           INSERT INTO t (id, a, b, c) SELECT seq, seq % 1000, md5(seq), seq / 7.0 FROM seq_1_to_100000;"
-  src -e "CREATE PROCEDURE churn(first bigint, n int, pause double)
+  src <<'SQL'
+DELIMITER //
+CREATE PROCEDURE churn(first bigint, n int, pause double)
     BEGIN
       DECLARE i bigint DEFAULT first; DECLARE k bigint;
       WHILE i < first + n DO
@@ -63,7 +65,9 @@ else
         IF pause > 0 THEN DO SLEEP(pause); END IF;
         SET i = i + 1;
       END WHILE;
-    END"
+    END //
+DELIMITER ;
+SQL
 fi
 churn() { if [ "$SRC_KIND" = pg ]; then src -c "CALL churn($1, $2, $3)"; else src -e "CALL churn($1, $2, $3)"; fi; }
 
@@ -72,12 +76,13 @@ churn() { if [ "$SRC_KIND" = pg ]; then src -c "CALL churn($1, $2, $3)"; else sr
 # The raw-apply anchor starts from the same rows as the target.
 $PG -d postgres -c "CREATE DATABASE bench_sync_raw TEMPLATE bench_sync_t"
 
-echo "== backlog: 30,000 transactions, 300,000 row changes, written while sync is stopped"
-churn 1 30000 0
+echo "== backlog: 37,500 transactions of 4 inserts, 4 updates, 2 deletes (some of keys already gone), written while sync is stopped"
+churn 1 37500 0
 start=$(date +%s.%N)
-/usr/bin/time -f "%M" -o "$OUT/rss1" "$FERRY" sync "$OUT/plan.json" --until-caught-up -q 2>"$OUT/err1" || { cat "$OUT/err1"; exit 1; }
+/usr/bin/time -f "%M" -o "$OUT/rss1" "$FERRY" sync "$OUT/plan.json" --until-caught-up 2>"$OUT/err1" || { cat "$OUT/err1"; exit 1; }
 end=$(date +%s.%N)
 ferry_s=$(echo "$end - $start" | bc -l)
+changes=$(grep -o '[0-9]* changes applied' "$OUT/err1" | tail -1 | grep -o '^[0-9]*')
 # Raw apply: the same procedure, run by the target server itself on its copy.
 $PG -d bench_sync_raw -c "CREATE PROCEDURE churn(first bigint, n int, pause float8 DEFAULT 0) LANGUAGE plpgsql AS \$\$
     DECLARE i bigint; k bigint;
@@ -91,17 +96,38 @@ $PG -d bench_sync_raw -c "CREATE PROCEDURE churn(first bigint, n int, pause floa
       END LOOP;
     END \$\$"
 start=$(date +%s.%N)
-$PG -d bench_sync_raw -c "CALL churn(1, 30000)"
+$PG -d bench_sync_raw -c "CALL churn(1, 37500)"
 end=$(date +%s.%N)
 raw_s=$(echo "$end - $start" | bc -l)
-printf "ferry sync: %.2f s = %.0f changes/s (peak RSS %d MB); raw apply: %.2f s; ratio %.2f x\n" \
-  "$ferry_s" "$(echo "300000 / $ferry_s" | bc -l)" "$(( $(cat "$OUT/rss1") / 1024 ))" "$raw_s" "$(echo "$ferry_s / $raw_s" | bc -l)"
+printf "ferry sync: %d row changes in %.2f s = %.0f changes/s (peak RSS %d MB); raw apply: %.2f s; ratio %.2f x\n" \
+  "$changes" "$ferry_s" "$(echo "$changes / $ferry_s" | bc -l)" "$(( $(cat "$OUT/rss1") / 1024 ))" "$raw_s" "$(echo "$ferry_s / $raw_s" | bc -l)"
 for db in bench_sync_t; do
   a=$($PG -d $db -Atc "select count(*), sum(a), md5(string_agg(id||':'||a||':'||coalesce(b,'~'), ',' order by id)) from t")
   if [ "$SRC_KIND" = pg ]; then s=$(src -Atc "select count(*), sum(a), md5(string_agg(id||':'||a||':'||coalesce(b,'~'), ',' order by id)) from t");
-  else s=$(src -N -e "select count(*), sum(a), md5(group_concat(concat(id,':',a,':',coalesce(b,'~')) order by id separator ',')) from t" | tr '\t' '|'); fi
+  else s=$(src -N -e "set session group_concat_max_len = 1073741824; select count(*), sum(a), md5(group_concat(concat(id,':',a,':',coalesce(b,'~')) order by id separator ',')) from t" | tr '\t' '|'); fi
   [ "$a" = "$s" ] && echo "target equals source ($a)" || { echo "DIFFER: source $s target $a"; exit 1; }
 done
+
+echo "== steady writes, about 2,000 changes/s for 30 s, sync running"
+PORT=$((20000 + RANDOM % 20000))
+"$FERRY" sync "$OUT/plan.json" -q --metrics 127.0.0.1:$PORT 2>"$OUT/err3" &
+SYNC=$!
+sleep 2
+# 200 transactions of 10 changes per second: a pause of 5 ms after each.
+churn 40001 6000 0.005 &
+WRITER=$!
+: > "$OUT/lag"; : > "$OUT/age"
+while kill -0 $WRITER 2>/dev/null; do
+  curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^ferry_sync_lag_seconds/ {print $2}' >> "$OUT/lag" || true
+  # End to end, whatever the gauge says: how old the newest row the target holds is (each
+  # transaction inserts rows stamped by the source's clock at its start).
+  $PG -d bench_sync_t -Atc "SELECT extract(epoch FROM clock_timestamp() - max(d)) FROM t WHERE id > 1000000" >> "$OUT/age" || true
+  sleep 0.1
+done
+kill -TERM $SYNC; wait $SYNC || true
+stats() { sort -n "$1" | awk -v what="$2" '{v[NR]=$1} END {i=int(NR*0.99); if (i<1) i=1; printf "%s: %d samples, median %.3f s, p99 %.3f s, max %.3f s\n", what, NR, v[int(NR/2)], v[i], v[NR]}'; }
+stats "$OUT/lag" "lag gauge (source commit to target commit; MariaDB stamps commits in whole seconds)"
+stats "$OUT/age" "age of the newest row in the target (source clock to now)"
 
 echo "== one transaction of 1,000,000 inserted rows"
 if [ "$SRC_KIND" = pg ]; then
@@ -115,18 +141,3 @@ end=$(date +%s.%N)
 printf "ferry sync: %.2f s = %.0f changes/s, peak RSS %d MB\n" "$(echo "$end - $start" | bc -l)" \
   "$(echo "1000000 / ($end - $start)" | bc -l)" "$(( $(cat "$OUT/rss2") / 1024 ))"
 
-echo "== steady writes, about 2,000 changes/s for 30 s, sync running"
-PORT=$((20000 + RANDOM % 20000))
-"$FERRY" sync "$OUT/plan.json" -q --metrics 127.0.0.1:$PORT 2>"$OUT/err3" &
-SYNC=$!
-sleep 2
-# 200 transactions of 10 changes per second: a pause of 5 ms after each.
-churn 40001 6000 0.005 &
-WRITER=$!
-: > "$OUT/lag"
-while kill -0 $WRITER 2>/dev/null; do
-  curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^ferry_sync_lag_seconds/ {print $2}' >> "$OUT/lag" || true
-  sleep 0.1
-done
-kill -TERM $SYNC; wait $SYNC || true
-sort -n "$OUT/lag" | awk '{v[NR]=$1} END {i=int(NR*0.99); if (i<1) i=1; printf "lag samples %d: median %.3f s, p99 %.3f s, max %.3f s\n", NR, v[int(NR/2)], v[i], v[NR]}'

@@ -83,7 +83,7 @@ pub struct SyncSummary {
 /// How long `next` waits for the source before the applier commits what it holds.
 const IDLE_WAIT: Duration = Duration::from_millis(100);
 /// A target transaction is committed at the first source commit after this long.
-const GROUP_TIME: Duration = Duration::from_millis(500);
+const GROUP_TIME: Duration = Duration::from_millis(200);
 /// Changes after which a target transaction is committed at the next source commit.
 const GROUP_CHANGES: u64 = 20_000;
 

@@ -32,7 +32,7 @@ use crate::value::Value;
 
 /// How many changes one read of the slot asks for (PostgreSQL finishes the transaction it is
 /// in, so a large transaction comes whole; its rows are streamed, never held).
-const CHANGES_PER_READ: u32 = 20_000;
+const CHANGES_PER_READ: u32 = 250_000;
 
 fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
