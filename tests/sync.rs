@@ -622,21 +622,40 @@ fn sync_refuses_what_it_cannot_follow() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("REPLICATION"), "{err}");
 
-    // A column added at the source while syncing stops sync, named, after what came before.
+    // A column added at the source while syncing is added to the target, with its default
+    // for the rows there; a column dropped stops sync, named, after what came before.
     catch_up(&plan_file, &source, &target);
     source.run(
-        "INSERT INTO keyed VALUES (1, 'before'); ALTER TABLE keyed ADD COLUMN extra int; \
-         INSERT INTO keyed VALUES (2, 'after', 7);",
+        "INSERT INTO keyed VALUES (1, 'before'); ALTER TABLE keyed ADD COLUMN extra int NOT NULL \
+         DEFAULT 5; INSERT INTO keyed VALUES (2, 'after', 7);",
     );
-    let err = refused(&plan_file, &source, &target, &["--until-caught-up"]);
-    assert!(err.contains("keyed") && err.contains("extra"), "{err}");
+    catch_up(&plan_file, &source, &target);
     let Side::Pg(t) = &target else { unreachable!() };
+    let rows = |t: &ScratchDb, sql: &str| t.query_scalar(sql).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        t.query_scalar("SELECT string_agg(v, ',' ORDER BY id) FROM keyed")
-            .ok()
-            .as_deref(),
-        Some("before")
+        rows(
+            t,
+            "SELECT string_agg(v || ':' || extra, ',' ORDER BY id) FROM keyed"
+        ),
+        "before:5,after:7"
     );
+    // Started again, sync plans with the added column (kept in its state).
+    source.run("UPDATE keyed SET extra = 9 WHERE id = 1;");
+    catch_up(&plan_file, &source, &target);
+    assert_eq!(
+        rows(
+            t,
+            "SELECT string_agg(v || ':' || extra, ',' ORDER BY id) FROM keyed"
+        ),
+        "before:9,after:7"
+    );
+    source.run("ALTER TABLE keyed DROP COLUMN v; INSERT INTO keyed VALUES (3, 8);");
+    let err = refused(&plan_file, &source, &target, &["--until-caught-up"]);
+    assert!(
+        err.contains("keyed") && err.contains("(id, extra)"),
+        "{err}"
+    );
+    assert_eq!(rows(t, "SELECT count(*) FROM keyed"), "2");
 
     // --drop-slot removes the slot and the publication.
     let out = ferry_cmd(&sync_args(&plan_file, &["--drop-slot"]), &source, &target)
@@ -857,4 +876,33 @@ fn mariadb_to_postgres_killed_anywhere() {
         return;
     }
     killed_and_restarted(Engine::Maria, Engine::Pg, "my_pg_kill");
+}
+
+/// MariaDB: a column added by ALTER TABLE while syncing reaches the target with its default
+/// for the rows it held, and the rows written after it carry it.
+#[test]
+fn mariadb_column_added_while_syncing() {
+    if pg_url().is_none() || mysql_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_PG or FERRY_TEST_MYSQL is not set");
+        return;
+    }
+    let dir = scratch_dir("sync", "my_add_column");
+    let source = Side::new(Engine::Maria, "addcol_s", &dir);
+    let target = Side::new(Engine::Pg, "addcol_t", &dir);
+    source
+        .run("CREATE TABLE k (id int PRIMARY KEY, v varchar(20)); INSERT INTO k VALUES (1, 'a');");
+    let plan_file = plan(&dir, &source, &target);
+    catch_up(&plan_file, &source, &target);
+    source.run(
+        "INSERT INTO k VALUES (2, 'b'); ALTER TABLE k ADD COLUMN note varchar(30) NOT NULL DEFAULT \
+         'none', ADD COLUMN n int; INSERT INTO k VALUES (3, 'c', 'given', 4); UPDATE k SET n = 1 \
+         WHERE id = 1;",
+    );
+    catch_up(&plan_file, &source, &target);
+    let Side::Pg(t) = &target else { unreachable!() };
+    assert_eq!(
+        t.query_scalar("SELECT string_agg(concat_ws(':', id, v, note, n), ',' ORDER BY id) FROM k")
+            .unwrap_or_else(|e| panic!("{e}")),
+        "1:a:none:1,2:b:none,3:c:given:4"
+    );
 }

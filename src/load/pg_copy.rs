@@ -480,7 +480,9 @@ impl Encoder {
 
     /// One value in COPY text format.
     fn text_field(&self, i: usize, v: &Value, out: &mut Vec<u8>) -> Result<(), String> {
-        let kind = &self.text[i];
+        let Some(kind) = self.text.get(i) else {
+            return Err(format!("no column {i} in the table's plan"));
+        };
         if let TextField::Bit { width, varying } = kind
             && let Some(d) = bit_digits(v)
         {

@@ -16,6 +16,7 @@
 pub mod apply;
 pub mod change;
 pub mod metrics;
+pub mod schema;
 pub mod source;
 pub mod state;
 mod status;
@@ -193,6 +194,7 @@ pub fn sync(plan: &Plan, opts: &SyncOptions, stop: &AtomicBool) -> Result<SyncSu
                 applied_at: None,
                 rate: None,
                 last_error: None,
+                added: Vec::new(),
             };
             match &opts.start {
                 Start::Load => {
@@ -231,34 +233,78 @@ pub fn sync(plan: &Plan, opts: &SyncOptions, stop: &AtomicBool) -> Result<SyncSu
     };
     let replayed_cascades = matches!(plan.source, Endpoint::Postgres(_) | Endpoint::Sqlite { .. });
     link.set_up(replayed_cascades)?;
-    let mut changes = source::open(plan, &from, st.snapshot.as_deref())?;
-    let mut applier = Applier::new(plan, link);
-    let mut streaming = Stream {
-        opts,
-        stop,
-        applier: &mut applier,
-        st: &st,
-        summary: &mut summary,
-        applied: st.position.clone(),
-        pending: None,
-        group_txns: 0,
-        group_changes: 0,
-        group_started: Instant::now(),
-        last_commit_time: st.commit_time,
-        rate: Rate {
-            marks: Default::default(),
-        },
-        total: st.changes,
-    };
-    let result = streaming.run(changes.as_mut());
-    if let Err(e) = &result {
-        opts.metrics.errors.fetch_add(1, Ordering::Relaxed);
-        applier.rollback();
-        state::record_error(applier.link.as_mut(), &e.to_string());
+    // The plan as sync follows it: with the columns added at the source meanwhile.
+    let mut current = plan.clone();
+    schema::apply(&mut current, &st.added);
+    let mut added = st.added.clone();
+    let mut from = from;
+    let mut applied_changes = st.changes;
+    let mut last_commit_time = st.commit_time;
+    loop {
+        let mut changes = source::open(&current, &from, st.snapshot.as_deref())?;
+        let mut applier = Applier::new(&current, link);
+        let mut streaming = Stream {
+            opts,
+            stop,
+            applier: &mut applier,
+            st: &st,
+            summary: &mut summary,
+            applied: Some(from.clone()),
+            pending: None,
+            group_txns: 0,
+            group_changes: 0,
+            group_started: Instant::now(),
+            last_commit_time,
+            rate: Rate {
+                marks: Default::default(),
+            },
+            total: applied_changes,
+            added: added.clone(),
+        };
+        let result = streaming.run(changes.as_mut());
+        let (at, total, commit_time) = (
+            streaming.applied.clone(),
+            streaming.total,
+            streaming.last_commit_time,
+        );
+        if let Err(e) = &result {
+            opts.metrics.errors.fetch_add(1, Ordering::Relaxed);
+            applier.rollback();
+            state::record_error(applier.link.as_mut(), &e.to_string());
+        }
+        link = applier.link;
+        match result? {
+            Outcome::Stopped => break,
+            Outcome::Added(more) => {
+                // The source is read again from the stored position with the new columns.
+                say(
+                    opts.quiet,
+                    &format!(
+                        "ferry sync: added {} to the target",
+                        more.iter()
+                            .map(|a| format!("column {} of table {}", a.column.source, a.table))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+                schema::apply(&mut current, &more);
+                added.extend(more);
+                from = at.unwrap_or(from);
+                applied_changes = total;
+                last_commit_time = commit_time;
+            }
+        }
     }
-    result?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// How a streaming run ended.
+enum Outcome {
+    /// Stopped as asked (a signal, or caught up).
+    Stopped,
+    /// Columns were added at the source and to the target: read again with them.
+    Added(Vec<schema::Addition>),
 }
 
 /// The full load, started from scratch (an interrupted one is dropped: its snapshot is
@@ -310,6 +356,19 @@ fn full_load(
     Ok((loaded, st))
 }
 
+/// Whether adding a column failed because the target has it: PostgreSQL 42701
+/// duplicate_column, MySQL 1060; SQLite says so only in its message ("duplicate column name").
+fn duplicate_column(e: &LoadError) -> bool {
+    match e.kind() {
+        load::ErrorKind::Sql { code, .. } => {
+            code.sqlstate.as_deref() == Some("42701")
+                || code.engine == Some(1060)
+                || e.message().contains("duplicate column name")
+        }
+        _ => false,
+    }
+}
+
 /// Changes per second over about the last minute.
 struct Rate {
     marks: std::collections::VecDeque<(Instant, u64)>,
@@ -350,6 +409,8 @@ struct Stream<'a, 'p> {
     last_commit_time: Option<f64>,
     rate: Rate,
     total: u64,
+    /// The columns added while syncing, so far.
+    added: Vec<schema::Addition>,
 }
 
 impl Stream<'_, '_> {
@@ -442,8 +503,70 @@ impl Stream<'_, '_> {
         );
     }
 
+    /// A planned table's definition changed at the source: columns added at its end are
+    /// added to the target too (and recorded in the state), anything else stops sync.
+    fn schema_change(
+        &mut self,
+        changes: &dyn ChangeSource,
+        table: &str,
+        statement: &str,
+    ) -> Result<Option<Outcome>, LoadError> {
+        let plan = self.applier.plan();
+        let stop = |why: &str| {
+            LoadError::state(format!(
+                "{}: the definition of table {table} changed at the source ({statement}): \
+                 {why}. Sync applied everything before it and stopped. Change the target's \
+                 table the same way, plan again, then run sync with the new plan and \
+                 --start-position {}",
+                changes.describe(),
+                self.applied
+                    .as_ref()
+                    .map_or("?".to_string(), |p| p.to_string())
+            ))
+        };
+        let Some(ti) = schema::find_table(plan, table) else {
+            return Err(stop("the table is not in the plan"));
+        };
+        match schema::decide(plan, ti)? {
+            schema::Decision::Same => Ok(None),
+            schema::Decision::Other(why) => Err(stop(&why)),
+            schema::Decision::Added(_) if matches!(plan.source, Endpoint::Sqlite { .. }) => {
+                Err(stop(
+                    "columns were added, and a SQLite source's capture triggers name the \
+                     columns they copy, so changes made since then lack the new ones",
+                ))
+            }
+            schema::Decision::Added(list) => {
+                let mut more = Vec::new();
+                for (addition, ddl) in list {
+                    let run = self.applier.link.run(&[apply::Statement {
+                        sql: ddl.clone(),
+                        expect: None,
+                        what: format!("`{ddl}`"),
+                    }]);
+                    match run {
+                        Ok(_) => {}
+                        // Added by a sync that died before it recorded so.
+                        Err(e) if duplicate_column(&e) => {}
+                        Err(e) => return Err(e),
+                    }
+                    more.push(addition);
+                }
+                let mut all = self.added.clone();
+                all.extend(more.iter().cloned());
+                self.applier.link.run(&[apply::Statement {
+                    sql: state::added_sql(&all),
+                    expect: Some(1),
+                    what: "the sync state".to_string(),
+                }])?;
+                self.added = all;
+                Ok(Some(Outcome::Added(more)))
+            }
+        }
+    }
+
     /// Reads and applies until stopped.
-    fn run(&mut self, changes: &mut dyn ChangeSource) -> Result<(), LoadError> {
+    fn run(&mut self, changes: &mut dyn ChangeSource) -> Result<Outcome, LoadError> {
         let end = if self.opts.until_caught_up {
             Some(changes.end()?)
         } else {
@@ -531,16 +654,9 @@ impl Stream<'_, '_> {
                 }
                 Event::SchemaChange { table, statement } => {
                     self.commit()?;
-                    return Err(LoadError::state(format!(
-                        "{}: the definition of table {table} changed at the source \
-                         ({statement}); sync applied everything before it and stopped. Change \
-                         the target's table the same way, plan again, then run sync with the \
-                         new plan and --start-position {}",
-                        changes.describe(),
-                        self.applied
-                            .as_ref()
-                            .map_or("?".to_string(), |p| p.to_string())
-                    )));
+                    if let Some(outcome) = self.schema_change(changes, &table, &statement)? {
+                        return Ok(outcome);
+                    }
                 }
             }
         }
@@ -548,6 +664,6 @@ impl Stream<'_, '_> {
             changes.confirm(p)?;
         }
         self.summary.position = self.applied.as_ref().map(|p| p.to_string());
-        Ok(())
+        Ok(Outcome::Stopped)
     }
 }

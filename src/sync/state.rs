@@ -7,6 +7,7 @@
 
 use super::apply::{Statement, SyncTarget};
 use super::change::Position;
+use super::schema::Addition;
 use crate::load::LoadError;
 
 /// The table's name: unquoted lower case reads the same on every target.
@@ -22,7 +23,7 @@ pub enum Phase {
 }
 
 /// The state as stored.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct SyncState {
     /// The plan's fingerprint (hexadecimal): a state belongs to one plan.
     pub plan: String,
@@ -43,12 +44,15 @@ pub struct SyncState {
     pub rate: Option<f64>,
     /// Why the last sync stopped, when an error stopped it.
     pub last_error: Option<String>,
+    /// Columns added at the source while syncing, which the target got too (`schema.rs`).
+    pub added: Vec<Addition>,
 }
 
 const CREATE: &str = "CREATE TABLE IF NOT EXISTS ferry_sync_state (id INTEGER NOT NULL PRIMARY \
      KEY, plan VARCHAR(40) NOT NULL, phase INTEGER NOT NULL, snapshot TEXT, position TEXT, \
      idempotent_until TEXT, transactions BIGINT NOT NULL, changes BIGINT NOT NULL, commit_time \
-     DOUBLE PRECISION, applied_at DOUBLE PRECISION, rate DOUBLE PRECISION, last_error TEXT)";
+     DOUBLE PRECISION, applied_at DOUBLE PRECISION, rate DOUBLE PRECISION, last_error TEXT, added \
+     TEXT)";
 
 fn statement(sql: String) -> Statement {
     Statement {
@@ -86,7 +90,7 @@ pub fn create(link: &mut dyn SyncTarget) -> Result<(), LoadError> {
 pub fn read(link: &mut dyn SyncTarget) -> Result<Option<SyncState>, LoadError> {
     let rows = match link.texts(
         "SELECT plan, phase, snapshot, position, idempotent_until, transactions, changes, \
-         commit_time, applied_at, rate, last_error FROM ferry_sync_state WHERE id = 1",
+         commit_time, applied_at, rate, last_error, added FROM ferry_sync_state WHERE id = 1",
     ) {
         Ok(rows) => rows,
         Err(e) if matches!(e.kind(), crate::load::ErrorKind::Sql { .. }) => return Ok(None),
@@ -126,6 +130,10 @@ pub fn read(link: &mut dyn SyncTarget) -> Result<Option<SyncState>, LoadError> {
         applied_at: float(8),
         rate: float(9),
         last_error: get(10),
+        added: match get(11) {
+            None => Vec::new(),
+            Some(hex) => from_hex_json(&hex).ok_or_else(|| bad("list of added columns"))?,
+        },
     }))
 }
 
@@ -133,8 +141,8 @@ pub fn read(link: &mut dyn SyncTarget) -> Result<Option<SyncState>, LoadError> {
 pub fn write(link: &mut dyn SyncTarget, st: &SyncState) -> Result<(), LoadError> {
     let insert = format!(
         "INSERT INTO ferry_sync_state (id, plan, phase, snapshot, position, idempotent_until, \
-         transactions, changes, commit_time, applied_at, rate, last_error) VALUES (1, {}, {}, \
-         {}, {}, {}, {}, {}, {}, {}, {}, {})",
+         transactions, changes, commit_time, applied_at, rate, last_error, added) VALUES (1, {}, \
+         {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
         text(&st.plan),
         st.phase as i64,
         opt_text(st.snapshot.as_deref()),
@@ -151,6 +159,7 @@ pub fn write(link: &mut dyn SyncTarget, st: &SyncState) -> Result<(), LoadError>
         number(st.applied_at),
         number(st.rate),
         opt_text(st.last_error.as_deref()),
+        text(&hex_json(&st.added)),
     );
     link.run(&[
         statement("BEGIN".to_string()),
@@ -179,6 +188,30 @@ pub fn advance_sql(
         number(Some(applied_at)),
         number(rate),
     )
+}
+
+/// The statement that records the columns added so far (in the transaction that follows
+/// their DDL where the target has transactional DDL).
+pub fn added_sql(added: &[Addition]) -> String {
+    format!(
+        "UPDATE ferry_sync_state SET added = {} WHERE id = 1",
+        text(&hex_json(added))
+    )
+}
+
+/// The added columns as JSON in hexadecimal: text every target stores and reads back as it
+/// is, whatever quotes or backslashes the names hold.
+fn hex_json(added: &[Addition]) -> String {
+    let json = serde_json::to_string(added).unwrap_or_else(|_| "[]".to_string());
+    json.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex_json(hex: &str) -> Option<Vec<Addition>> {
+    let bytes = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// Records why sync stopped (outside any transaction; best effort).

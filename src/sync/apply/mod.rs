@@ -83,6 +83,8 @@ pub trait SyncTarget {
     /// the rows its foreign keys' actions changed (PostgreSQL), so the target's own actions
     /// and checks must not run again.
     fn set_up(&mut self, replayed_cascades: bool) -> Result<(), LoadError>;
+    /// Takes the plan the changes are applied by again (columns added while syncing).
+    fn follow(&mut self, _plan: &Plan) {}
     /// For messages: the database, without a password.
     fn describe(&self) -> String;
 }
@@ -140,7 +142,8 @@ pub struct Applier<'p> {
 }
 
 impl<'p> Applier<'p> {
-    pub fn new(plan: &'p Plan, link: Box<dyn SyncTarget>) -> Applier<'p> {
+    pub fn new(plan: &'p Plan, mut link: Box<dyn SyncTarget>) -> Applier<'p> {
+        link.follow(plan);
         Applier {
             link,
             plan,
@@ -151,6 +154,11 @@ impl<'p> Applier<'p> {
             open: false,
             sent: 0,
         }
+    }
+
+    /// The plan the changes are applied by.
+    pub fn plan(&self) -> &'p Plan {
+        self.plan
     }
 
     /// Bytes of SQL sent to the target so far.

@@ -28,22 +28,14 @@ impl MysqlLink {
             rt,
             conn,
             link,
-            types: plan
-                .tables
-                .iter()
-                .map(|t| {
-                    t.columns
-                        .iter()
-                        .map(|c| (c.target_type.clone(), is_binary(&c.target_type)))
-                        .collect()
-                })
-                .collect(),
+            types: Vec::new(),
         };
         l.exec(
             "SET NAMES utf8mb4, SESSION sql_mode = \
              'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', \
              SESSION time_zone = '+00:00'",
         )?;
+        l.follow(plan);
         Ok(l)
     }
 
@@ -72,7 +64,11 @@ impl SyncTarget for MysqlLink {
         v: &Value,
         out: &mut String,
     ) -> Result<(), String> {
-        let (ty, binary) = &self.types[table][column];
+        let (ty, binary) = self
+            .types
+            .get(table)
+            .and_then(|t| t.get(column))
+            .ok_or_else(|| format!("no plan column {table}.{column}"))?;
         literal(v, ty, *binary, out)
     }
 
@@ -151,6 +147,19 @@ impl SyncTarget for MysqlLink {
             self.exec("SET SESSION foreign_key_checks = 0")?;
         }
         Ok(())
+    }
+
+    fn follow(&mut self, plan: &Plan) {
+        self.types = plan
+            .tables
+            .iter()
+            .map(|t| {
+                t.columns
+                    .iter()
+                    .map(|c| (c.target_type.clone(), is_binary(&c.target_type)))
+                    .collect()
+            })
+            .collect();
     }
 
     fn describe(&self) -> String {

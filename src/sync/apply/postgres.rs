@@ -27,19 +27,13 @@ impl PgLink {
                 .batch_execute("SET TIME ZONE 'UTC'; SET standard_conforming_strings = on"),
             || "setting up the session".to_string(),
         )?;
-        Ok(PgLink {
+        let mut link = PgLink {
             conn,
-            encoders: plan
-                .tables
-                .iter()
-                .map(|t| Encoder::new(&t.columns))
-                .collect(),
-            types: plan
-                .tables
-                .iter()
-                .map(|t| t.columns.iter().map(|c| c.target_type.clone()).collect())
-                .collect(),
-        })
+            encoders: Vec::new(),
+            types: Vec::new(),
+        };
+        link.follow(plan);
+        Ok(link)
     }
 }
 
@@ -51,7 +45,10 @@ impl SyncTarget for PgLink {
         v: &Value,
         out: &mut String,
     ) -> Result<(), String> {
-        self.encoders[table].sql_literal(column, v, out)
+        self.encoders
+            .get(table)
+            .ok_or_else(|| format!("no plan table {table}"))?
+            .sql_literal(column, v, out)
     }
 
     fn upsert(&self, key: &[&str], others: &[&str]) -> String {
@@ -65,7 +62,20 @@ impl SyncTarget for PgLink {
     }
 
     fn value_cast(&self, table: usize, column: usize) -> Option<String> {
-        Some(format!("::{}", self.types[table][column]))
+        Some(format!("::{}", self.types.get(table)?.get(column)?))
+    }
+
+    fn follow(&mut self, plan: &Plan) {
+        self.encoders = plan
+            .tables
+            .iter()
+            .map(|t| Encoder::new(&t.columns))
+            .collect();
+        self.types = plan
+            .tables
+            .iter()
+            .map(|t| t.columns.iter().map(|c| c.target_type.clone()).collect())
+            .collect();
     }
 
     fn run(&mut self, statements: &[Statement]) -> Result<Vec<u64>, LoadError> {
