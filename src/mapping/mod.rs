@@ -270,18 +270,25 @@ struct Known {
 }
 
 /// What the target demands of a foreign key's types (`Dialect::fk_types`): MySQL and SQL Server
-/// one type on both sides; PostgreSQL no numeric against a bigint, which is what an unsigned
-/// 64-bit key becomes when its referenced side is an identity column. A referencing integer
-/// column takes the referenced column's type: every value it may hold (one that exists on the
-/// referenced side) fits. Likewise a MySQL inline ENUM bound for PostgreSQL, where each
+/// one type (and size) on both sides; PostgreSQL no numeric against an integer type (an
+/// unsigned 64-bit key against an identity column, Oracle's plain NUMBER against NUMBER(10)).
+/// A referencing exact-number column takes the referenced column's type: every value it may
+/// hold (one that exists on the referenced side) fits. Likewise a MySQL inline ENUM bound for PostgreSQL, where each
 /// becomes a type of its own and two enum types never compare: the referencing column takes
 /// the referenced column's enum type.
 fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> {
-    // An exact number without decimals (Oracle's NUMBER(38), INTEGER) holds integers too.
-    let is_int = |c: &crate::ir::Column| {
-        c.mapped
-            .as_ref()
-            .is_some_and(|m| m.canonical.holds_integers())
+    // Exact numbers: integers and decimals (Oracle's NUMBER of any precision, with or without
+    // one). A referencing column holds only values its referenced column holds, so the
+    // referenced column's exact type always fits it.
+    let is_exact = |c: &crate::ir::Column| {
+        c.mapped.as_ref().is_some_and(|m| {
+            matches!(
+                m.canonical.family(),
+                crate::canonical::Family::Int
+                    | crate::canonical::Family::UInt
+                    | crate::canonical::Family::Decimal
+            )
+        })
     };
     let mut changes = Vec::new();
     for (ti, t) in schema.tables.iter().enumerate() {
@@ -303,7 +310,7 @@ fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> 
                     }
                     FkTypes::Any => false,
                 };
-                if is_int(c) && is_int(rc) && m.target != rm.target && needed {
+                if is_exact(c) && is_exact(rc) && m.target != rm.target && needed {
                     changes.push((
                         ti,
                         col.clone(),
@@ -334,8 +341,10 @@ fn align_foreign_key_types(schema: &mut Schema, to: Dialect) -> Vec<Diagnostic> 
                 "{} wants both sides of a foreign key to have one type",
                 to.title()
             ),
-            (_, None) => "PostgreSQL cannot compare numeric with an integer type in a foreign key"
-                .to_string(),
+            (_, None) => format!(
+                "{} cannot compare numeric with an integer type in a foreign key",
+                to.title()
+            ),
         };
         let t = &mut schema.tables[ti];
         let table = t.name.to_string();
