@@ -4,7 +4,7 @@ use crate::diag::codes;
 
 use super::{
     ClauseArg, DialectRepairs, PhysicalClause, Repair, blank, clause_arg_len, find_word,
-    starts_with_phrase,
+    nested_len, starts_with_phrase,
 };
 
 pub(super) const REPAIRS: DialectRepairs = DialectRepairs {
@@ -225,7 +225,18 @@ fn computed_column_at(text: &str, item: usize, at: usize) -> Option<Repair> {
     let gap = after_name.len() - after_name.trim_start().len();
     let as_len = starts_with_phrase(&after_name[gap..], "AS")?;
     let after_as = &after_name[gap + as_len..];
-    let expr_len = clause_arg_len(after_as, ClauseArg::Parens)?;
+    // SSMS writes the expression in parentheses; by hand it may stand bare (`AS a + b`), up to
+    // the comma or parenthesis that ends the column.
+    let expr_len = clause_arg_len(after_as, ClauseArg::Parens)
+        .filter(|n| {
+            !after_as[*n..]
+                .trim_start()
+                .starts_with(['+', '-', '*', '/', '%'])
+        })
+        .unwrap_or_else(|| nested_len(after_as, true));
+    if after_as[..expr_len].trim().is_empty() {
+        return None;
+    }
     let mut len = name_len + gap + as_len + expr_len;
     for tail in ["PERSISTED", "NOT NULL", "NULL"] {
         let rest = &def[len..];
