@@ -225,6 +225,14 @@ impl Dialect {
         }
     }
 
+    /// Whether scripts are cut into batches by `GO` lines, a command of SQL Server's client tools
+    /// (<https://learn.microsoft.com/en-us/sql/t-sql/language-elements/sql-server-utilities-statements-go>).
+    /// Scripts written for an application's own installer sometimes glue it to the end of a line
+    /// (`)GO`, `END GO`), which the splitter accepts with a warning.
+    pub fn has_go_batches(self) -> bool {
+        matches!(self, Dialect::SqlServer)
+    }
+
     /// Whether scripts quote type names like other names (`[nvarchar](16)`, `"int"`): SQL Server
     /// resolves a type name as an identifier, quoted or not
     /// (<https://learn.microsoft.com/en-us/sql/t-sql/data-types/data-types-transact-sql>, and

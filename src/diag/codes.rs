@@ -67,6 +67,15 @@ codes! {
          statements (INSERT, COPY) carry no schema. `convert` skips them; the data mover reads the data \
          statements of a dump. An engine's own tables (SQLite's `sqlite_sequence`, `sqlite_stat1`) \
          are no user tables and are skipped too; the identity columns carry their meaning.";
+    GO_GLUED = "F0005", "go-glued", Warning, Trivial,
+        "a GO batch separator is glued to the end of a line",
+        "read it as a GO line: the batch ends there",
+        "SQL Server's client tools (sqlcmd, SSMS) end a batch at a line that holds only `GO`. \
+         Scripts written for an application's own installer sometimes glue it to the end of the \
+         line before (`)GO`, `END GO`), which sqlcmd would not take. Where it can only be the \
+         separator (right after a closing parenthesis or the END of a block, outside strings, \
+         comments and names) ferry reads it as a GO line. Put it on a line of its own if the \
+         script is run with sqlcmd.";
     UNSUPPORTED_STATEMENT = "F1001", "unsupported-statement", Manual, Medium,
         "a statement kind that ferry does not convert",
         "left the statement out of the output",
@@ -349,6 +358,14 @@ codes! {
          options in another order, the name PostgreSQL gives an identity's own sequence, SQLite \
          type names of several words, ...). It reads it as the same thing said another way; the \
          note says how. Nothing to do.";
+    VIEW_OPTION_DROPPED = "F2037", "view-option-dropped", Note, None,
+        "a view attribute that guards or describes the view at the source was dropped",
+        "emitted the view without the attribute",
+        "SQL Server's view attributes SCHEMABINDING (the tables and columns the view reads cannot \
+         be changed or dropped while it exists), VIEW_METADATA and ENCRYPTION (the view's text is \
+         hidden) say how the source server guards and describes the view, not which rows it \
+         shows. The view is emitted without them and shows the same rows. If you relied on \
+         SCHEMABINDING to keep the tables from changing, the target does not do that for you.";
     MAPPING_ERROR = "F3001", "mapping-error", Error, Simple,
         "a mapping file is invalid",
         "stopped: the mapping file must be fixed first",

@@ -142,6 +142,8 @@ pub struct Lowering {
     schema: Schema,
     stats: Stats,
     diags: Vec<Diagnostic>,
+    /// SQL Server constraints switched off (`NOCHECK CONSTRAINT`) and not (yet) on again.
+    disabled: tsql::Disabled,
 }
 
 impl Lowering {
@@ -151,12 +153,14 @@ impl Lowering {
             schema: Schema::default(),
             stats: Stats::default(),
             diags: Vec::new(),
+            disabled: tsql::Disabled::default(),
         }
     }
 
     /// Lowers the next statement of the script.
     pub fn statement(&mut self, p: Prepared<'_>) {
         let (schema, stats, diags) = (&mut self.schema, &mut self.stats, &mut self.diags);
+        let disabled = &mut self.disabled;
         stats.statements += 1;
         let Prepared { parsed: p, table } = p;
         let cx = Ctx {
@@ -193,6 +197,8 @@ impl Lowering {
             Class::SetVal => sequence::setval(&cx, schema, diags),
             Class::NamedDefault => tsql::named_default(&cx, schema, diags),
             Class::ExtendedProperty => tsql::extended_property(&cx, schema, diags),
+            Class::ProcedureCall => tsql::procedure_call(&cx, diags),
+            Class::ConstraintToggle => stats.noise_skipped += disabled.toggle(&cx),
             Class::Sequence => sequence::create_or_alter_sequence(&cx, schema, diags),
             Class::Schema => match p.ast.as_deref() {
                 Some(stmt) => lower_statement(&cx, stmt, schema, diags),
@@ -209,7 +215,9 @@ impl Lowering {
             mut schema,
             stats,
             mut diags,
+            disabled,
         } = self;
+        diags.extend(disabled.still_off());
         other::resolve_types(&mut schema, &mut diags);
         other::absorb_serial_sequences(&mut schema, &mut diags);
         if dialect.emulates_identity_with_triggers() {

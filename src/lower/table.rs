@@ -356,6 +356,32 @@ pub(super) fn source_type(dt: &DataType, dialect: Dialect) -> (String, Option<Ve
                 )
             }
         }
+        // A user's alias type named with its schema, quoted or not (`[dbo].[Flag]`, `dbo.Flag`):
+        // the name without its quotes, and without the schema a name implies
+        // (`Dialect::implied_schema`), as an unqualified use reads it.
+        DataType::Custom(name, modifiers)
+            if name.0.len() > 1 && modifiers.is_empty() && dialect.quotes_type_names() =>
+        {
+            let parts: Vec<String> = name
+                .0
+                .iter()
+                .map(|p| {
+                    p.as_ident()
+                        .map_or_else(|| p.to_string(), |i| i.value.clone())
+                })
+                .collect();
+            let parts = match parts.split_first() {
+                Some((first, rest))
+                    if dialect
+                        .implied_schema()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(first)) =>
+                {
+                    rest
+                }
+                _ => &parts[..],
+            };
+            (parts.join(".").to_lowercase(), None)
+        }
         // Oracle `NUMBER(*, s)`, which parse/repair/oracle.rs reads as `NUMBER(X, s)`: the
         // largest precision.
         DataType::Custom(name, modifiers)

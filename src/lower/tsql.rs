@@ -12,8 +12,9 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::Ctx;
 use super::default::lower_default;
-use crate::diag::{Diagnostic, codes};
+use crate::diag::{Diagnostic, ObjectKind, ObjectRef, codes};
 use crate::ir::{Domain, Name, Schema};
+use crate::source::Span;
 
 pub(super) fn parser<'d>(
     cx: &Ctx,
@@ -192,5 +193,191 @@ pub fn extended_property(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnost
             )
             .at(cx.span()),
         );
+    }
+}
+
+/// What a system procedure does, for the ones scripts call besides `sp_addextendedproperty`
+/// (<https://learn.microsoft.com/en-us/sql/relational-databases/system-stored-procedures/system-stored-procedures-transact-sql>):
+/// whether it only manages the server (logins, users, roles, settings, maintenance: skipped like
+/// GRANT and SET), and why ferry does not convert it.
+fn system_procedure(name: &str) -> Option<(bool, &'static str)> {
+    let security = "manages logins, users or roles, which ferry does not convert (as GRANT)";
+    let setting =
+        "sets an option or does maintenance of the source server, which carries no schema";
+    Some(match name {
+        "sp_addrolemember"
+        | "sp_droprolemember"
+        | "sp_addrole"
+        | "sp_droprole"
+        | "sp_adduser"
+        | "sp_dropuser"
+        | "sp_grantdbaccess"
+        | "sp_revokedbaccess"
+        | "sp_addlogin"
+        | "sp_droplogin"
+        | "sp_grantlogin"
+        | "sp_revokelogin"
+        | "sp_addsrvrolemember"
+        | "sp_dropsrvrolemember"
+        | "sp_changedbowner"
+        | "sp_change_users_login"
+        | "sp_defaultdb"
+        | "sp_password"
+        | "sp_addapprole" => (true, security),
+        "sp_dboption"
+        | "sp_configure"
+        | "sp_dbcmptlevel"
+        | "sp_fulltext_database"
+        | "sp_tableoption"
+        | "sp_refreshview"
+        | "sp_refreshsqlmodule"
+        | "sp_recompile"
+        | "sp_updatestats"
+        | "sp_autostats"
+        | "sp_createstats"
+        | "sp_help"
+        | "sp_helptext"
+        | "sp_helpindex"
+        | "sp_settriggerorder"
+        | "sp_procoption"
+        | "sp_serveroption" => (true, setting),
+        "sp_rename" => (
+            false,
+            "renames an object or column after the script created it; ferry converts the names the script creates",
+        ),
+        "sp_bindrule" | "sp_unbindrule" => (
+            false,
+            "binds a rule to a column or alias type; rules are not converted (recreate it as a CHECK constraint)",
+        ),
+        "sp_bindefault" | "sp_unbindefault" => (
+            false,
+            "binds a default object to a column or alias type; default objects are not converted (recreate it as a column DEFAULT)",
+        ),
+        "sp_addtype" | "sp_droptype" => (
+            false,
+            "declares an alias type the old way; ferry reads CREATE TYPE ... FROM (write it so)",
+        ),
+        "sp_executesql" => (
+            false,
+            "runs SQL held in a string, which ferry does not read",
+        ),
+        _ => return None,
+    })
+}
+
+/// `EXEC [schema.]procedure ...` other than `sp_addextendedproperty`: skipped with a note when
+/// the procedure only manages the server; otherwise a manual action naming the procedure and
+/// why it is not converted.
+pub fn procedure_call(cx: &Ctx, diags: &mut Vec<Diagnostic>) {
+    let text = cx.raw.text.trim_start();
+    let after = text
+        .split_once(char::is_whitespace)
+        .map_or("", |(_, rest)| rest.trim_start());
+    // `EXEC @rc = proc`, `EXEC ('dynamic SQL')`.
+    let after = match after.split_once('=') {
+        Some((var, rest)) if var.trim_start().starts_with('@') => rest.trim_start(),
+        _ => after,
+    };
+    let called: String = after
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '"' | '#' | '@'))
+        .collect();
+    let procedure = called
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
+        .trim_matches(|c| matches!(c, '[' | ']' | '"'))
+        .to_ascii_lowercase();
+    let line = Span::new(
+        cx.span().start,
+        cx.span().start + super::first_line_len(&cx.raw.text),
+    );
+    let (code, message) = match system_procedure(&procedure) {
+        Some((true, why)) => (
+            &codes::SKIPPED_STATEMENT,
+            format!("skipped: `{procedure}` {why}"),
+        ),
+        Some((false, why)) => (
+            &codes::UNSUPPORTED_STATEMENT,
+            format!("a call of `{procedure}` is not converted: it {why}"),
+        ),
+        None if procedure.is_empty() => (
+            &codes::UNSUPPORTED_STATEMENT,
+            "an EXEC of dynamic SQL is not converted: ferry does not read SQL held in a string"
+                .to_string(),
+        ),
+        None => (
+            &codes::UNSUPPORTED_STATEMENT,
+            format!(
+                "a call of procedure `{called}` is not converted: ferry does not run procedures, so what it does to the schema is not known"
+            ),
+        ),
+    };
+    let mut d = Diagnostic::new(code, message).at(line);
+    if std::ptr::eq(code, &codes::UNSUPPORTED_STATEMENT) {
+        d = d
+            .object(ObjectRef::new(
+                ObjectKind::Unsupported("procedure call (EXEC)"),
+                cx.raw.text.trim().lines().next().unwrap_or("").to_string(),
+            ))
+            .help("recreate its effect by hand on the target if you need it");
+    }
+    diags.push(d);
+}
+
+/// SQL Server constraints switched off by `ALTER TABLE t NOCHECK CONSTRAINT {ALL | c, ...}`
+/// and not switched on again by a later `CHECK CONSTRAINT` (scripts switch them off around a
+/// data load): the source does not check them, the target checks every constraint it creates.
+#[derive(Default)]
+pub struct Disabled {
+    /// (table, the constraints named or ALL, the warning).
+    off: Vec<(Name, Vec<String>, Diagnostic)>,
+}
+
+impl Disabled {
+    /// Reads `ALTER TABLE t [WITH ...] {CHECK | NOCHECK} CONSTRAINT ...`. Returns how many
+    /// statements are now skipped as noise: one that switches constraints on (the target checks
+    /// them) with the ones that had switched them off.
+    pub fn toggle(&mut self, cx: &Ctx) -> usize {
+        let Some((off, names)) = crate::parse::sql::constraint_toggle(&cx.raw.text) else {
+            return 1;
+        };
+        let d = cx.dialect.parser();
+        let table = parser(cx, &*d)
+            .and_then(|mut p| {
+                p.expect_keywords(&[Keyword::ALTER, Keyword::TABLE])?;
+                p.parse_object_name(false)
+            })
+            .map(|n| cx.name(&n))
+            .unwrap_or_else(|_| Name::bare(""));
+        let all = names.iter().any(|n| n == "ALL");
+        if !off {
+            let before = self.off.len();
+            self.off
+                .retain(|(t, n, _)| !(t.matches(&table) && (all || *n == names)));
+            return 1 + before - self.off.len();
+        }
+        let what = if all {
+            "all constraints".to_string()
+        } else {
+            format!("constraint {}", names.join(", ").to_lowercase())
+        };
+        let warning = Diagnostic::new(
+            &codes::CONSTRAINT_NOW_CHECKED,
+            format!(
+                "NOCHECK CONSTRAINT switches {what} of `{table}` off at the source, and the script does not switch them on again; the target checks them, so rows that break them are refused"
+            ),
+        )
+        .at(Span::new(
+            cx.span().start,
+            cx.span().start + super::first_line_len(&cx.raw.text),
+        ));
+        self.off.push((table, names, warning));
+        0
+    }
+
+    /// The warnings for the constraints that stay off.
+    pub fn still_off(self) -> impl Iterator<Item = Diagnostic> {
+        self.off.into_iter().map(|(_, _, d)| d)
     }
 }

@@ -299,12 +299,80 @@ impl Splitter<'_> {
         if text.trim().is_empty() {
             return;
         }
+        if kind == RawKind::Sql
+            && self.dialect.has_go_batches()
+            && let Some((end, go)) = glued_go(&text)
+        {
+            self.glued_go(span, &text[..end], go);
+            return;
+        }
+        if kind == RawKind::Sql && self.dialect.has_go_batches() && self.insert_exec(span, &text) {
+            return;
+        }
         self.statements.push(RawStatement {
             span,
             text,
             kind,
             schema: None,
         });
+    }
+
+    /// T-SQL's `INSERT [INTO] t [(columns)]` on one line and `EXEC proc` on the next are one
+    /// statement (`INSERT ... EXECUTE`, the procedure's result rows), though a line starting with
+    /// EXEC starts a statement elsewhere: joined to the INSERT before it when nothing but
+    /// whitespace stands between them and the INSERT has no rows of its own yet.
+    fn insert_exec(&mut self, span: Span, text: &str) -> bool {
+        let words = crate::parse::sql::leading_words(text, 1);
+        if !matches!(words.first().map(String::as_str), Some("EXEC" | "EXECUTE")) {
+            return false;
+        }
+        let Some(prev) = self.statements.last_mut() else {
+            return false;
+        };
+        let between = self.src.get(prev.span.end..span.start).unwrap_or("x");
+        let upper = prev.text.to_ascii_uppercase();
+        let awaits_rows = crate::parse::sql::leading_words(&prev.text, 1) == ["INSERT"]
+            && ["VALUES", "SELECT", "EXEC", "EXECUTE", "DEFAULT"]
+                .iter()
+                .all(|w| crate::parse::sql::find_word(&upper, w).is_none());
+        if prev.kind != RawKind::Sql || !between.trim().is_empty() || !awaits_rows {
+            return false;
+        }
+        prev.text.push_str(between);
+        prev.text.push_str(text);
+        prev.span = Span::new(prev.span.start, span.end);
+        true
+    }
+
+    /// A statement whose text holds a `GO` glued to the end of a line at `go` (offsets in the
+    /// statement): the statement ends before it, with a warning there, and the text after it is
+    /// split again as the start of a new batch.
+    fn glued_go(&mut self, span: Span, before: &str, go: std::ops::Range<usize>) {
+        let at = Span::new(span.start + go.start, span.start + go.end);
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::GO_GLUED,
+                "`GO` glued to the end of a line is read as a GO line: the batch ends here",
+            )
+            .at(at),
+        );
+        let before = before.trim_end();
+        if !before.trim().is_empty() {
+            self.statements.push(RawStatement {
+                span: Span::new(span.start, span.start + before.len()),
+                text: before.to_string(),
+                kind: RawKind::Sql,
+                schema: None,
+            });
+        }
+        let Some(rest) = self.src.get(at.end..span.end) else {
+            return;
+        };
+        let (statements, diagnostics, _) = split_piece(rest, self.dialect);
+        self.statements
+            .extend(statements.into_iter().map(|st| st.shifted(at.end)));
+        self.diagnostics
+            .extend(diagnostics.into_iter().map(|d| d.shifted(at.end)));
     }
 
     /// The diagnostic for a construct still open at the end of the file, if `pair` holds one.
@@ -399,6 +467,56 @@ impl Splitter<'_> {
 
 fn unterminated_at(message: &str, start: usize, len: usize) -> Diagnostic {
     Diagnostic::new(&codes::UNTERMINATED, message).at(Span::new(start, start + len))
+}
+
+/// The first `GO` glued to the end of a line of a SQL Server statement (comments already
+/// blanked), outside strings and quoted names, where it can only be the batch separator: right
+/// after a closing parenthesis (`)GO`, `) GO`) or after the word END that closes a block
+/// (`END GO`). Returns where the statement's text ends (before the separator) and the range of
+/// `GO`. A word that merely ends in GO (`CATEGO`) is no separator.
+fn glued_go(text: &str) -> Option<(usize, std::ops::Range<usize>)> {
+    let bytes = text.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut line_start = 0;
+    let mut i = 0;
+    while i <= bytes.len() {
+        let b = bytes.get(i).copied();
+        match (quote, b) {
+            (Some(q), Some(c)) if c == q => quote = None,
+            (Some(_), Some(_)) => {}
+            (None, Some(c @ (b'\'' | b'"'))) => quote = Some(c),
+            (None, Some(b'[')) => quote = Some(b']'),
+            (None, None | Some(b'\n')) => {
+                if let Some(found) = glued_go_on_line(text, line_start, i) {
+                    return Some(found);
+                }
+                line_start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `glued_go` for the line `start..end` of `text`.
+fn glued_go_on_line(
+    text: &str,
+    start: usize,
+    end: usize,
+) -> Option<(usize, std::ops::Range<usize>)> {
+    let line = text.get(start..end)?.trim_end();
+    let upper = line.to_ascii_uppercase();
+    let before_go = upper.strip_suffix("GO")?;
+    let go = start + before_go.len();
+    let before = before_go.trim_end();
+    let glued = before.ends_with(')')
+        || (before.len() < before_go.len()
+            && before.ends_with("END")
+            && !before[..before.len() - 3]
+                .ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '@'));
+    // The line holds more than GO (a GO line alone is the grammar's).
+    (glued && !before.trim().is_empty()).then(|| (start + before.len(), go..go + 2))
 }
 
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
@@ -673,6 +791,34 @@ mod tests {
             ],
         );
         assert_eq!(statements[4].kind, RawKind::ClientCommand);
+    }
+
+    #[test]
+    fn split_sqlserver_go_glued_to_a_line_end() {
+        let src = "CREATE TABLE a (x int, CATEGO int)GO\nCREATE TABLE b (s varchar(9) DEFAULT ')GO'\n) GO\n\
+                   CREATE PROCEDURE p AS\nBEGIN\n  SELECT 1 -- END GO\nEND GO\nCREATE TABLE c (x int)\nGO\n\
+                   CREATE TABLE [d GO] (WEEKEND int, [x]GO int)";
+        let (statements, diagnostics) = split(src, Dialect::SqlServer);
+        assert_invariants(src, &statements);
+        let texts: Vec<&str> = statements.iter().map(|s| s.text.trim()).collect();
+        assert_eq!(
+            texts,
+            [
+                "CREATE TABLE a (x int, CATEGO int)",
+                "CREATE TABLE b (s varchar(9) DEFAULT ')GO'\n)",
+                "CREATE PROCEDURE p AS\nBEGIN\n  SELECT 1          \nEND",
+                "CREATE TABLE c (x int)",
+                "CREATE TABLE [d GO] (WEEKEND int, [x]GO int)",
+            ]
+        );
+        let at: Vec<&str> = diagnostics
+            .iter()
+            .map(|d| {
+                assert!(std::ptr::eq(d.code, &codes::GO_GLUED));
+                d.span.map_or("", |s| &src[s.range()])
+            })
+            .collect();
+        assert_eq!(at, ["GO", "GO", "GO"]);
     }
 
     #[test]

@@ -44,6 +44,12 @@ pub enum Class {
     NamedDefault,
     /// SQL Server `EXEC sp_addextendedproperty ...`: a comment, read by lowering.
     ExtendedProperty,
+    /// Any other SQL Server procedure call (`EXEC sp_rename ...`): lowering says what it does
+    /// and why it is skipped.
+    ProcedureCall,
+    /// SQL Server `ALTER TABLE t {CHECK | NOCHECK} CONSTRAINT {ALL | c, ...}`: constraints
+    /// switched on or off at the source; lowering says which stay off, which the target checks.
+    ConstraintToggle,
     /// A hint to the source server's planner or storage that changes no schema (PostgreSQL
     /// `ALTER COLUMN c SET STATISTICS n`): skipped with a note naming it.
     Hint(&'static str),
@@ -129,7 +135,7 @@ pub fn classify(raw: &RawStatement, dialect: Dialect) -> Class {
         "SET" | "LOCK" | "UNLOCK" | "BEGIN" | "START" | "COMMIT" | "ROLLBACK" | "END" | "USE"
         | "PRAGMA" | "ANALYZE" | "VACUUM" | "DROP" | "GRANT" | "REVOKE" | "SAVEPOINT"
         | "RELEASE" | "FLUSH" | "SELECT" | "SHOW" | "DELIMITER" => Class::Noise,
-        "INSERT" | "REPLACE" | "COPY" | "UPDATE" | "DELETE" | "TRUNCATE" => Class::Data,
+        "INSERT" | "REPLACE" | "COPY" | "UPDATE" | "DELETE" | "TRUNCATE" | "MERGE" => Class::Data,
         "CREATE" | "ALTER" if w.iter().skip(1).take(2).any(|x| *x == "SEQUENCE") => Class::Sequence,
         "CREATE" => {
             let mut kinds = w
@@ -201,7 +207,9 @@ fn classify_vendor(raw: &RawStatement, w: &[&str], dialect: Dialect) -> Option<C
             // `EXEC sp_addextendedproperty` sets comments; `sp_bindrule` or any other procedure
             // call is not schema ferry reads.
             "EXEC" | "EXECUTE" if is_extended_property(&raw.text) => Class::ExtendedProperty,
-            "EXEC" | "EXECUTE" => Class::Unsupported("procedure call (EXEC)"),
+            "EXEC" | "EXECUTE" => Class::ProcedureCall,
+            // Data loaded from a file, and the old text/image writes.
+            "BULK" | "WRITETEXT" | "UPDATETEXT" => Class::Data,
             "CREATE" | "ALTER" => match kind {
                 Some("PROCEDURE" | "PROC" | "FUNCTION" | "TRIGGER") => Class::Routine,
                 Some("RULE") => Class::Unsupported("rule"),
@@ -215,9 +223,9 @@ fn classify_vendor(raw: &RawStatement, w: &[&str], dialect: Dialect) -> Option<C
                 Some("TYPE") if spaced_words(&raw.text, 5).get(3) == Some(&"FROM".into()) => {
                     Class::AliasType
                 }
-                // `ALTER TABLE t NOCHECK CONSTRAINT ALL` and `CHECK CONSTRAINT ALL` around a
-                // data load switch constraint checking off and on again.
-                Some("TABLE") if is_constraint_toggle(&raw.text) => Class::Noise,
+                // `ALTER TABLE t CHECK CONSTRAINT c` switches checking (back) on: the target
+                // checks its constraints anyway. NOCHECK switches it off at the source.
+                Some("TABLE") if constraint_toggle(&raw.text).is_some() => Class::ConstraintToggle,
                 Some("TABLE") if is_named_default(&raw.text) => Class::NamedDefault,
                 _ => return None,
             },
@@ -264,18 +272,52 @@ fn is_extended_property(text: &str) -> bool {
     })
 }
 
-/// `ALTER TABLE t [NO]CHECK CONSTRAINT ...` (not `WITH CHECK ADD ...`).
-fn is_constraint_toggle(text: &str) -> bool {
-    let upper = text.to_ascii_uppercase();
-    ["NOCHECK", "CHECK"].iter().any(|kw| {
-        find_word(&upper, kw).is_some_and(|i| {
-            let after = upper[i + kw.len()..].trim_start();
-            let before = upper[..i].trim_end();
-            starts_with_phrase(after, "CONSTRAINT").is_some()
-                && !before.ends_with("WITH")
-                && !before.ends_with("ADD")
-        })
-    })
+/// `ALTER TABLE t [WITH CHECK | WITH NOCHECK] {CHECK | NOCHECK} CONSTRAINT {ALL | c, ...}`
+/// (not `WITH CHECK ADD ...`): Some(true) when it disables the constraints (NOCHECK), Some(false)
+/// when it enables them (CHECK); the words after CONSTRAINT.
+pub fn constraint_toggle(text: &str) -> Option<(bool, Vec<String>)> {
+    let words = bare_words(text);
+    let at = words.windows(3).position(|w| {
+        matches!(w[1].as_str(), "CHECK" | "NOCHECK")
+            && w[2] == "CONSTRAINT"
+            && !matches!(w[0].as_str(), "WITH" | "ADD")
+    })?;
+    Some((words[at + 1] == "NOCHECK", words[at + 3..].to_vec()))
+}
+
+/// The words of a statement, upper case: bare words, and quoted names as one word each (their
+/// text); strings are left out. `ALTER TABLE [dbo].[t] NOCHECK` is ALTER, TABLE, DBO, T, NOCHECK.
+fn bare_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => {
+                if q != '\'' {
+                    words.push(std::mem::take(&mut word));
+                }
+                word.clear();
+                quote = None;
+            }
+            Some(_) => word.push(c.to_ascii_uppercase()),
+            None if c.is_ascii_alphanumeric() || c == '_' => word.push(c.to_ascii_uppercase()),
+            None => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+                quote = match c {
+                    '[' => Some(']'),
+                    '\'' | '"' => Some(c),
+                    _ => None,
+                };
+            }
+        }
+    }
+    if !word.is_empty() && quote.is_none() {
+        words.push(word);
+    }
+    words
 }
 
 /// The first `n` words separated by whitespace, upper case, quoted names kept whole (when they

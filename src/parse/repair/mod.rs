@@ -167,25 +167,39 @@ fn clause_arg_len(rest: &str, arg: ClauseArg) -> Option<usize> {
             if !body.starts_with('(') {
                 return None;
             }
-            let mut depth = 0usize;
-            let mut end = None;
-            for (i, c) in body.char_indices() {
-                match c {
-                    '(' => depth += 1,
-                    ')' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            end = Some(i + 1);
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
+            // The first parenthesis closes the clause: its length is the text before the
+            // unmatched `)` after it, and that `)`.
+            let inner = &body[1..];
+            let end = nested_len(inner, false);
+            if !inner[end..].starts_with(')') {
+                return None;
             }
-            end?
+            end + 2
         }
     };
     Some(gap + len)
+}
+
+/// Length of the text at the start of `text` up to the first `)` that closes no `(` of its own
+/// (and, with `comma`, the first `,` outside parentheses), outside quotes and quoted names; the
+/// whole text when there is none.
+fn nested_len(text: &str, comma: bool) -> usize {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '[') => quote = Some(']'),
+            (None, '(') => depth += 1,
+            (None, ')') if depth == 0 => return i,
+            (None, ')') => depth -= 1,
+            (None, ',') if comma && depth == 0 => return i,
+            _ => {}
+        }
+    }
+    text.len()
 }
 
 /// Whether the parentheses of `text` close, outside quotes.

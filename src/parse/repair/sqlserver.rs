@@ -3,7 +3,8 @@
 use crate::diag::codes;
 
 use super::{
-    ClauseArg, DialectRepairs, PhysicalClause, Repair, blank, clause_arg_len, starts_with_phrase,
+    ClauseArg, DialectRepairs, PhysicalClause, Repair, blank, clause_arg_len, find_word,
+    nested_len, starts_with_phrase,
 };
 
 pub(super) const REPAIRS: DialectRepairs = DialectRepairs {
@@ -114,6 +115,9 @@ fn sqlserver_repair(text: &str, at: usize) -> Option<Repair> {
             ));
         }
     }
+    if let Some(r) = view_attributes(text, at) {
+        return Some(r);
+    }
     // SQL Server computed column `name AS (expression) [PERSISTED] [NOT NULL]`, which declares
     // no type (https://learn.microsoft.com/en-us/sql/t-sql/statements/alter-table-computed-column-definition-transact-sql):
     // the parse stops somewhere in its expression. It is left out, as a manual action.
@@ -135,6 +139,56 @@ fn sqlserver_repair(text: &str, at: usize) -> Option<Repair> {
         }
     }
     None
+}
+
+/// A view's attributes, `CREATE VIEW v WITH SCHEMABINDING, VIEW_METADATA, ENCRYPTION AS ...`
+/// (<https://learn.microsoft.com/en-us/sql/t-sql/statements/create-view-transact-sql>), where the
+/// parse stops at the first: blanked from WITH to the last, with a note naming them. They say
+/// how the source server guards and describes the view, not what it shows.
+fn view_attributes(text: &str, at: usize) -> Option<Repair> {
+    const ATTRIBUTES: [&str; 3] = ["SCHEMABINDING", "VIEW_METADATA", "ENCRYPTION"];
+    let head = text[..at].trim_end();
+    let with = head.len().checked_sub("WITH".len())?;
+    if !head.get(with..)?.eq_ignore_ascii_case("WITH")
+        || find_word(&head.to_ascii_uppercase(), "VIEW").is_none()
+    {
+        return None;
+    }
+    let mut end = at;
+    let mut names = Vec::new();
+    loop {
+        let rest = &text[end..];
+        let gap = rest.len() - rest.trim_start().len();
+        let (name, len) = ATTRIBUTES
+            .iter()
+            .find_map(|a| starts_with_phrase(&rest[gap..], a).map(|n| (*a, n)))?;
+        names.push(name);
+        end += gap + len;
+        let rest = &text[end..];
+        let gap = rest.len() - rest.trim_start().len();
+        if !rest[gap..].starts_with(',') {
+            break;
+        }
+        end += gap + 1;
+    }
+    let guard = if names.contains(&"SCHEMABINDING") {
+        " (SCHEMABINDING kept the tables it reads from changing under it)"
+    } else {
+        ""
+    };
+    let note = format!(
+        "the view attribute{} {} {} dropped: the target's view shows the same rows{guard}",
+        if names.len() > 1 { "s" } else { "" },
+        names.join(", "),
+        if names.len() > 1 { "are" } else { "is" },
+    );
+    Some(Repair::new(
+        &codes::VIEW_OPTION_DROPPED,
+        with,
+        end,
+        blank(&text[with..end]),
+        note,
+    ))
 }
 
 /// The computed column definition (`name AS (...) [PERSISTED] [NOT NULL]` and its comma) that
@@ -171,7 +225,18 @@ fn computed_column_at(text: &str, item: usize, at: usize) -> Option<Repair> {
     let gap = after_name.len() - after_name.trim_start().len();
     let as_len = starts_with_phrase(&after_name[gap..], "AS")?;
     let after_as = &after_name[gap + as_len..];
-    let expr_len = clause_arg_len(after_as, ClauseArg::Parens)?;
+    // SSMS writes the expression in parentheses; by hand it may stand bare (`AS a + b`), up to
+    // the comma or parenthesis that ends the column.
+    let expr_len = clause_arg_len(after_as, ClauseArg::Parens)
+        .filter(|n| {
+            !after_as[*n..]
+                .trim_start()
+                .starts_with(['+', '-', '*', '/', '%'])
+        })
+        .unwrap_or_else(|| nested_len(after_as, true));
+    if after_as[..expr_len].trim().is_empty() {
+        return None;
+    }
     let mut len = name_len + gap + as_len + expr_len;
     for tail in ["PERSISTED", "NOT NULL", "NULL"] {
         let rest = &def[len..];
