@@ -108,6 +108,12 @@ fn read(
         |p| lowering.statement(p),
     ));
     let (mut schema, stats, d) = lowering.finish();
+    // Between two engines, a text column checked to hold JSON becomes a JSON column; one
+    // engine keeps its own way of holding it.
+    let mut d = d;
+    if opts.from != opts.to {
+        lower::json_checks(&mut schema, &mut d);
+    }
     diagnostics.extend(d);
     let mut names = config::SourceNames::default();
     if let Some(cfg) = &opts.config {

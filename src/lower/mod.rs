@@ -7,6 +7,7 @@
 mod computed;
 mod default;
 mod other;
+pub use other::json_checks;
 mod sequence;
 mod table;
 mod trigger_identity;

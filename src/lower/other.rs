@@ -382,6 +382,60 @@ pub fn resolve_types(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
     schema.enums = enums;
 }
 
+/// A text column whose CHECK is `col IS JSON` holds JSON: Oracle's way before its JSON type
+/// (21c; <https://docs.oracle.com/en/database/oracle/oracle-database/19/adjsn/conditions-is-json-and-is-not-json.html>),
+/// and standard SQL's. It is read as a JSON column (its source type becomes `JSON`, which the
+/// mappings take to the target's JSON type), and the check, which that type keeps, is
+/// dropped with a note. A check with NOT, a shape (`IS JSON OBJECT`) or WITH UNIQUE KEYS stays
+/// a check.
+pub fn json_checks(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+    for t in &mut schema.tables {
+        let mut kept = Vec::with_capacity(t.checks.len());
+        for check in std::mem::take(&mut t.checks) {
+            let column = match &check.expr {
+                ast::Expr::IsJson {
+                    expr,
+                    kind: None,
+                    unique_keys: None,
+                    negated: false,
+                } => match expr.as_ref() {
+                    ast::Expr::Identifier(id) => Some(id.value.clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let textual = |ty: &str| {
+                let ty = ty.to_ascii_uppercase();
+                (ty.contains("CHAR") || ty.contains("CLOB") || ty.contains("TEXT"))
+                    && !ty.contains("BLOB")
+            };
+            let Some(c) = column.and_then(|name| {
+                t.columns
+                    .iter_mut()
+                    .find(|c| c.name.eq_ignore_ascii_case(&name) && textual(&c.source_type))
+            }) else {
+                kept.push(check);
+                continue;
+            };
+            diags.push(
+                Diagnostic::new(
+                    &codes::TYPE_NOTE,
+                    format!(
+                        "`{}.{}` ({}) is checked to hold JSON: it becomes a JSON column, and the \
+                         check is left to the JSON type (a binary JSON type, as PostgreSQL's jsonb \
+                         and MySQL's JSON, keeps neither key order nor duplicate keys)",
+                        t.name, c.name, c.source_type
+                    ),
+                )
+                .at(check.span)
+                .object(ObjectRef::table(&t.name)),
+            );
+            c.source_type = "JSON".to_string();
+        }
+        t.checks = kept;
+    }
+}
+
 /// A column whose default is `nextval('seq')` of a sequence owned by that column (what pg_dump
 /// writes for SERIAL) is an auto-increment column: the sequence becomes part of its identity.
 pub fn absorb_serial_sequences(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {

@@ -278,6 +278,22 @@ fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
             "the LOB storage clause is dropped",
         ));
     }
+    // `IS JSON STRICT | LAX` (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/IS-JSON-condition.html):
+    // how strictly Oracle reads the text. The targets' JSON checks and types read standard
+    // JSON, which is STRICT; LAX (the default) also takes Oracle's relaxed spellings.
+    if let Some(word) = ["STRICT", "LAX"]
+        .into_iter()
+        .find(|w| starts_with_phrase(rest, w).is_some())
+        && before.to_ascii_uppercase().ends_with("IS JSON")
+    {
+        return Some(Repair::new(
+            &codes::READ_AS_EQUIVALENT,
+            at,
+            at + word.len(),
+            blank(word),
+            "IS JSON's STRICT / LAX is dropped: the target reads standard JSON, as STRICT does",
+        ));
+    }
     // `ALTER TABLE t ADD (CONSTRAINT ...)`: one constraint in parentheses.
     if rest.starts_with('(')
         && before.to_ascii_uppercase().ends_with("ADD")
