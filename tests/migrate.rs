@@ -1390,3 +1390,70 @@ fn sqlite_file_defaults_from_the_wild_land_on_postgres_and_mariadb() {
         assert_eq!(first, "first");
     }
 }
+
+/// SQLite lets a column hold values of any type (text in an INTEGER column): the mapping's
+/// choice holds on the target, and the value it refuses is named with its table, key, column
+/// and value; with `--on-error reject-rows` it goes to the reject file and the other rows
+/// arrive.
+#[test]
+fn sqlite_values_that_do_not_match_their_column_are_named_or_set_aside() {
+    let dir = scratch_dir("mismatched");
+    let file = dir.join("mixed.db");
+    let conn = rusqlite::Connection::open(&file).unwrap_or_else(|e| panic!("{e}"));
+    conn.execute_batch(
+        "CREATE TABLE m (id integer PRIMARY KEY, n integer, d date, r real);
+         INSERT INTO m VALUES (1, 5, '2020-01-01', 1.5), (2, 'five', '2020-01-02', 2.5),
+                              (3, 7, '2021-02-03', 2);",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    drop(conn);
+    let source = format!("sqlite:{}", file.display());
+    let mut targets = Vec::new();
+    if pg_url().is_some() {
+        targets.push((
+            ScratchDb::postgres("mixed_a"),
+            ScratchDb::postgres("mixed_b"),
+        ));
+    }
+    if mysql_url().is_some() {
+        targets.push((ScratchDb::mariadb("mixed_a"), ScratchDb::mariadb("mixed_b")));
+    }
+    for (abort_db, reject_db) in targets {
+        let out = ferry(&["migrate", &source, &abort_db.url(), "-q"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("table m, id=2, column n (value five)"),
+            "the refusal names table, key, column and value: {err}"
+        );
+        let rejects = dir.join("rejects.jsonl");
+        let _ = std::fs::remove_file(&rejects);
+        let reject_file = rejects.display().to_string();
+        let out = ferry(&[
+            "migrate",
+            &source,
+            &reject_db.url(),
+            "-q",
+            "--on-error",
+            "reject-rows",
+            "--reject-file",
+            &reject_file,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let set_aside = std::fs::read_to_string(&rejects).unwrap_or_default();
+        let line: serde_json::Value =
+            serde_json::from_str(set_aside.trim()).unwrap_or_else(|e| panic!("{e}: {set_aside}"));
+        assert_eq!(line["table"], "m");
+        assert_eq!(line["key"], "id=2");
+        assert_eq!(line["column"], "n");
+        assert_eq!(line["value"], "five");
+        assert_eq!(
+            reject_db
+                .query_scalar("SELECT count(*) FROM m")
+                .ok()
+                .as_deref()
+                .map(str::trim),
+            Some("2")
+        );
+    }
+}

@@ -542,8 +542,9 @@ pub(crate) fn open_source(
 
 /// Why an attempt to write rows failed.
 pub enum Refusal {
-    /// The engine refused the rows: its reason and, when known, the refused row's index.
-    Row(String, Option<usize>),
+    /// The engine refused the rows: its reason, when known the refused row's index, and the
+    /// column the engine named (its target name).
+    Row(String, Option<usize>, Option<String>),
     /// The write could not be made at all (the connection is lost, the server silent): the
     /// rows are not to blame, the load stops.
     Stop(LoadError),
@@ -575,22 +576,34 @@ pub fn write_split(
     match attempt(rows) {
         Ok(()) => Ok(rows.len() as u64),
         Err(Refusal::Stop(e)) => Err(e),
-        Err(Refusal::Row(reason, at)) => {
+        Err(Refusal::Row(reason, at, column)) => {
             // With the refused row known, abort at once; otherwise split to find it (the rows
             // found good on the way are written, and the message says so).
             let known = at.and_then(|i| rows.get(i));
             if rows.len() == 1 || (on_error == OnError::Abort && known.is_some()) {
                 let culprit = known.unwrap_or(&rows[0]);
                 let key = sqlite::row_key(table, culprit);
+                // The column the engine named, by its source name, and its value as read.
+                let named = column.as_deref().and_then(|target| {
+                    let i = table.columns.iter().position(|c| {
+                        c.target == target || c.target.trim_matches(['"', '`']) == target
+                    })?;
+                    Some((table.columns[i].source.clone(), culprit.get(i)?.display()))
+                });
+                let (col, value) = named.clone().unwrap_or_default();
                 if on_error == OnError::Abort {
+                    let place = match &named {
+                        Some((c, v)) => format!(", column {c} (value {v})"),
+                        None => String::new(),
+                    };
                     return Err(LoadError::refused_row(format!(
-                        "table {}, {key}: {engine} refused the row: {reason}; the rows of its \
-                         chunk were rolled back (rerun with --on-error reject-rows to set such \
-                         rows aside)",
+                        "table {}, {key}{place}: {engine} refused the row: {reason}; the rows of \
+                         its chunk were rolled back (rerun with --on-error reject-rows to set \
+                         such rows aside)",
                         table.source
                     )));
                 }
-                rejects.add(&table.source.to_string(), &key, "", "", &reason)?;
+                rejects.add(&table.source.to_string(), &key, &col, &value, &reason)?;
                 return Ok(0);
             }
             let (a, b) = rows.split_at(rows.len() / 2);

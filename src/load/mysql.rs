@@ -127,6 +127,16 @@ pub(crate) fn run<T>(
     })
 }
 
+/// The column a server refusal names: ``for column `db`.`t`.`c` at row 1`` (MariaDB),
+/// `for column 'c' at row 1` (MySQL).
+fn refused_column(message: &str) -> Option<String> {
+    let rest = &message[message.find("for column ")? + 11..];
+    let name = rest.split(" at row").next()?.trim();
+    let last = name.rsplit('.').next()?;
+    let bare = last.trim_matches(['`', '\'']);
+    (!bare.is_empty()).then(|| bare.to_string())
+}
+
 /// TLS as the MySQL and MariaDB clients' `--ssl-mode` asks for it
 /// (https://dev.mysql.com/doc/refman/8.0/en/connection-options.html#option_general_ssl-mode):
 /// `DISABLED` none; `PREFERRED` (the default) TLS when the server offers it; `REQUIRED` TLS
@@ -334,8 +344,9 @@ impl MysqlTarget {
                 if j > 0 {
                     sql.push(',');
                 }
-                literal(v, &c.target_type, *bin, &mut sql)
-                    .map_err(|r| Refusal::Row(format!("column {}: {r}", c.source), Some(i)))?;
+                literal(v, &c.target_type, *bin, &mut sql).map_err(|r| {
+                    Refusal::Row(format!("column {}: {r}", c.source), Some(i), None)
+                })?;
             }
             sql.push(')');
         }
@@ -343,7 +354,10 @@ impl MysqlTarget {
         let result = self.link.wait(&self.rt, self.conn.query_drop(sql), doing)?;
         result.map_err(|e| match e {
             // The server's own refusal: the rows are to blame.
-            mysql_async::Error::Server(_) => Refusal::Row(e.to_string(), None),
+            mysql_async::Error::Server(_) => {
+                let column = refused_column(&e.to_string());
+                Refusal::Row(e.to_string(), None, column)
+            }
             e => {
                 let message = format!("{}: {} failed: {e}", self.link.name, doing());
                 Refusal::Stop(mysql_error(message, e, Vec::new()))
@@ -1015,6 +1029,23 @@ mod tests {
     /// On the shared MariaDB (`FERRY_TEST_MYSQL`; skipped without it): a foreign key added
     /// twice fails with error 1005, whose note 121 says the name is taken, and a CHECK added
     /// twice with 1826; both read as "already exists" by their codes, a malformed key not.
+    #[test]
+    fn a_refusal_names_its_column() {
+        assert_eq!(
+            refused_column("ERROR 1366 (22007): Incorrect integer value: 'five' for column `db`.`m`.`n` at row 1")
+                .as_deref(),
+            Some("n")
+        );
+        assert_eq!(
+            refused_column("Incorrect integer value: 'x' for column 'qty' at row 3").as_deref(),
+            Some("qty")
+        );
+        assert_eq!(
+            refused_column("Duplicate entry '1' for key 'PRIMARY'"),
+            None
+        );
+    }
+
     #[test]
     fn a_constraint_made_twice_already_exists_by_its_codes() {
         let Ok(url) = std::env::var("FERRY_TEST_MYSQL") else {

@@ -274,7 +274,7 @@ impl PgTarget {
     fn copy(&self, table: &TablePlan, encoder: &Encoder, rows: &[&Row]) -> Result<(), Refusal> {
         let (data, binary) = encoder
             .encode(rows)
-            .map_err(|(reason, i)| Refusal::Row(reason, Some(i)))?;
+            .map_err(|(reason, i)| Refusal::Row(reason, Some(i), None))?;
         let cols: Vec<&str> = table.columns.iter().map(|c| c.target.as_str()).collect();
         let format = if binary { " (FORMAT binary)" } else { "" };
         let sql = format!(
@@ -302,9 +302,18 @@ impl PgTarget {
                 return Refusal::Stop(pg_error(message, e));
             };
             let line = db.where_().and_then(copy_line).map(|l| l.saturating_sub(1));
-            Refusal::Row(pg_message(&e), line)
+            let column = db.where_().and_then(copy_column);
+            Refusal::Row(pg_message(&e), line, column)
         })
     }
+}
+
+/// `COPY album, line 3, column title: "..."` -> `title` (PostgreSQL names the column whose
+/// value it refused in the error's context).
+fn copy_column(context: &str) -> Option<String> {
+    let rest = &context[context.find(", column ")? + 9..];
+    let name = rest.split(':').next()?.trim();
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// `COPY album, line 3, column title: "..."` -> 3
@@ -359,9 +368,9 @@ impl Target for PgTarget {
                 self.exec("savepoint", "SAVEPOINT ferry_batch")?;
                 match self.copy(table, &encoder, batch) {
                     Ok(()) => Ok(self.exec("savepoint", "RELEASE SAVEPOINT ferry_batch")?),
-                    Err(Refusal::Row(reason, at)) => {
+                    Err(Refusal::Row(reason, at, column)) => {
                         self.exec("savepoint", "ROLLBACK TO SAVEPOINT ferry_batch")?;
-                        Err(Refusal::Row(reason, at))
+                        Err(Refusal::Row(reason, at, column))
                     }
                     Err(stop) => Err(stop),
                 }
@@ -461,5 +470,18 @@ impl Target for PgTarget {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{copy_column, copy_line};
+
+    #[test]
+    fn a_copy_error_context_names_line_and_column() {
+        let context = "COPY m, line 2, column n: \"five\"";
+        assert_eq!(copy_line(context), Some(2));
+        assert_eq!(copy_column(context).as_deref(), Some("n"));
+        assert_eq!(copy_column("COPY m, line 2"), None);
     }
 }
