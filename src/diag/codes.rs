@@ -76,6 +76,14 @@ codes! {
          separator (right after a closing parenthesis or the END of a block, outside strings, \
          comments and names) ferry reads it as a GO line. Put it on a line of its own if the \
          script is run with sqlcmd.";
+    HASH_COMMENT = "F0006", "hash-comment", Warning, Trivial,
+        "a line starting with # in a SQLite script",
+        "read the line as a comment",
+        "SQLite's comments are `--` to the end of the line and `/* ... */` \
+         (https://sqlite.org/lang_comment.html); `#` is not one, and sqlite3 stops at such a line. \
+         Scripts written for an application's own installer (which strips them) often carry them \
+         anyway, as MySQL would read them. Where a line starts with `#` at the start of a \
+         statement, ferry reads it as a comment. Remove it if the script is run with sqlite3.";
     UNSUPPORTED_STATEMENT = "F1001", "unsupported-statement", Manual, Medium,
         "a statement kind that ferry does not convert",
         "left the statement out of the output",

@@ -228,6 +228,15 @@ impl Splitter<'_> {
                     schema: None,
                 });
             }
+            Rule::hash_line => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::HASH_COMMENT,
+                        "a line starting with `#` is read as a comment",
+                    )
+                    .at(span_of(&pair)),
+                );
+            }
             Rule::copy_stmt => {
                 let mut head = None;
                 let mut data = None;
