@@ -735,6 +735,7 @@ impl<'a> Emitter<'a> {
                 }
             }
             Default::CurrentDate => Some(target.current_date().to_string()),
+            Default::UnixTimeNow => Some(target.unix_time_now().to_string()),
             Default::CurrentTime => match target.current_time() {
                 Ok(v) => Some(v.to_string()),
                 Err(why) => drop(why.to_string(), diags),

@@ -308,6 +308,9 @@ pub enum Default {
     },
     CurrentDate,
     CurrentTime,
+    /// The seconds since 1970-01-01 00:00 UTC now: SQLite's `strftime('%s', 'now')` and
+    /// `unixepoch()`, MySQL's `UNIX_TIMESTAMP()`.
+    UnixTimeNow,
     /// A MySQL zero date or datetime (`0000-00-00`, `0000-00-00 00:00:00`).
     ZeroDate(String),
     /// `nextval('seq')`: the column takes its values from a sequence.

@@ -101,6 +101,19 @@ fn function_default(f: &ast::Function) -> Option<Default> {
         {
             Some(now(Some(3)))
         }
+        // `strftime('%s', 'now')`, `unixepoch()` (SQLite 3.38), `UNIX_TIMESTAMP()` (MySQL):
+        // the seconds since 1970 now.
+        "strftime"
+            if args.len() == 2
+                && is_now_literal(args[1])
+                && literal_string(args[0]).is_some_and(|f| f == "%s") =>
+        {
+            Some(Default::UnixTimeNow)
+        }
+        "unixepoch" if args.is_empty() || (args.len() == 1 && is_now_literal(args[0])) => {
+            Some(Default::UnixTimeNow)
+        }
+        "unix_timestamp" if args.is_empty() => Some(Default::UnixTimeNow),
         "date" if args.len() == 1 && is_now_literal(args[0]) => Some(Default::CurrentDate),
         "time" if args.len() == 1 && is_now_literal(args[0]) => Some(Default::CurrentTime),
         "nextval" => {
@@ -192,9 +205,12 @@ mod tests {
         assert_eq!(sqlite("current_date"), Default::CurrentDate);
         assert_eq!(sqlite("(date('now'))"), Default::CurrentDate);
         assert_eq!(sqlite("(time('now'))"), Default::CurrentTime);
+        // The seconds since 1970, now.
+        assert_eq!(sqlite("(strftime('%s', 'now'))"), Default::UnixTimeNow);
+        assert_eq!(sqlite("(unixepoch())"), Default::UnixTimeNow);
         // Another format is another text: not the time now as the targets write it.
         assert!(matches!(
-            sqlite("(strftime('%s', 'now'))"),
+            sqlite("(strftime('%Y', 'now'))"),
             Default::Expr(_)
         ));
     }

@@ -1227,7 +1227,13 @@ mod tests {
             for dialect in Dialect::ALL {
                 let (statements, diagnostics) = split(&src, dialect);
                 assert_invariants(&src, &statements);
-                assert!(diagnostics.len() <= 1, "{src:?}: {diagnostics:?}");
+                // At most one error: the unfinished end of the input. Warnings about lines
+                // read as comments (`#` in SQLite) may come with it.
+                let errors = diagnostics
+                    .iter()
+                    .filter(|d| d.severity() == crate::diag::Severity::Error)
+                    .count();
+                assert!(errors <= 1, "{src:?}: {diagnostics:?}");
             }
         }
     }

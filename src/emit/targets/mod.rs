@@ -233,6 +233,12 @@ pub trait TargetSyntax: Sync {
         "CURRENT_DATE"
     }
 
+    /// The seconds since 1970-01-01 00:00 UTC now, as an integer default
+    /// (<https://www.postgresql.org/docs/current/functions-datetime.html#FUNCTIONS-DATETIME-EXTRACT>).
+    fn unix_time_now(&self) -> &'static str {
+        "(CAST(EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) AS bigint))"
+    }
+
     /// CURRENT_TIME as a default, or why not.
     fn current_time(&self) -> Result<&'static str, &'static str> {
         Ok("CURRENT_TIME")

@@ -79,6 +79,12 @@ impl TargetSyntax for Mysql {
 
     /// Other functions are defaults only as expressions, in parentheses (MySQL 8.0.13 and
     /// later, <https://dev.mysql.com/doc/refman/8.0/en/data-type-defaults.html>).
+    /// <https://mariadb.com/kb/en/unix_timestamp/>, in an expression default (MariaDB 10.2,
+    /// MySQL 8.0.13).
+    fn unix_time_now(&self) -> &'static str {
+        "(UNIX_TIMESTAMP())"
+    }
+
     fn current_date(&self) -> &'static str {
         "(CURRENT_DATE)"
     }

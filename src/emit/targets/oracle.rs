@@ -43,6 +43,12 @@ impl TargetSyntax for Oracle {
         "TRUNC(CURRENT_DATE)"
     }
 
+    /// The days since 1970 of the UTC time now, in seconds
+    /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SYS_EXTRACT_UTC.html>).
+    fn unix_time_now(&self) -> &'static str {
+        "(ROUND((CAST(SYS_EXTRACT_UTC(SYSTIMESTAMP) AS DATE) - DATE '1970-01-01') * 86400))"
+    }
+
     /// Oracle has no time-of-day type
     /// (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html>).
     fn current_time(&self) -> Result<&'static str, &'static str> {

@@ -61,6 +61,12 @@ impl TargetSyntax for Sqlite {
     /// CURRENT_TIMESTAMP takes no precision
     /// (<https://www.sqlite.org/lang_createtable.html#the_default_clause>): a fraction of a second
     /// is strftime's `%f`, seconds to the millisecond (<https://sqlite.org/lang_datefunc.html>).
+    /// `%s` is the seconds since 1970 (<https://sqlite.org/lang_datefunc.html>); unixepoch()
+    /// needs SQLite 3.38.
+    fn unix_time_now(&self) -> &'static str {
+        "(CAST(strftime('%s', 'now') AS INTEGER))"
+    }
+
     fn current_timestamp(&self, precision: Option<u64>, _ty: &str) -> Result<String, String> {
         Ok(match precision {
             Some(p) if p > 0 => "(strftime('%Y-%m-%d %H:%M:%f', 'now'))".to_string(),

@@ -64,6 +64,12 @@ impl TargetSyntax for SqlServer {
         Ok("(CAST(GETDATE() AS time))")
     }
 
+    /// <https://learn.microsoft.com/en-us/sql/t-sql/functions/datediff-big-transact-sql>
+    /// (SQL Server 2016), from the UTC time now.
+    fn unix_time_now(&self) -> &'static str {
+        "(DATEDIFF_BIG(SECOND, '1970-01-01', SYSUTCDATETIME()))"
+    }
+
     /// `NEXT VALUE FOR` draws from a sequence
     /// (<https://learn.microsoft.com/en-us/sql/t-sql/functions/next-value-for-transact-sql>);
     /// an identity column's numbering is its own.
