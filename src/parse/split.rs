@@ -520,12 +520,28 @@ fn glued_go_on_line(
     let go = start + before_go.len();
     let before = before_go.trim_end();
     let glued = before.ends_with(')')
+        || on_filegroup(before)
         || (before.len() < before_go.len()
             && before.ends_with("END")
             && !before[..before.len() - 3]
                 .ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '@'));
     // The line holds more than GO (a GO line alone is the grammar's).
     (glued && !before.trim().is_empty()).then(|| (start + before.len(), go..go + 2))
+}
+
+/// Whether a line ends in a filegroup clause, `ON [PRIMARY]` or `TEXTIMAGE_ON [PRIMARY]`
+/// (upper case): the name there can be followed by nothing but the end of the statement, so a
+/// `GO` glued to it is the separator (a bracketed name elsewhere, `[x]GO`, may be a column
+/// aliased GO).
+fn on_filegroup(before: &str) -> bool {
+    let Some(open) = before.strip_suffix(']').and_then(|b| b.rfind('[')) else {
+        return false;
+    };
+    let head = before[..open].trim_end();
+    ["ON", "TEXTIMAGE_ON"].iter().any(|kw| {
+        head.strip_suffix(kw)
+            .is_some_and(|h| !h.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+    })
 }
 
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
@@ -806,7 +822,10 @@ mod tests {
     fn split_sqlserver_go_glued_to_a_line_end() {
         let src = "CREATE TABLE a (x int, CATEGO int)GO\nCREATE TABLE b (s varchar(9) DEFAULT ')GO'\n) GO\n\
                    CREATE PROCEDURE p AS\nBEGIN\n  SELECT 1 -- END GO\nEND GO\nCREATE TABLE c (x int)\nGO\n\
-                   CREATE TABLE [d GO] (WEEKEND int, [x]GO int)";
+                   CREATE TABLE [d GO] (WEEKEND int, [x]GO int)\nGO\n\
+                   CREATE TABLE e (x int) ON [PRIMARY]GO\n\
+                   CREATE TABLE f (t text) ON [PRIMARY] TEXTIMAGE_ON [PRIMARY]GO\n\
+                   CREATE VIEW v AS SELECT [x]GO FROM e";
         let (statements, diagnostics) = split(src, Dialect::SqlServer);
         assert_invariants(src, &statements);
         let texts: Vec<&str> = statements.iter().map(|s| s.text.trim()).collect();
@@ -818,6 +837,9 @@ mod tests {
                 "CREATE PROCEDURE p AS\nBEGIN\n  SELECT 1          \nEND",
                 "CREATE TABLE c (x int)",
                 "CREATE TABLE [d GO] (WEEKEND int, [x]GO int)",
+                "CREATE TABLE e (x int) ON [PRIMARY]",
+                "CREATE TABLE f (t text) ON [PRIMARY] TEXTIMAGE_ON [PRIMARY]",
+                "CREATE VIEW v AS SELECT [x]GO FROM e",
             ]
         );
         let at: Vec<&str> = diagnostics
@@ -827,7 +849,7 @@ mod tests {
                 d.span.map_or("", |s| &src[s.range()])
             })
             .collect();
-        assert_eq!(at, ["GO", "GO", "GO"]);
+        assert_eq!(at, ["GO", "GO", "GO", "GO", "GO"]);
     }
 
     #[test]
