@@ -913,3 +913,50 @@ fn mariadb_column_added_while_syncing() {
         "1:a:none:1,2:b:none,3:c:given:4"
     );
 }
+
+/// On a terminal sync keeps one status line (lag and rate) rewritten in place; in a pipe it
+/// writes plain lines, and nothing with `-q`.
+#[test]
+fn progress_is_a_status_line_on_a_terminal() {
+    let dir = scratch_dir("sync", "tty");
+    let source = Side::new(Engine::Sqlite, "src", &dir);
+    source.run(&schema(Engine::Sqlite, 10));
+    let plan_file = dir.join("plan.json");
+    let target = format!("sqlite:{}", dir.join("dst.db").display());
+    let out = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["plan", &source.url(), &target, "-o"])
+        .arg(&plan_file)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bin = env!("CARGO_BIN_EXE_ferry");
+    // Sync for about 2.5 s under a pseudo-terminal (util-linux `script`), then SIGTERM.
+    let cmd = format!(
+        "timeout -s TERM 2.5 {bin} sync {} 2>&1",
+        plan_file.display()
+    );
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run script: {e}"));
+    let shown = text(&o.stdout);
+    assert!(
+        shown.contains("\r\x1b[2Kferry sync: lag ") && shown.contains("changes/s"),
+        "{shown:?}"
+    );
+    // In a pipe: plain lines, every 5 s; quiet: none.
+    let o = Command::new("timeout")
+        .args([
+            "-s",
+            "TERM",
+            "1.5",
+            bin,
+            "sync",
+            plan_file.to_str().unwrap_or_default(),
+            "-q",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = text(&o.stderr);
+    assert!(!err.contains("lag") && !err.contains('\r'), "{err:?}");
+}

@@ -488,19 +488,42 @@ impl Stream<'_, '_> {
         Ok(())
     }
 
-    fn report(&self) {
+    /// The progress: on a terminal one status line rewritten in place (lag, rate, counts, the
+    /// position); otherwise a plain line. Nothing with `-q`.
+    fn report(&self, tty: bool) {
+        if self.opts.quiet {
+            return;
+        }
         let lag = self.last_commit_time.map_or(0.0, |t| (now() - t).max(0.0));
-        say(
-            self.opts.quiet,
-            &format!(
-                "ferry sync: {} transactions, {} changes applied; at {}; lag {lag:.1} s",
-                self.summary.transactions,
-                self.summary.changes,
-                self.applied
-                    .as_ref()
-                    .map_or("-".to_string(), |p| p.to_string())
-            ),
+        let rate = self
+            .rate
+            .marks
+            .back()
+            .zip(self.rate.marks.front())
+            .map(|((t1, n1), (t0, n0))| {
+                let secs = t1.duration_since(*t0).as_secs_f64();
+                if secs > 0.0 {
+                    (n1 - n0) as f64 / secs
+                } else {
+                    0.0
+                }
+            })
+            .unwrap_or(0.0);
+        let line = format!(
+            "ferry sync: lag {lag:.1} s, {rate:.0} changes/s; {} transactions, {} changes applied; \
+             at {}",
+            self.summary.transactions,
+            self.summary.changes,
+            self.applied
+                .as_ref()
+                .map_or("-".to_string(), |p| p.to_string())
         );
+        if tty {
+            // Carriage return and erase-line: the line is rewritten in place.
+            eprint!("\r\x1b[2K{line}");
+        } else {
+            eprintln!("{line}");
+        }
     }
 
     /// A planned table's definition changed at the source: columns added at its end are
@@ -575,6 +598,9 @@ impl Stream<'_, '_> {
         let mut in_transaction = false;
         let mut skip = false;
         let mut last_report = Instant::now();
+        let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let every = Duration::from_secs(if tty { 1 } else { 5 });
+        let mut reported = false;
         let mut last_heartbeat = Instant::now();
         loop {
             let stopping = self.stop.load(Ordering::Relaxed);
@@ -597,9 +623,10 @@ impl Stream<'_, '_> {
             if !in_transaction && self.pending.is_none() && caught_up {
                 break;
             }
-            if last_report.elapsed() >= Duration::from_secs(5) {
+            if last_report.elapsed() >= every {
                 last_report = Instant::now();
-                self.report();
+                self.report(tty);
+                reported = true;
             }
             let Some(event) = changes.next(IDLE_WAIT)? else {
                 if !in_transaction {
@@ -662,6 +689,10 @@ impl Stream<'_, '_> {
         }
         if let Some(p) = &self.applied {
             changes.confirm(p)?;
+        }
+        // The status line ends before the summary.
+        if tty && reported && !self.opts.quiet {
+            eprintln!();
         }
         self.summary.position = self.applied.as_ref().map(|p| p.to_string());
         Ok(Outcome::Stopped)
