@@ -198,7 +198,7 @@ impl Lowering {
             Class::SetVal => sequence::setval(&cx, schema, diags),
             Class::NamedDefault => tsql::named_default(&cx, schema, diags),
             Class::ExtendedProperty => tsql::extended_property(&cx, schema, diags),
-            Class::ProcedureCall => tsql::procedure_call(&cx, diags),
+            Class::ProcedureCall => tsql::procedure_call(&cx, schema, diags),
             Class::ConstraintToggle => stats.noise_skipped += disabled.toggle(&cx),
             Class::Sequence => sequence::create_or_alter_sequence(&cx, schema, diags),
             Class::Schema => match p.ast.as_deref() {

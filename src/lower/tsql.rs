@@ -52,6 +52,77 @@ pub fn alias_type(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// `EXEC sp_addtype [@typename =] name, [@phystype =] 'base type' [, [@nulltype =] 'NOT
+/// NULL' | 'NULL']`: the old way of `CREATE TYPE name FROM base type`
+/// (<https://learn.microsoft.com/en-us/sql/relational-databases/system-stored-procedures/sp-addtype-transact-sql>).
+/// Returns false when the call does not read as one (it is then reported as a call).
+fn add_type(cx: &Ctx, args: &str, schema: &mut Schema) -> bool {
+    // The arguments, split at top-level commas, each without its `@name =` and its quotes.
+    let mut parts = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0i32, false, 0);
+    for (i, c) in args.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                parts.push(&args[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&args[start..]);
+    let clean: Vec<String> = parts
+        .iter()
+        .map(|a| {
+            let a = a.trim().trim_end_matches(';').trim();
+            let a = match a.split_once('=') {
+                Some((name, value)) if name.trim_start().starts_with('@') => value.trim(),
+                _ => a,
+            };
+            let a = a
+                .strip_prefix(['N', 'n'])
+                .filter(|r| r.starts_with('\''))
+                .unwrap_or(a);
+            a.trim_matches('\'')
+                .trim_matches(['[', ']', '"'])
+                .to_string()
+        })
+        .collect();
+    let (Some(name), Some(base)) = (clean.first(), clean.get(1)) else {
+        return false;
+    };
+    let d = cx.dialect.parser();
+    let Ok(ty) = Parser::new(&*d)
+        .try_with_sql(base)
+        .and_then(|mut p| p.parse_data_type())
+    else {
+        return false;
+    };
+    if name.is_empty() {
+        return false;
+    }
+    let not_null = clean.get(2).is_some_and(|n| {
+        n.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .eq_ignore_ascii_case("NOT NULL")
+    });
+    schema.domains.push(Domain {
+        name: cx.name(&sqlparser::ast::ObjectName::from(vec![
+            sqlparser::ast::Ident::new(name.clone()),
+        ])),
+        base_type: super::table::source_type(&ty, cx.dialect).0,
+        collation: None,
+        default: None,
+        not_null,
+        checks: Vec::new(),
+        span: cx.span(),
+    });
+    true
+}
+
 /// `ALTER TABLE t ADD [CONSTRAINT name] DEFAULT expr FOR column`: the column's default.
 pub fn named_default(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
     let d = cx.dialect.parser();
@@ -253,9 +324,9 @@ fn system_procedure(name: &str) -> Option<(bool, &'static str)> {
             false,
             "binds a default object to a column or alias type; default objects are not converted (recreate it as a column DEFAULT)",
         ),
-        "sp_addtype" | "sp_droptype" => (
+        "sp_droptype" => (
             false,
-            "declares an alias type the old way; ferry reads CREATE TYPE ... FROM (write it so)",
+            "drops an alias type after the script declared it; ferry converts the types the script creates",
         ),
         "sp_executesql" => (
             false,
@@ -268,7 +339,7 @@ fn system_procedure(name: &str) -> Option<(bool, &'static str)> {
 /// `EXEC [schema.]procedure ...` other than `sp_addextendedproperty`: skipped with a note when
 /// the procedure only manages the server; otherwise a manual action naming the procedure and
 /// why it is not converted.
-pub fn procedure_call(cx: &Ctx, diags: &mut Vec<Diagnostic>) {
+pub fn procedure_call(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
     let text = cx.raw.text.trim_start();
     let after = text
         .split_once(char::is_whitespace)
@@ -288,6 +359,9 @@ pub fn procedure_call(cx: &Ctx, diags: &mut Vec<Diagnostic>) {
         .unwrap_or("")
         .trim_matches(|c| matches!(c, '[' | ']' | '"'))
         .to_ascii_lowercase();
+    if procedure == "sp_addtype" && add_type(cx, &after[called.len()..], schema) {
+        return;
+    }
     let line = Span::new(
         cx.span().start,
         cx.span().start + super::first_line_len(&cx.raw.text),
