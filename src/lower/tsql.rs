@@ -39,17 +39,28 @@ pub fn alias_type(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
         Ok((name, ty, not_null))
     });
     match read {
-        Ok((name, ty, not_null)) => schema.domains.push(Domain {
-            name: cx.name(&name),
-            base_type: super::table::source_type(&ty, cx.dialect).0,
-            collation: None,
-            default: None,
-            not_null,
-            checks: Vec::new(),
-            span: cx.span(),
-        }),
+        Ok((name, ty, not_null)) => push_alias(cx, schema, &name, &ty, not_null),
         Err(e) => diags.push(cannot_read(cx, "this CREATE TYPE", &e)),
     }
+}
+
+/// An alias type, as the domain it is: its base type and NOT NULL, no checks.
+fn push_alias(
+    cx: &Ctx,
+    schema: &mut Schema,
+    name: &sqlparser::ast::ObjectName,
+    ty: &sqlparser::ast::DataType,
+    not_null: bool,
+) {
+    schema.domains.push(Domain {
+        name: cx.name(name),
+        base_type: super::table::source_type(ty, cx.dialect).0,
+        collation: None,
+        default: None,
+        not_null,
+        checks: Vec::new(),
+        span: cx.span(),
+    });
 }
 
 /// `EXEC sp_addtype [@typename =] name, [@phystype =] 'base type' [, [@nulltype =] 'NOT
@@ -109,17 +120,8 @@ fn add_type(cx: &Ctx, args: &str, schema: &mut Schema) -> bool {
             .join(" ")
             .eq_ignore_ascii_case("NOT NULL")
     });
-    schema.domains.push(Domain {
-        name: cx.name(&sqlparser::ast::ObjectName::from(vec![
-            sqlparser::ast::Ident::new(name.clone()),
-        ])),
-        base_type: super::table::source_type(&ty, cx.dialect).0,
-        collation: None,
-        default: None,
-        not_null,
-        checks: Vec::new(),
-        span: cx.span(),
-    });
+    let name = sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new(name.clone())]);
+    push_alias(cx, schema, &name, &ty, not_null);
     true
 }
 
