@@ -25,14 +25,9 @@ for s in $($PG -d postgres -Atc "select slot_name from pg_replication_slots wher
   $PG -d postgres -c "select pg_drop_replication_slot('$s')" >/dev/null
 done
 
-if [ "$SRC_KIND" = pg ]; then
-  $PG -d postgres -c "DROP DATABASE IF EXISTS bench_sync_s WITH (FORCE)" -c "CREATE DATABASE bench_sync_s"
-  SRC=postgres://ferry@127.0.0.1:5432/bench_sync_s
-  src() { $PG -d bench_sync_s "$@"; }
-  src -c "CREATE TABLE t (id bigint PRIMARY KEY, a int NOT NULL, b text, c numeric(12,2), d timestamptz NOT NULL DEFAULT now())" \
-      -c "INSERT INTO t (id, a, b, c) SELECT g, g % 1000, md5(g::text), g / 7.0 FROM generate_series(1, 100000) g"
-  # n transactions of 10 changes: 4 inserts, 4 updates, 2 deletes.
-  src -c "CREATE PROCEDURE churn(first bigint, n int, pause float8 DEFAULT 0) LANGUAGE plpgsql AS \$\$
+# The writer on PostgreSQL: n transactions of 10 changes (4 inserts, 4 updates, 2 deletes),
+# run by the source and, for the raw-apply anchor, by a copy of the target.
+PG_CHURN="CREATE PROCEDURE churn(first bigint, n int, pause float8 DEFAULT 0) LANGUAGE plpgsql AS \$\$
     DECLARE i bigint; k bigint;
     BEGIN
       FOR i IN first .. first + n - 1 LOOP
@@ -44,6 +39,14 @@ if [ "$SRC_KIND" = pg ]; then
         IF pause > 0 THEN PERFORM pg_sleep(pause); END IF;
       END LOOP;
     END \$\$"
+
+if [ "$SRC_KIND" = pg ]; then
+  $PG -d postgres -c "DROP DATABASE IF EXISTS bench_sync_s WITH (FORCE)" -c "CREATE DATABASE bench_sync_s"
+  SRC=postgres://ferry@127.0.0.1:5432/bench_sync_s
+  src() { $PG -d bench_sync_s "$@"; }
+  src -c "CREATE TABLE t (id bigint PRIMARY KEY, a int NOT NULL, b text, c numeric(12,2), d timestamptz NOT NULL DEFAULT now())" \
+      -c "INSERT INTO t (id, a, b, c) SELECT g, g % 1000, md5(g::text), g / 7.0 FROM generate_series(1, 100000) g"
+  src -c "$PG_CHURN"
 else
   $MY -e "DROP DATABASE IF EXISTS bench_sync_s; CREATE DATABASE bench_sync_s"
   SRC=mysql://ferry@127.0.0.1:3306/bench_sync_s
@@ -84,17 +87,7 @@ end=$(date +%s.%N)
 ferry_s=$(echo "$end - $start" | bc -l)
 changes=$(grep -o '[0-9]* changes applied' "$OUT/err1" | tail -1 | grep -o '^[0-9]*')
 # Raw apply: the same procedure, run by the target server itself on its copy.
-$PG -d bench_sync_raw -c "CREATE PROCEDURE churn(first bigint, n int, pause float8 DEFAULT 0) LANGUAGE plpgsql AS \$\$
-    DECLARE i bigint; k bigint;
-    BEGIN
-      FOR i IN first .. first + n - 1 LOOP
-        k := 1000000 + i * 4;
-        INSERT INTO t (id, a, b, c) VALUES (k, 1, 'new', 1.5), (k + 1, 2, NULL, 2.5), (k + 2, 3, 'x', 3.5), (k + 3, 4, 'y', 4.5);
-        UPDATE t SET a = a + 1, b = md5(i::text) WHERE id IN (i % 100000 + 1, (i * 7) % 100000 + 1, (i * 13) % 100000 + 1, k);
-        DELETE FROM t WHERE id IN (k + 1, (i * 31) % 100000 + 1);
-        COMMIT;
-      END LOOP;
-    END \$\$"
+$PG -d bench_sync_raw -c "$PG_CHURN"
 start=$(date +%s.%N)
 $PG -d bench_sync_raw -c "CALL churn(1, 37500)"
 end=$(date +%s.%N)

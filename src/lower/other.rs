@@ -389,6 +389,10 @@ pub fn resolve_types(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
 /// dropped with a note. A check with NOT, a shape (`IS JSON OBJECT`) or WITH UNIQUE KEYS stays
 /// a check.
 pub fn json_checks(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+    let textual = |ty: &str| {
+        let ty = ty.to_ascii_uppercase();
+        (ty.contains("CHAR") || ty.contains("CLOB") || ty.contains("TEXT")) && !ty.contains("BLOB")
+    };
     for t in &mut schema.tables {
         let mut kept = Vec::with_capacity(t.checks.len());
         for check in std::mem::take(&mut t.checks) {
@@ -403,11 +407,6 @@ pub fn json_checks(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
                     _ => None,
                 },
                 _ => None,
-            };
-            let textual = |ty: &str| {
-                let ty = ty.to_ascii_uppercase();
-                (ty.contains("CHAR") || ty.contains("CLOB") || ty.contains("TEXT"))
-                    && !ty.contains("BLOB")
             };
             let Some(c) = column.and_then(|name| {
                 t.columns

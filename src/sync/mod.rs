@@ -385,9 +385,14 @@ impl Rate {
         {
             self.marks.pop_front();
         }
-        let (t0, n0) = *self.marks.front()?;
-        let secs = now.duration_since(t0).as_secs_f64();
-        (secs > 0.5).then(|| (total - n0) as f64 / secs)
+        self.per_second()
+    }
+
+    /// Changes per second between the oldest and the newest mark (none under half a second).
+    fn per_second(&self) -> Option<f64> {
+        let ((t0, n0), (t1, n1)) = (self.marks.front()?, self.marks.back()?);
+        let secs = t1.duration_since(*t0).as_secs_f64();
+        (secs > 0.5).then(|| (n1 - n0) as f64 / secs)
     }
 }
 
@@ -495,20 +500,7 @@ impl Stream<'_, '_> {
             return;
         }
         let lag = self.last_commit_time.map_or(0.0, |t| (now() - t).max(0.0));
-        let rate = self
-            .rate
-            .marks
-            .back()
-            .zip(self.rate.marks.front())
-            .map(|((t1, n1), (t0, n0))| {
-                let secs = t1.duration_since(*t0).as_secs_f64();
-                if secs > 0.0 {
-                    (n1 - n0) as f64 / secs
-                } else {
-                    0.0
-                }
-            })
-            .unwrap_or(0.0);
+        let rate = self.rate.per_second().unwrap_or(0.0);
         let line = format!(
             "ferry sync: lag {lag:.1} s, {rate:.0} changes/s; {} transactions, {} changes applied; \
              at {}",

@@ -55,8 +55,9 @@ pub fn apply(plan: &mut Plan, additions: &[Addition]) {
     }
 }
 
-/// The source's table `ti` as it is now, converted and planned as `plan` was.
-fn replanned(plan: &Plan, ti: usize) -> Result<Option<TablePlan>, LoadError> {
+/// The source's table `ti` as it is now, converted and planned as `plan` was, with the
+/// CREATE TABLE the conversion printed for it.
+fn replanned(plan: &Plan, ti: usize) -> Result<Option<(TablePlan, String)>, LoadError> {
     let file = load::source_schema(&plan.source, plan.settings.timeouts())?;
     let opts = crate::ConvertOptions {
         from: plan.source.dialect(),
@@ -79,22 +80,21 @@ fn replanned(plan: &Plan, ti: usize) -> Result<Option<TablePlan>, LoadError> {
         .tables
         .iter()
         .find(|t| &t.source == want || t.source.name == want.name)
-        .cloned()
-        .map(|mut t| {
-            // The column definitions, as the fresh plan's CREATE TABLE prints them.
-            t.query = fresh
+        .map(|t| {
+            let create = fresh
                 .pre_data
                 .iter()
                 .find(|s| s.sql.starts_with(&format!("CREATE TABLE {} (", t.target)))
-                .map(|s| s.sql.clone());
-            t
+                .map(|s| s.sql.clone())
+                .unwrap_or_default();
+            (t.clone(), create)
         }))
 }
 
 /// Decides what a change of table `ti`'s definition at the source means for sync.
 pub fn decide(plan: &Plan, ti: usize) -> Result<Decision, LoadError> {
     let old = &plan.tables[ti];
-    let Some(new) = replanned(plan, ti)? else {
+    let Some((new, create)) = replanned(plan, ti)? else {
         return Ok(Decision::Other(format!(
             "table {} is no longer in the source (dropped or renamed)",
             old.source
@@ -121,7 +121,6 @@ pub fn decide(plan: &Plan, ti: usize) -> Result<Decision, LoadError> {
     if new.columns.len() == old.columns.len() {
         return Ok(Decision::Same);
     }
-    let create = new.query.clone().unwrap_or_default();
     let mut added = Vec::new();
     for c in &new.columns[old.columns.len()..] {
         // The column's line of the CREATE TABLE the conversion printed: its type, NOT NULL and

@@ -305,7 +305,7 @@ impl<'p> Applier<'p> {
         let counts = match self.link.run(&statements) {
             Ok(c) => c,
             Err(e) => {
-                self.open_failed();
+                self.rollback();
                 return Err(e);
             }
         };
@@ -313,7 +313,7 @@ impl<'p> Applier<'p> {
             if let Some(want) = s.expect
                 && want != *n
             {
-                self.open_failed();
+                self.rollback();
                 return Err(LoadError::state(format!(
                     "{}: {}: the target had {} where the source had {want}: the target no \
                      longer matches the source (was it changed by hand?). Sync stopped \
@@ -325,13 +325,6 @@ impl<'p> Applier<'p> {
             }
         }
         Ok(())
-    }
-
-    fn open_failed(&mut self) {
-        if self.open {
-            self.open = true;
-            self.rollback();
-        }
     }
 
     fn close_group(&mut self) {

@@ -62,6 +62,33 @@ fn text(conn: &PgConn, sql: &str) -> Result<Option<String>, LoadError> {
         .and_then(|r| r.try_get::<_, Option<String>>(0).ok().flatten()))
 }
 
+/// Where the WAL ends now: its insert position, which a commit not yet written out (with
+/// `synchronous_commit = off`) has passed already.
+fn wal_end(conn: &PgConn) -> Result<Position, LoadError> {
+    let lsn = text(conn, "SELECT pg_current_wal_insert_lsn()::text")?.unwrap_or_default();
+    parse_lsn(&lsn)
+        .map(Position::Lsn)
+        .ok_or_else(|| LoadError::state(format!("{}: no WAL position", conn.name())))
+}
+
+/// Whether the slot `name` exists.
+fn slot_exists(conn: &PgConn, name: &str) -> Result<bool, LoadError> {
+    let sql = format!(
+        "SELECT slot_name::text FROM pg_replication_slots WHERE slot_name = {}",
+        literal(name)
+    );
+    Ok(text(conn, &sql)?.is_some())
+}
+
+/// Whether the publication `name` exists.
+fn publication_exists(conn: &PgConn, name: &str) -> Result<bool, LoadError> {
+    let sql = format!(
+        "SELECT pubname::text FROM pg_publication WHERE pubname = {}",
+        literal(name)
+    );
+    Ok(text(conn, &sql)?.is_some())
+}
+
 /// What logical decoding needs at the source, as the settings read say; `Err` names the
 /// setting and what to do.
 pub fn check_settings(wal_level: &str, may_replicate: bool) -> Result<(), String> {
@@ -127,15 +154,7 @@ pub fn prepare(plan: &Plan, server: &Server) -> Result<Position, LoadError> {
             unkeyed.join(", ")
         )));
     }
-    if text(
-        &conn,
-        &format!(
-            "SELECT pubname::text FROM pg_publication WHERE pubname = {}",
-            literal(&name)
-        ),
-    )?
-    .is_none()
-    {
+    if !publication_exists(&conn, &name)? {
         let tables: Vec<String> = plan
             .tables
             .iter()
@@ -179,14 +198,9 @@ pub fn prepare(plan: &Plan, server: &Server) -> Result<Position, LoadError> {
     })
 }
 
-/// Where the WAL ends now: its insert position, which a commit not yet written out (with
-/// `synchronous_commit = off`) has passed already.
+/// Where the WAL ends now (`--status`).
 pub fn end(plan: &Plan, server: &Server) -> Result<Position, LoadError> {
-    let conn = connect(server, plan.settings.timeouts())?;
-    let lsn = text(&conn, "SELECT pg_current_wal_insert_lsn()::text")?.unwrap_or_default();
-    parse_lsn(&lsn)
-        .map(Position::Lsn)
-        .ok_or_else(|| LoadError::state(format!("{}: no WAL position", conn.name())))
+    wal_end(&connect(server, plan.settings.timeouts())?)
 }
 
 /// Drops the slot and the publication (`ferry sync --drop-slot`).
@@ -194,15 +208,7 @@ pub fn remove(plan: &Plan, server: &Server) -> Result<String, LoadError> {
     let conn = connect(server, plan.settings.timeouts())?;
     let name = capture_name(plan);
     let mut said = Vec::new();
-    if text(
-        &conn,
-        &format!(
-            "SELECT slot_name::text FROM pg_replication_slots WHERE slot_name = {}",
-            literal(&name)
-        ),
-    )?
-    .is_some()
-    {
+    if slot_exists(&conn, &name)? {
         text(
             &conn,
             &format!("SELECT pg_drop_replication_slot({})::text", literal(&name)),
@@ -210,15 +216,7 @@ pub fn remove(plan: &Plan, server: &Server) -> Result<String, LoadError> {
         said.push(format!("dropped replication slot {name}"));
     }
     let sql = format!("DROP PUBLICATION IF EXISTS {}", ident(&name));
-    if text(
-        &conn,
-        &format!(
-            "SELECT pubname::text FROM pg_publication WHERE pubname = {}",
-            literal(&name)
-        ),
-    )?
-    .is_some()
-    {
+    if publication_exists(&conn, &name)? {
         conn.run(conn.client.batch_execute(&sql), || format!("`{sql}`"))?;
         said.push(format!("dropped publication {name}"));
     }
@@ -332,15 +330,7 @@ impl PgChanges {
             None => None,
         };
         let slot = capture_name(plan);
-        if text(
-            &conn,
-            &format!(
-                "SELECT slot_name::text FROM pg_replication_slots WHERE slot_name = {}",
-                literal(&slot)
-            ),
-        )?
-        .is_none()
-        {
+        if !slot_exists(&conn, &slot)? {
             return Err(LoadError::state(format!(
                 "{}: replication slot {slot} is gone (dropped by hand, or by ferry sync \
                  --drop-slot): the changes since {from} are lost to sync. Start over: drop \
@@ -657,10 +647,7 @@ impl ChangeSource for PgChanges {
     }
 
     fn end(&mut self) -> Result<Position, LoadError> {
-        let lsn = text(&self.conn, "SELECT pg_current_wal_insert_lsn()::text")?.unwrap_or_default();
-        parse_lsn(&lsn)
-            .map(Position::Lsn)
-            .ok_or_else(|| LoadError::state(format!("{}: no WAL position", self.conn.name())))
+        wal_end(&self.conn)
     }
 
     fn idle_position(&self) -> Option<Position> {
