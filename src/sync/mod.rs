@@ -242,7 +242,7 @@ pub fn sync(plan: &Plan, opts: &SyncOptions, stop: &AtomicBool) -> Result<SyncSu
     let mut last_commit_time = st.commit_time;
     loop {
         let mut changes = source::open(&current, &from, st.snapshot.as_deref())?;
-        let mut applier = Applier::new(&current, link);
+        let mut applier = Applier::new(&current, link, replayed_cascades);
         let mut streaming = Stream {
             opts,
             stop,

@@ -2,10 +2,15 @@
 //! row equals a loaded row), written as SQL statements, run in the target transaction that
 //! also moves the stored position (`state.rs`).
 //!
-//! Consecutive inserts into one table become one multi-row INSERT and consecutive deletes one
-//! `DELETE ... WHERE key IN (...)`; statements are sent in batches. Every statement but the
-//! idempotent ones says how many rows it must touch, and a different count stops sync with
-//! the table and key: the target no longer matches the source.
+//! In strict mode the changes of a target transaction are netted (`net.rs`): thousands of
+//! small source transactions become one DELETE, one UPDATE and one INSERT per table, inside a
+//! savepoint; where netting can't say the same thing, or the target refuses the netted
+//! statements (a unique index that held between two changes), the savepoint is rolled back and
+//! the changes replayed one by one. Replayed, consecutive inserts into one table become one
+//! multi-row INSERT and consecutive deletes one `DELETE ... WHERE key IN (...)`; statements
+//! are sent in batches. Every statement but the idempotent ones says how many rows it must
+//! touch, and a different count stops sync with the table and key: the target no longer
+//! matches the source.
 //!
 //! Two modes: `Strict` after the load's snapshot (an insert of a key that exists, an update or
 //! delete of a missing row, is an error) and `Idempotent` while the changes may already be in
@@ -15,6 +20,7 @@
 //! The target's spelling and connection are a `SyncTarget`, one file per target.
 
 pub mod mysql;
+pub mod net;
 pub mod postgres;
 pub mod sqlite;
 
@@ -25,6 +31,7 @@ use crate::conn::Endpoint;
 use crate::load::{LoadError, Shape, TableStats, shape_row};
 use crate::plan::{Plan, TablePlan};
 use crate::value::Value;
+use net::{Net, Step};
 
 /// How strictly changes are applied (see the module's comment).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,6 +115,12 @@ const BATCH_STATEMENTS: usize = 500;
 const BATCH_BYTES: usize = 4 << 20;
 /// Rows after which a multi-row INSERT or DELETE is closed.
 const GROUP_ROWS: usize = 1_000;
+/// Changes, and bytes of their values, after which the changes held for netting are applied
+/// (memory stays bounded in a source transaction of millions of rows).
+const NET_CHANGES: usize = 20_000;
+const NET_BYTES: usize = 64 << 20;
+/// The savepoint netted statements run in.
+const NET_SAVEPOINT: &str = "ferry_net";
 
 /// A multi-row statement being built.
 struct Group {
@@ -139,11 +152,42 @@ pub struct Applier<'p> {
     open: bool,
     /// Bytes of SQL sent so far.
     sent: u64,
+    /// Changes held for netting (strict mode), and the bytes of their values.
+    netting: Vec<Change>,
+    netting_bytes: usize,
+    /// Per plan table: whether its changes may be netted (see `Applier::new`).
+    nettable: Vec<bool>,
 }
 
 impl<'p> Applier<'p> {
-    pub fn new(plan: &'p Plan, mut link: Box<dyn SyncTarget>) -> Applier<'p> {
+    /// `replayed_cascades` as `SyncTarget::set_up` took it: where the target's foreign keys
+    /// act, the order of changes between tables matters, and only the changes of tables that
+    /// no foreign key links are netted.
+    pub fn new(
+        plan: &'p Plan,
+        mut link: Box<dyn SyncTarget>,
+        replayed_cascades: bool,
+    ) -> Applier<'p> {
         link.follow(plan);
+        let bare = |name: &str| {
+            let last = name.rsplit('.').next().unwrap_or(name);
+            last.trim_matches(|c| matches!(c, '"' | '`' | '[' | ']'))
+                .to_lowercase()
+        };
+        let referenced: HashSet<String> = plan
+            .tables
+            .iter()
+            .flat_map(|t| t.foreign_keys.iter().map(|f| bare(&f.ref_table)))
+            .collect();
+        let nettable = plan
+            .tables
+            .iter()
+            .map(|t| {
+                !t.key.is_empty()
+                    && (replayed_cascades
+                        || (t.foreign_keys.is_empty() && !referenced.contains(&bare(&t.target))))
+            })
+            .collect();
         Applier {
             link,
             plan,
@@ -153,6 +197,9 @@ impl<'p> Applier<'p> {
             group: None,
             open: false,
             sent: 0,
+            netting: Vec::new(),
+            netting_bytes: 0,
+            nettable,
         }
     }
 
@@ -179,8 +226,188 @@ impl<'p> Applier<'p> {
         }
     }
 
-    /// Applies one change in the open transaction.
+    /// Applies one change in the open transaction: held for netting in strict mode, else
+    /// (and after what is held) turned into statements.
     pub fn apply(&mut self, change: Change, mode: Mode) -> Result<(), LoadError> {
+        if mode == Mode::Strict && self.nettable[change.table] && !matches!(change.op, Op::Truncate)
+        {
+            self.netting_bytes += size_of(&change);
+            self.netting.push(change);
+            if self.netting.len() >= NET_CHANGES || self.netting_bytes >= NET_BYTES {
+                self.flush_net()?;
+            }
+            return Ok(());
+        }
+        self.flush_net()?;
+        self.apply_one(change, mode)
+    }
+
+    /// Applies the changes held for netting: netted where it says the same thing and the
+    /// target takes the netted statements, else one by one.
+    fn flush_net(&mut self) -> Result<(), LoadError> {
+        if self.netting.is_empty() {
+            return Ok(());
+        }
+        let changes = std::mem::take(&mut self.netting);
+        self.netting_bytes = 0;
+        if changes.len() > 1
+            && let Some(net) = self.net_of(&changes)?
+            && self.apply_net(net)?
+        {
+            return Ok(());
+        }
+        for c in changes {
+            self.apply_one(c, Mode::Strict)?;
+        }
+        Ok(())
+    }
+
+    /// The net effect of changes, keyed by their keys' literals; `None` where netting can't
+    /// say the same thing.
+    fn net_of(&self, changes: &[Change]) -> Result<Option<Net<String>>, LoadError> {
+        let mut net = Net::default();
+        for c in changes {
+            let ti = c.table;
+            let (key, step) = match &c.op {
+                Op::Insert(row) => {
+                    let row = self.shaped(ti, row.clone())?;
+                    let key = self.key_literal(ti, &self.key_of(ti, &row))?;
+                    (key, Step::Insert(row))
+                }
+                Op::Delete(key) => {
+                    let key = self.shaped_key(ti, key.clone())?;
+                    (self.key_literal(ti, &key)?, Step::Delete)
+                }
+                Op::Update { key, row } => {
+                    let key = self.shaped_key(ti, key.clone())?;
+                    let mut present: Vec<bool> = row.iter().map(Option::is_some).collect();
+                    let mut row = self.shaped(
+                        ti,
+                        row.iter()
+                            .map(|v| v.clone().unwrap_or(Value::Null))
+                            .collect(),
+                    )?;
+                    let cols = self.key_columns(ti);
+                    let moved = cols
+                        .iter()
+                        .zip(&key)
+                        .any(|(i, k)| present[*i] && &row[*i] != k);
+                    let moved_to = if moved {
+                        if cols.iter().any(|i| !present[*i]) {
+                            return Ok(None);
+                        }
+                        Some(self.key_literal(ti, &self.key_of(ti, &row))?)
+                    } else {
+                        // The key stays: its columns are known even where not sent.
+                        for (i, k) in cols.iter().zip(&key) {
+                            row[*i] = k.clone();
+                            present[*i] = true;
+                        }
+                        None
+                    };
+                    let step = Step::Update {
+                        row,
+                        present,
+                        moved_to,
+                    };
+                    (self.key_literal(ti, &key)?, step)
+                }
+                Op::Truncate => return Ok(None),
+            };
+            if net.add(ti, key, step).is_err() {
+                return Ok(None);
+            }
+        }
+        Ok(Some(net))
+    }
+
+    /// Runs a net effect in a savepoint: per table the deletes (tables in reverse plan order),
+    /// the updates, then the inserts (plan order). False when the target refused a statement
+    /// or a count differed: the savepoint is rolled back and nothing of it remains.
+    fn apply_net(&mut self, net: Net<String>) -> Result<bool, LoadError> {
+        self.close_group();
+        self.send()?;
+        self.hold(format!("SAVEPOINT {NET_SAVEPOINT}"), None, String::new());
+        let tables = self.plan.tables.len();
+        let update_from = self.link.update_from("", &[], &[], "").is_some();
+        // A whole row is updated by a delete and an insert where the target has no
+        // multi-row UPDATE.
+        let replaced = |e: &net::Entry<String>| {
+            e.existed
+                && !update_from
+                && e.row
+                    .as_ref()
+                    .is_some_and(|(_, known)| known.iter().all(|k| *k))
+        };
+        for ti in (0..tables).rev() {
+            for e in net.entries.iter().filter(|e| e.table == ti) {
+                if (e.existed && e.row.is_none()) || replaced(e) {
+                    self.add_to_group(ti, GroupKind::Delete(Mode::Strict), &e.key, e.key.clone())?;
+                }
+            }
+            self.close_group();
+        }
+        for ti in 0..tables {
+            let mut updates: Vec<(&Vec<Value>, &Vec<bool>)> = net
+                .entries
+                .iter()
+                .filter(|e| e.table == ti && e.existed && !replaced(e))
+                .filter_map(|e| e.row.as_ref().map(|(r, k)| (r, k)))
+                .collect();
+            updates.sort_by_key(|(_, known)| mask_of(known));
+            for (row, known) in updates {
+                let key = self.key_of(ti, row);
+                match self.groupable_update(ti, &key, known, row) {
+                    Some(mask) => {
+                        let values = self.update_values(ti, &key, known, row)?;
+                        let key = self.key_literal(ti, &key)?;
+                        self.add_to_group(ti, GroupKind::Update(mask), &values, key)?;
+                    }
+                    None => {
+                        self.close_group();
+                        self.update_statement(ti, &key, known, row, Mode::Strict)?;
+                    }
+                }
+            }
+            self.close_group();
+        }
+        for ti in 0..tables {
+            for e in net.entries.iter().filter(|e| e.table == ti) {
+                if let Some((row, _)) = &e.row
+                    && (!e.existed || replaced(e))
+                {
+                    let values = self.row_literal(ti, row)?;
+                    self.add_to_group(ti, GroupKind::Insert(Mode::Strict), &values, e.key.clone())?;
+                }
+            }
+            self.close_group();
+        }
+        self.hold(
+            format!("RELEASE SAVEPOINT {NET_SAVEPOINT}"),
+            None,
+            String::new(),
+        );
+        if self.send_unchecked().is_ok() {
+            return Ok(true);
+        }
+        let undo = [
+            format!("ROLLBACK TO SAVEPOINT {NET_SAVEPOINT}"),
+            format!("RELEASE SAVEPOINT {NET_SAVEPOINT}"),
+        ]
+        .map(|sql| Statement {
+            sql,
+            expect: None,
+            what: String::new(),
+        });
+        if let Err(e) = self.link.run(&undo) {
+            self.rollback();
+            return Err(e);
+        }
+        Ok(false)
+    }
+
+    /// Applies one change in the open transaction, as statements.
+    fn apply_one(&mut self, change: Change, mode: Mode) -> Result<(), LoadError> {
         let ti = change.table;
         let t = &self.plan.tables[ti];
         match change.op {
@@ -212,31 +439,10 @@ impl<'p> Applier<'p> {
                     return self.send_if_full();
                 }
                 self.close_group();
-                let mut sql = format!("UPDATE {} SET ", t.target);
-                let mut first = true;
-                for (i, c) in t.columns.iter().enumerate() {
-                    if !present[i] {
-                        continue;
-                    }
-                    if !first {
-                        sql.push_str(", ");
-                    }
-                    first = false;
-                    sql.push_str(&c.target);
-                    sql.push_str(" = ");
-                    self.literal_into(ti, i, &row[i], &mut sql)?;
-                }
-                sql.push_str(" WHERE ");
-                sql.push_str(&self.key_condition(ti, &key)?);
-                let what = format!(
-                    "table {}, update of the row {}",
-                    t.source,
-                    shown_key(t, &key)
-                );
+                self.update_statement(ti, &key, &present, &row, mode)?;
                 match mode {
-                    Mode::Strict => self.hold(sql, Some(1), what),
+                    Mode::Strict => {}
                     Mode::Idempotent => {
-                        self.hold(sql, None, what);
                         if full {
                             let values = self.row_literal(ti, &row)?;
                             let key = self.key_literal(ti, &self.key_of(ti, &row))?;
@@ -254,9 +460,46 @@ impl<'p> Applier<'p> {
         self.send_if_full()
     }
 
+    /// `UPDATE t SET present columns WHERE key` of one row.
+    fn update_statement(
+        &mut self,
+        ti: usize,
+        key: &[Value],
+        present: &[bool],
+        row: &[Value],
+        mode: Mode,
+    ) -> Result<(), LoadError> {
+        let t = &self.plan.tables[ti];
+        let mut sql = format!("UPDATE {} SET ", t.target);
+        let mut first = true;
+        for (i, c) in t.columns.iter().enumerate() {
+            if !present[i] {
+                continue;
+            }
+            if !first {
+                sql.push_str(", ");
+            }
+            first = false;
+            sql.push_str(&c.target);
+            sql.push_str(" = ");
+            self.literal_into(ti, i, &row[i], &mut sql)?;
+        }
+        sql.push_str(" WHERE ");
+        sql.push_str(&self.key_condition(ti, key)?);
+        let what = format!(
+            "table {}, update of the row {}",
+            t.source,
+            shown_key(t, key)
+        );
+        let expect = (mode == Mode::Strict).then_some(1);
+        self.hold(sql, expect, what);
+        Ok(())
+    }
+
     /// Commits the open transaction with `state` (the statement that stores the position,
     /// which must touch one row).
     pub fn commit(&mut self, state: String) -> Result<(), LoadError> {
+        self.flush_net()?;
         self.begin();
         self.close_group();
         self.hold(state, Some(1), "the sync state".to_string());
@@ -268,6 +511,8 @@ impl<'p> Applier<'p> {
 
     /// Drops what is held and rolls the open transaction back (after an error).
     pub fn rollback(&mut self) {
+        self.netting.clear();
+        self.netting_bytes = 0;
         self.held.clear();
         self.held_bytes = 0;
         self.group = None;
@@ -294,26 +539,28 @@ impl<'p> Applier<'p> {
     }
 
     /// Runs what is held; a statement that touched another number of rows than it must is
-    /// an error naming it.
+    /// an error naming it, and rolls the transaction back.
     fn send(&mut self) -> Result<(), LoadError> {
+        let sent = self.send_unchecked();
+        if sent.is_err() {
+            self.rollback();
+        }
+        sent
+    }
+
+    /// `send` that leaves the transaction open after an error (a savepoint may undo it).
+    fn send_unchecked(&mut self) -> Result<(), LoadError> {
         if self.held.is_empty() {
             return Ok(());
         }
         let statements = std::mem::take(&mut self.held);
         self.sent += self.held_bytes as u64;
         self.held_bytes = 0;
-        let counts = match self.link.run(&statements) {
-            Ok(c) => c,
-            Err(e) => {
-                self.rollback();
-                return Err(e);
-            }
-        };
+        let counts = self.link.run(&statements)?;
         for (s, n) in statements.iter().zip(&counts) {
             if let Some(want) = s.expect
                 && want != *n
             {
-                self.rollback();
                 return Err(LoadError::state(format!(
                     "{}: {}: the target had {} where the source had {want}: the target no \
                      longer matches the source (was it changed by hand?). Sync stopped \
@@ -452,11 +699,7 @@ impl<'p> Applier<'p> {
             .iter()
             .zip(key)
             .all(|(i, k)| present[*i] && &row[*i] == k);
-        let mask = present
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| **p)
-            .fold(0u64, |m, (i, _)| m | 1 << i);
+        let mask = mask_of(present);
         let sets = present
             .iter()
             .enumerate()
@@ -618,6 +861,31 @@ impl<'p> Applier<'p> {
 /// The first value of a query's first row.
 pub fn first_text(rows: Vec<Vec<Option<String>>>) -> Option<String> {
     rows.into_iter().next()?.into_iter().next()?
+}
+
+/// The bits of the columns present (tables of up to 64 columns group their updates by it).
+fn mask_of(present: &[bool]) -> u64 {
+    present
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| **p && *i < 64)
+        .fold(0u64, |m, (i, _)| m | 1 << i)
+}
+
+/// About the memory a change holds.
+fn size_of(change: &Change) -> usize {
+    let value = |v: &Value| match v {
+        Value::Text(s) | Value::Decimal(s) => s.len() + 24,
+        Value::Bytes(b) => b.len() + 24,
+        _ => 24,
+    };
+    64 + match &change.op {
+        Op::Insert(row) | Op::Delete(row) => row.iter().map(value).sum(),
+        Op::Update { key, row } => {
+            key.iter().map(value).sum::<usize>() + row.iter().flatten().map(value).sum::<usize>()
+        }
+        Op::Truncate => 0,
+    }
 }
 
 /// `1 row`, `3 rows`.
