@@ -17,6 +17,7 @@ use ferry::load::mysql::{MysqlSource, open_together};
 use ferry::load::{ErrorKind, Timeouts};
 use ferry::plan::Plan;
 use ferry::sync::change::{Change, Event, Op, Position};
+use ferry::sync::source::postgres::PgRead;
 use ferry::sync::source::{ChangeSource, open, prepare};
 use ferry::value::Value;
 
@@ -292,7 +293,7 @@ fn changes_of_every_kind_are_read_as_the_full_load_reads_the_rows() {
     run("TRUNCATE TABLE k2");
     run("ALTER TABLE t ADD COLUMN extra int");
 
-    let mut source = open(&plan, &from, None).unwrap_or_else(|e| panic!("{e}"));
+    let mut source = open(&plan, &from, None, PgRead::default()).unwrap_or_else(|e| panic!("{e}"));
     assert!(source.describe().starts_with("mysql://ferry@"));
     assert!(!source.describe().contains(":ferry@"));
     let mut seen_schema_change = false;
@@ -533,7 +534,7 @@ fn mark_divides_before_from_after(plan: &Plan, db: &ScratchDb, n: usize, id: i64
     assert!(!ids.contains(&Value::Int(id + 1)), "{ids:?}");
     drop(sources);
     let from = Position::parse(&mark).unwrap_or_else(|| panic!("{mark} does not read"));
-    let mut source = open(plan, &from, None).unwrap_or_else(|e| panic!("{e}"));
+    let mut source = open(plan, &from, None, PgRead::default()).unwrap_or_else(|e| panic!("{e}"));
     let events = read_until(source.as_mut(), |e| matches!(e, Event::Change(_)));
     let Some(Event::Change(Change {
         op: Op::Insert(row),
@@ -594,7 +595,7 @@ fn a_lost_connection_is_an_error_not_a_hang() {
     };
     let before = dumps();
     let from = prepare(&plan).unwrap_or_else(|e| panic!("{e}"));
-    let mut source = open(&plan, &from, None).unwrap_or_else(|e| panic!("{e}"));
+    let mut source = open(&plan, &from, None, PgRead::default()).unwrap_or_else(|e| panic!("{e}"));
     // A wait is kept (other writers may give events meanwhile, or none).
     let asked = Instant::now();
     let first = source.next(Duration::from_millis(200));
@@ -677,7 +678,7 @@ fn a_purged_file_is_read_past_by_gtid_an_idle_server_keeps_the_stream_and_a_froz
     let next_file = binlog_place(&log_end(&plan)).0;
     assert_ne!(file, next_file);
     sql(&format!("PURGE BINARY LOGS TO '{next_file}'"));
-    let mut source = open(&plan, &from, None).unwrap_or_else(|e| panic!("{e}"));
+    let mut source = open(&plan, &from, None, PgRead::default()).unwrap_or_else(|e| panic!("{e}"));
     let events = read_until(source.as_mut(), |e| matches!(e, Event::Commit { .. }));
     let (read, _) = transactions(&events);
     assert_eq!(read.len(), 1, "{events:?}");

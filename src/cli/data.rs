@@ -210,7 +210,14 @@ pub fn migrate_and_sync(out: &Output, args: &MoveArgs) -> ExitCode {
             return out.error(m);
         }
     }
-    super::sync::run(out, &plan, crate::sync::Start::Load, false, None)
+    super::sync::run(
+        out,
+        &plan,
+        crate::sync::Start::Load,
+        false,
+        None,
+        crate::sync::source::postgres::PgRead::default(),
+    )
 }
 
 pub fn validate(

@@ -261,6 +261,11 @@ enum Command {
         /// The format of --status.
         #[arg(long, value_enum, default_value = "human")]
         format: ValidateFormat,
+        /// How a PostgreSQL source's changes are read: `stream` (the replication protocol),
+        /// or `slot-functions` (SQL calls, for connections through a pooler that cannot
+        /// replicate).
+        #[arg(long, value_enum, default_value = "stream")]
+        pg_read: crate::sync::source::postgres::PgRead,
         /// Remove what sync keeps at the source: PostgreSQL's replication slot and
         /// publication (a forgotten slot keeps WAL on the source), SQLite's capture triggers
         /// and change table.
@@ -393,6 +398,7 @@ pub fn run() -> ExitCode {
             format,
             drop_slot,
             metrics,
+            pg_read,
             password_env,
         } => sync::sync(
             &out,
@@ -406,6 +412,7 @@ pub fn run() -> ExitCode {
                 format,
                 drop_slot,
                 metrics: metrics.as_deref(),
+                pg_read,
             },
         ),
         Command::Mappings {

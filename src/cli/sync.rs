@@ -10,6 +10,7 @@ use super::ValidateFormat;
 use super::output::Output;
 use crate::plan::Plan;
 use crate::sync::change::Position;
+use crate::sync::source::postgres::PgRead;
 use crate::sync::{Start, SyncOptions};
 
 /// What `ferry sync` was asked to do.
@@ -23,6 +24,7 @@ pub struct SyncArgs<'a> {
     pub format: ValidateFormat,
     pub drop_slot: bool,
     pub metrics: Option<&'a str>,
+    pub pg_read: PgRead,
 }
 
 fn read(out: &Output, args: &SyncArgs) -> Result<Plan, ExitCode> {
@@ -70,7 +72,14 @@ pub fn sync(out: &Output, args: &SyncArgs) -> ExitCode {
         (None, true) => Start::Now,
         (None, false) => Start::Load,
     };
-    run(out, &plan, start, args.until_caught_up, args.metrics)
+    run(
+        out,
+        &plan,
+        start,
+        args.until_caught_up,
+        args.metrics,
+        args.pg_read,
+    )
 }
 
 /// Runs sync until SIGTERM / SIGINT (a clean stop at a source transaction boundary) or, with
@@ -81,6 +90,7 @@ pub fn run(
     start: Start,
     until_caught_up: bool,
     metrics_at: Option<&str>,
+    pg_read: PgRead,
 ) -> ExitCode {
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
@@ -100,6 +110,7 @@ pub fn run(
         start,
         until_caught_up,
         metrics,
+        pg_read,
     };
     match crate::sync::sync(plan, &opts, &stop) {
         Ok(s) => {

@@ -168,12 +168,31 @@ fn tls_connector(
     String,
 > {
     use tokio_postgres::config::SslMode;
-    let (ssl_mode, check_cert, check_host) = match mode {
+    Ok(
+        native_tls_connector(mode, root_cert)?.map(|(required, connector)| {
+            let mode = if required {
+                SslMode::Require
+            } else {
+                SslMode::Prefer
+            };
+            (mode, postgres_native_tls::MakeTlsConnector::new(connector))
+        }),
+    )
+}
+
+/// The TLS a server's `sslmode` and `sslrootcert` ask for (libpq's meanings): `None` for
+/// none, else whether TLS is required and the connector; for connections tokio-postgres does
+/// not make (the replication connection of `ferry sync`).
+pub fn native_tls_connector(
+    mode: &str,
+    root_cert: Option<&str>,
+) -> Result<Option<(bool, native_tls::TlsConnector)>, String> {
+    let (required, check_cert, check_host) = match mode {
         "disable" => return Ok(None),
-        "allow" | "prefer" => (SslMode::Prefer, false, false),
-        "require" => (SslMode::Require, false, false),
-        "verify-ca" => (SslMode::Require, true, false),
-        "verify-full" => (SslMode::Require, true, true),
+        "allow" | "prefer" => (false, false, false),
+        "require" => (true, false, false),
+        "verify-ca" => (true, true, false),
+        "verify-full" => (true, true, true),
         other => {
             return Err(format!(
                 "sslmode={other} is not one of disable, allow, prefer, require, verify-ca, verify-full"
@@ -194,10 +213,7 @@ fn tls_connector(
     let connector = builder
         .build()
         .map_err(|e| format!("cannot set up TLS: {e}"))?;
-    Ok(Some((
-        ssl_mode,
-        postgres_native_tls::MakeTlsConnector::new(connector),
-    )))
+    Ok(Some((required, connector)))
 }
 
 /// A connection error with its cause: a refused certificate says why.

@@ -69,6 +69,8 @@ pub struct SyncOptions {
     pub until_caught_up: bool,
     /// Counters for `--metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// How a PostgreSQL source's changes are read.
+    pub pg_read: source::postgres::PgRead,
 }
 
 /// What a sync run did.
@@ -241,7 +243,7 @@ pub fn sync(plan: &Plan, opts: &SyncOptions, stop: &AtomicBool) -> Result<SyncSu
     let mut applied_changes = st.changes;
     let mut last_commit_time = st.commit_time;
     loop {
-        let mut changes = source::open(&current, &from, st.snapshot.as_deref())?;
+        let mut changes = source::open(&current, &from, st.snapshot.as_deref(), opts.pg_read)?;
         let mut applier = Applier::new(&current, link, replayed_cascades);
         let mut streaming = Stream {
             opts,

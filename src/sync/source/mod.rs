@@ -1,7 +1,7 @@
 //! Change sources: what each source engine's log gives, read as `Event`s in commit order.
 //!
-//! - `postgres.rs`: logical decoding with the `pgoutput` plugin, through the SQL slot
-//!   functions (ARCHITECTURE.md says why not the replication protocol);
+//! - `postgres.rs`: logical decoding with the `pgoutput` plugin, streamed over a replication
+//!   connection (`walsender.rs`) or read through the SQL slot functions;
 //! - `mysql.rs`: the row-based binary log of MySQL and MariaDB;
 //! - `sqlite.rs`: capture triggers that ferry installs, writing into a change table.
 //!
@@ -11,6 +11,7 @@
 pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
+pub mod walsender;
 
 use std::time::Duration;
 
@@ -63,10 +64,11 @@ pub fn open(
     plan: &Plan,
     from: &Position,
     snapshot: Option<&str>,
+    pg_read: postgres::PgRead,
 ) -> Result<Box<dyn ChangeSource>, LoadError> {
     match &plan.source {
         Endpoint::Postgres(server) => Ok(Box::new(postgres::PgChanges::open(
-            plan, server, from, snapshot,
+            plan, server, from, snapshot, pg_read,
         )?)),
         Endpoint::Mysql(server) => Ok(Box::new(mysql::BinlogChanges::open(plan, server, from)?)),
         Endpoint::Sqlite { path } => Ok(Box::new(sqlite::TriggerChanges::open(plan, path, from)?)),

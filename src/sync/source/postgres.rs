@@ -3,11 +3,19 @@
 //!
 //! ferry creates a publication of the plan's tables and a logical replication slot, both named
 //! `capture_name(plan)`, before the full load takes its snapshot; the slot keeps every change
-//! committed after its creation. Changes are read with the SQL slot functions:
-//! `pg_logical_slot_peek_binary_changes` streams what the slot holds (whole transactions, in
-//! commit order), and once the target has committed them, `pg_replication_slot_advance` lets
-//! the slot forget them (ARCHITECTURE.md says why not the replication protocol). The messages
-//! are decoded by `pg_walstream`'s decoder, which does no I/O.
+//! committed after its creation. Changes are read one of two ways (`PgRead`, ARCHITECTURE.md
+//! says which and why, BENCHMARKS.md what each measured):
+//! - the streaming replication protocol (`walsender.rs`), the default: the server decodes the
+//!   WAL once, as it is written, and sends the changes as they commit; ferry reports the
+//!   position the target committed, and the slot lets go of what is before it;
+//! - the SQL slot functions, for connections that cannot replicate (a pooler such as
+//!   PgBouncer in between): `pg_logical_slot_peek_binary_changes` streams what the slot holds
+//!   (whole transactions, in commit order), and once the target has committed them,
+//!   `pg_replication_slot_advance` lets the slot forget them. Each read decodes again from the
+//!   slot's restart point, which stays behind a large transaction until the server logs its
+//!   next running-transactions record (up to 15 s).
+//!
+//! The messages are decoded by `pg_walstream`'s decoder, which does no I/O.
 //!
 //! A transaction the full load's snapshot already shows as committed is skipped: its xid is
 //! below the snapshot's xmax and not among the transactions in progress it lists
@@ -22,10 +30,11 @@ use futures_util::StreamExt;
 use pg_walstream::{ColumnValue, EventType, Lsn, PgOutputDecoder, RowData};
 use tokio_postgres::RowStream;
 
+use super::walsender::{Received, WalSender};
 use super::{ChangeSource, Event, Position, capture_name};
 use crate::conn::Server;
 use crate::load::LoadError;
-use crate::load::postgres::{PgConn, connect};
+use crate::load::postgres::{PgConn, connect, native_tls_connector};
 use crate::plan::{Plan, TablePlan};
 use crate::sync::change::{Change, Op, parse_lsn};
 use crate::value::Value;
@@ -274,8 +283,34 @@ fn table_index(plan: &Plan) -> HashMap<String, usize> {
 }
 
 /// Reads a slot.
+/// How changes are read from a PostgreSQL source (see the module's comment).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum PgRead {
+    /// The streaming replication protocol.
+    #[default]
+    Stream,
+    /// The SQL slot functions (peek, then advance once applied).
+    SlotFunctions,
+}
+
+/// A target commit is asked for (`Event::Pause`) at the first source commit after this long
+/// of streaming, so that the slot is told how far the target got.
+const CONFIRM_EVERY: Duration = Duration::from_secs(1);
+
+/// The replication connection and its decoder, with what streaming keeps track of.
+struct Streaming {
+    sender: WalSender,
+    decoder: PgOutputDecoder,
+    /// Inside a source transaction (between its Begin and Commit).
+    in_transaction: bool,
+    last_pause: std::time::Instant,
+    pause_due: bool,
+}
+
 pub struct PgChanges {
     conn: PgConn,
+    /// The replication connection, when changes are streamed (`PgRead::Stream`).
+    streaming: Option<Streaming>,
     slot: String,
     tables: HashMap<String, usize>,
     plan: Plan,
@@ -315,6 +350,7 @@ impl PgChanges {
         server: &Server,
         from: &Position,
         snapshot: Option<&str>,
+        read: PgRead,
     ) -> Result<PgChanges, LoadError> {
         let conn = connect(server, plan.settings.timeouts())?;
         let Position::Lsn(applied) = from else {
@@ -351,8 +387,13 @@ impl PgChanges {
                 literal(&slot)
             ),
         )?;
+        let streaming = match read {
+            PgRead::SlotFunctions => None,
+            PgRead::Stream => Some(start_streaming(&conn, server, &slot, *applied)?),
+        };
         Ok(PgChanges {
             conn,
+            streaming,
             tables: table_index(plan),
             slot,
             plan: plan.clone(),
@@ -556,6 +597,108 @@ impl PgChanges {
     }
 }
 
+/// Opens the replication connection at `from`; waits while the session of a sync that died
+/// still holds the slot (`open` ended it; the server lets go of the slot a moment later).
+fn start_streaming(
+    conn: &PgConn,
+    server: &Server,
+    slot: &str,
+    from: u64,
+) -> Result<Streaming, LoadError> {
+    let param = |key: &str| {
+        server
+            .params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let tls = native_tls_connector(param("sslmode").unwrap_or("prefer"), param("sslrootcert"))
+        .map_err(|e| LoadError::config(format!("{}: {e}", conn.name())))?;
+    let mut waits = 0;
+    loop {
+        match WalSender::start(server, tls.clone(), slot, slot, from) {
+            Ok(sender) => {
+                return Ok(Streaming {
+                    sender,
+                    decoder: PgOutputDecoder::with_protocol_version(1),
+                    in_transaction: false,
+                    last_pause: std::time::Instant::now(),
+                    pause_due: false,
+                });
+            }
+            Err(e) if slot_busy(&e) && waits < 120 => {
+                waits += 1;
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+impl PgChanges {
+    /// `next` over the replication connection.
+    fn next_streamed(&mut self, wait: Duration) -> Result<Option<Event>, LoadError> {
+        loop {
+            let Some(st) = self.streaming.as_mut() else {
+                return Ok(None);
+            };
+            if !st.in_transaction && std::mem::take(&mut st.pause_due) {
+                return Ok(Some(Event::Pause));
+            }
+            let (lsn, data) = match st.sender.next(wait)? {
+                None => {
+                    if !st.in_transaction {
+                        st.sender.ask()?;
+                    }
+                    return Ok(None);
+                }
+                Some(Received::Keepalive { wal_end }) => {
+                    // Everything before the walsender's position is sent: when no
+                    // transaction is open, nothing before it is left to read.
+                    if !st.in_transaction {
+                        self.idle_at = Some(wal_end);
+                    }
+                    return Ok(None);
+                }
+                Some(Received::Data { lsn, data }) => (lsn, data),
+            };
+            self.idle_at = None;
+            let decoded = st
+                .decoder
+                .decode_message(data, Lsn::new(lsn))
+                .map_err(|e| {
+                    LoadError::input(format!(
+                        "{}: slot {}: a message at {} does not decode: {e}",
+                        self.conn.name(),
+                        self.slot,
+                        Position::Lsn(lsn)
+                    ))
+                })?;
+            let Some(decoded) = decoded else {
+                continue;
+            };
+            let event = self.event(decoded.event_type)?;
+            let Some(st) = self.streaming.as_mut() else {
+                return Ok(None);
+            };
+            match &event {
+                Some(Event::Begin { .. }) => st.in_transaction = true,
+                Some(Event::Commit { .. }) => {
+                    st.in_transaction = false;
+                    if st.last_pause.elapsed() >= CONFIRM_EVERY {
+                        st.last_pause = std::time::Instant::now();
+                        st.pause_due = true;
+                    }
+                }
+                _ => {}
+            }
+            if event.is_some() {
+                return Ok(event);
+            }
+        }
+    }
+}
+
 impl ChangeSource for PgChanges {
     fn next(&mut self, wait: Duration) -> Result<Option<Event>, LoadError> {
         if let Some(ti) = self.pending_truncates.pop() {
@@ -563,6 +706,9 @@ impl ChangeSource for PgChanges {
                 table: ti,
                 op: Op::Truncate,
             })));
+        }
+        if self.streaming.is_some() {
+            return self.next_streamed(wait);
         }
         loop {
             if self.reading.is_none() {
@@ -629,6 +775,12 @@ impl ChangeSource for PgChanges {
         let Position::Lsn(lsn) = position else {
             return Ok(());
         };
+        if let Some(st) = self.streaming.as_mut() {
+            st.sender.confirm(*lsn)?;
+            self.confirmed = self.confirmed.max(*lsn);
+            self.applied = self.applied.max(*lsn);
+            return Ok(());
+        }
         if *lsn <= self.confirmed || self.reading.is_some() {
             return Ok(());
         }
