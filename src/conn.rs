@@ -54,6 +54,16 @@ pub struct Server {
     pub params: Vec<(String, String)>,
 }
 
+impl Server {
+    /// A query parameter of the URL (`sslmode`), the first one of that name.
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Endpoint {

@@ -60,13 +60,7 @@ pub fn connect(server: &Server, timeouts: Timeouts) -> Result<PgConn, LoadError>
         "postgres://{}@{}:{}/{}",
         server.user, server.host, server.port, server.database
     );
-    let param = |key: &str| {
-        server
-            .params
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    };
+    let param = |key: &str| server.param(key);
     let mode = param("sslmode").unwrap_or("prefer");
     let tls = tls_connector(mode, param("sslrootcert"))
         .map_err(|e| LoadError::config(format!("{name}: {e}")))?;

@@ -605,13 +605,7 @@ fn start_streaming(
     slot: &str,
     from: u64,
 ) -> Result<Streaming, LoadError> {
-    let param = |key: &str| {
-        server
-            .params
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    };
+    let param = |key: &str| server.param(key);
     let tls = native_tls_connector(param("sslmode").unwrap_or("prefer"), param("sslrootcert"))
         .map_err(|e| LoadError::config(format!("{}: {e}", conn.name())))?;
     let mut waits = 0;

@@ -323,19 +323,18 @@ impl WalSender {
                         scram = Some(s);
                         self.send(&out)?;
                     }
-                    11 => {
+                    code @ (11 | 12) => {
                         let s = scram
                             .as_mut()
                             .ok_or_else(|| self.unexpected(b'R', "SASL"))?;
-                        s.update(&body).map_err(|e| self.auth_failed(e))?;
-                        frontend::sasl_response(s.message(), &mut out).map_err(|e| self.lost(e))?;
-                        self.send(&out)?;
-                    }
-                    12 => {
-                        let s = scram
-                            .as_mut()
-                            .ok_or_else(|| self.unexpected(b'R', "SASL"))?;
-                        s.finish(&body).map_err(|e| self.auth_failed(e))?;
+                        if code == 11 {
+                            s.update(&body).map_err(|e| self.auth_failed(e))?;
+                            frontend::sasl_response(s.message(), &mut out)
+                                .map_err(|e| self.lost(e))?;
+                            self.send(&out)?;
+                        } else {
+                            s.finish(&body).map_err(|e| self.auth_failed(e))?;
+                        }
                     }
                     code => {
                         return Err(LoadError::config(format!(
