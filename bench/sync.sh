@@ -7,11 +7,14 @@
 #  2. steady writes of about 2,000 changes/s for 30 s while sync runs: the lag gauge of
 #     --metrics (source commit to target commit) sampled every 100 ms, its 99th percentile.
 #  3. one transaction of 1,000,000 inserted rows: time and ferry's peak RSS.
-# Sources: PostgreSQL (SQL slot functions), and MariaDB when ferry reads its binary log.
-# Usage: bench/sync.sh [pg|mariadb] (default pg). Needs a release build (cargo build --release).
+# Sources: PostgreSQL, read over the replication protocol (stream, the default) or with the SQL
+# slot functions (slot-functions); MariaDB's binary log.
+# Usage: bench/sync.sh [pg|mariadb] [stream|slot-functions] (default pg stream). Needs a release
+# build (cargo build --release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC_KIND=${1:-pg}
+PG_READ=${2:-stream}
 FERRY=${FERRY:-target/release/ferry}
 export PGPASSWORD=${PGPASSWORD:-ferry} MYSQL_PWD=${MYSQL_PWD:-ferry}
 PG="psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U ferry"
@@ -75,14 +78,14 @@ fi
 churn() { if [ "$SRC_KIND" = pg ]; then src -c "CALL churn($1, $2, $3)"; else src -e "CALL churn($1, $2, $3)"; fi; }
 
 "$FERRY" plan "$SRC" postgres://ferry@127.0.0.1:5432/bench_sync_t -o "$OUT/plan.json" -q
-"$FERRY" sync "$OUT/plan.json" --until-caught-up -q 2>/dev/null
+"$FERRY" sync "$OUT/plan.json" --pg-read "$PG_READ" --until-caught-up -q 2>/dev/null
 # The raw-apply anchor starts from the same rows as the target.
 $PG -d postgres -c "CREATE DATABASE bench_sync_raw TEMPLATE bench_sync_t"
 
 echo "== backlog: 37,500 transactions of 4 inserts, 4 updates, 2 deletes (some of keys already gone), written while sync is stopped"
 churn 1 37500 0
 start=$(date +%s.%N)
-/usr/bin/time -f "%M" -o "$OUT/rss1" "$FERRY" sync "$OUT/plan.json" --until-caught-up 2>"$OUT/err1" || { cat "$OUT/err1"; exit 1; }
+/usr/bin/time -f "%M" -o "$OUT/rss1" "$FERRY" sync "$OUT/plan.json" --pg-read "$PG_READ" --until-caught-up 2>"$OUT/err1" || { cat "$OUT/err1"; exit 1; }
 end=$(date +%s.%N)
 ferry_s=$(echo "$end - $start" | bc -l)
 changes=$(grep -o '[0-9]* changes applied' "$OUT/err1" | tail -1 | grep -o '^[0-9]*')
@@ -103,7 +106,7 @@ done
 
 echo "== steady writes, about 2,000 changes/s for 30 s, sync running"
 PORT=$((20000 + RANDOM % 20000))
-"$FERRY" sync "$OUT/plan.json" -q --metrics 127.0.0.1:$PORT 2>"$OUT/err3" &
+"$FERRY" sync "$OUT/plan.json" --pg-read "$PG_READ" -q --metrics 127.0.0.1:$PORT 2>"$OUT/err3" &
 SYNC=$!
 sleep 2
 # 200 transactions of 10 changes per second: a pause of 5 ms after each.
@@ -129,7 +132,7 @@ else
   src -e "SET SESSION max_statement_time = 0; INSERT INTO t (id, a, b, c) SELECT seq, 7, 'big', 0.5 FROM seq_10000001_to_11000000"
 fi
 start=$(date +%s.%N)
-/usr/bin/time -f "%M" -o "$OUT/rss2" "$FERRY" sync "$OUT/plan.json" --until-caught-up -q 2>"$OUT/err2" || { cat "$OUT/err2"; exit 1; }
+/usr/bin/time -f "%M" -o "$OUT/rss2" "$FERRY" sync "$OUT/plan.json" --pg-read "$PG_READ" --until-caught-up -q 2>"$OUT/err2" || { cat "$OUT/err2"; exit 1; }
 end=$(date +%s.%N)
 printf "ferry sync: %.2f s = %.0f changes/s, peak RSS %d MB\n" "$(echo "$end - $start" | bc -l)" \
   "$(echo "1000000 / ($end - $start)" | bc -l)" "$(( $(cat "$OUT/rss2") / 1024 ))"

@@ -1018,3 +1018,78 @@ fn netted_changes_end_as_the_source_did() {
         assert_eq!(rows(&target), want, "target {hint}");
     }
 }
+
+/// A PostgreSQL table without a primary key but with REPLICA IDENTITY FULL is followed: each
+/// update or delete changes one row of those equal to its old values (NULLs included), into
+/// PostgreSQL, MariaDB and SQLite. Without a full load (`--start-now`) such a table is refused.
+#[test]
+fn a_keyless_table_with_replica_identity_full_is_followed() {
+    if pg_url().is_none() || mysql_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_PG or FERRY_TEST_MYSQL is not set");
+        return;
+    }
+    let dir = scratch_dir("sync", "keyless");
+    for target_engine in [Engine::Pg, Engine::Maria, Engine::Sqlite] {
+        let hint = match target_engine {
+            Engine::Pg => "pg",
+            Engine::Maria => "my",
+            Engine::Sqlite => "lite",
+        };
+        let source = Side::new(Engine::Pg, &format!("keyless_s_{hint}"), &dir);
+        let target = Side::new(target_engine, &format!("keyless_t_{hint}"), &dir);
+        source.run(
+            "CREATE TABLE loose (v varchar(10), n int); ALTER TABLE loose REPLICA IDENTITY FULL; \
+             INSERT INTO loose VALUES ('a', 1), ('a', 1), (NULL, 2), ('b', NULL), ('x', 9);",
+        );
+        let plan_file = dir.join(format!("plan_{hint}.json"));
+        std::fs::rename(plan(&dir, &source, &target), &plan_file).unwrap_or_else(|e| panic!("{e}"));
+        let err = refused(&plan_file, &source, &target, &["--start-now"]);
+        assert!(
+            err.contains("loose") && err.contains("primary key"),
+            "{err}"
+        );
+        catch_up(&plan_file, &source, &target);
+        source.run(
+            "DELETE FROM loose WHERE ctid = (SELECT ctid FROM loose WHERE v = 'a' LIMIT 1); \
+             UPDATE loose SET v = 'c' WHERE v IS NULL; UPDATE loose SET n = 3 WHERE n IS NULL; \
+             INSERT INTO loose VALUES ('d', 4), ('d', 4); \
+             UPDATE loose SET n = 5 WHERE ctid = (SELECT ctid FROM loose WHERE v = 'd' LIMIT 1); \
+             DELETE FROM loose WHERE v = 'x';",
+        );
+        catch_up(&plan_file, &source, &target);
+        let rows = |side: &Side| -> Vec<String> {
+            let mut lines: Vec<String> = match side {
+                Side::Pg(db) => db
+                    .query_scalar(
+                        "SELECT coalesce(v, '~') || ':' || coalesce(n::text, '~') FROM loose",
+                    )
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .lines()
+                    .map(str::to_string)
+                    .collect(),
+                Side::Maria(db) => db
+                    .query_scalar(
+                        "SELECT concat(coalesce(v, '~'), ':', coalesce(n, '~')) FROM loose",
+                    )
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .lines()
+                    .map(str::to_string)
+                    .collect(),
+                Side::Sqlite(p) => {
+                    let c = rusqlite::Connection::open(p).unwrap_or_else(|e| panic!("{e}"));
+                    let mut s = c
+                        .prepare("SELECT coalesce(v, '~') || ':' || coalesce(n, '~') FROM loose")
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    s.query_map([], |r| r.get::<_, String>(0))
+                        .and_then(Iterator::collect)
+                        .unwrap_or_else(|e| panic!("{e}"))
+                }
+            };
+            lines.sort();
+            lines
+        };
+        let want = rows(&source);
+        assert_eq!(want, ["a:1", "b:3", "c:2", "d:4", "d:5"], "the source");
+        assert_eq!(rows(&target), want, "target {hint}");
+    }
+}

@@ -102,8 +102,12 @@ fn say(quiet: bool, line: &str) {
     }
 }
 
-/// Every plan table needs a primary key: it is how a change names its row.
-fn check_keys(plan: &Plan) -> Result<(), LoadError> {
+/// A change names its row by the primary key. A PostgreSQL table without one can be followed
+/// when its REPLICA IDENTITY is FULL (the source's `prepare` checks that): its changes carry
+/// the whole old row, and the target's row is found by all its values (`apply`). Changes the
+/// target may already hold (`--start-position`, `--start-now`) cannot be told from a new
+/// equal row without a key.
+fn check_keys(plan: &Plan, start: &Start) -> Result<(), LoadError> {
     let unkeyed: Vec<String> = plan
         .tables
         .iter()
@@ -113,10 +117,20 @@ fn check_keys(plan: &Plan) -> Result<(), LoadError> {
     if unkeyed.is_empty() {
         return Ok(());
     }
+    let postgres = matches!(plan.source, Endpoint::Postgres(_));
+    if postgres && matches!(start, Start::Load) {
+        return Ok(());
+    }
+    let why = if postgres {
+        "without a full load (--start-position, --start-now), a change the target may hold \
+         already cannot be told from a new equal row in a table without a primary key"
+    } else {
+        "a change names its row by its primary key"
+    };
     Err(LoadError::config(format!(
-        "sync needs a primary key on every table, by which a change names its row; these have \
-         none: {}. Add one at the source (and plan again), or leave them out of the plan \
-         ([tables] exclude in migration.toml).",
+        "sync cannot follow tables without a primary key here: {why}; these have none: {}. \
+         Add one at the source (and plan again), or leave them out of the plan ([tables] \
+         exclude in migration.toml).",
         unkeyed.join(", ")
     )))
 }
@@ -125,7 +139,7 @@ fn check_keys(plan: &Plan) -> Result<(), LoadError> {
 /// end of what the source had when it started.
 pub fn sync(plan: &Plan, opts: &SyncOptions, stop: &AtomicBool) -> Result<SyncSummary, LoadError> {
     let started = Instant::now();
-    check_keys(plan)?;
+    check_keys(plan, &opts.start)?;
     let mut link = apply::open(plan)?;
     let lock = source::capture_name(plan);
     let mut standing_by = false;

@@ -90,6 +90,12 @@ pub trait SyncTarget {
     /// the rows its foreign keys' actions changed (PostgreSQL), so the target's own actions
     /// and checks must not run again.
     fn set_up(&mut self, replayed_cascades: bool) -> Result<(), LoadError>;
+    /// `column` (its name in SQL: `name`) equal to `literal`, NULL equal to NULL: how the row
+    /// of a table without a primary key is found by all its values.
+    fn same_value(&self, table: usize, column: usize, name: &str, literal: &str) -> String;
+    /// The condition of a statement that changes one row of `table` among those matching
+    /// `condition` (a table without a primary key may hold equal rows; a change is to one).
+    fn one_row(&self, table: &str, condition: &str) -> String;
     /// Takes the plan the changes are applied by again (columns added while syncing).
     fn follow(&mut self, _plan: &Plan) {}
     /// For messages: the database, without a password.
@@ -417,6 +423,22 @@ impl<'p> Applier<'p> {
                 let key = self.key_literal(ti, &self.key_of(ti, &row))?;
                 self.add_to_group(ti, GroupKind::Insert(mode), &values, key)?;
             }
+            Op::Delete(key) if t.key.is_empty() => {
+                // One row of those equal to it: a statement of its own.
+                let key = self.shaped_key(ti, key)?;
+                self.close_group();
+                let sql = format!(
+                    "DELETE FROM {} WHERE {}",
+                    t.target,
+                    self.key_condition(ti, &key)?
+                );
+                let what = format!(
+                    "table {}, delete of the row {}",
+                    t.source,
+                    shown_key(t, &key)
+                );
+                self.hold(sql, (mode == Mode::Strict).then_some(1), what);
+            }
             Op::Delete(key) => {
                 let key = self.shaped_key(ti, key)?;
                 let key = self.key_literal(ti, &key)?;
@@ -691,7 +713,10 @@ impl<'p> Applier<'p> {
         row: &[Value],
     ) -> Option<u64> {
         let t = &self.plan.tables[ti];
-        if t.columns.len() > 64 || self.link.update_from("", &[], &[], "").is_none() {
+        if t.key.is_empty()
+            || t.columns.len() > 64
+            || self.link.update_from("", &[], &[], "").is_none()
+        {
             return None;
         }
         let cols = self.key_columns(ti);
@@ -753,8 +778,13 @@ impl<'p> Applier<'p> {
     }
 
     /// The plan column indexes of a table's key columns.
+    /// A table without a primary key is keyed by all its columns (PostgreSQL's REPLICA
+    /// IDENTITY FULL: its changes carry the whole old row).
     fn key_columns(&self, ti: usize) -> Vec<usize> {
         let t = &self.plan.tables[ti];
+        if t.key.is_empty() {
+            return (0..t.columns.len()).collect();
+        }
         t.key
             .iter()
             .filter_map(|k| t.columns.iter().position(|c| &c.source == k))
@@ -843,18 +873,31 @@ impl<'p> Applier<'p> {
     }
 
     /// `k1 = v1 AND k2 = v2`.
+    /// A table without a primary key (its key is every column): one row whose values are
+    /// all these, NULL matching NULL (`SyncTarget::one_row`).
     fn key_condition(&self, ti: usize, key: &[Value]) -> Result<String, LoadError> {
         let t = &self.plan.tables[ti];
+        let keyless = t.key.is_empty();
         let mut out = String::new();
         for (n, (i, v)) in self.key_columns(ti).into_iter().zip(key).enumerate() {
             if n > 0 {
                 out.push_str(" AND ");
             }
-            out.push_str(&t.columns[i].target);
-            out.push_str(" = ");
-            self.literal_into(ti, i, v, &mut out)?;
+            if keyless {
+                let mut literal = String::new();
+                self.literal_into(ti, i, v, &mut literal)?;
+                out.push_str(&self.link.same_value(ti, i, &t.columns[i].target, &literal));
+            } else {
+                out.push_str(&t.columns[i].target);
+                out.push_str(" = ");
+                self.literal_into(ti, i, v, &mut out)?;
+            }
         }
-        Ok(out)
+        Ok(if keyless {
+            self.link.one_row(&t.target, &out)
+        } else {
+            out
+        })
     }
 }
 
@@ -895,7 +938,12 @@ fn rows(n: u64) -> String {
 
 /// A key for messages: `id=5`.
 fn shown_key(t: &TablePlan, key: &[Value]) -> String {
-    t.key
+    let names: Vec<&str> = if t.key.is_empty() {
+        t.columns.iter().map(|c| c.source.as_str()).collect()
+    } else {
+        t.key.iter().map(String::as_str).collect()
+    };
+    names
         .iter()
         .zip(key)
         .map(|(k, v)| format!("{k}={}", v.display()))

@@ -86,6 +86,17 @@ impl SyncTarget for MysqlLink {
         format!(" ON DUPLICATE KEY UPDATE {}", set.join(", "))
     }
 
+    /// `<=>`, NULL-safe equality (https://mariadb.com/kb/en/null-safe-equal/).
+    fn same_value(&self, _table: usize, _column: usize, name: &str, literal: &str) -> String {
+        format!("{name} <=> {literal}")
+    }
+
+    /// `... LIMIT 1`, which DELETE and UPDATE take
+    /// (https://mariadb.com/kb/en/delete/, https://dev.mysql.com/doc/refman/8.0/en/update.html).
+    fn one_row(&self, _table: &str, condition: &str) -> String {
+        format!("{condition} LIMIT 1")
+    }
+
     fn run(&mut self, statements: &[Statement]) -> Result<Vec<u64>, LoadError> {
         let mut counts = Vec::with_capacity(statements.len());
         for s in statements {

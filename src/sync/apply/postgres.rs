@@ -55,6 +55,32 @@ impl SyncTarget for PgLink {
         upsert_on_conflict(key, others, "EXCLUDED")
     }
 
+    /// `IS NOT DISTINCT FROM` (https://www.postgresql.org/docs/current/functions-comparison.html);
+    /// types without an equality operator (json, xml, the geometric types) are compared as
+    /// their text.
+    fn same_value(&self, table: usize, column: usize, name: &str, literal: &str) -> String {
+        let ty = self
+            .types
+            .get(table)
+            .and_then(|t| t.get(column))
+            .map_or(String::new(), |t| t.to_lowercase());
+        let no_equality = [
+            "json", "xml", "point", "line", "lseg", "box", "path", "polygon", "circle",
+        ]
+        .iter()
+        .any(|t| ty == *t || ty.starts_with(&format!("{t}[")));
+        if no_equality {
+            format!("{name}::text IS NOT DISTINCT FROM ({literal})::{ty}::text")
+        } else {
+            format!("{name} IS NOT DISTINCT FROM {literal}")
+        }
+    }
+
+    /// The row's physical place: `ctid` (https://www.postgresql.org/docs/current/ddl-system-columns.html).
+    fn one_row(&self, table: &str, condition: &str) -> String {
+        format!("ctid = (SELECT ctid FROM {table} WHERE {condition} LIMIT 1)")
+    }
+
     /// https://www.postgresql.org/docs/current/sql-update.html (`FROM` another table, here
     /// a VALUES list).
     fn update_from(&self, table: &str, key: &[&str], set: &[&str], values: &str) -> Option<String> {

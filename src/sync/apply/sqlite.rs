@@ -72,6 +72,17 @@ impl SyncTarget for SqliteLink {
         super::postgres::upsert_on_conflict(key, others, "excluded")
     }
 
+    /// `IS` compares NULLs as equal (https://sqlite.org/lang_expr.html#isisnot).
+    fn same_value(&self, _table: usize, _column: usize, name: &str, literal: &str) -> String {
+        format!("{name} IS {literal}")
+    }
+
+    /// The row's `rowid` (https://sqlite.org/lang_createtable.html#rowid): a table without a
+    /// primary key always has one.
+    fn one_row(&self, table: &str, condition: &str) -> String {
+        format!("rowid = (SELECT rowid FROM {table} WHERE {condition} LIMIT 1)")
+    }
+
     fn update_from(&self, table: &str, key: &[&str], set: &[&str], values: &str) -> Option<String> {
         Some(super::postgres::update_from_values(
             table, key, set, values, false,

@@ -144,7 +144,9 @@ pub fn prepare(plan: &Plan, server: &Server) -> Result<Position, LoadError> {
             literal(&table)
         );
         match text(&conn, &sql)?.as_deref() {
-            Some("dk") | Some("f") | Some("fk") | Some("i") | Some("ik") => {}
+            // With USING INDEX and no primary key, a change carries the index's columns,
+            // which the plan does not know as the key.
+            Some("dk") | Some("f") | Some("fk") | Some("ik") => {}
             Some(_) => unkeyed.push(format!("{schema}.{table}")),
             None => {
                 return Err(LoadError::config(format!(
@@ -455,9 +457,28 @@ impl PgChanges {
     }
 
     /// The key of a row (its values of the plan table's key columns).
+    /// The key of a changed row; a table without one (REPLICA IDENTITY FULL) is keyed by all
+    /// its planned columns (`apply` finds the row by all its values).
     fn key(&self, table: usize, data: &RowData) -> Result<Vec<Value>, LoadError> {
         let t = &self.plan.tables[table];
         let row = self.values(table, data)?;
+        if t.key.is_empty() {
+            return row
+                .into_iter()
+                .zip(&t.columns)
+                .map(|(v, c)| {
+                    v.ok_or_else(|| {
+                        LoadError::input(format!(
+                            "{}: table {}: a change's old row lacks column {} (is REPLICA \
+                             IDENTITY still FULL?)",
+                            self.conn.name(),
+                            t.source,
+                            c.source
+                        ))
+                    })
+                })
+                .collect();
+        }
         t.key
             .iter()
             .map(|k| {
