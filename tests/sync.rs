@@ -1059,22 +1059,18 @@ fn a_keyless_table_with_replica_identity_full_is_followed() {
         catch_up(&plan_file, &source, &target);
         let rows = |side: &Side| -> Vec<String> {
             let mut lines: Vec<String> = match side {
-                Side::Pg(db) => db
-                    .query_scalar(
-                        "SELECT coalesce(v, '~') || ':' || coalesce(n::text, '~') FROM loose",
-                    )
-                    .unwrap_or_else(|e| panic!("{e}"))
-                    .lines()
-                    .map(str::to_string)
-                    .collect(),
-                Side::Maria(db) => db
-                    .query_scalar(
-                        "SELECT concat(coalesce(v, '~'), ':', coalesce(n, '~')) FROM loose",
-                    )
-                    .unwrap_or_else(|e| panic!("{e}"))
-                    .lines()
-                    .map(str::to_string)
-                    .collect(),
+                Side::Pg(db) | Side::Maria(db) => {
+                    let q = if side.engine() == Engine::Pg {
+                        "SELECT coalesce(v, '~') || ':' || coalesce(n::text, '~') FROM loose"
+                    } else {
+                        "SELECT concat(coalesce(v, '~'), ':', coalesce(n, '~')) FROM loose"
+                    };
+                    db.query_scalar(q)
+                        .unwrap_or_else(|e| panic!("{e}"))
+                        .lines()
+                        .map(str::to_string)
+                        .collect()
+                }
                 Side::Sqlite(p) => {
                     let c = rusqlite::Connection::open(p).unwrap_or_else(|e| panic!("{e}"));
                     let mut s = c
