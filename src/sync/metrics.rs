@@ -20,7 +20,8 @@ pub struct Metrics {
     /// Bytes of SQL sent to the target.
     pub bytes: AtomicU64,
     pub errors: AtomicU64,
-    /// The lag in milliseconds (0 when caught up).
+    /// The lag in milliseconds: source commit to target commit of the last transaction
+    /// applied; 0 once the source has been idle a second with everything applied.
     pub lag_ms: AtomicU64,
 }
 

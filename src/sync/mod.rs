@@ -89,6 +89,10 @@ const IDLE_WAIT: Duration = Duration::from_millis(100);
 const GROUP_TIME: Duration = Duration::from_millis(200);
 /// Changes after which a target transaction is committed at the next source commit.
 const GROUP_CHANGES: u64 = 20_000;
+/// A source with no transaction for this long, all applied, has no lag (the `--metrics`
+/// gauge reads 0); a shorter pause keeps the last transaction's (a source's log arrives in
+/// bursts, as the WAL is flushed).
+const CAUGHT_UP_AFTER: Duration = Duration::from_secs(1);
 
 fn now() -> f64 {
     SystemTime::now()
@@ -270,6 +274,7 @@ pub fn sync(plan: &Plan, opts: &SyncOptions, stop: &AtomicBool) -> Result<SyncSu
             group_txns: 0,
             group_changes: 0,
             group_started: Instant::now(),
+            last_source_commit: Instant::now(),
             last_commit_time,
             rate: Rate {
                 marks: Default::default(),
@@ -427,6 +432,8 @@ struct Stream<'a, 'p> {
     group_txns: u64,
     group_changes: u64,
     group_started: Instant,
+    /// When the last source transaction was read.
+    last_source_commit: Instant,
     last_commit_time: Option<f64>,
     rate: Rate,
     total: u64,
@@ -466,12 +473,14 @@ impl Stream<'_, '_> {
         m.commits.fetch_add(1, Ordering::Relaxed);
         m.bytes.store(self.applier.bytes_sent(), Ordering::Relaxed);
         // From the source's commit to the target's: what a reader of the target waits. A
-        // commit of no source transaction (an idle source's position) is no lag.
-        let lag = match self.last_commit_time {
-            Some(t) if self.group_txns > 0 => ((now() - t).max(0.0) * 1000.0) as u64,
-            _ => 0,
-        };
-        m.lag_ms.store(lag, Ordering::Relaxed);
+        // commit of no source transaction (an idle source's position) leaves it as it is; a
+        // source idle for `CAUGHT_UP_AFTER` makes it 0 (`run`).
+        if let Some(t) = self.last_commit_time
+            && self.group_txns > 0
+        {
+            m.lag_ms
+                .store(((now() - t).max(0.0) * 1000.0) as u64, Ordering::Relaxed);
+        }
         self.summary.transactions += self.group_txns;
         self.summary.changes += self.group_changes;
         self.group_txns = 0;
@@ -639,7 +648,9 @@ impl Stream<'_, '_> {
             let Some(event) = changes.next(IDLE_WAIT)? else {
                 if !in_transaction {
                     self.commit()?;
-                    self.opts.metrics.lag_ms.store(0, Ordering::Relaxed);
+                    if self.last_source_commit.elapsed() >= CAUGHT_UP_AFTER {
+                        self.opts.metrics.lag_ms.store(0, Ordering::Relaxed);
+                    }
                 }
                 if !in_transaction {
                     self.heartbeat(changes, end.as_ref(), &mut last_heartbeat)?;
@@ -676,6 +687,7 @@ impl Stream<'_, '_> {
                 } => {
                     in_transaction = false;
                     self.group_txns += 1;
+                    self.last_source_commit = Instant::now();
                     if commit_time.is_some() {
                         self.last_commit_time = commit_time;
                     }
