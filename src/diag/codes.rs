@@ -374,6 +374,15 @@ codes! {
          hidden) say how the source server guards and describes the view, not which rows it \
          shows. The view is emitted without them and shows the same rows. If you relied on \
          SCHEMABINDING to keep the tables from changing, the target does not do that for you.";
+    LOOSE_GROUP_BY_AGGREGATED = "F2038", "loose-group-by-aggregated", Warning, Trivial,
+        "a column of a grouped view that is neither grouped nor aggregated is read through min()",
+        "emitted the view with the column read as min(column) (bool_and for a boolean)",
+        "MySQL (without ONLY_FULL_GROUP_BY) returns such a column's value from some row of the \
+         group; PostgreSQL refuses the column unless the GROUP BY holds its table's primary key. \
+         ferry keeps the column where the key is grouped, and reads it as the group's smallest \
+         value otherwise, which is what MySQL returns when the column has one value per group \
+         (a city grouped by its store, say). Where a group holds several values, MySQL's pick is \
+         arbitrary and the rows may differ: group by the column, or aggregate it as you mean.";
     MAPPING_ERROR = "F3001", "mapping-error", Error, Simple,
         "a mapping file is invalid",
         "stopped: the mapping file must be fixed first",

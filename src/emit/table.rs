@@ -135,6 +135,19 @@ impl<'a> Emitter<'a> {
                     .flat_map(|t| t.columns.iter().map(|c| c.name.as_str())),
             );
         }
+        let relations = schema
+            .tables
+            .iter()
+            .map(|t| &t.name)
+            .chain(schema.views.iter().map(|v| &v.name));
+        for name in relations {
+            match &name.schema {
+                Some(s) => Arc::make_mut(&mut namer.schemas).insert(s.to_lowercase()),
+                None => {
+                    Arc::make_mut(&mut namer.unqualified_relations).insert(name.name.to_lowercase())
+                }
+            };
+        }
         // Which columns are text or boolean: per table, and by name wherever they appear.
         for t in &schema.tables {
             for c in &t.columns {
@@ -153,6 +166,19 @@ impl<'a> Emitter<'a> {
                 if kind == ColumnKind::Bool {
                     Arc::make_mut(&mut namer.bool_columns).insert(c.name.to_lowercase());
                 }
+                if let Some(m) = &c.mapped
+                    && m.canonical.family() == crate::canonical::Family::Decimal
+                    && let [_, scale] = m.canonical.numbers()
+                {
+                    Arc::make_mut(&mut namer.decimal_scales)
+                        .insert((t.name.name.to_lowercase(), c.name.to_lowercase()), *scale);
+                }
+            }
+            if let Some(pk) = &t.primary_key {
+                Arc::make_mut(&mut namer.primary_keys).insert(
+                    t.name.name.to_lowercase(),
+                    pk.columns.iter().map(|c| c.to_lowercase()).collect(),
+                );
             }
         }
         // Calls of the script's own routines re-print only where the routines are emitted too.
@@ -1485,7 +1511,18 @@ impl<'a> Emitter<'a> {
             );
         }
         match query {
-            Ok(q) => {
+            Ok(converted) => {
+                for w in &converted.warnings {
+                    diags.push(
+                        Diagnostic::new(
+                            &codes::LOOSE_GROUP_BY_AGGREGATED,
+                            format!("view `{}`: {w}", v.name),
+                        )
+                        .at(v.span)
+                        .object(obj.clone()),
+                    );
+                }
+                let q = converted.sql;
                 let name = self.namer.object(&v.name, diags);
                 self.namer.reserve(&Self::scope(&v.name), &v.name.name);
                 let cols = if v.columns.is_empty() {
