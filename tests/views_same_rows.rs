@@ -1,20 +1,15 @@
 //! Converted views proved by running them: Sakila (and the rules' fixture, with rows of its own)
 //! loaded into MariaDB, migrated with `ferry migrate` into PostgreSQL and into an SQLite file,
 //! then every view of the source queried on both sides and the rows compared as multisets of
-//! canonical values. The SQLite
-//! file is read by the bundled library and by the system's `sqlite3` (Debian 12: 3.40, older
-//! than the 3.44 that brought concat() and ORDER BY in aggregates), so the views must run on an
-//! SQLite that old.
-//!
-//! Each side writes every row as a JSON array, hex-encoded so that no client escapes it
-//! (`row_sql`); `canonical` reads the values back: numbers as exact decimals without trailing
-//! zeros (MariaDB's 5314.21, PostgreSQL's 5314.21, SQLite's float 5314.21 are one value),
-//! booleans as 1 and 0, times with a space between date and time.
+//! canonical values (`common/rows.rs`). The SQLite file is read by the bundled library and by
+//! the system's `sqlite3` (Debian 12: 3.40, older than the 3.44 that brought concat() and ORDER
+//! BY in aggregates), so the views must run on an SQLite that old.
 
 mod common;
 
 use common::db::{ScratchDb, mysql_url, pg_url};
 use common::ferry;
+use common::rows::{Engine, canonical, difference, lines, row_sql, system_sqlite3};
 use common::sakila::loaded_mariadb;
 
 /// GROUP_CONCAT without ORDER BY joins the values in no defined order
@@ -25,169 +20,6 @@ const UNORDERED_LISTS: &[(&str, &str, &str)] = &[
     ("nicer_but_slower_film_list", "actors", ", "),
     ("team_roster", "upper_nicks", ","),
 ];
-
-#[derive(Clone, Copy, PartialEq)]
-enum Engine {
-    Mariadb,
-    Postgres,
-    Sqlite,
-}
-
-/// The query that writes each row of `view` as one hex-encoded JSON array of its columns.
-fn row_sql(engine: Engine, view: &str, columns: &[String]) -> String {
-    let quote = |c: &str| match engine {
-        Engine::Mariadb => format!("`{}`", c.replace('`', "``")),
-        _ => format!("\"{}\"", c.replace('"', "\"\"")),
-    };
-    let cols: Vec<String> = columns.iter().map(|c| quote(c)).collect();
-    let cols = cols.join(", ");
-    let view = quote(view);
-    match engine {
-        Engine::Mariadb => format!("SELECT HEX(JSON_ARRAY({cols})) FROM {view}"),
-        Engine::Postgres => format!(
-            "SELECT encode(convert_to(json_build_array({cols})::text, 'UTF8'), 'hex') FROM {view}"
-        ),
-        Engine::Sqlite => format!("SELECT hex(json_array({cols})) FROM {view}"),
-    }
-}
-
-fn unhex(s: &str) -> String {
-    let bytes: Vec<u8> = (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16))
-        .collect::<Result<_, _>>()
-        .unwrap_or_else(|e| panic!("not hex: {s:.60}: {e}"));
-    String::from_utf8(bytes).unwrap_or_else(|e| panic!("not UTF-8: {e}"))
-}
-
-/// A decimal number without trailing zeros after the point (`5.00` -> `5`, `4.90` -> `4.9`).
-fn decimal(n: &str) -> String {
-    if n.contains(['e', 'E']) {
-        return n.parse::<f64>().map_or(n.to_string(), |f| f.to_string());
-    }
-    if n.contains('.') {
-        let t = n.trim_end_matches('0').trim_end_matches('.');
-        if t.is_empty() || t == "-" {
-            "0".into()
-        } else {
-            t.to_string()
-        }
-    } else {
-        n.to_string()
-    }
-}
-
-/// One value as text that is equal for equal values on the three engines.
-fn canonical_value(v: &serde_json::Value, unordered: Option<&str>) -> String {
-    use serde_json::Value;
-    match v {
-        Value::Null => "NULL".into(),
-        Value::Bool(b) => if *b { "1" } else { "0" }.into(),
-        Value::Number(n) => decimal(&n.to_string()),
-        Value::String(s) => {
-            if let Some(sep) = unordered {
-                let mut items: Vec<&str> = s.split(sep).collect();
-                items.sort_unstable();
-                return format!("{{{}}}", items.join(sep));
-            }
-            // A timestamp as PostgreSQL's JSON writes it (`2006-02-15T04:34:33`).
-            let b = s.as_bytes();
-            if b.len() >= 19 && b[10] == b'T' && b[4] == b'-' && b[13] == b':' {
-                format!("{:?}", format!("{} {}", &s[..10], &s[11..]))
-            } else {
-                format!("{s:?}")
-            }
-        }
-        other => other.to_string(),
-    }
-}
-
-/// The rows (hex-encoded JSON arrays, one a line) as sorted canonical rows.
-fn canonical(view: &str, columns: &[String], hex_rows: &[String]) -> Vec<String> {
-    let mut rows: Vec<String> = hex_rows
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let json = unhex(l.trim());
-            let values: Vec<serde_json::Value> = serde_json::from_str(&json)
-                .unwrap_or_else(|e| panic!("{view}: not a JSON array: {json:.200}: {e}"));
-            assert_eq!(values.len(), columns.len(), "{view}: {json:.200}");
-            let cells: Vec<String> = values
-                .iter()
-                .zip(columns)
-                .map(|(v, c)| {
-                    let sep = UNORDERED_LISTS
-                        .iter()
-                        .find(|(uv, uc, _)| *uv == view && uc.eq_ignore_ascii_case(c))
-                        .map(|(_, _, s)| *s);
-                    canonical_value(v, sep)
-                })
-                .collect();
-            cells.join(" | ")
-        })
-        .collect();
-    rows.sort();
-    rows
-}
-
-/// What differs between two sorted row lists, for the failure message: the rows each side has
-/// more of (a few).
-fn difference(a: &[String], b: &[String]) -> String {
-    let mut only_a = Vec::new();
-    let mut only_b = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        match (a.get(i), b.get(j)) {
-            (Some(x), Some(y)) if x == y => {
-                i += 1;
-                j += 1;
-            }
-            (Some(x), Some(y)) if x < y => {
-                only_a.push(x.clone());
-                i += 1;
-            }
-            (Some(_), Some(y)) => {
-                only_b.push(y.clone());
-                j += 1;
-            }
-            (Some(x), None) => {
-                only_a.push(x.clone());
-                i += 1;
-            }
-            (None, Some(y)) => {
-                only_b.push(y.clone());
-                j += 1;
-            }
-            (None, None) => break,
-        }
-    }
-    format!(
-        "{} rows only at the source, e.g. {:.300?}; {} only at the target, e.g. {:.300?}",
-        only_a.len(),
-        only_a.first(),
-        only_b.len(),
-        only_b.first()
-    )
-}
-
-fn lines(s: &str) -> Vec<String> {
-    s.lines().map(str::to_string).collect()
-}
-
-/// The rows of a view in an SQLite file through the system's `sqlite3`, or None when it is not
-/// installed.
-fn system_sqlite3(file: &std::path::Path, sql: &str) -> Option<Result<Vec<String>, String>> {
-    let out = std::process::Command::new("sqlite3")
-        .arg("-batch")
-        .arg(file)
-        .arg(sql)
-        .output()
-        .ok()?;
-    Some(if out.status.success() {
-        Ok(lines(&String::from_utf8_lossy(&out.stdout)))
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).to_string())
-    })
-}
 
 /// How many views returned the source's rows on each target, and what differed.
 struct Compared {
@@ -240,19 +72,16 @@ fn compare_views(my: &ScratchDb, name: &str) -> Compared {
             ))
             .unwrap_or_else(|e| panic!("{e}")),
         );
-        let source = canonical(
-            view,
-            &columns,
-            &lines(
-                &my.query_scalar(&row_sql(Engine::Mariadb, view, &columns))
-                    .unwrap_or_else(|e| panic!("{view} on MariaDB: {e}")),
-            ),
-        );
+        let canon = |rows: &[String]| canonical(view, &columns, rows, UNORDERED_LISTS);
+        let source = canon(&lines(
+            &my.query_scalar(&row_sql(Engine::Mariadb, view, &columns))
+                .unwrap_or_else(|e| panic!("{view} on MariaDB: {e}")),
+        ));
         assert!(!source.is_empty(), "{view} has no rows at the source");
 
         let on_pg = pg
             .query_scalar(&row_sql(Engine::Postgres, view, &columns))
-            .map(|rows| canonical(view, &columns, &lines(&rows)));
+            .map(|rows| canon(&lines(&rows)));
         let sql = row_sql(Engine::Sqlite, view, &columns);
         let on_sqlite = conn
             .prepare(&sql)
@@ -260,10 +89,10 @@ fn compare_views(my: &ScratchDb, name: &str) -> Compared {
                 st.query_map([], |r| r.get::<_, String>(0))?
                     .collect::<Result<Vec<String>, _>>()
             })
-            .map(|rows| canonical(view, &columns, &rows))
+            .map(|rows| canon(&rows))
             .map_err(|e| e.to_string());
         let on_system_sqlite = match system_sqlite3(&file, &sql) {
-            Some(r) => r.map(|rows| canonical(view, &columns, &rows)),
+            Some(r) => r.map(|rows| canon(&rows)),
             None => {
                 out.system_sqlite = false;
                 Ok(source.clone())
@@ -363,25 +192,25 @@ fn canonical_values_are_equal_for_equal_values() {
         ("[null]", "[null]"),
     ] {
         assert_eq!(
-            canonical("v", &cols, &[hex(a)]),
-            canonical("v", &cols, &[hex(b)]),
+            canonical("v", &cols, &[hex(a)], UNORDERED_LISTS),
+            canonical("v", &cols, &[hex(b)], UNORDERED_LISTS),
             "{a} {b}"
         );
     }
     for (a, b) in [("[5314.21]", "[5314.20999999985]"), ("[\"a\"]", "[null]")] {
         assert_ne!(
-            canonical("v", &cols, &[hex(a)]),
-            canonical("v", &cols, &[hex(b)]),
+            canonical("v", &cols, &[hex(a)], UNORDERED_LISTS),
+            canonical("v", &cols, &[hex(b)], UNORDERED_LISTS),
             "{a} {b}"
         );
     }
     let actors = ["actors".to_string()];
     assert_eq!(
-        canonical("film_list", &actors, &[hex("[\"B, A\"]")]),
-        canonical("film_list", &actors, &[hex("[\"A, B\"]")])
+        canonical("film_list", &actors, &[hex("[\"B, A\"]")], UNORDERED_LISTS),
+        canonical("film_list", &actors, &[hex("[\"A, B\"]")], UNORDERED_LISTS)
     );
     assert_ne!(
-        canonical("film_list", &actors, &[hex("[\"B, A\"]")]),
-        canonical("film_list", &actors, &[hex("[\"A, C\"]")])
+        canonical("film_list", &actors, &[hex("[\"B, A\"]")], UNORDERED_LISTS),
+        canonical("film_list", &actors, &[hex("[\"A, C\"]")], UNORDERED_LISTS)
     );
 }

@@ -5,6 +5,7 @@ pub mod convert;
 pub mod db;
 pub mod private_mariadb;
 pub mod private_pg;
+pub mod rows;
 pub mod sakila;
 pub mod shape;
 
