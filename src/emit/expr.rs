@@ -46,7 +46,24 @@ struct Rewrite<'a> {
     fired: Vec<&'static str>,
 }
 
-impl Rewrite<'_> {
+impl<'a> Rewrite<'a> {
+    fn new(
+        from: Dialect,
+        to: Dialect,
+        namer: &'a Namer,
+        scopes: Vec<Vec<(String, String)>>,
+    ) -> Rewrite<'a> {
+        Rewrite {
+            from,
+            to,
+            namer,
+            refused: None,
+            scopes,
+            warnings: Vec::new(),
+            fired: Vec::new(),
+        }
+    }
+
     /// Whether source and target are two engines.
     fn cross(&self) -> bool {
         self.from != self.to
@@ -686,6 +703,72 @@ pub fn expr(e: &Expr, from: Dialect, to: Dialect, namer: &Namer) -> Result<Strin
     scoped_expr(e, from, to, namer, Vec::new())
 }
 
+/// An expression for the target where the names of `scope` ((name, table), lower case) stand
+/// for rows of those tables: a trigger's NEW and OLD.
+pub fn scoped(
+    e: &Expr,
+    from: Dialect,
+    to: Dialect,
+    namer: &Namer,
+    scope: Vec<(String, String)>,
+) -> Result<String, Refusal> {
+    scoped_expr(e, from, to, namer, vec![scope])
+}
+
+/// A statement of a routine's body (INSERT, UPDATE, DELETE) for the target, its names and
+/// expressions converted as a view's are, in `scope` (see `scoped`).
+pub fn statement(
+    s: &ast::Statement,
+    from: Dialect,
+    to: Dialect,
+    namer: &Namer,
+    scope: Vec<(String, String)>,
+) -> Result<String, Refusal> {
+    let mut s = s.clone();
+    let mut rw = Rewrite::new(from, to, namer, vec![scope]);
+    let _ = VisitMut::visit(&mut s, &mut rw);
+    // Column lists and SET targets are names, not expressions: spelled here.
+    let respell = |name: &mut ObjectName| {
+        for p in &mut name.0 {
+            if let ast::ObjectNamePart::Identifier(id) = p {
+                rw.ident(id);
+            }
+        }
+    };
+    match &mut s {
+        ast::Statement::Insert(i) => i.columns.iter_mut().for_each(respell),
+        ast::Statement::Update(u) => {
+            for a in &mut u.assignments {
+                match &mut a.target {
+                    ast::AssignmentTarget::ColumnName(n) => respell(n),
+                    ast::AssignmentTarget::Tuple(ns) => ns.iter_mut().for_each(respell),
+                }
+            }
+        }
+        _ => {}
+    }
+    match rw.refused {
+        Some(why) => Err(why),
+        None => Ok(requote_tokens(&s.to_string(), to)),
+    }
+}
+
+/// A table's name as the target knows it.
+pub fn relation(name: &ObjectName, from: Dialect, to: Dialect, namer: &Namer) -> String {
+    let mut name = name.clone();
+    let mut rw = Rewrite::new(from, to, namer, Vec::new());
+    let _ = rw.pre_visit_relation(&mut name);
+    requote_tokens(&name.to_string(), to)
+}
+
+/// A column's name as the target knows it.
+pub fn column(id: &Ident, from: Dialect, to: Dialect, namer: &Namer) -> String {
+    let mut id = id.clone();
+    let rw = Rewrite::new(from, to, namer, Vec::new());
+    rw.ident(&mut id);
+    requote_tokens(&id.to_string(), to)
+}
+
 /// An expression over the columns of one table (a generated column's), for the target.
 pub fn table_expr(
     e: &Expr,
@@ -717,15 +800,7 @@ fn scoped_expr_by(
     scopes: Vec<Vec<(String, String)>>,
 ) -> (Result<String, Refusal>, Vec<&'static str>) {
     let mut e = e.clone();
-    let mut rw = Rewrite {
-        from,
-        to,
-        namer,
-        refused: None,
-        scopes,
-        warnings: Vec::new(),
-        fired: Vec::new(),
-    };
+    let mut rw = Rewrite::new(from, to, namer, scopes);
     let _ = VisitMut::visit(&mut e, &mut rw);
     let out = match rw.refused {
         Some(why) => Err(why),
@@ -750,15 +825,7 @@ pub fn query(
     namer: &Namer,
 ) -> Result<Converted, Refusal> {
     let mut q = q.clone();
-    let mut rw = Rewrite {
-        from,
-        to,
-        namer,
-        refused: None,
-        scopes: Vec::new(),
-        warnings: Vec::new(),
-        fired: Vec::new(),
-    };
+    let mut rw = Rewrite::new(from, to, namer, Vec::new());
     let _ = VisitMut::visit(&mut q, &mut rw);
     if let Some(why) = rw.refused {
         return Err(why);

@@ -1645,6 +1645,30 @@ impl<'a> Emitter<'a> {
             });
             return;
         }
+        let converted = match r.kind {
+            crate::ir::RoutineKind::Trigger => {
+                super::trigger::convert(&r.body, self.opts.from, self.to(), &self.namer)
+            }
+            _ => None,
+        };
+        let why = match converted {
+            Some(Ok(t)) => {
+                if let Some(f) = t.function {
+                    self.post(StepKind::Routine, object.clone(), f);
+                }
+                self.post(StepKind::Trigger, object, t.trigger);
+                return;
+            }
+            Some(Err(why)) => Some(why),
+            None => None,
+        };
+        let help = match &why {
+            Some(why) => format!("{why}; rewrite it in the target's procedural language"),
+            None => {
+                "rewrite it in the target's procedural language; ferry keeps its source location"
+                    .to_string()
+            }
+        };
         diags.push(
             Diagnostic::new(
                 &codes::ROUTINE_MANUAL,
@@ -1657,9 +1681,7 @@ impl<'a> Emitter<'a> {
             )
             .at(r.head)
             .object(object)
-            .help(
-                "rewrite it in the target's procedural language; ferry keeps its source location",
-            ),
+            .help(help),
         );
     }
 }
