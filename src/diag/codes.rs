@@ -384,6 +384,13 @@ codes! {
          value otherwise, which is what MySQL returns when the column has one value per group \
          (a city grouped by its store, say). Where a group holds several values, MySQL's pick is \
          arbitrary and the rows may differ: group by the column, or aggregate it as you mean.";
+    EXPRESSION_MAY_DIFFER = "F2039", "expression-may-differ", Warning, Trivial,
+        "a function of a converted view gives other results on the target for some values",
+        "emitted the view with the target's function, which agrees on most values",
+        "The target's function is the nearest it has and agrees with the source's on the values \
+         the message names (SQLite's upper() and lower() change ASCII letters only, where the \
+         other engines change every letter). Check whether your data holds other values; if it \
+         does, rewrite the view or transform the data.";
     MAPPING_ERROR = "F3001", "mapping-error", Error, Simple,
         "a mapping file is invalid",
         "stopped: the mapping file must be fixed first",

@@ -10,6 +10,7 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::names::{ColumnKind, Namer};
 use super::refusal::Refusal;
+use crate::diag::codes::{self, Code};
 use crate::dialect::Dialect;
 
 mod functions;
@@ -41,7 +42,7 @@ struct Rewrite<'a> {
     /// to the table they name.
     scopes: Vec<Vec<(String, String)>>,
     /// What was changed in a way the user should check (`Converted::warnings`).
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
     /// The rules that took an expression, in order (what the rules' tests check).
     fired: Vec<&'static str>,
 }
@@ -61,6 +62,13 @@ impl<'a> Rewrite<'a> {
             scopes,
             warnings: Vec::new(),
             fired: Vec::new(),
+        }
+    }
+
+    /// A warning about the expression or query being converted, once.
+    fn warn(&mut self, code: &'static Code, message: String) {
+        if !self.warnings.iter().any(|w| w.message == message) {
+            self.warnings.push(Warning { code, message });
         }
     }
 
@@ -403,9 +411,12 @@ impl<'a> Rewrite<'a> {
                 [init @ .., last] => (format!("{} and {last}", init.join(", ")), "are"),
                 [] => (String::new(), "are"),
             };
-            self.warnings.push(format!(
-                "{cols} {are} selected but neither grouped nor aggregated (MySQL's loose GROUP BY): PostgreSQL reads each as the group's smallest value, which is the value MySQL returns where the column has one value per group"
-            ));
+            self.warn(
+                &codes::LOOSE_GROUP_BY_AGGREGATED,
+                format!(
+                    "{cols} {are} selected but neither grouped nor aggregated (MySQL's loose GROUP BY): PostgreSQL reads each as the group's smallest value, which is the value MySQL returns where the column has one value per group"
+                ),
+            );
         }
     }
 
@@ -814,7 +825,14 @@ fn scoped_expr_by(
 pub struct Converted {
     pub sql: String,
     /// Changes that keep the rows only under a condition the message names.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
+}
+
+/// A change to check: its code and what it says.
+#[derive(Debug)]
+pub struct Warning {
+    pub code: &'static Code,
+    pub message: String,
 }
 
 /// A view's query for the target, or why it cannot be.
@@ -824,11 +842,21 @@ pub fn query(
     to: Dialect,
     namer: &Namer,
 ) -> Result<Converted, Refusal> {
+    query_by(q, from, to, namer).0
+}
+
+/// A view's query for the target, and the rules that took a part of it.
+fn query_by(
+    q: &ast::Query,
+    from: Dialect,
+    to: Dialect,
+    namer: &Namer,
+) -> (Result<Converted, Refusal>, Vec<&'static str>) {
     let mut q = q.clone();
     let mut rw = Rewrite::new(from, to, namer, Vec::new());
     let _ = VisitMut::visit(&mut q, &mut rw);
     if let Some(why) = rw.refused {
-        return Err(why);
+        return (Err(why), rw.fired);
     }
     if from != to
         && let Some(limit) = &mut q.limit_clause
@@ -846,10 +874,11 @@ pub fn query(
             };
         }
     }
-    Ok(Converted {
+    let converted = Converted {
         sql: requote_tokens(&q.to_string(), to),
         warnings: rw.warnings,
-    })
+    };
+    (Ok(converted), rw.fired)
 }
 
 /// The tables a FROM item names (joins and parenthesised joins too), with their aliases:

@@ -1514,12 +1514,9 @@ impl<'a> Emitter<'a> {
             Ok(converted) => {
                 for w in &converted.warnings {
                     diags.push(
-                        Diagnostic::new(
-                            &codes::LOOSE_GROUP_BY_AGGREGATED,
-                            format!("view `{}`: {w}", v.name),
-                        )
-                        .at(v.span)
-                        .object(obj.clone()),
+                        Diagnostic::new(w.code, format!("view `{}`: {}", v.name, w.message))
+                            .at(v.span)
+                            .object(obj.clone()),
                     );
                 }
                 let q = converted.sql;

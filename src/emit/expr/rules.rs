@@ -366,6 +366,14 @@ pub const RULES: &[Rule] = &[
         apply: group_concat_sqlite,
     },
     Rule {
+        name: "sqlite_ascii_case",
+        from: NOT_SQLITE,
+        to: &[Sqlite],
+        when: When::Post,
+        doc: "https://sqlite.org/lang_corefunc.html#upper",
+        apply: sqlite_ascii_case,
+    },
+    Rule {
         name: "decimal_sum_sqlite",
         from: NOT_SQLITE,
         to: &[Sqlite],
@@ -1362,6 +1370,24 @@ fn sqlite_group_concat(x: &str, distinct: bool, order: &[(String, bool)], sep: &
     )
 }
 
+/// SQLite's upper() and lower() change ASCII letters only (https://sqlite.org/lang_corefunc.html#upper);
+/// the other engines change every letter (`UPPER('é')` is 'É' there, 'é' on SQLite). The call
+/// is kept, with a warning, since it gives the same text wherever the letters are ASCII.
+fn sqlite_ascii_case(rw: &mut Rewrite<'_>, e: &mut Expr) -> Step {
+    let Expr::Function(f) = e else {
+        return Step::Next;
+    };
+    let name = function_base_name(f);
+    if !matches!(name.as_str(), "upper" | "lower") {
+        return Step::Next;
+    }
+    rw.warn(
+        &crate::diag::codes::EXPRESSION_MAY_DIFFER,
+        "upper() and lower() change only ASCII letters on SQLite: text with other letters comes out otherwise than at the source".to_string(),
+    );
+    Step::Went
+}
+
 /// SQLite has no decimal type and adds 8-byte floats (https://sqlite.org/datatype3.html); MySQL
 /// and PostgreSQL add decimals exactly and keep s places. SUM of a DECIMAL(p,s) column is
 /// rounded to s places on SQLite, which gives the source's sum (5314.21, not 5314.20999999985)
@@ -1457,14 +1483,15 @@ mod tests {
             let q = parser
                 .parse_query()
                 .unwrap_or_else(|e| panic!("{input}: {e}"));
-            let out = super::super::query(&q, from, to, &namer).map(|c| {
+            let (out, fired) = super::super::query_by(&q, from, to, &namer);
+            let out = out.map(|c| {
                 let mut s = c.sql;
                 for w in c.warnings {
-                    s.push_str(&format!(" -- warning: {w}"));
+                    s.push_str(&format!(" -- warning: {}", w.message));
                 }
                 s
             });
-            (out, Vec::new())
+            (out, fired)
         } else {
             let e = parser
                 .parse_expr()
@@ -1655,6 +1682,11 @@ mod tests {
             (Mysql, Sqlite, "GROUP_CONCAT(DISTINCT name)", "group_concat(DISTINCT name)"),
             (Mysql, Sqlite, "GROUP_CONCAT(name ORDER BY n DESC SEPARATOR ', ')", "(SELECT group_concat(json_extract(ferry_j.value, '$[1]'), ', ') OVER (ORDER BY min(json_extract(ferry_j.value, '$[0]')) DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM json_each(json_group_array(json_array(n, name))) AS ferry_j GROUP BY ferry_j.key LIMIT 1)"),
             (Mysql, Sqlite, "GROUP_CONCAT(DISTINCT name SEPARATOR '; ')", "(SELECT group_concat(json_extract(ferry_j.value, '$[0]'), '; ') OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) FROM json_each(json_group_array(json_array(name))) AS ferry_j GROUP BY json_extract(ferry_j.value, '$[0]') LIMIT 1)"),
+        ]),
+        ("sqlite_ascii_case", &[
+            (Mysql, Sqlite, "SELECT UCASE(t.name) FROM t", "SELECT upper(t.name) FROM t -- warning: upper() and lower() change only ASCII letters on SQLite: text with other letters comes out otherwise than at the source"),
+            (Postgres, Sqlite, "SELECT lower(name), upper(label) FROM t, u", "SELECT lower(name), upper(label) FROM t, u -- warning: upper() and lower() change only ASCII letters on SQLite: text with other letters comes out otherwise than at the source"),
+            (Sqlite, Sqlite, "SELECT upper(name) FROM t", "SELECT upper(name) FROM t"),
         ]),
         ("decimal_sum_sqlite", &[
             (Mysql, Sqlite, "SUM(t.amount)", "round(SUM(t.amount), 2)"),
