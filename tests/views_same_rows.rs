@@ -175,9 +175,9 @@ fn rule_fixture_views_return_the_same_rows_on_postgres_and_sqlite() {
         .unwrap_or_else(|e| panic!("{e}"));
     let c = compare_views(&my, "rules");
     assert!(c.failures.is_empty(), "{}", c.failures.join("\n"));
-    assert_eq!(c.views, 3);
-    assert_eq!(c.same[0], 3);
-    assert_eq!(c.same[1], 3);
+    assert_eq!(c.views, 4);
+    assert_eq!(c.same[0], 4);
+    assert_eq!(c.same[1], 4);
 }
 
 #[test]

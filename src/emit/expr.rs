@@ -321,8 +321,17 @@ impl<'a> Rewrite<'a> {
         for twj in &sel.from {
             scope_of(twj, &mut scope);
         }
-        let grouped: Vec<(Option<String>, String)> = groups.iter().filter_map(col_ref).collect();
-        let grouped_text: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
+        let aliases: Vec<String> = sel
+            .projection
+            .iter()
+            .filter_map(|i| match i {
+                ast::SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_lowercase()),
+                _ => None,
+            })
+            .collect();
+        let resolved = grouped_expressions(sel, groups);
+        let grouped: Vec<(Option<String>, String)> = resolved.iter().filter_map(col_ref).collect();
+        let grouped_text: Vec<String> = resolved.iter().map(|g| g.to_string()).collect();
         // The names (tables or aliases) whose table's primary key is grouped.
         let covered: Vec<String> = scope
             .iter()
@@ -342,20 +351,15 @@ impl<'a> Rewrite<'a> {
             })
             .map(|(name, _)| name.clone())
             .collect();
-        let aliases: Vec<String> = sel
-            .projection
-            .iter()
-            .filter_map(|i| match i {
-                ast::SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_lowercase()),
-                _ => None,
-            })
-            .collect();
         let mut loose = Loosen {
             rw: self,
             scope: &scope,
             grouped: &grouped,
             grouped_text: &grouped_text,
             covered: &covered,
+            aliases: &aliases,
+            outputs_named: false,
+            barriers: Vec::new(),
             depth: 0,
             wrapped: Vec::new(),
         };
@@ -383,7 +387,29 @@ impl<'a> Rewrite<'a> {
                 _ => {}
             }
         }
+        // HAVING and ORDER BY may name an output column by its alias. PostgreSQL takes an alias
+        // in ORDER BY but not in HAVING, where the column's expression stands instead.
+        loose.outputs_named = true;
         if let Some(h) = &mut sel.having {
+            let outputs: Vec<(String, Expr)> = sel
+                .projection
+                .iter()
+                .filter_map(|i| match i {
+                    ast::SelectItem::ExprWithAlias { expr, alias } => {
+                        Some((alias.value.to_lowercase(), expr.clone()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let _ = ast::visit_expressions_mut(h, |e| {
+                if let Expr::Identifier(id) = e
+                    && let Some((_, out)) =
+                        outputs.iter().find(|(a, _)| *a == id.value.to_lowercase())
+                {
+                    *e = Expr::Nested(Box::new(out.clone()));
+                }
+                ControlFlow::<()>::Continue(())
+            });
             let _ = VisitMut::visit(h, &mut loose);
         }
         if let Some(ast::OrderBy {
@@ -392,10 +418,7 @@ impl<'a> Rewrite<'a> {
         }) = &mut q.order_by
         {
             for k in keys {
-                let names_output = matches!(&k.expr, Expr::Identifier(id) if aliases.contains(&id.value.to_lowercase()));
-                if !names_output {
-                    let _ = VisitMut::visit(&mut k.expr, &mut loose);
-                }
+                let _ = VisitMut::visit(&mut k.expr, &mut loose);
             }
         }
         let mut wrapped: Vec<String> = Vec::new();
@@ -906,6 +929,36 @@ fn scope_of(twj: &ast::TableWithJoins, scope: &mut Vec<(String, String)>) {
     }
 }
 
+/// What a GROUP BY groups: its expressions, and for a position or an output alias (MySQL takes
+/// both) that output column's expression too.
+fn grouped_expressions(sel: &ast::Select, groups: &[Expr]) -> Vec<Expr> {
+    let mut resolved: Vec<Expr> = groups.to_vec();
+    for g in groups {
+        let item = match g {
+            Expr::Value(v) => match &v.value {
+                ast::Value::Number(n, _) => n
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|i| sel.projection.get(i)),
+                _ => None,
+            },
+            Expr::Identifier(id) => sel.projection.iter().find(|i| {
+                matches!(i, ast::SelectItem::ExprWithAlias { alias, .. }
+                    if alias.value.eq_ignore_ascii_case(&id.value))
+            }),
+            _ => None,
+        };
+        if let Some(
+            ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. },
+        ) = item
+        {
+            resolved.push(e.clone());
+        }
+    }
+    resolved
+}
+
 /// A column reference as (qualifier, column), lower case and unquoted.
 fn col_ref(e: &Expr) -> Option<(Option<String>, String)> {
     match e {
@@ -928,6 +981,13 @@ struct Loosen<'r, 'n> {
     grouped: &'r [(Option<String>, String)],
     grouped_text: &'r [String],
     covered: &'r [String],
+    /// The select list's aliases (lower case), and whether a bare name may be one of them.
+    aliases: &'r [String],
+    outputs_named: bool,
+    /// Per expression being visited: whether it stops the search (an aggregate, or an
+    /// expression the query groups by), popped after it.
+    barriers: Vec<bool>,
+    /// How many of those enclose the expression, subqueries included.
     depth: usize,
     wrapped: Vec<String>,
 }
@@ -938,6 +998,12 @@ impl Loosen<'_, '_> {
             return false;
         };
         if self.grouped_text.contains(&e.to_string()) {
+            return false;
+        }
+        if let Expr::Identifier(id) = e
+            && self.outputs_named
+            && self.aliases.contains(&id.value.to_lowercase())
+        {
             return false;
         }
         let grouped = self.grouped.iter().any(|(gq, gc)| {
@@ -972,18 +1038,19 @@ impl VisitorMut for Loosen<'_, '_> {
     }
 
     fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-        if let Expr::Function(f) = e
-            && AGGREGATES.contains(&function_base_name(f).as_str())
-        {
+        let aggregate = matches!(e, Expr::Function(f)
+            if AGGREGATES.contains(&function_base_name(f).as_str()));
+        let grouped = col_ref(e).is_none() && self.grouped_text.contains(&e.to_string());
+        let barrier = aggregate || grouped;
+        self.barriers.push(barrier);
+        if barrier {
             self.depth += 1;
         }
         ControlFlow::Continue(())
     }
 
     fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-        if let Expr::Function(f) = e
-            && AGGREGATES.contains(&function_base_name(f).as_str())
-        {
+        if self.barriers.pop() == Some(true) {
             self.depth -= 1;
         } else if self.depth == 0 && self.is_loose(e) {
             let bool_column = self.rw.is_bool_column(e).is_some();
@@ -1016,7 +1083,7 @@ fn loose_group_by(sel: &ast::Select) -> Option<String> {
     if groups.is_empty() {
         return None;
     }
-    let grouped: Vec<String> = groups
+    let grouped: Vec<String> = grouped_expressions(sel, groups)
         .iter()
         .map(|g| g.to_string().to_lowercase())
         .collect();

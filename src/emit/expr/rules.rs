@@ -1793,6 +1793,9 @@ mod tests {
             (Mysql, Postgres, "SELECT t.active AS a, sum(t.n) AS s FROM t GROUP BY t.name ORDER BY s", "SELECT bool_and(t.active) AS a, sum(t.n) AS s FROM t GROUP BY t.name ORDER BY s -- warning: `t.active` is selected but neither grouped nor aggregated (MySQL's loose GROUP BY): PostgreSQL reads each as the group's smallest value, which is the value MySQL returns where the column has one value per group"),
             (Mysql, Sqlite, "SELECT u.label, t.name FROM t JOIN u ON u.t_id = t.id GROUP BY t.id", "SELECT u.label, t.name FROM t JOIN u ON u.t_id = t.id GROUP BY t.id"),
             (Mysql, SqlServer, "SELECT u.label FROM t JOIN u ON u.t_id = t.id GROUP BY t.id", "refused: `u.label` is selected but neither grouped nor aggregated (MySQL's loose GROUP BY)"),
+            (Mysql, Postgres, "SELECT u.label, count(*) AS n FROM u GROUP BY 1 HAVING n > 1", "SELECT u.label, count(*) AS n FROM u GROUP BY 1 HAVING (count(*)) > 1"),
+            (Mysql, Postgres, "SELECT upper(u.label) AS k, count(*) FROM u GROUP BY k ORDER BY k", "SELECT upper(u.label) AS k, count(*) FROM u GROUP BY k ORDER BY k"),
+            (Mysql, Postgres, "SELECT upper(u.label), u.t_id FROM u GROUP BY upper(u.label)", "SELECT upper(u.label), min(u.t_id) AS t_id FROM u GROUP BY upper(u.label) -- warning: `u.t_id` is selected but neither grouped nor aggregated (MySQL's loose GROUP BY): PostgreSQL reads each as the group's smallest value, which is the value MySQL returns where the column has one value per group"),
         ]);
     }
 }
