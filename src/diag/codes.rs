@@ -94,7 +94,7 @@ codes! {
         "a routine or trigger must be rewritten by hand",
         "kept the code out of the output; its text is in the source",
         "Procedures, functions and triggers are code in the source's procedural language. ferry keeps \
-         their text and location; it translates MySQL's row triggers for PostgreSQL (SET NEW.col, \
+         their text and location; it translates MySQL's row triggers for PostgreSQL and SQLite (SET NEW.col, \
          INSERT, UPDATE, DELETE and IF in their body; the message's help names what stopped one) \
          and no other procedural code yet: rewrite each one for the target and test it.";
     VIEW_MANUAL = "F1003", "view-manual", Manual, Medium,

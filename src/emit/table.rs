@@ -95,9 +95,13 @@ impl<'a> Emitter<'a> {
             namer.max_len = Dialect::oracle_ident_len(release).min(namer.max_len);
             namer.oracle_release = Some(release);
         }
-        // What follows serves only `expr` (views, checks, expression defaults and indexes): a
-        // schema without expressions, however large, skips it.
+        // What follows serves only `expr` (views, checks, expression defaults and indexes, and
+        // the bodies of triggers): a schema without expressions, however large, skips it.
         let has_expressions = !schema.views.is_empty()
+            || schema
+                .routines
+                .iter()
+                .any(|r| r.kind == crate::ir::RoutineKind::Trigger)
             || schema.tables.iter().any(|t| {
                 !t.checks.is_empty()
                     || t.columns.iter().any(|c| {
