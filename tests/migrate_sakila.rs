@@ -7,41 +7,9 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::db::{ScratchDb, mysql_url, pg_url};
 use common::ferry;
-
-/// Sakila's schema and data from `tests/corpus` (the data gzip-compressed there: 3.4 MB as text).
-fn sakila() -> (String, String) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/mysql/sakila");
-    let schema = std::fs::read_to_string(dir.join("sakila-mv-schema.sql"))
-        .unwrap_or_else(|e| panic!("sakila-mv-schema.sql: {e}"));
-    let gz = dir.join("sakila-mv-data.sql.gz");
-    let out = std::process::Command::new("gzip")
-        .arg("-dc")
-        .arg(&gz)
-        .output()
-        .unwrap_or_else(|e| panic!("gzip -dc {}: {e}", gz.display()));
-    assert!(out.status.success(), "gzip -dc {} failed", gz.display());
-    let data = String::from_utf8(out.stdout).unwrap_or_else(|e| panic!("{}: {e}", gz.display()));
-    (schema, data)
-}
-
-/// The script without its own schema switching (and its views' `sakila.` qualifiers): it runs
-/// in a scratch database.
-fn in_scratch(sql: &str) -> String {
-    sql.replace("sakila.", "")
-        .lines()
-        .filter(|l| {
-            let u = l.trim_start().to_ascii_uppercase();
-            !(u.starts_with("DROP SCHEMA")
-                || u.starts_with("CREATE SCHEMA")
-                || u.starts_with("USE "))
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+use common::sakila::loaded_mariadb;
 
 fn lines(s: &str) -> Vec<String> {
     let mut v: Vec<String> = s
@@ -59,12 +27,7 @@ fn sakila_mariadb_to_postgres_keeps_values_and_objects() {
         eprintln!("skipped: FERRY_TEST_MYSQL or FERRY_TEST_PG not set");
         return;
     };
-    let (schema, data) = sakila();
-    let my = ScratchDb::mariadb("sakila");
-    my.run_script(&in_scratch(&schema))
-        .unwrap_or_else(|e| panic!("{e}"));
-    my.run_script(&in_scratch(&data))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let my = loaded_mariadb("sakila");
     let pg = ScratchDb::postgres("sakila");
     let o = ferry(&["migrate", &my.url(), &pg.url(), "--jobs", "2"]);
     let err = String::from_utf8_lossy(&o.stderr).to_string();

@@ -299,6 +299,10 @@ enum MappingsCommand {
         /// A user rule file to include, as `convert --mappings` would.
         #[arg(long, value_name = "FILE")]
         mappings: Option<PathBuf>,
+        /// Print the expression rules instead: the rewrite rules in the order they are tried,
+        /// and the function table, each with its vendor documentation.
+        #[arg(long, conflicts_with = "mappings")]
+        functions: bool,
     },
 }
 
@@ -416,7 +420,21 @@ pub fn run() -> ExitCode {
             },
         ),
         Command::Mappings {
-            command: MappingsCommand::Show { from, to, mappings },
+            command:
+                MappingsCommand::Show {
+                    from,
+                    to,
+                    functions: true,
+                    ..
+                },
+        } => out
+            .stdout(&crate::emit::expr::show_rules(from, to))
+            .err()
+            .unwrap_or(ExitCode::SUCCESS),
+        Command::Mappings {
+            command: MappingsCommand::Show {
+                from, to, mappings, ..
+            },
         } => schema::mappings_show(&out, from, to, mappings),
         Command::Explain { code } => schema::explain(&out, &code),
     }

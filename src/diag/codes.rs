@@ -94,8 +94,9 @@ codes! {
         "a routine or trigger must be rewritten by hand",
         "kept the code out of the output; its text is in the source",
         "Procedures, functions and triggers are code in the source's procedural language. ferry keeps \
-         their text and location but does not translate procedural code: rewrite each one for the \
-         target and test it.";
+         their text and location; it translates MySQL's row triggers for PostgreSQL and SQLite (SET NEW.col, \
+         INSERT, UPDATE, DELETE and IF in their body; the message's help names what stopped one) \
+         and no other procedural code yet: rewrite each one for the target and test it.";
     VIEW_MANUAL = "F1003", "view-manual", Manual, Medium,
         "a view's query could not be converted",
         "left the view out of the output",
@@ -374,6 +375,22 @@ codes! {
          hidden) say how the source server guards and describes the view, not which rows it \
          shows. The view is emitted without them and shows the same rows. If you relied on \
          SCHEMABINDING to keep the tables from changing, the target does not do that for you.";
+    LOOSE_GROUP_BY_AGGREGATED = "F2038", "loose-group-by-aggregated", Warning, Trivial,
+        "a column of a grouped view that is neither grouped nor aggregated is read through min()",
+        "emitted the view with the column read as min(column) (bool_and for a boolean)",
+        "MySQL (without ONLY_FULL_GROUP_BY) returns such a column's value from some row of the \
+         group; PostgreSQL refuses the column unless the GROUP BY holds its table's primary key. \
+         ferry keeps the column where the key is grouped, and reads it as the group's smallest \
+         value otherwise, which is what MySQL returns when the column has one value per group \
+         (a city grouped by its store, say). Where a group holds several values, MySQL's pick is \
+         arbitrary and the rows may differ: group by the column, or aggregate it as you mean.";
+    EXPRESSION_MAY_DIFFER = "F2039", "expression-may-differ", Warning, Trivial,
+        "a function of a converted view gives other results on the target for some values",
+        "emitted the view with the target's function, which agrees on most values",
+        "The target's function is the nearest it has and agrees with the source's on the values \
+         the message names (SQLite's upper() and lower() change ASCII letters only, where the \
+         other engines change every letter). Check whether your data holds other values; if it \
+         does, rewrite the view or transform the data.";
     MAPPING_ERROR = "F3001", "mapping-error", Error, Simple,
         "a mapping file is invalid",
         "stopped: the mapping file must be fixed first",

@@ -10,80 +10,11 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::names::{ColumnKind, Namer};
 use super::refusal::Refusal;
+use crate::diag::codes::{self, Code};
 use crate::dialect::Dialect;
 
-/// Functions that exist with the same meaning on MySQL, PostgreSQL and SQLite.
-const PORTABLE_FUNCTIONS: &[&str] = &[
-    "abs", "avg", "coalesce", "count", "lower", "ltrim", "max", "min", "nullif", "replace",
-    "round", "rtrim", "sum", "trim", "upper",
-];
-
-/// Functions that exist on some targets only, and renames that keep the meaning.
-/// (source name, target, name on that target or None when it has no equivalent)
-const FUNCTION_MAP: &[(&str, Dialect, Option<&str>)] = &[
-    ("ifnull", Dialect::Postgres, Some("coalesce")),
-    ("ifnull", Dialect::Mysql, Some("ifnull")),
-    ("ifnull", Dialect::Sqlite, Some("ifnull")),
-    ("nvl", Dialect::Postgres, Some("coalesce")),
-    ("nvl", Dialect::Mysql, Some("coalesce")),
-    ("nvl", Dialect::Sqlite, Some("coalesce")),
-    // CONCAT: PostgreSQL 9.1+, MySQL, SQLite 3.44+ (the bundled SQLite is newer).
-    ("concat", Dialect::Postgres, Some("concat")),
-    ("concat", Dialect::Mysql, Some("concat")),
-    ("concat", Dialect::Sqlite, Some("concat")),
-    ("now", Dialect::Postgres, Some("now")),
-    ("now", Dialect::Mysql, Some("now")),
-    (
-        "current_timestamp",
-        Dialect::Postgres,
-        Some("current_timestamp"),
-    ),
-    (
-        "current_timestamp",
-        Dialect::Mysql,
-        Some("current_timestamp"),
-    ),
-    (
-        "current_timestamp",
-        Dialect::Sqlite,
-        Some("current_timestamp"),
-    ),
-    ("char_length", Dialect::Postgres, Some("char_length")),
-    ("char_length", Dialect::Mysql, Some("char_length")),
-    ("char_length", Dialect::Sqlite, Some("length")),
-    ("substr", Dialect::Postgres, Some("substr")),
-    ("substr", Dialect::Mysql, Some("substr")),
-    ("substr", Dialect::Sqlite, Some("substr")),
-    // SQL Server's GETDATE() (https://learn.microsoft.com/en-us/sql/t-sql/functions/getdate-transact-sql).
-    ("getdate", Dialect::Postgres, Some("now")),
-    ("getdate", Dialect::Mysql, Some("now")),
-    ("getdate", Dialect::SqlServer, Some("getdate")),
-    ("now", Dialect::SqlServer, Some("getdate")),
-    // SQL Server's NEWID() (https://learn.microsoft.com/en-us/sql/t-sql/functions/newid-transact-sql);
-    // gen_random_uuid() is built into PostgreSQL 13 and later.
-    ("newid", Dialect::Postgres, Some("gen_random_uuid")),
-    ("newid", Dialect::SqlServer, Some("newid")),
-    // SQL Server's ISNULL(value, replacement) (https://learn.microsoft.com/en-us/sql/t-sql/functions/isnull-transact-sql);
-    // MySQL's ISNULL(x) is a test, so it becomes IFNULL there.
-    ("isnull", Dialect::Postgres, Some("coalesce")),
-    ("isnull", Dialect::Mysql, Some("ifnull")),
-    ("isnull", Dialect::Sqlite, Some("ifnull")),
-    ("isnull", Dialect::Oracle, Some("nvl")),
-    ("nvl", Dialect::Oracle, Some("nvl")),
-    ("nvl", Dialect::SqlServer, Some("coalesce")),
-    ("ifnull", Dialect::Oracle, Some("nvl")),
-    ("ifnull", Dialect::SqlServer, Some("coalesce")),
-    (
-        "current_timestamp",
-        Dialect::SqlServer,
-        Some("current_timestamp"),
-    ),
-    (
-        "current_timestamp",
-        Dialect::Oracle,
-        Some("current_timestamp"),
-    ),
-];
+mod functions;
+mod rules;
 
 /// Oracle pseudo-columns and value functions written without parentheses.
 const ORACLE_PSEUDO_COLUMNS: &[&str] = &[
@@ -102,18 +33,6 @@ const ORACLE_PSEUDO_COLUMNS: &[&str] = &[
 /// <https://www.postgresql.org/docs/18/functions-uuid.html>
 const NEWER_POSTGRES_FUNCTIONS: &[(&str, &str)] = &[("uuidv7", "18"), ("uuidv4", "18")];
 
-/// The target's name for a function, or None when it cannot be re-printed.
-fn function_on(name: &str, from: Dialect, to: Dialect) -> Option<String> {
-    let lower = name.to_ascii_lowercase();
-    if from == to || PORTABLE_FUNCTIONS.contains(&lower.as_str()) {
-        return Some(name.to_string());
-    }
-    FUNCTION_MAP
-        .iter()
-        .find(|(n, d, _)| *n == lower && *d == to)
-        .and_then(|(_, _, t)| t.map(str::to_string))
-}
-
 struct Rewrite<'a> {
     from: Dialect,
     to: Dialect,
@@ -122,9 +41,65 @@ struct Rewrite<'a> {
     /// Per query being visited (innermost last): table names and aliases in its FROM, lower case,
     /// to the table they name.
     scopes: Vec<Vec<(String, String)>>,
+    /// What was changed in a way the user should check (`Converted::warnings`).
+    warnings: Vec<Warning>,
+    /// The rules that took an expression, in order (what the rules' tests check).
+    fired: Vec<&'static str>,
 }
 
-impl Rewrite<'_> {
+impl<'a> Rewrite<'a> {
+    fn new(
+        from: Dialect,
+        to: Dialect,
+        namer: &'a Namer,
+        scopes: Vec<Vec<(String, String)>>,
+    ) -> Rewrite<'a> {
+        Rewrite {
+            from,
+            to,
+            namer,
+            refused: None,
+            scopes,
+            warnings: Vec::new(),
+            fired: Vec::new(),
+        }
+    }
+
+    /// A warning about the expression or query being converted, once.
+    fn warn(&mut self, code: &'static Code, message: String) {
+        if !self.warnings.iter().any(|w| w.message == message) {
+            self.warnings.push(Warning { code, message });
+        }
+    }
+
+    /// Whether source and target are two engines.
+    fn cross(&self) -> bool {
+        self.from != self.to
+    }
+
+    /// The scale of a DECIMAL(p,s) column an expression names, when ferry can tell which.
+    fn decimal_scale(&self, e: &Expr) -> Option<u64> {
+        let (table, col) = self.column_table(e)?;
+        self.namer.decimal_scales.get(&(table, col)).copied()
+    }
+
+    /// The table (lower case) of a column reference, and the column: through its qualifier,
+    /// else the one table in scope that has such a column.
+    fn column_table(&self, e: &Expr) -> Option<(String, String)> {
+        let (qualifier, col) = col_ref(e)?;
+        let table = match qualifier {
+            Some(q) => self
+                .scopes
+                .iter()
+                .rev()
+                .flatten()
+                .find(|(a, _)| *a == q)
+                .map(|(_, t)| t.clone())?,
+            None => self.only_table_with(self.scopes.last()?, &col)?.clone(),
+        };
+        Some((table, col))
+    }
+
     /// A reference to a declared name.
     fn ident(&self, id: &mut Ident) {
         self.print_ident(id, true);
@@ -179,12 +154,13 @@ impl Rewrite<'_> {
     }
 
     /// A MySQL binary operator re-printed for another engine (see `mysql_operator`).
-    fn mysql_operators(&mut self, e: &mut Expr) {
+    /// Whether it changed or refused the expression.
+    fn mysql_operators(&mut self, e: &mut Expr) -> bool {
         let Expr::BinaryOp { left, op, right } = e else {
-            return;
+            return false;
         };
         match mysql_operator(op, self.to) {
-            MysqlOperator::Same => {}
+            MysqlOperator::Same => return false,
             MysqlOperator::Refused(why) => self.refuse(Refusal::MysqlOperator(why)),
             MysqlOperator::As(new) => *op = new,
             MysqlOperator::NullSafeEqual => {
@@ -199,6 +175,7 @@ impl Rewrite<'_> {
                 **right = Expr::Nested(Box::new(by));
             }
         }
+        true
     }
 
     /// Whether an expression is a column that is boolean on the target: by the table it names
@@ -290,8 +267,14 @@ impl Rewrite<'_> {
                 self.select_items(right);
             }
             ast::SetExpr::Select(sel) => {
+                // SQLite reads a bare column of a grouped query from one row of the group
+                // (https://sqlite.org/lang_select.html#bare_columns_in_an_aggregate_query), as
+                // MySQL does; for PostgreSQL `loosen_group_by` has aggregated such columns.
                 if self.from == Dialect::Mysql
-                    && self.to != Dialect::Mysql
+                    && !matches!(
+                        self.to,
+                        Dialect::Mysql | Dialect::Sqlite | Dialect::Postgres
+                    )
                     && let Some(col) = loose_group_by(sel)
                 {
                     self.refuse(Refusal::LooseGroupBy {
@@ -314,6 +297,167 @@ impl Rewrite<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// MySQL's loose GROUP BY for PostgreSQL, which takes a column that is neither grouped nor
+    /// aggregated only when the GROUP BY holds its table's primary key (functional dependency,
+    /// https://www.postgresql.org/docs/15/sql-select.html#SQL-GROUPBY). Any other such column
+    /// (in the select list, HAVING or ORDER BY) is read as min() of itself (bool_and() for a
+    /// boolean): MySQL returns the value of some row of the group
+    /// (https://dev.mysql.com/doc/refman/8.0/en/group-by-handling.html), which is the same
+    /// value when the column is the same in all of the group's rows; a warning says so.
+    fn loosen_group_by(&mut self, q: &mut ast::Query) {
+        let ast::SetExpr::Select(sel) = q.body.as_mut() else {
+            return;
+        };
+        let ast::GroupByExpr::Expressions(groups, _) = &sel.group_by else {
+            return;
+        };
+        if groups.is_empty() {
+            return;
+        }
+        let mut scope = Vec::new();
+        for twj in &sel.from {
+            scope_of(twj, &mut scope);
+        }
+        let aliases: Vec<String> = sel
+            .projection
+            .iter()
+            .filter_map(|i| match i {
+                ast::SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_lowercase()),
+                _ => None,
+            })
+            .collect();
+        let resolved = grouped_expressions(sel, groups);
+        let grouped: Vec<(Option<String>, String)> = resolved.iter().filter_map(col_ref).collect();
+        let grouped_text: Vec<String> = resolved.iter().map(|g| g.to_string()).collect();
+        // The names (tables or aliases) whose table's primary key is grouped.
+        let covered: Vec<String> = scope
+            .iter()
+            .filter(|(name, table)| {
+                self.namer.primary_keys.get(table).is_some_and(|pk| {
+                    !pk.is_empty()
+                        && pk.iter().all(|c| {
+                            grouped.iter().any(|(gq, gc)| {
+                                gc == c
+                                    && match gq {
+                                        Some(gq) => gq == name,
+                                        None => self.only_table_with(&scope, c) == Some(table),
+                                    }
+                            })
+                        })
+                })
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        let mut loose = Loosen {
+            rw: self,
+            scope: &scope,
+            grouped: &grouped,
+            grouped_text: &grouped_text,
+            covered: &covered,
+            aliases: &aliases,
+            outputs_named: false,
+            barriers: Vec::new(),
+            depth: 0,
+            wrapped: Vec::new(),
+        };
+        for item in &mut sel.projection {
+            // A bare column keeps its name when it is wrapped.
+            if let ast::SelectItem::UnnamedExpr(e) = item
+                && let Some((_, col)) = col_ref(e)
+                && loose.is_loose(e)
+            {
+                let expr = e.clone();
+                let alias = match e {
+                    Expr::Identifier(id) => id.clone(),
+                    Expr::CompoundIdentifier(ids) => {
+                        ids.last().cloned().unwrap_or_else(|| Ident::new(col))
+                    }
+                    _ => Ident::new(col),
+                };
+                *item = ast::SelectItem::ExprWithAlias { expr, alias };
+            }
+            match item {
+                ast::SelectItem::UnnamedExpr(e)
+                | ast::SelectItem::ExprWithAlias { expr: e, .. } => {
+                    let _ = VisitMut::visit(e, &mut loose);
+                }
+                _ => {}
+            }
+        }
+        // HAVING and ORDER BY may name an output column by its alias. PostgreSQL takes an alias
+        // in ORDER BY but not in HAVING, where the column's expression stands instead.
+        loose.outputs_named = true;
+        if let Some(h) = &mut sel.having {
+            let outputs: Vec<(String, Expr)> = sel
+                .projection
+                .iter()
+                .filter_map(|i| match i {
+                    ast::SelectItem::ExprWithAlias { expr, alias } => {
+                        Some((alias.value.to_lowercase(), expr.clone()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let _ = ast::visit_expressions_mut(h, |e| {
+                if let Expr::Identifier(id) = e
+                    && let Some((_, out)) =
+                        outputs.iter().find(|(a, _)| *a == id.value.to_lowercase())
+                {
+                    *e = Expr::Nested(Box::new(out.clone()));
+                }
+                ControlFlow::<()>::Continue(())
+            });
+            let _ = VisitMut::visit(h, &mut loose);
+        }
+        if let Some(ast::OrderBy {
+            kind: ast::OrderByKind::Expressions(keys),
+            ..
+        }) = &mut q.order_by
+        {
+            for k in keys {
+                let _ = VisitMut::visit(&mut k.expr, &mut loose);
+            }
+        }
+        let mut wrapped: Vec<String> = Vec::new();
+        for col in loose.wrapped {
+            if !wrapped.contains(&col) {
+                wrapped.push(col);
+            }
+        }
+        if !wrapped.is_empty() {
+            let cols: Vec<String> = wrapped.iter().map(|c| format!("`{c}`")).collect();
+            let (cols, are) = match cols.as_slice() {
+                [one] => (one.clone(), "is"),
+                [init @ .., last] => (format!("{} and {last}", init.join(", ")), "are"),
+                [] => (String::new(), "are"),
+            };
+            self.warn(
+                &codes::LOOSE_GROUP_BY_AGGREGATED,
+                format!(
+                    "{cols} {are} selected but neither grouped nor aggregated (MySQL's loose GROUP BY): PostgreSQL reads each as the group's smallest value, which is the value MySQL returns where the column has one value per group"
+                ),
+            );
+        }
+    }
+
+    /// The one table in scope (by name or alias) that has this column.
+    fn only_table_with<'s>(&self, scope: &'s [(String, String)], col: &str) -> Option<&'s String> {
+        let mut tables: Vec<&String> = scope
+            .iter()
+            .map(|(_, t)| t)
+            .filter(|t| {
+                self.namer
+                    .column_types
+                    .contains_key(&((*t).clone(), col.to_string()))
+            })
+            .collect();
+        tables.dedup();
+        match tables.as_slice() {
+            [t] => Some(t),
+            _ => None,
         }
     }
 
@@ -390,6 +534,10 @@ impl VisitorMut for Rewrite<'_> {
     type Break = ();
 
     fn post_visit_query(&mut self, q: &mut ast::Query) -> ControlFlow<()> {
+        // After its parts are converted: the aggregates it writes are target SQL already.
+        if self.from == Dialect::Mysql && self.to == Dialect::Postgres {
+            self.loosen_group_by(q);
+        }
         self.scopes.pop();
         if self.from != self.to && matches!(self.to, Dialect::SqlServer | Dialect::Oracle) {
             write_row_limit(q, self.to);
@@ -400,22 +548,8 @@ impl VisitorMut for Rewrite<'_> {
     fn pre_visit_query(&mut self, q: &mut ast::Query) -> ControlFlow<()> {
         let mut scope = Vec::new();
         if let ast::SetExpr::Select(sel) = q.body.as_ref() {
-            let factors = sel.from.iter().flat_map(|twj| {
-                std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation))
-            });
-            for f in factors {
-                if let ast::TableFactor::Table { name, alias, .. } = f {
-                    let table = name
-                        .0
-                        .last()
-                        .and_then(|p| p.as_ident())
-                        .map(|i| i.value.to_lowercase())
-                        .unwrap_or_default();
-                    scope.push((table.clone(), table.clone()));
-                    if let Some(a) = alias {
-                        scope.push((a.name.value.to_lowercase(), table));
-                    }
-                }
+            for twj in &sel.from {
+                scope_of(twj, &mut scope);
             }
         }
         self.scopes.push(scope);
@@ -473,6 +607,21 @@ impl VisitorMut for Rewrite<'_> {
         {
             rel.0.remove(rel.0.len() - 2);
         }
+        // `sakila.film` in a MySQL script that runs in `sakila` and creates a plain `film`.
+        if let [
+            ast::ObjectNamePart::Identifier(db),
+            ast::ObjectNamePart::Identifier(t),
+        ] = rel.0.as_slice()
+            && self.from.qualifier_is_database()
+            && self.from != self.to
+            && !self.namer.schemas.contains(&db.value.to_lowercase())
+            && self
+                .namer
+                .unqualified_relations
+                .contains(&t.value.to_lowercase())
+        {
+            rel.0.remove(0);
+        }
         let keep_schema = self.to.has_schemas();
         let n = rel.0.len();
         for (i, part) in rel.0.iter_mut().enumerate() {
@@ -490,325 +639,73 @@ impl VisitorMut for Rewrite<'_> {
     }
 
     fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-        if self.from == Dialect::Mysql && self.to != Dialect::Mysql {
-            self.mysql_operators(e);
-        }
-        let cross = self.from != self.to;
-        // SQL Server's N'...' is a Unicode string; elsewhere a plain string is one.
-        if let Expr::Value(v) = e
-            && let ast::Value::NationalStringLiteral(s) = &v.value
-            && self.to != Dialect::SqlServer
-        {
-            v.value = ast::Value::SingleQuotedString(s.clone());
-        }
-        match e {
-            // Neither has boolean literals in SQL before Oracle 23ai.
-            Expr::Value(v)
-                if cross
-                    && matches!(self.to, Dialect::SqlServer | Dialect::Oracle)
-                    && matches!(v.value, ast::Value::Boolean(_)) =>
-            {
-                let to = self.to;
-                self.refuse(Refusal::NoBooleanLiteral(to));
-            }
-            // Oracle reads '' as NULL
-            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Nulls.html).
-            Expr::Value(v)
-                if cross
-                    && self.to == Dialect::Oracle
-                    && matches!(&v.value, ast::Value::SingleQuotedString(s) if s.is_empty()) =>
-            {
-                self.refuse(Refusal::EmptyStringIsNull);
-            }
-            // Oracle turns text into a date by the session's NLS_DATE_FORMAT
-            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Type-Comparison-Rules.html):
-            // a literal compared with a column that is not text may not convert.
-            Expr::BinaryOp { left, op, right }
-                if cross
-                    && self.to == Dialect::Oracle
-                    && is_comparison(op)
-                    && (is_string(right)
-                        && self
-                            .column_kind(left)
-                            .is_some_and(|k| k.1.is_some_and(|k| k != ColumnKind::Text))
-                        || is_string(left)
-                            && self
-                                .column_kind(right)
-                                .is_some_and(|k| k.1.is_some_and(|k| k != ColumnKind::Text))) =>
-            {
-                self.refuse(Refusal::TextLiteralOnOracle);
-            }
-            Expr::Between {
-                expr, low, high, ..
-            } if cross
-                && self.to == Dialect::Oracle
-                && (is_string(low) || is_string(high))
-                && self
-                    .column_kind(expr)
-                    .is_some_and(|k| k.1.is_some_and(|k| k != ColumnKind::Text)) =>
-            {
-                self.refuse(Refusal::TextLiteralOnOracle);
-            }
-            // SQL Server and Oracle turn the text into a number to compare it with one, and fail
-            // on text that is not a number
-            // (https://learn.microsoft.com/en-us/sql/t-sql/data-types/data-type-precedence-transact-sql).
-            Expr::BinaryOp { left, op, right }
-                if cross
-                    && matches!(self.to, Dialect::SqlServer | Dialect::Oracle)
-                    && is_comparison(op)
-                    && (is_number(right) && self.is_text_column(left).is_some()
-                        || is_number(left) && self.is_text_column(right).is_some()) =>
-            {
-                let to = self.to;
-                self.refuse(Refusal::TextComparedWithNumber(to));
-            }
-            // SQL Server's `+` of two texts concatenates them, NULL if either is
-            // (https://learn.microsoft.com/en-us/sql/t-sql/language-elements/string-concatenation-transact-sql):
-            // `||` on PostgreSQL and SQLite, CONCAT on MySQL (NULL if any argument is).
-            Expr::BinaryOp {
-                left,
-                op: ast::BinaryOperator::Plus,
-                right,
-            } if cross
-                && self.from == Dialect::SqlServer
-                && self.is_text(left)
-                && self.is_text(right) =>
-            {
-                match self.to {
-                    Dialect::Postgres | Dialect::Sqlite => {
-                        *e = Expr::BinaryOp {
-                            left: left.clone(),
-                            op: ast::BinaryOperator::StringConcat,
-                            right: right.clone(),
-                        }
-                    }
-                    Dialect::Mysql => {
-                        *e = call("concat", vec![(**left).clone(), (**right).clone()])
-                    }
-                    _ => self.refuse(Refusal::PlusOfTexts),
-                }
-            }
-            // `+` adds numbers everywhere but concatenates text on SQL Server.
-            Expr::BinaryOp {
-                left,
-                op: ast::BinaryOperator::Plus,
-                right,
-            } if cross
-                && (self.to == Dialect::SqlServer || self.from == Dialect::SqlServer)
-                && (self.is_text_column(left).is_some()
-                    || self.is_text_column(right).is_some()
-                    || is_string(left)
-                    || is_string(right)) =>
-            {
-                self.refuse(Refusal::PlusOnText);
-            }
-            // SQL Server concatenates with + (https://learn.microsoft.com/en-us/sql/t-sql/language-elements/string-concatenation-transact-sql),
-            // NULL when either side is, as PostgreSQL's and SQLite's || is; on two texts only
-            // (with a number, + adds). Oracle's || reads NULL as '', as SQL Server's CONCAT does
-            // (https://learn.microsoft.com/en-us/sql/t-sql/functions/concat-transact-sql).
-            Expr::BinaryOp {
-                left,
-                op: ast::BinaryOperator::StringConcat,
-                right,
-            } if cross && self.to == Dialect::SqlServer => match self.from {
-                Dialect::Postgres | Dialect::Sqlite
-                    if self.is_text(left) && self.is_text(right) =>
-                {
-                    *e = Expr::BinaryOp {
-                        left: left.clone(),
-                        op: ast::BinaryOperator::Plus,
-                        right: right.clone(),
-                    }
-                }
-                Dialect::Oracle => *e = call("concat", vec![(**left).clone(), (**right).clone()]),
-                _ => self.refuse(Refusal::NoConcatOperator),
-            },
-            // PostgreSQL's concat() skips NULL arguments, as SQL Server's CONCAT does and
-            // Oracle's two-argument CONCAT
-            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CONCAT.html).
-            // MySQL's CONCAT is NULL when an argument is; its CONCAT_WS skips NULLs
-            // (https://dev.mysql.com/doc/refman/8.0/en/string-functions.html#function_concat-ws).
-            Expr::Function(f)
-                if self.from == Dialect::Postgres
-                    && self.to == Dialect::Mysql
-                    && function_base_name(f) == "concat" =>
-            {
-                let mut args: Vec<Expr> = crate::parse::sql::call_args(f)
-                    .into_iter()
-                    .cloned()
-                    .collect();
-                if args.len() != function_arg_count(f) {
-                    self.refuse(Refusal::ConcatArguments);
-                } else {
-                    args.insert(
-                        0,
-                        Expr::value(ast::Value::SingleQuotedString(String::new())),
-                    );
-                    *e = call("concat_ws", args);
-                }
-            }
-            Expr::Function(f)
-                if self.from == Dialect::Postgres
-                    && matches!(self.to, Dialect::SqlServer | Dialect::Oracle)
-                    && function_base_name(f) == "concat" =>
-            {
-                let args = crate::parse::sql::call_args(f);
-                if args.len() < 2 || args.len() != function_arg_count(f) {
-                    self.refuse(Refusal::ConcatTwoOrMore);
-                } else if self.to == Dialect::Oracle {
-                    // concat(a, b, c) -> concat(a, concat(b, c)).
-                    let mut rev = args.into_iter().rev();
-                    let last = rev.next().cloned();
-                    if let Some(last) = last {
-                        *e = rev.fold(last, |acc, a| call("concat", vec![a.clone(), acc]));
-                    }
-                }
-            }
-            // SQL Server's ROUND wants the number of digits
-            // (https://learn.microsoft.com/en-us/sql/t-sql/functions/round-transact-sql).
-            Expr::Function(f)
-                if cross
-                    && self.to == Dialect::SqlServer
-                    && function_base_name(f) == "round"
-                    && function_arg_count(f) < 2 =>
-            {
-                self.refuse(Refusal::RoundNeedsDigits);
-            }
-            // Oracle's pseudo-columns read like names but are values
-            // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Pseudocolumns.html,
-            // https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/SYSDATE.html).
-            Expr::Identifier(id)
-                if self.from == Dialect::Oracle
-                    && self.to != Dialect::Oracle
-                    && id.quote_style.is_none()
-                    && ORACLE_PSEUDO_COLUMNS.contains(&id.value.to_ascii_uppercase().as_str()) =>
-            {
-                let name = id.value.to_ascii_uppercase();
-                self.refuse(Refusal::OraclePseudoColumn(name));
-            }
-            Expr::Identifier(id) => self.ident(id),
-            Expr::CompoundIdentifier(ids) => ids.iter_mut().for_each(|id| self.ident(id)),
-            Expr::Function(f)
-                if self.to == Dialect::Postgres
-                    && NEWER_POSTGRES_FUNCTIONS
-                        .iter()
-                        .any(|(n, _)| f.name.to_string().eq_ignore_ascii_case(n)) =>
-            {
-                let name = f.name.to_string();
-                self.refuse(Refusal::NewerPostgres(name));
-            }
-            Expr::BinaryOp { left, op, right }
-                if self.to == Dialect::Postgres
-                    && self.from != Dialect::Postgres
-                    && is_comparison(op) =>
-            {
-                // A BIT column compared with 0 or 1 (SQL Server, MySQL) is a boolean compared
-                // with false or true.
-                let equality = matches!(op, ast::BinaryOperator::Eq | ast::BinaryOperator::NotEq);
-                if equality {
-                    if self.is_bool_column(left).is_some()
-                        && let Some(flag) = bit_literal(right)
-                    {
-                        **right = Expr::Value(ast::Value::Boolean(flag).into());
-                    }
-                    if self.is_bool_column(right).is_some()
-                        && let Some(flag) = bit_literal(left)
-                    {
-                        **left = Expr::Value(ast::Value::Boolean(flag).into());
-                    }
-                }
-                let (left, right): (&Expr, &Expr) = (left, right);
-                for (a, b) in [(left, right), (right, left)] {
-                    if is_number(b)
-                        && let Some(col) = self.is_text_column(a)
-                    {
-                        self.refuse(Refusal::NoImplicitCast {
-                            column: col.to_string(),
-                            kind: "text",
-                            used: "compared with a number",
-                        });
-                    }
-                    if is_number(b)
-                        && let Some(col) = self.is_bool_column(a)
-                    {
-                        self.refuse(Refusal::NoImplicitCast {
-                            column: col.to_string(),
-                            kind: "boolean",
-                            used: "compared with a number",
-                        });
-                    }
-                }
-            }
-            Expr::BinaryOp { left, op, right }
-                if self.to == Dialect::Postgres
-                    && self.from != Dialect::Postgres
-                    && is_arithmetic(op) =>
-            {
-                let (left, right): (&Expr, &Expr) = (left, right);
-                if let Some(col) = self
-                    .is_text_column(left)
-                    .or_else(|| self.is_text_column(right))
-                {
-                    self.refuse(Refusal::NoImplicitCast {
-                        column: col.to_string(),
-                        kind: "text",
-                        used: "used in arithmetic",
-                    });
-                }
-            }
-            Expr::Function(f) if self.namer.routines.contains(&function_base_name(f)) => {
-                let name = f.name.to_string();
-                self.refuse(Refusal::CallsScriptRoutine(name));
-            }
-            Expr::BinaryOp {
-                op: ast::BinaryOperator::StringConcat,
-                ..
-            } if self.to == Dialect::Mysql && self.from != Dialect::Mysql => {
-                self.refuse(Refusal::OrIsConcat);
-            }
-            Expr::Function(f) if self.from != self.to => {
-                let name = f.name.to_string();
-                match function_on(&name, self.from, self.to) {
-                    Some(t) => f.name = ObjectName::from(vec![Ident::new(t)]),
-                    None => self.refuse(Refusal::UnknownFunction {
-                        name,
-                        target: self.to,
-                    }),
-                }
-            }
-            Expr::Cast { data_type, .. } if self.from != self.to => {
-                self.refuse(Refusal::Cast(data_type.to_string()))
-            }
-            // SQL Server's CONVERT(type, value [, style]) and MySQL's CONVERT(value, type).
-            Expr::Convert { .. } if self.from != self.to => self.refuse(Refusal::Convert),
-            Expr::Value(v) if self.from != self.to => {
-                if let ast::Value::DoubleQuotedString(s) = &v.value {
-                    // MySQL's "text" is a string; elsewhere it would be an identifier.
-                    v.value = ast::Value::SingleQuotedString(s.clone());
-                }
-            }
-            // MySQL charset introducers (`_utf8'x'`): the target's strings are UTF-8 already.
-            Expr::Prefixed { prefix, value }
-                if self.from == Dialect::Mysql && prefix.value.starts_with('_') =>
-            {
-                let v = (**value).clone();
-                *e = v;
-            }
-            // `IS [NOT] JSON [OBJECT | ...] [WITH UNIQUE KEYS]` beyond the plain check that
-            // lowering turns into a JSON column: PostgreSQL reads it from 16 on only, the
-            // others not at all.
-            Expr::Interval(_)
-            | Expr::Extract { .. }
-            | Expr::AtTimeZone { .. }
-            | Expr::IsJson { .. }
-                if self.from != self.to =>
-            {
-                self.refuse(Refusal::NotConverted(e.to_string()))
-            }
-            _ => {}
+        self.apply_rules(e, rules::When::Pre);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+        if self.refused.is_none() {
+            self.apply_rules(e, rules::When::Post);
         }
         ControlFlow::Continue(())
     }
+}
+
+impl Rewrite<'_> {
+    /// The rules of this moment, in order, until one takes the expression.
+    fn apply_rules(&mut self, e: &mut Expr, when: rules::When) {
+        for rule in rules::rules_for(self.from, self.to, when) {
+            let step = (rule.apply)(self, e);
+            if step != rules::Step::Next {
+                self.fired.push(rule.name);
+            }
+            if step == rules::Step::Stop {
+                break;
+            }
+        }
+    }
+}
+
+/// `ferry mappings show --functions FROM TO`: the rewrite rules for the pair in the order they
+/// are tried, then the function table's entries for it, each with its documentation.
+pub fn show_rules(from: Dialect, to: Dialect) -> String {
+    let mut out = format!(
+        "# expression rules, {from} -> {to}, in the order they are tried
+"
+    );
+    for when in [rules::When::Pre, rules::When::Post] {
+        for r in rules::rules_for(from, to, when) {
+            let phase = match when {
+                rules::When::Pre => "before its parts",
+                rules::When::Post => "after its parts",
+            };
+            out.push_str(&format!("{:<40} {phase:<16}  {}\n", r.name, r.doc));
+        }
+    }
+    out.push_str(&format!(
+        "\n# functions, {from} -> {to} (others: refused)\n"
+    ));
+    let mut names: Vec<&str> = functions::FUNCTIONS.iter().map(|f| f.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        let Some(entry) = functions::lookup(name, from, to) else {
+            continue;
+        };
+        let becomes = match entry.becomes {
+            functions::Becomes::Same => name.to_string(),
+            functions::Becomes::Name(n) => n.to_string(),
+            functions::Becomes::Template(t) => t.to_string(),
+            functions::Becomes::ByRule(r) => format!("rule {r}"),
+            functions::Becomes::Nothing => "refused".to_string(),
+        };
+        out.push_str(&format!("{name:<20} -> {becomes:<40} {}\n", entry.doc));
+    }
+    out.push_str(&format!(
+        "{:<20} -> the same name\n",
+        functions::PORTABLE.join(", ")
+    ));
+    out
 }
 
 /// Quoted identifiers the AST keeps outside expressions (aliases) are re-quoted token by token.
@@ -840,6 +737,72 @@ pub fn expr(e: &Expr, from: Dialect, to: Dialect, namer: &Namer) -> Result<Strin
     scoped_expr(e, from, to, namer, Vec::new())
 }
 
+/// An expression for the target where the names of `scope` ((name, table), lower case) stand
+/// for rows of those tables: a trigger's NEW and OLD.
+pub fn scoped(
+    e: &Expr,
+    from: Dialect,
+    to: Dialect,
+    namer: &Namer,
+    scope: Vec<(String, String)>,
+) -> Result<String, Refusal> {
+    scoped_expr(e, from, to, namer, vec![scope])
+}
+
+/// A statement of a routine's body (INSERT, UPDATE, DELETE) for the target, its names and
+/// expressions converted as a view's are, in `scope` (see `scoped`).
+pub fn statement(
+    s: &ast::Statement,
+    from: Dialect,
+    to: Dialect,
+    namer: &Namer,
+    scope: Vec<(String, String)>,
+) -> Result<String, Refusal> {
+    let mut s = s.clone();
+    let mut rw = Rewrite::new(from, to, namer, vec![scope]);
+    let _ = VisitMut::visit(&mut s, &mut rw);
+    // Column lists and SET targets are names, not expressions: spelled here.
+    let respell = |name: &mut ObjectName| {
+        for p in &mut name.0 {
+            if let ast::ObjectNamePart::Identifier(id) = p {
+                rw.ident(id);
+            }
+        }
+    };
+    match &mut s {
+        ast::Statement::Insert(i) => i.columns.iter_mut().for_each(respell),
+        ast::Statement::Update(u) => {
+            for a in &mut u.assignments {
+                match &mut a.target {
+                    ast::AssignmentTarget::ColumnName(n) => respell(n),
+                    ast::AssignmentTarget::Tuple(ns) => ns.iter_mut().for_each(respell),
+                }
+            }
+        }
+        _ => {}
+    }
+    match rw.refused {
+        Some(why) => Err(why),
+        None => Ok(requote_tokens(&s.to_string(), to)),
+    }
+}
+
+/// A table's name as the target knows it.
+pub fn relation(name: &ObjectName, from: Dialect, to: Dialect, namer: &Namer) -> String {
+    let mut name = name.clone();
+    let mut rw = Rewrite::new(from, to, namer, Vec::new());
+    let _ = rw.pre_visit_relation(&mut name);
+    requote_tokens(&name.to_string(), to)
+}
+
+/// A column's name as the target knows it.
+pub fn column(id: &Ident, from: Dialect, to: Dialect, namer: &Namer) -> String {
+    let mut id = id.clone();
+    let rw = Rewrite::new(from, to, namer, Vec::new());
+    rw.ident(&mut id);
+    requote_tokens(&id.to_string(), to)
+}
+
 /// An expression over the columns of one table (a generated column's), for the target.
 pub fn table_expr(
     e: &Expr,
@@ -859,34 +822,64 @@ fn scoped_expr(
     namer: &Namer,
     scopes: Vec<Vec<(String, String)>>,
 ) -> Result<String, Refusal> {
+    scoped_expr_by(e, from, to, namer, scopes).0
+}
+
+/// An expression for the target, and the rules that took a part of it.
+fn scoped_expr_by(
+    e: &Expr,
+    from: Dialect,
+    to: Dialect,
+    namer: &Namer,
+    scopes: Vec<Vec<(String, String)>>,
+) -> (Result<String, Refusal>, Vec<&'static str>) {
     let mut e = e.clone();
-    let mut rw = Rewrite {
-        from,
-        to,
-        namer,
-        refused: None,
-        scopes,
-    };
+    let mut rw = Rewrite::new(from, to, namer, scopes);
     let _ = VisitMut::visit(&mut e, &mut rw);
-    match rw.refused {
+    let out = match rw.refused {
         Some(why) => Err(why),
         None => Ok(requote_tokens(&e.to_string(), to)),
-    }
+    };
+    (out, rw.fired)
+}
+
+/// A view's query as the target reads it, and what the user should check about it.
+#[derive(Debug)]
+pub struct Converted {
+    pub sql: String,
+    /// Changes that keep the rows only under a condition the message names.
+    pub warnings: Vec<Warning>,
+}
+
+/// A change to check: its code and what it says.
+#[derive(Debug)]
+pub struct Warning {
+    pub code: &'static Code,
+    pub message: String,
 }
 
 /// A view's query for the target, or why it cannot be.
-pub fn query(q: &ast::Query, from: Dialect, to: Dialect, namer: &Namer) -> Result<String, Refusal> {
+pub fn query(
+    q: &ast::Query,
+    from: Dialect,
+    to: Dialect,
+    namer: &Namer,
+) -> Result<Converted, Refusal> {
+    query_by(q, from, to, namer).0
+}
+
+/// A view's query for the target, and the rules that took a part of it.
+fn query_by(
+    q: &ast::Query,
+    from: Dialect,
+    to: Dialect,
+    namer: &Namer,
+) -> (Result<Converted, Refusal>, Vec<&'static str>) {
     let mut q = q.clone();
-    let mut rw = Rewrite {
-        from,
-        to,
-        namer,
-        refused: None,
-        scopes: Vec::new(),
-    };
+    let mut rw = Rewrite::new(from, to, namer, Vec::new());
     let _ = VisitMut::visit(&mut q, &mut rw);
     if let Some(why) = rw.refused {
-        return Err(why);
+        return (Err(why), rw.fired);
     }
     if from != to
         && let Some(limit) = &mut q.limit_clause
@@ -904,7 +897,169 @@ pub fn query(q: &ast::Query, from: Dialect, to: Dialect, namer: &Namer) -> Resul
             };
         }
     }
-    Ok(requote_tokens(&q.to_string(), to))
+    let converted = Converted {
+        sql: requote_tokens(&q.to_string(), to),
+        warnings: rw.warnings,
+    };
+    (Ok(converted), rw.fired)
+}
+
+/// The tables a FROM item names (joins and parenthesised joins too), with their aliases:
+/// (name or alias, table), lower case.
+fn scope_of(twj: &ast::TableWithJoins, scope: &mut Vec<(String, String)>) {
+    for f in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
+        match f {
+            ast::TableFactor::Table { name, alias, .. } => {
+                let table = name
+                    .0
+                    .last()
+                    .and_then(|p| p.as_ident())
+                    .map(|i| i.value.to_lowercase())
+                    .unwrap_or_default();
+                scope.push((table.clone(), table.clone()));
+                if let Some(a) = alias {
+                    scope.push((a.name.value.to_lowercase(), table));
+                }
+            }
+            ast::TableFactor::NestedJoin {
+                table_with_joins, ..
+            } => scope_of(table_with_joins, scope),
+            _ => {}
+        }
+    }
+}
+
+/// What a GROUP BY groups: its expressions, and for a position or an output alias (MySQL takes
+/// both) that output column's expression too.
+fn grouped_expressions(sel: &ast::Select, groups: &[Expr]) -> Vec<Expr> {
+    let mut resolved: Vec<Expr> = groups.to_vec();
+    for g in groups {
+        let item = match g {
+            Expr::Value(v) => match &v.value {
+                ast::Value::Number(n, _) => n
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|i| sel.projection.get(i)),
+                _ => None,
+            },
+            Expr::Identifier(id) => sel.projection.iter().find(|i| {
+                matches!(i, ast::SelectItem::ExprWithAlias { alias, .. }
+                    if alias.value.eq_ignore_ascii_case(&id.value))
+            }),
+            _ => None,
+        };
+        if let Some(
+            ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. },
+        ) = item
+        {
+            resolved.push(e.clone());
+        }
+    }
+    resolved
+}
+
+/// A column reference as (qualifier, column), lower case and unquoted.
+fn col_ref(e: &Expr) -> Option<(Option<String>, String)> {
+    match e {
+        Expr::Identifier(id) => Some((None, id.value.to_lowercase())),
+        Expr::CompoundIdentifier(ids) if ids.len() >= 2 => Some((
+            Some(ids[ids.len() - 2].value.to_lowercase()),
+            ids[ids.len() - 1].value.to_lowercase(),
+        )),
+        Expr::Nested(inner) => col_ref(inner),
+        _ => None,
+    }
+}
+
+/// Wraps the columns of a grouped query's select list, HAVING or ORDER BY that are neither
+/// grouped nor aggregated, nor of a table whose key is grouped (`Rewrite::loosen_group_by`).
+/// Subqueries are left as they are.
+struct Loosen<'r, 'n> {
+    rw: &'r Rewrite<'n>,
+    scope: &'r [(String, String)],
+    grouped: &'r [(Option<String>, String)],
+    grouped_text: &'r [String],
+    covered: &'r [String],
+    /// The select list's aliases (lower case), and whether a bare name may be one of them.
+    aliases: &'r [String],
+    outputs_named: bool,
+    /// Per expression being visited: whether it stops the search (an aggregate, or an
+    /// expression the query groups by), popped after it.
+    barriers: Vec<bool>,
+    /// How many of those enclose the expression, subqueries included.
+    depth: usize,
+    wrapped: Vec<String>,
+}
+
+impl Loosen<'_, '_> {
+    fn is_loose(&self, e: &Expr) -> bool {
+        let Some((q, col)) = col_ref(e) else {
+            return false;
+        };
+        if self.grouped_text.contains(&e.to_string()) {
+            return false;
+        }
+        if let Expr::Identifier(id) = e
+            && self.outputs_named
+            && self.aliases.contains(&id.value.to_lowercase())
+        {
+            return false;
+        }
+        let grouped = self.grouped.iter().any(|(gq, gc)| {
+            *gc == col
+                && match (gq, &q) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => true,
+                }
+        });
+        if grouped {
+            return false;
+        }
+        let owner = match &q {
+            Some(q) => Some(q.clone()),
+            None => self.rw.only_table_with(self.scope, &col).cloned(),
+        };
+        !owner.is_some_and(|o| self.covered.contains(&o))
+    }
+}
+
+impl VisitorMut for Loosen<'_, '_> {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, _: &mut ast::Query) -> ControlFlow<()> {
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _: &mut ast::Query) -> ControlFlow<()> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+        let aggregate = matches!(e, Expr::Function(f)
+            if AGGREGATES.contains(&function_base_name(f).as_str()));
+        let grouped = col_ref(e).is_none() && self.grouped_text.contains(&e.to_string());
+        let barrier = aggregate || grouped;
+        self.barriers.push(barrier);
+        if barrier {
+            self.depth += 1;
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+        if self.barriers.pop() == Some(true) {
+            self.depth -= 1;
+        } else if self.depth == 0 && self.is_loose(e) {
+            let bool_column = self.rw.is_bool_column(e).is_some();
+            self.wrapped.push(e.to_string());
+            let inner = e.clone();
+            *e = call(if bool_column { "bool_and" } else { "min" }, vec![inner]);
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 /// Aggregate functions: column references inside them need no GROUP BY entry.
@@ -928,7 +1083,7 @@ fn loose_group_by(sel: &ast::Select) -> Option<String> {
     if groups.is_empty() {
         return None;
     }
-    let grouped: Vec<String> = groups
+    let grouped: Vec<String> = grouped_expressions(sel, groups)
         .iter()
         .map(|g| g.to_string().to_lowercase())
         .collect();

@@ -9,6 +9,7 @@ pub mod names;
 pub mod refusal;
 mod table;
 mod targets;
+mod trigger;
 
 use crate::diag::{ObjectKind, ObjectRef};
 use serde::{Deserialize, Serialize};

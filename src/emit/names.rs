@@ -67,6 +67,17 @@ pub struct Namer {
     /// Column names (lower case) whose target type is boolean in some table: SQL Server's BIT
     /// columns compared with 0 or 1 cannot be compared so on PostgreSQL.
     pub bool_columns: Arc<HashSet<String>>,
+    /// (table, column), lower case -> the scale s of a DECIMAL(p,s) column: SQLite sums
+    /// such columns as floats, which a view rounds back (`expr/rules.rs`).
+    pub decimal_scales: Arc<HashMap<(String, String), u64>>,
+    /// Table (lower case) -> its primary key's columns (lower case): PostgreSQL takes a
+    /// table's other columns in a query grouped by its key.
+    pub primary_keys: Arc<HashMap<String, Vec<String>>>,
+    /// Schemas (lower case) that hold a table or view of the script, and the tables and views
+    /// (lower case) it declares without a schema: a MySQL view's `db.t` reads such a `t` when
+    /// no schema is named `db` (`Dialect::qualifier_is_database`).
+    pub schemas: Arc<HashSet<String>>,
+    pub unqualified_relations: Arc<HashSet<String>>,
     /// Functions and aggregates the script defines (lower case, unqualified): ferry does not
     /// emit them, so nothing that calls them can be emitted either.
     pub routines: Arc<HashSet<String>>,
@@ -88,6 +99,10 @@ impl Namer {
             kinds_by_name: Arc::default(),
             column_types: Arc::default(),
             bool_columns: Arc::default(),
+            decimal_scales: Arc::default(),
+            primary_keys: Arc::default(),
+            schemas: Arc::default(),
+            unqualified_relations: Arc::default(),
             routines: Arc::default(),
             renamed: Arc::default(),
         }

@@ -95,9 +95,13 @@ impl<'a> Emitter<'a> {
             namer.max_len = Dialect::oracle_ident_len(release).min(namer.max_len);
             namer.oracle_release = Some(release);
         }
-        // What follows serves only `expr` (views, checks, expression defaults and indexes): a
-        // schema without expressions, however large, skips it.
+        // What follows serves only `expr` (views, checks, expression defaults and indexes, and
+        // the bodies of triggers): a schema without expressions, however large, skips it.
         let has_expressions = !schema.views.is_empty()
+            || schema
+                .routines
+                .iter()
+                .any(|r| r.kind == crate::ir::RoutineKind::Trigger)
             || schema.tables.iter().any(|t| {
                 !t.checks.is_empty()
                     || t.columns.iter().any(|c| {
@@ -135,6 +139,19 @@ impl<'a> Emitter<'a> {
                     .flat_map(|t| t.columns.iter().map(|c| c.name.as_str())),
             );
         }
+        let relations = schema
+            .tables
+            .iter()
+            .map(|t| &t.name)
+            .chain(schema.views.iter().map(|v| &v.name));
+        for name in relations {
+            match &name.schema {
+                Some(s) => Arc::make_mut(&mut namer.schemas).insert(s.to_lowercase()),
+                None => {
+                    Arc::make_mut(&mut namer.unqualified_relations).insert(name.name.to_lowercase())
+                }
+            };
+        }
         // Which columns are text or boolean: per table, and by name wherever they appear.
         for t in &schema.tables {
             for c in &t.columns {
@@ -153,6 +170,19 @@ impl<'a> Emitter<'a> {
                 if kind == ColumnKind::Bool {
                     Arc::make_mut(&mut namer.bool_columns).insert(c.name.to_lowercase());
                 }
+                if let Some(m) = &c.mapped
+                    && m.canonical.family() == crate::canonical::Family::Decimal
+                    && let [_, scale] = m.canonical.numbers()
+                {
+                    Arc::make_mut(&mut namer.decimal_scales)
+                        .insert((t.name.name.to_lowercase(), c.name.to_lowercase()), *scale);
+                }
+            }
+            if let Some(pk) = &t.primary_key {
+                Arc::make_mut(&mut namer.primary_keys).insert(
+                    t.name.name.to_lowercase(),
+                    pk.columns.iter().map(|c| c.to_lowercase()).collect(),
+                );
             }
         }
         // Calls of the script's own routines re-print only where the routines are emitted too.
@@ -1485,7 +1515,15 @@ impl<'a> Emitter<'a> {
             );
         }
         match query {
-            Ok(q) => {
+            Ok(converted) => {
+                for w in &converted.warnings {
+                    diags.push(
+                        Diagnostic::new(w.code, format!("view `{}`: {}", v.name, w.message))
+                            .at(v.span)
+                            .object(obj.clone()),
+                    );
+                }
+                let q = converted.sql;
                 let name = self.namer.object(&v.name, diags);
                 self.namer.reserve(&Self::scope(&v.name), &v.name.name);
                 let cols = if v.columns.is_empty() {
@@ -1608,6 +1646,30 @@ impl<'a> Emitter<'a> {
             });
             return;
         }
+        let converted = match r.kind {
+            crate::ir::RoutineKind::Trigger => {
+                super::trigger::convert(&r.body, self.opts.from, self.to(), &self.namer)
+            }
+            _ => None,
+        };
+        let why = match converted {
+            Some(Ok(t)) => {
+                if let Some(f) = t.function {
+                    self.post(StepKind::Routine, object.clone(), f);
+                }
+                self.post(StepKind::Trigger, object, t.trigger);
+                return;
+            }
+            Some(Err(why)) => Some(why),
+            None => None,
+        };
+        let help = match &why {
+            Some(why) => format!("{why}; rewrite it in the target's procedural language"),
+            None => {
+                "rewrite it in the target's procedural language; ferry keeps its source location"
+                    .to_string()
+            }
+        };
         diags.push(
             Diagnostic::new(
                 &codes::ROUTINE_MANUAL,
@@ -1620,9 +1682,7 @@ impl<'a> Emitter<'a> {
             )
             .at(r.head)
             .object(object)
-            .help(
-                "rewrite it in the target's procedural language; ferry keeps its source location",
-            ),
+            .help(help),
         );
     }
 }

@@ -5,6 +5,8 @@ pub mod convert;
 pub mod db;
 pub mod private_mariadb;
 pub mod private_pg;
+pub mod rows;
+pub mod sakila;
 pub mod shape;
 
 /// Runs the ferry binary of this build in the project directory.
