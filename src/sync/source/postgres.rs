@@ -33,8 +33,8 @@ use tokio_postgres::RowStream;
 use super::walsender::{Received, WalSender};
 use super::{ChangeSource, Event, Position, capture_name};
 use crate::conn::Server;
-use crate::load::LoadError;
 use crate::load::postgres::{PgConn, connect, native_tls_connector};
+use crate::load::{LoadError, Timeouts};
 use crate::plan::{Plan, TablePlan};
 use crate::sync::change::{Change, Op, parse_lsn};
 use crate::value::Value;
@@ -391,7 +391,13 @@ impl PgChanges {
         )?;
         let streaming = match read {
             PgRead::SlotFunctions => None,
-            PgRead::Stream => Some(start_streaming(&conn, server, &slot, *applied)?),
+            PgRead::Stream => Some(start_streaming(
+                &conn,
+                server,
+                &slot,
+                *applied,
+                plan.settings.timeouts(),
+            )?),
         };
         Ok(PgChanges {
             conn,
@@ -625,13 +631,14 @@ fn start_streaming(
     server: &Server,
     slot: &str,
     from: u64,
+    timeouts: Timeouts,
 ) -> Result<Streaming, LoadError> {
     let param = |key: &str| server.param(key);
     let tls = native_tls_connector(param("sslmode").unwrap_or("prefer"), param("sslrootcert"))
         .map_err(|e| LoadError::config(format!("{}: {e}", conn.name())))?;
     let mut waits = 0;
     loop {
-        match WalSender::start(server, tls.clone(), slot, slot, from) {
+        match WalSender::start(server, tls.clone(), slot, slot, from, timeouts) {
             Ok(sender) => {
                 return Ok(Streaming {
                     sender,

@@ -9,7 +9,8 @@
 //! once, as it is written, and sends each pgoutput message as XLogData. ferry answers with
 //! standby status updates carrying the position the target has committed (the slot's
 //! confirmed position moves with it), and asks for a keepalive when the server is silent: a
-//! server that answers nothing for `DEAD_AFTER` is a dead peer and an error.
+//! server that answers nothing for the plan's I/O timeout (`io_timeout`, twice over: one
+//! request for an answer, then the wait) is a dead peer and an error.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -21,14 +22,15 @@ use postgres_protocol::authentication::sasl::{ChannelBinding, SCRAM_SHA_256, Scr
 use postgres_protocol::message::frontend;
 
 use crate::conn::Server;
-use crate::load::{ErrorKind, LoadError, SqlCode};
+use crate::load::{ErrorKind, LoadError, SqlCode, Timeouts};
 
-/// A status update (asking for an answer) is sent after this long without one.
+/// A status update (asking for an answer) is sent after this long without one, or sooner
+/// when the I/O timeout is shorter.
 const STATUS_EVERY: Duration = Duration::from_secs(10);
 /// An idle stream asks where the server is at most this often.
 const ASK_EVERY: Duration = Duration::from_millis(100);
-/// A server that sent nothing for this long, though asked, is taken for dead.
-const DEAD_AFTER: Duration = Duration::from_secs(45);
+/// How long connecting and logging in may take when the plan sets no I/O timeout.
+const LOGIN_WAIT: Duration = Duration::from_secs(60);
 /// PostgreSQL's epoch (2000-01-01) in Unix seconds: the protocol's clock counts from it.
 const PG_EPOCH: u64 = 946_684_800;
 
@@ -69,6 +71,8 @@ pub struct WalSender {
     received: u64,
     last_heard: Instant,
     last_status: Instant,
+    /// A server silent this long, though asked to answer, is dead (`None`: never).
+    dead_after: Option<Duration>,
 }
 
 impl WalSender {
@@ -80,6 +84,7 @@ impl WalSender {
         slot: &str,
         publication: &str,
         from: u64,
+        timeouts: Timeouts,
     ) -> Result<WalSender, LoadError> {
         let name = format!(
             "postgres://{}@{}:{}/{}",
@@ -98,10 +103,11 @@ impl WalSender {
             .map_err(|e| lost("cannot resolve the host", e))?
             .next()
             .ok_or_else(|| LoadError::config(format!("{name}: the host resolves to nothing")))?;
-        let tcp = TcpStream::connect_timeout(&addr, Duration::from_secs(10))
+        let tcp = TcpStream::connect_timeout(&addr, timeouts.connect())
             .map_err(|e| lost("cannot connect", e))?;
         tcp.set_nodelay(true).map_err(|e| lost("socket", e))?;
-        tcp.set_read_timeout(Some(DEAD_AFTER))
+        let dead_after = timeouts.io().map(|t| t.max(Duration::from_secs(1)));
+        tcp.set_read_timeout(Some(dead_after.unwrap_or(LOGIN_WAIT)))
             .map_err(|e| lost("socket", e))?;
         let io: Box<dyn Stream> = match tls {
             None => Box::new(tcp),
@@ -136,6 +142,7 @@ impl WalSender {
             received: from,
             last_heard: now,
             last_status: now,
+            dead_after,
         };
         ws.authenticate(server)?;
         let query = format!(
@@ -164,21 +171,16 @@ impl WalSender {
     /// The next message, waiting at most `wait`; `None` when none came. Keepalives that ask
     /// for an answer are answered here.
     pub fn next(&mut self, wait: Duration) -> Result<Option<Received>, LoadError> {
-        if self.last_status.elapsed() >= STATUS_EVERY {
+        let every = self
+            .dead_after
+            .map_or(STATUS_EVERY, |d| STATUS_EVERY.min(d / 2));
+        if self.last_status.elapsed() >= every {
             self.status(true)?;
         }
-        if self.last_heard.elapsed() >= DEAD_AFTER {
-            return Err(LoadError::new(
-                ErrorKind::Timeout {
-                    seconds: DEAD_AFTER.as_secs(),
-                },
-                format!(
-                    "{}: the replication connection sent nothing for {} s, though asked: the \
-                     server or the network is down",
-                    self.name,
-                    DEAD_AFTER.as_secs()
-                ),
-            ));
+        if let Some(dead) = self.dead_after
+            && self.last_heard.elapsed() >= every + dead
+        {
+            return Err(self.timed_out(every + dead));
         }
         let Some((tag, mut body)) = self.message_within(wait)? else {
             return Ok(None);
@@ -362,18 +364,10 @@ impl WalSender {
 
     /// The next whole message, waiting as long as the connection's read timeout.
     fn message(&mut self) -> Result<(u8, BytesMut), LoadError> {
-        match self.message_within(DEAD_AFTER)? {
+        let wait = self.dead_after.unwrap_or(LOGIN_WAIT);
+        match self.message_within(wait)? {
             Some(m) => Ok(m),
-            None => Err(LoadError::new(
-                ErrorKind::Timeout {
-                    seconds: DEAD_AFTER.as_secs(),
-                },
-                format!(
-                    "{}: the server did not answer within {} s",
-                    self.name,
-                    DEAD_AFTER.as_secs()
-                ),
-            )),
+            None => Err(self.timed_out(wait)),
         }
     }
 
@@ -426,6 +420,20 @@ impl WalSender {
                 Err(e) => return Err(self.lost(e)),
             }
         }
+    }
+
+    fn timed_out(&self, after: Duration) -> LoadError {
+        LoadError::new(
+            ErrorKind::Timeout {
+                seconds: after.as_secs(),
+            },
+            format!(
+                "{}: the replication connection had no answer for {} s: the server or the \
+                 network is down",
+                self.name,
+                after.as_secs()
+            ),
+        )
     }
 
     fn lost(&self, e: io::Error) -> LoadError {
