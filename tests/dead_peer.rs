@@ -229,3 +229,98 @@ fn a_frozen_postgresql_source_stops_the_load_in_time_and_it_resumes() {
     let name = pg.url().replace("postgres://", "").replace("/postgres", "");
     check_stopped_then_resume(&plan, &[], outcome, &name);
 }
+
+/// `ferry sync` from a PostgreSQL server of the test's own: refused by name while its
+/// `wal_level` is below logical; with it logical, a sync streaming from it that the server
+/// stops answering (SIGSTOP) ends within its I/O timeout with a message naming the server, and
+/// once the server runs again a new sync carries on from where the target stopped.
+#[test]
+fn a_frozen_postgresql_source_stops_sync_in_time() {
+    let Some(pg) = PrivatePg::start(common::free_port(), false) else {
+        eprintln!("skipped: needs root and PostgreSQL 15's binaries to run a server of its own");
+        return;
+    };
+    let made = pg.scalar(
+        "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a'); SELECT 1",
+    );
+    assert!(made.is_some(), "the source table was not made");
+    let dir = common::scratch_dir("dead_peer", "pg_sync");
+    let target_file = dir.join("target.db");
+    let _ = std::fs::remove_file(&target_file);
+    let target = format!("sqlite:{}", target_file.display());
+    let plan = make_plan(&dir, &pg.url(), &target, &[]);
+    let plan_arg = plan.to_str().unwrap_or_default();
+    let name = pg.url().replace("postgres://", "").replace("/postgres", "");
+
+    // initdb's default is wal_level = replica.
+    let out = common::ferry_env(&["sync", plan_arg, "--until-caught-up", "-q"], &[]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("wal_level") && err.contains("logical"),
+        "{err}"
+    );
+
+    assert!(pg.scalar("ALTER SYSTEM SET wal_level = logical").is_some());
+    pg.ctl("restart");
+    let rows = || {
+        rusqlite::Connection::open(&target_file)
+            .and_then(|c| c.query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0)))
+            .unwrap_or(0)
+    };
+    let mut sync = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["sync", plan_arg, "-q"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Streaming: a row written after the full load arrives.
+    let start = Instant::now();
+    while rows() < 1 && start.elapsed() < BOUND {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(pg.scalar("INSERT INTO t VALUES (2, 'b')").is_some());
+    while rows() < 2 && start.elapsed() < BOUND {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        rows(),
+        2,
+        "the change made after the full load did not arrive"
+    );
+
+    let pids = pg.pids();
+    signal("-STOP", &pids);
+    let frozen = Instant::now();
+    let status = loop {
+        if let Ok(Some(status)) = sync.try_wait() {
+            break Some(status);
+        }
+        if frozen.elapsed() > BOUND {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let took = frozen.elapsed();
+    signal("-CONT", &pids);
+    let Some(status) = status else {
+        let _ = sync.kill();
+        panic!("ferry sync still waited {BOUND:?} after the source froze");
+    };
+    let mut err = String::new();
+    if let Some(mut e) = sync.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains(&name) && err.contains("answer"), "{err}");
+    assert!(
+        took < Duration::from_secs(30),
+        "noticed after {took:?}: {err}"
+    );
+
+    assert!(pg.scalar("INSERT INTO t VALUES (3, 'c')").is_some());
+    let out = common::ferry_env(&["sync", plan_arg, "--until-caught-up", "-q"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(rows(), 3);
+}
