@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::db::{ScratchDb, mysql_url};
 use common::private_mariadb::PrivateMariadb;
-use common::{ferry, scratch_dir, text};
+use common::{scratch_dir, text};
 use ferry::conn::{Endpoint, Server};
 use ferry::load::RowSource;
 use ferry::load::mysql::{MysqlSource, open_together};
@@ -24,21 +24,20 @@ use ferry::value::Value;
 /// The plan `ferry plan` makes for the scratch database (into a SQLite file: the target plays
 /// no part here), with the source's password put back (plans hold none).
 fn plan_for(db: &ScratchDb, name: &str) -> Plan {
+    plan_from(&db.url(), &db.url(), name, &[])
+}
+
+/// The plan `ferry plan` makes from `url` (with `env`) into a SQLite file, its source then
+/// `source` (the URL with its password).
+fn plan_from(url: &str, source: &str, name: &str, env: &[(&str, &str)]) -> Plan {
     let dir = scratch_dir("sync_binlog", name);
-    let plan_file = dir.join("plan.json");
+    let plan_file = dir.join("plan.json").display().to_string();
     let target = format!("sqlite:{}", dir.join("t.db").display());
-    let o = ferry(&[
-        "plan",
-        &db.url(),
-        &target,
-        "-o",
-        &plan_file.display().to_string(),
-        "-q",
-    ]);
+    let o = common::ferry_env(&["plan", url, &target, "-o", &plan_file, "-q"], env);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let json = std::fs::read_to_string(&plan_file).unwrap_or_else(|e| panic!("{e}"));
     let mut plan = ferry::plan::parse(&json).unwrap_or_else(|e| panic!("{e:?}"));
-    plan.source = ferry::conn::parse(&db.url(), None).unwrap_or_else(|e| panic!("{e:?}"));
+    plan.source = ferry::conn::parse(source, None).unwrap_or_else(|e| panic!("{e:?}"));
     plan
 }
 
@@ -633,43 +632,9 @@ fn a_purged_file_is_read_past_by_gtid_an_idle_server_keeps_the_stream_and_a_froz
         eprintln!("skipped: a private MariaDB needs root and MariaDB's binaries");
         return;
     };
-    let url = server.url().replacen("tls@", "tls:pw@", 1);
-    let port = url
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.split('/').next())
-        .unwrap_or("");
-    let sql = |sql: &str| {
-        let o = std::process::Command::new("mariadb")
-            .args([
-                "--no-defaults",
-                "--ssl",
-                "-h",
-                "127.0.0.1",
-                "-P",
-                port,
-                "-u",
-                "tls",
-            ])
-            .args(["-e", sql])
-            .env("MYSQL_PWD", "pw")
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(o.status.success(), "{sql}: {}", text(&o.stderr));
-    };
+    let sql = |q: &str| private_sql(&server, q);
     sql("CREATE TABLE d.m (id int PRIMARY KEY)");
-    let dir = scratch_dir("sync_binlog", "frozen");
-    let plan_file = dir.join("plan.json").display().to_string();
-    let target = format!("sqlite:{}", dir.join("t.db").display());
-    let o = common::ferry_env(
-        &["plan", &server.url(), &target, "-o", &plan_file, "-q"],
-        &[("MYSQL_PWD", "pw")],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    let json = std::fs::read_to_string(&plan_file).unwrap_or_else(|e| panic!("{e}"));
-    let mut plan = ferry::plan::parse(&json).unwrap_or_else(|e| panic!("{e:?}"));
-    plan.source = ferry::conn::parse(&url, None).unwrap_or_else(|e| panic!("{e:?}"));
-    plan.settings.io_timeout = 2;
+    let plan = private_plan(&server, "frozen");
     // A position whose file is purged since: read from its GTID state on.
     let from = prepare(&plan).unwrap_or_else(|e| panic!("{e}"));
     sql("FLUSH BINARY LOGS");
@@ -729,4 +694,80 @@ fn a_purged_file_is_read_past_by_gtid_an_idle_server_keeps_the_stream_and_a_froz
     assert!(error.is_connection_lost(), "{error:?}");
     assert!(took < Duration::from_secs(8), "{took:?}: {error}");
     assert!(error.to_string().contains("io_timeout = 2 s"), "{error}");
+}
+
+/// Runs `sql` on a private MariaDB as its TLS login.
+fn private_sql(server: &PrivateMariadb, sql: &str) {
+    let url = server.url();
+    let port = url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.split('/').next())
+        .unwrap_or("");
+    let o = std::process::Command::new("mariadb")
+        .args([
+            "--no-defaults",
+            "--ssl",
+            "-h",
+            "127.0.0.1",
+            "-P",
+            port,
+            "-u",
+            "tls",
+        ])
+        .args(["-e", sql])
+        .env("MYSQL_PWD", "pw")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(o.status.success(), "{sql}: {}", text(&o.stderr));
+}
+
+/// A plan from a private MariaDB's database `d` into a SQLite file, with the password in the
+/// source and an I/O timeout of 2 s.
+fn private_plan(server: &PrivateMariadb, name: &str) -> Plan {
+    let url = server.url().replacen("tls@", "tls:pw@", 1);
+    let mut plan = plan_from(&server.url(), &url, name, &[("MYSQL_PWD", "pw")]);
+    plan.settings.io_timeout = 2;
+    plan
+}
+
+/// A server whose binary log is not what sync reads (statement-based, or rows without their
+/// every column) is refused before anything is made, each setting named with what to set.
+#[test]
+fn binlog_settings_are_refused_by_name_on_a_server_that_has_them() {
+    if mysql_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_MYSQL not set");
+        return;
+    }
+    let Some(server) = PrivateMariadb::start(common::free_port()) else {
+        eprintln!("skipped: a private MariaDB needs root and MariaDB's binaries");
+        return;
+    };
+    private_sql(&server, "CREATE TABLE d.m (id int PRIMARY KEY)");
+    let plan = private_plan(&server, "settings");
+    assert!(prepare(&plan).is_ok(), "the server as started is followed");
+    private_sql(
+        &server,
+        "SET GLOBAL binlog_format = 'STATEMENT'; SET GLOBAL binlog_row_image = 'MINIMAL'",
+    );
+    let err = prepare(&plan)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("binlog_format is STATEMENT") && err.contains("binlog_row_image is MINIMAL"),
+        "{err}"
+    );
+    private_sql(
+        &server,
+        "SET GLOBAL binlog_format = 'ROW'; SET GLOBAL binlog_row_image = 'NOBLOB'",
+    );
+    let err = prepare(&plan)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("binlog_row_image is NOBLOB") && !err.contains("binlog_format"),
+        "{err}"
+    );
 }
