@@ -624,17 +624,10 @@ fn a_lost_connection_is_an_error_not_a_hang() {
 
 #[test]
 fn a_purged_file_is_read_past_by_gtid_an_idle_server_keeps_the_stream_and_a_frozen_one_ends_it() {
-    if mysql_url().is_none() {
-        eprintln!("skipped: FERRY_TEST_MYSQL not set");
-        return;
-    }
-    let Some(server) = PrivateMariadb::start(common::free_port()) else {
-        eprintln!("skipped: a private MariaDB needs root and MariaDB's binaries");
+    let Some((server, plan)) = private_source("frozen") else {
         return;
     };
     let sql = |q: &str| private_sql(&server, q);
-    sql("CREATE TABLE d.m (id int PRIMARY KEY)");
-    let plan = private_plan(&server, "frozen");
     // A position whose file is purged since: read from its GTID state on.
     let from = prepare(&plan).unwrap_or_else(|e| panic!("{e}"));
     sql("FLUSH BINARY LOGS");
@@ -722,29 +715,32 @@ fn private_sql(server: &PrivateMariadb, sql: &str) {
     assert!(o.status.success(), "{sql}: {}", text(&o.stderr));
 }
 
-/// A plan from a private MariaDB's database `d` into a SQLite file, with the password in the
-/// source and an I/O timeout of 2 s.
-fn private_plan(server: &PrivateMariadb, name: &str) -> Plan {
+/// A private MariaDB whose database `d` holds table `m (id int PRIMARY KEY)`, and its plan
+/// into a SQLite file, with the password in the source and an I/O timeout of 2 s; None (the
+/// test is skipped) without `FERRY_TEST_MYSQL`, root or MariaDB's binaries.
+fn private_source(name: &str) -> Option<(PrivateMariadb, Plan)> {
+    if mysql_url().is_none() {
+        eprintln!("skipped: FERRY_TEST_MYSQL not set");
+        return None;
+    }
+    let Some(server) = PrivateMariadb::start(common::free_port()) else {
+        eprintln!("skipped: a private MariaDB needs root and MariaDB's binaries");
+        return None;
+    };
+    private_sql(&server, "CREATE TABLE d.m (id int PRIMARY KEY)");
     let url = server.url().replacen("tls@", "tls:pw@", 1);
     let mut plan = plan_from(&server.url(), &url, name, &[("MYSQL_PWD", "pw")]);
     plan.settings.io_timeout = 2;
-    plan
+    Some((server, plan))
 }
 
 /// A server whose binary log is not what sync reads (statement-based, or rows without their
 /// every column) is refused before anything is made, each setting named with what to set.
 #[test]
 fn binlog_settings_are_refused_by_name_on_a_server_that_has_them() {
-    if mysql_url().is_none() {
-        eprintln!("skipped: FERRY_TEST_MYSQL not set");
-        return;
-    }
-    let Some(server) = PrivateMariadb::start(common::free_port()) else {
-        eprintln!("skipped: a private MariaDB needs root and MariaDB's binaries");
+    let Some((server, plan)) = private_source("settings") else {
         return;
     };
-    private_sql(&server, "CREATE TABLE d.m (id int PRIMARY KEY)");
-    let plan = private_plan(&server, "settings");
     assert!(prepare(&plan).is_ok(), "the server as started is followed");
     private_sql(
         &server,
