@@ -1016,6 +1016,17 @@ fn netted_changes_end_as_the_source_did() {
         let want = rows(&source);
         assert!(want.contains("1:c2:0") && want.contains("2:c1:0") && want.contains("5:c6:0"));
         assert_eq!(rows(&target), want, "target {hint}");
+        // A row deleted by hand in the target: the netted UPDATE finds one row less, the
+        // changes are replayed, and sync stops naming the table: the target no longer matches.
+        target.run("DELETE FROM u WHERE id = 7");
+        source.run("UPDATE u SET n = 70 WHERE id = 7; UPDATE u SET n = 71 WHERE id = 8;");
+        let mut args = vec!["--until-caught-up"];
+        args.extend_from_slice(read);
+        let err = refused(&plan_file, &source, &target, &args);
+        assert!(
+            err.contains("table public.u") && err.contains("no longer matches the source"),
+            "{err}"
+        );
     }
 }
 

@@ -388,12 +388,14 @@ impl<'p> Applier<'p> {
             }
             self.close_group();
         }
-        self.hold(
-            format!("RELEASE SAVEPOINT {NET_SAVEPOINT}"),
-            None,
-            String::new(),
-        );
+        // The counts are checked after the batch ran: the savepoint is released only then
+        // (with the next batch), so that a wrong count can still be undone.
         if self.send_unchecked().is_ok() {
+            self.hold(
+                format!("RELEASE SAVEPOINT {NET_SAVEPOINT}"),
+                None,
+                String::new(),
+            );
             return Ok(true);
         }
         let undo = [
