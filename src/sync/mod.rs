@@ -570,12 +570,6 @@ impl Stream<'_, '_> {
         match schema::decide(plan, ti)? {
             schema::Decision::Same => Ok(None),
             schema::Decision::Other(why) => Err(stop(&why)),
-            schema::Decision::Added(_) if matches!(plan.source, Endpoint::Sqlite { .. }) => {
-                Err(stop(
-                    "columns were added, and a SQLite source's capture triggers name the \
-                     columns they copy, so changes made since then lack the new ones",
-                ))
-            }
             schema::Decision::Added(list) => {
                 let mut more = Vec::new();
                 for (addition, ddl) in list {

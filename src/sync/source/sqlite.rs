@@ -20,7 +20,7 @@ use rusqlite::Connection;
 
 use super::{ChangeSource, Event, Position, capture_name};
 use crate::load::LoadError;
-use crate::load::sqlite::{err, from_sqlite, quote};
+use crate::load::sqlite::{err, from_sqlite, quote, to_sql};
 use crate::plan::Plan;
 use crate::sync::change::{Change, Op};
 use crate::value::Value;
@@ -190,6 +190,8 @@ pub fn remove(plan: &Plan, path: &Path) -> Result<String, LoadError> {
 
 /// A change being assembled from its rows.
 struct Partial {
+    /// Its first row's `seq`.
+    seq: i64,
     table: usize,
     op: String,
     new: Vec<Option<Value>>,
@@ -208,8 +210,12 @@ pub struct TriggerChanges {
     reading: Option<(i64, i64)>,
     partial: Option<Partial>,
     ready: VecDeque<Event>,
-    /// The schema as last seen (`PRAGMA schema_version`).
+    /// The schema as last seen (`PRAGMA schema_version`; 0 before the first read, which
+    /// compares every planned table with the plan).
     schema_version: i64,
+    /// Changes up to here were captured by triggers installed before this plan's: they may
+    /// lack the columns added since (`fill`).
+    filled_below: i64,
 }
 
 impl TriggerChanges {
@@ -220,10 +226,16 @@ impl TriggerChanges {
                 path.display()
             )));
         };
+        // The capture triggers as this plan has the tables (columns added while syncing).
+        let Position::Seq(filled_below) = prepare(plan, path)? else {
+            return Err(LoadError::state(format!(
+                "sqlite:{}: no change table position",
+                path.display()
+            )));
+        };
         let conn = open_rw(path)?;
         let changes = change_table(plan);
-        last_seq(&conn, path, &changes)?;
-        let mut s = TriggerChanges {
+        let s = TriggerChanges {
             conn,
             path: path.to_path_buf(),
             changes,
@@ -233,8 +245,8 @@ impl TriggerChanges {
             partial: None,
             ready: VecDeque::new(),
             schema_version: 0,
+            filled_below,
         };
-        s.schema_version = s.schema_version()?;
         Ok(s)
     }
 
@@ -300,11 +312,99 @@ impl TriggerChanges {
             .map_err(|e| err(&self.path, "cannot end the read transaction", e))
     }
 
-    /// Hands on the change assembled so far.
-    fn flush(&mut self) -> Result<(), LoadError> {
-        let Some(p) = self.partial.take() else {
+    /// A change captured before the triggers knew of columns added since lacks their values:
+    /// they are taken from the row as the read sees it (its values after the changes read, as
+    /// the target will hold them once they are applied); an inserted row deleted since gets
+    /// the columns' defaults, an updated one keeps them as they are.
+    fn fill(&self, p: &mut Partial) -> Result<(), LoadError> {
+        let t = &self.plan.tables[p.table];
+        let missing: Vec<usize> = (0..p.new.len()).filter(|i| p.new[*i].is_none()).collect();
+        let key_cols: Vec<usize> = t
+            .key
+            .iter()
+            .filter_map(|k| t.columns.iter().position(|c| &c.source == k))
+            .collect();
+        let key: Option<Vec<rusqlite::types::Value>> = key_cols
+            .iter()
+            .map(|i| p.new[*i].as_ref().and_then(|v| to_sql(v).ok()))
+            .collect();
+        let Some(key) = key else {
             return Ok(());
         };
+        let names = |cols: &[usize]| -> Vec<String> {
+            cols.iter().map(|i| quote(&t.columns[*i].source)).collect()
+        };
+        let condition: Vec<String> = names(&key_cols)
+            .iter()
+            .enumerate()
+            .map(|(n, c)| format!("{c} IS ?{}", n + 1))
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {}",
+            names(&missing).join(", "),
+            quote(&t.source.name),
+            condition.join(" AND ")
+        );
+        let read = |r: &rusqlite::Row| -> rusqlite::Result<Vec<Value>> {
+            (0..missing.len())
+                .map(|i| Ok(from_sqlite(r.get_ref(i)?)))
+                .collect()
+        };
+        let found = match self
+            .conn
+            .query_row(&sql, rusqlite::params_from_iter(key), read)
+        {
+            Ok(values) => Some(values),
+            Err(rusqlite::Error::QueryReturnedNoRows) => None,
+            Err(e) => return Err(err(&self.path, "cannot read a row's added columns", e)),
+        };
+        match found {
+            Some(values) => {
+                for (i, v) in missing.iter().zip(values) {
+                    p.new[*i] = Some(v);
+                }
+            }
+            None if p.op == "I" => {
+                for i in missing {
+                    p.new[i] = Some(self.default_of(&t.source.name, &t.columns[i].source)?);
+                }
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// A column's default as SQLite evaluates it now (NULL without one).
+    fn default_of(&self, table: &str, column: &str) -> Result<Value, LoadError> {
+        let default: Option<String> = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT dflt_value FROM pragma_table_info({}) WHERE name = ?1",
+                    quote(table)
+                ),
+                [column],
+                |r| r.get(0),
+            )
+            .map_err(|e| err(&self.path, "cannot read a column's default", e))?;
+        let Some(default) = default else {
+            return Ok(Value::Null);
+        };
+        self.conn
+            .query_row(&format!("SELECT {default}"), [], |r| {
+                Ok(from_sqlite(r.get_ref(0)?))
+            })
+            .map_err(|e| err(&self.path, "cannot evaluate a column's default", e))
+    }
+
+    /// Hands on the change assembled so far.
+    fn flush(&mut self) -> Result<(), LoadError> {
+        let Some(mut p) = self.partial.take() else {
+            return Ok(());
+        };
+        if p.seq <= self.filled_below && p.op != "D" && p.new.iter().any(Option::is_none) {
+            self.fill(&mut p)?;
+        }
         let bad = |what: &str| {
             LoadError::input(format!(
                 "sqlite:{}: change table {}: {what}",
@@ -368,7 +468,7 @@ impl TriggerChanges {
             return Ok(());
         };
         self.reading = Some((upto, last));
-        for (_, tbl, op, col, val) in rows {
+        for (seq, tbl, op, col, val) in rows {
             let Some((width, keys)) = usize::try_from(tbl)
                 .ok()
                 .and_then(|i| self.plan.tables.get(i))
@@ -379,6 +479,7 @@ impl TriggerChanges {
             if col < 0 {
                 self.flush()?;
                 self.partial = Some(Partial {
+                    seq,
                     table: tbl as usize,
                     op,
                     new: vec![None; width],
