@@ -520,6 +520,7 @@ impl Dialect {
         let plain = DumpSyntax {
             double_quoted_strings: self.double_quoted_strings(),
             hash_comments: false,
+            conditional_comments: false,
             backslash_escapes: false,
             introducers: false,
             replace_statements: false,
@@ -533,6 +534,7 @@ impl Dialect {
         match self {
             Dialect::Mysql => DumpSyntax {
                 hash_comments: true,
+                conditional_comments: true,
                 backslash_escapes: true,
                 introducers: true,
                 replace_statements: true,
@@ -1504,6 +1506,11 @@ pub struct DumpSyntax {
     /// `#` starts a comment to the end of the line (MySQL,
     /// <https://dev.mysql.com/doc/refman/8.0/en/comments.html>).
     pub hash_comments: bool,
+    /// `/*!NNNNN ... */` holds SQL that servers of version NNNNN or later run, and older ones
+    /// and other engines read as a comment (MySQL,
+    /// <https://dev.mysql.com/doc/refman/8.0/en/comments.html>): its content is read as
+    /// statements and values, as a current server does (Sakila writes a geometry value so).
+    pub conditional_comments: bool,
     /// A backslash escapes the next character in `'...'`, `N'...'` and `"..."` strings (MySQL
     /// unless NO_BACKSLASH_ESCAPES is set, which mysqldump does not do:
     /// <https://dev.mysql.com/doc/refman/8.0/en/string-literals.html>).
