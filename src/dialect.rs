@@ -298,6 +298,14 @@ impl Dialect {
         self == Dialect::SqlServer
     }
 
+    /// Whether a script's domains are created as they stand when the target is this same engine:
+    /// PostgreSQL's `CREATE DOMAIN` (<https://www.postgresql.org/docs/current/sql-createdomain.html>),
+    /// which functions, operators and columns may name as a type. Elsewhere a column takes the
+    /// domain's base type and constraints.
+    pub fn keeps_domains(self) -> bool {
+        self == Dialect::Postgres
+    }
+
     /// The client lines around a statement that must stand alone (a view, a routine): SQL
     /// Server's CREATE VIEW, PROCEDURE, FUNCTION and TRIGGER must be the only statement of their
     /// batch, which GO lines delimit

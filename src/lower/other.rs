@@ -254,6 +254,7 @@ pub fn create_domain(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>)
             not_null: false,
             checks: Vec::new(),
             span: cx.span(),
+            text: cx.raw.text.clone(),
         };
         let mut constraint = None;
         loop {
@@ -314,8 +315,10 @@ fn check_on_column(expr: &ast::Expr, column: &str) -> ast::Expr {
 
 /// Columns whose type names a user enum type get the type's values; columns whose type names a
 /// domain get the domain's base type, and its collation, default, NOT NULL and CHECK
-/// constraints (on the column: the targets but PostgreSQL have no domains).
-pub fn resolve_types(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+/// constraints (on the column: the targets but PostgreSQL have no domains). With
+/// `keep_domains` (PostgreSQL to PostgreSQL) the domain stays: the column names it
+/// (`Column::domain`) and takes nothing from it but its base type, which mapping decides by.
+pub fn resolve_types(schema: &mut Schema, keep_domains: bool, diags: &mut Vec<Diagnostic>) {
     if schema.enums.is_empty() && schema.domains.is_empty() {
         return; // MySQL and SQLite scripts: nothing to resolve
     }
@@ -332,6 +335,10 @@ pub fn resolve_types(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
             };
             if let Some(d) = schema.domains.iter().find(|d| d.name.matches(&name)) {
                 c.source_type = d.base_type.clone();
+                if keep_domains {
+                    c.domain = Some(d.name.clone());
+                    continue;
+                }
                 let mut taken = Vec::new();
                 if d.not_null && c.nullable {
                     c.nullable = false;

@@ -147,6 +147,11 @@ pub fn classify(raw: &RawStatement, dialect: Dialect) -> Class {
                 Some(&"RULE") => Class::Unsupported("rule"),
                 Some(&"DOMAIN") => Class::Domain,
                 Some(&"AGGREGATE") => Class::Routine,
+                // An operator is code over functions and types, kept within one engine as the
+                // functions are; its classes and families are not.
+                Some(&"OPERATOR") if !matches!(kinds.next(), Some(&"CLASS" | &"FAMILY")) => {
+                    Class::Routine
+                }
                 Some(&"OPERATOR") => Class::Unsupported("operator"),
                 Some(&"CAST") => Class::Unsupported("cast"),
                 Some(&"EVENT") => Class::Routine,
