@@ -197,6 +197,7 @@ impl Lowering {
             Class::Domain => other::create_domain(&cx, schema, diags),
             Class::SetVal => sequence::setval(&cx, schema, diags),
             Class::NamedDefault => tsql::named_default(&cx, schema, diags),
+            Class::AddList => table::alter_add_list(&cx, schema, diags),
             Class::ExtendedProperty => tsql::extended_property(&cx, schema, diags),
             Class::ProcedureCall => tsql::procedure_call(&cx, schema, diags),
             Class::ConstraintToggle => stats.noise_skipped += disabled.toggle(&cx),

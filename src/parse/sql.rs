@@ -50,6 +50,11 @@ pub enum Class {
     /// SQL Server `ALTER TABLE t {CHECK | NOCHECK} CONSTRAINT {ALL | c, ...}`: constraints
     /// switched on or off at the source; lowering says which stay off, which the target checks.
     ConstraintToggle,
+    /// `ALTER TABLE t ADD` with several items after one ADD (SQL Server `ADD CONSTRAINT a ...,
+    /// CONSTRAINT b ...`, Oracle `ADD (c1 ..., c2 ...)`) or a computed column without a type
+    /// (`ADD c AS (expr)`): sqlparser wants ADD before each item and a type on each column, so
+    /// lowering reads the items with its building blocks.
+    AddList,
     /// A hint to the source server's planner or storage that changes no schema (PostgreSQL
     /// `ALTER COLUMN c SET STATISTICS n`): skipped with a note naming it.
     Hint(&'static str),
@@ -192,6 +197,51 @@ pub fn classify(raw: &RawStatement, dialect: Dialect) -> Class {
 }
 
 /// What only SQL Server or Oracle scripts hold; None for what the shared rules decide.
+/// Whether an `ALTER TABLE` adds several items after one ADD, or a computed column without a
+/// type (see `Class::AddList`): SQL Server's `ADD a ..., b ...`
+/// (<https://learn.microsoft.com/en-us/sql/t-sql/statements/alter-table-transact-sql>) and
+/// Oracle's `ADD (a ..., b ...)` (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/ALTER-TABLE.html>),
+/// and `ADD c AS (expr)` in both.
+fn is_add_list(text: &str, dialect: Dialect) -> bool {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let d = dialect.parser();
+    let Ok(tokens) = Tokenizer::new(&*d, text).tokenize() else {
+        return false;
+    };
+    let tokens: Vec<Token> = tokens
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    let word = |t: Option<&Token>, w: &str| matches!(t, Some(Token::Word(x)) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let Some(add) = tokens.iter().position(|t| word(Some(t), "ADD")) else {
+        return false;
+    };
+    let mut at = add + 1;
+    let parenthesised = tokens.get(at) == Some(&Token::LParen);
+    if parenthesised {
+        at += 1;
+    }
+    let computed =
+        |i: usize| matches!(tokens.get(i), Some(Token::Word(_))) && word(tokens.get(i + 1), "AS");
+    if computed(at) {
+        return true;
+    }
+    // A comma between items (`at` is past Oracle's opening parenthesis).
+    let mut depth = 0usize;
+    for (i, t) in tokens.iter().enumerate().skip(at) {
+        match t {
+            Token::LParen => depth += 1,
+            Token::RParen => depth = depth.saturating_sub(1),
+            Token::Comma if depth == 0 => {
+                let next = tokens.get(i + 1);
+                return !["ADD", "DROP", "ALTER"].iter().any(|w| word(next, w)) || computed(i + 1);
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 fn classify_vendor(raw: &RawStatement, w: &[&str], dialect: Dialect) -> Option<Class> {
     let first = w.first().copied().unwrap_or("");
     let kind = w.iter().skip(1).copied().find(|x| {
@@ -232,6 +282,7 @@ fn classify_vendor(raw: &RawStatement, w: &[&str], dialect: Dialect) -> Option<C
                 // checks its constraints anyway. NOCHECK switches it off at the source.
                 Some("TABLE") if constraint_toggle(&raw.text).is_some() => Class::ConstraintToggle,
                 Some("TABLE") if is_named_default(&raw.text) => Class::NamedDefault,
+                Some("TABLE") if is_add_list(&raw.text, dialect) => Class::AddList,
                 _ => return None,
             },
             _ => return None,
@@ -250,6 +301,7 @@ fn classify_vendor(raw: &RawStatement, w: &[&str], dialect: Dialect) -> Option<C
             "ALTER" if matches!(w.get(1).copied(), Some("SESSION" | "SYSTEM" | "USER")) => {
                 Class::Noise
             }
+            "ALTER" if kind == Some("TABLE") && is_add_list(&raw.text, dialect) => Class::AddList,
             "EXEC" | "EXECUTE" | "CALL" => Class::Unsupported("procedure call"),
             "PURGE" | "AUDIT" | "NOAUDIT" => Class::Noise,
             _ => return None,
@@ -469,11 +521,21 @@ pub fn parse_one(
     raw: &RawStatement,
     dialect: Dialect,
 ) -> Result<(Box<Statement>, Vec<Diagnostic>), Box<Diagnostic>> {
+    parse_with(raw, dialect, |text| parse_text(text, dialect))
+}
+
+/// Reads a statement with `read` (sqlparser's parser, or a reader of its building blocks for
+/// what it cannot read whole), repairing the text where a read stops, as `parse_one` does.
+pub fn parse_with<T>(
+    raw: &RawStatement,
+    dialect: Dialect,
+    read: impl Fn(&str) -> Result<T, sqlparser::parser::ParserError>,
+) -> Result<(T, Vec<Diagnostic>), Box<Diagnostic>> {
     // The text is copied only for a repair.
     let mut text = std::borrow::Cow::Borrowed(raw.text.as_str());
     let mut notes = Vec::new();
     loop {
-        let err = match parse_text(&text, dialect) {
+        let err = match read(&text) {
             Ok(stmt) => return Ok((stmt, notes)),
             Err(e) => e,
         };
@@ -610,6 +672,55 @@ fn parse_statement<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ALTER TABLE statements whose ADD lists lowering reads itself, and their neighbours
+    /// that sqlparser reads whole.
+    #[test]
+    fn add_lists_are_told_apart() {
+        let class = |sql: &str, d: Dialect| {
+            let (raws, _) = crate::parse::split::split(sql, d);
+            raws.first().map(|r| classify(r, d))
+        };
+        let list = Some(Class::AddList);
+        let s = Dialect::SqlServer;
+        assert_eq!(class("ALTER TABLE t ADD c AS (a + b)", s), list);
+        assert_eq!(
+            class("ALTER TABLE t ADD c AS ISNULL(a, 0) PERSISTED", s),
+            list
+        );
+        assert_eq!(class("ALTER TABLE t ADD a int, b int", s), list);
+        assert_eq!(
+            class(
+                "ALTER TABLE t ADD CONSTRAINT p PRIMARY KEY (a), CONSTRAINT u UNIQUE (b)",
+                s
+            ),
+            list
+        );
+        assert_ne!(
+            class("ALTER TABLE t ADD CONSTRAINT p PRIMARY KEY (a, b)", s),
+            list
+        );
+        assert_ne!(class("ALTER TABLE t ADD a int", s), list);
+        let o = Dialect::Oracle;
+        assert_eq!(class("ALTER TABLE t ADD (a NUMBER, b DATE);", o), list);
+        assert_eq!(
+            class(
+                "ALTER TABLE t ADD (CONSTRAINT p PRIMARY KEY (a, b), CONSTRAINT u UNIQUE (c));",
+                o
+            ),
+            list
+        );
+        assert_eq!(class("ALTER TABLE t ADD c AS (a * 2);", o), list);
+        assert_ne!(
+            class("ALTER TABLE t ADD (CONSTRAINT p PRIMARY KEY (a, b));", o),
+            list
+        );
+        // MySQL and PostgreSQL write ADD before each item: sqlparser reads those.
+        assert_ne!(
+            class("ALTER TABLE t ADD a int, ADD b int;", Dialect::Mysql),
+            list
+        );
+    }
 
     #[test]
     fn parse_each_hands_statements_over_in_input_order() {
