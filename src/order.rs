@@ -352,12 +352,22 @@ fn routine_edges(
             m.entry(n.as_str()).or_default().push(*o);
             m
         });
-    // A table after the domains its columns name and the functions its defaults and generated
-    // columns call.
+    // A table after the domains and types its columns name and the functions its defaults and
+    // generated columns call.
     for (ti, t) in schema.tables.iter().enumerate() {
         let me = index[&Object::Table(ti)];
         for c in &t.columns {
             if let Some(dep) = c.domain.as_ref().and_then(|d| domains.get(&lower(d))) {
+                graph.add_edge(index[dep], me, ());
+            }
+            // A type the script creates as code (Oracle's object and collection types).
+            let ty = c.source_type.split('(').next().unwrap_or_default();
+            let ty = ty.rsplit('.').next().unwrap_or_default().trim_matches('"');
+            for dep in functions
+                .get(ty.to_lowercase().as_str())
+                .into_iter()
+                .flatten()
+            {
                 graph.add_edge(index[dep], me, ());
             }
             let mut calls = Vec::new();

@@ -158,6 +158,12 @@ pub fn classify(raw: &RawStatement, dialect: Dialect) -> Class {
                     Class::Routine
                 }
                 Some(&"OPERATOR") => Class::Unsupported("operator"),
+                // PostgreSQL's typed table, `CREATE TABLE t OF type`, its columns those of a
+                // composite type (https://www.postgresql.org/docs/current/sql-createtable.html,
+                // OF type_name), which ferry does not convert.
+                Some(&"TABLE") if typed_table(&raw.text).is_some() => {
+                    Class::Unsupported("table of a composite type")
+                }
                 Some(&"CAST") => Class::Unsupported("cast"),
                 Some(&"EVENT") => Class::Routine,
                 Some(&"FUNCTION") | Some(&"PROCEDURE") | Some(&"TRIGGER") => Class::Routine,
@@ -294,6 +300,17 @@ fn classify_vendor(raw: &RawStatement, w: &[&str], dialect: Dialect) -> Option<C
                     "PACKAGE" | "TYPE" | "PROCEDURE" | "FUNCTION" | "TRIGGER" | "LIBRARY" | "JAVA",
                 ) => Class::Routine,
                 Some("SYNONYM" | "PUBLIC") => Class::Unsupported("synonym"),
+                // `CREATE TABLE t OF type`: an object table, its rows objects of a type the
+                // script creates, or an XMLType table, its rows XML documents
+                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html,
+                // object_table, XMLType_table). No target has them.
+                Some("TABLE") => match typed_table(&raw.text) {
+                    Some(of) if of.eq_ignore_ascii_case("XMLTYPE") => {
+                        Class::Unsupported("table of XMLType")
+                    }
+                    Some(_) => Class::Unsupported("table of an object type"),
+                    None => return None,
+                },
                 Some("USER" | "ROLE" | "TABLESPACE" | "DIRECTORY" | "PROFILE") => Class::Noise,
                 _ => return None,
             },
@@ -379,6 +396,13 @@ fn bare_words(text: &str) -> Vec<String> {
 
 /// The first `n` words separated by whitespace, upper case, quoted names kept whole (when they
 /// hold no space): `ALTER TABLE [dbo].[t] NOCHECK` is four words.
+/// The type of `CREATE TABLE name OF type`, or None for a table with columns.
+fn typed_table(text: &str) -> Option<String> {
+    let w = spaced_words(text, 5);
+    (w.len() == 5 && w[0] == "CREATE" && w[1] == "TABLE" && w[3] == "OF")
+        .then(|| w[4].trim_end_matches([';', '(']).to_string())
+}
+
 fn spaced_words(text: &str, n: usize) -> Vec<String> {
     text.split_whitespace()
         .take(n)
