@@ -431,6 +431,7 @@ mod tests {
                         " AGGREGATE ",
                         " PACKAGE ",
                         " OPERATOR ",
+                        " TYPE ",
                     ]
                     .iter()
                     .any(|w| first_line.contains(w))

@@ -1702,6 +1702,20 @@ impl<'a> Emitter<'a> {
             self.out.post_data.push(stmt);
             return;
         }
+        if r.kind == crate::ir::RoutineKind::Type {
+            diags.push(
+                Diagnostic::new(
+                    &codes::UNSUPPORTED_STATEMENT,
+                    format!(
+                        "type `{}` is not an enum; composite and range types are not converted",
+                        r.name
+                    ),
+                )
+                .at(r.span)
+                .object(object),
+            );
+            return;
+        }
         // An operator is no procedural code: it is recreated by hand, if at all.
         if r.kind == crate::ir::RoutineKind::Operator {
             diags.push(

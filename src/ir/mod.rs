@@ -500,6 +500,9 @@ pub enum RoutineKind {
     Aggregate,
     /// PostgreSQL `CREATE OPERATOR`: kept within one engine, like the function it calls.
     Operator,
+    /// A PostgreSQL composite or range type (`CREATE TYPE t AS (...)`, `AS RANGE (...)`):
+    /// kept within one engine, before the columns and functions that name it.
+    Type,
     Other,
 }
 
@@ -513,6 +516,7 @@ impl RoutineKind {
             RoutineKind::Trigger => ObjectKind::Trigger,
             RoutineKind::Aggregate => ObjectKind::Aggregate,
             RoutineKind::Operator => ObjectKind::Unsupported("operator"),
+            RoutineKind::Type => ObjectKind::Type,
             RoutineKind::Other => ObjectKind::Routine,
         }
     }
@@ -524,6 +528,7 @@ impl RoutineKind {
             RoutineKind::Trigger => "trigger",
             RoutineKind::Aggregate => "aggregate",
             RoutineKind::Operator => "operator",
+            RoutineKind::Type => "type",
             RoutineKind::Other => "object",
         }
     }

@@ -250,7 +250,7 @@ fn lower_statement(cx: &Ctx, stmt: &Statement, schema: &mut Schema, diags: &mut 
             name,
             representation,
             ..
-        } => other::create_type(cx, name, representation.as_ref(), schema, diags),
+        } => other::create_type(cx, name, representation.as_ref(), schema),
         Statement::CreateExtension(ce) => {
             schema.extensions.push((ce.name.value.clone(), cx.span()))
         }

@@ -173,12 +173,14 @@ fn owner_column(cx: &Ctx, o: &ObjectName) -> Option<(Name, String)> {
     Some((Name::new(parts.pop(), table), column))
 }
 
+/// `CREATE TYPE`: an enum becomes an `EnumType`; a composite, range or base type is kept as
+/// written (`RoutineKind::Type`), which the same engine creates before what names it and
+/// another reports as not converted.
 pub fn create_type(
     cx: &Ctx,
     name: &ObjectName,
     repr: Option<&ast::UserDefinedTypeRepresentation>,
     schema: &mut Schema,
-    diags: &mut Vec<Diagnostic>,
 ) {
     let name = cx.name(name);
     match repr {
@@ -187,16 +189,14 @@ pub fn create_type(
             values: labels.iter().map(|l| l.value.clone()).collect(),
             span: cx.span(),
         }),
-        _ => diags.push(
-            Diagnostic::new(
-                &codes::UNSUPPORTED_STATEMENT,
-                format!(
-                    "type `{name}` is not an enum; composite and range types are not converted"
-                ),
-            )
-            .at(cx.span())
-            .object(ObjectRef::new(ObjectKind::Type, &name)),
-        ),
+        // Kept as written for the same engine; elsewhere `emit` says it is not converted.
+        _ => schema.routines.push(crate::ir::Routine {
+            kind: crate::ir::RoutineKind::Type,
+            name,
+            span: cx.span(),
+            head: cx.span(),
+            body: cx.raw.text.clone(),
+        }),
     }
 }
 
