@@ -298,6 +298,14 @@ impl Dialect {
         self == Dialect::SqlServer
     }
 
+    /// Whether a script's domains are created as they stand when the target is this same engine:
+    /// PostgreSQL's `CREATE DOMAIN` (<https://www.postgresql.org/docs/current/sql-createdomain.html>),
+    /// which functions, operators and columns may name as a type. Elsewhere a column takes the
+    /// domain's base type and constraints.
+    pub fn keeps_domains(self) -> bool {
+        self == Dialect::Postgres
+    }
+
     /// The client lines around a statement that must stand alone (a view, a routine): SQL
     /// Server's CREATE VIEW, PROCEDURE, FUNCTION and TRIGGER must be the only statement of their
     /// batch, which GO lines delimit
@@ -520,6 +528,7 @@ impl Dialect {
         let plain = DumpSyntax {
             double_quoted_strings: self.double_quoted_strings(),
             hash_comments: false,
+            conditional_comments: false,
             backslash_escapes: false,
             introducers: false,
             replace_statements: false,
@@ -533,6 +542,7 @@ impl Dialect {
         match self {
             Dialect::Mysql => DumpSyntax {
                 hash_comments: true,
+                conditional_comments: true,
                 backslash_escapes: true,
                 introducers: true,
                 replace_statements: true,
@@ -1504,6 +1514,11 @@ pub struct DumpSyntax {
     /// `#` starts a comment to the end of the line (MySQL,
     /// <https://dev.mysql.com/doc/refman/8.0/en/comments.html>).
     pub hash_comments: bool,
+    /// `/*!NNNNN ... */` holds SQL that servers of version NNNNN or later run, and older ones
+    /// and other engines read as a comment (MySQL,
+    /// <https://dev.mysql.com/doc/refman/8.0/en/comments.html>): its content is read as
+    /// statements and values, as a current server does (Sakila writes a geometry value so).
+    pub conditional_comments: bool,
     /// A backslash escapes the next character in `'...'`, `N'...'` and `"..."` strings (MySQL
     /// unless NO_BACKSLASH_ESCAPES is set, which mysqldump does not do:
     /// <https://dev.mysql.com/doc/refman/8.0/en/string-literals.html>).

@@ -107,7 +107,7 @@ fn read(
         |p| lower::prepare(p, opts.from),
         |p| lowering.statement(p),
     ));
-    let (mut schema, stats, d) = lowering.finish();
+    let (mut schema, stats, d) = lowering.finish(opts.to);
     // Between two engines, a text column checked to hold JSON becomes a JSON column; one
     // engine keeps its own way of holding it.
     let mut d = d;
@@ -121,7 +121,8 @@ fn read(
         diagnostics.extend(d);
         names = n;
     }
-    let (order, d) = order::order(&mut schema);
+    let same_engine = (opts.from == opts.to).then_some(opts.from);
+    let (order, d) = order::order(&mut schema, same_engine);
     diagnostics.extend(d);
     (schema, stats, order, diagnostics, names)
 }

@@ -241,6 +241,17 @@ fn key_text(t: &TablePlan, row: &[String]) -> String {
         .join(", ")
 }
 
+/// How a target's text for a column reads: by its canonical type, but bytes where the target
+/// holds them in a byte type (a geometry kept as WKB in `bytea` reads back as `\\x...`, the
+/// form `pg_copy::TextField` writes it in).
+fn target_text_kind(c: &crate::plan::ColumnPlan) -> TextKind {
+    if c.target_type.to_ascii_lowercase().starts_with("bytea") {
+        TextKind::Bytes
+    } else {
+        TextKind::of(&c.canonical)
+    }
+}
+
 /// Reads one side: each row shaped (the source side through the plan's transforms), normalised.
 struct Side<'a> {
     reader: &'a dyn RowSource,
@@ -267,7 +278,7 @@ impl Side<'_> {
                         row.into_iter()
                             .zip(&table.columns)
                             .map(|(v, c)| match v {
-                                Value::Text(t) => Value::from_text(t, TextKind::of(&c.canonical)),
+                                Value::Text(t) => Value::from_text(t, target_text_kind(c)),
                                 other => other,
                             })
                             .collect()

@@ -204,14 +204,16 @@ pub fn emit(schema: &Schema, order: &Order, opts: &Options) -> (Output, Vec<Diag
     e.schemas(&mut diags);
     e.extensions(&mut diags);
     e.new_enum_types(&mut diags);
+    // Domains and routines are printed as written: no name of theirs is settled.
     let names: Vec<(ObjectKind, &crate::ir::Name)> = order
         .objects
         .iter()
-        .map(|obj| match *obj {
-            Object::Enum(i) => (ObjectKind::Type, &schema.enums[i].name),
-            Object::Sequence(i) => (ObjectKind::Sequence, &schema.sequences[i].name),
-            Object::Table(i) => (ObjectKind::Table, &schema.tables[i].name),
-            Object::View(i) => (ObjectKind::View, &schema.views[i].name),
+        .filter_map(|obj| match *obj {
+            Object::Enum(i) => Some((ObjectKind::Type, &schema.enums[i].name)),
+            Object::Sequence(i) => Some((ObjectKind::Sequence, &schema.sequences[i].name)),
+            Object::Table(i) => Some((ObjectKind::Table, &schema.tables[i].name)),
+            Object::View(i) => Some((ObjectKind::View, &schema.views[i].name)),
+            Object::Domain(_) | Object::Routine(_) => None,
         })
         .collect();
     e.namer.settle(&names, &mut diags);
@@ -220,6 +222,8 @@ pub fn emit(schema: &Schema, order: &Order, opts: &Options) -> (Output, Vec<Diag
     while let Some(obj) = objects.next() {
         match *obj {
             Object::Enum(i) => e.enum_type(&schema.enums[i], &mut diags),
+            Object::Domain(i) => e.domain(&schema.domains[i]),
+            Object::Routine(i) => e.ordered_routine(&schema.routines[i]),
             Object::Sequence(i) => e.sequence(&schema.sequences[i], &mut diags),
             Object::View(i) => e.view(&schema.views[i], &mut diags),
             Object::Table(i) => {
@@ -397,7 +401,7 @@ mod tests {
         match kind {
             K::Schema => head.starts_with("CREATE SCHEMA "),
             K::Extension => head.starts_with("CREATE EXTENSION "),
-            K::Type => head.starts_with("CREATE TYPE "),
+            K::Type => head.starts_with("CREATE TYPE ") || head.starts_with("CREATE DOMAIN "),
             K::Sequence => head.starts_with("CREATE SEQUENCE "),
             K::Table => head.starts_with("CREATE TABLE "),
             K::Index => {
@@ -426,6 +430,8 @@ mod tests {
                         " TRIGGER ",
                         " AGGREGATE ",
                         " PACKAGE ",
+                        " OPERATOR ",
+                        " TYPE ",
                     ]
                     .iter()
                     .any(|w| first_line.contains(w))
@@ -508,7 +514,8 @@ mod tests {
                             K::Schema | K::Extension | K::Type | K::Sequence | K::Table => {
                                 section == "pre-data"
                             }
-                            K::Trigger => section != "views",
+                            // Routines kept within one engine stand among the tables.
+                            K::Trigger | K::Routine | K::Setting => section != "views",
                             K::View => section == "views",
                             _ => section == "post-data",
                         };

@@ -530,6 +530,10 @@ impl<'a> Emitter<'a> {
         let to = self.to();
         let name = self.namer.ident(&c.name, diags);
         let mut ty = self.column_type(c);
+        // A domain kept within one engine is the column's type; it holds its own constraints.
+        if let Some(d) = c.domain.as_ref().filter(|_| self.same_engine()) {
+            ty = self.namer.object(d, diags);
+        }
         let rowid = self.sqlite_rowid(t, c);
         if rowid {
             ty = "integer".to_string();
@@ -1610,11 +1614,57 @@ impl<'a> Emitter<'a> {
         })
     }
 
-    /// The script's routines, in source order.
-    pub fn routines(&mut self, diags: &mut Vec<Diagnostic>) {
+    /// A domain, within one engine: as the source wrote it, before what names it.
+    pub fn domain(&mut self, d: &crate::ir::Domain) {
+        let sql = d.text.trim().trim_end_matches(';').trim_end().to_string();
+        self.pre(
+            StepKind::Type,
+            ObjectRef::new(ObjectKind::Domain, &d.name),
+            sql,
+        );
+    }
+
+    /// Whether the pre-data makes the target's setting for routines already.
+    fn routine_setting_made(&self) -> bool {
+        self.out
+            .pre_data
+            .iter()
+            .any(|s| s.kind == StepKind::Setting)
+    }
+
+    /// A routine the order placed among the tables (within one engine: a function before the
+    /// tables whose defaults call it, after the domains it names), with the target's setting
+    /// for routines before the first.
+    pub fn ordered_routine(&mut self, r: &crate::ir::Routine) {
+        let setting_made = self.routine_setting_made();
         if let Some((setting, sql)) = self.target().routine_setting()
-            && self.same_engine()
-            && !self.schema.routines.is_empty()
+            && !setting_made
+        {
+            self.pre(
+                StepKind::Setting,
+                ObjectRef::new(ObjectKind::Setting, setting),
+                sql.to_string(),
+            );
+        }
+        let stmt = self.kept_routine(r);
+        self.out.pre_data.push(stmt);
+    }
+
+    /// The script's routines that the order did not place, in source order: all of them
+    /// between two engines, the triggers within one.
+    pub fn routines(&mut self, diags: &mut Vec<Diagnostic>) {
+        let same = self.same_engine();
+        let rest: Vec<&crate::ir::Routine> = self
+            .schema
+            .routines
+            .iter()
+            .filter(|r| !(same && crate::order::ordered_routine(r)))
+            .collect();
+        let setting_made = self.routine_setting_made();
+        if let Some((setting, sql)) = self.target().routine_setting()
+            && same
+            && !setting_made
+            && !rest.is_empty()
         {
             self.post(
                 StepKind::Setting,
@@ -1622,8 +1672,24 @@ impl<'a> Emitter<'a> {
                 sql.to_string(),
             );
         }
-        for r in &self.schema.routines {
+        for r in rest {
             self.routine(r, diags);
+        }
+    }
+
+    /// A routine as written, for the engine it was written for.
+    fn kept_routine(&self, r: &crate::ir::Routine) -> Stmt {
+        let body = r.body.trim().to_string();
+        let end = match self.to().unit_lines() {
+            Some((before, after)) => End::Alone { before, after },
+            None if self.target().delimits_routines() && body.contains(';') => End::Delimiter,
+            None => End::Semicolon,
+        };
+        Stmt {
+            object: ObjectRef::new(r.kind.object_kind(), &r.name),
+            kind: StepKind::Routine,
+            sql: body,
+            end,
         }
     }
 
@@ -1632,18 +1698,35 @@ impl<'a> Emitter<'a> {
     fn routine(&mut self, r: &crate::ir::Routine, diags: &mut Vec<Diagnostic>) {
         let object = ObjectRef::new(r.kind.object_kind(), &r.name);
         if self.opts.from == self.to() {
-            let body = r.body.trim().to_string();
-            let end = match self.to().unit_lines() {
-                Some((before, after)) => End::Alone { before, after },
-                None if self.target().delimits_routines() && body.contains(';') => End::Delimiter,
-                None => End::Semicolon,
-            };
-            self.out.post_data.push(Stmt {
-                object,
-                kind: StepKind::Routine,
-                sql: body,
-                end,
-            });
+            let stmt = self.kept_routine(r);
+            self.out.post_data.push(stmt);
+            return;
+        }
+        if r.kind == crate::ir::RoutineKind::Type {
+            diags.push(
+                Diagnostic::new(
+                    &codes::UNSUPPORTED_STATEMENT,
+                    format!(
+                        "type `{}` is not an enum; composite and range types are not converted",
+                        r.name
+                    ),
+                )
+                .at(r.span)
+                .object(object),
+            );
+            return;
+        }
+        // An operator is no procedural code: it is recreated by hand, if at all.
+        if r.kind == crate::ir::RoutineKind::Operator {
+            diags.push(
+                Diagnostic::new(
+                    &codes::UNSUPPORTED_STATEMENT,
+                    "an operator is not converted",
+                )
+                .at(r.head)
+                .object(object)
+                .help("recreate it by hand on the target if you need it"),
+            );
             return;
         }
         let converted = match r.kind {

@@ -179,6 +179,7 @@ impl Column {
             facts: ColumnFacts::default(),
             values: None,
             enum_type: None,
+            domain: None,
             mapped: None,
         }
     }
@@ -255,6 +256,9 @@ pub struct Column {
     pub values: Option<Vec<String>>,
     /// The named enum type this column uses (PostgreSQL `CREATE TYPE ... AS ENUM`).
     pub enum_type: Option<Name>,
+    /// The domain this column uses, where it is kept (within one engine): the source type is
+    /// then the domain's base type, and the domain holds its NOT NULL, default and checks.
+    pub domain: Option<Name>,
     /// Filled by `mapping`: the target type and how it was decided. Shared: the columns of one
     /// type and the same facts hold one decision (`mapping::map_tables`), and it is half the size
     /// of a column, which lowering leaves empty.
@@ -472,6 +476,8 @@ pub struct Domain {
     /// CHECK constraints on the keyword `VALUE`, which stands for the column's value.
     pub checks: Vec<Check>,
     pub span: Span,
+    /// The statement as the source wrote it: valid on the same engine.
+    pub text: String,
 }
 
 /// Code ferry keeps but does not translate.
@@ -492,6 +498,11 @@ pub enum RoutineKind {
     Procedure,
     Trigger,
     Aggregate,
+    /// PostgreSQL `CREATE OPERATOR`: kept within one engine, like the function it calls.
+    Operator,
+    /// A PostgreSQL composite or range type (`CREATE TYPE t AS (...)`, `AS RANGE (...)`):
+    /// kept within one engine, before the columns and functions that name it.
+    Type,
     Other,
 }
 
@@ -504,6 +515,8 @@ impl RoutineKind {
             RoutineKind::Procedure => ObjectKind::Procedure,
             RoutineKind::Trigger => ObjectKind::Trigger,
             RoutineKind::Aggregate => ObjectKind::Aggregate,
+            RoutineKind::Operator => ObjectKind::Unsupported("operator"),
+            RoutineKind::Type => ObjectKind::Type,
             RoutineKind::Other => ObjectKind::Routine,
         }
     }
@@ -514,6 +527,8 @@ impl RoutineKind {
             RoutineKind::Procedure => "procedure",
             RoutineKind::Trigger => "trigger",
             RoutineKind::Aggregate => "aggregate",
+            RoutineKind::Operator => "operator",
+            RoutineKind::Type => "type",
             RoutineKind::Other => "object",
         }
     }

@@ -66,6 +66,9 @@ pub struct DumpReader<R: Read> {
     /// breaks of data statements: the schema part of the dump, with its line numbers.
     capture: Option<Vec<u8>>,
     in_data: bool,
+    /// How many MySQL conditional comments (`/*!NNNNN`) are open: their content is read, and
+    /// their `*/` is blank.
+    conditional: usize,
 }
 
 type Res<T> = Result<T, DumpError>;
@@ -85,6 +88,7 @@ impl<R: Read> DumpReader<R> {
             open: None,
             capture: None,
             in_data: false,
+            conditional: 0,
         }
     }
 
@@ -183,7 +187,8 @@ impl<R: Read> DumpReader<R> {
         Ok(same && !next.is_some_and(is_word_byte))
     }
 
-    /// Skips whitespace and comments (MySQL conditional comments included: dumps put no data in them).
+    /// Skips whitespace and comments. A MySQL conditional comment is not one: its opening
+    /// `/*!NNNNN` and its closing `*/` are skipped and its content read (`conditional_comments`).
     fn skip_blank(&mut self) -> Res<()> {
         loop {
             match self.peek()? {
@@ -192,10 +197,43 @@ impl<R: Read> DumpReader<R> {
                 }
                 Some(b'-') if self.peek_at(1)? == Some(b'-') => self.skip_line()?,
                 Some(b'#') if self.syntax.hash_comments => self.skip_line()?,
-                Some(b'/') if self.peek_at(1)? == Some(b'*') => self.skip_block_comment()?,
+                Some(b'/') if self.peek_at(1)? == Some(b'*') => {
+                    if !self.conditional_open()? {
+                        self.skip_block_comment()?;
+                    }
+                }
+                Some(b'*') if self.conditional_close()? => {}
                 _ => return Ok(()),
             }
         }
+    }
+
+    /// At `/*`: opens a MySQL conditional comment `/*!` with its optional version number, and
+    /// says whether it did.
+    fn conditional_open(&mut self) -> Res<bool> {
+        if !self.syntax.conditional_comments || self.peek_at(2)? != Some(b'!') {
+            return Ok(false);
+        }
+        for _ in 0..3 {
+            self.bump()?;
+        }
+        while self.peek()?.is_some_and(|c| c.is_ascii_digit()) {
+            self.bump()?;
+        }
+        self.conditional += 1;
+        Ok(true)
+    }
+
+    /// At `*`: closes the innermost open conditional comment when this is its `*/`, and says
+    /// whether it did.
+    fn conditional_close(&mut self) -> Res<bool> {
+        if self.conditional == 0 || self.peek_at(1)? != Some(b'/') {
+            return Ok(false);
+        }
+        self.bump()?;
+        self.bump()?;
+        self.conditional -= 1;
+        Ok(true)
     }
 
     fn skip_line(&mut self) -> Res<()> {
@@ -876,7 +914,12 @@ impl<R: Read> DumpReader<R> {
                 }
                 b'-' if self.peek_at(1)? == Some(b'-') => self.skip_line()?,
                 b'#' if self.syntax.hash_comments => self.skip_line()?,
-                b'/' if self.peek_at(1)? == Some(b'*') => self.skip_block_comment()?,
+                b'/' if self.peek_at(1)? == Some(b'*') => {
+                    if !self.conditional_open()? {
+                        self.skip_block_comment()?;
+                    }
+                }
+                b'*' if self.conditional_close()? => {}
                 b'$' if self.syntax.dollar_quotes => self.dollar_quote()?,
                 c if is_word_byte(c) => {
                     let w = self.word()?;
@@ -1022,6 +1065,39 @@ mod tests {
         assert_eq!(rows[5][1], Value::Decimal("1.50".into()));
         assert_eq!(rows[6][1], Value::Float(1000.0));
         assert_eq!(got[1].1, vec![vec![Value::Int(8), Value::Text("x".into())]]);
+    }
+
+    /// MySQL runs the content of `/*!NNNNN ... */` on servers of that version or later: a value
+    /// (and its comma) inside one is a value (Sakila writes its geometries so), and a statement
+    /// inside one is skipped as any other.
+    #[test]
+    fn conditional_comments_hold_values() {
+        let dump = "/*!40101 SET NAMES utf8 */;\n\
+            INSERT INTO t VALUES (1,/*!50705 0x0102,*/'a'),(2,/*!50705 0x03,*/ /* plain */ 'b');\n\
+            /*!40000 ALTER TABLE t ENABLE KEYS */;\n\
+            INSERT INTO u VALUES (/*!99999 7 */);\n";
+        let got = read_all(dump, Dialect::Mysql, 100).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            got[0].1,
+            vec![
+                vec![
+                    Value::Int(1),
+                    Value::Bytes(vec![1, 2]),
+                    Value::Text("a".into())
+                ],
+                vec![
+                    Value::Int(2),
+                    Value::Bytes(vec![3]),
+                    Value::Text("b".into())
+                ],
+            ]
+        );
+        assert_eq!(got[1].1, vec![vec![Value::Int(7)]]);
+        // Elsewhere `/*!` is a comment like any other.
+        let pg = read_all("INSERT INTO t VALUES (1 /*! 2, */);", Dialect::Postgres, 10)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(pg[0].1, vec![vec![Value::Int(1)]]);
     }
 
     #[test]

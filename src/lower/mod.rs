@@ -197,6 +197,7 @@ impl Lowering {
             Class::Domain => other::create_domain(&cx, schema, diags),
             Class::SetVal => sequence::setval(&cx, schema, diags),
             Class::NamedDefault => tsql::named_default(&cx, schema, diags),
+            Class::AddList => table::alter_add_list(&cx, schema, diags),
             Class::ExtendedProperty => tsql::extended_property(&cx, schema, diags),
             Class::ProcedureCall => tsql::procedure_call(&cx, schema, diags),
             Class::ConstraintToggle => stats.noise_skipped += disabled.toggle(&cx),
@@ -209,8 +210,8 @@ impl Lowering {
     }
 
     /// The passes that need the whole script: type and domain resolution, serial sequences,
-    /// key facts.
-    pub fn finish(self) -> (Schema, Stats, Vec<Diagnostic>) {
+    /// key facts. `to` is the target: an engine keeps its own domains.
+    pub fn finish(self, to: Dialect) -> (Schema, Stats, Vec<Diagnostic>) {
         let Lowering {
             dialect,
             mut schema,
@@ -219,7 +220,8 @@ impl Lowering {
             disabled,
         } = self;
         diags.extend(disabled.still_off());
-        other::resolve_types(&mut schema, &mut diags);
+        let keep_domains = dialect == to && dialect.keeps_domains();
+        other::resolve_types(&mut schema, keep_domains, &mut diags);
         other::absorb_serial_sequences(&mut schema, &mut diags);
         if dialect.emulates_identity_with_triggers() {
             trigger_identity::absorb_trigger_identities(&mut schema, &mut diags);
@@ -248,7 +250,7 @@ fn lower_statement(cx: &Ctx, stmt: &Statement, schema: &mut Schema, diags: &mut 
             name,
             representation,
             ..
-        } => other::create_type(cx, name, representation.as_ref(), schema, diags),
+        } => other::create_type(cx, name, representation.as_ref(), schema),
         Statement::CreateExtension(ce) => {
             schema.extensions.push((ce.name.value.clone(), cx.span()))
         }
@@ -357,6 +359,7 @@ fn lower_routine(cx: &Ctx, schema: &mut Schema) {
         Some("PROCEDURE" | "PROC") => RoutineKind::Procedure,
         Some("TRIGGER") => RoutineKind::Trigger,
         Some("AGGREGATE") => RoutineKind::Aggregate,
+        Some("OPERATOR") => RoutineKind::Operator,
         _ => RoutineKind::Other,
     };
     // An Oracle anonymous PL/SQL block (DECLARE / BEGIN) has no name.
@@ -392,6 +395,7 @@ fn routine_name(text: &str) -> Option<String> {
         "TRIGGER",
         "EVENT",
         "AGGREGATE",
+        "OPERATOR",
         "PACKAGE",
         "TYPE",
     ]

@@ -173,12 +173,14 @@ fn owner_column(cx: &Ctx, o: &ObjectName) -> Option<(Name, String)> {
     Some((Name::new(parts.pop(), table), column))
 }
 
+/// `CREATE TYPE`: an enum becomes an `EnumType`; a composite, range or base type is kept as
+/// written (`RoutineKind::Type`), which the same engine creates before what names it and
+/// another reports as not converted.
 pub fn create_type(
     cx: &Ctx,
     name: &ObjectName,
     repr: Option<&ast::UserDefinedTypeRepresentation>,
     schema: &mut Schema,
-    diags: &mut Vec<Diagnostic>,
 ) {
     let name = cx.name(name);
     match repr {
@@ -187,16 +189,14 @@ pub fn create_type(
             values: labels.iter().map(|l| l.value.clone()).collect(),
             span: cx.span(),
         }),
-        _ => diags.push(
-            Diagnostic::new(
-                &codes::UNSUPPORTED_STATEMENT,
-                format!(
-                    "type `{name}` is not an enum; composite and range types are not converted"
-                ),
-            )
-            .at(cx.span())
-            .object(ObjectRef::new(ObjectKind::Type, &name)),
-        ),
+        // Kept as written for the same engine; elsewhere `emit` says it is not converted.
+        _ => schema.routines.push(crate::ir::Routine {
+            kind: crate::ir::RoutineKind::Type,
+            name,
+            span: cx.span(),
+            head: cx.span(),
+            body: cx.raw.text.clone(),
+        }),
     }
 }
 
@@ -254,6 +254,7 @@ pub fn create_domain(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>)
             not_null: false,
             checks: Vec::new(),
             span: cx.span(),
+            text: cx.raw.text.clone(),
         };
         let mut constraint = None;
         loop {
@@ -314,8 +315,10 @@ fn check_on_column(expr: &ast::Expr, column: &str) -> ast::Expr {
 
 /// Columns whose type names a user enum type get the type's values; columns whose type names a
 /// domain get the domain's base type, and its collation, default, NOT NULL and CHECK
-/// constraints (on the column: the targets but PostgreSQL have no domains).
-pub fn resolve_types(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+/// constraints (on the column: the targets but PostgreSQL have no domains). With
+/// `keep_domains` (PostgreSQL to PostgreSQL) the domain stays: the column names it
+/// (`Column::domain`) and takes nothing from it but its base type, which mapping decides by.
+pub fn resolve_types(schema: &mut Schema, keep_domains: bool, diags: &mut Vec<Diagnostic>) {
     if schema.enums.is_empty() && schema.domains.is_empty() {
         return; // MySQL and SQLite scripts: nothing to resolve
     }
@@ -332,6 +335,10 @@ pub fn resolve_types(schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
             };
             if let Some(d) = schema.domains.iter().find(|d| d.name.matches(&name)) {
                 c.source_type = d.base_type.clone();
+                if keep_domains {
+                    c.domain = Some(d.name.clone());
+                    continue;
+                }
                 let mut taken = Vec::new();
                 if d.not_null && c.nullable {
                     c.nullable = false;

@@ -1078,3 +1078,124 @@ fn is_json_valid_of(expr: &sqlparser::ast::Expr, column: &str) -> bool {
         .replace(['`', '"', ' '], "");
     text == format!("json_valid({})", column.to_ascii_lowercase())
 }
+
+/// One item after an ADD that `Class::AddList` reads.
+enum AddItem {
+    Column(ast::ColumnDef),
+    /// A computed column without a type (`c AS (expr) [PERSISTED | VIRTUAL] [NOT NULL]`): its
+    /// span in the statement, for `computed::computed_column`.
+    Computed(std::ops::Range<usize>),
+    Constraint(TableConstraint),
+}
+
+/// `ALTER TABLE t ADD item, item ...` and Oracle's `ADD (item, item ...)`, read item by item
+/// with sqlparser's building blocks (see `Class::AddList`), then lowered as the same items of
+/// a CREATE TABLE are: columns, computed columns (typed as `computed.rs` does, or left out with
+/// the reason) and table constraints.
+pub fn alter_add_list(cx: &Ctx, schema: &mut Schema, diags: &mut Vec<Diagnostic>) {
+    let read =
+        crate::parse::sql::parse_with(cx.raw, cx.dialect, |text| read_add_list(text, cx.dialect));
+    let ((name, items), notes) = match read {
+        Ok(r) => r,
+        Err(e) => {
+            diags.push(*e);
+            return;
+        }
+    };
+    diags.extend(notes);
+    let name = cx.name(&name);
+    let Some(table) = schema.table_mut(&name) else {
+        diags.push(
+            Diagnostic::new(&codes::UNKNOWN_REFERENCE, format!("ALTER TABLE names `{name}`, which the script does not create; the statement is not converted"))
+                .at(cx.span()),
+        );
+        return;
+    };
+    let mut indexes = Vec::new();
+    for item in items {
+        match item {
+            AddItem::Column(c) => lower_column(cx, table, &c, diags),
+            AddItem::Constraint(c) => add_constraint(cx, table, &mut indexes, &c, diags),
+            AddItem::Computed(at) => {
+                let base = cx.span().start;
+                let at = crate::source::Span::new(base + at.start, base + at.end);
+                match super::computed::computed_column(cx, at, table) {
+                    Ok(c) => table.columns.push(c),
+                    Err(why) => diags.push(super::computed::computed_column_manual(at, Some(&why))),
+                }
+            }
+        }
+    }
+    schema.indexes.extend(indexes);
+}
+
+/// The table and the items of `ALTER TABLE t ADD ...` (see `alter_add_list`).
+fn read_add_list(
+    text: &str,
+    dialect: Dialect,
+) -> Result<(ast::ObjectName, Vec<AddItem>), sqlparser::parser::ParserError> {
+    use sqlparser::keywords::Keyword;
+    use sqlparser::parser::Parser;
+    let d = dialect.parser();
+    let mut p = Parser::new(&*d).try_with_sql(text)?;
+    // Where a token starts in `text`.
+    let offset = |t: &sqlparser::tokenizer::TokenWithSpan| {
+        crate::source::SourceFile::offset_in(text, t.span.start.line, t.span.start.column)
+            .unwrap_or(text.len())
+    };
+    p.expect_keywords(&[Keyword::ALTER, Keyword::TABLE])?;
+    let name = p.parse_object_name(false)?;
+    p.expect_keyword(Keyword::ADD)?;
+    let parenthesised = p.consume_token(&Token::LParen);
+    let mut items = Vec::new();
+    loop {
+        let next = p.peek_token();
+        let is_word = |t: &sqlparser::tokenizer::TokenWithSpan, w: Keyword| matches!(&t.token, Token::Word(x) if x.keyword == w && x.quote_style.is_none());
+        let constraint = [
+            Keyword::CONSTRAINT,
+            Keyword::PRIMARY,
+            Keyword::UNIQUE,
+            Keyword::FOREIGN,
+            Keyword::CHECK,
+        ]
+        .iter()
+        .any(|k| is_word(&next, *k));
+        if constraint {
+            match p.parse_optional_table_constraint()? {
+                Some(c) => items.push(AddItem::Constraint(c)),
+                None => return p.expected("a table constraint", p.peek_token()),
+            }
+        } else if matches!(next.token, Token::Word(_)) && is_word(&p.peek_nth_token(1), Keyword::AS)
+        {
+            let start = offset(&next);
+            p.parse_identifier()?;
+            p.expect_keyword(Keyword::AS)?;
+            p.parse_expr()?;
+            // PERSISTED (SQL Server), VIRTUAL (Oracle), then NOT NULL or NULL.
+            while let Token::Word(w) = &p.peek_token().token {
+                let tail = ["PERSISTED", "VIRTUAL", "NOT", "NULL"];
+                if w.quote_style.is_some() || !tail.iter().any(|t| w.value.eq_ignore_ascii_case(t))
+                {
+                    break;
+                }
+                p.next_token();
+            }
+            let end = offset(&p.peek_token());
+            let len = text.get(start..end).map_or(0, |s| s.trim_end().len());
+            items.push(AddItem::Computed(start..start + len));
+        } else {
+            items.push(AddItem::Column(p.parse_column_def()?));
+        }
+        if !p.consume_token(&Token::Comma) {
+            break;
+        }
+    }
+    if parenthesised {
+        p.expect_token(&Token::RParen)?;
+    }
+    while p.consume_token(&Token::SemiColon) {}
+    if p.peek_token().token != Token::EOF {
+        return p.expected("`,` or the end of the statement", p.peek_token());
+    }
+    Ok((name, items))
+}

@@ -60,6 +60,7 @@ fn push_alias(
         not_null,
         checks: Vec::new(),
         span: cx.span(),
+        text: cx.raw.text.clone(),
     });
 }
 

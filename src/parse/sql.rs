@@ -50,6 +50,11 @@ pub enum Class {
     /// SQL Server `ALTER TABLE t {CHECK | NOCHECK} CONSTRAINT {ALL | c, ...}`: constraints
     /// switched on or off at the source; lowering says which stay off, which the target checks.
     ConstraintToggle,
+    /// `ALTER TABLE t ADD` with several items after one ADD (SQL Server `ADD CONSTRAINT a ...,
+    /// CONSTRAINT b ...`, Oracle `ADD (c1 ..., c2 ...)`) or a computed column without a type
+    /// (`ADD c AS (expr)`): sqlparser wants ADD before each item and a type on each column, so
+    /// lowering reads the items with its building blocks.
+    AddList,
     /// A hint to the source server's planner or storage that changes no schema (PostgreSQL
     /// `ALTER COLUMN c SET STATISTICS n`): skipped with a note naming it.
     Hint(&'static str),
@@ -147,7 +152,18 @@ pub fn classify(raw: &RawStatement, dialect: Dialect) -> Class {
                 Some(&"RULE") => Class::Unsupported("rule"),
                 Some(&"DOMAIN") => Class::Domain,
                 Some(&"AGGREGATE") => Class::Routine,
+                // An operator is code over functions and types, kept within one engine as the
+                // functions are; its classes and families are not.
+                Some(&"OPERATOR") if !matches!(kinds.next(), Some(&"CLASS" | &"FAMILY")) => {
+                    Class::Routine
+                }
                 Some(&"OPERATOR") => Class::Unsupported("operator"),
+                // PostgreSQL's typed table, `CREATE TABLE t OF type`, its columns those of a
+                // composite type (https://www.postgresql.org/docs/current/sql-createtable.html,
+                // OF type_name), which ferry does not convert.
+                Some(&"TABLE") if typed_table(&raw.text).is_some() => {
+                    Class::Unsupported("table of a composite type")
+                }
                 Some(&"CAST") => Class::Unsupported("cast"),
                 Some(&"EVENT") => Class::Routine,
                 Some(&"FUNCTION") | Some(&"PROCEDURE") | Some(&"TRIGGER") => Class::Routine,
@@ -187,6 +203,51 @@ pub fn classify(raw: &RawStatement, dialect: Dialect) -> Class {
 }
 
 /// What only SQL Server or Oracle scripts hold; None for what the shared rules decide.
+/// Whether an `ALTER TABLE` adds several items after one ADD, or a computed column without a
+/// type (see `Class::AddList`): SQL Server's `ADD a ..., b ...`
+/// (<https://learn.microsoft.com/en-us/sql/t-sql/statements/alter-table-transact-sql>) and
+/// Oracle's `ADD (a ..., b ...)` (<https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/ALTER-TABLE.html>),
+/// and `ADD c AS (expr)` in both.
+fn is_add_list(text: &str, dialect: Dialect) -> bool {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let d = dialect.parser();
+    let Ok(tokens) = Tokenizer::new(&*d, text).tokenize() else {
+        return false;
+    };
+    let tokens: Vec<Token> = tokens
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    let word = |t: Option<&Token>, w: &str| matches!(t, Some(Token::Word(x)) if x.quote_style.is_none() && x.value.eq_ignore_ascii_case(w));
+    let Some(add) = tokens.iter().position(|t| word(Some(t), "ADD")) else {
+        return false;
+    };
+    let mut at = add + 1;
+    let parenthesised = tokens.get(at) == Some(&Token::LParen);
+    if parenthesised {
+        at += 1;
+    }
+    let computed =
+        |i: usize| matches!(tokens.get(i), Some(Token::Word(_))) && word(tokens.get(i + 1), "AS");
+    if computed(at) {
+        return true;
+    }
+    // A comma between items (`at` is past Oracle's opening parenthesis).
+    let mut depth = 0usize;
+    for (i, t) in tokens.iter().enumerate().skip(at) {
+        match t {
+            Token::LParen => depth += 1,
+            Token::RParen => depth = depth.saturating_sub(1),
+            Token::Comma if depth == 0 => {
+                let next = tokens.get(i + 1);
+                return !["ADD", "DROP", "ALTER"].iter().any(|w| word(next, w)) || computed(i + 1);
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 fn classify_vendor(raw: &RawStatement, w: &[&str], dialect: Dialect) -> Option<Class> {
     let first = w.first().copied().unwrap_or("");
     let kind = w.iter().skip(1).copied().find(|x| {
@@ -227,6 +288,7 @@ fn classify_vendor(raw: &RawStatement, w: &[&str], dialect: Dialect) -> Option<C
                 // checks its constraints anyway. NOCHECK switches it off at the source.
                 Some("TABLE") if constraint_toggle(&raw.text).is_some() => Class::ConstraintToggle,
                 Some("TABLE") if is_named_default(&raw.text) => Class::NamedDefault,
+                Some("TABLE") if is_add_list(&raw.text, dialect) => Class::AddList,
                 _ => return None,
             },
             _ => return None,
@@ -238,6 +300,17 @@ fn classify_vendor(raw: &RawStatement, w: &[&str], dialect: Dialect) -> Option<C
                     "PACKAGE" | "TYPE" | "PROCEDURE" | "FUNCTION" | "TRIGGER" | "LIBRARY" | "JAVA",
                 ) => Class::Routine,
                 Some("SYNONYM" | "PUBLIC") => Class::Unsupported("synonym"),
+                // `CREATE TABLE t OF type`: an object table, its rows objects of a type the
+                // script creates, or an XMLType table, its rows XML documents
+                // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html,
+                // object_table, XMLType_table). No target has them.
+                Some("TABLE") => match typed_table(&raw.text) {
+                    Some(of) if of.eq_ignore_ascii_case("XMLTYPE") => {
+                        Class::Unsupported("table of XMLType")
+                    }
+                    Some(_) => Class::Unsupported("table of an object type"),
+                    None => return None,
+                },
                 Some("USER" | "ROLE" | "TABLESPACE" | "DIRECTORY" | "PROFILE") => Class::Noise,
                 _ => return None,
             },
@@ -245,6 +318,7 @@ fn classify_vendor(raw: &RawStatement, w: &[&str], dialect: Dialect) -> Option<C
             "ALTER" if matches!(w.get(1).copied(), Some("SESSION" | "SYSTEM" | "USER")) => {
                 Class::Noise
             }
+            "ALTER" if kind == Some("TABLE") && is_add_list(&raw.text, dialect) => Class::AddList,
             "EXEC" | "EXECUTE" | "CALL" => Class::Unsupported("procedure call"),
             "PURGE" | "AUDIT" | "NOAUDIT" => Class::Noise,
             _ => return None,
@@ -322,6 +396,13 @@ fn bare_words(text: &str) -> Vec<String> {
 
 /// The first `n` words separated by whitespace, upper case, quoted names kept whole (when they
 /// hold no space): `ALTER TABLE [dbo].[t] NOCHECK` is four words.
+/// The type of `CREATE TABLE name OF type`, or None for a table with columns.
+fn typed_table(text: &str) -> Option<String> {
+    let w = spaced_words(text, 5);
+    (w.len() == 5 && w[0] == "CREATE" && w[1] == "TABLE" && w[3] == "OF")
+        .then(|| w[4].trim_end_matches([';', '(']).to_string())
+}
+
 fn spaced_words(text: &str, n: usize) -> Vec<String> {
     text.split_whitespace()
         .take(n)
@@ -464,11 +545,21 @@ pub fn parse_one(
     raw: &RawStatement,
     dialect: Dialect,
 ) -> Result<(Box<Statement>, Vec<Diagnostic>), Box<Diagnostic>> {
+    parse_with(raw, dialect, |text| parse_text(text, dialect))
+}
+
+/// Reads a statement with `read` (sqlparser's parser, or a reader of its building blocks for
+/// what it cannot read whole), repairing the text where a read stops, as `parse_one` does.
+pub fn parse_with<T>(
+    raw: &RawStatement,
+    dialect: Dialect,
+    read: impl Fn(&str) -> Result<T, sqlparser::parser::ParserError>,
+) -> Result<(T, Vec<Diagnostic>), Box<Diagnostic>> {
     // The text is copied only for a repair.
     let mut text = std::borrow::Cow::Borrowed(raw.text.as_str());
     let mut notes = Vec::new();
     loop {
-        let err = match parse_text(&text, dialect) {
+        let err = match read(&text) {
             Ok(stmt) => return Ok((stmt, notes)),
             Err(e) => e,
         };
@@ -605,6 +696,55 @@ fn parse_statement<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ALTER TABLE statements whose ADD lists lowering reads itself, and their neighbours
+    /// that sqlparser reads whole.
+    #[test]
+    fn add_lists_are_told_apart() {
+        let class = |sql: &str, d: Dialect| {
+            let (raws, _) = crate::parse::split::split(sql, d);
+            raws.first().map(|r| classify(r, d))
+        };
+        let list = Some(Class::AddList);
+        let s = Dialect::SqlServer;
+        assert_eq!(class("ALTER TABLE t ADD c AS (a + b)", s), list);
+        assert_eq!(
+            class("ALTER TABLE t ADD c AS ISNULL(a, 0) PERSISTED", s),
+            list
+        );
+        assert_eq!(class("ALTER TABLE t ADD a int, b int", s), list);
+        assert_eq!(
+            class(
+                "ALTER TABLE t ADD CONSTRAINT p PRIMARY KEY (a), CONSTRAINT u UNIQUE (b)",
+                s
+            ),
+            list
+        );
+        assert_ne!(
+            class("ALTER TABLE t ADD CONSTRAINT p PRIMARY KEY (a, b)", s),
+            list
+        );
+        assert_ne!(class("ALTER TABLE t ADD a int", s), list);
+        let o = Dialect::Oracle;
+        assert_eq!(class("ALTER TABLE t ADD (a NUMBER, b DATE);", o), list);
+        assert_eq!(
+            class(
+                "ALTER TABLE t ADD (CONSTRAINT p PRIMARY KEY (a, b), CONSTRAINT u UNIQUE (c));",
+                o
+            ),
+            list
+        );
+        assert_eq!(class("ALTER TABLE t ADD c AS (a * 2);", o), list);
+        assert_ne!(
+            class("ALTER TABLE t ADD (CONSTRAINT p PRIMARY KEY (a, b));", o),
+            list
+        );
+        // MySQL and PostgreSQL write ADD before each item: sqlparser reads those.
+        assert_ne!(
+            class("ALTER TABLE t ADD a int, ADD b int;", Dialect::Mysql),
+            list
+        );
+    }
 
     #[test]
     fn parse_each_hands_statements_over_in_input_order() {

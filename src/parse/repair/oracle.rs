@@ -269,14 +269,54 @@ fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
             }
             len += gap + word;
         }
-        len += clause_arg_len(&rest[len..], ClauseArg::Parens).unwrap_or(0);
-        return Some(Repair::new(
-            &codes::PHYSICAL_CLAUSE_DROPPED,
-            at,
-            at + len,
-            blank(&rest[..len]),
-            "the LOB storage clause is dropped",
-        ));
+        return Some(storage_clause(rest, at, len, "LOB"));
+    }
+    // `NESTED TABLE c STORE AS name [RETURN [AS] LOCATOR | VALUE]` and `XMLTYPE [COLUMN] c
+    // STORE AS [SECUREFILE | BASICFILE] {CLOB | BINARY XML | OBJECT RELATIONAL} [name] [(...)]`
+    // (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-TABLE.html,
+    // nested_table_col_properties, XMLType_column_properties): where the rows of a nested
+    // table, or an XMLType's document, are kept. The column's type says what it holds.
+    for (phrase, what) in [
+        ("NESTED TABLE", "nested table"),
+        ("XMLTYPE COLUMN", "XMLType"),
+        ("XMLTYPE", "XMLType"),
+    ] {
+        let Some(n) = starts_with_phrase(rest, phrase) else {
+            continue;
+        };
+        let words_len = |from: usize, max: usize| {
+            let mut len = from;
+            for _ in 0..max {
+                let r = &rest[len..];
+                let gap = r.len() - r.trim_start().len();
+                let word = r[gap..]
+                    .find(|c: char| {
+                        !(c.is_ascii_alphanumeric() || matches!(c, '_' | '"' | '$' | '#'))
+                    })
+                    .unwrap_or(r.len() - gap);
+                let upper = r[gap..gap + word].to_ascii_uppercase();
+                // The clause ends where the next clause or constraint begins.
+                if word == 0
+                    || matches!(
+                        upper.as_str(),
+                        "NESTED" | "XMLTYPE" | "LOB" | "TABLESPACE" | "PARTITION" | "CONSTRAINT"
+                    )
+                {
+                    break;
+                }
+                len += gap + word;
+            }
+            len
+        };
+        // The column, then STORE AS.
+        let col = words_len(n, 1);
+        let r = &rest[col..];
+        let gap = r.len() - r.trim_start().len();
+        let Some(store) = starts_with_phrase(&r[gap..], "STORE AS") else {
+            continue;
+        };
+        let len = words_len(col + gap + store, 4);
+        return Some(storage_clause(rest, at, len, what));
     }
     // `IS JSON STRICT | LAX` (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/IS-JSON-condition.html):
     // how strictly Oracle reads the text. The targets' JSON checks and types read standard
@@ -388,6 +428,19 @@ fn oracle_repair(text: &str, at: usize) -> Option<Repair> {
 }
 
 /// Whether `text` holds a comma outside parentheses and quotes.
+/// A storage clause of `len` bytes at `at` (`rest` starts there), with its parenthesised
+/// parameters after it, blanked with a note naming `what` it stores.
+fn storage_clause(rest: &str, at: usize, len: usize, what: &str) -> Repair {
+    let len = len + clause_arg_len(&rest[len..], ClauseArg::Parens).unwrap_or(0);
+    Repair::new(
+        &codes::PHYSICAL_CLAUSE_DROPPED,
+        at,
+        at + len,
+        blank(&rest[..len]),
+        format!("the {what} storage clause is dropped"),
+    )
+}
+
 fn has_top_level_comma(text: &str) -> bool {
     let mut depth = 0usize;
     let mut quoted = false;
@@ -549,6 +602,16 @@ mod tests {
             "CREATE TABLE l (id NUMBER, b CLOB) ENABLE ROW MOVEMENT LOB (b) STORE AS SECUREFILE lob_seg \
              (TABLESPACE users ENABLE STORAGE IN ROW CHUNK 8192 NOCACHE LOGGING)",
             &["ROW MOVEMENT", "LOB storage"],
+        );
+        check(
+            o,
+            "CREATE TABLE c (id NUMBER, p phone_t) NESTED TABLE p STORE AS c_p RETURN AS LOCATOR",
+            &["nested table storage"],
+        );
+        check(
+            o,
+            "CREATE TABLE d (id NUMBER, x XMLTYPE) XMLTYPE COLUMN x STORE AS SECUREFILE BINARY XML TABLESPACE users",
+            &["XMLType storage"],
         );
         check(
             o,
