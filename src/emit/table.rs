@@ -1622,14 +1622,67 @@ impl<'a> Emitter<'a> {
                 sql.to_string(),
             );
         }
+        // Calls between the script's routines re-print where the called routine converts too:
+        // those that do not are found by converting until no more drop out.
+        let mut namer = self.namer.clone();
+        if super::routine::converts(self.opts.from, self.to()) {
+            let mut left_out = (*namer.routines).clone();
+            for r in &self.schema.routines {
+                if matches!(
+                    r.kind,
+                    crate::ir::RoutineKind::Function | crate::ir::RoutineKind::Procedure
+                ) {
+                    left_out.remove(&r.name.name.to_lowercase());
+                }
+            }
+            loop {
+                namer.routines = Arc::new(left_out.clone());
+                namer.converted_routines = Arc::new(
+                    self.schema
+                        .routines
+                        .iter()
+                        .map(|r| r.name.name.to_lowercase())
+                        .filter(|r| !left_out.contains(r))
+                        .collect(),
+                );
+                let failing: Vec<String> = self
+                    .schema
+                    .routines
+                    .iter()
+                    .filter(|r| !left_out.contains(&r.name.name.to_lowercase()))
+                    .filter(|r| {
+                        matches!(
+                            super::routine::convert(
+                                r,
+                                self.opts.from,
+                                self.to(),
+                                &namer,
+                                &self.opts.routine_types
+                            ),
+                            Some(Err(_))
+                        )
+                    })
+                    .map(|r| r.name.name.to_lowercase())
+                    .collect();
+                if failing.is_empty() {
+                    break;
+                }
+                left_out.extend(failing);
+            }
+        }
         for r in &self.schema.routines {
-            self.routine(r, diags);
+            self.routine(r, &namer, diags);
         }
     }
 
     /// Procedural code runs unchanged on the engine it was written for; anywhere else it is a
     /// manual-action item.
-    fn routine(&mut self, r: &crate::ir::Routine, diags: &mut Vec<Diagnostic>) {
+    fn routine(
+        &mut self,
+        r: &crate::ir::Routine,
+        namer: &super::names::Namer,
+        diags: &mut Vec<Diagnostic>,
+    ) {
         let object = ObjectRef::new(r.kind.object_kind(), &r.name);
         if self.opts.from == self.to() {
             let body = r.body.trim().to_string();
@@ -1649,6 +1702,53 @@ impl<'a> Emitter<'a> {
         let converted = match r.kind {
             crate::ir::RoutineKind::Trigger => {
                 super::trigger::convert(&r.body, self.opts.from, self.to(), &self.namer)
+            }
+            crate::ir::RoutineKind::Function | crate::ir::RoutineKind::Procedure => {
+                let routine = super::routine::convert(
+                    r,
+                    self.opts.from,
+                    self.to(),
+                    namer,
+                    &self.opts.routine_types,
+                );
+                match routine {
+                    Some(Ok(c)) => {
+                        for w in &c.warnings {
+                            diags.push(
+                                Diagnostic::new(
+                                    w.code,
+                                    format!("{} `{}`: {}", r.kind.as_str(), r.name, w.message),
+                                )
+                                .at(r.head)
+                                .object(object.clone()),
+                            );
+                        }
+                        self.post(StepKind::Routine, object, c.sql);
+                        return;
+                    }
+                    Some(Err(left)) => {
+                        diags.push(
+                            Diagnostic::new(
+                                &codes::ROUTINE_MANUAL,
+                                format!(
+                                    "{} `{}` must be rewritten for {}: {}",
+                                    r.kind.as_str(),
+                                    r.name,
+                                    self.to(),
+                                    left.why
+                                ),
+                            )
+                            .at(left.span)
+                            .object(object)
+                            .help(format!(
+                                "ferry leaves the {} out: rewrite it in the target's procedural language",
+                                r.kind.as_str(),
+                            )),
+                        );
+                        return;
+                    }
+                    None => None,
+                }
             }
             _ => None,
         };
