@@ -17,11 +17,12 @@ use ferry::dialect::Dialect;
 use ferry::source::SourceFile;
 
 /// What a call gave back: each result set's rows (sorted: a SELECT without ORDER BY has no
-/// order), then the OUT values or the function's value.
-#[derive(Debug, PartialEq)]
+/// order), then the OUT values or the function's value; or the error's SQLSTATE and message.
+#[derive(Debug, PartialEq, Default)]
 struct Outcome {
     sets: Vec<Vec<String>>,
     values: Vec<String>,
+    error: Option<(String, String)>,
 }
 
 /// What PostgreSQL writes differently from MariaDB by type.
@@ -57,6 +58,8 @@ struct Call {
     postgres: String,
     /// How many of the CALL's columns are OUT values (the rest are result cursors).
     out_count: usize,
+    /// MariaDB: what sets the INOUT variables first.
+    before: Option<String>,
 }
 
 fn function(name: &str, args: &str) -> Call {
@@ -65,6 +68,18 @@ fn function(name: &str, args: &str) -> Call {
         outs: Vec::new(),
         postgres: format!("SELECT {name}({args})"),
         out_count: 1,
+        before: None,
+    }
+}
+
+/// A query run alike on both sides (a table's rows after a procedure changed them).
+fn query(sql: &str) -> Call {
+    Call {
+        mysql: sql.to_string(),
+        outs: Vec::new(),
+        postgres: sql.to_string(),
+        out_count: usize::MAX,
+        before: None,
     }
 }
 
@@ -77,6 +92,7 @@ fn procedure(name: &str, args: &str, outs: usize, cursors: usize) -> Call {
         outs: vars,
         postgres: format!("CALL {name}({args}, {nulls})"),
         out_count: outs,
+        before: None,
     }
 }
 
@@ -89,13 +105,24 @@ fn on_mariadb(rt: &tokio::runtime::Runtime, url: &str, call: &Call) -> Outcome {
         conn.query_drop("SET time_zone = '+00:00'")
             .await
             .unwrap_or_else(|e| panic!("MariaDB: {e}"));
+        if let Some(before) = &call.before {
+            conn.query_drop(before.as_str())
+                .await
+                .unwrap_or_else(|e| panic!("{before}: {e}"));
+        }
         let mut sets = Vec::new();
         let mut values = Vec::new();
         {
-            let mut result = conn
-                .query_iter(call.mysql.as_str())
-                .await
-                .unwrap_or_else(|e| panic!("{}: {e}", call.mysql));
+            let mut result = match conn.query_iter(call.mysql.as_str()).await {
+                Ok(r) => r,
+                Err(mysql_async::Error::Server(e)) => {
+                    return Outcome {
+                        error: Some((e.state, e.message)),
+                        ..Outcome::default()
+                    };
+                }
+                Err(e) => panic!("{}: {e}", call.mysql),
+            };
             while !result.is_empty() {
                 let has_columns = result.columns().is_some_and(|c| !c.is_empty());
                 let rows: Vec<mysql_async::Row> = result
@@ -147,7 +174,11 @@ fn on_mariadb(rt: &tokio::runtime::Runtime, url: &str, call: &Call) -> Outcome {
             }
         }
         let _ = conn.disconnect().await;
-        Outcome { sets, values }
+        Outcome {
+            sets,
+            values,
+            error: None,
+        }
     })
 }
 
@@ -159,13 +190,19 @@ fn pg_error(sql: &str, e: tokio_postgres::Error) -> String {
     }
 }
 
+async fn pg_rows(client: &tokio_postgres::Client, sql: &str) -> Vec<Vec<String>> {
+    pg_try_rows(client, sql)
+        .await
+        .unwrap_or_else(|e| panic!("{}", pg_error(sql, e)))
+}
+
 /// Runs `sql` with the simple protocol; its rows as text, booleans known from a prepared
 /// description of the same statement.
-async fn pg_rows(client: &tokio_postgres::Client, sql: &str) -> Vec<Vec<String>> {
-    let described = client
-        .prepare(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{}", pg_error(sql, e)));
+async fn pg_try_rows(
+    client: &tokio_postgres::Client,
+    sql: &str,
+) -> Result<Vec<Vec<String>>, tokio_postgres::Error> {
+    let described = client.prepare(sql).await?;
     let kinds: Vec<Kind> = described
         .columns()
         .iter()
@@ -175,11 +212,8 @@ async fn pg_rows(client: &tokio_postgres::Client, sql: &str) -> Vec<Vec<String>>
             _ => Kind::Other,
         })
         .collect();
-    let messages = client
-        .simple_query(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{}", pg_error(sql, e)));
-    messages
+    let messages = client.simple_query(sql).await?;
+    Ok(messages
         .into_iter()
         .filter_map(|m| match m {
             tokio_postgres::SimpleQueryMessage::Row(r) => Some(
@@ -189,7 +223,7 @@ async fn pg_rows(client: &tokio_postgres::Client, sql: &str) -> Vec<Vec<String>>
             ),
             _ => None,
         })
-        .collect()
+        .collect())
 }
 
 fn on_postgres(rt: &tokio::runtime::Runtime, url: &str, call: &Call) -> Outcome {
@@ -203,7 +237,38 @@ fn on_postgres(rt: &tokio::runtime::Runtime, url: &str, call: &Call) -> Outcome 
             .batch_execute("SET TimeZone = 'UTC'; BEGIN")
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let mut rows = pg_rows(&client, &call.postgres).await;
+        if call.out_count == usize::MAX {
+            let mut set: Vec<String> = pg_rows(&client, &call.postgres)
+                .await
+                .into_iter()
+                .map(|r| r.join(" | "))
+                .collect();
+            set.sort();
+            let _ = client.batch_execute("COMMIT").await;
+            return Outcome {
+                values: set,
+                ..Outcome::default()
+            };
+        }
+        let mut rows = match pg_try_rows(&client, &call.postgres).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                let Some(d) = e.as_db_error() else {
+                    panic!("{}", pg_error(&call.postgres, e));
+                };
+                let error = Some((d.code().code().to_string(), d.message().to_string()));
+                let _ = client.batch_execute("ROLLBACK").await;
+                return Outcome {
+                    error,
+                    ..Outcome::default()
+                };
+            }
+        };
+        if call.out_count == 0 {
+            // A procedure without OUT values returns no row.
+            let _ = client.batch_execute("COMMIT").await;
+            return Outcome::default();
+        }
         assert_eq!(rows.len(), 1, "{}: {rows:?}", call.postgres);
         let row = rows.remove(0);
         let mut sets = Vec::new();
@@ -229,6 +294,7 @@ fn on_postgres(rt: &tokio::runtime::Runtime, url: &str, call: &Call) -> Outcome 
         Outcome {
             sets,
             values: row[..call.out_count].to_vec(),
+            error: None,
         }
     })
 }
@@ -335,6 +401,20 @@ fn sakila_routines_give_the_same_results_on_postgres() {
         calls.push(procedure("rewards_report", &format!("{n}, {amount}"), 1, 3));
     }
 
+    let (failures, passed, rows_seen) = run_calls(&calls, &my, &pg);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Every routine called, and the result sets were not all empty.
+    assert_eq!(passed.len(), 6, "{passed:?}");
+    assert!(rows_seen > 20, "{rows_seen} rows in the result sets");
+}
+
+/// Each call on both sides: the failures, the routines that gave the same on both, and how
+/// many result-set rows MariaDB returned.
+fn run_calls(
+    calls: &[Call],
+    my: &ScratchDb,
+    pg: &ScratchDb,
+) -> (Vec<String>, std::collections::BTreeSet<String>, usize) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -343,7 +423,7 @@ fn sakila_routines_give_the_same_results_on_postgres() {
     let mut failures = Vec::new();
     let mut passed = std::collections::BTreeSet::new();
     let mut rows_seen = 0;
-    for call in &calls {
+    for call in calls {
         let source = on_mariadb(&rt, &my_url, call);
         let target = on_postgres(&rt, &pg_url, call);
         rows_seen += source.sets.iter().map(Vec::len).sum::<usize>();
@@ -356,8 +436,86 @@ fn sakila_routines_give_the_same_results_on_postgres() {
             ));
         }
     }
+    (failures, passed, rows_seen)
+}
+
+/// The fixture of procedural constructs (`fixtures/ok/mysql-routines.sql`): its routines
+/// created on MariaDB as written and on PostgreSQL as converted, then called alike.
+#[test]
+fn fixture_routines_give_the_same_results_on_postgres() {
+    let (Some(_), Some(_)) = (mysql_url(), pg_url()) else {
+        eprintln!("skipped: FERRY_TEST_MYSQL or FERRY_TEST_PG not set");
+        return;
+    };
+    let path = "tests/fixtures/ok/mysql-routines.sql";
+    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let file = SourceFile::new(path, text.clone());
+    let conv = common::convert::with_defaults(Dialect::Mysql, Dialect::Postgres, &file);
+    // Dynamic SQL is left out, named with its line and column.
+    let left: Vec<String> = conv
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("must be rewritten"))
+        .map(|d| {
+            let (line, col) = d.span.map_or((0, 0), |s| file.line_col(s.start));
+            format!("{}:{line}:{col}: {}", file.name, d.message)
+        })
+        .collect();
+    assert_eq!(
+        left,
+        [format!(
+            "{path}:108:3: procedure `count_rows` must be rewritten for postgres: dynamic SQL (`PREPARE`) is not converted"
+        )]
+    );
+    let my = ScratchDb::mariadb("routines_fixture");
+    let pg = ScratchDb::postgres("routines_fixture");
+    my.run_script(&text)
+        .unwrap_or_else(|e| panic!("MariaDB: {e}"));
+    pg.run_script(&conv.output.render(ferry::emit::Section::All))
+        .unwrap_or_else(|e| panic!("PostgreSQL: {e}"));
+    let rows = "INSERT INTO item (id, name, qty, price) VALUES (1, 'bolt', 10, 0.25), (2, 'nut', 3, 0.10), (3, 'gear', 7, 12.50), (4, 'belt', 0, 8.00);";
+    my.run_script(rows)
+        .unwrap_or_else(|e| panic!("MariaDB: {e}"));
+    pg.run_script(rows)
+        .unwrap_or_else(|e| panic!("PostgreSQL: {e}"));
+
+    let mut calls = Vec::new();
+    for (q, max) in [
+        ("NULL", "5"),
+        ("-4", "5"),
+        ("3", "5"),
+        ("9", "5"),
+        ("5", "5"),
+    ] {
+        calls.push(function("clamp_qty", &format!("{q}, {max}")));
+    }
+    for n in ["0", "1", "4", "10", "-2"] {
+        calls.push(function("triangle", n));
+        calls.push(function("odd_sum", n));
+        calls.push(function("countdown", n));
+    }
+    for (min, count) in [("0", "0"), ("5", "10"), ("100", "1"), ("3", "NULL")] {
+        calls.push(Call {
+            mysql: format!("CALL stock_value({min}, @ferry_out1, @ferry_out2)"),
+            outs: vec!["@ferry_out1".into(), "@ferry_out2".into()],
+            postgres: format!("CALL stock_value({min}, NULL, {count})"),
+            out_count: 2,
+            before: Some(format!("SET @ferry_out2 = {count}")),
+        });
+    }
+    let items = query("SELECT id, name, qty, price FROM item");
+    for (id, add) in [("1", "5"), ("2", "0"), ("99", "1"), ("3", "-1"), ("4", "2")] {
+        calls.push(Call {
+            mysql: format!("CALL restock({id}, {add})"),
+            outs: Vec::new(),
+            postgres: format!("CALL restock({id}, {add})"),
+            out_count: 0,
+            before: None,
+        });
+        calls.push(query(&items.mysql));
+    }
+    let (failures, passed, _) = run_calls(&calls, &my, &pg);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    // Every routine called, and the result sets were not all empty.
-    assert_eq!(passed.len(), 6, "{passed:?}");
-    assert!(rows_seen > 20, "{rows_seen} rows in the result sets");
+    assert_eq!(passed.len(), 7, "{passed:?}");
 }

@@ -1763,9 +1763,14 @@ impl<'a> Emitter<'a> {
             Some(Err(why)) => Some(why),
             None => None,
         };
-        let help = match &why {
-            Some(why) => format!("{why}; rewrite it in the target's procedural language"),
-            None => {
+        let no_routines = match r.kind {
+            crate::ir::RoutineKind::Trigger => None,
+            _ => self.target().no_routines(),
+        };
+        let help = match (&why, no_routines) {
+            (Some(why), _) => format!("{why}; rewrite it in the target's procedural language"),
+            (None, Some(reason)) => reason.to_string(),
+            (None, None) => {
                 "rewrite it in the target's procedural language; ferry keeps its source location"
                     .to_string()
             }

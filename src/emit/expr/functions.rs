@@ -144,6 +144,8 @@ pub const FUNCTIONS: &[Function] = &[
     f("year", MYSQL, Postgres, Template("CAST(EXTRACT(YEAR FROM {0}) AS integer)"), "https://mariadb.com/kb/en/year/"),
     f("month", MYSQL, Postgres, Template("CAST(EXTRACT(MONTH FROM {0}) AS integer)"), "https://mariadb.com/kb/en/month/"),
     f("last_day", MYSQL, Postgres, Template("CAST(date_trunc('month', {0}) + INTERVAL '1 month - 1 day' AS date)"), "https://mariadb.com/kb/en/last_day/"),
+    // MOD(a, b) takes the sign of a on both (https://mariadb.com/kb/en/mod/).
+    f("mod", MYSQL, Postgres, Name("mod"), "https://www.postgresql.org/docs/15/functions-math.html"),
     // DATE_ADD / DATE_SUB of an INTERVAL (rule `mysql_interval_postgres` spells the interval):
     // a timestamp on PostgreSQL, where MySQL gives a DATE for a DATE and whole days or months.
     f("date_add", MYSQL, Postgres, Template("({0} + {1})"), "https://mariadb.com/kb/en/date_add/"),
