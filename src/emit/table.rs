@@ -1700,9 +1700,13 @@ impl<'a> Emitter<'a> {
             return;
         }
         let converted = match r.kind {
-            crate::ir::RoutineKind::Trigger => {
-                super::trigger::convert(&r.body, self.opts.from, self.to(), &self.namer)
-            }
+            crate::ir::RoutineKind::Trigger => super::trigger::convert(
+                &r.body,
+                self.opts.from,
+                self.to(),
+                &self.namer,
+                &self.opts.routine_types,
+            ),
             crate::ir::RoutineKind::Function | crate::ir::RoutineKind::Procedure => {
                 let routine = super::routine::convert(
                     r,

@@ -59,6 +59,12 @@ pub fn types_used(routines: &[Routine], from: Dialect, to: Dialect) -> Vec<Strin
         return out;
     }
     for r in routines {
+        if r.kind == RoutineKind::Trigger {
+            if let Ok(b) = mysql::read_trigger_body(&r.body, r.span.start) {
+                collect_block_types(&b, &mut out);
+            }
+            continue;
+        }
         let Some(Ok(def)) = read(r, from) else {
             continue;
         };
@@ -134,7 +140,7 @@ fn to_postgres(
     p.results_allowed = !function;
     p.dropped = plpgsql::dropped(&def.body);
     p.routine = def.name.to_lowercase();
-    let body = p.body(&def.body, r.head)?;
+    let body = p.body(&def.body, r.head, "")?;
     if body.contains("$ferry$") {
         return Err(Left {
             why: "the text `$ferry$` in the body is not converted".into(),

@@ -41,6 +41,36 @@ pub fn read(text: &str, base: usize) -> R<RoutineDef> {
     r.routine()
 }
 
+/// The body of a trigger (`CREATE TRIGGER ... FOR EACH ROW [FOLLOWS|PRECEDES t] body`), one
+/// statement or a BEGIN ... END block, as a block.
+pub fn read_trigger_body(text: &str, base: usize) -> R<Block> {
+    let toks = tokens(text)?;
+    let mut r = Reader {
+        text,
+        toks,
+        pos: 0,
+        base,
+    };
+    let row =
+        r.find(|r, i| r.word_is(i, "FOR") && r.word_is(i + 1, "EACH") && r.word_is(i + 2, "ROW"));
+    r.pos = row + 3;
+    if r.eat("FOLLOWS") || r.eat("PRECEDES") {
+        r.name()?;
+    }
+    let start = r.pos;
+    let body = r.statement()?;
+    Ok(match body.kind {
+        StmtKind::Block(b) => b,
+        kind => Block {
+            stmts: vec![Stmt {
+                kind,
+                span: r.span(start),
+            }],
+            ..Block::default()
+        },
+    })
+}
+
 fn tokens(text: &str) -> R<Vec<Tok>> {
     let dialect = Dialect::Mysql.parser();
     let raw = Tokenizer::new(dialect.as_ref(), text)
@@ -577,7 +607,11 @@ impl Reader<'_> {
             "PREPARE" | "EXECUTE" | "DEALLOCATE" => {
                 return self.unread(format!("dynamic SQL (`{word}`)"));
             }
-            _ => return self.unread(format!("the statement `{}`", self.first_words())),
+            _ => {
+                let semi = self.find(|r, i| matches!(r.toks[i].token, Token::SemiColon));
+                let text = first_words(self.slice(self.pos, semi));
+                return self.unread(format!("the statement `{text}`"));
+            }
         };
         Ok(Stmt {
             kind,

@@ -190,13 +190,19 @@ impl<'a> Printer<'a> {
         self.vars.iter().rev().find_map(|s| s.get(&n))
     }
 
-    /// The body: the routine's outermost block, with the conflict rule first.
-    pub fn body(&mut self, b: &Block, span: Span) -> R<String> {
-        let block = self.block(b, 0, span)?;
-        Ok(format!("#variable_conflict use_variable\n{block}"))
+    /// The body: the routine's outermost block, with the conflict rule first where a name may
+    /// be both a variable and a column; `last` ends the block (a trigger's RETURN).
+    pub fn body(&mut self, b: &Block, span: Span, last: &str) -> R<String> {
+        let block = self.block(b, 0, span, last)?;
+        let named = self.vars.iter().any(|v| !v.is_empty()) || !b.vars.is_empty();
+        Ok(if named {
+            format!("#variable_conflict use_variable\n{block}")
+        } else {
+            block
+        })
     }
 
-    fn block(&mut self, b: &Block, depth: usize, span: Span) -> R<String> {
+    fn block(&mut self, b: &Block, depth: usize, span: Span, last: &str) -> R<String> {
         let pad = "  ".repeat(depth);
         let outermost = self.handlers.is_empty();
         let handler = match b.handlers.as_slice() {
@@ -250,7 +256,7 @@ impl<'a> Printer<'a> {
         if !decls.is_empty() {
             out.push_str(&format!("{pad}DECLARE\n{decls}"));
         }
-        out.push_str(&format!("{pad}BEGIN\n{stmts}{pad}END"));
+        out.push_str(&format!("{pad}BEGIN\n{stmts}{last}{pad}END"));
         if !exit_label.is_empty() {
             out.push_str(&format!(" {exit_label}"));
         }
@@ -335,7 +341,7 @@ impl<'a> Printer<'a> {
         let pad = "  ".repeat(depth);
         let span = s.span;
         Ok(match &s.kind {
-            StmtKind::Block(b) => self.block(b, depth, span)?,
+            StmtKind::Block(b) => self.block(b, depth, span, "")?,
             StmtKind::Set(sets) => {
                 let mut out = String::new();
                 for (target, value) in sets {
@@ -347,7 +353,7 @@ impl<'a> Printer<'a> {
                             )
                         }
                         [v] if self.var_type(v).is_some() => self.name(v),
-                        _ => return left(format!("SET {}", target.join(".")), span),
+                        _ => return left(format!("`SET {}`", target.join(".")), span),
                     };
                     out.push_str(&format!("{pad}{target} := {};\n", self.expr(value, span)?));
                 }
