@@ -89,7 +89,13 @@ fn mysql_to_postgres(
     types: &HashMap<String, String>,
 ) -> Result<Converted, Refusal> {
     let (from, to) = (Dialect::Mysql, Dialect::Postgres);
-    let m = read_mysql(sql)?;
+    // sqlparser reads the head (name, event, table); the body is read below. A body it cannot
+    // read (DECLARE, loops) stands in as one statement for the head's sake.
+    let m = read_mysql(sql).or_else(|why| {
+        let start = crate::emit::routine::mysql::trigger_body_start(sql)
+            .map_err(|u| Refusal::Procedural(format!("{} is not converted", u.construct)))?;
+        read_mysql(&format!("{} SET @ferry_body = 1", &sql[..start])).map_err(|_| why)
+    })?;
     let t = &m.create;
     let period = match t.period {
         Some(ast::TriggerPeriod::Before) => "BEFORE",
@@ -344,6 +350,21 @@ mod tests {
                 "CREATE TRIGGER stamp BEFORE INSERT ON customer FOR EACH ROW SET NEW.create_date = NOW()"
             ),
             "CREATE FUNCTION stamp_fn() RETURNS trigger LANGUAGE plpgsql AS $ferry$\nBEGIN\n  NEW.create_date := now();\n  RETURN NEW;\nEND;\n$ferry$\nCREATE TRIGGER stamp BEFORE INSERT ON customer FOR EACH ROW EXECUTE FUNCTION stamp_fn()"
+        );
+    }
+
+    #[test]
+    fn trigger_bodies_take_declarations_and_loops() {
+        assert_eq!(
+            pg("CREATE TRIGGER c AFTER INSERT ON film FOR EACH ROW BEGIN
+                DECLARE v_total INT DEFAULT 0;
+                SELECT COUNT(*) INTO v_total FROM film;
+                WHILE v_total > 100 DO
+                  SET v_total = v_total - 100;
+                END WHILE;
+                INSERT INTO film_log (film_id, total) VALUES (NEW.film_id, v_total);
+              END"),
+            "CREATE FUNCTION c_fn() RETURNS trigger LANGUAGE plpgsql AS $ferry$\n#variable_conflict use_variable\nDECLARE\n  v_total integer := 0;\nBEGIN\n  SELECT COUNT(*) FROM film INTO v_total;\n  WHILE v_total > 100 LOOP\n    v_total := v_total - 100;\n  END LOOP;\n  INSERT INTO film_log (film_id, total) VALUES (NEW.film_id, v_total);\n  RETURN NULL;\nEND;\n$ferry$\nCREATE TRIGGER c AFTER INSERT ON film FOR EACH ROW EXECUTE FUNCTION c_fn()"
         );
     }
 

@@ -725,6 +725,20 @@ fn oracle_pseudo_columns(rw: &mut Rewrite<'_>, e: &mut Expr) -> Step {
 fn identifiers(rw: &mut Rewrite<'_>, e: &mut Expr) -> Step {
     match e {
         Expr::Identifier(id) => rw.ident(id),
+        // A trigger's NEW and OLD are keywords of the trigger's language in any case: kept as
+        // written, never quoted.
+        Expr::CompoundIdentifier(ids)
+            if ids.len() == 2
+                && ids[0].quote_style.is_none()
+                && ["new", "old"].contains(&ids[0].value.to_lowercase().as_str())
+                && rw
+                    .scopes
+                    .iter()
+                    .flatten()
+                    .any(|(n, _)| n.eq_ignore_ascii_case(&ids[0].value)) =>
+        {
+            rw.ident(&mut ids[1]);
+        }
         Expr::CompoundIdentifier(ids) => ids.iter_mut().for_each(|id| rw.ident(id)),
         _ => return Step::Next,
     }

@@ -41,6 +41,25 @@ pub fn read(text: &str, base: usize) -> R<RoutineDef> {
     r.routine()
 }
 
+/// Where a trigger's body starts (after `FOR EACH ROW [FOLLOWS|PRECEDES t]`), as a byte
+/// offset in `text`: the head before it is what sqlparser reads of a trigger.
+pub fn trigger_body_start(text: &str) -> R<usize> {
+    let toks = tokens(text)?;
+    let mut r = Reader {
+        text,
+        toks,
+        pos: 0,
+        base: 0,
+    };
+    let row =
+        r.find(|r, i| r.word_is(i, "FOR") && r.word_is(i + 1, "EACH") && r.word_is(i + 2, "ROW"));
+    r.pos = row + 3;
+    if r.eat("FOLLOWS") || r.eat("PRECEDES") {
+        r.name()?;
+    }
+    Ok(r.at())
+}
+
 /// The body of a trigger (`CREATE TRIGGER ... FOR EACH ROW [FOLLOWS|PRECEDES t] body`), one
 /// statement or a BEGIN ... END block, as a block.
 pub fn read_trigger_body(text: &str, base: usize) -> R<Block> {
