@@ -176,23 +176,7 @@ pub fn map_column(rules: &Rules, ctx: &ColumnCtx) -> (TypeDecision, Vec<Diagnost
 /// what a nullable column of that type becomes, or None where that needs a person. A CHECK the
 /// column would get (an unsigned type's range) has no place on a variable and is not kept.
 pub fn map_type(rules: &Rules, ty: &str) -> Option<String> {
-    let column = Column {
-        name: "value".into(),
-        span: crate::source::Span::new(0, 0),
-        source_type: ty.to_string(),
-        nullable: true,
-        default: None,
-        identity: None,
-        generated: None,
-        charset: None,
-        collation: None,
-        comment: None,
-        on_update_now: false,
-        facts: Default::default(),
-        values: None,
-        enum_type: None,
-        mapped: None,
-    };
+    let column = Column::new("value", crate::source::Span::new(0, 0), ty);
     let ctx = ColumnCtx {
         table: "routine",
         column: &column,

@@ -255,27 +255,9 @@ impl Reader<'_> {
     /// An expression from here up to the token `to`.
     fn expr_until(&mut self, to: usize) -> R<ast::Expr> {
         let text = self.slice(self.pos, to).to_string();
-        let dialect = Dialect::Mysql.parser();
-        let parsed = Parser::new(dialect.as_ref())
-            .try_with_sql(&text)
-            .and_then(|mut p| {
-                let e = p.parse_expr()?;
-                match p.peek_token().token {
-                    Token::EOF => Ok(e),
-                    t => Err(sqlparser::parser::ParserError::ParserError(format!(
-                        "unexpected {t}"
-                    ))),
-                }
-            });
-        match parsed {
-            Ok(e) => {
-                self.pos = to;
-                Ok(e)
-            }
-            Err(e) => self.unread(format!(
-                "the expression `{text}`, which ferry cannot read: {e}"
-            )),
-        }
+        let e = self.parsed("the expression", &text, |p| p.parse_expr())?;
+        self.pos = to;
+        Ok(e)
     }
 
     fn routine(&mut self) -> R<RoutineDef> {
@@ -510,24 +492,15 @@ impl Reader<'_> {
                 self.end_of("REPEAT", &label)?;
                 StmtKind::Repeat { label, body, until }
             }
-            "LEAVE" | "ITERATE" => {
+            "LEAVE" | "ITERATE" | "OPEN" | "CLOSE" => {
                 self.pos += 1;
-                let l = self.name()?;
+                let name = self.name()?;
                 self.end_statement()?;
-                if word == "LEAVE" {
-                    StmtKind::Leave(l)
-                } else {
-                    StmtKind::Iterate(l)
-                }
-            }
-            "OPEN" | "CLOSE" => {
-                self.pos += 1;
-                let c = self.name()?;
-                self.end_statement()?;
-                if word == "OPEN" {
-                    StmtKind::Open(c)
-                } else {
-                    StmtKind::Close(c)
+                match word.as_str() {
+                    "LEAVE" => StmtKind::Leave(name),
+                    "ITERATE" => StmtKind::Iterate(name),
+                    "OPEN" => StmtKind::Open(name),
+                    _ => StmtKind::Close(name),
                 }
             }
             "FETCH" => {
@@ -607,18 +580,7 @@ impl Reader<'_> {
             "INSERT" | "UPDATE" | "DELETE" | "CREATE" | "DROP" => {
                 let semi = self.find(|r, i| matches!(r.toks[i].token, Token::SemiColon));
                 let text = self.slice(self.pos, semi).to_string();
-                let dialect = Dialect::Mysql.parser();
-                let parsed = Parser::parse_sql(dialect.as_ref(), &text);
-                let statement = match parsed.map(<[ast::Statement; 1]>::try_from) {
-                    Ok(Ok([s])) => s,
-                    Ok(Err(_)) => return self.unread(format!("the statement `{text}`")),
-                    Err(e) => {
-                        return self.unread(format!(
-                            "the statement `{}`, which ferry cannot read: {e}",
-                            first_words(&text)
-                        ));
-                    }
-                };
+                let statement = self.parsed("the statement", &text, |p| p.parse_statement())?;
                 self.pos = semi;
                 self.end_statement()?;
                 StmtKind::Sql(Box::new(statement))
@@ -689,19 +651,7 @@ impl Reader<'_> {
             text.replace_range(s..e, &" ".repeat(e - s));
             self.pos = save;
         }
-        let dialect = Dialect::Mysql.parser();
-        let query = Parser::new(dialect.as_ref())
-            .try_with_sql(&text)
-            .and_then(|mut p| p.parse_query());
-        let query = match query {
-            Ok(q) => q,
-            Err(e) => {
-                return self.unread(format!(
-                    "the query `{}`, which ferry cannot read: {e}",
-                    first_words(&text)
-                ));
-            }
-        };
+        let query = self.parsed("the query", &text, |p| p.parse_query())?;
         self.pos = semi;
         self.end_statement()?;
         Ok(if into.is_some() {
@@ -786,6 +736,33 @@ impl Reader<'_> {
             });
         }
         Ok(())
+    }
+
+    /// `text` read whole by sqlparser's `read`, or `what` named as unread.
+    fn parsed<T>(
+        &self,
+        what: &str,
+        text: &str,
+        read: impl FnOnce(&mut Parser) -> Result<T, sqlparser::parser::ParserError>,
+    ) -> R<T> {
+        let dialect = Dialect::Mysql.parser();
+        let parsed = Parser::new(dialect.as_ref())
+            .try_with_sql(text)
+            .and_then(|mut p| {
+                let t = read(&mut p)?;
+                match p.peek_token().token {
+                    Token::EOF => Ok(t),
+                    t => Err(sqlparser::parser::ParserError::ParserError(format!(
+                        "unexpected {t}"
+                    ))),
+                }
+            });
+        parsed.or_else(|e| {
+            self.unread(format!(
+                "{what} `{}`, which ferry cannot read: {e}",
+                first_words(text)
+            ))
+        })
     }
 
     fn is_token(&self, t: &Token) -> bool {
