@@ -773,3 +773,80 @@ impl Reader<'_> {
 fn first_words(s: &str) -> String {
     s.split_whitespace().take(4).collect::<Vec<_>>().join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROUTINE: &str =
+        "CREATE DEFINER=`root`@`%` PROCEDURE p(IN a INT, OUT b DECIMAL(10,2) UNSIGNED, INOUT c INT)
+BEGIN
+  DECLARE done, n INT DEFAULT 0;
+  DECLARE cur CURSOR FOR SELECT x FROM t WHERE y > a;
+  DECLARE CONTINUE HANDLER FOR NOT FOUND SET done = 1;
+  l: LOOP
+    FETCH NEXT FROM cur INTO n;
+    IF done = 1 THEN LEAVE l; ELSEIF n > 3 THEN ITERATE l; ELSE SET b = b + n; END IF;
+  END LOOP l;
+  REPEAT SET c = c - 1; UNTIL c <= 0 END REPEAT;
+  SELECT COUNT(*) FROM t INTO c;
+  SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'stop';
+END";
+
+    #[test]
+    fn compound_statements_are_read_into_the_ir() {
+        let def = read(ROUTINE, 100).unwrap_or_else(|u| panic!("{u:?}"));
+        assert_eq!(def.name, "p");
+        let modes: Vec<(Mode, &str)> = def.params.iter().map(|p| (p.mode, p.ty.as_str())).collect();
+        assert_eq!(
+            modes,
+            [
+                (Mode::In, "int"),
+                (Mode::Out, "decimal(10,2) unsigned"),
+                (Mode::InOut, "int")
+            ]
+        );
+        let b = &def.body;
+        assert_eq!((b.vars.len(), b.cursors.len(), b.handlers.len()), (2, 1, 1));
+        let kinds: Vec<&str> = b
+            .stmts
+            .iter()
+            .map(|s| match &s.kind {
+                StmtKind::Loop { .. } => "loop",
+                StmtKind::Repeat { .. } => "repeat",
+                StmtKind::SelectInto { .. } => "select into",
+                StmtKind::Signal { .. } => "signal",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["loop", "repeat", "select into", "signal"]);
+        // Spans are file offsets: the SIGNAL's starts where the text has it, plus the base.
+        let signal = &b.stmts[3];
+        assert_eq!(signal.span.start, 100 + ROUTINE.find("SIGNAL").unwrap_or(0));
+    }
+
+    /// Every prefix of a routine ends in a routine or a named construct with a place inside the
+    /// text, never a panic.
+    #[test]
+    fn cut_routines_end_in_a_named_construct() {
+        for (i, _) in ROUTINE.char_indices() {
+            if let Err(u) = read(&ROUTINE[..i], 0) {
+                assert!(u.at <= i, "{i}: {u:?}");
+                assert!(!u.construct.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn dynamic_sql_is_named_where_it_stands() {
+        let text = "CREATE PROCEDURE p() BEGIN\n  PREPARE s FROM 'SELECT 1';\nEND";
+        let u = read(text, 0).err();
+        assert_eq!(
+            u,
+            Some(Unread {
+                construct: "dynamic SQL (`PREPARE`)".into(),
+                at: text.find("PREPARE").unwrap_or(0),
+            })
+        );
+    }
+}
