@@ -77,6 +77,16 @@ pub fn types_used(routines: &[Routine], from: Dialect, to: Dialect) -> Vec<Strin
     out
 }
 
+/// The variables a block and the blocks inside it declare (lower case).
+fn block_variables(b: &crate::ir::procedural::Block, out: &mut Vec<String>) {
+    out.extend(b.vars.iter().map(|v| v.name.to_lowercase()));
+    for s in &b.stmts {
+        if let crate::ir::procedural::StmtKind::Block(inner) = &s.kind {
+            block_variables(inner, out);
+        }
+    }
+}
+
 fn collect_block_types(b: &crate::ir::procedural::Block, out: &mut Vec<String>) {
     use crate::ir::procedural::StmtKind as K;
     out.extend(b.vars.iter().map(|v| v.ty.clone()));
@@ -131,6 +141,11 @@ fn to_postgres(
     namer: &Namer,
     types: &HashMap<String, String>,
 ) -> Result<Converted, Left> {
+    let mut namer = namer.clone();
+    let mut variables: Vec<String> = def.params.iter().map(|p| p.name.to_lowercase()).collect();
+    block_variables(&def.body, &mut variables);
+    namer.variables = std::sync::Arc::new(variables.into_iter().collect());
+    let namer = &namer;
     let mut p = plpgsql::Printer::new(namer, from, types, &def.params);
     let function = def.returns.is_some();
     p.returns = match &def.returns {
