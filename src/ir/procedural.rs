@@ -43,6 +43,44 @@ pub struct Block {
     pub stmts: Vec<Stmt>,
 }
 
+impl Block {
+    /// This block and every block inside it, at any depth (in IF arms, loops, handlers).
+    pub fn all_blocks(&self) -> Vec<&Block> {
+        let mut out = vec![self];
+        for s in self.all_statements() {
+            if let StmtKind::Block(b) = &s.kind {
+                out.push(b);
+            }
+        }
+        out
+    }
+
+    /// Every statement of this block and of the statements and blocks inside it.
+    pub fn all_statements(&self) -> Vec<&Stmt> {
+        let mut out = Vec::new();
+        let mut stack: Vec<&Stmt> = self.stmts.iter().collect();
+        stack.extend(self.handlers.iter().map(|h| h.body.as_ref()));
+        while let Some(s) = stack.pop() {
+            out.push(s);
+            match &s.kind {
+                StmtKind::Block(b) => {
+                    stack.extend(&b.stmts);
+                    stack.extend(b.handlers.iter().map(|h| h.body.as_ref()));
+                }
+                StmtKind::If { arms, otherwise } => {
+                    arms.iter().for_each(|(_, b)| stack.extend(b));
+                    stack.extend(otherwise.iter().flatten());
+                }
+                StmtKind::While { body, .. }
+                | StmtKind::Loop { body, .. }
+                | StmtKind::Repeat { body, .. } => stack.extend(body),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
 /// `DECLARE a, b type [DEFAULT expr]`: one entry per name.
 #[derive(Clone, Debug)]
 pub struct Var {

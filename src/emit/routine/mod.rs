@@ -79,39 +79,25 @@ pub fn types_used(routines: &[Routine], from: Dialect, to: Dialect) -> Vec<Strin
 
 /// The variables a block and the blocks inside it declare (lower case).
 fn block_variables(b: &crate::ir::procedural::Block, out: &mut Vec<String>) {
-    out.extend(b.vars.iter().map(|v| v.name.to_lowercase()));
-    for s in &b.stmts {
-        if let crate::ir::procedural::StmtKind::Block(inner) = &s.kind {
-            block_variables(inner, out);
-        }
+    for inner in b.all_blocks() {
+        out.extend(inner.vars.iter().map(|v| v.name.to_lowercase()));
     }
 }
 
+/// The types a block's variables and temporary tables name.
 fn collect_block_types(b: &crate::ir::procedural::Block, out: &mut Vec<String>) {
-    use crate::ir::procedural::StmtKind as K;
-    out.extend(b.vars.iter().map(|v| v.ty.clone()));
-    let mut stack: Vec<&crate::ir::procedural::Stmt> = b.stmts.iter().collect();
-    stack.extend(b.handlers.iter().map(|h| h.body.as_ref()));
-    while let Some(s) = stack.pop() {
-        match &s.kind {
-            K::Block(inner) => collect_block_types(inner, out),
-            K::If { arms, otherwise } => {
-                arms.iter().for_each(|(_, b)| stack.extend(b));
-                stack.extend(otherwise.iter().flatten());
-            }
-            K::While { body, .. } | K::Loop { body, .. } | K::Repeat { body, .. } => {
-                stack.extend(body)
-            }
-            K::Sql(st) => {
-                if let sqlparser::ast::Statement::CreateTable(t) = st.as_ref() {
-                    out.extend(
-                        t.columns
-                            .iter()
-                            .map(|c| c.data_type.to_string().to_lowercase()),
-                    );
-                }
-            }
-            _ => {}
+    for inner in b.all_blocks() {
+        out.extend(inner.vars.iter().map(|v| v.ty.clone()));
+    }
+    for s in b.all_statements() {
+        if let crate::ir::procedural::StmtKind::Sql(st) = &s.kind
+            && let sqlparser::ast::Statement::CreateTable(t) = st.as_ref()
+        {
+            out.extend(
+                t.columns
+                    .iter()
+                    .map(|c| c.data_type.to_string().to_lowercase()),
+            );
         }
     }
 }

@@ -592,27 +592,15 @@ fn reads(q: &ast::Query) -> HashSet<String> {
 /// The tables (lower case) a block's statements drop.
 pub fn dropped(b: &Block) -> HashSet<String> {
     let mut out = HashSet::new();
-    let mut stack: Vec<&Stmt> = b.stmts.iter().collect();
-    while let Some(s) = stack.pop() {
-        match &s.kind {
-            StmtKind::Block(inner) => out.extend(dropped(inner)),
-            StmtKind::If { arms, otherwise } => {
-                arms.iter().for_each(|(_, b)| stack.extend(b));
-                stack.extend(otherwise.iter().flatten());
-            }
-            StmtKind::While { body, .. }
-            | StmtKind::Loop { body, .. }
-            | StmtKind::Repeat { body, .. } => stack.extend(body),
-            StmtKind::Sql(st) => {
-                if let ast::Statement::Drop { names, .. } = st.as_ref() {
-                    out.extend(names.iter().filter_map(|n| {
-                        n.0.last()
-                            .and_then(|p| p.as_ident())
-                            .map(|i| i.value.to_lowercase())
-                    }));
-                }
-            }
-            _ => {}
+    for s in b.all_statements() {
+        if let StmtKind::Sql(st) = &s.kind
+            && let ast::Statement::Drop { names, .. } = st.as_ref()
+        {
+            out.extend(names.iter().filter_map(|n| {
+                n.0.last()
+                    .and_then(|p| p.as_ident())
+                    .map(|i| i.value.to_lowercase())
+            }));
         }
     }
     out
