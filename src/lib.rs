@@ -143,6 +143,10 @@ fn finish(
         identifiers: opts.identifiers,
         emulate_on_update: opts.emulate_on_update,
         oracle_compat: opts.oracle_compat,
+        routine_types: emit::routine::types_used(&schema.routines, opts.from, opts.to)
+            .into_iter()
+            .filter_map(|t| mapping::map_type(rules, &t).map(|to| (t, to)))
+            .collect(),
     };
     let (output, d) = emit::emit(&schema, &order, &emit_opts);
     diagnostics.extend(d);

@@ -341,7 +341,7 @@ fn html_report_renders_in_headless_chromium() {
         "the dependency graph is inline"
     );
     assert!(
-        dom.contains("F1002 routine-manual"),
+        dom.contains("F1005 index-manual"),
         "action items are listed"
     );
 

@@ -8,9 +8,8 @@
 mod common;
 
 use common::db::{ScratchDb, mysql_url, pg_url};
-use common::ferry;
 use common::rows::{Engine, canonical, difference, lines, row_sql};
-use common::sakila::{in_scratch, loaded_mariadb, sakila};
+use common::sakila::{in_scratch, loaded_mariadb, migrate, sakila};
 use ferry::diag::ObjectKind;
 use ferry::dialect::Dialect;
 use ferry::source::SourceFile;
@@ -155,15 +154,6 @@ fn compare(my: &ScratchDb, target: &dyn Target, name: &str) {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-/// `ferry migrate` from the live database: tables, rows and views (it reads no triggers yet).
-fn migrate(my: &ScratchDb, target: &str) {
-    let o = ferry(&["migrate", &my.url(), target, "--jobs", "2"]);
-    let err = common::text(&o.stderr);
-    // Exit 1: a full-text and a spatial index need a person.
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(!err.contains("DIFFERENT"), "{err}");
 }
 
 #[test]

@@ -94,9 +94,11 @@ codes! {
         "a routine or trigger must be rewritten by hand",
         "kept the code out of the output; its text is in the source",
         "Procedures, functions and triggers are code in the source's procedural language. ferry keeps \
-         their text and location; it translates MySQL's row triggers for PostgreSQL and SQLite (SET NEW.col, \
-         INSERT, UPDATE, DELETE and IF in their body; the message's help names what stopped one) \
-         and no other procedural code yet: rewrite each one for the target and test it.";
+         their text and location; it translates MySQL's row triggers for PostgreSQL and SQLite, and \
+         MySQL's stored functions and procedures for PostgreSQL (PL/pgSQL); the message names the \
+         construct that stopped one and points at its line (dynamic SQL, a handler for another \
+         condition than NOT FOUND, a function without a known equivalent). SQLite has no stored \
+         routines at all. Rewrite each one left out for the target and test it.";
     VIEW_MANUAL = "F1003", "view-manual", Manual, Medium,
         "a view's query could not be converted",
         "left the view out of the output",

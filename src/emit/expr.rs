@@ -1001,8 +1001,8 @@ impl Loosen<'_, '_> {
             return false;
         }
         if let Expr::Identifier(id) = e
-            && self.outputs_named
-            && self.aliases.contains(&id.value.to_lowercase())
+            && ((self.outputs_named && self.aliases.contains(&id.value.to_lowercase()))
+                || self.rw.namer.variables.contains(&id.value.to_lowercase()))
         {
             return false;
         }

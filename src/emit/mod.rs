@@ -7,6 +7,7 @@ mod cascade;
 pub mod expr;
 pub mod names;
 pub mod refusal;
+pub mod routine;
 mod table;
 mod targets;
 mod trigger;
@@ -37,6 +38,9 @@ pub struct Options {
     pub emulate_on_update: bool,
     /// The Oracle release to write for (`ConvertOptions::oracle_compat`).
     pub oracle_compat: Option<u32>,
+    /// The types the script's routines name (source type, lower case -> target type), as
+    /// `mapping` decided them (`routine::types_used`).
+    pub routine_types: std::collections::HashMap<String, String>,
 }
 
 /// One emitted statement and the object it creates.

@@ -81,6 +81,12 @@ pub struct Namer {
     /// Functions and aggregates the script defines (lower case, unqualified): ferry does not
     /// emit them, so nothing that calls them can be emitted either.
     pub routines: Arc<HashSet<String>>,
+    /// Functions and procedures of the script that `emit/routine` converts (lower case): the
+    /// routines it converts may call them.
+    pub converted_routines: Arc<HashSet<String>>,
+    /// The variables and parameters (lower case) of the routine being printed: in its queries
+    /// a bare name of one is a value, not a column.
+    pub variables: Arc<HashSet<String>>,
     /// Tables, views, sequences and types renamed so that they stay distinct on the target
     /// (`settle`): source name -> target name (case policy applied, not quoted).
     renamed: Arc<HashMap<Name, String>>,
@@ -104,6 +110,8 @@ impl Namer {
             schemas: Arc::default(),
             unqualified_relations: Arc::default(),
             routines: Arc::default(),
+            converted_routines: Arc::default(),
+            variables: Arc::default(),
             renamed: Arc::default(),
         }
     }

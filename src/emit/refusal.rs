@@ -65,6 +65,8 @@ pub enum Refusal {
     NoPartialIndexes(Dialect),
     /// An expression kind with no conversion (INTERVAL, EXTRACT, AT TIME ZONE), as printed.
     NotConverted(String),
+    /// What the procedural conversion (`emit/routine/`) says, a sentence.
+    Procedural(String),
 }
 
 impl fmt::Display for Refusal {
@@ -134,6 +136,7 @@ impl fmt::Display for Refusal {
             Refusal::Cast(ty) => write!(f, "cast to `{ty}` is not converted"),
             Refusal::Convert => f.write_str("CONVERT(...) is not converted"),
             Refusal::NotConverted(e) => write!(f, "`{e}` is not converted"),
+            Refusal::Procedural(why) => f.write_str(why),
             Refusal::ReadsLeftOutView(dep) => {
                 write!(f, "it selects from view `{dep}`, which is not converted")
             }

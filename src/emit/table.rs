@@ -1672,8 +1672,56 @@ impl<'a> Emitter<'a> {
                 sql.to_string(),
             );
         }
+        // Calls between the script's routines re-print where the called routine converts too:
+        // those that do not are found by converting until no more drop out.
+        let mut namer = self.namer.clone();
+        if super::routine::converts(self.opts.from, self.to()) {
+            let mut left_out = (*namer.routines).clone();
+            for r in &self.schema.routines {
+                if matches!(
+                    r.kind,
+                    crate::ir::RoutineKind::Function | crate::ir::RoutineKind::Procedure
+                ) {
+                    left_out.remove(&r.name.name.to_lowercase());
+                }
+            }
+            loop {
+                namer.routines = Arc::new(left_out.clone());
+                namer.converted_routines = Arc::new(
+                    self.schema
+                        .routines
+                        .iter()
+                        .map(|r| r.name.name.to_lowercase())
+                        .filter(|r| !left_out.contains(r))
+                        .collect(),
+                );
+                let failing: Vec<String> = self
+                    .schema
+                    .routines
+                    .iter()
+                    .filter(|r| !left_out.contains(&r.name.name.to_lowercase()))
+                    .filter(|r| {
+                        matches!(
+                            super::routine::convert(
+                                r,
+                                self.opts.from,
+                                self.to(),
+                                &namer,
+                                &self.opts.routine_types
+                            ),
+                            Some(Err(_))
+                        )
+                    })
+                    .map(|r| r.name.name.to_lowercase())
+                    .collect();
+                if failing.is_empty() {
+                    break;
+                }
+                left_out.extend(failing);
+            }
+        }
         for r in rest {
-            self.routine(r, diags);
+            self.routine(r, &namer, diags);
         }
     }
 
@@ -1695,7 +1743,12 @@ impl<'a> Emitter<'a> {
 
     /// Procedural code runs unchanged on the engine it was written for; anywhere else it is a
     /// manual-action item.
-    fn routine(&mut self, r: &crate::ir::Routine, diags: &mut Vec<Diagnostic>) {
+    fn routine(
+        &mut self,
+        r: &crate::ir::Routine,
+        namer: &super::names::Namer,
+        diags: &mut Vec<Diagnostic>,
+    ) {
         let object = ObjectRef::new(r.kind.object_kind(), &r.name);
         if self.opts.from == self.to() {
             let stmt = self.kept_routine(r);
@@ -1730,8 +1783,59 @@ impl<'a> Emitter<'a> {
             return;
         }
         let converted = match r.kind {
-            crate::ir::RoutineKind::Trigger => {
-                super::trigger::convert(&r.body, self.opts.from, self.to(), &self.namer)
+            crate::ir::RoutineKind::Trigger => super::trigger::convert(
+                &r.body,
+                self.opts.from,
+                self.to(),
+                &self.namer,
+                &self.opts.routine_types,
+            ),
+            crate::ir::RoutineKind::Function | crate::ir::RoutineKind::Procedure => {
+                let routine = super::routine::convert(
+                    r,
+                    self.opts.from,
+                    self.to(),
+                    namer,
+                    &self.opts.routine_types,
+                );
+                match routine {
+                    Some(Ok(c)) => {
+                        for w in &c.warnings {
+                            diags.push(
+                                Diagnostic::new(
+                                    w.code,
+                                    format!("{} `{}`: {}", r.kind.as_str(), r.name, w.message),
+                                )
+                                .at(r.head)
+                                .object(object.clone()),
+                            );
+                        }
+                        self.post(StepKind::Routine, object, c.sql);
+                        return;
+                    }
+                    Some(Err(left)) => {
+                        diags.push(
+                            Diagnostic::new(
+                                &codes::ROUTINE_MANUAL,
+                                format!(
+                                    "{} `{}` must be rewritten for {}: {}",
+                                    r.kind.as_str(),
+                                    r.name,
+                                    self.to(),
+                                    left.why
+                                ),
+                            )
+                            .at(left.span)
+                            .object(object)
+                            .help(format!(
+                                "ferry leaves the {} out: rewrite it in the target's procedural language",
+                                r.kind.as_str(),
+                            )),
+                        );
+                        return;
+                    }
+                    None => None,
+                }
             }
             _ => None,
         };
@@ -1746,9 +1850,14 @@ impl<'a> Emitter<'a> {
             Some(Err(why)) => Some(why),
             None => None,
         };
-        let help = match &why {
-            Some(why) => format!("{why}; rewrite it in the target's procedural language"),
-            None => {
+        let no_routines = match r.kind {
+            crate::ir::RoutineKind::Trigger => None,
+            _ => self.target().no_routines(),
+        };
+        let help = match (&why, no_routines) {
+            (Some(why), _) => format!("{why}; rewrite it in the target's procedural language"),
+            (None, Some(reason)) => reason.to_string(),
+            (None, None) => {
                 "rewrite it in the target's procedural language; ferry keeps its source location"
                     .to_string()
             }

@@ -4,6 +4,8 @@
 //! (<https://www.postgresql.org/docs/15/plpgsql-trigger.html>). What a body holds beyond
 //! `SET NEW.col = ...`, INSERT, UPDATE, DELETE and IF is refused with the construct named.
 
+use std::collections::HashMap;
+
 use sqlparser::ast::{self, Statement};
 
 use super::expr;
@@ -25,9 +27,10 @@ pub fn convert(
     from: Dialect,
     to: Dialect,
     namer: &Namer,
+    types: &HashMap<String, String>,
 ) -> Option<Result<Converted, Refusal>> {
     match (from, to) {
-        (Dialect::Mysql, Dialect::Postgres) => Some(mysql_to_postgres(sql, namer)),
+        (Dialect::Mysql, Dialect::Postgres) => Some(mysql_to_postgres(sql, namer, types)),
         (Dialect::Mysql, Dialect::Sqlite) => Some(mysql_to_sqlite(sql, namer)),
         _ => None,
     }
@@ -80,9 +83,19 @@ struct MysqlTrigger {
 }
 
 /// For PostgreSQL: a PL/pgSQL trigger function and a CREATE TRIGGER that runs it.
-fn mysql_to_postgres(sql: &str, namer: &Namer) -> Result<Converted, Refusal> {
+fn mysql_to_postgres(
+    sql: &str,
+    namer: &Namer,
+    types: &HashMap<String, String>,
+) -> Result<Converted, Refusal> {
     let (from, to) = (Dialect::Mysql, Dialect::Postgres);
-    let m = read_mysql(sql)?;
+    // sqlparser reads the head (name, event, table); the body is read below. A body it cannot
+    // read (DECLARE, loops) stands in as one statement for the head's sake.
+    let m = read_mysql(sql).or_else(|why| {
+        let start = crate::emit::routine::mysql::trigger_body_start(sql)
+            .map_err(|u| Refusal::Procedural(format!("{} is not converted", u.construct)))?;
+        read_mysql(&format!("{} SET @ferry_body = 1", &sql[..start])).map_err(|_| why)
+    })?;
     let t = &m.create;
     let period = match t.period {
         Some(ast::TriggerPeriod::Before) => "BEFORE",
@@ -100,24 +113,29 @@ fn mysql_to_postgres(sql: &str, namer: &Namer) -> Result<Converted, Refusal> {
         (_, "DELETE") => "OLD",
         _ => "NEW",
     };
-    let body = Body {
-        namer,
-        from,
-        to,
-        table: m.table.clone(),
-        before: period == "BEFORE",
-    };
-    let mut lines = String::new();
-    for s in &m.statements {
-        lines.push_str(&body.statement(s, 1)?);
-    }
+    // The body through the procedural IR, as a routine's: NEW and OLD are rows of the table.
+    let block = crate::emit::routine::mysql::read_trigger_body(sql, 0)
+        .map_err(|u| Refusal::Procedural(format!("{} is not converted", u.construct)))?;
+    let mut printer = crate::emit::routine::plpgsql::Printer::new(namer, from, types, &[]);
+    printer.scope = vec![
+        ("new".into(), m.table.clone()),
+        ("old".into(), m.table.clone()),
+    ];
+    printer.before_trigger = period == "BEFORE";
+    let lines = printer
+        .body(
+            &block,
+            crate::source::Span::new(0, 0),
+            &format!("  RETURN {returns};\n"),
+        )
+        .map_err(|left| Refusal::Procedural(left.why))?;
     let name = m.name.clone();
     let function = namer.quote_raw(&namer.raw(&format!("{name}_fn"), &mut Vec::new()));
     let trigger = namer.quote_raw(&namer.raw(&name, &mut Vec::new()));
     let on = expr::relation(&t.table_name, from, to, namer);
     Ok(Converted {
         function: Some(format!(
-            "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $ferry$\nBEGIN\n{lines}  RETURN {returns};\nEND\n$ferry$"
+            "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $ferry$\n{lines}$ferry$"
         )),
         trigger: format!(
             "CREATE TRIGGER {trigger} {period} {event} ON {on} FOR EACH ROW EXECUTE FUNCTION {function}()"
@@ -139,7 +157,6 @@ fn mysql_to_sqlite(sql: &str, namer: &Namer) -> Result<Converted, Refusal> {
         from,
         to,
         table: table.clone(),
-        before: false,
     };
     let name = namer.quote_raw(&namer.raw(&m.name, &mut Vec::new()));
     let on = expr::relation(&t.table_name, from, to, namer);
@@ -234,14 +251,13 @@ fn set_new(s: &Statement) -> Result<(&ast::Ident, &ast::Expr), Refusal> {
     )))
 }
 
-/// A trigger body's statements for PL/pgSQL (or SQLite's, `dml`).
+/// A trigger body's statements for SQLite (PL/pgSQL's are printed by `routine/plpgsql.rs`).
 struct Body<'n> {
     namer: &'n Namer,
     from: Dialect,
     to: Dialect,
     /// The trigger's table (lower case): NEW and OLD are rows of it.
     table: String,
-    before: bool,
 }
 
 impl Body<'_> {
@@ -275,65 +291,6 @@ impl Body<'_> {
         }
         Ok(out)
     }
-
-    /// One statement, on lines of its own, indented by `depth`.
-    fn statement(&self, s: &Statement, depth: usize) -> Result<String, Refusal> {
-        let pad = "  ".repeat(depth);
-        match s {
-            // SET NEW.col = value, in a BEFORE trigger: the row to be written.
-            Statement::Set(ast::Set::SingleAssignment {
-                scope: None,
-                hivevar: false,
-                variable,
-                values,
-            }) => {
-                let [row, col] = variable.0.as_slice() else {
-                    return Err(Refusal::NotConverted(format!("SET {variable}")));
-                };
-                let (Some(row), Some(col), [value]) =
-                    (row.as_ident(), col.as_ident(), values.as_slice())
-                else {
-                    return Err(Refusal::NotConverted(format!("SET {variable}")));
-                };
-                if !(self.before && row.value.eq_ignore_ascii_case("new")) {
-                    return Err(Refusal::NotConverted(format!("SET {variable}")));
-                }
-                let col = expr::column(col, self.from, self.to, self.namer);
-                Ok(format!("{pad}NEW.{col} := {};\n", self.expr(value)?))
-            }
-            Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => {
-                let sql = expr::statement(s, self.from, self.to, self.namer, self.scope())?;
-                Ok(format!("{pad}{sql};\n"))
-            }
-            Statement::If(ifs) => {
-                let mut out = String::new();
-                let blocks = std::iter::once(&ifs.if_block).chain(&ifs.elseif_blocks);
-                for (i, block) in blocks.enumerate() {
-                    let cond = block
-                        .condition
-                        .as_ref()
-                        .ok_or_else(|| Refusal::NotConverted("IF without a condition".into()))?;
-                    let word = if i == 0 { "IF" } else { "ELSIF" };
-                    out.push_str(&format!("{pad}{word} {} THEN\n", self.expr(cond)?));
-                    for inner in block.conditional_statements.statements() {
-                        out.push_str(&self.statement(inner, depth + 1)?);
-                    }
-                }
-                if let Some(block) = &ifs.else_block {
-                    out.push_str(&format!("{pad}ELSE\n"));
-                    for inner in block.conditional_statements.statements() {
-                        out.push_str(&self.statement(inner, depth + 1)?);
-                    }
-                }
-                out.push_str(&format!("{pad}END IF;\n"));
-                Ok(out)
-            }
-            other => Err(Refusal::NotConverted(format!(
-                "the trigger's statement `{}`",
-                first_words(&other.to_string())
-            ))),
-        }
-    }
 }
 
 /// The last part of a qualified name, unquoted.
@@ -355,9 +312,13 @@ mod tests {
     use super::*;
     use crate::emit::names::IdentCase;
 
+    fn types() -> HashMap<String, String> {
+        HashMap::from([("int".to_string(), "integer".to_string())])
+    }
+
     fn pg(sql: &str) -> String {
         let namer = Namer::new(Dialect::Postgres, IdentCase::Keep);
-        match convert(sql, Dialect::Mysql, Dialect::Postgres, &namer) {
+        match convert(sql, Dialect::Mysql, Dialect::Postgres, &namer, &types()) {
             Some(Ok(c)) => format!("{}\n{}", c.function.unwrap_or_default(), c.trigger),
             Some(Err(why)) => format!("refused: {why}"),
             None => "no converter".into(),
@@ -372,7 +333,7 @@ mod tests {
                 INSERT INTO film_text (film_id, title) VALUES (new.film_id, new.title);
               END"
             ),
-            "CREATE FUNCTION ins_film_fn() RETURNS trigger LANGUAGE plpgsql AS $ferry$\nBEGIN\n  INSERT INTO film_text (film_id, title) VALUES (new.film_id, new.title);\n  RETURN NULL;\nEND\n$ferry$\nCREATE TRIGGER ins_film AFTER INSERT ON film FOR EACH ROW EXECUTE FUNCTION ins_film_fn()"
+            "CREATE FUNCTION ins_film_fn() RETURNS trigger LANGUAGE plpgsql AS $ferry$\nBEGIN\n  INSERT INTO film_text (film_id, title) VALUES (new.film_id, new.title);\n  RETURN NULL;\nEND;\n$ferry$\nCREATE TRIGGER ins_film AFTER INSERT ON film FOR EACH ROW EXECUTE FUNCTION ins_film_fn()"
         );
         assert_eq!(
             pg("CREATE TRIGGER upd AFTER UPDATE ON film FOR EACH ROW BEGIN
@@ -382,13 +343,28 @@ mod tests {
                   DELETE FROM film_text WHERE film_id = old.film_id;
                 END IF;
               END"),
-            "CREATE FUNCTION upd_fn() RETURNS trigger LANGUAGE plpgsql AS $ferry$\nBEGIN\n  IF (old.title <> new.title) OR (old.n <> new.n) THEN\n    UPDATE film_text SET title = (CAST(new.title AS TEXT) || '!') WHERE film_id = old.film_id;\n  ELSE\n    DELETE FROM film_text WHERE film_id = old.film_id;\n  END IF;\n  RETURN NULL;\nEND\n$ferry$\nCREATE TRIGGER upd AFTER UPDATE ON film FOR EACH ROW EXECUTE FUNCTION upd_fn()"
+            "CREATE FUNCTION upd_fn() RETURNS trigger LANGUAGE plpgsql AS $ferry$\nBEGIN\n  IF (old.title <> new.title) OR (old.n <> new.n) THEN\n    UPDATE film_text SET title = (CAST(new.title AS TEXT) || '!') WHERE film_id = old.film_id;\n  ELSE\n    DELETE FROM film_text WHERE film_id = old.film_id;\n  END IF;\n  RETURN NULL;\nEND;\n$ferry$\nCREATE TRIGGER upd AFTER UPDATE ON film FOR EACH ROW EXECUTE FUNCTION upd_fn()"
         );
         assert_eq!(
             pg(
                 "CREATE TRIGGER stamp BEFORE INSERT ON customer FOR EACH ROW SET NEW.create_date = NOW()"
             ),
-            "CREATE FUNCTION stamp_fn() RETURNS trigger LANGUAGE plpgsql AS $ferry$\nBEGIN\n  NEW.create_date := now();\n  RETURN NEW;\nEND\n$ferry$\nCREATE TRIGGER stamp BEFORE INSERT ON customer FOR EACH ROW EXECUTE FUNCTION stamp_fn()"
+            "CREATE FUNCTION stamp_fn() RETURNS trigger LANGUAGE plpgsql AS $ferry$\nBEGIN\n  NEW.create_date := now();\n  RETURN NEW;\nEND;\n$ferry$\nCREATE TRIGGER stamp BEFORE INSERT ON customer FOR EACH ROW EXECUTE FUNCTION stamp_fn()"
+        );
+    }
+
+    #[test]
+    fn trigger_bodies_take_declarations_and_loops() {
+        assert_eq!(
+            pg("CREATE TRIGGER c AFTER INSERT ON film FOR EACH ROW BEGIN
+                DECLARE v_total INT DEFAULT 0;
+                SELECT COUNT(*) INTO v_total FROM film;
+                WHILE v_total > 100 DO
+                  SET v_total = v_total - 100;
+                END WHILE;
+                INSERT INTO film_log (film_id, total) VALUES (NEW.film_id, v_total);
+              END"),
+            "CREATE FUNCTION c_fn() RETURNS trigger LANGUAGE plpgsql AS $ferry$\n#variable_conflict use_variable\nDECLARE\n  v_total integer := 0;\nBEGIN\n  SELECT COUNT(*) FROM film INTO v_total;\n  WHILE v_total > 100 LOOP\n    v_total := v_total - 100;\n  END LOOP;\n  INSERT INTO film_log (film_id, total) VALUES (NEW.film_id, v_total);\n  RETURN NULL;\nEND;\n$ferry$\nCREATE TRIGGER c AFTER INSERT ON film FOR EACH ROW EXECUTE FUNCTION c_fn()"
         );
     }
 
@@ -396,7 +372,7 @@ mod tests {
         let mut namer = Namer::new(Dialect::Sqlite, IdentCase::Keep);
         std::sync::Arc::make_mut(&mut namer.primary_keys)
             .insert("customer".into(), vec!["customer_id".into()]);
-        match convert(sql, Dialect::Mysql, Dialect::Sqlite, &namer) {
+        match convert(sql, Dialect::Mysql, Dialect::Sqlite, &namer, &types()) {
             Some(Ok(c)) => format!("{:?}\n{}", c.function, c.trigger),
             Some(Err(why)) => format!("refused: {why}"),
             None => "no converter".into(),
@@ -446,7 +422,7 @@ mod tests {
             pg(
                 "CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN CALL log_it(NEW.b); SET NEW.b = 1; END"
             ),
-            "refused: `the trigger's statement `CALL log_it(NEW.b)`` is not converted"
+            "refused: the statement `CALL log_it(NEW.b)` is not converted"
         );
         assert_eq!(
             pg("CREATE TRIGGER t AFTER INSERT ON a FOR EACH ROW SET NEW.b = 1"),
@@ -458,7 +434,8 @@ mod tests {
                 "CREATE TRIGGER t ...",
                 Dialect::Mysql,
                 Dialect::Oracle,
-                &namer
+                &namer,
+                &types()
             )
             .is_none()
         );

@@ -5,6 +5,8 @@
 //! (`mapped`), which the `mapping` stage fills in. Expressions (defaults, checks, generated
 //! columns, view queries) are kept as sqlparser ASTs of the source dialect; `emit` re-prints them.
 
+pub mod procedural;
+
 use sqlparser::ast;
 
 use crate::source::Span;

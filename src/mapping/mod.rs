@@ -172,6 +172,21 @@ pub fn map_column(rules: &Rules, ctx: &ColumnCtx) -> (TypeDecision, Vec<Diagnost
     (decision, diags)
 }
 
+/// A type a routine names (a parameter's, a variable's, a function's result), for the target:
+/// what a nullable column of that type becomes, or None where that needs a person. A CHECK the
+/// column would get (an unsigned type's range) has no place on a variable and is not kept.
+pub fn map_type(rules: &Rules, ty: &str) -> Option<String> {
+    let column = Column::new("value", crate::source::Span::new(0, 0), ty);
+    let ctx = ColumnCtx {
+        table: "routine",
+        column: &column,
+        target: rules.to,
+    };
+    let (decision, _) = map_column(rules, &ctx);
+    (decision.risk != crate::ir::Risk::Manual && decision.new_enum.is_none())
+        .then_some(decision.target)
+}
+
 /// Fill `mapped` for every column of every table; diagnostics at the column's span, with
 /// `.object("table <name>")`.
 pub fn map_schema(schema: &mut Schema, rules: &Rules) -> Vec<Diagnostic> {

@@ -134,6 +134,24 @@ pub const FUNCTIONS: &[Function] = &[
     // `group_concat_sqlite`).
     f("group_concat", MYSQL, Postgres, ByRule("group_concat_postgres"), PG_AGGREGATES),
     f("group_concat", MYSQL, Sqlite, ByRule("group_concat_sqlite"), SQLITE_AGGREGATES),
+    // MySQL's dates (https://mariadb.com/kb/en/date-time-functions/) on PostgreSQL
+    // (https://www.postgresql.org/docs/15/functions-datetime.html). TO_DAYS counts days from
+    // year 0, which has 366 of them in MySQL's calendar (TO_DAYS('0001-01-01') is 366).
+    f("to_days", MYSQL, Postgres, Template("(CAST({0} AS date) - DATE '0001-01-01' + 366)"), "https://mariadb.com/kb/en/to_days/"),
+    f("current_date", MYSQL, Postgres, Template("CURRENT_DATE"), "https://mariadb.com/kb/en/curdate/"),
+    f("curdate", MYSQL, Postgres, Template("CURRENT_DATE"), "https://mariadb.com/kb/en/curdate/"),
+    f("date", MYSQL, Postgres, Template("CAST({0} AS date)"), "https://mariadb.com/kb/en/date-function/"),
+    f("year", MYSQL, Postgres, Template("CAST(EXTRACT(YEAR FROM {0}) AS integer)"), "https://mariadb.com/kb/en/year/"),
+    f("month", MYSQL, Postgres, Template("CAST(EXTRACT(MONTH FROM {0}) AS integer)"), "https://mariadb.com/kb/en/month/"),
+    f("last_day", MYSQL, Postgres, Template("CAST(date_trunc('month', {0}) + INTERVAL '1 month - 1 day' AS date)"), "https://mariadb.com/kb/en/last_day/"),
+    // MOD(a, b) takes the sign of a on both (https://mariadb.com/kb/en/mod/).
+    f("mod", MYSQL, Postgres, Name("mod"), "https://www.postgresql.org/docs/15/functions-math.html"),
+    // DATE_ADD / DATE_SUB of an INTERVAL (rule `mysql_interval_postgres` spells the interval):
+    // a timestamp on PostgreSQL, where MySQL gives a DATE for a DATE and whole days or months.
+    f("date_add", MYSQL, Postgres, Template("({0} + {1})"), "https://mariadb.com/kb/en/date_add/"),
+    f("date_sub", MYSQL, Postgres, Template("({0} - {1})"), "https://mariadb.com/kb/en/date_sub/"),
+    // STR_TO_DATE with a literal format of %Y %m %d %H %i %s (rule `str_to_date_postgres`).
+    f("str_to_date", MYSQL, Postgres, ByRule("str_to_date_postgres"), "https://mariadb.com/kb/en/str_to_date/"),
     // SQL Server's GETDATE() (https://learn.microsoft.com/en-us/sql/t-sql/functions/getdate-transact-sql).
     f("getdate", ANY, Postgres, Name("now"), "https://www.postgresql.org/docs/15/functions-datetime.html"),
     f("getdate", ANY, Mysql, Name("now"), "https://mariadb.com/kb/en/now/"),

@@ -293,6 +293,14 @@ pub const RULES: &[Rule] = &[
         apply: mysql_charset_introducers,
     },
     Rule {
+        name: "mysql_interval_postgres",
+        from: &[Mysql],
+        to: &[Postgres],
+        when: When::Pre,
+        doc: "https://www.postgresql.org/docs/15/datatype-datetime.html#DATATYPE-INTERVAL-INPUT",
+        apply: mysql_interval_postgres,
+    },
+    Rule {
         name: "unconverted_kinds",
         from: ANY,
         to: ANY,
@@ -308,6 +316,14 @@ pub const RULES: &[Rule] = &[
         when: When::Post,
         doc: "src/emit/expr/functions.rs",
         apply: templates,
+    },
+    Rule {
+        name: "str_to_date_postgres",
+        from: &[Mysql],
+        to: &[Postgres],
+        when: When::Post,
+        doc: "https://www.postgresql.org/docs/15/functions-formatting.html",
+        apply: str_to_date_postgres,
     },
     Rule {
         name: "mysql_concat_postgres",
@@ -709,6 +725,20 @@ fn oracle_pseudo_columns(rw: &mut Rewrite<'_>, e: &mut Expr) -> Step {
 fn identifiers(rw: &mut Rewrite<'_>, e: &mut Expr) -> Step {
     match e {
         Expr::Identifier(id) => rw.ident(id),
+        // A trigger's NEW and OLD are keywords of the trigger's language in any case: kept as
+        // written, never quoted.
+        Expr::CompoundIdentifier(ids)
+            if ids.len() == 2
+                && ids[0].quote_style.is_none()
+                && ["new", "old"].contains(&ids[0].value.to_lowercase().as_str())
+                && rw
+                    .scopes
+                    .iter()
+                    .flatten()
+                    .any(|(n, _)| n.eq_ignore_ascii_case(&ids[0].value)) =>
+        {
+            rw.ident(&mut ids[1]);
+        }
         Expr::CompoundIdentifier(ids) => ids.iter_mut().for_each(|id| rw.ident(id)),
         _ => return Step::Next,
     }
@@ -796,9 +826,19 @@ fn postgres_arithmetic_on_text(rw: &mut Rewrite<'_>, e: &mut Expr) -> Step {
     Step::Stop
 }
 
-/// A call of a routine the script defines: routines are not emitted, so neither is the call.
+/// A call of a routine the script defines: kept where that routine is converted too (the
+/// caller is another routine), else not emitted, so neither is the call.
 fn script_routines(rw: &mut Rewrite<'_>, e: &mut Expr) -> Step {
     match e {
+        Expr::Function(f) if rw.namer.converted_routines.contains(&function_base_name(f)) => {
+            let raw = rw.namer.raw(&function_base_name(f), &mut Vec::new());
+            let mut id = Ident::new(raw.clone());
+            if rw.namer.quote_raw(&raw) != raw {
+                id.quote_style = Some('"');
+            }
+            f.name = ObjectName::from(vec![id]);
+            Step::Stop
+        }
         Expr::Function(f) if rw.namer.routines.contains(&function_base_name(f)) => {
             let name = f.name.to_string();
             rw.refuse(Refusal::CallsScriptRoutine(name));
@@ -958,6 +998,99 @@ fn templates(rw: &mut Rewrite<'_>, e: &mut Expr) -> Step {
         });
     if let Some(new) = parsed(rw, &sql) {
         *e = new;
+    }
+    Step::Stop
+}
+
+/// MySQL's `INTERVAL n unit` of a whole number and one unit as PostgreSQL's `INTERVAL 'n unit'`;
+/// any other interval is left to `unconverted_kinds`.
+fn mysql_interval_postgres(_: &mut Rewrite<'_>, e: &mut Expr) -> Step {
+    let Expr::Interval(i) = e else {
+        return Step::Next;
+    };
+    let unit = match (&i.leading_field, &i.last_field) {
+        (Some(f), None) => f.to_string().to_lowercase(),
+        _ => return Step::Next,
+    };
+    if !["year", "month", "week", "day", "hour", "minute", "second"].contains(&unit.as_str()) {
+        return Step::Next;
+    }
+    let n = match i.value.as_ref() {
+        Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) if n.parse::<i64>().is_ok() => n.clone(),
+            _ => return Step::Next,
+        },
+        Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => match expr.as_ref() {
+            Expr::Value(v) => match &v.value {
+                ast::Value::Number(n, _) if n.parse::<i64>().is_ok() => format!("-{n}"),
+                _ => return Step::Next,
+            },
+            _ => return Step::Next,
+        },
+        _ => return Step::Next,
+    };
+    *i.value = Expr::Value(ast::Value::SingleQuotedString(format!("{n} {unit}")).into());
+    i.leading_field = None;
+    Step::Stop
+}
+
+/// MySQL's STR_TO_DATE(s, format) with a literal format of `%Y %m %d %H %i %s` and separators
+/// as PostgreSQL's to_date (a date only) or to_timestamp; other formats are refused.
+fn str_to_date_postgres(rw: &mut Rewrite<'_>, e: &mut Expr) -> Step {
+    let Expr::Function(f) = e else {
+        return Step::Next;
+    };
+    if function_base_name(f) != "str_to_date" {
+        return Step::Next;
+    }
+    let Some([s, Expr::Value(format)]) = plain_args(f).and_then(|a| <[Expr; 2]>::try_from(a).ok())
+    else {
+        rw.refuse(Refusal::NotConverted(e.to_string()));
+        return Step::Stop;
+    };
+    let ast::Value::SingleQuotedString(format) = &format.value else {
+        rw.refuse(Refusal::NotConverted(e.to_string()));
+        return Step::Stop;
+    };
+    let mut out = String::new();
+    let mut time = false;
+    let mut chars = format.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' => {
+                let (spec, is_time) = match chars.next() {
+                    Some('Y') => ("YYYY", false),
+                    Some('m') => ("MM", false),
+                    Some('d') => ("DD", false),
+                    Some('H') => ("HH24", true),
+                    Some('i') => ("MI", true),
+                    Some('s') => ("SS", true),
+                    _ => {
+                        rw.refuse(Refusal::NotConverted(e.to_string()));
+                        return Step::Stop;
+                    }
+                };
+                time |= is_time;
+                out.push_str(spec);
+            }
+            '-' | ':' | '/' | ' ' | '.' => out.push(c),
+            _ => {
+                rw.refuse(Refusal::NotConverted(e.to_string()));
+                return Step::Stop;
+            }
+        }
+    }
+    let call = if time {
+        format!("CAST(to_timestamp({s}, '{out}') AS timestamp)")
+    } else {
+        format!("to_date({s}, '{out}')")
+    };
+    match parsed(rw, &call) {
+        Some(new) => *e = new,
+        None => rw.refuse(Refusal::NotConverted(e.to_string())),
     }
     Step::Stop
 }
@@ -1467,6 +1600,7 @@ mod tests {
         Arc::make_mut(&mut n.primary_keys).insert("t".into(), vec!["id".into()]);
         Arc::make_mut(&mut n.primary_keys).insert("u".into(), vec!["id".into()]);
         Arc::make_mut(&mut n.routines).insert("my_fn".into());
+        Arc::make_mut(&mut n.converted_routines).insert("converted_fn".into());
         n
     }
 
@@ -1610,9 +1744,20 @@ mod tests {
             (Mysql, Postgres, "name + 1", "refused: `name` is text and is used in arithmetic, which PostgreSQL does not cast implicitly"),
             (Mysql, Postgres, "n + 1", "n + 1"),
         ]),
+        ("mysql_interval_postgres", &[
+            (Mysql, Postgres, "DATE_SUB(d, INTERVAL 1 MONTH)", "(d - INTERVAL '1 month')"),
+            (Mysql, Postgres, "DATE_ADD(d, INTERVAL -2 DAY)", "(d + INTERVAL '-2 day')"),
+            (Mysql, Postgres, "DATE_ADD(d, INTERVAL n DAY)", "refused: `INTERVAL n DAY` is not converted"),
+        ]),
+        ("str_to_date_postgres", &[
+            (Mysql, Postgres, "STR_TO_DATE(name, '%Y-%m-%d')", "to_date(name, 'YYYY-MM-DD')"),
+            (Mysql, Postgres, "STR_TO_DATE(name, '%d/%m/%Y %H:%i')", "CAST(to_timestamp(name, 'DD/MM/YYYY HH24:MI') AS TIMESTAMP)"),
+            (Mysql, Postgres, "STR_TO_DATE(name, '%W %Y')", "refused: `STR_TO_DATE(name, '%W %Y')` is not converted"),
+        ]),
         ("script_routines", &[
             (Mysql, Postgres, "my_fn(n)", "refused: it calls `my_fn`, which the script defines and ferry does not convert"),
             (Mysql, Postgres, "MY_FN(n) + 1", "refused: it calls `MY_FN`, which the script defines and ferry does not convert"),
+            (Mysql, Postgres, "NOT Converted_Fn(n)", "NOT converted_fn(n)"),
         ]),
         ("concat_operator_for_mysql", &[
             (Postgres, Mysql, "a || b", "refused: `||` concatenates strings here but is a logical OR on MySQL"),

@@ -379,6 +379,12 @@ pub trait TargetSyntax: Sync {
     fn delimits_routines(&self) -> bool {
         false
     }
+
+    /// Why the target has no stored functions or procedures at all, when it has none: the
+    /// action item of a routine says it.
+    fn no_routines(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 impl ColumnAt<'_> {

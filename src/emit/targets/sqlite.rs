@@ -7,6 +7,15 @@ use crate::ir::Identity;
 pub struct Sqlite;
 
 impl TargetSyntax for Sqlite {
+    /// SQLite has no CREATE FUNCTION or CREATE PROCEDURE in SQL (<https://www.sqlite.org/lang.html>):
+    /// functions are registered by the application through the C API
+    /// (<https://www.sqlite.org/c3ref/create_function.html>).
+    fn no_routines(&self) -> Option<&'static str> {
+        Some(
+            "SQLite has no stored functions or procedures (an application registers functions through its driver, https://www.sqlite.org/c3ref/create_function.html): move this code into the application, or into a view or a trigger where it fits",
+        )
+    }
+
     /// AUTOINCREMENT exists only on the row id, an `INTEGER PRIMARY KEY`
     /// (<https://www.sqlite.org/autoinc.html>); its next value comes from the sqlite_sequence
     /// table, which DDL cannot set.
