@@ -302,6 +302,21 @@ fn type_of(e: &Expr, table: &Table) -> Result<Ty, Uncomputable> {
             })
         }
         Expr::Function(f) => function_type(f, table),
+        // CAST and CONVERT are of the type they name; a character type without a length is 30
+        // long there (https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql).
+        Expr::Cast { data_type, .. }
+        | Expr::Convert {
+            data_type: Some(data_type),
+            ..
+        } => {
+            let spelled = data_type.to_string().to_lowercase();
+            let text = ["char", "varchar", "nchar", "nvarchar"].contains(&spelled.as_str());
+            Ok(Ty::of_source(&if text {
+                format!("{spelled}(30)")
+            } else {
+                spelled
+            }))
+        }
         _ => Err(Uncomputable::UnknownType(e.to_string())),
     }
 }
@@ -542,6 +557,16 @@ mod tests {
         assert_eq!(ty("t", &cols), Ok("datetime".into()));
         // Decimals past 38 digits keep the integral part.
         assert_eq!(ty("p * p * p * p * p", &cols), Ok("decimal(38,6)".into()));
+        assert_eq!(ty("CAST(q AS bigint) * 2", &cols), Ok("bigint".into()));
+        assert_eq!(
+            ty("isnull(b, 'x') + '-' + CONVERT(varchar(10), q)", &cols),
+            Ok("varchar(21)".into())
+        );
+        assert_eq!(ty("CAST(q AS nvarchar)", &cols), Ok("nvarchar(30)".into()));
+        assert_eq!(
+            ty("CONVERT(decimal(8,2), q)", &cols),
+            Ok("decimal(8,2)".into())
+        );
         assert!(ty("q / q", &cols).is_err());
         assert!(ty("a + q", &cols).is_err());
         assert!(ty("t + 1", &cols).is_err());
