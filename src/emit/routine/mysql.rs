@@ -31,51 +31,22 @@ struct Tok {
 /// Reads `text` (a CREATE FUNCTION or CREATE PROCEDURE as MySQL takes it); `base` is the
 /// text's offset in its file, so that spans point at the file.
 pub fn read(text: &str, base: usize) -> R<RoutineDef> {
-    let toks = tokens(text)?;
-    let mut r = Reader {
-        text,
-        toks,
-        pos: 0,
-        base,
-    };
-    r.routine()
+    Reader::new(text, base)?.routine()
 }
 
 /// Where a trigger's body starts (after `FOR EACH ROW [FOLLOWS|PRECEDES t]`), as a byte
 /// offset in `text`: the head before it is what sqlparser reads of a trigger.
 pub fn trigger_body_start(text: &str) -> R<usize> {
-    let toks = tokens(text)?;
-    let mut r = Reader {
-        text,
-        toks,
-        pos: 0,
-        base: 0,
-    };
-    let row =
-        r.find(|r, i| r.word_is(i, "FOR") && r.word_is(i + 1, "EACH") && r.word_is(i + 2, "ROW"));
-    r.pos = row + 3;
-    if r.eat("FOLLOWS") || r.eat("PRECEDES") {
-        r.name()?;
-    }
+    let mut r = Reader::new(text, 0)?;
+    r.past_for_each_row()?;
     Ok(r.at())
 }
 
 /// The body of a trigger (`CREATE TRIGGER ... FOR EACH ROW [FOLLOWS|PRECEDES t] body`), one
 /// statement or a BEGIN ... END block, as a block.
 pub fn read_trigger_body(text: &str, base: usize) -> R<Block> {
-    let toks = tokens(text)?;
-    let mut r = Reader {
-        text,
-        toks,
-        pos: 0,
-        base,
-    };
-    let row =
-        r.find(|r, i| r.word_is(i, "FOR") && r.word_is(i + 1, "EACH") && r.word_is(i + 2, "ROW"));
-    r.pos = row + 3;
-    if r.eat("FOLLOWS") || r.eat("PRECEDES") {
-        r.name()?;
-    }
+    let mut r = Reader::new(text, base)?;
+    r.past_for_each_row()?;
     let start = r.pos;
     let body = r.statement()?;
     Ok(match body.kind {
@@ -136,7 +107,29 @@ struct Reader<'a> {
 /// Words that end a list of statements.
 const ENDS: &[&str] = &["END", "ELSE", "ELSEIF", "UNTIL", "WHEN"];
 
-impl Reader<'_> {
+impl<'t> Reader<'t> {
+    /// A reader of `text`, whose offset in its file is `base`.
+    fn new(text: &'t str, base: usize) -> R<Reader<'t>> {
+        Ok(Reader {
+            text,
+            toks: tokens(text)?,
+            pos: 0,
+            base,
+        })
+    }
+
+    /// Moves past a trigger's `FOR EACH ROW [FOLLOWS|PRECEDES t]`, to its body.
+    fn past_for_each_row(&mut self) -> R<()> {
+        let row = self.find(|r, i| {
+            r.word_is(i, "FOR") && r.word_is(i + 1, "EACH") && r.word_is(i + 2, "ROW")
+        });
+        self.pos = row + 3;
+        if self.eat("FOLLOWS") || self.eat("PRECEDES") {
+            self.name()?;
+        }
+        Ok(())
+    }
+
     fn at(&self) -> usize {
         self.toks.get(self.pos).map_or(self.text.len(), |t| t.start)
     }
