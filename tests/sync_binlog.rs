@@ -742,26 +742,23 @@ fn binlog_settings_are_refused_by_name_on_a_server_that_has_them() {
         return;
     };
     assert!(prepare(&plan).is_ok(), "the server as started is followed");
-    private_sql(
-        &server,
+    // The refusal of `prepare` after `sql` ran on the server.
+    let refusal_after = |sql: &str| {
+        private_sql(&server, sql);
+        prepare(&plan)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    let err = refusal_after(
         "SET GLOBAL binlog_format = 'STATEMENT'; SET GLOBAL binlog_row_image = 'MINIMAL'",
     );
-    let err = prepare(&plan)
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
     assert!(
         err.contains("binlog_format is STATEMENT") && err.contains("binlog_row_image is MINIMAL"),
         "{err}"
     );
-    private_sql(
-        &server,
-        "SET GLOBAL binlog_format = 'ROW'; SET GLOBAL binlog_row_image = 'NOBLOB'",
-    );
-    let err = prepare(&plan)
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let err =
+        refusal_after("SET GLOBAL binlog_format = 'ROW'; SET GLOBAL binlog_row_image = 'NOBLOB'");
     assert!(
         err.contains("binlog_row_image is NOBLOB") && !err.contains("binlog_format"),
         "{err}"
