@@ -163,6 +163,8 @@ pub struct Applier<'p> {
     netting_bytes: usize,
     /// Per plan table: whether its changes may be netted (see `Applier::new`).
     nettable: Vec<bool>,
+    /// Whether the target has a multi-row UPDATE (`SyncTarget::update_from`).
+    update_from: bool,
 }
 
 impl<'p> Applier<'p> {
@@ -175,6 +177,7 @@ impl<'p> Applier<'p> {
         replayed_cascades: bool,
     ) -> Applier<'p> {
         link.follow(plan);
+        let update_from = link.update_from("", &[], &[], "").is_some();
         let bare = |name: &str| {
             let last = name.rsplit('.').next().unwrap_or(name);
             last.trim_matches(|c| matches!(c, '"' | '`' | '[' | ']'))
@@ -206,6 +209,7 @@ impl<'p> Applier<'p> {
             netting: Vec::new(),
             netting_bytes: 0,
             nettable,
+            update_from,
         }
     }
 
@@ -335,7 +339,7 @@ impl<'p> Applier<'p> {
         self.send()?;
         self.hold(format!("SAVEPOINT {NET_SAVEPOINT}"), None, String::new());
         let tables = self.plan.tables.len();
-        let update_from = self.link.update_from("", &[], &[], "").is_some();
+        let update_from = self.update_from;
         // A whole row is updated by a delete and an insert where the target has no
         // multi-row UPDATE.
         let replaced = |e: &net::Entry<String>| {
@@ -715,10 +719,7 @@ impl<'p> Applier<'p> {
         row: &[Value],
     ) -> Option<u64> {
         let t = &self.plan.tables[ti];
-        if t.key.is_empty()
-            || t.columns.len() > 64
-            || self.link.update_from("", &[], &[], "").is_none()
-        {
+        if t.key.is_empty() || t.columns.len() > 64 || !self.update_from {
             return None;
         }
         let cols = self.key_columns(ti);
