@@ -341,6 +341,11 @@ pub struct PgChanges {
     busy_waits: u32,
 }
 
+/// While the session of a sync that died still holds the slot: how often, and how long apart,
+/// reading is tried again (30 s in all).
+const BUSY_WAITS: u32 = 120;
+const BUSY_PAUSE: Duration = Duration::from_millis(250);
+
 /// Whether an error says the slot is in use by another session.
 fn slot_busy(e: &LoadError) -> bool {
     matches!(e.kind(), crate::load::ErrorKind::Sql { code, .. } if code.sqlstate.as_deref() == Some("55006"))
@@ -648,9 +653,9 @@ fn start_streaming(
                     pause_due: false,
                 });
             }
-            Err(e) if slot_busy(&e) && waits < 120 => {
+            Err(e) if slot_busy(&e) && waits < BUSY_WAITS => {
                 waits += 1;
-                std::thread::sleep(Duration::from_millis(250));
+                std::thread::sleep(BUSY_PAUSE);
             }
             Err(e) => return Err(e),
         }
@@ -748,10 +753,10 @@ impl ChangeSource for PgChanges {
                 Ok(row) => row,
                 // The session of a sync that died still holds the slot for a moment after
                 // `open` ended it: 55006 object_in_use; read again.
-                Err(e) if self.read_rows == 0 && slot_busy(&e) && self.busy_waits < 120 => {
+                Err(e) if self.read_rows == 0 && slot_busy(&e) && self.busy_waits < BUSY_WAITS => {
                     self.busy_waits += 1;
                     self.reading = None;
-                    std::thread::sleep(Duration::from_millis(250));
+                    std::thread::sleep(BUSY_PAUSE);
                     continue;
                 }
                 Err(e) => return Err(e),
